@@ -1,0 +1,11 @@
+DROP TABLE outcome_return_values;
+DROP TABLE outcome_returns;
+DROP TABLE outcome_measures;
+DROP TABLE payments;
+DROP TABLE contract_variations;
+DROP TABLE funding_lines;
+DROP TABLE contracts;
+DROP TABLE providers;
+DROP TABLE stream_budgets;
+DROP TABLE funding_streams;
+DROP TABLE organisations;

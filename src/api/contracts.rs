@@ -1,0 +1,506 @@
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{Json, Query};
+use super::pagination::{Page, PageParams};
+use super::{created, AppState};
+use crate::auth::{Actor, Permission};
+use crate::db::contracts::{self, ContractFilter};
+use crate::domain::contract::{
+    Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
+    NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation,
+};
+use crate::error::AppError;
+use crate::fiscal::FinancialYear;
+use crate::money::Money;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(read)
+        .service(update)
+        .service(delete)
+        .service(change_status)
+        .service(list_lines)
+        .service(add_line)
+        .service(update_line)
+        .service(delete_line)
+        .service(list_variations)
+        .service(vary)
+        .service(list_payments)
+        .service(record_payment);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContractQuery {
+    pub provider_id: Option<String>,
+    pub status: Option<ContractStatus>,
+    pub kind: Option<ContractKind>,
+    /// Contracts with a funding line on this stream.
+    pub funding_stream_id: Option<String>,
+    /// Contracts whose period overlaps this financial year, e.g. 2022-23.
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub financial_year: Option<FinancialYear>,
+}
+
+/// Body of `PATCH /contracts/{id}/funding-lines/{line_id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundingLineChange {
+    pub amount: Money,
+}
+
+/// Creates a draft contract or grant, optionally with its funding lines.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    request_body = NewContract,
+    responses(
+        (status = 201, body = Contract, headers(("Location" = String, description = "The new contract's URL"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/contracts")]
+pub async fn create(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: Json<NewContract>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let input = body.0.validate()?;
+    let org = actor.organisation_id;
+    let contract = state
+        .db
+        .write(move |conn| contracts::create(conn, &org, input))
+        .await?;
+    Ok(created(&format!("contracts/{}", contract.id), &contract))
+}
+
+/// Lists contracts; a provider token sees only its own.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(PageParams, ContractQuery),
+    responses(
+        (status = 200, body = Page<Contract>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/contracts")]
+pub async fn list(
+    state: web::Data<AppState>,
+    actor: Actor,
+    page: Query<PageParams>,
+    query: Query<ContractQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadContracts)?;
+    let page = page.0.validate()?;
+    let query = query.0;
+    let filter = ContractFilter {
+        provider_id: query.provider_id,
+        status: query.status,
+        kind: query.kind,
+        funding_stream_id: query.funding_stream_id,
+        financial_year: query.financial_year,
+    };
+    let scope = actor.scope();
+    let (items, total) = state
+        .db
+        .read(move |conn| contracts::list(conn, &scope, &filter, page.limit, page.offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+}
+
+/// A contract with its funding lines, funded and paid totals.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = Contract),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/contracts/{id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadContracts)?;
+    let id = path.into_inner();
+    let scope = actor.scope();
+    let contract = state
+        .db
+        .read(move |conn| contracts::get(conn, &scope, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(contract))
+}
+
+/// Changes a draft contract. An awarded contract changes by variation instead.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = ContractChanges,
+    responses(
+        (status = 200, body = Contract),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[patch("/contracts/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<ContractChanges>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let changes = body.0.validate()?;
+    let id = path.into_inner();
+    let org = actor.organisation_id;
+    let contract = state
+        .db
+        .write(move |conn| contracts::update(conn, &org, &id, changes))
+        .await?;
+    Ok(HttpResponse::Ok().json(contract))
+}
+
+/// Deletes a draft contract. Awarded contracts are ended or terminated instead.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+    )
+)]
+#[delete("/contracts/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let id = path.into_inner();
+    let org = actor.organisation_id;
+    state
+        .db
+        .write(move |conn| contracts::delete(conn, &org, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Activates (awards), ends or terminates a contract. Activation needs funding
+/// lines that sum exactly to the value and fit every stream's budget (else
+/// 422 / 409 with the budget figures); ending or terminating needs a reason,
+/// terminating a decision reference.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, body = Contract),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::BudgetConflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/contracts/{id}/status")]
+pub async fn change_status(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<StatusChange>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let id = path.into_inner();
+    let change = body.0;
+    let contract = state
+        .db
+        .write(move |conn| {
+            contracts::change_status(conn, &actor.organisation_id, &id, change, &actor.subject)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(contract))
+}
+
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = Vec<FundingLine>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/contracts/{id}/funding-lines")]
+pub async fn list_lines(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadContracts)?;
+    let id = path.into_inner();
+    let scope = actor.scope();
+    let lines = state
+        .db
+        .read(move |conn| contracts::list_lines(conn, &scope, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(lines))
+}
+
+/// Adds a funding line (stream × financial year × amount) to a draft contract.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = FundingLineInput,
+    responses(
+        (status = 201, body = FundingLine),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/contracts/{id}/funding-lines")]
+pub async fn add_line(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<FundingLineInput>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let id = path.into_inner();
+    let line = body.0;
+    let org = actor.organisation_id;
+    let contract_id = id.clone();
+    let line = state
+        .db
+        .write(move |conn| contracts::add_line(conn, &org, &id, line))
+        .await?;
+    Ok(created(
+        &format!("contracts/{contract_id}/funding-lines/{}", line.id),
+        &line,
+    ))
+}
+
+/// Changes a draft contract's funding line amount.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("line_id" = String, Path, description = "Funding line id"),
+    ),
+    request_body = FundingLineChange,
+    responses(
+        (status = 200, body = FundingLine),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[patch("/contracts/{id}/funding-lines/{line_id}")]
+pub async fn update_line(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: Json<FundingLineChange>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let (id, line_id) = path.into_inner();
+    let amount = body.0.amount;
+    let org = actor.organisation_id;
+    let line = state
+        .db
+        .write(move |conn| contracts::update_line(conn, &org, &id, &line_id, amount))
+        .await?;
+    Ok(HttpResponse::Ok().json(line))
+}
+
+/// Removes a funding line from a draft contract.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("line_id" = String, Path, description = "Funding line id"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+    )
+)]
+#[delete("/contracts/{id}/funding-lines/{line_id}")]
+pub async fn delete_line(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let (id, line_id) = path.into_inner();
+    let org = actor.organisation_id;
+    state
+        .db
+        .write(move |conn| contracts::delete_line(conn, &org, &id, &line_id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The contract's history: activation, variations, ending or termination.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = Vec<Variation>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/contracts/{id}/variations")]
+pub async fn list_variations(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadContracts)?;
+    let id = path.into_inner();
+    let scope = actor.scope();
+    let history = state
+        .db
+        .read(move |conn| contracts::list_variations(conn, &scope, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(history))
+}
+
+/// Varies an active contract: a new value (with the new funding lines that
+/// sum to it), a new end date, or a new funding split, with a reason and
+/// decision reference. Budgets are re-checked.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = NewVariation,
+    responses(
+        (status = 200, body = Contract),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::BudgetConflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/contracts/{id}/variations")]
+pub async fn vary(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<NewVariation>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let id = path.into_inner();
+    let variation = body.0;
+    let contract = state
+        .db
+        .write(move |conn| {
+            contracts::vary(conn, &actor.organisation_id, &id, variation, &actor.subject)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(contract))
+}
+
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = Vec<Payment>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/contracts/{id}/payments")]
+pub async fn list_payments(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadContracts)?;
+    let id = path.into_inner();
+    let scope = actor.scope();
+    let payments = state
+        .db
+        .read(move |conn| contracts::list_payments(conn, &scope, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(payments))
+}
+
+/// Records a payment (finance). Total payments may not exceed the value.
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = NewPayment,
+    responses(
+        (status = 201, body = Payment),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/contracts/{id}/payments")]
+pub async fn record_payment(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<NewPayment>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::RecordPayments)?;
+    let id = path.into_inner();
+    let payment = body.0.validate()?;
+    let contract_id = id.clone();
+    let payment = state
+        .db
+        .write(move |conn| {
+            contracts::record_payment(conn, &actor.organisation_id, &id, payment, &actor.subject)
+        })
+        .await?;
+    Ok(created(
+        &format!("contracts/{contract_id}/payments"),
+        &payment,
+    ))
+}

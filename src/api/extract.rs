@@ -1,0 +1,176 @@
+//! Request extractors that turn bad input into problem+json: a strict JSON
+//! body that names the field at fault, the caller's identity from the bearer
+//! token, and query strings.
+
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::auth::Actor;
+use crate::error::{AppError, FieldError};
+
+/// Largest JSON body accepted.
+const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// A JSON body parsed with the path of any field at fault (e.g.
+/// `funding_lines[1].amount`), so a 422 can name it.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                let v = v.trim();
+                v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
+            });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::field(
+                    "body",
+                    "send a JSON body with Content-Type: application/json",
+                ));
+            }
+            let bytes = body
+                .await
+                .map_err(|e| AppError::field("body", format!("cannot read the body: {e}")))?;
+            if bytes.len() > MAX_BODY_BYTES {
+                return Err(AppError::field("body", "the body is larger than 1 MiB"));
+            }
+            parse_json(&bytes).map(Json)
+        })
+    }
+}
+
+/// Deserialises JSON, reporting the path of the field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.inner().to_string();
+        AppError::Validation(vec![field_error(&path, &message)])
+    })?;
+    deserializer.end().map_err(|e| {
+        AppError::field("body", format!("unexpected data after the JSON value: {e}"))
+    })?;
+    Ok(value)
+}
+
+/// Names the field for serde's messages: a missing or unknown field is
+/// reported at its own path rather than its parent's.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    let field = match (named, path) {
+        (Some(name), "." | "") => name.to_owned(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "." | "") => "body".to_owned(),
+        (None, path) => path.to_owned(),
+    };
+    FieldError::new(field, message)
+}
+
+/// A query string, refused with 422 naming the parameter when malformed.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = serde_urlencoded_query(req.query_string()).map(Query);
+        ready(result)
+    }
+}
+
+fn serde_urlencoded_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    web::Query::<T>::from_query(query)
+        .map(|q| q.into_inner())
+        .map_err(|e| {
+            let message = e.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .filter(|_| message.contains("field `"))
+                .unwrap_or("query")
+                .to_owned();
+            AppError::field(field, message)
+        })
+}
+
+/// The verified caller. Missing, malformed, expired or foreign tokens are 401.
+impl FromRequest for Actor {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<Actor, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal("application state missing".to_owned()))?;
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized(
+            "the bearer token is missing, invalid or expired",
+        ))?;
+    state.keys.verify(token.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::contract::NewContract;
+
+    fn refused_field(body: &str) -> String {
+        match parse_json::<NewContract>(body.as_bytes()) {
+            Err(AppError::Validation(errors)) => errors[0].field.clone(),
+            other => panic!("expected a validation error, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    const GOOD: &str = r#""provider_id":"p","kind":"grant","title":"t","start_date":"2022-04-01","end_date":"2023-03-31""#;
+
+    #[test]
+    fn a_number_for_money_names_the_field() {
+        let body = format!(r#"{{{GOOD},"value":1.5}}"#);
+        assert_eq!(refused_field(&body), "value");
+    }
+
+    #[test]
+    fn nested_fields_carry_their_path() {
+        let body = format!(
+            r#"{{{GOOD},"value":"10.00","funding_lines":[{{"funding_stream_id":"s","financial_year":"2022-23","amount":"1.234"}}]}}"#
+        );
+        assert_eq!(refused_field(&body), "funding_lines[0].amount");
+    }
+
+    #[test]
+    fn unknown_and_missing_fields_are_named() {
+        let body = format!(r#"{{{GOOD},"value":"10.00","colour":"red"}}"#);
+        assert_eq!(refused_field(&body), "colour");
+        let body = r#"{"provider_id":"p"}"#;
+        assert_eq!(refused_field(body), "kind");
+    }
+}

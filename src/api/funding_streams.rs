@@ -1,0 +1,263 @@
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::{Json, Query};
+use super::pagination::{Page, PageParams};
+use super::{created, AppState};
+use crate::auth::{Actor, Permission};
+use crate::db::funding_streams::{self, StreamFilter};
+use crate::domain::funding_stream::{
+    BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
+};
+use crate::error::AppError;
+use crate::fiscal::FinancialYear;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(read)
+        .service(update)
+        .service(delete)
+        .service(put_budget)
+        .service(delete_budget);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// Exact funder name.
+    pub funder: Option<String>,
+    /// Exact stream code.
+    pub code: Option<String>,
+    pub ringfenced: Option<bool>,
+}
+
+/// Creates a funding stream, optionally with its budgets per financial year.
+#[utoipa::path(
+    tag = "funding-streams",
+    security(("bearer" = [])),
+    request_body = NewFundingStream,
+    responses(
+        (status = 201, body = FundingStream, headers(("Location" = String, description = "The new stream's URL"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/funding-streams")]
+pub async fn create(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: Json<NewFundingStream>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageStreams)?;
+    let input = body.0.validate()?;
+    let org = actor.organisation_id;
+    let stream = state
+        .db
+        .write(move |conn| funding_streams::create(conn, &org, input))
+        .await?;
+    Ok(created(&format!("funding-streams/{}", stream.id), &stream))
+}
+
+/// Lists funding streams, each with budget, committed and uncommitted per year.
+#[utoipa::path(
+    tag = "funding-streams",
+    security(("bearer" = [])),
+    params(PageParams, StreamQuery),
+    responses(
+        (status = 200, body = Page<FundingStream>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/funding-streams")]
+pub async fn list(
+    state: web::Data<AppState>,
+    actor: Actor,
+    page: Query<PageParams>,
+    query: Query<StreamQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadStreams)?;
+    let page = page.0.validate()?;
+    let filter = StreamFilter {
+        funder: query.0.funder,
+        code: query.0.code,
+        ringfenced: query.0.ringfenced,
+    };
+    let org = actor.organisation_id;
+    let (items, total) = state
+        .db
+        .read(move |conn| funding_streams::list(conn, &org, &filter, page.limit, page.offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+}
+
+/// A funding stream with budget, committed and uncommitted per financial year.
+#[utoipa::path(
+    tag = "funding-streams",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Funding stream id")),
+    responses(
+        (status = 200, body = FundingStream),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/funding-streams/{id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadStreams)?;
+    let id = path.into_inner();
+    let org = actor.organisation_id;
+    let stream = state
+        .db
+        .read(move |conn| funding_streams::get(conn, &org, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(stream))
+}
+
+/// Changes a stream's code, name, funder, ringfencing or description.
+#[utoipa::path(
+    tag = "funding-streams",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Funding stream id")),
+    request_body = FundingStreamChanges,
+    responses(
+        (status = 200, body = FundingStream),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[patch("/funding-streams/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<FundingStreamChanges>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageStreams)?;
+    let changes = body.0.validate()?;
+    let id = path.into_inner();
+    let org = actor.organisation_id;
+    let stream = state
+        .db
+        .write(move |conn| funding_streams::update(conn, &org, &id, changes))
+        .await?;
+    Ok(HttpResponse::Ok().json(stream))
+}
+
+/// Deletes a stream that funds nothing.
+#[utoipa::path(
+    tag = "funding-streams",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Funding stream id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+    )
+)]
+#[delete("/funding-streams/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageStreams)?;
+    let id = path.into_inner();
+    let org = actor.organisation_id;
+    state
+        .db
+        .write(move |conn| funding_streams::delete(conn, &org, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
+    FinancialYear::parse(value).map_err(|e| AppError::field("financial_year", e.to_string()))
+}
+
+/// Sets one financial year's budget (indicative or confirmed). It may not be
+/// set below what is already committed for that year.
+#[utoipa::path(
+    tag = "funding-streams",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Funding stream id"),
+        ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+    ),
+    request_body = BudgetChange,
+    responses(
+        (status = 200, body = FundingStream),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[put("/funding-streams/{id}/budgets/{financial_year}")]
+pub async fn put_budget(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: Json<BudgetChange>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageStreams)?;
+    let (id, year) = path.into_inner();
+    let year = parse_year(&year)?;
+    let change = body.0.validate()?;
+    let org = actor.organisation_id;
+    let stream = state
+        .db
+        .write(move |conn| funding_streams::put_budget(conn, &org, &id, year, change))
+        .await?;
+    Ok(HttpResponse::Ok().json(stream))
+}
+
+/// Removes a year's budget while nothing is committed against it.
+#[utoipa::path(
+    tag = "funding-streams",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Funding stream id"),
+        ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+    ),
+    responses(
+        (status = 200, body = FundingStream),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[delete("/funding-streams/{id}/budgets/{financial_year}")]
+pub async fn delete_budget(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageStreams)?;
+    let (id, year) = path.into_inner();
+    let year = parse_year(&year)?;
+    let org = actor.organisation_id;
+    let stream = state
+        .db
+        .write(move |conn| funding_streams::delete_budget(conn, &org, &id, year))
+        .await?;
+    Ok(HttpResponse::Ok().json(stream))
+}

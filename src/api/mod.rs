@@ -1,0 +1,51 @@
+//! HTTP: thin handlers per resource, problem+json errors, the OpenAPI document.
+
+pub mod contracts;
+pub mod extract;
+pub mod funding_streams;
+pub mod health;
+pub mod openapi;
+pub mod organisations;
+pub mod outcomes;
+pub mod pagination;
+pub mod problem;
+pub mod providers;
+
+use actix_web::web;
+
+use crate::auth::TokenKeys;
+use crate::db::Db;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub keys: TokenKeys,
+}
+
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Wires every route. Health, the OpenAPI document and the docs need no token.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(openapi::openapi_json)
+        .service(openapi::swagger_ui())
+        .service(
+            web::scope(API_PREFIX)
+                .configure(organisations::routes)
+                .configure(funding_streams::routes)
+                .configure(providers::routes)
+                .configure(contracts::routes)
+                .configure(outcomes::routes),
+        );
+}
+
+/// `201 Created` with the new record and its `Location` (relative to the API prefix).
+pub fn created<T: serde::Serialize>(path: &str, body: &T) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("{API_PREFIX}/{path}"),
+        ))
+        .json(body)
+}

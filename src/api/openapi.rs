@@ -1,0 +1,156 @@
+//! The OpenAPI document, generated from the handlers and types.
+
+use actix_web::{get, HttpResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi, ToResponse};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::problem::{Problem, PROBLEM_JSON};
+use super::{contracts, funding_streams, health, organisations, outcomes, providers};
+
+/// Declares a reusable problem+json response.
+macro_rules! problem_response {
+    ($name:ident, $description:expr) => {
+        pub struct $name;
+
+        impl<'r> ToResponse<'r> for $name {
+            fn response() -> (&'r str, RefOr<utoipa::openapi::Response>) {
+                let content = ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build();
+                let response = ResponseBuilder::new()
+                    .description($description)
+                    .content(PROBLEM_JSON, content)
+                    .build();
+                (stringify!($name), RefOr::T(response))
+            }
+        }
+    };
+}
+
+problem_response!(
+    Unauthorized,
+    "The bearer token is missing, invalid or expired."
+);
+problem_response!(Forbidden, "The caller's role does not allow this.");
+problem_response!(
+    NotFound,
+    "No such record in the caller's organisation (or visible to a provider)."
+);
+problem_response!(
+    Conflict,
+    "The request conflicts with the record's state or a rule (e.g. only drafts can be edited)."
+);
+problem_response!(
+    BudgetConflict,
+    "Refused: the award would take a stream over its budget for a year (type /problems/budget-exceeded, with `budget`: budget, committed, requested, available), or conflicts with the record's state."
+);
+problem_response!(
+    Invalid,
+    "The input is invalid; `errors` lists each field at fault."
+);
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A JWT naming the organisation (`org`) and role (`role`); mint one with `commissioning token`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Commissioning and grants API",
+        description = "Funding streams and their budgets, providers, contracts and grants with funding lines, variations and payments, outcome measures and quarterly returns. Amounts are decimal strings in pounds (\"664540.39\"); financial years run 1 April to 31 March and are written \"2022-23\". Errors are RFC 9457 problem+json.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    modifiers(&BearerScheme),
+    paths(
+        health::healthz,
+        health::readyz,
+        organisations::list,
+        organisations::read,
+        organisations::update,
+        funding_streams::create,
+        funding_streams::list,
+        funding_streams::read,
+        funding_streams::update,
+        funding_streams::delete,
+        funding_streams::put_budget,
+        funding_streams::delete_budget,
+        providers::create,
+        providers::list,
+        providers::read,
+        providers::update,
+        providers::delete,
+        contracts::create,
+        contracts::list,
+        contracts::read,
+        contracts::update,
+        contracts::delete,
+        contracts::change_status,
+        contracts::list_lines,
+        contracts::add_line,
+        contracts::update_line,
+        contracts::delete_line,
+        contracts::list_variations,
+        contracts::vary,
+        contracts::list_payments,
+        contracts::record_payment,
+        outcomes::create_measure,
+        outcomes::list_measures,
+        outcomes::read_measure,
+        outcomes::update_measure,
+        outcomes::delete_measure,
+        outcomes::create_return,
+        outcomes::list_returns,
+        outcomes::read_return,
+        outcomes::update_return,
+    ),
+    components(
+        schemas(Problem),
+        responses(Unauthorized, Forbidden, NotFound, Conflict, BudgetConflict, Invalid)
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "organisations", description = "The commissioning body"),
+        (name = "funding-streams", description = "Funding streams and their budget per financial year"),
+        (name = "providers", description = "Charities, companies, councils and NHS bodies that deliver services"),
+        (name = "contracts", description = "Contracts and grants, their funding lines, variations and payments"),
+        (name = "outcomes", description = "Outcome measures and quarterly outcome returns"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as committed at `openapi/openapi.json` (pretty, with a final newline).
+pub fn document_json() -> String {
+    let mut json = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+#[get("/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document_json())
+}
+
+/// Interactive docs at `/docs/`, served from assets built into the binary.
+pub fn swagger_ui() -> SwaggerUi {
+    SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json"))
+}

@@ -1,0 +1,104 @@
+//! The caller's own organisation. Organisations are created by the operator
+//! (`commissioning organisation create`), since every token already names one.
+
+use actix_web::{get, patch, web, HttpResponse};
+
+use super::extract::Json;
+use super::pagination::{Page, Pagination};
+use super::AppState;
+use crate::auth::{Actor, Permission};
+use crate::db::organisations;
+use crate::domain::organisation::{Organisation, OrganisationChanges};
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list).service(read).service(update);
+}
+
+/// Organisations the caller can see: its own.
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<Organisation>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+    )
+)]
+#[get("/organisations")]
+pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadOrganisation)?;
+    let id = actor.organisation_id.clone();
+    let organisation = state
+        .db
+        .read(move |conn| organisations::get(conn, &id))
+        .await?;
+    let page = Pagination {
+        limit: 1,
+        offset: 0,
+    };
+    Ok(HttpResponse::Ok().json(Page::new(vec![organisation], 1, page)))
+}
+
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organisation id")),
+    responses(
+        (status = 200, body = Organisation),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/organisations/{id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadOrganisation)?;
+    let id = own_organisation(&actor, path.into_inner())?;
+    let organisation = state
+        .db
+        .read(move |conn| organisations::get(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(organisation))
+}
+
+#[utoipa::path(
+    tag = "organisations",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organisation id")),
+    request_body = OrganisationChanges,
+    responses(
+        (status = 200, body = Organisation),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[patch("/organisations/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<OrganisationChanges>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageOrganisation)?;
+    let id = own_organisation(&actor, path.into_inner())?;
+    let changes = body.0.validate()?;
+    let organisation = state
+        .db
+        .write(move |conn| organisations::update(conn, &id, changes))
+        .await?;
+    Ok(HttpResponse::Ok().json(organisation))
+}
+
+/// Another organisation reads exactly like a missing one.
+fn own_organisation(actor: &Actor, id: String) -> Result<String, AppError> {
+    if id == actor.organisation_id {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound("organisation"))
+    }
+}

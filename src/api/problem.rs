@@ -1,0 +1,106 @@
+//! RFC 9457 problem details: the one place errors become HTTP responses.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{AppError, BudgetShortfall, FieldError};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An `application/problem+json` body (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem.
+    #[serde(rename = "type")]
+    #[schema(example = "/problems/validation")]
+    pub problem_type: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// For 422: every field refused, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For a refused award: the stream's budget, what is committed, what was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetShortfall>,
+}
+
+impl AppError {
+    fn problem(&self) -> (StatusCode, Problem) {
+        let (status, problem_type, title) = match self {
+            AppError::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/problems/validation",
+                "Invalid request",
+            ),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "/problems/not-found", "Not found"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "/problems/conflict", "Conflict"),
+            AppError::BudgetExceeded(_) => (
+                StatusCode::CONFLICT,
+                "/problems/budget-exceeded",
+                "Budget exceeded",
+            ),
+            AppError::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "/problems/unauthorized",
+                "Unauthorized",
+            ),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "/problems/forbidden", "Forbidden"),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "/problems/unavailable",
+                "Service unavailable",
+            ),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "/problems/internal",
+                "Internal server error",
+            ),
+        };
+        let detail = match self {
+            AppError::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                many => format!("{} fields are invalid", many.len()),
+            },
+            // Never leak internals to the caller; they are logged instead.
+            AppError::Internal(_) => "something went wrong; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        let problem = Problem {
+            problem_type,
+            title,
+            status: status.as_u16(),
+            detail,
+            errors: match self {
+                AppError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            budget: match self {
+                AppError::BudgetExceeded(shortfall) => Some((**shortfall).clone()),
+                _ => None,
+            },
+        };
+        (status, problem)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.problem().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(message) = self {
+            tracing::error!(error = %message, "internal error");
+        }
+        let (status, problem) = self.problem();
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}

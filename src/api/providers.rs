@@ -1,0 +1,181 @@
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::{Json, Query};
+use super::pagination::{Page, PageParams};
+use super::{created, AppState};
+use crate::auth::{Actor, Permission};
+use crate::db::providers::{self, ProviderFilter};
+use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(read)
+        .service(update)
+        .service(delete);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProviderQuery {
+    pub kind: Option<ProviderKind>,
+    /// Part of the provider's name.
+    pub name: Option<String>,
+    pub charity_number: Option<String>,
+    pub company_number: Option<String>,
+}
+
+#[utoipa::path(
+    tag = "providers",
+    security(("bearer" = [])),
+    request_body = NewProvider,
+    responses(
+        (status = 201, body = Provider, headers(("Location" = String, description = "The new provider's URL"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/providers")]
+pub async fn create(
+    state: web::Data<AppState>,
+    actor: Actor,
+    body: Json<NewProvider>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageProviders)?;
+    let input = body.0.validate()?;
+    let org = actor.organisation_id;
+    let provider = state
+        .db
+        .write(move |conn| providers::create(conn, &org, input))
+        .await?;
+    Ok(created(&format!("providers/{}", provider.id), &provider))
+}
+
+/// Lists providers; a provider token sees only itself.
+#[utoipa::path(
+    tag = "providers",
+    security(("bearer" = [])),
+    params(PageParams, ProviderQuery),
+    responses(
+        (status = 200, body = Page<Provider>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/providers")]
+pub async fn list(
+    state: web::Data<AppState>,
+    actor: Actor,
+    page: Query<PageParams>,
+    query: Query<ProviderQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadProviders)?;
+    let page = page.0.validate()?;
+    let filter = ProviderFilter {
+        kind: query.0.kind,
+        name: query.0.name,
+        charity_number: query.0.charity_number,
+        company_number: query.0.company_number,
+    };
+    let scope = actor.scope();
+    let (items, total) = state
+        .db
+        .read(move |conn| providers::list(conn, &scope, &filter, page.limit, page.offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+}
+
+#[utoipa::path(
+    tag = "providers",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Provider id")),
+    responses(
+        (status = 200, body = Provider),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/providers/{id}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadProviders)?;
+    let id = path.into_inner();
+    let scope = actor.scope();
+    let provider = state
+        .db
+        .read(move |conn| providers::get(conn, &scope, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(provider))
+}
+
+/// Changes a provider. An empty string clears an optional field.
+#[utoipa::path(
+    tag = "providers",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Provider id")),
+    request_body = ProviderChanges,
+    responses(
+        (status = 200, body = Provider),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[patch("/providers/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    body: Json<ProviderChanges>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageProviders)?;
+    let changes = body.0.validate()?;
+    let id = path.into_inner();
+    let org = actor.organisation_id;
+    let provider = state
+        .db
+        .write(move |conn| providers::update(conn, &org, &id, changes))
+        .await?;
+    Ok(HttpResponse::Ok().json(provider))
+}
+
+/// Deletes a provider that holds no contracts.
+#[utoipa::path(
+    tag = "providers",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Provider id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+    )
+)]
+#[delete("/providers/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageProviders)?;
+    let id = path.into_inner();
+    let org = actor.organisation_id;
+    state
+        .db
+        .write(move |conn| providers::delete(conn, &org, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,774 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::funding_streams::{self, check_award};
+use super::schema::{
+    contract_variations as cv, contracts as c, funding_lines as fl, payments as p, providers,
+};
+use super::{new_id, now, DbConn};
+use crate::auth::Scope;
+use crate::domain::contract::{
+    check_fully_funded, check_line_year, check_payment_within_value, period, Contract,
+    ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput, NewContract,
+    NewPayment, NewVariation, Payment, StatusChange, Variation, VariationKind,
+};
+use crate::domain::text::Checks;
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
+use crate::money::Money;
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+#[derive(Queryable, Selectable, Clone)]
+#[diesel(table_name = c)]
+pub struct ContractRow {
+    pub id: String,
+    pub organisation_id: String,
+    pub provider_id: String,
+    pub kind: String,
+    pub reference: Option<String>,
+    pub title: String,
+    pub purpose: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub value_pence: i64,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ContractRow {
+    pub fn status(&self) -> ContractStatus {
+        ContractStatus::from_db(&self.status)
+    }
+
+    pub fn value(&self) -> Money {
+        Money::from_pence(self.value_pence)
+    }
+}
+
+/// Filters for `GET /contracts`.
+#[derive(Debug, Default, Clone)]
+pub struct ContractFilter {
+    pub provider_id: Option<String>,
+    pub status: Option<ContractStatus>,
+    pub kind: Option<ContractKind>,
+    pub funding_stream_id: Option<String>,
+    /// Contracts whose period overlaps the year.
+    pub financial_year: Option<FinancialYear>,
+}
+
+fn scoped(scope: &Scope) -> c::BoxedQuery<'_, Backend> {
+    let mut query = c::table
+        .filter(c::organisation_id.eq(&scope.organisation_id))
+        .into_boxed();
+    if let Some(provider_id) = &scope.provider_id {
+        query = query.filter(c::provider_id.eq(provider_id));
+    }
+    query
+}
+
+/// The contract's row, if the scope can see it.
+pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<ContractRow, AppError> {
+    scoped(scope)
+        .filter(c::id.eq(id))
+        .select(ContractRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("contract"))
+}
+
+fn lines_of(
+    conn: &mut DbConn,
+    contract_ids: &[String],
+) -> Result<Vec<(String, FundingLine)>, AppError> {
+    let rows: Vec<(String, String, String, String, i64)> = fl::table
+        .filter(fl::contract_id.eq_any(contract_ids))
+        .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
+        .select((
+            fl::contract_id,
+            fl::id,
+            fl::funding_stream_id,
+            fl::financial_year,
+            fl::amount_pence,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(contract_id, id, funding_stream_id, year, pence)| {
+            Ok((
+                contract_id,
+                FundingLine {
+                    id,
+                    funding_stream_id,
+                    financial_year: stored_year(&year)?,
+                    amount: Money::from_pence(pence),
+                },
+            ))
+        })
+        .collect()
+}
+
+fn paid_by_contract(
+    conn: &mut DbConn,
+    contract_ids: &[String],
+) -> Result<Vec<(String, i64)>, AppError> {
+    Ok(p::table
+        .filter(p::contract_id.eq_any(contract_ids))
+        .group_by(p::contract_id)
+        .select((
+            p::contract_id,
+            sql::<BigInt>("CAST(SUM(payments.amount_pence) AS BIGINT)"),
+        ))
+        .load(conn)?)
+}
+
+fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, AppError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut lines = lines_of(conn, &ids)?;
+    let paid = paid_by_contract(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let (own, rest): (Vec<_>, Vec<_>) =
+                lines.drain(..).partition(|(cid, _)| *cid == row.id);
+            lines = rest;
+            let funding_lines: Vec<FundingLine> = own.into_iter().map(|(_, line)| line).collect();
+            let funded = Money::sum(funding_lines.iter().map(|l| l.amount))
+                .map_err(crate::domain::funding_stream::overflow)?;
+            let paid_pence = paid
+                .iter()
+                .find(|(cid, _)| *cid == row.id)
+                .map_or(0, |(_, pence)| *pence);
+            Ok(Contract {
+                kind: ContractKind::from_db(&row.kind),
+                status: row.status(),
+                value: row.value(),
+                id: row.id,
+                provider_id: row.provider_id,
+                reference: row.reference,
+                title: row.title,
+                purpose: row.purpose,
+                start_date: row.start_date,
+                end_date: row.end_date,
+                funding_lines,
+                funded,
+                paid: Money::from_pence(paid_pence),
+                created_at: row.created_at.and_utc(),
+                updated_at: row.updated_at.and_utc(),
+            })
+        })
+        .collect()
+}
+
+pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Contract, AppError> {
+    let row = load(conn, scope, id)?;
+    let mut contracts = assemble(conn, vec![row])?;
+    contracts.pop().ok_or(AppError::NotFound("contract"))
+}
+
+fn filtered<'a>(scope: &'a Scope, filter: &'a ContractFilter) -> c::BoxedQuery<'a, Backend> {
+    let mut query = scoped(scope);
+    if let Some(provider_id) = &filter.provider_id {
+        query = query.filter(c::provider_id.eq(provider_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(c::status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(c::kind.eq(kind.as_str()));
+    }
+    if let Some(stream_id) = &filter.funding_stream_id {
+        let funded_by = fl::table
+            .filter(fl::funding_stream_id.eq(stream_id))
+            .select(fl::contract_id);
+        query = query.filter(c::id.eq_any(funded_by));
+    }
+    if let Some(year) = filter.financial_year {
+        query = query
+            .filter(c::start_date.le(year.end_date()))
+            .filter(c::end_date.ge(year.start_date()));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &ContractFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Contract>, i64), AppError> {
+    let total = filtered(scope, filter).count().get_result::<i64>(conn)?;
+    let rows = filtered(scope, filter)
+        .order(c::id)
+        .limit(limit)
+        .offset(offset)
+        .select(ContractRow::as_select())
+        .load(conn)?;
+    Ok((assemble(conn, rows)?, total))
+}
+
+fn require_provider(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    provider_id: &str,
+) -> Result<(), AppError> {
+    let found = providers::table
+        .filter(providers::id.eq(provider_id))
+        .filter(providers::organisation_id.eq(organisation_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    if found == 0 {
+        return Err(AppError::field("provider_id", "no such provider"));
+    }
+    Ok(())
+}
+
+/// Every line must name a stream of the organisation.
+fn require_streams(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    field: &str,
+    lines: &[FundingLineInput],
+) -> Result<(), AppError> {
+    let mut checks = Checks::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !funding_streams::exists(conn, organisation_id, &line.funding_stream_id)? {
+            checks.fail(
+                format!("{field}[{i}].funding_stream_id"),
+                "no such funding stream",
+            );
+        }
+    }
+    checks.finish(())
+}
+
+fn insert_lines(
+    conn: &mut DbConn,
+    contract_id: &str,
+    lines: &[FundingLineInput],
+) -> Result<(), AppError> {
+    let at = now();
+    for line in lines {
+        diesel::insert_into(fl::table)
+            .values((
+                fl::id.eq(new_id()),
+                fl::contract_id.eq(contract_id),
+                fl::funding_stream_id.eq(&line.funding_stream_id),
+                fl::financial_year.eq(line.financial_year.to_string()),
+                fl::amount_pence.eq(line.amount.pence()),
+                fl::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    input: NewContract,
+) -> Result<Contract, AppError> {
+    require_provider(conn, organisation_id, &input.provider_id)?;
+    require_streams(conn, organisation_id, "funding_lines", &input.funding_lines)?;
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(c::table)
+        .values((
+            c::id.eq(&id),
+            c::organisation_id.eq(organisation_id),
+            c::provider_id.eq(&input.provider_id),
+            c::kind.eq(input.kind.as_str()),
+            c::reference.eq(&input.reference),
+            c::title.eq(&input.title),
+            c::purpose.eq(&input.purpose),
+            c::start_date.eq(input.start_date),
+            c::end_date.eq(input.end_date),
+            c::value_pence.eq(input.value.pence()),
+            c::status.eq(ContractStatus::Draft.as_str()),
+            c::created_at.eq(at),
+            c::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    insert_lines(conn, &id, &input.funding_lines)?;
+    get(conn, &org_scope(organisation_id), &id)
+}
+
+fn org_scope(organisation_id: &str) -> Scope {
+    Scope {
+        organisation_id: organisation_id.to_owned(),
+        provider_id: None,
+    }
+}
+
+fn require_draft(row: &ContractRow, what: &str) -> Result<(), AppError> {
+    if row.status() != ContractStatus::Draft {
+        return Err(AppError::Conflict(format!(
+            "{what} only while the contract is a draft; this one is {} (use a variation)",
+            row.status
+        )));
+    }
+    Ok(())
+}
+
+/// Existing lines must still fall within a changed contract period.
+fn check_lines_in_period(
+    conn: &mut DbConn,
+    id: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<(), AppError> {
+    let range = period(start, end)?;
+    let lines = lines_of(conn, &[id.to_owned()])?;
+    let mut checks = Checks::new();
+    for (i, (_, line)) in lines.iter().enumerate() {
+        check_line_year(
+            &mut checks,
+            &format!("funding_lines[{i}].financial_year"),
+            line.financial_year,
+            range,
+        );
+    }
+    checks.finish(())
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    changes: ContractChanges,
+) -> Result<Contract, AppError> {
+    let scope = org_scope(organisation_id);
+    let row = load(conn, &scope, id)?;
+    require_draft(&row, "a contract can be edited")?;
+    if let Some(provider_id) = &changes.provider_id {
+        require_provider(conn, organisation_id, provider_id)?;
+    }
+    let start = changes.start_date.unwrap_or(row.start_date);
+    let end = changes.end_date.unwrap_or(row.end_date);
+    check_lines_in_period(conn, id, start, end)?;
+    let optional = |change: Option<String>, current: Option<String>| match change {
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(v),
+        None => current,
+    };
+    diesel::update(c::table.find(id))
+        .set((
+            c::provider_id.eq(changes.provider_id.unwrap_or(row.provider_id)),
+            c::kind.eq(changes.kind.map_or(row.kind, |k| k.as_str().to_owned())),
+            c::reference.eq(optional(changes.reference, row.reference)),
+            c::title.eq(changes.title.unwrap_or(row.title)),
+            c::purpose.eq(optional(changes.purpose, row.purpose)),
+            c::start_date.eq(start),
+            c::end_date.eq(end),
+            c::value_pence.eq(changes.value.map_or(row.value_pence, |v| v.pence())),
+            c::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get(conn, &scope, id)
+}
+
+pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+    let row = load(conn, &org_scope(organisation_id), id)?;
+    require_draft(&row, "a contract can be deleted")?;
+    diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
+    diesel::delete(c::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn list_lines(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+) -> Result<Vec<FundingLine>, AppError> {
+    load(conn, scope, id)?;
+    Ok(lines_of(conn, &[id.to_owned()])?
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect())
+}
+
+pub fn add_line(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    line: FundingLineInput,
+) -> Result<FundingLine, AppError> {
+    let row = load(conn, &org_scope(organisation_id), id)?;
+    require_draft(&row, "funding lines can be added")?;
+    let mut checks = Checks::new();
+    checks.require(
+        line.amount.is_positive(),
+        "amount",
+        "must be more than 0.00",
+    );
+    check_line_year(
+        &mut checks,
+        "financial_year",
+        line.financial_year,
+        period(row.start_date, row.end_date)?,
+    );
+    checks.finish(())?;
+    if !funding_streams::exists(conn, organisation_id, &line.funding_stream_id)? {
+        return Err(AppError::field(
+            "funding_stream_id",
+            "no such funding stream",
+        ));
+    }
+    let duplicate = fl::table
+        .filter(fl::contract_id.eq(id))
+        .filter(fl::funding_stream_id.eq(&line.funding_stream_id))
+        .filter(fl::financial_year.eq(line.financial_year.to_string()))
+        .count()
+        .get_result::<i64>(conn)?;
+    if duplicate > 0 {
+        return Err(AppError::Conflict(format!(
+            "the contract already has a line for this stream in {}; change its amount instead",
+            line.financial_year
+        )));
+    }
+    insert_lines(conn, id, std::slice::from_ref(&line))?;
+    list_lines(conn, &org_scope(organisation_id), id)?
+        .into_iter()
+        .find(|l| {
+            l.funding_stream_id == line.funding_stream_id && l.financial_year == line.financial_year
+        })
+        .ok_or(AppError::NotFound("funding line"))
+}
+
+fn load_line(conn: &mut DbConn, contract_id: &str, line_id: &str) -> Result<FundingLine, AppError> {
+    lines_of(conn, &[contract_id.to_owned()])?
+        .into_iter()
+        .map(|(_, line)| line)
+        .find(|line| line.id == line_id)
+        .ok_or(AppError::NotFound("funding line"))
+}
+
+pub fn update_line(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    line_id: &str,
+    amount: Money,
+) -> Result<FundingLine, AppError> {
+    let row = load(conn, &org_scope(organisation_id), id)?;
+    load_line(conn, id, line_id)?;
+    require_draft(&row, "funding lines can be changed")?;
+    if !amount.is_positive() {
+        return Err(AppError::field("amount", "must be more than 0.00"));
+    }
+    diesel::update(fl::table.find(line_id))
+        .set(fl::amount_pence.eq(amount.pence()))
+        .execute(conn)?;
+    load_line(conn, id, line_id)
+}
+
+pub fn delete_line(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    line_id: &str,
+) -> Result<(), AppError> {
+    let row = load(conn, &org_scope(organisation_id), id)?;
+    load_line(conn, id, line_id)?;
+    require_draft(&row, "funding lines can be removed")?;
+    diesel::delete(fl::table.find(line_id)).execute(conn)?;
+    Ok(())
+}
+
+fn award_lines(lines: &[FundingLine]) -> Vec<(String, FinancialYear, Money)> {
+    lines
+        .iter()
+        .map(|l| (l.funding_stream_id.clone(), l.financial_year, l.amount))
+        .collect()
+}
+
+struct HistoryEntry<'a> {
+    kind: VariationKind,
+    before: &'a ContractRow,
+    value_after: Money,
+    end_date_after: NaiveDate,
+    status_after: ContractStatus,
+    reason: &'a str,
+    decision_reference: Option<&'a str>,
+    recorded_by: &'a str,
+}
+
+fn record_history(conn: &mut DbConn, entry: HistoryEntry<'_>) -> Result<(), AppError> {
+    diesel::insert_into(cv::table)
+        .values((
+            cv::id.eq(new_id()),
+            cv::contract_id.eq(&entry.before.id),
+            cv::kind.eq(entry.kind.as_str()),
+            cv::value_before_pence.eq(entry.before.value_pence),
+            cv::value_after_pence.eq(entry.value_after.pence()),
+            cv::end_date_before.eq(entry.before.end_date),
+            cv::end_date_after.eq(entry.end_date_after),
+            cv::status_before.eq(&entry.before.status),
+            cv::status_after.eq(entry.status_after.as_str()),
+            cv::reason.eq(entry.reason),
+            cv::decision_reference.eq(entry.decision_reference),
+            cv::recorded_by.eq(entry.recorded_by),
+            cv::recorded_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a contract along draft → active → ended | terminated. Activation
+/// commits its funding lines: they must sum to the value and fit within
+/// every stream's budget for their year.
+pub fn change_status(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    change: StatusChange,
+    recorded_by: &str,
+) -> Result<Contract, AppError> {
+    let scope = org_scope(organisation_id);
+    let row = load(conn, &scope, id)?;
+    let valid = change.validate(row.status(), row.start_date, row.end_date)?;
+    if valid.kind == VariationKind::Activation {
+        let lines: Vec<FundingLine> = lines_of(conn, &[id.to_owned()])?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        let amounts: Vec<Money> = lines.iter().map(|l| l.amount).collect();
+        check_fully_funded(row.value(), &amounts)?;
+        check_award(conn, &award_lines(&lines), Some(id))?;
+    }
+    diesel::update(c::table.find(id))
+        .set((
+            c::status.eq(valid.status.as_str()),
+            c::end_date.eq(valid.end_date),
+            c::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    record_history(
+        conn,
+        HistoryEntry {
+            kind: valid.kind,
+            before: &row,
+            value_after: row.value(),
+            end_date_after: valid.end_date,
+            status_after: valid.status,
+            reason: &valid.reason,
+            decision_reference: valid.decision_reference.as_deref(),
+            recorded_by,
+        },
+    )?;
+    get(conn, &scope, id)
+}
+
+/// Varies an active contract's value, end date or funding split, keeping
+/// its lines equal to its value and within every stream's budget.
+pub fn vary(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    variation: NewVariation,
+    recorded_by: &str,
+) -> Result<Contract, AppError> {
+    let scope = org_scope(organisation_id);
+    let row = load(conn, &scope, id)?;
+    let valid = variation.validate(row.status(), row.start_date, row.value(), row.end_date)?;
+    match &valid.funding_lines {
+        Some(lines) => {
+            require_streams(conn, organisation_id, "funding_lines", lines)?;
+            let award: Vec<_> = lines
+                .iter()
+                .map(|l| (l.funding_stream_id.clone(), l.financial_year, l.amount))
+                .collect();
+            check_award(conn, &award, Some(id))?;
+            diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
+            insert_lines(conn, id, lines)?;
+        }
+        None => check_lines_in_period(conn, id, row.start_date, valid.end_date)?,
+    }
+    diesel::update(c::table.find(id))
+        .set((
+            c::value_pence.eq(valid.value.pence()),
+            c::end_date.eq(valid.end_date),
+            c::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    record_history(
+        conn,
+        HistoryEntry {
+            kind: VariationKind::Variation,
+            before: &row,
+            value_after: valid.value,
+            end_date_after: valid.end_date,
+            status_after: row.status(),
+            reason: &valid.reason,
+            decision_reference: valid.decision_reference.as_deref(),
+            recorded_by,
+        },
+    )?;
+    get(conn, &scope, id)
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = cv)]
+struct VariationRow {
+    id: String,
+    kind: String,
+    value_before_pence: i64,
+    value_after_pence: i64,
+    end_date_before: NaiveDate,
+    end_date_after: NaiveDate,
+    status_before: String,
+    status_after: String,
+    reason: String,
+    decision_reference: Option<String>,
+    recorded_by: String,
+    recorded_at: NaiveDateTime,
+}
+
+pub fn list_variations(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+) -> Result<Vec<Variation>, AppError> {
+    load(conn, scope, id)?;
+    let rows = cv::table
+        .filter(cv::contract_id.eq(id))
+        .order(cv::id)
+        .select(VariationRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Variation {
+            id: r.id,
+            kind: VariationKind::from_db(&r.kind),
+            value_before: Money::from_pence(r.value_before_pence),
+            value_after: Money::from_pence(r.value_after_pence),
+            end_date_before: r.end_date_before,
+            end_date_after: r.end_date_after,
+            status_before: ContractStatus::from_db(&r.status_before),
+            status_after: ContractStatus::from_db(&r.status_after),
+            reason: r.reason,
+            decision_reference: r.decision_reference,
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at.and_utc(),
+        })
+        .collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = p)]
+struct PaymentRow {
+    id: String,
+    contract_id: String,
+    funding_stream_id: String,
+    amount_pence: i64,
+    paid_on: NaiveDate,
+    financial_year: String,
+    quarter: String,
+    reference: Option<String>,
+    recorded_by: String,
+    created_at: NaiveDateTime,
+}
+
+impl PaymentRow {
+    fn into_payment(self) -> Result<Payment, AppError> {
+        Ok(Payment {
+            financial_year: stored_year(&self.financial_year)?,
+            quarter: Quarter::parse(&self.quarter)
+                .map_err(|e| AppError::Internal(format!("stored quarter {}: {e}", self.quarter)))?,
+            id: self.id,
+            contract_id: self.contract_id,
+            funding_stream_id: self.funding_stream_id,
+            amount: Money::from_pence(self.amount_pence),
+            paid_on: self.paid_on,
+            reference: self.reference,
+            recorded_by: self.recorded_by,
+            created_at: self.created_at.and_utc(),
+        })
+    }
+}
+
+/// Records a payment against an awarded contract. Payments may not exceed
+/// the contract's value, and are paid from one of the streams funding it.
+pub fn record_payment(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    payment: NewPayment,
+    recorded_by: &str,
+) -> Result<Payment, AppError> {
+    let row = load(conn, &org_scope(organisation_id), id)?;
+    if row.status() == ContractStatus::Draft {
+        return Err(AppError::Conflict(
+            "a draft contract cannot be paid; activate it first".to_owned(),
+        ));
+    }
+    let mut streams: Vec<String> = lines_of(conn, &[id.to_owned()])?
+        .into_iter()
+        .map(|(_, line)| line.funding_stream_id)
+        .collect();
+    streams.sort();
+    streams.dedup();
+    let stream_id = match (&payment.funding_stream_id, streams.as_slice()) {
+        (Some(stream), _) if streams.contains(stream) => stream.clone(),
+        (Some(_), _) => {
+            return Err(AppError::field(
+                "funding_stream_id",
+                "the contract is not funded by this stream",
+            ))
+        }
+        (None, [only]) => only.clone(),
+        (None, _) => {
+            return Err(AppError::field(
+                "funding_stream_id",
+                "the contract draws on several streams; say which one pays",
+            ))
+        }
+    };
+    let paid = p::table
+        .filter(p::contract_id.eq(id))
+        .select(sql::<BigInt>(
+            "CAST(COALESCE(SUM(payments.amount_pence), 0) AS BIGINT)",
+        ))
+        .first::<i64>(conn)?;
+    check_payment_within_value(row.value(), Money::from_pence(paid), payment.amount)?;
+    let period = FiscalQuarter::containing(payment.paid_on);
+    let payment_id = new_id();
+    diesel::insert_into(p::table)
+        .values((
+            p::id.eq(&payment_id),
+            p::contract_id.eq(id),
+            p::funding_stream_id.eq(&stream_id),
+            p::amount_pence.eq(payment.amount.pence()),
+            p::paid_on.eq(payment.paid_on),
+            p::financial_year.eq(period.year.to_string()),
+            p::quarter.eq(period.quarter.to_string()),
+            p::reference.eq(&payment.reference),
+            p::recorded_by.eq(recorded_by),
+            p::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    p::table
+        .find(&payment_id)
+        .select(PaymentRow::as_select())
+        .first(conn)?
+        .into_payment()
+}
+
+pub fn list_payments(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Vec<Payment>, AppError> {
+    load(conn, scope, id)?;
+    p::table
+        .filter(p::contract_id.eq(id))
+        .order((p::paid_on, p::id))
+        .select(PaymentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(PaymentRow::into_payment)
+        .collect()
+}
+
+pub fn stored_year(year: &str) -> Result<FinancialYear, AppError> {
+    FinancialYear::parse(year)
+        .map_err(|e| AppError::Internal(format!("stored financial year {year}: {e}")))
+}

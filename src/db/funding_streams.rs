@@ -1,0 +1,411 @@
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
+use super::{lock_streams, new_id, now, DbConn};
+use crate::domain::funding_stream::{
+    check_within_budget, BudgetChange, BudgetStatus, FundingStream, FundingStreamChanges,
+    NewFundingStream, YearBudget,
+};
+use crate::error::AppError;
+use crate::fiscal::FinancialYear;
+use crate::money::Money;
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = fs)]
+struct StreamRow {
+    id: String,
+    code: String,
+    name: String,
+    funder: String,
+    ringfenced: bool,
+    description: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl StreamRow {
+    fn into_stream(self, budgets: Vec<YearBudget>) -> FundingStream {
+        FundingStream {
+            id: self.id,
+            code: self.code,
+            name: self.name,
+            funder: self.funder,
+            ringfenced: self.ringfenced,
+            description: self.description,
+            budgets,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Filters for `GET /funding-streams`.
+#[derive(Debug, Default, Clone)]
+pub struct StreamFilter {
+    pub funder: Option<String>,
+    pub code: Option<String>,
+    pub ringfenced: Option<bool>,
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    input: NewFundingStream,
+) -> Result<FundingStream, AppError> {
+    let id = new_id();
+    let at = now();
+    let taken = fs::table
+        .filter(fs::organisation_id.eq(organisation_id))
+        .filter(fs::code.eq(&input.code))
+        .count()
+        .get_result::<i64>(conn)?;
+    if taken > 0 {
+        return Err(AppError::Conflict(format!(
+            "a funding stream with code {} already exists",
+            input.code
+        )));
+    }
+    diesel::insert_into(fs::table)
+        .values((
+            fs::id.eq(&id),
+            fs::organisation_id.eq(organisation_id),
+            fs::code.eq(&input.code),
+            fs::name.eq(&input.name),
+            fs::funder.eq(&input.funder),
+            fs::ringfenced.eq(input.ringfenced),
+            fs::description.eq(&input.description),
+            fs::created_at.eq(at),
+            fs::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    for budget in &input.budgets {
+        insert_budget(
+            conn,
+            &id,
+            budget.financial_year,
+            budget.amount,
+            budget.status,
+        )?;
+    }
+    get(conn, organisation_id, &id)
+}
+
+fn insert_budget(
+    conn: &mut DbConn,
+    stream_id: &str,
+    year: FinancialYear,
+    amount: Money,
+    status: BudgetStatus,
+) -> Result<(), AppError> {
+    diesel::insert_into(sb::table)
+        .values((
+            sb::funding_stream_id.eq(stream_id),
+            sb::financial_year.eq(year.to_string()),
+            sb::amount_pence.eq(amount.pence()),
+            sb::status.eq(status.as_str()),
+            sb::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<FundingStream, AppError> {
+    let row = fs::table
+        .filter(fs::id.eq(id))
+        .filter(fs::organisation_id.eq(organisation_id))
+        .select(StreamRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("funding stream"))?;
+    let mut budgets = year_budgets(conn, &[row.id.clone()])?;
+    Ok(row.into_stream(budgets.remove(id).unwrap_or_default()))
+}
+
+/// True when the stream exists in the organisation.
+pub fn exists(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<bool, AppError> {
+    let found = fs::table
+        .filter(fs::id.eq(id))
+        .filter(fs::organisation_id.eq(organisation_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(found > 0)
+}
+
+fn filtered<'a>(organisation_id: &'a str, filter: &'a StreamFilter) -> fs::BoxedQuery<'a, Backend> {
+    let mut query = fs::table
+        .filter(fs::organisation_id.eq(organisation_id))
+        .into_boxed();
+    if let Some(funder) = &filter.funder {
+        query = query.filter(fs::funder.eq(funder));
+    }
+    if let Some(code) = &filter.code {
+        query = query.filter(fs::code.eq(code));
+    }
+    if let Some(ringfenced) = filter.ringfenced {
+        query = query.filter(fs::ringfenced.eq(ringfenced));
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &StreamFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<FundingStream>, i64), AppError> {
+    let total = filtered(organisation_id, filter)
+        .count()
+        .get_result::<i64>(conn)?;
+    let rows = filtered(organisation_id, filter)
+        .order(fs::id)
+        .limit(limit)
+        .offset(offset)
+        .select(StreamRow::as_select())
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut budgets = year_budgets(conn, &ids)?;
+    let streams = rows
+        .into_iter()
+        .map(|row| {
+            let years = budgets.remove(&row.id).unwrap_or_default();
+            row.into_stream(years)
+        })
+        .collect();
+    Ok((streams, total))
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    changes: FundingStreamChanges,
+) -> Result<FundingStream, AppError> {
+    let current = get(conn, organisation_id, id)?;
+    if let Some(code) = &changes.code {
+        if *code != current.code {
+            let taken = fs::table
+                .filter(fs::organisation_id.eq(organisation_id))
+                .filter(fs::code.eq(code))
+                .count()
+                .get_result::<i64>(conn)?;
+            if taken > 0 {
+                return Err(AppError::Conflict(format!(
+                    "a funding stream with code {code} already exists"
+                )));
+            }
+        }
+    }
+    diesel::update(fs::table.find(id))
+        .set((
+            fs::code.eq(changes.code.unwrap_or(current.code)),
+            fs::name.eq(changes.name.unwrap_or(current.name)),
+            fs::funder.eq(changes.funder.unwrap_or(current.funder)),
+            fs::ringfenced.eq(changes.ringfenced.unwrap_or(current.ringfenced)),
+            fs::description.eq(match changes.description {
+                Some(d) if d.is_empty() => None,
+                Some(d) => Some(d),
+                None => current.description,
+            }),
+            fs::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get(conn, organisation_id, id)
+}
+
+/// A stream can be deleted only while nothing draws on it.
+pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+    get(conn, organisation_id, id)?;
+    let lines = funding_lines::table
+        .filter(funding_lines::funding_stream_id.eq(id))
+        .count()
+        .get_result::<i64>(conn)?;
+    if lines > 0 {
+        return Err(AppError::Conflict(
+            "the funding stream funds contracts; it cannot be deleted".to_owned(),
+        ));
+    }
+    diesel::delete(sb::table.filter(sb::funding_stream_id.eq(id))).execute(conn)?;
+    diesel::delete(fs::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Sets (creates or replaces) one year's budget. It may not drop below what
+/// is already committed for that year.
+pub fn put_budget(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    year: FinancialYear,
+    change: BudgetChange,
+) -> Result<FundingStream, AppError> {
+    get(conn, organisation_id, id)?;
+    lock_streams(conn, &[id.to_owned()])?;
+    let committed = committed(conn, id, year, None)?;
+    if change.amount < committed {
+        return Err(AppError::Conflict(format!(
+            "{year} already has {committed} committed; the budget cannot be set to {}",
+            change.amount
+        )));
+    }
+    let updated = diesel::update(sb::table.find((id, year.to_string())))
+        .set((
+            sb::amount_pence.eq(change.amount.pence()),
+            sb::status.eq(change.status.as_str()),
+            sb::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        insert_budget(conn, id, year, change.amount, change.status)?;
+    }
+    touch(conn, id)?;
+    get(conn, organisation_id, id)
+}
+
+pub fn delete_budget(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    year: FinancialYear,
+) -> Result<FundingStream, AppError> {
+    get(conn, organisation_id, id)?;
+    lock_streams(conn, &[id.to_owned()])?;
+    let committed = committed(conn, id, year, None)?;
+    if !committed.is_zero() {
+        return Err(AppError::Conflict(format!(
+            "{year} has {committed} committed; its budget cannot be removed"
+        )));
+    }
+    let deleted = diesel::delete(sb::table.find((id, year.to_string()))).execute(conn)?;
+    if deleted == 0 {
+        return Err(AppError::NotFound("budget"));
+    }
+    touch(conn, id)?;
+    get(conn, organisation_id, id)
+}
+
+fn touch(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
+    diesel::update(fs::table.find(id))
+        .set(fs::updated_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A stream's budget for a year; no budget row means nothing may be committed.
+pub fn budget(conn: &mut DbConn, stream_id: &str, year: FinancialYear) -> Result<Money, AppError> {
+    let pence = sb::table
+        .find((stream_id, year.to_string()))
+        .select(sb::amount_pence)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(Money::from_pence(pence.unwrap_or(0)))
+}
+
+/// What awarded contracts commit against a stream for a year, optionally
+/// leaving out one contract (whose own lines are being replaced).
+pub fn committed(
+    conn: &mut DbConn,
+    stream_id: &str,
+    year: FinancialYear,
+    excluding_contract: Option<&str>,
+) -> Result<Money, AppError> {
+    let mut query = funding_lines::table
+        .inner_join(contracts::table)
+        .filter(funding_lines::funding_stream_id.eq(stream_id))
+        .filter(funding_lines::financial_year.eq(year.to_string()))
+        .filter(contracts::status.ne("draft"))
+        .into_boxed();
+    if let Some(contract_id) = excluding_contract {
+        query = query.filter(contracts::id.ne(contract_id));
+    }
+    let pence = query
+        .select(sql::<BigInt>(
+            "CAST(COALESCE(SUM(funding_lines.amount_pence), 0) AS BIGINT)",
+        ))
+        .first::<i64>(conn)?;
+    Ok(Money::from_pence(pence))
+}
+
+/// Checks that awarding `lines` (stream, year, amount) keeps every stream
+/// within its budget. Call inside the write transaction that records the
+/// award: the streams are locked first, so two awards racing for the last of
+/// a budget are decided one after the other.
+pub fn check_award(
+    conn: &mut DbConn,
+    lines: &[(String, FinancialYear, Money)],
+    excluding_contract: Option<&str>,
+) -> Result<(), AppError> {
+    let stream_ids: Vec<String> = lines.iter().map(|(s, _, _)| s.clone()).collect();
+    lock_streams(conn, &stream_ids)?;
+    for (stream_id, year, amount) in lines {
+        let budget = budget(conn, stream_id, *year)?;
+        let committed = committed(conn, stream_id, *year, excluding_contract)?;
+        check_within_budget(stream_id, *year, budget, committed, *amount)?;
+    }
+    Ok(())
+}
+
+/// Budget, committed and uncommitted per year for each stream, in two
+/// aggregate queries.
+fn year_budgets(
+    conn: &mut DbConn,
+    stream_ids: &[String],
+) -> Result<HashMap<String, Vec<YearBudget>>, AppError> {
+    let budgets: Vec<(String, String, i64, String)> = sb::table
+        .filter(sb::funding_stream_id.eq_any(stream_ids))
+        .order((sb::funding_stream_id, sb::financial_year))
+        .select((
+            sb::funding_stream_id,
+            sb::financial_year,
+            sb::amount_pence,
+            sb::status,
+        ))
+        .load(conn)?;
+    let committed: Vec<(String, String, i64)> = funding_lines::table
+        .inner_join(contracts::table)
+        .filter(funding_lines::funding_stream_id.eq_any(stream_ids))
+        .filter(contracts::status.ne("draft"))
+        .group_by((
+            funding_lines::funding_stream_id,
+            funding_lines::financial_year,
+        ))
+        .select((
+            funding_lines::funding_stream_id,
+            funding_lines::financial_year,
+            sql::<BigInt>("CAST(SUM(funding_lines.amount_pence) AS BIGINT)"),
+        ))
+        .load(conn)?;
+    let committed: HashMap<(String, String), i64> = committed
+        .into_iter()
+        .map(|(s, y, pence)| ((s, y), pence))
+        .collect();
+    let mut by_stream: HashMap<String, Vec<YearBudget>> = HashMap::new();
+    for (stream_id, year, budget_pence, status) in budgets {
+        let financial_year = FinancialYear::parse(&year)
+            .map_err(|e| AppError::Internal(format!("stored financial year {year}: {e}")))?;
+        let committed_pence = committed
+            .get(&(stream_id.clone(), year))
+            .copied()
+            .unwrap_or(0);
+        let budget = Money::from_pence(budget_pence);
+        let committed = Money::from_pence(committed_pence);
+        let uncommitted = budget
+            .checked_sub(committed)
+            .map_err(crate::domain::funding_stream::overflow)?;
+        by_stream.entry(stream_id).or_default().push(YearBudget {
+            financial_year,
+            status: BudgetStatus::from_db(&status),
+            budget,
+            committed,
+            uncommitted,
+        });
+    }
+    Ok(by_stream)
+}

@@ -1,0 +1,257 @@
+//! Storage: one connection type over SQLite and PostgreSQL, a pool, embedded
+//! migrations, and the transaction helpers every request goes through.
+
+pub mod contracts;
+pub mod funding_streams;
+pub mod organisations;
+pub mod outcomes;
+pub mod providers;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::AppError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Pragmas applied to every pooled SQLite connection: enforce foreign keys,
+/// let readers and the writer run side by side (WAL), and wait for a busy
+/// writer instead of failing at once.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names. Chosen by scheme, so a bad PostgreSQL URL is
+/// a connection error rather than a SQLite file with a strange name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The path SQLite should open for a URL (`sqlite://path`, `file:path` or a bare path).
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+fn establish(url: &str) -> Result<DbConn, diesel::ConnectionError> {
+    match Backend::from_url(url) {
+        Backend::Postgres => PgConnection::establish(url).map(DbConn::Postgres),
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::establish(sqlite_path(url))?;
+            conn.batch_execute(SQLITE_PRAGMAS)
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+pub struct ConnectionManager {
+    url: String,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// Creates the SQLite file's parent folder if needed, then runs any pending
+/// migrations for the URL's backend.
+pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
+    if Backend::from_url(url) == Backend::Sqlite {
+        let path = std::path::Path::new(sqlite_path(url));
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                AppError::Internal(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+    }
+    let mut conn = establish(url).map_err(|e| AppError::Internal(format!("database: {e}")))?;
+    let applied = match &mut conn {
+        DbConn::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConn::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// One unpooled connection, for the command line.
+pub fn connect_one(url: &str) -> Result<DbConn, AppError> {
+    establish(url).map_err(|e| AppError::Internal(format!("database: {e}")))
+}
+
+/// A pool of connections plus the knowledge of which backend it talks to.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Db {
+    pub fn connect(url: &str, max_connections: u32) -> Result<Db, AppError> {
+        let pool = Pool::builder()
+            .max_size(max_connections)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager {
+                url: url.to_owned(),
+            })
+            .map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
+        Ok(Db {
+            pool,
+            backend: Backend::from_url(url),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn get(&self) -> Result<PooledConnection<ConnectionManager>, AppError> {
+        self.pool.get().map_err(|e| {
+            tracing::error!(error = %e, "no database connection");
+            AppError::Unavailable
+        })
+    }
+
+    /// Runs read-only work on a blocking thread with a pooled connection.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || {
+            let mut conn = db.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs work in one write transaction on a blocking thread: everything
+    /// commits or nothing does.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || {
+            let mut conn = db.get()?;
+            write_transaction(&mut conn, work)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+    }
+
+    /// Checks the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        self.read(|conn| conn.ping().map_err(AppError::from)).await
+    }
+}
+
+/// A write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the
+/// write lock up front: two writers then queue on `busy_timeout` instead of
+/// both reading the same budget and one failing to upgrade its lock. On
+/// PostgreSQL it is an ordinary transaction; writers that check a budget lock
+/// the streams they draw on (see [`lock_streams`]).
+pub fn write_transaction<T, F>(conn: &mut DbConn, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    match conn {
+        DbConn::Postgres(_) => conn.transaction(work),
+        DbConn::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            match work(conn) {
+                Ok(value) => {
+                    conn.batch_execute("COMMIT")?;
+                    Ok(value)
+                }
+                Err(error) => {
+                    if let Err(rollback) = conn.batch_execute("ROLLBACK") {
+                        tracing::error!(error = %rollback, "rollback failed");
+                    }
+                    Err(error)
+                }
+            }
+        }
+    }
+}
+
+/// Serialises budget checks on the given streams until the transaction ends.
+/// PostgreSQL takes row locks in id order (so two writers cannot deadlock);
+/// SQLite already holds the database write lock from `BEGIN IMMEDIATE`.
+pub fn lock_streams(conn: &mut DbConn, stream_ids: &[String]) -> Result<(), AppError> {
+    use diesel::prelude::*;
+    use schema::funding_streams::dsl as fs;
+    if let DbConn::Postgres(pg) = conn {
+        let mut ids = stream_ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        fs::funding_streams
+            .filter(fs::id.eq_any(&ids))
+            .order(fs::id)
+            .select(fs::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
+/// A fresh time-ordered id: list order by id is creation order.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The current time in UTC to the microsecond, the precision both backends
+/// store, so a record reads back exactly as written on either.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    let micros = now.and_utc().timestamp_micros();
+    chrono::DateTime::from_timestamp_micros(micros).map_or(now, |t| t.naive_utc())
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}

@@ -1,0 +1,507 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::contracts::{self, stored_year};
+use super::schema::{
+    contracts as c, funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
+    outcome_returns as r,
+};
+use super::{funding_streams, new_id, now, DbConn};
+use crate::auth::Scope;
+use crate::domain::contract::{period, ContractStatus};
+use crate::domain::outcome::{
+    resolve_values, ApplicableMeasure, MeasureUnit, MeasureValue, NewOutcomeMeasure,
+    NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn, OutcomeReturnChanges,
+    ReturnStatus,
+};
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
+use crate::money::Money;
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = om)]
+struct MeasureRow {
+    id: String,
+    funding_stream_id: Option<String>,
+    contract_id: Option<String>,
+    code: String,
+    label: String,
+    unit: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl From<MeasureRow> for OutcomeMeasure {
+    fn from(row: MeasureRow) -> OutcomeMeasure {
+        OutcomeMeasure {
+            id: row.id,
+            funding_stream_id: row.funding_stream_id,
+            contract_id: row.contract_id,
+            code: row.code,
+            label: row.label,
+            unit: MeasureUnit::from_db(&row.unit),
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Filters for `GET /outcome-measures`.
+#[derive(Debug, Default, Clone)]
+pub struct MeasureFilter {
+    pub funding_stream_id: Option<String>,
+    pub contract_id: Option<String>,
+}
+
+/// Measures the scope can see. A provider sees those of its own contracts
+/// and of the streams that fund them.
+fn measures_in(scope: &Scope) -> om::BoxedQuery<'_, Backend> {
+    let mut query = om::table
+        .filter(om::organisation_id.eq(&scope.organisation_id))
+        .into_boxed();
+    if let Some(provider_id) = &scope.provider_id {
+        let own_contracts = c::table
+            .filter(c::provider_id.eq(provider_id))
+            .select(c::id.nullable());
+        let own_streams = fl::table
+            .inner_join(c::table)
+            .filter(c::provider_id.eq(provider_id))
+            .select(fl::funding_stream_id.nullable());
+        query = query.filter(
+            om::contract_id
+                .eq_any(own_contracts)
+                .or(om::funding_stream_id.eq_any(own_streams)),
+        );
+    }
+    query
+}
+
+fn measures_filtered<'a>(
+    scope: &'a Scope,
+    filter: &'a MeasureFilter,
+) -> om::BoxedQuery<'a, Backend> {
+    let mut query = measures_in(scope);
+    if let Some(stream_id) = &filter.funding_stream_id {
+        query = query.filter(om::funding_stream_id.eq(stream_id));
+    }
+    if let Some(contract_id) = &filter.contract_id {
+        query = query.filter(om::contract_id.eq(contract_id));
+    }
+    query
+}
+
+pub fn get_measure(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeMeasure, AppError> {
+    measures_in(scope)
+        .filter(om::id.eq(id))
+        .select(MeasureRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(OutcomeMeasure::from)
+        .ok_or(AppError::NotFound("outcome measure"))
+}
+
+pub fn list_measures(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &MeasureFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<OutcomeMeasure>, i64), AppError> {
+    let total = measures_filtered(scope, filter)
+        .count()
+        .get_result::<i64>(conn)?;
+    let rows = measures_filtered(scope, filter)
+        .order(om::id)
+        .limit(limit)
+        .offset(offset)
+        .select(MeasureRow::as_select())
+        .load(conn)?;
+    Ok((rows.into_iter().map(OutcomeMeasure::from).collect(), total))
+}
+
+fn org_scope(organisation_id: &str) -> Scope {
+    Scope {
+        organisation_id: organisation_id.to_owned(),
+        provider_id: None,
+    }
+}
+
+pub fn create_measure(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    input: NewOutcomeMeasure,
+) -> Result<OutcomeMeasure, AppError> {
+    let mut same_code = om::table.filter(om::code.eq(&input.code)).into_boxed();
+    if let Some(stream_id) = &input.funding_stream_id {
+        if !funding_streams::exists(conn, organisation_id, stream_id)? {
+            return Err(AppError::field(
+                "funding_stream_id",
+                "no such funding stream",
+            ));
+        }
+        same_code = same_code.filter(om::funding_stream_id.eq(stream_id));
+    }
+    if let Some(contract_id) = &input.contract_id {
+        contracts::load(conn, &org_scope(organisation_id), contract_id)
+            .map_err(|_| AppError::field("contract_id", "no such contract"))?;
+        same_code = same_code.filter(om::contract_id.eq(contract_id));
+    }
+    if same_code.count().get_result::<i64>(conn)? > 0 {
+        return Err(AppError::Conflict(format!(
+            "a measure with code {} already exists there",
+            input.code
+        )));
+    }
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(om::table)
+        .values((
+            om::id.eq(&id),
+            om::organisation_id.eq(organisation_id),
+            om::funding_stream_id.eq(&input.funding_stream_id),
+            om::contract_id.eq(&input.contract_id),
+            om::code.eq(&input.code),
+            om::label.eq(&input.label),
+            om::unit.eq(input.unit.as_str()),
+            om::created_at.eq(at),
+            om::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    get_measure(conn, &org_scope(organisation_id), &id)
+}
+
+fn measure_in_use(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    let used = rv::table
+        .filter(rv::outcome_measure_id.eq(id))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(used > 0)
+}
+
+pub fn update_measure(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    changes: OutcomeMeasureChanges,
+) -> Result<OutcomeMeasure, AppError> {
+    let scope = org_scope(organisation_id);
+    let current = get_measure(conn, &scope, id)?;
+    if changes.unit.is_some_and(|u| u != current.unit) && measure_in_use(conn, id)? {
+        return Err(AppError::Conflict(
+            "returns already hold values for this measure; its unit cannot change".to_owned(),
+        ));
+    }
+    diesel::update(om::table.find(id))
+        .set((
+            om::label.eq(changes.label.unwrap_or(current.label)),
+            om::unit.eq(changes.unit.unwrap_or(current.unit).as_str()),
+            om::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get_measure(conn, &scope, id)
+}
+
+pub fn delete_measure(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+    get_measure(conn, &org_scope(organisation_id), id)?;
+    if measure_in_use(conn, id)? {
+        return Err(AppError::Conflict(
+            "returns already hold values for this measure; it cannot be deleted".to_owned(),
+        ));
+    }
+    diesel::delete(om::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Measures a contract must report: its own and those of the streams funding it.
+fn applicable_measures(
+    conn: &mut DbConn,
+    contract_id: &str,
+) -> Result<Vec<ApplicableMeasure>, AppError> {
+    let streams = fl::table
+        .filter(fl::contract_id.eq(contract_id))
+        .select(fl::funding_stream_id.nullable());
+    let rows: Vec<(String, String, String)> = om::table
+        .filter(
+            om::contract_id
+                .eq(contract_id)
+                .or(om::funding_stream_id.eq_any(streams)),
+        )
+        .order(om::id)
+        .select((om::id, om::code, om::unit))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, unit)| ApplicableMeasure {
+            id,
+            code,
+            unit: MeasureUnit::from_db(&unit),
+        })
+        .collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = r)]
+struct ReturnRow {
+    id: String,
+    contract_id: String,
+    financial_year: String,
+    quarter: String,
+    status: String,
+    referrals: i64,
+    people_supported: i64,
+    spend_pence: i64,
+    narrative: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Filters for `GET /outcome-returns`.
+#[derive(Debug, Default, Clone)]
+pub struct ReturnFilter {
+    pub contract_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub financial_year: Option<FinancialYear>,
+    pub quarter: Option<Quarter>,
+    pub status: Option<ReturnStatus>,
+}
+
+fn returns_in(scope: &Scope) -> r::BoxedQuery<'_, Backend> {
+    let mut query = r::table
+        .filter(r::organisation_id.eq(&scope.organisation_id))
+        .into_boxed();
+    if let Some(provider_id) = &scope.provider_id {
+        let own = c::table
+            .filter(c::provider_id.eq(provider_id))
+            .select(c::id);
+        query = query.filter(r::contract_id.eq_any(own));
+    }
+    query
+}
+
+fn returns_filtered<'a>(scope: &'a Scope, filter: &'a ReturnFilter) -> r::BoxedQuery<'a, Backend> {
+    let mut query = returns_in(scope);
+    if let Some(contract_id) = &filter.contract_id {
+        query = query.filter(r::contract_id.eq(contract_id));
+    }
+    if let Some(provider_id) = &filter.provider_id {
+        let theirs = c::table
+            .filter(c::provider_id.eq(provider_id))
+            .select(c::id);
+        query = query.filter(r::contract_id.eq_any(theirs));
+    }
+    if let Some(year) = filter.financial_year {
+        query = query.filter(r::financial_year.eq(year.to_string()));
+    }
+    if let Some(quarter) = filter.quarter {
+        query = query.filter(r::quarter.eq(quarter.to_string()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(r::status.eq(status.as_str()));
+    }
+    query
+}
+
+fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn>, AppError> {
+    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let values: Vec<(String, String, String, String, i64)> = rv::table
+        .inner_join(om::table)
+        .filter(rv::outcome_return_id.eq_any(&ids))
+        .order((rv::outcome_return_id, om::code))
+        .select((
+            rv::outcome_return_id,
+            om::code,
+            om::label,
+            om::unit,
+            rv::value,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let own = values
+                .iter()
+                .filter(|(return_id, ..)| *return_id == row.id)
+                .map(|(_, code, label, unit, value)| {
+                    let unit = MeasureUnit::from_db(unit);
+                    MeasureValue {
+                        code: code.clone(),
+                        label: label.clone(),
+                        unit,
+                        value: unit.format_value(*value),
+                    }
+                })
+                .collect();
+            Ok(OutcomeReturn {
+                financial_year: stored_year(&row.financial_year)?,
+                quarter: Quarter::parse(&row.quarter).map_err(|e| {
+                    AppError::Internal(format!("stored quarter {}: {e}", row.quarter))
+                })?,
+                status: ReturnStatus::from_db(&row.status),
+                id: row.id,
+                contract_id: row.contract_id,
+                referrals: row.referrals,
+                people_supported: row.people_supported,
+                spend: Money::from_pence(row.spend_pence),
+                narrative: row.narrative,
+                values: own,
+                created_at: row.created_at.and_utc(),
+                updated_at: row.updated_at.and_utc(),
+            })
+        })
+        .collect()
+}
+
+pub fn get_return(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeReturn, AppError> {
+    let row = returns_in(scope)
+        .filter(r::id.eq(id))
+        .select(ReturnRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("outcome return"))?;
+    assemble(conn, vec![row])?
+        .pop()
+        .ok_or(AppError::NotFound("outcome return"))
+}
+
+pub fn list_returns(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &ReturnFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<OutcomeReturn>, i64), AppError> {
+    let total = returns_filtered(scope, filter)
+        .count()
+        .get_result::<i64>(conn)?;
+    let rows = returns_filtered(scope, filter)
+        .order(r::id)
+        .limit(limit)
+        .offset(offset)
+        .select(ReturnRow::as_select())
+        .load(conn)?;
+    Ok((assemble(conn, rows)?, total))
+}
+
+fn write_values(
+    conn: &mut DbConn,
+    return_id: &str,
+    values: &[(String, i64)],
+) -> Result<(), AppError> {
+    for (measure_id, value) in values {
+        let updated = diesel::update(rv::table.find((return_id, measure_id)))
+            .set(rv::value.eq(value))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(rv::table)
+                .values((
+                    rv::outcome_return_id.eq(return_id),
+                    rv::outcome_measure_id.eq(measure_id),
+                    rv::value.eq(value),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates a draft return for a quarter the contract covers.
+pub fn create_return(
+    conn: &mut DbConn,
+    scope: &Scope,
+    input: NewOutcomeReturn,
+) -> Result<OutcomeReturn, AppError> {
+    let contract = contracts::load(conn, scope, &input.contract_id)
+        .map_err(|_| AppError::field("contract_id", "no such contract"))?;
+    if contract.status() == ContractStatus::Draft {
+        return Err(AppError::field(
+            "contract_id",
+            "the contract is a draft; returns start once it is active",
+        ));
+    }
+    let quarter = FiscalQuarter {
+        year: input.financial_year,
+        quarter: input.quarter,
+    };
+    let covered = period(contract.start_date, contract.end_date)?
+        .intersect(&quarter.date_range())
+        .is_some();
+    if !covered {
+        return Err(AppError::field(
+            "quarter",
+            format!(
+                "{quarter} is outside the contract period {} to {}",
+                contract.start_date, contract.end_date
+            ),
+        ));
+    }
+    let existing = r::table
+        .filter(r::contract_id.eq(&contract.id))
+        .filter(r::financial_year.eq(input.financial_year.to_string()))
+        .filter(r::quarter.eq(input.quarter.to_string()))
+        .count()
+        .get_result::<i64>(conn)?;
+    if existing > 0 {
+        return Err(AppError::Conflict(format!(
+            "the contract already has a return for {quarter}"
+        )));
+    }
+    let values = resolve_values(&input.values, &applicable_measures(conn, &contract.id)?)?;
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(r::table)
+        .values((
+            r::id.eq(&id),
+            r::organisation_id.eq(&contract.organisation_id),
+            r::contract_id.eq(&contract.id),
+            r::financial_year.eq(input.financial_year.to_string()),
+            r::quarter.eq(input.quarter.to_string()),
+            r::status.eq(ReturnStatus::Draft.as_str()),
+            r::referrals.eq(i64::from(input.referrals)),
+            r::people_supported.eq(i64::from(input.people_supported)),
+            r::spend_pence.eq(input.spend.pence()),
+            r::narrative.eq(&input.narrative),
+            r::created_at.eq(at),
+            r::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    write_values(conn, &id, &values)?;
+    get_return(conn, scope, &id)
+}
+
+/// Changes a return while it is editable (a draft, or queried by the commissioner).
+pub fn update_return(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+    changes: OutcomeReturnChanges,
+) -> Result<OutcomeReturn, AppError> {
+    let current = get_return(conn, scope, id)?;
+    if !matches!(current.status, ReturnStatus::Draft | ReturnStatus::Queried) {
+        return Err(AppError::Conflict(format!(
+            "a {} return cannot be edited",
+            current.status.as_str()
+        )));
+    }
+    if let Some(inputs) = &changes.values {
+        let values = resolve_values(inputs, &applicable_measures(conn, &current.contract_id)?)?;
+        write_values(conn, id, &values)?;
+    }
+    let narrative = match changes.narrative {
+        Some(n) if n.is_empty() => None,
+        Some(n) => Some(n),
+        None => current.narrative,
+    };
+    diesel::update(r::table.find(id))
+        .set((
+            r::referrals.eq(changes.referrals.map_or(current.referrals, i64::from)),
+            r::people_supported.eq(changes
+                .people_supported
+                .map_or(current.people_supported, i64::from)),
+            r::spend_pence.eq(changes.spend.unwrap_or(current.spend).pence()),
+            r::narrative.eq(narrative),
+            r::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get_return(conn, scope, id)
+}

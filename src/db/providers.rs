@@ -1,0 +1,230 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{contracts, providers as pr};
+use super::{new_id, now, DbConn};
+use crate::auth::Scope;
+use crate::domain::provider::{org_ids, NewProvider, Provider, ProviderKind, ValidProviderChanges};
+use crate::error::AppError;
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = pr)]
+struct ProviderRow {
+    id: String,
+    name: String,
+    kind: String,
+    charity_number: Option<String>,
+    company_number: Option<String>,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl From<ProviderRow> for Provider {
+    fn from(row: ProviderRow) -> Provider {
+        Provider {
+            org_ids: org_ids(row.charity_number.as_deref(), row.company_number.as_deref()),
+            id: row.id,
+            name: row.name,
+            kind: ProviderKind::from_db(&row.kind),
+            charity_number: row.charity_number,
+            company_number: row.company_number,
+            contact_name: row.contact_name,
+            contact_email: row.contact_email,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Filters for `GET /providers`.
+#[derive(Debug, Default, Clone)]
+pub struct ProviderFilter {
+    pub kind: Option<ProviderKind>,
+    /// Case-sensitive substring of the name.
+    pub name: Option<String>,
+    pub charity_number: Option<String>,
+    pub company_number: Option<String>,
+}
+
+fn scoped(scope: &Scope) -> pr::BoxedQuery<'_, Backend> {
+    let mut query = pr::table
+        .filter(pr::organisation_id.eq(&scope.organisation_id))
+        .into_boxed();
+    if let Some(provider_id) = &scope.provider_id {
+        query = query.filter(pr::id.eq(provider_id));
+    }
+    query
+}
+
+fn filtered<'a>(scope: &'a Scope, filter: &'a ProviderFilter) -> pr::BoxedQuery<'a, Backend> {
+    let mut query = scoped(scope);
+    if let Some(kind) = filter.kind {
+        query = query.filter(pr::kind.eq(kind.as_str()));
+    }
+    if let Some(name) = &filter.name {
+        let escaped = name
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(pr::name.like(format!("%{escaped}%")).escape('\\'));
+    }
+    if let Some(number) = &filter.charity_number {
+        query = query.filter(pr::charity_number.eq(number.to_ascii_uppercase()));
+    }
+    if let Some(number) = &filter.company_number {
+        query = query.filter(pr::company_number.eq(number.to_ascii_uppercase()));
+    }
+    query
+}
+
+pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Provider, AppError> {
+    scoped(scope)
+        .filter(pr::id.eq(id))
+        .select(ProviderRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Provider::from)
+        .ok_or(AppError::NotFound("provider"))
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &ProviderFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Provider>, i64), AppError> {
+    let total = filtered(scope, filter).count().get_result::<i64>(conn)?;
+    let rows = filtered(scope, filter)
+        .order(pr::id)
+        .limit(limit)
+        .offset(offset)
+        .select(ProviderRow::as_select())
+        .load(conn)?;
+    Ok((rows.into_iter().map(Provider::from).collect(), total))
+}
+
+/// Refuses a registered number another provider of the organisation holds.
+fn check_numbers_free(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    own_id: &str,
+    charity_number: Option<&str>,
+    company_number: Option<&str>,
+) -> Result<(), AppError> {
+    let others = pr::table
+        .filter(pr::organisation_id.eq(organisation_id))
+        .filter(pr::id.ne(own_id));
+    if let Some(number) = charity_number {
+        let taken = others
+            .filter(pr::charity_number.eq(number))
+            .count()
+            .get_result::<i64>(conn)?;
+        if taken > 0 {
+            return Err(AppError::Conflict(format!(
+                "a provider with charity number {number} already exists"
+            )));
+        }
+    }
+    if let Some(number) = company_number {
+        let taken = others
+            .filter(pr::company_number.eq(number))
+            .count()
+            .get_result::<i64>(conn)?;
+        if taken > 0 {
+            return Err(AppError::Conflict(format!(
+                "a provider with company number {number} already exists"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    input: NewProvider,
+) -> Result<Provider, AppError> {
+    let id = new_id();
+    check_numbers_free(
+        conn,
+        organisation_id,
+        &id,
+        input.charity_number.as_deref(),
+        input.company_number.as_deref(),
+    )?;
+    let at = now();
+    diesel::insert_into(pr::table)
+        .values((
+            pr::id.eq(&id),
+            pr::organisation_id.eq(organisation_id),
+            pr::name.eq(&input.name),
+            pr::kind.eq(input.kind.as_str()),
+            pr::charity_number.eq(&input.charity_number),
+            pr::company_number.eq(&input.company_number),
+            pr::contact_name.eq(&input.contact_name),
+            pr::contact_email.eq(&input.contact_email),
+            pr::created_at.eq(at),
+            pr::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    get(conn, &org_scope(organisation_id), &id)
+}
+
+fn org_scope(organisation_id: &str) -> Scope {
+    Scope {
+        organisation_id: organisation_id.to_owned(),
+        provider_id: None,
+    }
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    changes: ValidProviderChanges,
+) -> Result<Provider, AppError> {
+    let scope = org_scope(organisation_id);
+    let current = get(conn, &scope, id)?;
+    let charity_number = changes.charity_number.unwrap_or(current.charity_number);
+    let company_number = changes.company_number.unwrap_or(current.company_number);
+    check_numbers_free(
+        conn,
+        organisation_id,
+        id,
+        charity_number.as_deref(),
+        company_number.as_deref(),
+    )?;
+    diesel::update(pr::table.find(id))
+        .set((
+            pr::name.eq(changes.name.unwrap_or(current.name)),
+            pr::kind.eq(changes.kind.unwrap_or(current.kind).as_str()),
+            pr::charity_number.eq(charity_number),
+            pr::company_number.eq(company_number),
+            pr::contact_name.eq(changes.contact_name.unwrap_or(current.contact_name)),
+            pr::contact_email.eq(changes.contact_email.unwrap_or(current.contact_email)),
+            pr::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get(conn, &scope, id)
+}
+
+/// A provider can be deleted only while it holds no contracts.
+pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+    get(conn, &org_scope(organisation_id), id)?;
+    let held = contracts::table
+        .filter(contracts::provider_id.eq(id))
+        .count()
+        .get_result::<i64>(conn)?;
+    if held > 0 {
+        return Err(AppError::Conflict(
+            "the provider holds contracts; it cannot be deleted".to_owned(),
+        ));
+    }
+    diesel::delete(pr::table.find(id)).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! Table definitions shared by both backends (kept by hand in step with
+//! `migrations/sqlite` and `migrations/postgres`, which hold the same DDL).
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_streams (id) {
+        id -> Text,
+        organisation_id -> Text,
+        code -> Text,
+        name -> Text,
+        funder -> Text,
+        ringfenced -> Bool,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stream_budgets (funding_stream_id, financial_year) {
+        funding_stream_id -> Text,
+        financial_year -> Text,
+        amount_pence -> BigInt,
+        status -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    providers (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        kind -> Text,
+        charity_number -> Nullable<Text>,
+        company_number -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        organisation_id -> Text,
+        provider_id -> Text,
+        kind -> Text,
+        reference -> Nullable<Text>,
+        title -> Text,
+        purpose -> Nullable<Text>,
+        start_date -> Date,
+        end_date -> Date,
+        value_pence -> BigInt,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    funding_lines (id) {
+        id -> Text,
+        contract_id -> Text,
+        funding_stream_id -> Text,
+        financial_year -> Text,
+        amount_pence -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_variations (id) {
+        id -> Text,
+        contract_id -> Text,
+        kind -> Text,
+        value_before_pence -> BigInt,
+        value_after_pence -> BigInt,
+        end_date_before -> Date,
+        end_date_after -> Date,
+        status_before -> Text,
+        status_after -> Text,
+        reason -> Text,
+        decision_reference -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        contract_id -> Text,
+        funding_stream_id -> Text,
+        amount_pence -> BigInt,
+        paid_on -> Date,
+        financial_year -> Text,
+        quarter -> Text,
+        reference -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outcome_measures (id) {
+        id -> Text,
+        organisation_id -> Text,
+        funding_stream_id -> Nullable<Text>,
+        contract_id -> Nullable<Text>,
+        code -> Text,
+        label -> Text,
+        unit -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outcome_returns (id) {
+        id -> Text,
+        organisation_id -> Text,
+        contract_id -> Text,
+        financial_year -> Text,
+        quarter -> Text,
+        status -> Text,
+        referrals -> BigInt,
+        people_supported -> BigInt,
+        spend_pence -> BigInt,
+        narrative -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outcome_return_values (outcome_return_id, outcome_measure_id) {
+        outcome_return_id -> Text,
+        outcome_measure_id -> Text,
+        value -> BigInt,
+    }
+}
+
+diesel::joinable!(funding_streams -> organisations (organisation_id));
+diesel::joinable!(stream_budgets -> funding_streams (funding_stream_id));
+diesel::joinable!(providers -> organisations (organisation_id));
+diesel::joinable!(contracts -> providers (provider_id));
+diesel::joinable!(funding_lines -> contracts (contract_id));
+diesel::joinable!(funding_lines -> funding_streams (funding_stream_id));
+diesel::joinable!(contract_variations -> contracts (contract_id));
+diesel::joinable!(payments -> contracts (contract_id));
+diesel::joinable!(outcome_returns -> contracts (contract_id));
+diesel::joinable!(outcome_return_values -> outcome_returns (outcome_return_id));
+diesel::joinable!(outcome_return_values -> outcome_measures (outcome_measure_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    funding_streams,
+    stream_budgets,
+    providers,
+    contracts,
+    funding_lines,
+    contract_variations,
+    payments,
+    outcome_measures,
+    outcome_returns,
+    outcome_return_values,
+);

@@ -1,0 +1,684 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::funding_stream::overflow;
+use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use crate::error::AppError;
+use crate::fiscal::{DateRange, FinancialYear, Quarter};
+use crate::money::Money;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractKind {
+    Contract,
+    Grant,
+}
+
+impl ContractKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractKind::Contract => "contract",
+            ContractKind::Grant => "grant",
+        }
+    }
+
+    pub fn from_db(value: &str) -> ContractKind {
+        if value == "grant" {
+            ContractKind::Grant
+        } else {
+            ContractKind::Contract
+        }
+    }
+}
+
+/// draft → active → ended | terminated. Only awarded (non-draft) contracts
+/// commit money against a stream's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStatus {
+    Draft,
+    Active,
+    Ended,
+    Terminated,
+}
+
+impl ContractStatus {
+    pub const ALL: [ContractStatus; 4] = [
+        ContractStatus::Draft,
+        ContractStatus::Active,
+        ContractStatus::Ended,
+        ContractStatus::Terminated,
+    ];
+
+    /// Statuses whose funding lines count as committed.
+    pub const AWARDED: [&'static str; 3] = ["active", "ended", "terminated"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractStatus::Draft => "draft",
+            ContractStatus::Active => "active",
+            ContractStatus::Ended => "ended",
+            ContractStatus::Terminated => "terminated",
+        }
+    }
+
+    pub fn from_db(value: &str) -> ContractStatus {
+        ContractStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value)
+            .unwrap_or(ContractStatus::Draft)
+    }
+
+    /// The kind of history entry a move to `to` records, if the move is allowed.
+    pub fn transition(self, to: ContractStatus) -> Result<VariationKind, AppError> {
+        match (self, to) {
+            (ContractStatus::Draft, ContractStatus::Active) => Ok(VariationKind::Activation),
+            (ContractStatus::Active, ContractStatus::Ended) => Ok(VariationKind::Ending),
+            (ContractStatus::Active, ContractStatus::Terminated) => Ok(VariationKind::Termination),
+            (from, to) => Err(AppError::Conflict(format!(
+                "a {} contract cannot become {}",
+                from.as_str(),
+                to.as_str()
+            ))),
+        }
+    }
+}
+
+/// What a history entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VariationKind {
+    /// A change of value, end date or funding split.
+    Variation,
+    Activation,
+    Ending,
+    Termination,
+}
+
+impl VariationKind {
+    pub const ALL: [VariationKind; 4] = [
+        VariationKind::Variation,
+        VariationKind::Activation,
+        VariationKind::Ending,
+        VariationKind::Termination,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VariationKind::Variation => "variation",
+            VariationKind::Activation => "activation",
+            VariationKind::Ending => "ending",
+            VariationKind::Termination => "termination",
+        }
+    }
+
+    pub fn from_db(value: &str) -> VariationKind {
+        VariationKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == value)
+            .unwrap_or(VariationKind::Variation)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundingLine {
+    pub id: String,
+    pub funding_stream_id: String,
+    pub financial_year: FinancialYear,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contract {
+    pub id: String,
+    pub provider_id: String,
+    pub kind: ContractKind,
+    /// The commissioner's own reference, if any.
+    pub reference: Option<String>,
+    pub title: String,
+    pub purpose: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub value: Money,
+    pub status: ContractStatus,
+    pub funding_lines: Vec<FundingLine>,
+    /// Sum of the funding lines; equals `value` for every awarded contract.
+    pub funded: Money,
+    /// Sum of payments recorded against the contract.
+    pub paid: Money,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundingLineInput {
+    pub funding_stream_id: String,
+    pub financial_year: FinancialYear,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewContract {
+    pub provider_id: String,
+    pub kind: ContractKind,
+    pub reference: Option<String>,
+    pub title: String,
+    pub purpose: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub value: Money,
+    /// How the value is funded: stream × financial year × amount. May be
+    /// added later; must sum to `value` before the contract is activated.
+    #[serde(default)]
+    pub funding_lines: Vec<FundingLineInput>,
+}
+
+impl NewContract {
+    pub fn validate(self) -> Result<NewContract, AppError> {
+        let mut checks = Checks::new();
+        let contract = NewContract {
+            provider_id: checks.text("provider_id", &self.provider_id, SHORT_TEXT),
+            kind: self.kind,
+            reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
+            title: checks.text("title", &self.title, SHORT_TEXT),
+            purpose: checks.optional_text("purpose", self.purpose.as_deref(), LONG_TEXT),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            value: self.value,
+            funding_lines: self.funding_lines,
+        };
+        checks.require(
+            contract.value.is_positive(),
+            "value",
+            "must be more than 0.00",
+        );
+        let period = check_period(&mut checks, contract.start_date, contract.end_date);
+        check_funding_lines(
+            &mut checks,
+            "funding_lines",
+            &contract.funding_lines,
+            period,
+        );
+        checks.finish(contract)
+    }
+
+    pub fn period(&self) -> Result<DateRange, AppError> {
+        period(self.start_date, self.end_date)
+    }
+}
+
+/// Changes to a draft contract.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractChanges {
+    pub provider_id: Option<String>,
+    pub kind: Option<ContractKind>,
+    pub reference: Option<String>,
+    pub title: Option<String>,
+    pub purpose: Option<String>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub value: Option<Money>,
+}
+
+impl ContractChanges {
+    pub fn validate(self) -> Result<ContractChanges, AppError> {
+        let mut checks = Checks::new();
+        let changes = ContractChanges {
+            provider_id: self
+                .provider_id
+                .map(|p| checks.text("provider_id", &p, SHORT_TEXT)),
+            kind: self.kind,
+            reference: self.reference.map(|r| {
+                checks
+                    .optional_text("reference", Some(&r), SHORT_TEXT)
+                    .unwrap_or_default()
+            }),
+            title: self.title.map(|t| checks.text("title", &t, SHORT_TEXT)),
+            purpose: self.purpose.map(|p| {
+                checks
+                    .optional_text("purpose", Some(&p), LONG_TEXT)
+                    .unwrap_or_default()
+            }),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            value: self.value,
+        };
+        if let Some(value) = changes.value {
+            checks.require(value.is_positive(), "value", "must be more than 0.00");
+        }
+        checks.finish(changes)
+    }
+}
+
+/// Body of `POST /contracts/{id}/status`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub status: ContractStatus,
+    /// Why; required to end or terminate a contract.
+    pub reason: Option<String>,
+    /// The recorded decision, e.g. `OPCC.D.034.23`; required to terminate.
+    pub decision_reference: Option<String>,
+    /// Last day of service when ending or terminating early; defaults to the
+    /// current end date. Must lie within the contract period.
+    pub effective_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidStatusChange {
+    pub status: ContractStatus,
+    pub kind: VariationKind,
+    pub reason: String,
+    pub decision_reference: Option<String>,
+    pub end_date: NaiveDate,
+}
+
+impl StatusChange {
+    /// Checks the change against the contract it applies to.
+    pub fn validate(
+        self,
+        current: ContractStatus,
+        start_date: NaiveDate,
+        end_date: NaiveDate,
+    ) -> Result<ValidStatusChange, AppError> {
+        let kind = current.transition(self.status)?;
+        let mut checks = Checks::new();
+        let reason = checks.optional_text("reason", self.reason.as_deref(), LONG_TEXT);
+        let decision_reference = checks.optional_text(
+            "decision_reference",
+            self.decision_reference.as_deref(),
+            SHORT_TEXT,
+        );
+        if matches!(kind, VariationKind::Ending | VariationKind::Termination) {
+            checks.require(
+                reason.is_some(),
+                "reason",
+                "is required to end or terminate a contract",
+            );
+        }
+        if kind == VariationKind::Termination {
+            checks.require(
+                decision_reference.is_some(),
+                "decision_reference",
+                "is required to terminate a contract",
+            );
+        }
+        let new_end = match (kind, self.effective_date) {
+            (VariationKind::Activation, Some(_)) => {
+                checks.fail("effective_date", "applies only when ending or terminating");
+                end_date
+            }
+            (_, Some(date)) => {
+                checks.require(
+                    date >= start_date && date <= end_date,
+                    "effective_date",
+                    "must lie within the contract period",
+                );
+                date
+            }
+            (_, None) => end_date,
+        };
+        checks.finish(ValidStatusChange {
+            status: self.status,
+            kind,
+            reason: reason.unwrap_or_else(|| "awarded".to_owned()),
+            decision_reference,
+            end_date: new_end,
+        })
+    }
+}
+
+/// Body of `POST /contracts/{id}/variations`: a change to an active contract.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVariation {
+    /// New total value; requires `funding_lines` that sum to it.
+    pub value: Option<Money>,
+    /// New end date (an extension or an early end).
+    pub end_date: Option<NaiveDate>,
+    /// The complete new funding split, replacing the current lines.
+    pub funding_lines: Option<Vec<FundingLineInput>>,
+    pub reason: String,
+    pub decision_reference: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidVariation {
+    pub value: Money,
+    pub end_date: NaiveDate,
+    pub funding_lines: Option<Vec<FundingLineInput>>,
+    pub reason: String,
+    pub decision_reference: Option<String>,
+}
+
+impl NewVariation {
+    pub fn validate(
+        self,
+        status: ContractStatus,
+        start_date: NaiveDate,
+        value: Money,
+        end_date: NaiveDate,
+    ) -> Result<ValidVariation, AppError> {
+        if status != ContractStatus::Active {
+            return Err(AppError::Conflict(format!(
+                "only an active contract can be varied; this one is {}",
+                status.as_str()
+            )));
+        }
+        let mut checks = Checks::new();
+        let reason = checks.text("reason", &self.reason, LONG_TEXT);
+        let decision_reference = checks.optional_text(
+            "decision_reference",
+            self.decision_reference.as_deref(),
+            SHORT_TEXT,
+        );
+        if self.value.is_none() && self.end_date.is_none() && self.funding_lines.is_none() {
+            checks.fail(
+                "value",
+                "a variation must change the value, the end date or the funding lines",
+            );
+        }
+        let new_value = self.value.unwrap_or(value);
+        checks.require(new_value.is_positive(), "value", "must be more than 0.00");
+        if self.value.is_some_and(|v| v != value) && self.funding_lines.is_none() {
+            checks.fail(
+                "funding_lines",
+                "a change of value needs the new funding lines that sum to it",
+            );
+        }
+        let new_end = self.end_date.unwrap_or(end_date);
+        let period = check_period(&mut checks, start_date, new_end);
+        if let Some(lines) = &self.funding_lines {
+            check_funding_lines(&mut checks, "funding_lines", lines, period);
+            if checks.is_ok() {
+                check_lines_sum(&mut checks, lines, new_value)?;
+            }
+        }
+        checks.finish(ValidVariation {
+            value: new_value,
+            end_date: new_end,
+            funding_lines: self.funding_lines,
+            reason,
+            decision_reference,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Variation {
+    pub id: String,
+    pub kind: VariationKind,
+    pub value_before: Money,
+    pub value_after: Money,
+    pub end_date_before: NaiveDate,
+    pub end_date_after: NaiveDate,
+    pub status_before: ContractStatus,
+    pub status_after: ContractStatus,
+    pub reason: String,
+    pub decision_reference: Option<String>,
+    /// Subject of the token that made the change.
+    pub recorded_by: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Payment {
+    pub id: String,
+    pub contract_id: String,
+    pub funding_stream_id: String,
+    pub amount: Money,
+    pub paid_on: NaiveDate,
+    /// Derived from `paid_on`.
+    pub financial_year: FinancialYear,
+    /// Derived from `paid_on`.
+    pub quarter: Quarter,
+    pub reference: Option<String>,
+    pub recorded_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayment {
+    pub amount: Money,
+    pub paid_on: NaiveDate,
+    /// Which stream pays; may be left out when the contract draws on one stream.
+    pub funding_stream_id: Option<String>,
+    /// Invoice or remittance reference.
+    pub reference: Option<String>,
+}
+
+impl NewPayment {
+    pub fn validate(self) -> Result<NewPayment, AppError> {
+        let mut checks = Checks::new();
+        checks.require(
+            self.amount.is_positive(),
+            "amount",
+            "must be more than 0.00",
+        );
+        let payment = NewPayment {
+            reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
+            funding_stream_id: checks.optional_text(
+                "funding_stream_id",
+                self.funding_stream_id.as_deref(),
+                SHORT_TEXT,
+            ),
+            ..self
+        };
+        checks.finish(payment)
+    }
+}
+
+/// A payment may not take total payments past the contract's value.
+pub fn check_payment_within_value(
+    value: Money,
+    paid: Money,
+    amount: Money,
+) -> Result<(), AppError> {
+    let total = paid.checked_add(amount).map_err(overflow)?;
+    if total > value {
+        return Err(AppError::Conflict(format!(
+            "the payment of {amount} would take payments to {total}, more than the contract value of {value} (already paid {paid})"
+        )));
+    }
+    Ok(())
+}
+
+/// A contract becomes active only when its funding lines sum exactly to its value.
+pub fn check_fully_funded(value: Money, lines: &[Money]) -> Result<(), AppError> {
+    let funded = Money::sum(lines.iter().copied()).map_err(overflow)?;
+    if funded != value {
+        return Err(AppError::field(
+            "funding_lines",
+            format!("the funding lines sum to {funded} but the contract value is {value}; they must be equal to activate"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_lines_sum(
+    checks: &mut Checks,
+    lines: &[FundingLineInput],
+    value: Money,
+) -> Result<(), AppError> {
+    let funded = Money::sum(lines.iter().map(|l| l.amount)).map_err(overflow)?;
+    checks.require(
+        funded == value,
+        "funding_lines",
+        &format!("the funding lines sum to {funded} but the contract value would be {value}"),
+    );
+    Ok(())
+}
+
+pub fn period(start: NaiveDate, end: NaiveDate) -> Result<DateRange, AppError> {
+    DateRange::new(start, end)
+        .map_err(|_| AppError::field("end_date", "must not be before start_date"))
+}
+
+fn check_period(checks: &mut Checks, start: NaiveDate, end: NaiveDate) -> Option<DateRange> {
+    let range = DateRange::new(start, end).ok();
+    checks.require(range.is_some(), "end_date", "must not be before start_date");
+    range
+}
+
+/// Each line must be positive, fall in a financial year the contract period
+/// touches, and name each stream × year once.
+pub fn check_funding_lines(
+    checks: &mut Checks,
+    field: &str,
+    lines: &[FundingLineInput],
+    period: Option<DateRange>,
+) {
+    for (i, line) in lines.iter().enumerate() {
+        checks.require(
+            line.amount.is_positive(),
+            &format!("{field}[{i}].amount"),
+            "must be more than 0.00",
+        );
+        if let Some(period) = period {
+            check_line_year(
+                checks,
+                &format!("{field}[{i}].financial_year"),
+                line.financial_year,
+                period,
+            );
+        }
+        let repeated = lines[..i].iter().any(|other| {
+            other.funding_stream_id == line.funding_stream_id
+                && other.financial_year == line.financial_year
+        });
+        checks.require(
+            !repeated,
+            &format!("{field}[{i}]"),
+            "each funding stream and financial year may appear only once",
+        );
+    }
+}
+
+pub fn check_line_year(checks: &mut Checks, field: &str, year: FinancialYear, period: DateRange) {
+    let touches = period.financial_years().contains(&year);
+    checks.require(
+        touches,
+        field,
+        &format!(
+            "{year} is outside the contract period {} to {}",
+            period.start(),
+            period.end()
+        ),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).expect("money")
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn status_moves_only_forward() {
+        use ContractStatus::*;
+        assert!(Draft.transition(Active).is_ok());
+        assert!(Active.transition(Ended).is_ok());
+        assert!(Active.transition(Terminated).is_ok());
+        for (from, to) in [
+            (Draft, Ended),
+            (Ended, Active),
+            (Terminated, Active),
+            (Active, Draft),
+            (Active, Active),
+        ] {
+            assert!(
+                from.transition(to).is_err(),
+                "{from:?} -> {to:?} must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn activation_needs_lines_that_sum_exactly() {
+        assert!(check_fully_funded(m("350000.00"), &[m("103716.00"), m("246284.00")]).is_ok());
+        assert!(check_fully_funded(m("350000.00"), &[m("103716.00"), m("246283.99")]).is_err());
+        assert!(check_fully_funded(m("1.00"), &[]).is_err());
+    }
+
+    #[test]
+    fn termination_needs_reason_and_decision() {
+        let change = StatusChange {
+            status: ContractStatus::Terminated,
+            reason: None,
+            decision_reference: None,
+            effective_date: Some(date("2022-09-30")),
+        };
+        match change.validate(
+            ContractStatus::Active,
+            date("2022-04-01"),
+            date("2023-03-31"),
+        ) {
+            Err(AppError::Validation(fields)) => {
+                let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+                assert_eq!(names, ["reason", "decision_reference"]);
+            }
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn early_termination_moves_the_end_date() {
+        let change = StatusChange {
+            status: ContractStatus::Terminated,
+            reason: Some("contractor default".into()),
+            decision_reference: Some("OPCC.D.034.23".into()),
+            effective_date: Some(date("2022-09-30")),
+        };
+        let valid = change
+            .validate(
+                ContractStatus::Active,
+                date("2022-04-01"),
+                date("2023-03-31"),
+            )
+            .expect("valid");
+        assert_eq!(valid.end_date, date("2022-09-30"));
+        assert_eq!(valid.kind, VariationKind::Termination);
+    }
+
+    #[test]
+    fn funding_lines_outside_the_period_are_refused() {
+        let mut checks = Checks::new();
+        let period = DateRange::new(date("2022-07-01"), date("2025-06-30")).ok();
+        let lines = vec![
+            FundingLineInput {
+                funding_stream_id: "a".into(),
+                financial_year: FinancialYear::parse("2022-23").expect("year"),
+                amount: m("103716.00"),
+            },
+            FundingLineInput {
+                funding_stream_id: "a".into(),
+                financial_year: FinancialYear::parse("2026-27").expect("year"),
+                amount: m("1.00"),
+            },
+        ];
+        check_funding_lines(&mut checks, "funding_lines", &lines, period);
+        match checks.finish(()) {
+            Err(AppError::Validation(fields)) => {
+                assert_eq!(fields[0].field, "funding_lines[1].financial_year")
+            }
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn payments_cannot_exceed_the_value() {
+        assert!(check_payment_within_value(m("100.00"), m("60.00"), m("40.00")).is_ok());
+        assert!(check_payment_within_value(m("100.00"), m("60.00"), m("40.01")).is_err());
+    }
+}

@@ -1,0 +1,239 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use crate::error::{AppError, BudgetShortfall};
+use crate::fiscal::FinancialYear;
+use crate::money::Money;
+
+/// Whether the funder has confirmed a year's budget or only indicated it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetStatus {
+    Indicative,
+    Confirmed,
+}
+
+impl BudgetStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetStatus::Indicative => "indicative",
+            BudgetStatus::Confirmed => "confirmed",
+        }
+    }
+
+    pub fn from_db(value: &str) -> BudgetStatus {
+        if value == "confirmed" {
+            BudgetStatus::Confirmed
+        } else {
+            BudgetStatus::Indicative
+        }
+    }
+}
+
+/// A stream's position for one financial year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearBudget {
+    pub financial_year: FinancialYear,
+    pub status: BudgetStatus,
+    pub budget: Money,
+    /// Sum of funding lines of awarded (non-draft) contracts for this year.
+    pub committed: Money,
+    /// Budget less committed.
+    pub uncommitted: Money,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FundingStream {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub funder: String,
+    pub ringfenced: bool,
+    pub description: Option<String>,
+    /// One entry per financial year with a budget, oldest first.
+    pub budgets: Vec<YearBudget>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetInput {
+    pub financial_year: FinancialYear,
+    pub amount: Money,
+    pub status: BudgetStatus,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFundingStream {
+    /// Short code unique within the organisation, e.g. `MOJ-VSS`.
+    pub code: String,
+    pub name: String,
+    /// Who provides the money, e.g. "Ministry of Justice".
+    pub funder: String,
+    #[serde(default)]
+    pub ringfenced: bool,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub budgets: Vec<BudgetInput>,
+}
+
+impl NewFundingStream {
+    pub fn validate(self) -> Result<NewFundingStream, AppError> {
+        let mut checks = Checks::new();
+        let code = checks.code("code", &self.code);
+        let name = checks.text("name", &self.name, SHORT_TEXT);
+        let funder = checks.text("funder", &self.funder, SHORT_TEXT);
+        let description =
+            checks.optional_text("description", self.description.as_deref(), LONG_TEXT);
+        for (i, budget) in self.budgets.iter().enumerate() {
+            check_budget_amount(&mut checks, &format!("budgets[{i}].amount"), budget.amount);
+            let repeated = self.budgets[..i]
+                .iter()
+                .any(|b| b.financial_year == budget.financial_year);
+            checks.require(
+                !repeated,
+                &format!("budgets[{i}].financial_year"),
+                "a financial year may appear only once",
+            );
+        }
+        checks.finish(NewFundingStream {
+            code,
+            name,
+            funder,
+            ringfenced: self.ringfenced,
+            description,
+            budgets: self.budgets,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundingStreamChanges {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub funder: Option<String>,
+    pub ringfenced: Option<bool>,
+    pub description: Option<String>,
+}
+
+impl FundingStreamChanges {
+    pub fn validate(self) -> Result<FundingStreamChanges, AppError> {
+        let mut checks = Checks::new();
+        let changes = FundingStreamChanges {
+            code: self.code.map(|c| checks.code("code", &c)),
+            name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
+            funder: self.funder.map(|f| checks.text("funder", &f, SHORT_TEXT)),
+            ringfenced: self.ringfenced,
+            description: self.description.map(|d| {
+                checks
+                    .optional_text("description", Some(&d), LONG_TEXT)
+                    .unwrap_or_default()
+            }),
+        };
+        checks.finish(changes)
+    }
+}
+
+/// Body of `PUT /funding-streams/{id}/budgets/{financial_year}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetChange {
+    pub amount: Money,
+    pub status: BudgetStatus,
+}
+
+impl BudgetChange {
+    pub fn validate(self) -> Result<BudgetChange, AppError> {
+        let mut checks = Checks::new();
+        check_budget_amount(&mut checks, "amount", self.amount);
+        checks.finish(self)
+    }
+}
+
+fn check_budget_amount(checks: &mut Checks, field: &str, amount: Money) {
+    checks.require(!amount.is_negative(), field, "must not be negative");
+}
+
+/// The rule that protects a stream: what is committed for a year may never
+/// exceed its budget. `committed` is what other awards already hold.
+pub fn check_within_budget(
+    funding_stream_id: &str,
+    financial_year: FinancialYear,
+    budget: Money,
+    committed: Money,
+    requested: Money,
+) -> Result<(), AppError> {
+    let total = committed.checked_add(requested).map_err(overflow)?;
+    if total <= budget {
+        return Ok(());
+    }
+    Err(AppError::BudgetExceeded(Box::new(BudgetShortfall {
+        funding_stream_id: funding_stream_id.to_owned(),
+        financial_year: financial_year.to_string(),
+        budget,
+        committed,
+        requested,
+        available: budget.checked_sub(committed).map_err(overflow)?,
+    })))
+}
+
+pub fn overflow(error: crate::money::MoneyError) -> AppError {
+    AppError::Conflict(format!("amounts too large to add up: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).expect("valid money")
+    }
+
+    #[test]
+    fn the_last_penny_of_a_budget_can_be_committed() {
+        let year = FinancialYear::parse("2022-23").expect("year");
+        assert!(
+            check_within_budget("s", year, m("664540.39"), m("600000.00"), m("64540.39")).is_ok()
+        );
+    }
+
+    #[test]
+    fn one_penny_over_is_refused_with_the_figures() {
+        let year = FinancialYear::parse("2022-23").expect("year");
+        let err = check_within_budget("s", year, m("213940.00"), m("213940.00"), m("0.01"))
+            .expect_err("over budget");
+        match err {
+            AppError::BudgetExceeded(shortfall) => {
+                assert_eq!(shortfall.budget, m("213940.00"));
+                assert_eq!(shortfall.committed, m("213940.00"));
+                assert_eq!(shortfall.requested, m("0.01"));
+                assert_eq!(shortfall.available, m("0.00"));
+            }
+            other => panic!("expected BudgetExceeded, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicate_budget_years_are_refused() {
+        let input: NewFundingStream = serde_json::from_value(serde_json::json!({
+            "code": "VSS", "name": "Victims", "funder": "MoJ",
+            "budgets": [
+                {"financial_year": "2022-23", "amount": "1.00", "status": "confirmed"},
+                {"financial_year": "2022-23", "amount": "2.00", "status": "indicative"}
+            ]
+        }))
+        .expect("parses");
+        let err = input.validate().expect_err("duplicate year");
+        match err {
+            AppError::Validation(fields) => {
+                assert_eq!(fields[0].field, "budgets[1].financial_year")
+            }
+            other => panic!("expected validation error, got {other:?}"),
+        }
+    }
+}

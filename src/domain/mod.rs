@@ -1,0 +1,9 @@
+//! Entities and their rules. Input types parse and validate once here; the
+//! rest of the service works with the validated values. No HTTP, no SQL.
+
+pub mod contract;
+pub mod funding_stream;
+pub mod organisation;
+pub mod outcome;
+pub mod provider;
+pub mod text;

@@ -1,0 +1,403 @@
+//! Outcome measures (defined per stream or per contract, so they are data,
+//! not columns) and the quarterly returns providers make against them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, Quarter};
+use crate::money::Money;
+
+/// What a measure counts, which decides how its values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureUnit {
+    /// A number of things (sessions, referrals): a non-negative integer.
+    Count,
+    /// A number of people, e.g. "better able to cope": a non-negative integer.
+    People,
+    /// An amount of money: a decimal string such as "1250.00".
+    Money,
+}
+
+impl MeasureUnit {
+    pub const ALL: [MeasureUnit; 3] = [MeasureUnit::Count, MeasureUnit::People, MeasureUnit::Money];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MeasureUnit::Count => "count",
+            MeasureUnit::People => "people",
+            MeasureUnit::Money => "money",
+        }
+    }
+
+    pub fn from_db(value: &str) -> MeasureUnit {
+        MeasureUnit::ALL
+            .into_iter()
+            .find(|u| u.as_str() == value)
+            .unwrap_or(MeasureUnit::Count)
+    }
+
+    /// Parses a JSON value written in this unit into its stored integer
+    /// (a count, or pence).
+    pub fn parse_value(self, value: &Value) -> Result<i64, String> {
+        match self {
+            MeasureUnit::Count | MeasureUnit::People => value
+                .as_u64()
+                .and_then(|n| i64::try_from(n).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "must be a non-negative whole number for a {} measure",
+                        self.as_str()
+                    )
+                }),
+            MeasureUnit::Money => {
+                let text = value.as_str().ok_or_else(|| {
+                    "must be a decimal string such as \"1250.00\" for a money measure".to_owned()
+                })?;
+                let amount = Money::parse(text).map_err(|e| e.to_string())?;
+                if amount.is_negative() {
+                    return Err("must not be negative".to_owned());
+                }
+                Ok(amount.pence())
+            }
+        }
+    }
+
+    /// The stored integer written back in this unit.
+    pub fn format_value(self, stored: i64) -> Value {
+        match self {
+            MeasureUnit::Count | MeasureUnit::People => Value::from(stored),
+            MeasureUnit::Money => Value::from(Money::from_pence(stored).to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomeMeasure {
+    pub id: String,
+    /// Set when the measure applies to every contract the stream funds.
+    pub funding_stream_id: Option<String>,
+    /// Set when the measure applies to one contract only.
+    pub contract_id: Option<String>,
+    pub code: String,
+    pub label: String,
+    pub unit: MeasureUnit,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOutcomeMeasure {
+    /// Give exactly one of `funding_stream_id` and `contract_id`.
+    pub funding_stream_id: Option<String>,
+    pub contract_id: Option<String>,
+    /// Short code used in returns, e.g. `better_cope`.
+    pub code: String,
+    pub label: String,
+    pub unit: MeasureUnit,
+}
+
+impl NewOutcomeMeasure {
+    pub fn validate(self) -> Result<NewOutcomeMeasure, AppError> {
+        let mut checks = Checks::new();
+        let funding_stream_id = checks.optional_text(
+            "funding_stream_id",
+            self.funding_stream_id.as_deref(),
+            SHORT_TEXT,
+        );
+        let contract_id =
+            checks.optional_text("contract_id", self.contract_id.as_deref(), SHORT_TEXT);
+        if funding_stream_id.is_some() == contract_id.is_some() {
+            checks.fail(
+                "funding_stream_id",
+                "give exactly one of funding_stream_id and contract_id",
+            );
+        }
+        let measure = NewOutcomeMeasure {
+            funding_stream_id,
+            contract_id,
+            code: checks.code("code", &self.code),
+            label: checks.text("label", &self.label, SHORT_TEXT),
+            unit: self.unit,
+        };
+        checks.finish(measure)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeMeasureChanges {
+    pub label: Option<String>,
+    /// May change only while no return holds a value for the measure.
+    pub unit: Option<MeasureUnit>,
+}
+
+impl OutcomeMeasureChanges {
+    pub fn validate(self) -> Result<OutcomeMeasureChanges, AppError> {
+        let mut checks = Checks::new();
+        let changes = OutcomeMeasureChanges {
+            label: self.label.map(|l| checks.text("label", &l, SHORT_TEXT)),
+            unit: self.unit,
+        };
+        checks.finish(changes)
+    }
+}
+
+/// Where a return is in its review. The full workflow (submit, query,
+/// accept) builds on this; returns start as drafts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStatus {
+    Draft,
+    Submitted,
+    Queried,
+    Resubmitted,
+    Accepted,
+}
+
+impl ReturnStatus {
+    pub const ALL: [ReturnStatus; 5] = [
+        ReturnStatus::Draft,
+        ReturnStatus::Submitted,
+        ReturnStatus::Queried,
+        ReturnStatus::Resubmitted,
+        ReturnStatus::Accepted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnStatus::Draft => "draft",
+            ReturnStatus::Submitted => "submitted",
+            ReturnStatus::Queried => "queried",
+            ReturnStatus::Resubmitted => "resubmitted",
+            ReturnStatus::Accepted => "accepted",
+        }
+    }
+
+    pub fn from_db(value: &str) -> ReturnStatus {
+        ReturnStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value)
+            .unwrap_or(ReturnStatus::Draft)
+    }
+}
+
+/// One measure's value in a return.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeasureValue {
+    pub code: String,
+    pub label: String,
+    pub unit: MeasureUnit,
+    /// A whole number for `count` and `people` measures, a decimal string for `money`.
+    #[schema(value_type = Object)]
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomeReturn {
+    pub id: String,
+    pub contract_id: String,
+    pub financial_year: FinancialYear,
+    pub quarter: Quarter,
+    pub status: ReturnStatus,
+    pub referrals: i64,
+    pub people_supported: i64,
+    /// Money spent by the provider in the quarter.
+    pub spend: Money,
+    pub narrative: Option<String>,
+    pub values: Vec<MeasureValue>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A measure's value as written in a request.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureValueInput {
+    /// The measure's code.
+    pub code: String,
+    /// A whole number for `count` and `people` measures, a decimal string for `money`.
+    #[schema(value_type = Object)]
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOutcomeReturn {
+    pub contract_id: String,
+    pub financial_year: FinancialYear,
+    pub quarter: Quarter,
+    #[serde(default)]
+    pub referrals: u32,
+    #[serde(default)]
+    pub people_supported: u32,
+    #[serde(default)]
+    pub spend: Money,
+    pub narrative: Option<String>,
+    #[serde(default)]
+    pub values: Vec<MeasureValueInput>,
+}
+
+impl NewOutcomeReturn {
+    pub fn validate(self) -> Result<NewOutcomeReturn, AppError> {
+        let mut checks = Checks::new();
+        checks.require(!self.spend.is_negative(), "spend", "must not be negative");
+        check_codes_unique(&mut checks, &self.values);
+        let narrative = checks.optional_text("narrative", self.narrative.as_deref(), LONG_TEXT);
+        checks.finish(NewOutcomeReturn { narrative, ..self })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeReturnChanges {
+    pub referrals: Option<u32>,
+    pub people_supported: Option<u32>,
+    pub spend: Option<Money>,
+    /// An empty string clears the narrative.
+    pub narrative: Option<String>,
+    /// Values to set, by measure code; measures not named keep their value.
+    pub values: Option<Vec<MeasureValueInput>>,
+}
+
+impl OutcomeReturnChanges {
+    pub fn validate(self) -> Result<OutcomeReturnChanges, AppError> {
+        let mut checks = Checks::new();
+        if let Some(spend) = self.spend {
+            checks.require(!spend.is_negative(), "spend", "must not be negative");
+        }
+        if let Some(values) = &self.values {
+            check_codes_unique(&mut checks, values);
+        }
+        let narrative = self.narrative.map(|n| {
+            checks
+                .optional_text("narrative", Some(&n), LONG_TEXT)
+                .unwrap_or_default()
+        });
+        checks.finish(OutcomeReturnChanges { narrative, ..self })
+    }
+}
+
+fn check_codes_unique(checks: &mut Checks, values: &[MeasureValueInput]) {
+    for (i, value) in values.iter().enumerate() {
+        let repeated = values[..i].iter().any(|v| v.code == value.code);
+        checks.require(
+            !repeated,
+            &format!("values[{i}].code"),
+            "each measure may appear only once",
+        );
+    }
+}
+
+/// A measure that applies to a contract, as the return's values are checked against.
+#[derive(Debug, Clone)]
+pub struct ApplicableMeasure {
+    pub id: String,
+    pub code: String,
+    pub unit: MeasureUnit,
+}
+
+/// Resolves each input value to a measure that applies to the contract and
+/// parses it in that measure's unit. Returns (measure id, stored value).
+pub fn resolve_values(
+    inputs: &[MeasureValueInput],
+    applicable: &[ApplicableMeasure],
+) -> Result<Vec<(String, i64)>, AppError> {
+    let mut checks = Checks::new();
+    let mut resolved = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        match applicable.iter().find(|m| m.code == input.code) {
+            None => checks.fail(
+                format!("values[{i}].code"),
+                format!("no measure '{}' applies to this contract", input.code),
+            ),
+            Some(measure) => match measure.unit.parse_value(&input.value) {
+                Ok(stored) => resolved.push((measure.id.clone(), stored)),
+                Err(message) => checks.fail(
+                    format!("values[{i}].value"),
+                    format!("{}: {message}", input.code),
+                ),
+            },
+        }
+    }
+    checks.finish(resolved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn measures() -> Vec<ApplicableMeasure> {
+        vec![
+            ApplicableMeasure {
+                id: "m1".into(),
+                code: "better_cope".into(),
+                unit: MeasureUnit::People,
+            },
+            ApplicableMeasure {
+                id: "m2".into(),
+                code: "grant_spend".into(),
+                unit: MeasureUnit::Money,
+            },
+        ]
+    }
+
+    #[test]
+    fn values_parse_in_their_unit() {
+        let inputs = vec![
+            MeasureValueInput {
+                code: "better_cope".into(),
+                value: json!(28),
+            },
+            MeasureValueInput {
+                code: "grant_spend".into(),
+                value: json!("1250.50"),
+            },
+        ];
+        let resolved = resolve_values(&inputs, &measures()).expect("valid");
+        assert_eq!(
+            resolved,
+            vec![("m1".to_owned(), 28), ("m2".to_owned(), 125050)]
+        );
+    }
+
+    #[test]
+    fn wrong_units_and_unknown_codes_name_the_field() {
+        let inputs = vec![
+            MeasureValueInput {
+                code: "better_cope".into(),
+                value: json!(-1),
+            },
+            MeasureValueInput {
+                code: "grant_spend".into(),
+                value: json!(12.5),
+            },
+            MeasureValueInput {
+                code: "made_up".into(),
+                value: json!(1),
+            },
+        ];
+        match resolve_values(&inputs, &measures()) {
+            Err(AppError::Validation(fields)) => {
+                let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+                assert_eq!(
+                    names,
+                    ["values[0].value", "values[1].value", "values[2].code"]
+                );
+            }
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn stored_values_format_back_in_their_unit() {
+        assert_eq!(MeasureUnit::People.format_value(28), json!(28));
+        assert_eq!(MeasureUnit::Money.format_value(125050), json!("1250.50"));
+    }
+}

@@ -1,0 +1,258 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::text::{Checks, SHORT_TEXT};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    Charity,
+    Company,
+    LocalAuthority,
+    NhsBody,
+    Police,
+    Other,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 6] = [
+        ProviderKind::Charity,
+        ProviderKind::Company,
+        ProviderKind::LocalAuthority,
+        ProviderKind::NhsBody,
+        ProviderKind::Police,
+        ProviderKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Charity => "charity",
+            ProviderKind::Company => "company",
+            ProviderKind::LocalAuthority => "local_authority",
+            ProviderKind::NhsBody => "nhs_body",
+            ProviderKind::Police => "police",
+            ProviderKind::Other => "other",
+        }
+    }
+
+    pub fn from_db(value: &str) -> ProviderKind {
+        ProviderKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == value)
+            .unwrap_or(ProviderKind::Other)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Provider {
+    pub id: String,
+    pub name: String,
+    pub kind: ProviderKind,
+    pub charity_number: Option<String>,
+    pub company_number: Option<String>,
+    /// org-id.guide identifiers derived from the registered numbers, e.g.
+    /// `GB-CHC-1012345`, `GB-COH-01234567`.
+    pub org_ids: Vec<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProvider {
+    pub name: String,
+    pub kind: ProviderKind,
+    /// Charity Commission (England and Wales) number, `SC` + 6 digits (OSCR)
+    /// or `NIC` + digits (Northern Ireland).
+    pub charity_number: Option<String>,
+    /// Companies House number: 8 digits, or 2 letters and 6 digits.
+    pub company_number: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+impl NewProvider {
+    pub fn validate(self) -> Result<NewProvider, AppError> {
+        let mut checks = Checks::new();
+        let provider = NewProvider {
+            name: checks.text("name", &self.name, SHORT_TEXT),
+            kind: self.kind,
+            charity_number: charity_number(&mut checks, self.charity_number.as_deref()),
+            company_number: company_number(&mut checks, self.company_number.as_deref()),
+            contact_name: checks.optional_text(
+                "contact_name",
+                self.contact_name.as_deref(),
+                SHORT_TEXT,
+            ),
+            contact_email: contact_email(&mut checks, self.contact_email.as_deref()),
+        };
+        checks.finish(provider)
+    }
+}
+
+/// Changes to a provider. An empty string clears an optional field.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderChanges {
+    pub name: Option<String>,
+    pub kind: Option<ProviderKind>,
+    pub charity_number: Option<String>,
+    pub company_number: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+/// Validated changes: `Some(None)` clears a field.
+#[derive(Debug, Clone, Default)]
+pub struct ValidProviderChanges {
+    pub name: Option<String>,
+    pub kind: Option<ProviderKind>,
+    pub charity_number: Option<Option<String>>,
+    pub company_number: Option<Option<String>>,
+    pub contact_name: Option<Option<String>>,
+    pub contact_email: Option<Option<String>>,
+}
+
+impl ProviderChanges {
+    pub fn validate(self) -> Result<ValidProviderChanges, AppError> {
+        let mut checks = Checks::new();
+        let changes = ValidProviderChanges {
+            name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
+            kind: self.kind,
+            charity_number: self
+                .charity_number
+                .map(|c| charity_number(&mut checks, Some(&c))),
+            company_number: self
+                .company_number
+                .map(|c| company_number(&mut checks, Some(&c))),
+            contact_name: self
+                .contact_name
+                .map(|c| checks.optional_text("contact_name", Some(&c), SHORT_TEXT)),
+            contact_email: self
+                .contact_email
+                .map(|c| contact_email(&mut checks, Some(&c))),
+        };
+        checks.finish(changes)
+    }
+}
+
+fn normalise(value: Option<&str>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_ascii_uppercase().replace(' ', ""))
+        .filter(|v| !v.is_empty())
+}
+
+fn all_digits(value: &str) -> bool {
+    !value.is_empty() && value.chars().all(|c| c.is_ascii_digit())
+}
+
+fn charity_number(checks: &mut Checks, value: Option<&str>) -> Option<String> {
+    let number = normalise(value)?;
+    let valid = (all_digits(&number) && (6..=8).contains(&number.len()))
+        || number
+            .strip_prefix("SC")
+            .is_some_and(|rest| all_digits(rest) && rest.len() == 6)
+        || number
+            .strip_prefix("NIC")
+            .is_some_and(|rest| all_digits(rest) && (5..=6).contains(&rest.len()));
+    checks.require(
+        valid,
+        "charity_number",
+        "must be a registered charity number: 6-8 digits, SC and 6 digits, or NIC and 5-6 digits",
+    );
+    Some(number)
+}
+
+fn company_number(checks: &mut Checks, value: Option<&str>) -> Option<String> {
+    let number = normalise(value)?;
+    let valid = number.len() == 8
+        && (all_digits(&number)
+            || (number[..2].chars().all(|c| c.is_ascii_uppercase()) && all_digits(&number[2..])));
+    checks.require(
+        valid,
+        "company_number",
+        "must be a Companies House number: 8 digits, or 2 letters and 6 digits",
+    );
+    Some(number)
+}
+
+fn contact_email(checks: &mut Checks, value: Option<&str>) -> Option<String> {
+    let email = checks.optional_text("contact_email", value, SHORT_TEXT)?;
+    let valid = email.split_once('@').is_some_and(|(user, domain)| {
+        !user.is_empty() && domain.contains('.') && !domain.contains('@')
+    });
+    checks.require(valid, "contact_email", "must be an email address");
+    Some(email)
+}
+
+/// org-id.guide identifiers for a provider's registered numbers.
+pub fn org_ids(charity_number: Option<&str>, company_number: Option<&str>) -> Vec<String> {
+    let mut ids = Vec::new();
+    if let Some(number) = charity_number {
+        if let Some(rest) = number.strip_prefix("SC") {
+            ids.push(format!("GB-SC-SC{rest}"));
+        } else if number.starts_with("NIC") {
+            ids.push(format!("GB-NIC-{}", &number[3..]));
+        } else {
+            ids.push(format!("GB-CHC-{number}"));
+        }
+    }
+    if let Some(number) = company_number {
+        ids.push(format!("GB-COH-{number}"));
+    }
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_numbers_become_org_ids() {
+        assert_eq!(
+            org_ids(Some("1012345"), Some("01234567")),
+            vec!["GB-CHC-1012345", "GB-COH-01234567"]
+        );
+        assert_eq!(org_ids(Some("SC012345"), None), vec!["GB-SC-SC012345"]);
+        assert_eq!(org_ids(Some("NIC100001"), None), vec!["GB-NIC-100001"]);
+    }
+
+    #[test]
+    fn bad_numbers_name_their_fields() {
+        let input = NewProvider {
+            name: "Rubicon Cares".into(),
+            kind: ProviderKind::Charity,
+            charity_number: Some("12".into()),
+            company_number: Some("ABC".into()),
+            contact_name: None,
+            contact_email: Some("nobody".into()),
+        };
+        match input.validate() {
+            Err(AppError::Validation(fields)) => {
+                let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+                assert_eq!(names, ["charity_number", "company_number", "contact_email"]);
+            }
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn numbers_are_normalised() {
+        let input = NewProvider {
+            name: "  Dads Unlimited ".into(),
+            kind: ProviderKind::Charity,
+            charity_number: Some(" 1 123 456 ".into()),
+            company_number: Some("sc123456".into()),
+            contact_name: None,
+            contact_email: None,
+        };
+        let valid = input.validate().expect("valid");
+        assert_eq!(valid.name, "Dads Unlimited");
+        assert_eq!(valid.charity_number.as_deref(), Some("1123456"));
+        assert_eq!(valid.company_number.as_deref(), Some("SC123456"));
+    }
+}

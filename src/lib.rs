@@ -1,0 +1,14 @@
+//! Commissioning and grants management: funding streams with budgets per
+//! financial year, providers, contracts and grants with funding lines,
+//! variations and payments, and quarterly outcome returns — exact to the
+//! penny, on SQLite or PostgreSQL.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod fiscal;
+pub mod money;
+pub mod startup;

@@ -1,0 +1,98 @@
+//! Builds the HTTP server: database, keys, middleware and routes.
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::api::{self, AppState};
+use crate::config::{LogFormat, Settings};
+use crate::db::{self, Db};
+use crate::error::AppError;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates the database, binds the port and prepares the server.
+    pub fn build(settings: &Settings) -> Result<Application, AppError> {
+        let applied = db::migrate(&settings.database_url)?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied migrations");
+        }
+        let db = Db::connect(&settings.database_url, settings.database_max_connections)?;
+        let keys = settings.token_keys()?;
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
+            AppError::Internal(format!(
+                "cannot listen on {}:{}: {e}",
+                settings.host, settings.port
+            ))
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| AppError::Internal(format!("no local address: {e}")))?
+            .port();
+        let state = web::Data::new(AppState { db, keys });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(echo_request_id))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(api::configure)
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)
+        .map_err(|e| AppError::Internal(format!("cannot start the server: {e}")))?
+        .shutdown_timeout(30)
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound("route"))
+}
+
+/// Returns the request id the tracing span carries as `x-request-id`, so a
+/// caller's report can be matched to the logs.
+async fn echo_request_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut response = next.call(req).await?;
+    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// Structured logs to stderr, filtered by `LOG_LEVEL`.
+pub fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match settings.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
