@@ -134,6 +134,13 @@ impl Modify for BearerScheme {
 )]
 pub struct ApiDoc;
 
+impl ApiDoc {
+    /// The document as a JSON value.
+    pub fn openapi_value() -> serde_json::Value {
+        serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
+    }
+}
+
 /// The document as committed at `openapi/openapi.json` (pretty, with a final newline).
 pub fn document_json() -> String {
     let mut json = ApiDoc::openapi()

@@ -1,0 +1,64 @@
+use crate::helpers::{spawn_app, Backend};
+
+async fn health_readiness_and_docs_need_no_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let health = app.send("GET", "/healthz", None, None).await.expect(200);
+    assert_eq!(health.body["status"], "ok");
+    let ready = app.send("GET", "/readyz", None, None).await.expect(200);
+    assert_eq!(ready.body["status"], "ready");
+
+    let document = app
+        .send("GET", "/openapi.json", None, None)
+        .await
+        .expect(200);
+    assert_eq!(
+        document.body,
+        commissioning::api::openapi::ApiDoc::openapi_value()
+    );
+    let docs = app.send("GET", "/docs/", None, None).await.expect(200);
+    assert!(docs.content_type.starts_with("text/html"));
+    assert!(
+        docs.body.as_str().unwrap_or_default().contains("swagger"),
+        "the docs page loads Swagger UI"
+    );
+}
+
+async fn unknown_routes_are_problems(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.get("no-such-thing", &app.commissioner())
+        .await
+        .expect_problem(404, None);
+}
+
+async fn responses_carry_a_request_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = awc::Client::default()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("the request reaches the server");
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .expect("an x-request-id header");
+    assert!(!id.is_empty());
+}
+
+crate::on_both_backends!(
+    health_readiness_and_docs_need_no_token,
+    unknown_routes_are_problems,
+    responses_carry_a_request_id,
+);
+
+/// The committed `openapi/openapi.json` must match what the code generates.
+#[test]
+fn the_committed_openapi_document_is_current() {
+    let generated = commissioning::api::openapi::document_json();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi > openapi/openapi.json` and commit it"
+    );
+}

@@ -1,0 +1,406 @@
+//! One way into the service for every black-box test: `spawn_app(backend)`
+//! starts the real server on a free port with a database of its own.
+
+use std::path::PathBuf;
+
+use awc::http::StatusCode;
+use commissioning::auth::{Role, TokenKeys};
+use commissioning::config::{LogFormat, Settings};
+use commissioning::db;
+use commissioning::startup::Application;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::Value;
+
+pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+const ISSUER: &str = "commissioning";
+const AUDIENCE: &str = "commissioning-api";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Removes the test's database when the test ends.
+enum DatabaseGuard {
+    Sqlite(PathBuf),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        match self {
+            DatabaseGuard::Sqlite(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            DatabaseGuard::Postgres { admin_url, name } => {
+                if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                    let _ =
+                        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+fn create_database(backend: Backend) -> (String, DatabaseGuard) {
+    let unique = uuid::Uuid::now_v7().simple().to_string();
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("commissioning-test-{unique}"));
+            let url = format!("sqlite://{}", dir.join("test.db").display());
+            (url, DatabaseGuard::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url();
+            let name = format!("commissioning_test_{unique}");
+            let mut conn = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL is required by the test suite and is not reachable at {admin_url} ({e}). \
+                     Start it (see README) or point TEST_POSTGRES_URL at a server where you may create databases."
+                )
+            });
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create the test database");
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(base, _)| base);
+            let url = format!("{base}/{name}");
+            (url, DatabaseGuard::Postgres { admin_url, name })
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub backend: Backend,
+    pub database_url: String,
+    /// The organisation every `token(role)` acts for.
+    pub organisation_id: String,
+    pub keys: TokenKeys,
+    client: awc::Client,
+    _database: DatabaseGuard,
+}
+
+/// A response: status and parsed JSON body (Null when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub location: Option<String>,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The body's field, panicking with the whole reply when it is missing.
+    pub fn get(&self, field: &str) -> &Value {
+        self.body
+            .get(field)
+            .unwrap_or_else(|| panic!("no `{field}` in {} reply: {}", self.status, self.body))
+    }
+
+    pub fn str(&self, field: &str) -> String {
+        self.get(field)
+            .as_str()
+            .unwrap_or_else(|| panic!("`{field}` is not a string in {}", self.body))
+            .to_owned()
+    }
+
+    pub fn expect(self, status: u16) -> Reply {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts an RFC 9457 problem with this status, naming `field` when given.
+    pub fn expect_problem(self, status: u16, field: Option<&str>) -> Reply {
+        let reply = self.expect(status);
+        assert_eq!(
+            reply.content_type, "application/problem+json",
+            "body: {}",
+            reply.body
+        );
+        assert_eq!(reply.body["status"], status, "body: {}", reply.body);
+        assert!(reply.body["title"].is_string() && reply.body["detail"].is_string());
+        if let Some(field) = field {
+            let fields: Vec<&str> = reply.body["errors"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no errors list in {}", reply.body))
+                .iter()
+                .filter_map(|e| e["field"].as_str())
+                .collect();
+            assert!(
+                fields.contains(&field),
+                "expected field {field} in {fields:?}; body: {}",
+                reply.body
+            );
+        }
+        reply
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let (database_url, guard) = create_database(backend);
+    let settings = Settings {
+        database_url: database_url.clone(),
+        database_max_connections: 4,
+        host: "127.0.0.1".to_owned(),
+        port: 0,
+        log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "error".to_owned()),
+        log_format: LogFormat::Text,
+        token_secret: Some(SECRET.to_owned()),
+        token_secret_file: PathBuf::from("unused"),
+        token_issuer: ISSUER.to_owned(),
+        token_audience: AUDIENCE.to_owned(),
+    };
+    commissioning::startup::init_logging(&settings);
+    let app = Application::build(&settings).expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    let organisation_id =
+        create_organisation(&database_url, "Office of the Police and Crime Commissioner");
+    TestApp {
+        address,
+        backend,
+        database_url,
+        organisation_id,
+        keys: TokenKeys::from_secret(SECRET.as_bytes(), ISSUER, AUDIENCE).expect("keys"),
+        client: awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .finish(),
+        _database: guard,
+    }
+}
+
+/// Creates an organisation directly in the database (as the CLI does).
+pub fn create_organisation(database_url: &str, name: &str) -> String {
+    let mut conn = db::connect_one(database_url).expect("connect");
+    db::organisations::create(&mut conn, name)
+        .expect("create organisation")
+        .id
+}
+
+impl TestApp {
+    pub fn token(&self, role: Role) -> String {
+        self.keys
+            .mint("tester", &self.organisation_id, role, None, 3600)
+            .expect("token")
+    }
+
+    pub fn token_for(&self, organisation_id: &str, role: Role) -> String {
+        self.keys
+            .mint("tester", organisation_id, role, None, 3600)
+            .expect("token")
+    }
+
+    pub fn provider_token(&self, provider_id: &str) -> String {
+        self.keys
+            .mint(
+                "provider-user",
+                &self.organisation_id,
+                Role::Provider,
+                Some(provider_id),
+                3600,
+            )
+            .expect("token")
+    }
+
+    pub fn commissioner(&self) -> String {
+        self.token(Role::Commissioner)
+    }
+
+    pub fn finance(&self) -> String {
+        self.token(Role::Finance)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            format!("{}{path}", self.address)
+        } else {
+            format!("{}/api/v1/{path}", self.address)
+        }
+    }
+
+    /// Sends a request; `token` None sends no Authorization header.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let mut response = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        }
+        .expect("the request reaches the server");
+        reply(&mut response).await
+    }
+
+    /// Sends a raw body with the given content type.
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut response = self
+            .client
+            .request(method, self.url(path))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Content-Type", content_type))
+            .send_body(body.to_owned())
+            .await
+            .expect("the request reaches the server");
+        reply(&mut response).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send("GET", path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send("POST", path, Some(token), Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send("PATCH", path, Some(token), Some(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send("PUT", path, Some(token), Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send("DELETE", path, Some(token), None).await
+    }
+
+    // Shorthands that build the brief's records as a commissioner would.
+
+    /// A funding stream with one budget; returns its id.
+    pub async fn stream(&self, code: &str, year: &str, budget: &str) -> String {
+        let body = serde_json::json!({
+            "code": code,
+            "name": format!("Stream {code}"),
+            "funder": "Ministry of Justice",
+            "ringfenced": true,
+            "budgets": [{"financial_year": year, "amount": budget, "status": "confirmed"}]
+        });
+        self.post("funding-streams", &self.commissioner(), body)
+            .await
+            .expect(201)
+            .str("id")
+    }
+
+    /// A charity provider; returns its id.
+    pub async fn provider(&self, name: &str) -> String {
+        let body = serde_json::json!({"name": name, "kind": "charity"});
+        self.post("providers", &self.commissioner(), body)
+            .await
+            .expect(201)
+            .str("id")
+    }
+
+    /// A draft grant for 2022-23 funded wholly by one stream; returns its id.
+    pub async fn grant(&self, provider_id: &str, stream_id: &str, amount: &str) -> String {
+        let body = serde_json::json!({
+            "provider_id": provider_id,
+            "kind": "grant",
+            "title": "Grant",
+            "start_date": "2022-04-01",
+            "end_date": "2023-03-31",
+            "value": amount,
+            "funding_lines": [{"funding_stream_id": stream_id, "financial_year": "2022-23", "amount": amount}]
+        });
+        self.post("contracts", &self.commissioner(), body)
+            .await
+            .expect(201)
+            .str("id")
+    }
+
+    /// Activates a contract, returning the reply (200, or a problem).
+    pub async fn activate(&self, contract_id: &str) -> Reply {
+        let body = serde_json::json!({"status": "active"});
+        self.post(
+            &format!("contracts/{contract_id}/status"),
+            &self.commissioner(),
+            body,
+        )
+        .await
+    }
+}
+
+async fn reply<S>(response: &mut awc::ClientResponse<S>) -> Reply
+where
+    S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let status = response.status();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    let location = header("location");
+    let bytes = response
+        .body()
+        .limit(16 << 20)
+        .await
+        .expect("the body arrives");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply {
+        status,
+        content_type,
+        location,
+        body,
+    }
+}
+
+/// Runs each named `async fn(Backend)` test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}

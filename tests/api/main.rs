@@ -1,0 +1,13 @@
+//! Black-box HTTP tests: each starts the real server on its own database and
+//! runs on both SQLite and PostgreSQL.
+
+mod helpers;
+
+mod access;
+mod brief;
+mod budget_race;
+mod contracts;
+mod funding_streams;
+mod health_and_docs;
+mod outcomes;
+mod providers;
