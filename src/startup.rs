@@ -41,7 +41,7 @@ impl Application {
         let state = web::Data::new(AppState { db, keys });
         let server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(echo_request_id))
+                .wrap(from_fn(log_request))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(api::configure)
@@ -68,14 +68,19 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound("route"))
 }
 
-/// Returns the request id the tracing span carries as `x-request-id`, so a
-/// caller's report can be matched to the logs.
-async fn echo_request_id(
+/// Logs each request once it is answered (inside the request's span, so
+/// with its request id) and returns the id as `x-request-id`, so a caller's
+/// report can be matched to the logs.
+async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     let mut response = next.call(req).await?;
+    let status = response.status().as_u16();
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(status, elapsed_ms, "answered");
     if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         response
             .headers_mut()
@@ -90,7 +95,8 @@ pub fn init_logging(settings: &Settings) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = match settings.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
