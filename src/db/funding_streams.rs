@@ -124,7 +124,7 @@ pub fn get(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<Funding
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound("funding stream"))?;
-    let mut budgets = year_budgets(conn, &[row.id.clone()])?;
+    let mut budgets = year_budgets(conn, std::slice::from_ref(&row.id))?;
     Ok(row.into_stream(budgets.remove(id).unwrap_or_default()))
 }
 

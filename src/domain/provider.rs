@@ -195,8 +195,8 @@ pub fn org_ids(charity_number: Option<&str>, company_number: Option<&str>) -> Ve
     if let Some(number) = charity_number {
         if let Some(rest) = number.strip_prefix("SC") {
             ids.push(format!("GB-SC-SC{rest}"));
-        } else if number.starts_with("NIC") {
-            ids.push(format!("GB-NIC-{}", &number[3..]));
+        } else if let Some(rest) = number.strip_prefix("NIC") {
+            ids.push(format!("GB-NIC-{rest}"));
         } else {
             ids.push(format!("GB-CHC-{number}"));
         }

@@ -80,7 +80,6 @@ fn create_database(backend: Backend) -> (String, DatabaseGuard) {
 
 pub struct TestApp {
     pub address: String,
-    pub backend: Backend,
     pub database_url: String,
     /// The organisation every `token(role)` acts for.
     pub organisation_id: String,
@@ -172,7 +171,6 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         create_organisation(&database_url, "Office of the Police and Crime Commissioner");
     TestApp {
         address,
-        backend,
         database_url,
         organisation_id,
         keys: TokenKeys::from_secret(SECRET.as_bytes(), ISSUER, AUDIENCE).expect("keys"),
