@@ -78,7 +78,9 @@ fn field_error(path: &str, message: &str) -> FieldError {
         .and_then(|rest| rest.split('`').next());
     let field = match (named, path) {
         // An unknown field's path already ends with its name.
-        (Some(name), path) if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
+        (Some(name), path) if path == name || path.ends_with(&format!(".{name}")) => {
+            path.to_owned()
+        }
         (Some(name), "." | "") => name.to_owned(),
         (Some(name), parent) => format!("{parent}.{name}"),
         (None, "." | "") => "body".to_owned(),

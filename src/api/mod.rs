@@ -29,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
         .service(openapi::openapi_json)
+        .route("/docs", web::get().to(openapi::docs_redirect))
         .service(openapi::swagger_ui())
         .service(
             web::scope(API_PREFIX)

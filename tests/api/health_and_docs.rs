@@ -15,7 +15,8 @@ async fn health_readiness_and_docs_need_no_token(backend: Backend) {
         document.body,
         commissioning::api::openapi::ApiDoc::openapi_value()
     );
-    let docs = app.send("GET", "/docs/", None, None).await.expect(200);
+    // `/docs` redirects (the client follows it) to the Swagger UI page.
+    let docs = app.send("GET", "/docs", None, None).await.expect(200);
     assert!(docs.content_type.starts_with("text/html"));
     assert!(
         docs.body.as_str().unwrap_or_default().contains("swagger"),
