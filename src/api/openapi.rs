@@ -51,6 +51,26 @@ problem_response!(
     "The input is invalid; `errors` lists each field at fault."
 );
 
+/// Handlers are mounted under `/api/v1` by a scope the generator cannot
+/// see, so their documented paths get the prefix here (health stays at the root).
+struct ApiPrefix;
+
+impl Modify for ApiPrefix {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let paths = std::mem::take(&mut openapi.paths.paths);
+        openapi.paths.paths = paths
+            .into_iter()
+            .map(|(path, item)| {
+                if path == "/healthz" || path == "/readyz" {
+                    (path, item)
+                } else {
+                    (format!("{}{path}", super::API_PREFIX), item)
+                }
+            })
+            .collect();
+    }
+}
+
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -76,7 +96,7 @@ impl Modify for BearerScheme {
         description = "Funding streams and their budgets, providers, contracts and grants with funding lines, variations and payments, outcome measures and quarterly returns. Amounts are decimal strings in pounds (\"664540.39\"); financial years run 1 April to 31 March and are written \"2022-23\". Errors are RFC 9457 problem+json.",
         license(name = "MIT OR Apache-2.0")
     ),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &ApiPrefix),
     paths(
         health::healthz,
         health::readyz,
