@@ -7,28 +7,63 @@ use crate::helpers::{create_organisation, spawn_app, Backend, SECRET};
 
 async fn requests_without_a_valid_token_are_401(backend: Backend) {
     let app = spawn_app(backend).await;
-    let other_key = TokenKeys::from_secret(b"another-secret-of-at-least-32-bytes!!", "commissioning", "commissioning-api")
-        .expect("keys");
-    let wrong_audience = TokenKeys::from_secret(SECRET.as_bytes(), "commissioning", "someone-else").expect("keys");
-    let wrong_issuer = TokenKeys::from_secret(SECRET.as_bytes(), "elsewhere", "commissioning-api").expect("keys");
+    let other_key = TokenKeys::from_secret(
+        b"another-secret-of-at-least-32-bytes!!",
+        "commissioning",
+        "commissioning-api",
+    )
+    .expect("keys");
+    let wrong_audience =
+        TokenKeys::from_secret(SECRET.as_bytes(), "commissioning", "someone-else").expect("keys");
+    let wrong_issuer =
+        TokenKeys::from_secret(SECRET.as_bytes(), "elsewhere", "commissioning-api").expect("keys");
     let org = app.organisation_id.clone();
-    let expired = app.keys.mint("x", &org, Role::Commissioner, None, -3600).expect("token");
+    let expired = app
+        .keys
+        .mint("x", &org, Role::Commissioner, None, -3600)
+        .expect("token");
     let tokens = [
         "not-a-jwt".to_owned(),
-        other_key.mint("x", &org, Role::Commissioner, None, 3600).expect("token"),
-        wrong_audience.mint("x", &org, Role::Commissioner, None, 3600).expect("token"),
-        wrong_issuer.mint("x", &org, Role::Commissioner, None, 3600).expect("token"),
+        other_key
+            .mint("x", &org, Role::Commissioner, None, 3600)
+            .expect("token"),
+        wrong_audience
+            .mint("x", &org, Role::Commissioner, None, 3600)
+            .expect("token"),
+        wrong_issuer
+            .mint("x", &org, Role::Commissioner, None, 3600)
+            .expect("token"),
         expired,
     ];
     for token in &tokens {
-        let reply = app.get("funding-streams", token).await.expect_problem(401, None);
-        assert_eq!(reply.body["detail"], "the bearer token is missing, invalid or expired");
+        let reply = app
+            .get("funding-streams", token)
+            .await
+            .expect_problem(401, None);
+        assert_eq!(
+            reply.body["detail"],
+            "the bearer token is missing, invalid or expired"
+        );
     }
-    app.send("GET", "contracts", None, None).await.expect_problem(401, None);
-    app.send("POST", "providers", None, Some(&json!({"name": "x", "kind": "charity"})))
+    app.send("GET", "contracts", None, None)
         .await
         .expect_problem(401, None);
-    assert_eq!(app.get("providers", &app.commissioner()).await.expect(200).body["total"], 0, "nothing was created");
+    app.send(
+        "POST",
+        "providers",
+        None,
+        Some(&json!({"name": "x", "kind": "charity"})),
+    )
+    .await
+    .expect_problem(401, None);
+    assert_eq!(
+        app.get("providers", &app.commissioner())
+            .await
+            .expect(200)
+            .body["total"],
+        0,
+        "nothing was created"
+    );
 }
 
 async fn roles_are_enforced(backend: Backend) {
@@ -39,30 +74,61 @@ async fn roles_are_enforced(backend: Backend) {
     let contract = app.grant(&provider, &stream, "10.00").await;
 
     // Finance reads everything but changes none of the commissioning records.
-    app.get(&format!("funding-streams/{stream}"), &finance).await.expect(200);
-    app.get(&format!("contracts/{contract}"), &finance).await.expect(200);
-    app.post("funding-streams", &finance, json!({"code": "X", "name": "X", "funder": "F"}))
+    app.get(&format!("funding-streams/{stream}"), &finance)
         .await
-        .expect_problem(403, None);
-    app.patch(&format!("providers/{provider}"), &finance, json!({"name": "Renamed"}))
+        .expect(200);
+    app.get(&format!("contracts/{contract}"), &finance)
         .await
-        .expect_problem(403, None);
-    app.post(&format!("contracts/{contract}/status"), &finance, json!({"status": "active"}))
-        .await
-        .expect_problem(403, None);
+        .expect(200);
+    app.post(
+        "funding-streams",
+        &finance,
+        json!({"code": "X", "name": "X", "funder": "F"}),
+    )
+    .await
+    .expect_problem(403, None);
+    app.patch(
+        &format!("providers/{provider}"),
+        &finance,
+        json!({"name": "Renamed"}),
+    )
+    .await
+    .expect_problem(403, None);
+    app.post(
+        &format!("contracts/{contract}/status"),
+        &finance,
+        json!({"status": "active"}),
+    )
+    .await
+    .expect_problem(403, None);
 
     // A provider sees only itself and its own contracts, and no budgets.
     let own = app.provider_token(&provider);
-    app.get("funding-streams", &own).await.expect_problem(403, None);
-    app.get(&format!("contracts/{contract}"), &own).await.expect(200);
-    let other_provider = app.provider("Someone else").await;
-    let other_contract = app.grant(&other_provider, &stream, "10.00").await;
-    app.get(&format!("contracts/{other_contract}"), &own).await.expect_problem(404, None);
-    app.get(&format!("providers/{other_provider}"), &own).await.expect_problem(404, None);
-    assert_eq!(app.get("contracts", &own).await.expect(200).body["total"], 1);
-    app.post(&format!("contracts/{contract}/status"), &own, json!({"status": "active"}))
+    app.get("funding-streams", &own)
         .await
         .expect_problem(403, None);
+    app.get(&format!("contracts/{contract}"), &own)
+        .await
+        .expect(200);
+    let other_provider = app.provider("Someone else").await;
+    let other_contract = app.grant(&other_provider, &stream, "10.00").await;
+    app.get(&format!("contracts/{other_contract}"), &own)
+        .await
+        .expect_problem(404, None);
+    app.get(&format!("providers/{other_provider}"), &own)
+        .await
+        .expect_problem(404, None);
+    assert_eq!(
+        app.get("contracts", &own).await.expect(200).body["total"],
+        1
+    );
+    app.post(
+        &format!("contracts/{contract}/status"),
+        &own,
+        json!({"status": "active"}),
+    )
+    .await
+    .expect_problem(403, None);
 }
 
 async fn another_organisation_reads_as_missing(backend: Backend) {
@@ -83,19 +149,45 @@ async fn another_organisation_reads_as_missing(backend: Backend) {
         format!("organisations/{}", app.organisation_id),
     ] {
         let missing = app.get(&path, &foreign).await.expect_problem(404, None);
-        let never = app.get(&path.replace(&stream, "nope").replace(&provider, "nope").replace(&contract, "nope").replace(&app.organisation_id, "nope"), &foreign).await;
-        assert_eq!(missing.body, never.body, "a foreign {path} reads exactly like a missing one");
+        let never = app
+            .get(
+                &path
+                    .replace(&stream, "nope")
+                    .replace(&provider, "nope")
+                    .replace(&contract, "nope")
+                    .replace(&app.organisation_id, "nope"),
+                &foreign,
+            )
+            .await;
+        assert_eq!(
+            missing.body, never.body,
+            "a foreign {path} reads exactly like a missing one"
+        );
     }
-    app.patch(&format!("funding-streams/{stream}"), &foreign, json!({"name": "Mine now"}))
+    app.patch(
+        &format!("funding-streams/{stream}"),
+        &foreign,
+        json!({"name": "Mine now"}),
+    )
+    .await
+    .expect_problem(404, None);
+    app.post(
+        &format!("contracts/{contract}/status"),
+        &foreign,
+        json!({"status": "active"}),
+    )
+    .await
+    .expect_problem(404, None);
+    app.delete(&format!("providers/{provider}"), &foreign)
         .await
         .expect_problem(404, None);
-    app.post(&format!("contracts/{contract}/status"), &foreign, json!({"status": "active"}))
-        .await
-        .expect_problem(404, None);
-    app.delete(&format!("providers/{provider}"), &foreign).await.expect_problem(404, None);
     // Nor can a foreign contract draw on this organisation's stream.
     let foreign_provider = app
-        .post("providers", &foreign, json!({"name": "Theirs", "kind": "charity"}))
+        .post(
+            "providers",
+            &foreign,
+            json!({"name": "Theirs", "kind": "charity"}),
+        )
         .await
         .expect(201)
         .str("id");
@@ -111,9 +203,18 @@ async fn another_organisation_reads_as_missing(backend: Backend) {
     for list in ["funding-streams", "contracts"] {
         assert_eq!(app.get(list, &foreign).await.expect(200).body["total"], 0);
     }
-    assert_eq!(app.get("providers", &foreign).await.expect(200).body["total"], 1);
-    let name = app.get(&format!("funding-streams/{stream}"), &app.commissioner()).await.expect(200);
-    assert_eq!(name.body["name"], "Stream VSS", "the foreign update changed nothing");
+    assert_eq!(
+        app.get("providers", &foreign).await.expect(200).body["total"],
+        1
+    );
+    let name = app
+        .get(&format!("funding-streams/{stream}"), &app.commissioner())
+        .await
+        .expect(200);
+    assert_eq!(
+        name.body["name"], "Stream VSS",
+        "the foreign update changed nothing"
+    );
 }
 
 async fn the_own_organisation_can_be_read_and_renamed(backend: Backend) {
@@ -123,17 +224,35 @@ async fn the_own_organisation_can_be_read_and_renamed(backend: Backend) {
     assert_eq!(list.body["total"], 1);
     assert_eq!(list.body["items"][0]["id"], app.organisation_id.as_str());
     let renamed = app
-        .patch(&format!("organisations/{}", app.organisation_id), &token, json!({"name": "Office of the PCC for Kent"}))
+        .patch(
+            &format!("organisations/{}", app.organisation_id),
+            &token,
+            json!({"name": "Office of the PCC for Kent"}),
+        )
         .await
         .expect(200);
     assert_eq!(renamed.body["name"], "Office of the PCC for Kent");
-    app.patch(&format!("organisations/{}", app.organisation_id), &token, json!({"name": ""}))
+    app.patch(
+        &format!("organisations/{}", app.organisation_id),
+        &token,
+        json!({"name": ""}),
+    )
+    .await
+    .expect_problem(422, Some("name"));
+    app.patch(
+        &format!("organisations/{}", app.organisation_id),
+        &app.finance(),
+        json!({"name": "x"}),
+    )
+    .await
+    .expect_problem(403, None);
+    let read = app
+        .get(
+            &format!("organisations/{}", app.organisation_id),
+            &app.finance(),
+        )
         .await
-        .expect_problem(422, Some("name"));
-    app.patch(&format!("organisations/{}", app.organisation_id), &app.finance(), json!({"name": "x"}))
-        .await
-        .expect_problem(403, None);
-    let read = app.get(&format!("organisations/{}", app.organisation_id), &app.finance()).await.expect(200);
+        .expect(200);
     assert_eq!(read.body["name"], "Office of the PCC for Kent");
 }
 

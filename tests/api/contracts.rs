@@ -26,36 +26,59 @@ async fn a_draft_contract_is_created_read_updated_and_deleted(backend: Backend) 
         .await
         .expect(201);
     let id = created.str("id");
-    assert_eq!(created.location.as_deref(), Some(format!("/api/v1/contracts/{id}").as_str()));
+    assert_eq!(
+        created.location.as_deref(),
+        Some(format!("/api/v1/contracts/{id}").as_str())
+    );
     assert_eq!(created.body["status"], "draft");
     assert_eq!(created.body["value"], "32142.00");
     assert_eq!(created.body["funded"], "30000.00");
     assert_eq!(created.body["paid"], "0.00");
 
     // Activation needs lines that sum exactly to the value.
-    app.activate(&id).await.expect_problem(422, Some("funding_lines"));
-    let line_id = created.body["funding_lines"][0]["id"].as_str().expect("line id").to_owned();
+    app.activate(&id)
+        .await
+        .expect_problem(422, Some("funding_lines"));
+    let line_id = created.body["funding_lines"][0]["id"]
+        .as_str()
+        .expect("line id")
+        .to_owned();
     let line = app
-        .patch(&format!("contracts/{id}/funding-lines/{line_id}"), &token, json!({"amount": "32142.00"}))
+        .patch(
+            &format!("contracts/{id}/funding-lines/{line_id}"),
+            &token,
+            json!({"amount": "32142.00"}),
+        )
         .await
         .expect(200);
     assert_eq!(line.body["amount"], "32142.00");
 
     let updated = app
-        .patch(&format!("contracts/{id}"), &token, json!({"title": "Counselling", "reference": ""}))
+        .patch(
+            &format!("contracts/{id}"),
+            &token,
+            json!({"title": "Counselling", "reference": ""}),
+        )
         .await
         .expect(200);
     assert_eq!(updated.body["title"], "Counselling");
     assert_eq!(updated.body["reference"], serde_json::Value::Null);
     assert_eq!(updated.body["purpose"], "Specialist support");
 
-    let read = app.get(&format!("contracts/{id}"), &token).await.expect(200);
+    let read = app
+        .get(&format!("contracts/{id}"), &token)
+        .await
+        .expect(200);
     assert_eq!(read.body["funded"], "32142.00");
     assert_eq!(read.body["kind"], "grant");
     assert_eq!(read.body["provider_id"], provider.as_str());
 
-    app.delete(&format!("contracts/{id}"), &token).await.expect(204);
-    app.get(&format!("contracts/{id}"), &token).await.expect_problem(404, None);
+    app.delete(&format!("contracts/{id}"), &token)
+        .await
+        .expect(204);
+    app.get(&format!("contracts/{id}"), &token)
+        .await
+        .expect_problem(404, None);
 }
 
 async fn an_awarded_contract_changes_only_by_variation(backend: Backend) {
@@ -67,8 +90,12 @@ async fn an_awarded_contract_changes_only_by_variation(backend: Backend) {
     let active = app.activate(&id).await.expect(200);
     assert_eq!(active.body["status"], "active");
 
-    app.patch(&format!("contracts/{id}"), &token, json!({"title": "New"})).await.expect_problem(409, None);
-    app.delete(&format!("contracts/{id}"), &token).await.expect_problem(409, None);
+    app.patch(&format!("contracts/{id}"), &token, json!({"title": "New"}))
+        .await
+        .expect_problem(409, None);
+    app.delete(&format!("contracts/{id}"), &token)
+        .await
+        .expect_problem(409, None);
     app.post(
         &format!("contracts/{id}/funding-lines"),
         &token,
@@ -90,9 +117,15 @@ async fn an_awarded_contract_changes_only_by_variation(backend: Backend) {
         )
         .await
         .expect_problem(409, None);
-    assert_eq!(refused.body["budget"]["committed"], "0.00", "the contract's own lines are not counted twice");
+    assert_eq!(
+        refused.body["budget"]["committed"], "0.00",
+        "the contract's own lines are not counted twice"
+    );
     assert_eq!(refused.body["budget"]["requested"], "100000.01");
-    let read = app.get(&format!("contracts/{id}"), &token).await.expect(200);
+    let read = app
+        .get(&format!("contracts/{id}"), &token)
+        .await
+        .expect(200);
     assert_eq!(read.body["value"], "34398.00");
 
     // Ended early with a reason.
@@ -130,16 +163,46 @@ async fn contracts_list_with_filters(backend: Backend) {
     let all = app.get("contracts", &token).await.expect(200);
     assert_eq!(all.body["total"], 3);
     assert_eq!(all.body["items"][0]["id"], first.as_str(), "creation order");
-    assert_eq!(app.get(&format!("contracts?provider_id={dandelion}"), &token).await.body["total"], 2);
-    assert_eq!(app.get("contracts?status=active", &token).await.body["total"], 1);
-    assert_eq!(app.get("contracts?status=draft&kind=grant", &token).await.body["total"], 2);
-    let by_stream = app.get(&format!("contracts?funding_stream_id={other}"), &token).await.expect(200);
+    assert_eq!(
+        app.get(&format!("contracts?provider_id={dandelion}"), &token)
+            .await
+            .body["total"],
+        2
+    );
+    assert_eq!(
+        app.get("contracts?status=active", &token).await.body["total"],
+        1
+    );
+    assert_eq!(
+        app.get("contracts?status=draft&kind=grant", &token)
+            .await
+            .body["total"],
+        2
+    );
+    let by_stream = app
+        .get(&format!("contracts?funding_stream_id={other}"), &token)
+        .await
+        .expect(200);
     assert_eq!(by_stream.body["total"], 1);
     assert_eq!(by_stream.body["items"][0]["id"], third.as_str());
-    assert_eq!(app.get("contracts?financial_year=2022-23", &token).await.body["total"], 3);
-    assert_eq!(app.get("contracts?financial_year=2023-24", &token).await.body["total"], 0);
-    app.get("contracts?status=open", &token).await.expect_problem(422, None);
-    app.get("contracts?financial_year=2023", &token).await.expect_problem(422, None);
+    assert_eq!(
+        app.get("contracts?financial_year=2022-23", &token)
+            .await
+            .body["total"],
+        3
+    );
+    assert_eq!(
+        app.get("contracts?financial_year=2023-24", &token)
+            .await
+            .body["total"],
+        0
+    );
+    app.get("contracts?status=open", &token)
+        .await
+        .expect_problem(422, None);
+    app.get("contracts?financial_year=2023", &token)
+        .await
+        .expect_problem(422, None);
 }
 
 async fn bad_contracts_are_refused_naming_the_field(backend: Backend) {
@@ -173,19 +236,40 @@ async fn bad_contracts_are_refused_naming_the_field(backend: Backend) {
         (json!({"kind": "loan"}), "kind"),
         (json!({"title": ""}), "title"),
         (json!({"provider_id": "no-such-provider"}), "provider_id"),
-        (json!({"funding_lines": [{"funding_stream_id": "nope", "financial_year": "2022-23", "amount": "1.00"}]}), "funding_lines[0].funding_stream_id"),
-        (json!({"funding_lines": [{"funding_stream_id": stream, "financial_year": "2024-25", "amount": "1.00"}]}), "funding_lines[0].financial_year"),
-        (json!({"funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23", "amount": "-1.00"}]}), "funding_lines[0].amount"),
-        (json!({"funding_lines": [
-            {"funding_stream_id": stream, "financial_year": "2022-23", "amount": "1.00"},
-            {"funding_stream_id": stream, "financial_year": "2022-23", "amount": "2.00"}
-        ]}), "funding_lines[1]"),
-        (json!({"funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23", "amount": "1.00", "extra": 1}]}), "funding_lines[0].extra"),
+        (
+            json!({"funding_lines": [{"funding_stream_id": "nope", "financial_year": "2022-23", "amount": "1.00"}]}),
+            "funding_lines[0].funding_stream_id",
+        ),
+        (
+            json!({"funding_lines": [{"funding_stream_id": stream, "financial_year": "2024-25", "amount": "1.00"}]}),
+            "funding_lines[0].financial_year",
+        ),
+        (
+            json!({"funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23", "amount": "-1.00"}]}),
+            "funding_lines[0].amount",
+        ),
+        (
+            json!({"funding_lines": [
+                {"funding_stream_id": stream, "financial_year": "2022-23", "amount": "1.00"},
+                {"funding_stream_id": stream, "financial_year": "2022-23", "amount": "2.00"}
+            ]}),
+            "funding_lines[1]",
+        ),
+        (
+            json!({"funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23", "amount": "1.00", "extra": 1}]}),
+            "funding_lines[0].extra",
+        ),
     ];
     for (changes, field) in cases {
-        app.post("contracts", &token, contract(changes)).await.expect_problem(422, Some(field));
+        app.post("contracts", &token, contract(changes))
+            .await
+            .expect_problem(422, Some(field));
     }
-    assert_eq!(app.get("contracts", &token).await.body["total"], 0, "no refusal wrote anything");
+    assert_eq!(
+        app.get("contracts", &token).await.body["total"],
+        0,
+        "no refusal wrote anything"
+    );
 
     // A year with no budget cannot be committed.
     let id = app
@@ -207,12 +291,20 @@ async fn bad_contracts_are_refused_naming_the_field(backend: Backend) {
     let refused = app.activate(&id).await.expect_problem(409, None);
     assert_eq!(refused.body["budget"]["financial_year"], "2023-24");
     assert_eq!(refused.body["budget"]["budget"], "0.00");
-    app.post(&format!("contracts/{id}/status"), &token, json!({"status": "ended", "reason": "x"}))
-        .await
-        .expect_problem(409, None);
-    app.post(&format!("contracts/{id}/status"), &token, json!({"status": "paused"}))
-        .await
-        .expect_problem(422, Some("status"));
+    app.post(
+        &format!("contracts/{id}/status"),
+        &token,
+        json!({"status": "ended", "reason": "x"}),
+    )
+    .await
+    .expect_problem(409, None);
+    app.post(
+        &format!("contracts/{id}/status"),
+        &token,
+        json!({"status": "paused"}),
+    )
+    .await
+    .expect_problem(422, Some("status"));
 }
 
 async fn finance_records_payments_up_to_the_value(backend: Backend) {
@@ -223,14 +315,22 @@ async fn finance_records_payments_up_to_the_value(backend: Backend) {
     let vru = app.stream("VRU", "2022-23", "100000.00").await;
     let provider = app.provider("Advocacy After Fatal Domestic Abuse").await;
     let draft = app.grant(&provider, &vss, "22200.00").await;
-    app.post(&format!("contracts/{draft}/payments"), &finance, json!({"amount": "1.00", "paid_on": "2022-05-01"}))
-        .await
-        .expect_problem(409, None);
+    app.post(
+        &format!("contracts/{draft}/payments"),
+        &finance,
+        json!({"amount": "1.00", "paid_on": "2022-05-01"}),
+    )
+    .await
+    .expect_problem(409, None);
     app.activate(&draft).await.expect(200);
 
-    app.post(&format!("contracts/{draft}/payments"), &token, json!({"amount": "1.00", "paid_on": "2022-05-01"}))
-        .await
-        .expect_problem(403, None);
+    app.post(
+        &format!("contracts/{draft}/payments"),
+        &token,
+        json!({"amount": "1.00", "paid_on": "2022-05-01"}),
+    )
+    .await
+    .expect_problem(403, None);
     let paid = app
         .post(
             &format!("contracts/{draft}/payments"),
@@ -241,22 +341,48 @@ async fn finance_records_payments_up_to_the_value(backend: Backend) {
         .expect(201);
     assert_eq!(paid.body["financial_year"], "2022-23");
     assert_eq!(paid.body["quarter"], "Q4");
-    assert_eq!(paid.body["funding_stream_id"], vss.as_str(), "a single-stream contract pays from its stream");
-    app.post(&format!("contracts/{draft}/payments"), &finance, json!({"amount": "11100.01", "paid_on": "2023-03-01"}))
+    assert_eq!(
+        paid.body["funding_stream_id"],
+        vss.as_str(),
+        "a single-stream contract pays from its stream"
+    );
+    app.post(
+        &format!("contracts/{draft}/payments"),
+        &finance,
+        json!({"amount": "11100.01", "paid_on": "2023-03-01"}),
+    )
+    .await
+    .expect_problem(409, None);
+    app.post(
+        &format!("contracts/{draft}/payments"),
+        &finance,
+        json!({"amount": "11100.00", "paid_on": "2023-03-31"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("contracts/{draft}/payments"),
+        &finance,
+        json!({"amount": "0.00", "paid_on": "2023-03-31"}),
+    )
+    .await
+    .expect_problem(422, Some("amount"));
+    app.post(
+        &format!("contracts/{draft}/payments"),
+        &finance,
+        json!({"amount": 5, "paid_on": "2023-03-31"}),
+    )
+    .await
+    .expect_problem(422, Some("amount"));
+    let read = app
+        .get(&format!("contracts/{draft}"), &finance)
         .await
-        .expect_problem(409, None);
-    app.post(&format!("contracts/{draft}/payments"), &finance, json!({"amount": "11100.00", "paid_on": "2023-03-31"}))
-        .await
-        .expect(201);
-    app.post(&format!("contracts/{draft}/payments"), &finance, json!({"amount": "0.00", "paid_on": "2023-03-31"}))
-        .await
-        .expect_problem(422, Some("amount"));
-    app.post(&format!("contracts/{draft}/payments"), &finance, json!({"amount": 5, "paid_on": "2023-03-31"}))
-        .await
-        .expect_problem(422, Some("amount"));
-    let read = app.get(&format!("contracts/{draft}"), &finance).await.expect(200);
+        .expect(200);
     assert_eq!(read.body["paid"], "22200.00");
-    let payments = app.get(&format!("contracts/{draft}/payments"), &finance).await.expect(200);
+    let payments = app
+        .get(&format!("contracts/{draft}/payments"), &finance)
+        .await
+        .expect(200);
     assert_eq!(payments.body.as_array().map(Vec::len), Some(2));
     assert_eq!(payments.body[0]["reference"], "INV-001");
 
@@ -278,9 +404,13 @@ async fn finance_records_payments_up_to_the_value(backend: Backend) {
         .expect(201)
         .str("id");
     app.activate(&split).await.expect(200);
-    app.post(&format!("contracts/{split}/payments"), &finance, json!({"amount": "50.00", "paid_on": "2022-06-30"}))
-        .await
-        .expect_problem(422, Some("funding_stream_id"));
+    app.post(
+        &format!("contracts/{split}/payments"),
+        &finance,
+        json!({"amount": "50.00", "paid_on": "2022-06-30"}),
+    )
+    .await
+    .expect_problem(422, Some("funding_stream_id"));
     let stream_other = app.stream("ELSE", "2022-23", "1.00").await;
     app.post(
         &format!("contracts/{split}/payments"),
@@ -338,11 +468,21 @@ async fn funding_lines_are_managed_on_drafts(backend: Backend) {
     )
     .await
     .expect_problem(422, Some("financial_year"));
-    let lines = app.get(&format!("contracts/{id}/funding-lines"), &token).await.expect(200);
+    let lines = app
+        .get(&format!("contracts/{id}/funding-lines"), &token)
+        .await
+        .expect(200);
     assert_eq!(lines.body.as_array().map(Vec::len), Some(1));
-    app.delete(&format!("contracts/{id}/funding-lines/{line_id}"), &token).await.expect(204);
-    app.delete(&format!("contracts/{id}/funding-lines/{line_id}"), &token).await.expect_problem(404, None);
-    let read = app.get(&format!("contracts/{id}"), &token).await.expect(200);
+    app.delete(&format!("contracts/{id}/funding-lines/{line_id}"), &token)
+        .await
+        .expect(204);
+    app.delete(&format!("contracts/{id}/funding-lines/{line_id}"), &token)
+        .await
+        .expect_problem(404, None);
+    let read = app
+        .get(&format!("contracts/{id}"), &token)
+        .await
+        .expect(200);
     assert_eq!(read.body["funded"], "0.00");
 }
 

@@ -24,9 +24,15 @@ async fn a_stream_is_created_read_listed_and_updated(backend: Backend) {
         .await
         .expect(201);
     let id = created.str("id");
-    assert_eq!(created.location.as_deref(), Some(format!("/api/v1/funding-streams/{id}").as_str()));
+    assert_eq!(
+        created.location.as_deref(),
+        Some(format!("/api/v1/funding-streams/{id}").as_str())
+    );
 
-    let read = app.get(&format!("funding-streams/{id}"), &token).await.expect(200);
+    let read = app
+        .get(&format!("funding-streams/{id}"), &token)
+        .await
+        .expect(200);
     assert_eq!(read.body["code"], "MOJ-WIJ");
     assert_eq!(read.body["ringfenced"], true);
     assert_eq!(read.body["description"], "Known one year at a time");
@@ -55,31 +61,57 @@ async fn a_stream_is_created_read_listed_and_updated(backend: Backend) {
         )
         .await
         .expect(200);
-    let years: Vec<(&str, &str)> = after.get("budgets")
+    let years: Vec<(&str, &str)> = after
+        .get("budgets")
         .as_array()
         .expect("budgets")
         .iter()
-        .map(|b| (b["financial_year"].as_str().unwrap_or(""), b["status"].as_str().unwrap_or("")))
+        .map(|b| {
+            (
+                b["financial_year"].as_str().unwrap_or(""),
+                b["status"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
-    assert_eq!(years, [("2022-23", "confirmed"), ("2023-24", "confirmed"), ("2024-25", "indicative")]);
+    assert_eq!(
+        years,
+        [
+            ("2022-23", "confirmed"),
+            ("2023-24", "confirmed"),
+            ("2024-25", "indicative")
+        ]
+    );
 
     let updated = app
-        .patch(&format!("funding-streams/{id}"), &token, json!({"name": "Women in Justice (MoJ)", "ringfenced": false}))
+        .patch(
+            &format!("funding-streams/{id}"),
+            &token,
+            json!({"name": "Women in Justice (MoJ)", "ringfenced": false}),
+        )
         .await
         .expect(200);
     assert_eq!(updated.body["name"], "Women in Justice (MoJ)");
     assert_eq!(updated.body["ringfenced"], false);
     assert_eq!(updated.body["code"], "MOJ-WIJ");
 
-    app.delete(&format!("funding-streams/{id}/budgets/2024-25"), &token).await.expect(200);
-    let read = app.get(&format!("funding-streams/{id}"), &token).await.expect(200);
+    app.delete(&format!("funding-streams/{id}/budgets/2024-25"), &token)
+        .await
+        .expect(200);
+    let read = app
+        .get(&format!("funding-streams/{id}"), &token)
+        .await
+        .expect(200);
     assert_eq!(read.get("budgets").as_array().map(Vec::len), Some(2));
 }
 
 async fn streams_list_in_creation_order_with_filters_and_pages(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.commissioner();
-    for (code, funder, ringfenced) in [("A", "Ministry of Justice", true), ("B", "Home Office", false), ("C", "Ministry of Justice", false)] {
+    for (code, funder, ringfenced) in [
+        ("A", "Ministry of Justice", true),
+        ("B", "Home Office", false),
+        ("C", "Ministry of Justice", false),
+    ] {
         app.post(
             "funding-streams",
             &token,
@@ -90,27 +122,49 @@ async fn streams_list_in_creation_order_with_filters_and_pages(backend: Backend)
     }
     let all = app.get("funding-streams", &token).await.expect(200);
     assert_eq!(all.body["total"], 3);
-    let codes: Vec<&str> = all.body["items"].as_array().expect("items").iter().map(|s| s["code"].as_str().unwrap_or("")).collect();
+    let codes: Vec<&str> = all.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|s| s["code"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(codes, ["A", "B", "C"]);
 
-    let page = app.get("funding-streams?limit=1&offset=1", &token).await.expect(200);
+    let page = app
+        .get("funding-streams?limit=1&offset=1", &token)
+        .await
+        .expect(200);
     assert_eq!(page.body["total"], 3);
     assert_eq!(page.body["limit"], 1);
     assert_eq!(page.body["offset"], 1);
     assert_eq!(page.body["items"][0]["code"], "B");
 
-    let moj = app.get("funding-streams?funder=Ministry%20of%20Justice", &token).await.expect(200);
+    let moj = app
+        .get("funding-streams?funder=Ministry%20of%20Justice", &token)
+        .await
+        .expect(200);
     assert_eq!(moj.body["total"], 2);
-    let ringfenced = app.get("funding-streams?ringfenced=true", &token).await.expect(200);
+    let ringfenced = app
+        .get("funding-streams?ringfenced=true", &token)
+        .await
+        .expect(200);
     assert_eq!(ringfenced.body["total"], 1);
     assert_eq!(ringfenced.body["items"][0]["code"], "A");
     let by_code = app.get("funding-streams?code=C", &token).await.expect(200);
     assert_eq!(by_code.body["items"][0]["code"], "C");
 
-    app.get("funding-streams?limit=0", &token).await.expect_problem(422, Some("limit"));
-    app.get("funding-streams?limit=1000", &token).await.expect_problem(422, Some("limit"));
-    app.get("funding-streams?offset=-1", &token).await.expect_problem(422, Some("offset"));
-    app.get("funding-streams?ringfenced=maybe", &token).await.expect_problem(422, None);
+    app.get("funding-streams?limit=0", &token)
+        .await
+        .expect_problem(422, Some("limit"));
+    app.get("funding-streams?limit=1000", &token)
+        .await
+        .expect_problem(422, Some("limit"));
+    app.get("funding-streams?offset=-1", &token)
+        .await
+        .expect_problem(422, Some("offset"));
+    app.get("funding-streams?ringfenced=maybe", &token)
+        .await
+        .expect_problem(422, None);
 }
 
 async fn bad_money_and_years_are_refused_naming_the_field(backend: Backend) {
@@ -122,52 +176,105 @@ async fn bad_money_and_years_are_refused_naming_the_field(backend: Backend) {
             "budgets": [{"financial_year": year, "amount": amount, "status": "confirmed"}]
         })
     };
-    for amount in [json!("1.234"), json!("1e5"), json!("NaN"), json!("Infinity"), json!("1,000.00"), json!(" 5.00"),
-        json!("+5.00"), json!(""), json!("1000000000000.00"), json!(5), json!(664540.39), json!(null)] {
-        app.post("funding-streams", &token, with_budget(amount.clone(), "2022-23"))
-            .await
-            .expect_problem(422, Some("budgets[0].amount"));
-    }
-    app.post("funding-streams", &token, with_budget(json!("-1.00"), "2022-23"))
+    for amount in [
+        json!("1.234"),
+        json!("1e5"),
+        json!("NaN"),
+        json!("Infinity"),
+        json!("1,000.00"),
+        json!(" 5.00"),
+        json!("+5.00"),
+        json!(""),
+        json!("1000000000000.00"),
+        json!(5),
+        json!(664540.39),
+        json!(null),
+    ] {
+        app.post(
+            "funding-streams",
+            &token,
+            with_budget(amount.clone(), "2022-23"),
+        )
         .await
         .expect_problem(422, Some("budgets[0].amount"));
+    }
+    app.post(
+        "funding-streams",
+        &token,
+        with_budget(json!("-1.00"), "2022-23"),
+    )
+    .await
+    .expect_problem(422, Some("budgets[0].amount"));
     for year in ["2022-24", "2022/23", "22-23", "2022-2023", "Q1"] {
         app.post("funding-streams", &token, with_budget(json!("1.00"), year))
             .await
             .expect_problem(422, Some("budgets[0].financial_year"));
     }
-    app.post("funding-streams", &token, json!({"code": "X", "name": "X", "funder": "F", "colour": "red"}))
-        .await
-        .expect_problem(422, Some("colour"));
-    app.post("funding-streams", &token, json!({"code": "has space", "name": "X", "funder": "F"}))
-        .await
-        .expect_problem(422, Some("code"));
-    app.post("funding-streams", &token, json!({"code": "X", "name": " ", "funder": "F"}))
-        .await
-        .expect_problem(422, Some("name"));
+    app.post(
+        "funding-streams",
+        &token,
+        json!({"code": "X", "name": "X", "funder": "F", "colour": "red"}),
+    )
+    .await
+    .expect_problem(422, Some("colour"));
+    app.post(
+        "funding-streams",
+        &token,
+        json!({"code": "has space", "name": "X", "funder": "F"}),
+    )
+    .await
+    .expect_problem(422, Some("code"));
+    app.post(
+        "funding-streams",
+        &token,
+        json!({"code": "X", "name": " ", "funder": "F"}),
+    )
+    .await
+    .expect_problem(422, Some("name"));
     app.post("funding-streams", &token, json!({"code": "X", "name": "X"}))
         .await
         .expect_problem(422, Some("funder"));
-    app.send_raw("POST", "funding-streams", &token, "application/json", "{\"code\": ")
-        .await
-        .expect_problem(422, None);
+    app.send_raw(
+        "POST",
+        "funding-streams",
+        &token,
+        "application/json",
+        "{\"code\": ",
+    )
+    .await
+    .expect_problem(422, None);
     app.send_raw("POST", "funding-streams", &token, "text/plain", "{}")
         .await
         .expect_problem(422, Some("body"));
-    app.put("funding-streams/nope/budgets/2022-2023", &token, json!({"amount": "1.00", "status": "confirmed"}))
-        .await
-        .expect_problem(422, Some("financial_year"));
+    app.put(
+        "funding-streams/nope/budgets/2022-2023",
+        &token,
+        json!({"amount": "1.00", "status": "confirmed"}),
+    )
+    .await
+    .expect_problem(422, Some("financial_year"));
 
     // Nothing was written by any refusal.
     let list = app.get("funding-streams", &token).await.expect(200);
     assert_eq!(list.body["total"], 0);
 
     // The largest single amount is accepted exactly.
-    let big = app.post("funding-streams", &token, with_budget(json!("999999999999.99"), "2022-23")).await.expect(201);
-    assert_eq!(big.body["budgets"][0]["budget"], "999999999999.99");
-    app.post("funding-streams", &token, with_budget(json!("1.00"), "2022-23"))
+    let big = app
+        .post(
+            "funding-streams",
+            &token,
+            with_budget(json!("999999999999.99"), "2022-23"),
+        )
         .await
-        .expect_problem(409, None);
+        .expect(201);
+    assert_eq!(big.body["budgets"][0]["budget"], "999999999999.99");
+    app.post(
+        "funding-streams",
+        &token,
+        with_budget(json!("1.00"), "2022-23"),
+    )
+    .await
+    .expect_problem(409, None);
 }
 
 async fn budgets_cannot_drop_below_what_is_committed(backend: Backend) {
@@ -178,23 +285,37 @@ async fn budgets_cannot_drop_below_what_is_committed(backend: Backend) {
     let grant = app.grant(&provider, &stream, "600.00").await;
     app.activate(&grant).await.expect(200);
 
-    app.put(&format!("funding-streams/{stream}/budgets/2022-23"), &token, json!({"amount": "599.99", "status": "confirmed"}))
-        .await
-        .expect_problem(409, None);
+    app.put(
+        &format!("funding-streams/{stream}/budgets/2022-23"),
+        &token,
+        json!({"amount": "599.99", "status": "confirmed"}),
+    )
+    .await
+    .expect_problem(409, None);
     app.delete(&format!("funding-streams/{stream}/budgets/2022-23"), &token)
         .await
         .expect_problem(409, None);
     let lowered = app
-        .put(&format!("funding-streams/{stream}/budgets/2022-23"), &token, json!({"amount": "600.00", "status": "confirmed"}))
+        .put(
+            &format!("funding-streams/{stream}/budgets/2022-23"),
+            &token,
+            json!({"amount": "600.00", "status": "confirmed"}),
+        )
         .await
         .expect(200);
     assert_eq!(lowered.body["budgets"][0]["uncommitted"], "0.00");
 
     // A stream that funds a contract cannot be deleted; an unused one can.
-    app.delete(&format!("funding-streams/{stream}"), &token).await.expect_problem(409, None);
+    app.delete(&format!("funding-streams/{stream}"), &token)
+        .await
+        .expect_problem(409, None);
     let unused = app.stream("UNUSED", "2022-23", "1.00").await;
-    app.delete(&format!("funding-streams/{unused}"), &token).await.expect(204);
-    app.get(&format!("funding-streams/{unused}"), &token).await.expect_problem(404, None);
+    app.delete(&format!("funding-streams/{unused}"), &token)
+        .await
+        .expect(204);
+    app.get(&format!("funding-streams/{unused}"), &token)
+        .await
+        .expect_problem(404, None);
 }
 
 crate::on_both_backends!(

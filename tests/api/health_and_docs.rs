@@ -75,15 +75,35 @@ async fn every_documented_route_exists(backend: Backend) {
     for (path, operations) in paths {
         let concrete = path
             .split('/')
-            .map(|part| if part.starts_with('{') { "some-id" } else { part })
+            .map(|part| {
+                if part.starts_with('{') {
+                    "some-id"
+                } else {
+                    part
+                }
+            })
             .collect::<Vec<_>>()
             .join("/");
         for method in operations.as_object().expect("operations").keys() {
             let reply = app
-                .send(&method.to_uppercase(), &concrete, None, Some(&serde_json::json!({})))
+                .send(
+                    &method.to_uppercase(),
+                    &concrete,
+                    None,
+                    Some(&serde_json::json!({})),
+                )
                 .await;
-            let expected = if path.starts_with("/api/v1/") { 401 } else { 200 };
-            assert_eq!(reply.status.as_u16(), expected, "{method} {path}: {}", reply.body);
+            let expected = if path.starts_with("/api/v1/") {
+                401
+            } else {
+                200
+            };
+            assert_eq!(
+                reply.status.as_u16(),
+                expected,
+                "{method} {path}: {}",
+                reply.body
+            );
             checked += 1;
         }
     }
