@@ -2,7 +2,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Json, Query};
+use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::{created, AppState};
 use crate::auth::{Actor, Permission};
@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ContractQuery {
     pub provider_id: Option<String>,
@@ -96,12 +97,11 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     actor: Actor,
-    page: Query<PageParams>,
-    query: Query<ContractQuery>,
+    query: ListQuery<ContractQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let page = page.0.validate()?;
-    let query = query.0;
+    let page = query.page;
+    let query = query.filter;
     let filter = ContractFilter {
         provider_id: query.provider_id,
         status: query.status,

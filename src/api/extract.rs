@@ -10,6 +10,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
+use super::pagination::{PageParams, Pagination};
 use super::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, FieldError};
@@ -72,7 +73,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 /// reported at its own path rather than its parent's.
 fn field_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message);
-    let named = ["missing field `", "unknown field `"]
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
         .iter()
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next());
@@ -83,38 +84,57 @@ fn field_error(path: &str, message: &str) -> FieldError {
         }
         (Some(name), "." | "") => name.to_owned(),
         (Some(name), parent) => format!("{parent}.{name}"),
-        (None, "." | "") => "body".to_owned(),
+        // serde_json reports "?" where a syntax error leaves no field.
+        (None, "." | "" | "?") => "body".to_owned(),
         (None, path) => path.to_owned(),
     };
     FieldError::new(field, message)
 }
 
-/// A query string, refused with 422 naming the parameter when malformed.
-pub struct Query<T>(pub T);
+/// A list's query string: `limit` and `offset`, plus the resource's filters
+/// `F`. Unknown parameters and values that do not parse are refused with a
+/// 422 naming the parameter.
+pub struct ListQuery<F> {
+    pub page: Pagination,
+    pub filter: F,
+}
 
-impl<T: DeserializeOwned> FromRequest for Query<T> {
+impl<F: DeserializeOwned> FromRequest for ListQuery<F> {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = serde_urlencoded_query(req.query_string()).map(Query);
-        ready(result)
+        ready(parse_list_query(req.query_string()))
     }
 }
 
-fn serde_urlencoded_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
-    web::Query::<T>::from_query(query)
-        .map(|q| q.into_inner())
-        .map_err(|e| {
-            let message = e.to_string();
-            let field = message
-                .split('`')
-                .nth(1)
-                .filter(|_| message.contains("field `"))
-                .unwrap_or("query")
-                .to_owned();
-            AppError::field(field, message)
-        })
+pub fn parse_list_query<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>, AppError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|e| AppError::field("query", e.to_string()))?;
+    let (page, filter): (Vec<_>, Vec<_>) = pairs
+        .into_iter()
+        .partition(|(key, _)| key == "limit" || key == "offset");
+    let page: PageParams = deserialize_pairs(&page)?;
+    Ok(ListQuery {
+        page: page.validate()?,
+        filter: deserialize_pairs(&filter)?,
+    })
+}
+
+fn deserialize_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, AppError> {
+    let encoded =
+        serde_urlencoded::to_string(pairs).map_err(|e| AppError::field("query", e.to_string()))?;
+    let deserializer =
+        serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.inner().to_string();
+        let mut field = field_error(&path, &message);
+        if field.field == "body" {
+            field.field = "query".to_owned();
+        }
+        AppError::Validation(vec![field])
+    })
 }
 
 /// The verified caller. Missing, malformed, expired or foreign tokens are 401.
@@ -176,5 +196,38 @@ mod tests {
         assert_eq!(refused_field(&body), "colour");
         let body = r#"{"provider_id":"p"}"#;
         assert_eq!(refused_field(body), "kind");
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+    use crate::api::providers::ProviderQuery;
+
+    fn refused_field(query: &str) -> String {
+        match parse_list_query::<ProviderQuery>(query) {
+            Err(AppError::Validation(errors)) => errors[0].field.clone(),
+            Ok(_) => panic!("{query} was accepted"),
+            Err(other) => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        assert_eq!(refused_field("limit=abc"), "limit");
+        assert_eq!(refused_field("offset=x"), "offset");
+        assert_eq!(refused_field("kind=bank"), "kind");
+        assert_eq!(refused_field("colour=red"), "colour");
+        assert_eq!(refused_field("limit=1&limit=2"), "limit");
+        assert_eq!(refused_field("limit=0"), "limit");
+    }
+
+    #[test]
+    fn good_parameters_parse() {
+        let parsed =
+            parse_list_query::<ProviderQuery>("limit=2&offset=4&name=Rubicon%20Cares&kind=charity")
+                .expect("valid");
+        assert_eq!((parsed.page.limit, parsed.page.offset), (2, 4));
+        assert_eq!(parsed.filter.name.as_deref(), Some("Rubicon Cares"));
     }
 }

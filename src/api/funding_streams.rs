@@ -2,7 +2,7 @@ use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::{Json, Query};
+use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::{created, AppState};
 use crate::auth::{Actor, Permission};
@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Exact funder name.
@@ -78,15 +79,14 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     actor: Actor,
-    page: Query<PageParams>,
-    query: Query<StreamQuery>,
+    query: ListQuery<StreamQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadStreams)?;
-    let page = page.0.validate()?;
+    let page = query.page;
     let filter = StreamFilter {
-        funder: query.0.funder,
-        code: query.0.code,
-        ringfenced: query.0.ringfenced,
+        funder: query.filter.funder,
+        code: query.filter.code,
+        ringfenced: query.filter.ringfenced,
     };
     let org = actor.organisation_id;
     let (items, total) = state

@@ -2,7 +2,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::{Json, Query};
+use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::{created, AppState};
 use crate::auth::{Actor, Permission};
@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MeasureQuery {
     pub funding_stream_id: Option<String>,
@@ -34,6 +35,7 @@ pub struct MeasureQuery {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
     pub contract_id: Option<String>,
@@ -93,14 +95,13 @@ pub async fn create_measure(
 pub async fn list_measures(
     state: web::Data<AppState>,
     actor: Actor,
-    page: Query<PageParams>,
-    query: Query<MeasureQuery>,
+    query: ListQuery<MeasureQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadMeasures)?;
-    let page = page.0.validate()?;
+    let page = query.page;
     let filter = MeasureFilter {
-        funding_stream_id: query.0.funding_stream_id,
-        contract_id: query.0.contract_id,
+        funding_stream_id: query.filter.funding_stream_id,
+        contract_id: query.filter.contract_id,
     };
     let scope = actor.scope();
     let (items, total) = state
@@ -247,12 +248,11 @@ pub async fn create_return(
 pub async fn list_returns(
     state: web::Data<AppState>,
     actor: Actor,
-    page: Query<PageParams>,
-    query: Query<ReturnQuery>,
+    query: ListQuery<ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
-    let page = page.0.validate()?;
-    let query = query.0;
+    let page = query.page;
+    let query = query.filter;
     let filter = ReturnFilter {
         contract_id: query.contract_id,
         provider_id: query.provider_id,

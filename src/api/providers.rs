@@ -2,7 +2,7 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::{Json, Query};
+use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::{created, AppState};
 use crate::auth::{Actor, Permission};
@@ -19,10 +19,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProviderQuery {
     pub kind: Option<ProviderKind>,
-    /// Part of the provider's name.
+    /// Part of the provider's name, ignoring case.
     pub name: Option<String>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
@@ -72,16 +73,15 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     actor: Actor,
-    page: Query<PageParams>,
-    query: Query<ProviderQuery>,
+    query: ListQuery<ProviderQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadProviders)?;
-    let page = page.0.validate()?;
+    let page = query.page;
     let filter = ProviderFilter {
-        kind: query.0.kind,
-        name: query.0.name,
-        charity_number: query.0.charity_number,
-        company_number: query.0.company_number,
+        kind: query.filter.kind,
+        name: query.filter.name,
+        charity_number: query.filter.charity_number,
+        company_number: query.filter.company_number,
     };
     let scope = actor.scope();
     let (items, total) = state

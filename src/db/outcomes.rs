@@ -214,7 +214,10 @@ pub fn delete_measure(conn: &mut DbConn, organisation_id: &str, id: &str) -> Res
     Ok(())
 }
 
-/// Measures a contract must report: its own and those of the streams funding it.
+/// Measures a contract must report: its own and those of the streams funding
+/// it. A contract's own measure replaces a stream's with the same code (the
+/// contract adjusts what it inherits); between streams the earlier-defined
+/// measure holds the code.
 fn applicable_measures(
     conn: &mut DbConn,
     contract_id: &str,
@@ -222,23 +225,27 @@ fn applicable_measures(
     let streams = fl::table
         .filter(fl::contract_id.eq(contract_id))
         .select(fl::funding_stream_id.nullable());
-    let rows: Vec<(String, String, String)> = om::table
+    let rows: Vec<(String, Option<String>, String, String)> = om::table
         .filter(
             om::contract_id
                 .eq(contract_id)
                 .or(om::funding_stream_id.eq_any(streams)),
         )
         .order(om::id)
-        .select((om::id, om::code, om::unit))
+        .select((om::id, om::contract_id, om::code, om::unit))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, code, unit)| ApplicableMeasure {
-            id,
-            code,
-            unit: MeasureUnit::from_db(&unit),
-        })
-        .collect())
+    let (own, inherited): (Vec<_>, Vec<_>) = rows.into_iter().partition(|row| row.1.is_some());
+    let mut measures: Vec<ApplicableMeasure> = Vec::new();
+    for (id, _, code, unit) in own.into_iter().chain(inherited) {
+        if measures.iter().all(|m| m.code != code) {
+            measures.push(ApplicableMeasure {
+                id,
+                code,
+                unit: MeasureUnit::from_db(&unit),
+            });
+        }
+    }
+    Ok(measures)
 }
 
 #[derive(Queryable, Selectable)]

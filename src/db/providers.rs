@@ -4,10 +4,17 @@ use diesel::prelude::*;
 use super::schema::{contracts, providers as pr};
 use super::{new_id, now, DbConn};
 use crate::auth::Scope;
-use crate::domain::provider::{org_ids, NewProvider, Provider, ProviderKind, ValidProviderChanges};
+use crate::domain::provider::{
+    normalise_number, org_ids, NewProvider, Provider, ProviderKind, ValidProviderChanges,
+};
 use crate::error::AppError;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends for ASCII.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = pr)]
@@ -44,7 +51,7 @@ impl From<ProviderRow> for Provider {
 #[derive(Debug, Default, Clone)]
 pub struct ProviderFilter {
     pub kind: Option<ProviderKind>,
-    /// Case-sensitive substring of the name.
+    /// Substring of the name, ignoring (ASCII) case.
     pub name: Option<String>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
@@ -66,17 +73,20 @@ fn filtered<'a>(scope: &'a Scope, filter: &'a ProviderFilter) -> pr::BoxedQuery<
         query = query.filter(pr::kind.eq(kind.as_str()));
     }
     if let Some(name) = &filter.name {
+        // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
+        // does not, and both backends must answer alike.
         let escaped = name
+            .to_lowercase()
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        query = query.filter(pr::name.like(format!("%{escaped}%")).escape('\\'));
+        query = query.filter(lower(pr::name).like(format!("%{escaped}%")).escape('\\'));
     }
     if let Some(number) = &filter.charity_number {
-        query = query.filter(pr::charity_number.eq(number.to_ascii_uppercase()));
+        query = query.filter(pr::charity_number.eq(normalise_number(number)));
     }
     if let Some(number) = &filter.company_number {
-        query = query.filter(pr::company_number.eq(number.to_ascii_uppercase()));
+        query = query.filter(pr::company_number.eq(normalise_number(number)));
     }
     query
 }

@@ -140,10 +140,13 @@ impl ProviderChanges {
     }
 }
 
+/// A registered number as stored: upper case, no spaces.
+pub fn normalise_number(value: &str) -> String {
+    value.trim().to_ascii_uppercase().replace(' ', "")
+}
+
 fn normalise(value: Option<&str>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_ascii_uppercase().replace(' ', ""))
-        .filter(|v| !v.is_empty())
+    value.map(normalise_number).filter(|v| !v.is_empty())
 }
 
 fn all_digits(value: &str) -> bool {
