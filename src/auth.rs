@@ -113,6 +113,16 @@ pub struct Scope {
     pub provider_id: Option<String>,
 }
 
+impl Scope {
+    /// Everything in one organisation (what its commissioners and finance see).
+    pub fn organisation(organisation_id: &str) -> Scope {
+        Scope {
+            organisation_id: organisation_id.to_owned(),
+            provider_id: None,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,

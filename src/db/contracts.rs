@@ -292,14 +292,7 @@ pub fn create(
         ))
         .execute(conn)?;
     insert_lines(conn, &id, &input.funding_lines)?;
-    get(conn, &org_scope(organisation_id), &id)
-}
-
-fn org_scope(organisation_id: &str) -> Scope {
-    Scope {
-        organisation_id: organisation_id.to_owned(),
-        provider_id: None,
-    }
+    get(conn, &Scope::organisation(organisation_id), &id)
 }
 
 fn require_draft(row: &ContractRow, what: &str) -> Result<(), AppError> {
@@ -339,7 +332,7 @@ pub fn update(
     id: &str,
     changes: ContractChanges,
 ) -> Result<Contract, AppError> {
-    let scope = org_scope(organisation_id);
+    let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
     require_draft(&row, "a contract can be edited")?;
     if let Some(provider_id) = &changes.provider_id {
@@ -370,7 +363,7 @@ pub fn update(
 }
 
 pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
-    let row = load(conn, &org_scope(organisation_id), id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     require_draft(&row, "a contract can be deleted")?;
     diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
     diesel::delete(c::table.find(id)).execute(conn)?;
@@ -395,7 +388,7 @@ pub fn add_line(
     id: &str,
     line: FundingLineInput,
 ) -> Result<FundingLine, AppError> {
-    let row = load(conn, &org_scope(organisation_id), id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     require_draft(&row, "funding lines can be added")?;
     let mut checks = Checks::new();
     checks.require(
@@ -429,7 +422,7 @@ pub fn add_line(
         )));
     }
     insert_lines(conn, id, std::slice::from_ref(&line))?;
-    list_lines(conn, &org_scope(organisation_id), id)?
+    list_lines(conn, &Scope::organisation(organisation_id), id)?
         .into_iter()
         .find(|l| {
             l.funding_stream_id == line.funding_stream_id && l.financial_year == line.financial_year
@@ -452,7 +445,7 @@ pub fn update_line(
     line_id: &str,
     amount: Money,
 ) -> Result<FundingLine, AppError> {
-    let row = load(conn, &org_scope(organisation_id), id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     load_line(conn, id, line_id)?;
     require_draft(&row, "funding lines can be changed")?;
     if !amount.is_positive() {
@@ -470,7 +463,7 @@ pub fn delete_line(
     id: &str,
     line_id: &str,
 ) -> Result<(), AppError> {
-    let row = load(conn, &org_scope(organisation_id), id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     load_line(conn, id, line_id)?;
     require_draft(&row, "funding lines can be removed")?;
     diesel::delete(fl::table.find(line_id)).execute(conn)?;
@@ -526,7 +519,7 @@ pub fn change_status(
     change: StatusChange,
     recorded_by: &str,
 ) -> Result<Contract, AppError> {
-    let scope = org_scope(organisation_id);
+    let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
     let valid = change.validate(row.status(), row.start_date, row.end_date)?;
     if valid.kind == VariationKind::Activation {
@@ -570,7 +563,7 @@ pub fn vary(
     variation: NewVariation,
     recorded_by: &str,
 ) -> Result<Contract, AppError> {
-    let scope = org_scope(organisation_id);
+    let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
     let valid = variation.validate(row.status(), row.start_date, row.value(), row.end_date)?;
     match &valid.funding_lines {
@@ -698,7 +691,7 @@ pub fn record_payment(
     payment: NewPayment,
     recorded_by: &str,
 ) -> Result<Payment, AppError> {
-    let row = load(conn, &org_scope(organisation_id), id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     if row.status() == ContractStatus::Draft {
         return Err(AppError::Conflict(
             "a draft contract cannot be paid; activate it first".to_owned(),

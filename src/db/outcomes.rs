@@ -121,13 +121,6 @@ pub fn list_measures(
     Ok((rows.into_iter().map(OutcomeMeasure::from).collect(), total))
 }
 
-fn org_scope(organisation_id: &str) -> Scope {
-    Scope {
-        organisation_id: organisation_id.to_owned(),
-        provider_id: None,
-    }
-}
-
 pub fn create_measure(
     conn: &mut DbConn,
     organisation_id: &str,
@@ -144,7 +137,7 @@ pub fn create_measure(
         same_code = same_code.filter(om::funding_stream_id.eq(stream_id));
     }
     if let Some(contract_id) = &input.contract_id {
-        contracts::load(conn, &org_scope(organisation_id), contract_id)
+        contracts::load(conn, &Scope::organisation(organisation_id), contract_id)
             .map_err(|_| AppError::field("contract_id", "no such contract"))?;
         same_code = same_code.filter(om::contract_id.eq(contract_id));
     }
@@ -169,7 +162,7 @@ pub fn create_measure(
             om::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get_measure(conn, &org_scope(organisation_id), &id)
+    get_measure(conn, &Scope::organisation(organisation_id), &id)
 }
 
 fn measure_in_use(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
@@ -186,7 +179,7 @@ pub fn update_measure(
     id: &str,
     changes: OutcomeMeasureChanges,
 ) -> Result<OutcomeMeasure, AppError> {
-    let scope = org_scope(organisation_id);
+    let scope = Scope::organisation(organisation_id);
     let current = get_measure(conn, &scope, id)?;
     if changes.unit.is_some_and(|u| u != current.unit) && measure_in_use(conn, id)? {
         return Err(AppError::Conflict(
@@ -204,7 +197,7 @@ pub fn update_measure(
 }
 
 pub fn delete_measure(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
-    get_measure(conn, &org_scope(organisation_id), id)?;
+    get_measure(conn, &Scope::organisation(organisation_id), id)?;
     if measure_in_use(conn, id)? {
         return Err(AppError::Conflict(
             "returns already hold values for this measure; it cannot be deleted".to_owned(),

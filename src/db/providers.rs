@@ -182,14 +182,7 @@ pub fn create(
             pr::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, &org_scope(organisation_id), &id)
-}
-
-fn org_scope(organisation_id: &str) -> Scope {
-    Scope {
-        organisation_id: organisation_id.to_owned(),
-        provider_id: None,
-    }
+    get(conn, &Scope::organisation(organisation_id), &id)
 }
 
 pub fn update(
@@ -198,7 +191,7 @@ pub fn update(
     id: &str,
     changes: ValidProviderChanges,
 ) -> Result<Provider, AppError> {
-    let scope = org_scope(organisation_id);
+    let scope = Scope::organisation(organisation_id);
     let current = get(conn, &scope, id)?;
     let charity_number = changes.charity_number.unwrap_or(current.charity_number);
     let company_number = changes.company_number.unwrap_or(current.company_number);
@@ -225,7 +218,7 @@ pub fn update(
 
 /// A provider can be deleted only while it holds no contracts.
 pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
-    get(conn, &org_scope(organisation_id), id)?;
+    get(conn, &Scope::organisation(organisation_id), id)?;
     let held = contracts::table
         .filter(contracts::provider_id.eq(id))
         .count()
