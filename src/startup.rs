@@ -44,6 +44,7 @@ impl Application {
                 .wrap(from_fn(log_request))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(crate::api::extract::MAX_BODY_BYTES))
                 .configure(api::configure)
                 .default_service(web::to(not_found))
         })

@@ -16,7 +16,7 @@ use crate::auth::Actor;
 use crate::error::{AppError, FieldError};
 
 /// Largest JSON body accepted.
-const MAX_BODY_BYTES: usize = 1 << 20;
+pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// A JSON body parsed with the path of any field at fault (e.g.
 /// `funding_lines[1].amount`), so a 422 can name it.

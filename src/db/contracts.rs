@@ -530,6 +530,15 @@ pub fn change_status(
         let amounts: Vec<Money> = lines.iter().map(|l| l.amount).collect();
         check_fully_funded(row.value(), &amounts)?;
         check_award(conn, &award_lines(&lines), Some(id))?;
+    } else if valid.end_date != row.end_date {
+        // Ending early must not leave money committed to years the contract
+        // no longer reaches: release it by variation first.
+        check_lines_in_period(conn, id, row.start_date, valid.end_date).map_err(|_| {
+            AppError::field(
+                "effective_date",
+                "funding lines remain in financial years after this date; vary the contract to release them first",
+            )
+        })?;
     }
     diesel::update(c::table.find(id))
         .set((

@@ -21,10 +21,11 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// Pragmas applied to every pooled SQLite connection: enforce foreign keys,
-/// let readers and the writer run side by side (WAL), and wait for a busy
-/// writer instead of failing at once.
+/// let readers and the writer run side by side (WAL), sync every commit to
+/// disk before it is acknowledged (FULL: nothing acknowledged is lost, even
+/// on power failure), and wait for a busy writer instead of failing at once.
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;";
+     PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;";
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {

@@ -264,7 +264,9 @@ pub struct StatusChange {
     /// The recorded decision, e.g. `OPCC.D.034.23`; required to terminate.
     pub decision_reference: Option<String>,
     /// Last day of service when ending or terminating early; defaults to the
-    /// current end date. Must lie within the contract period.
+    /// current end date. Must lie within the contract period, and no funding
+    /// line may remain in a financial year after it (release such money by a
+    /// variation first).
     pub effective_date: Option<NaiveDate>,
 }
 

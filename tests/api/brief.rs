@@ -205,6 +205,34 @@ async fn a_contract_is_varied_extended_and_terminated(backend: Backend) {
     )
     .await
     .expect_problem(422, Some("decision_reference"));
+    // Terminating at 30 September 2023 would leave 2024-25 money committed:
+    // it is released by variation first.
+    let early = json!({
+        "status": "terminated",
+        "reason": "Contractor default",
+        "decision_reference": "OPCC.D.034.23",
+        "effective_date": "2023-09-30"
+    });
+    app.post(&format!("contracts/{id}/status"), &token, early.clone())
+        .await
+        .expect_problem(422, Some("effective_date"));
+    app.post(
+        &format!("contracts/{id}/variations"),
+        &token,
+        json!({
+            "value": "100000.00",
+            "funding_lines": [
+                {"funding_stream_id": stream, "financial_year": "2022-23", "amount": "50000.00"},
+                {"funding_stream_id": stream, "financial_year": "2023-24", "amount": "50000.00"}
+            ],
+            "reason": "Release 2024-25 ahead of termination",
+            "decision_reference": "OPCC.D.034.23"
+        }),
+    )
+    .await
+    .expect(200);
+    let released = app.get(&format!("funding-streams/{stream}"), &token).await.expect(200);
+    assert_eq!(released.get("budgets")[2]["committed"], "0.00");
     let terminated = app
         .post(
             &format!("contracts/{id}/status"),
@@ -232,13 +260,14 @@ async fn a_contract_is_varied_extended_and_terminated(backend: Backend) {
         .iter()
         .map(|v| v["kind"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(kinds, ["activation", "variation", "termination"]);
+    assert_eq!(kinds, ["activation", "variation", "variation", "termination"]);
     let variation = &history.body[1];
     assert_eq!(variation["value_before"], "50000.00");
     assert_eq!(variation["value_after"], "105000.00");
     assert_eq!(variation["end_date_before"], "2023-03-31");
     assert_eq!(variation["decision_reference"], "OPCC.D.012.23");
-    assert_eq!(history.body[2]["decision_reference"], "OPCC.D.034.23");
+    assert_eq!(history.body[3]["decision_reference"], "OPCC.D.034.23");
+    assert_eq!(history.body[3]["end_date_after"], "2023-09-30");
 
     // A terminated contract cannot come back.
     app.activate(&id).await.expect_problem(409, None);
