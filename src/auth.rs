@@ -14,6 +14,8 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Manages the organisation itself (its name) and reads the audit trail.
+    Admin,
     /// The commissioning team: creates and changes streams, providers, contracts, returns.
     Commissioner,
     /// Finance: reads everything in the organisation and records payments.
@@ -25,6 +27,7 @@ pub enum Role {
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Admin => "admin",
             Role::Commissioner => "commissioner",
             Role::Finance => "finance",
             Role::Provider => "provider",
@@ -37,6 +40,7 @@ impl Role {
 pub enum Permission {
     ReadOrganisation,
     ManageOrganisation,
+    ReadAudit,
     ReadStreams,
     ManageStreams,
     ReadProviders,
@@ -48,14 +52,36 @@ pub enum Permission {
     ManageMeasures,
     ReadReturns,
     WriteReturns,
+    /// Query and accept providers' outcome returns.
+    ReviewReturns,
 }
 
-/// The access matrix. Provider access is further narrowed to the provider's
-/// own records by [`Scope`].
+/// The access matrix: each role lists what it may do, so a new permission is
+/// granted to no one until it is added here. Provider access is further
+/// narrowed to the provider's own records by [`Scope`].
 pub fn permits(role: Role, permission: Permission) -> bool {
     use Permission::*;
     match role {
-        Role::Commissioner => permission != RecordPayments,
+        Role::Admin => matches!(
+            permission,
+            ReadOrganisation | ManageOrganisation | ReadAudit
+        ),
+        Role::Commissioner => matches!(
+            permission,
+            ReadOrganisation
+                | ReadAudit
+                | ReadStreams
+                | ManageStreams
+                | ReadProviders
+                | ManageProviders
+                | ReadContracts
+                | ManageContracts
+                | ReadMeasures
+                | ManageMeasures
+                | ReadReturns
+                | WriteReturns
+                | ReviewReturns
+        ),
         Role::Finance => matches!(
             permission,
             ReadOrganisation
@@ -123,6 +149,7 @@ impl Scope {
     }
 }
 
+/// The claims this service puts in the tokens it mints.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
@@ -137,18 +164,42 @@ pub struct Claims {
     pub exp: i64,
 }
 
-/// Signing and verification keys (HS256 with a shared secret).
+/// The claims read from a verified token. `iss`, `aud`, `exp`, `nbf` and
+/// `sub` are checked by the validation itself (so `aud` may also be a list,
+/// as some identity providers send it); other claims are ignored.
+#[derive(Debug, Deserialize)]
+struct CallerClaims {
+    sub: String,
+    org: String,
+    role: Role,
+    #[serde(default)]
+    provider_id: Option<String>,
+}
+
+/// The one answer to every refused token, whatever the reason: the reason is
+/// logged at debug level and never told to the caller.
+pub const TOKEN_REFUSED: &str = "the bearer token is missing, invalid or expired";
+
+/// Clock skew allowed on `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECONDS: u64 = 30;
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The keys for the one accepted algorithm: HS256 with a shared secret, or
+/// RS256/EdDSA with a public key (so an identity provider can issue tokens)
+/// and, optionally, the private key so that this service can mint them too.
 #[derive(Clone)]
 pub struct TokenKeys {
-    encoding: EncodingKey,
+    algorithm: Algorithm,
     decoding: DecodingKey,
+    /// None when only a public key is configured.
+    encoding: Option<EncodingKey>,
     issuer: String,
     audience: String,
 }
 
-pub const MIN_SECRET_BYTES: usize = 32;
-
 impl TokenKeys {
+    /// HS256 with a shared secret of at least [`MIN_SECRET_BYTES`].
     pub fn from_secret(secret: &[u8], issuer: &str, audience: &str) -> Result<TokenKeys, AppError> {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(AppError::Internal(format!(
@@ -156,11 +207,99 @@ impl TokenKeys {
             )));
         }
         Ok(TokenKeys {
-            encoding: EncodingKey::from_secret(secret),
+            algorithm: Algorithm::HS256,
             decoding: DecodingKey::from_secret(secret),
+            encoding: Some(EncodingKey::from_secret(secret)),
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         })
+    }
+
+    /// RS256 or EdDSA verification with a PEM public key
+    /// (`-----BEGIN PUBLIC KEY-----`; for RS256 also `RSA PUBLIC KEY`).
+    /// Such keys verify but cannot mint until [`TokenKeys::with_private_pem`].
+    pub fn from_public_pem(
+        algorithm: Algorithm,
+        pem: &[u8],
+        issuer: &str,
+        audience: &str,
+    ) -> Result<TokenKeys, AppError> {
+        let decoding = match algorithm {
+            Algorithm::RS256 => {
+                expect_pem_label(pem, &["PUBLIC KEY", "RSA PUBLIC KEY"], "an RSA public key")?;
+                DecodingKey::from_rsa_pem(pem)
+            }
+            Algorithm::EdDSA => {
+                expect_pem_label(pem, &["PUBLIC KEY"], "an Ed25519 public key")?;
+                DecodingKey::from_ed_pem(pem)
+            }
+            other => return Err(unsupported_key_algorithm(other)),
+        }
+        .map_err(|e| {
+            AppError::Internal(format!(
+                "the key is not {} in PEM form ({e})",
+                key_kind(algorithm, "public")
+            ))
+        })?;
+        Ok(TokenKeys {
+            algorithm,
+            decoding,
+            encoding: None,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    /// Adds the PEM private key (PKCS#8 `-----BEGIN PRIVATE KEY-----`; for
+    /// RS256 also `RSA PRIVATE KEY`) so that these keys can mint. It must
+    /// belong to the public key, or every token minted would be refused.
+    pub fn with_private_pem(self, pem: &[u8]) -> Result<TokenKeys, AppError> {
+        let algorithm = self.algorithm;
+        let encoding = match algorithm {
+            Algorithm::RS256 => {
+                expect_pem_label(
+                    pem,
+                    &["PRIVATE KEY", "RSA PRIVATE KEY"],
+                    "an RSA private key",
+                )?;
+                EncodingKey::from_rsa_pem(pem)
+            }
+            Algorithm::EdDSA => {
+                expect_pem_label(pem, &["PRIVATE KEY"], "an Ed25519 private key")?;
+                EncodingKey::from_ed_pem(pem)
+            }
+            other => return Err(unsupported_key_algorithm(other)),
+        }
+        .map_err(|e| {
+            AppError::Internal(format!(
+                "the key is not {} in PEM form ({e})",
+                key_kind(algorithm, "private")
+            ))
+        })?;
+        let probe = b"commissioning: does the private key belong to the public key?";
+        let signature = jsonwebtoken::crypto::sign(probe, &encoding, algorithm)
+            .map_err(|e| AppError::Internal(format!("the private key cannot sign ({e})")))?;
+        let matches = jsonwebtoken::crypto::verify(&signature, probe, &self.decoding, algorithm)
+            .unwrap_or(false);
+        if !matches {
+            return Err(AppError::Internal(
+                "the private key does not belong to the public key".to_owned(),
+            ));
+        }
+        Ok(TokenKeys {
+            encoding: Some(encoding),
+            ..self
+        })
+    }
+
+    /// The one algorithm tokens must be signed with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// Whether these keys can sign tokens (false with only a public key).
+    pub fn can_mint(&self) -> bool {
+        self.encoding.is_some()
     }
 
     /// Mints a token valid for `ttl_seconds`.
@@ -172,6 +311,13 @@ impl TokenKeys {
         provider_id: Option<&str>,
         ttl_seconds: i64,
     ) -> Result<String, AppError> {
+        let Some(encoding) = &self.encoding else {
+            return Err(AppError::Internal(format!(
+                "tokens come from the identity provider: with TOKEN_ALGORITHM={:?} this service \
+                 mints them only when TOKEN_PRIVATE_KEY_FILE is configured",
+                self.algorithm
+            )));
+        };
         if (role == Role::Provider) != provider_id.is_some() {
             return Err(AppError::field(
                 "provider_id",
@@ -190,27 +336,35 @@ impl TokenKeys {
             nbf: now,
             exp: now + ttl_seconds,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+        encode(&Header::new(self.algorithm), &claims, encoding)
             .map_err(|e| AppError::Internal(format!("cannot sign token: {e}")))
     }
 
-    /// Verifies signature, algorithm, issuer, audience, expiry and not-before.
+    /// Verifies the signature with the configured algorithm only (so `none`,
+    /// and an HS256 token when a public key is configured, are refused),
+    /// then issuer, audience, expiry and not-before, all required. Every
+    /// failure is the same 401.
     pub fn verify(&self, token: &str) -> Result<Actor, AppError> {
-        let mut validation = Validation::new(Algorithm::HS256);
+        let mut validation = Validation::new(self.algorithm);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_exp = true;
         validation.validate_nbf = true;
-        validation.leeway = 30;
-        let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|e| {
-            tracing::debug!(error = %e, "token refused");
-            AppError::Unauthorized("the bearer token is missing, invalid or expired")
-        })?;
-        let claims = data.claims;
+        validation.leeway = LEEWAY_SECONDS;
+        let claims = decode::<CallerClaims>(token, &self.decoding, &validation)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "token refused");
+                AppError::Unauthorized(TOKEN_REFUSED)
+            })?
+            .claims;
+        if claims.sub.is_empty() || claims.org.is_empty() {
+            tracing::debug!("token refused: empty subject or organisation");
+            return Err(AppError::Unauthorized(TOKEN_REFUSED));
+        }
         if (claims.role == Role::Provider) != claims.provider_id.is_some() {
-            return Err(AppError::Unauthorized(
-                "the bearer token is missing, invalid or expired",
-            ));
+            tracing::debug!("token refused: provider_id does not match the role");
+            return Err(AppError::Unauthorized(TOKEN_REFUSED));
         }
         Ok(Actor {
             subject: claims.sub,
@@ -219,6 +373,40 @@ impl TokenKeys {
             provider_id: claims.provider_id,
         })
     }
+}
+
+/// Refuses a PEM whose label is not one of `labels`, e.g. a private key
+/// given where the public key belongs.
+fn expect_pem_label(pem: &[u8], labels: &[&str], wanted: &str) -> Result<(), AppError> {
+    let label = std::str::from_utf8(pem).ok().and_then(|text| {
+        let start = text.find("-----BEGIN ")? + "-----BEGIN ".len();
+        let rest = &text[start..];
+        Some(rest[..rest.find("-----")?].to_owned())
+    });
+    match label {
+        Some(label) if labels.contains(&label.as_str()) => Ok(()),
+        Some(label) => Err(AppError::Internal(format!(
+            "expected {wanted} in PEM form (-----BEGIN {}-----), found -----BEGIN {label}-----",
+            labels[0]
+        ))),
+        None => Err(AppError::Internal(format!(
+            "expected {wanted} in PEM form (-----BEGIN {}-----), found no PEM",
+            labels[0]
+        ))),
+    }
+}
+
+fn key_kind(algorithm: Algorithm, half: &str) -> String {
+    match algorithm {
+        Algorithm::EdDSA => format!("an Ed25519 {half} key"),
+        _ => format!("an RSA {half} key"),
+    }
+}
+
+fn unsupported_key_algorithm(algorithm: Algorithm) -> AppError {
+    AppError::Internal(format!(
+        "{algorithm:?} is not supported with a key pair: use RS256 or EdDSA"
+    ))
 }
 
 /// A new random secret, hex-encoded (for the generated key file).
@@ -232,8 +420,20 @@ pub fn random_secret() -> Result<String, AppError> {
 mod tests {
     use super::*;
 
+    const RSA_PUBLIC: &[u8] = include_bytes!("../tests/fixtures/test-rsa-public.pem");
+    const RSA_PRIVATE: &[u8] = include_bytes!("../tests/fixtures/test-rsa-private.pem");
+    const ED_PUBLIC: &[u8] = include_bytes!("../tests/fixtures/test-ed25519-public.pem");
+    const ED_PRIVATE: &[u8] = include_bytes!("../tests/fixtures/test-ed25519-private.pem");
+
     fn keys() -> TokenKeys {
         TokenKeys::from_secret(&[7u8; 32], "iss", "aud").expect("keys")
+    }
+
+    fn rsa_keys() -> TokenKeys {
+        TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud")
+            .expect("public key")
+            .with_private_pem(RSA_PRIVATE)
+            .expect("private key")
     }
 
     #[test]
@@ -270,10 +470,172 @@ mod tests {
     }
 
     #[test]
-    fn finance_records_payments_and_commissioners_do_not() {
+    fn rs256_and_eddsa_tokens_verify_with_the_public_key_alone() {
+        let token = rsa_keys()
+            .mint("a", "o", Role::Admin, None, 60)
+            .expect("token");
+        let verifier =
+            TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud").expect("keys");
+        assert_eq!(verifier.verify(&token).expect("valid").role, Role::Admin);
+
+        let ed = TokenKeys::from_public_pem(Algorithm::EdDSA, ED_PUBLIC, "iss", "aud")
+            .expect("public key")
+            .with_private_pem(ED_PRIVATE)
+            .expect("private key");
+        let token = ed.mint("a", "o", Role::Finance, None, 60).expect("token");
+        let verifier =
+            TokenKeys::from_public_pem(Algorithm::EdDSA, ED_PUBLIC, "iss", "aud").expect("keys");
+        assert_eq!(verifier.verify(&token).expect("valid").role, Role::Finance);
+        assert!(
+            TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud")
+                .expect("keys")
+                .verify(&token)
+                .is_err(),
+            "an EdDSA token is refused when RS256 is configured"
+        );
+    }
+
+    #[test]
+    fn a_public_key_alone_cannot_mint() {
+        let keys =
+            TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud").expect("keys");
+        assert!(!keys.can_mint());
+        match keys.mint("a", "o", Role::Admin, None, 60) {
+            Err(AppError::Internal(message)) => assert!(message.contains("identity provider")),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn keys_of_the_wrong_kind_are_refused() {
+        // A private key where the public key belongs.
+        assert!(TokenKeys::from_public_pem(Algorithm::RS256, RSA_PRIVATE, "i", "a").is_err());
+        // An Ed25519 key for RS256 and an RSA key for EdDSA.
+        assert!(TokenKeys::from_public_pem(Algorithm::RS256, ED_PUBLIC, "i", "a").is_err());
+        assert!(TokenKeys::from_public_pem(Algorithm::EdDSA, RSA_PUBLIC, "i", "a").is_err());
+        // Not PEM at all, and an algorithm that takes no key pair.
+        assert!(TokenKeys::from_public_pem(Algorithm::RS256, b"secret", "i", "a").is_err());
+        assert!(TokenKeys::from_public_pem(Algorithm::HS256, RSA_PUBLIC, "i", "a").is_err());
+        // A public key where the private key belongs, and a private key of
+        // another pair.
+        let rsa = TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "i", "a").expect("keys");
+        assert!(rsa.clone().with_private_pem(RSA_PUBLIC).is_err());
+        assert!(rsa.with_private_pem(ED_PRIVATE).is_err());
+    }
+
+    #[test]
+    fn a_private_key_of_another_pair_is_refused() {
+        let ed = TokenKeys::from_public_pem(Algorithm::EdDSA, ED_PUBLIC, "i", "a").expect("keys");
+        // An Ed25519 key generated for this test only, not the fixture's pair.
+        let stranger = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBGWbXgpSlP861lMjNyBYcT0V6g2drCrvqnUTr4gHggi\n-----END PRIVATE KEY-----\n";
+        match ed.with_private_pem(stranger) {
+            Err(AppError::Internal(message)) => assert!(message.contains("does not belong")),
+            other => panic!("expected a mismatch, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn an_hs256_token_is_refused_when_rs256_is_configured() {
+        // The classic confusion: the public key's bytes used as an HMAC secret.
+        let confused = TokenKeys::from_secret(RSA_PUBLIC, "iss", "aud").expect("keys");
+        let token = confused
+            .mint("a", "o", Role::Admin, None, 60)
+            .expect("token");
+        let rsa =
+            TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud").expect("keys");
+        assert!(rsa.verify(&token).is_err());
+    }
+
+    #[test]
+    fn a_provider_token_needs_its_provider() {
+        assert!(keys().mint("a", "o", Role::Provider, None, 60).is_err());
+        assert!(keys().mint("a", "o", Role::Admin, Some("p"), 60).is_err());
+        let token = keys()
+            .mint("a", "o", Role::Provider, Some("p"), 60)
+            .expect("token");
+        let actor = keys().verify(&token).expect("valid");
+        assert_eq!(actor.provider_id.as_deref(), Some("p"));
+    }
+
+    const ALL: [Permission; 15] = [
+        Permission::ReadOrganisation,
+        Permission::ManageOrganisation,
+        Permission::ReadAudit,
+        Permission::ReadStreams,
+        Permission::ManageStreams,
+        Permission::ReadProviders,
+        Permission::ManageProviders,
+        Permission::ReadContracts,
+        Permission::ManageContracts,
+        Permission::RecordPayments,
+        Permission::ReadMeasures,
+        Permission::ManageMeasures,
+        Permission::ReadReturns,
+        Permission::WriteReturns,
+        Permission::ReviewReturns,
+    ];
+
+    fn granted(role: Role) -> Vec<Permission> {
+        ALL.into_iter().filter(|p| permits(role, *p)).collect()
+    }
+
+    #[test]
+    fn the_access_matrix() {
+        use Permission::*;
+        assert_eq!(
+            granted(Role::Admin),
+            [ReadOrganisation, ManageOrganisation, ReadAudit]
+        );
+        assert_eq!(
+            granted(Role::Commissioner),
+            [
+                ReadOrganisation,
+                ReadAudit,
+                ReadStreams,
+                ManageStreams,
+                ReadProviders,
+                ManageProviders,
+                ReadContracts,
+                ManageContracts,
+                ReadMeasures,
+                ManageMeasures,
+                ReadReturns,
+                WriteReturns,
+                ReviewReturns
+            ]
+        );
+        assert_eq!(
+            granted(Role::Finance),
+            [
+                ReadOrganisation,
+                ReadStreams,
+                ReadProviders,
+                ReadContracts,
+                RecordPayments,
+                ReadMeasures,
+                ReadReturns
+            ]
+        );
+        assert_eq!(
+            granted(Role::Provider),
+            [
+                ReadOrganisation,
+                ReadProviders,
+                ReadContracts,
+                ReadMeasures,
+                ReadReturns,
+                WriteReturns
+            ]
+        );
+    }
+
+    #[test]
+    fn finance_records_payments_and_no_one_else_does() {
         assert!(permits(Role::Finance, Permission::RecordPayments));
         assert!(!permits(Role::Commissioner, Permission::RecordPayments));
+        assert!(!permits(Role::Admin, Permission::RecordPayments));
         assert!(!permits(Role::Finance, Permission::ManageContracts));
         assert!(!permits(Role::Provider, Permission::ReadStreams));
+        assert!(!permits(Role::Commissioner, Permission::ManageOrganisation));
     }
 }

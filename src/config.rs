@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use jsonwebtoken::Algorithm;
+
 use crate::auth::TokenKeys;
 use crate::error::AppError;
 
@@ -9,6 +11,38 @@ use crate::error::AppError;
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// The one algorithm bearer tokens must be signed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenAlgorithm {
+    /// A shared secret (TOKEN_SECRET or TOKEN_SECRET_FILE).
+    #[value(name = "HS256")]
+    Hs256,
+    /// RSA: verified with TOKEN_PUBLIC_KEY_FILE, e.g. an identity provider's key.
+    #[value(name = "RS256")]
+    Rs256,
+    /// Ed25519: verified with TOKEN_PUBLIC_KEY_FILE.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+impl TokenAlgorithm {
+    pub fn algorithm(self) -> Algorithm {
+        match self {
+            TokenAlgorithm::Hs256 => Algorithm::HS256,
+            TokenAlgorithm::Rs256 => Algorithm::RS256,
+            TokenAlgorithm::EdDsa => Algorithm::EdDSA,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenAlgorithm::Hs256 => "HS256",
+            TokenAlgorithm::Rs256 => "RS256",
+            TokenAlgorithm::EdDsa => "EdDSA",
+        }
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -41,6 +75,17 @@ pub struct Settings {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Algorithm bearer tokens must be signed with: HS256 (a shared secret),
+    /// or RS256 / EdDSA (a key pair, e.g. an identity provider's).
+    #[arg(
+        long,
+        env = "TOKEN_ALGORITHM",
+        value_enum,
+        ignore_case = true,
+        default_value_t = TokenAlgorithm::Hs256
+    )]
+    pub token_algorithm: TokenAlgorithm,
+
     /// HS256 secret for bearer tokens (at least 32 bytes). When unset, the
     /// secret is read from TOKEN_SECRET_FILE, which is created if missing.
     #[arg(long, env = "TOKEN_SECRET", hide_env_values = true)]
@@ -49,6 +94,15 @@ pub struct Settings {
     /// Where the generated token secret is kept when TOKEN_SECRET is unset.
     #[arg(long, env = "TOKEN_SECRET_FILE", default_value = "data/token-secret")]
     pub token_secret_file: PathBuf,
+
+    /// PEM public key that verifies RS256/EdDSA tokens (required for them).
+    #[arg(long, env = "TOKEN_PUBLIC_KEY_FILE")]
+    pub token_public_key_file: Option<PathBuf>,
+
+    /// PEM private key (PKCS#8) for RS256/EdDSA, so that the `token` command
+    /// can mint tokens. Without it tokens come from the identity provider.
+    #[arg(long, env = "TOKEN_PRIVATE_KEY_FILE")]
+    pub token_private_key_file: Option<PathBuf>,
 
     /// `iss` claim tokens must carry.
     #[arg(long, env = "TOKEN_ISSUER", default_value = "commissioning")]
@@ -60,16 +114,72 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The keys for the configured algorithm. A missing, unreadable or wrong
+    /// key is an error here, so the service does not start without one.
     pub fn token_keys(&self) -> Result<TokenKeys, AppError> {
-        let secret = match &self.token_secret {
-            Some(secret) => secret.clone(),
-            None => read_or_create_secret(&self.token_secret_file)?,
-        };
-        TokenKeys::from_secret(
-            secret.trim().as_bytes(),
+        let algorithm = self.token_algorithm;
+        if algorithm == TokenAlgorithm::Hs256 {
+            if self.token_public_key_file.is_some() || self.token_private_key_file.is_some() {
+                return Err(AppError::Internal(
+                    "TOKEN_PUBLIC_KEY_FILE and TOKEN_PRIVATE_KEY_FILE are for TOKEN_ALGORITHM=RS256 \
+                     or EdDSA; with HS256 tokens are signed with TOKEN_SECRET"
+                        .to_owned(),
+                ));
+            }
+            let secret = match &self.token_secret {
+                Some(secret) => secret.clone(),
+                None => read_or_create_secret(&self.token_secret_file)?,
+            };
+            return TokenKeys::from_secret(
+                secret.trim().as_bytes(),
+                &self.token_issuer,
+                &self.token_audience,
+            );
+        }
+        if self.token_secret.is_some() {
+            tracing::warn!(
+                algorithm = algorithm.name(),
+                "TOKEN_SECRET is ignored: tokens are verified with TOKEN_PUBLIC_KEY_FILE"
+            );
+        }
+        let public_path = self.token_public_key_file.as_deref().ok_or_else(|| {
+            AppError::Internal(format!(
+                "TOKEN_ALGORITHM={} needs TOKEN_PUBLIC_KEY_FILE, the PEM public key that \
+                 verifies tokens (e.g. the identity provider's)",
+                algorithm.name()
+            ))
+        })?;
+        let public_pem = read_key_file("TOKEN_PUBLIC_KEY_FILE", public_path)?;
+        let keys = TokenKeys::from_public_pem(
+            algorithm.algorithm(),
+            &public_pem,
             &self.token_issuer,
             &self.token_audience,
         )
+        .map_err(|e| key_file_error("TOKEN_PUBLIC_KEY_FILE", public_path, e))?;
+        match self.token_private_key_file.as_deref() {
+            None => Ok(keys),
+            Some(private_path) => {
+                let private_pem = read_key_file("TOKEN_PRIVATE_KEY_FILE", private_path)?;
+                keys.with_private_pem(&private_pem)
+                    .map_err(|e| key_file_error("TOKEN_PRIVATE_KEY_FILE", private_path, e))
+            }
+        }
+    }
+}
+
+fn read_key_file(setting: &str, path: &Path) -> Result<Vec<u8>, AppError> {
+    std::fs::read(path)
+        .map_err(|e| AppError::Internal(format!("{setting} {}: {e}", path.display())))
+}
+
+/// Names the setting and file in a key error, so the operator knows which.
+fn key_file_error(setting: &str, path: &Path, error: AppError) -> AppError {
+    match error {
+        AppError::Internal(message) => {
+            AppError::Internal(format!("{setting} {}: {message}", path.display()))
+        }
+        other => other,
     }
 }
 
@@ -101,5 +211,123 @@ fn read_or_create_secret(path: &Path) -> Result<String, AppError> {
             std::fs::read_to_string(path).map_err(io_error)
         }
         Err(e) => Err(io_error(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn fixture(name: &str) -> String {
+        format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// Settings from these flags alone (nothing else configured).
+    fn settings(flags: &[&str]) -> Settings {
+        let args = std::iter::once("commissioning").chain(flags.iter().copied());
+        Cli::try_parse_from(args).expect("flags parse").settings
+    }
+
+    fn refusal(flags: &[&str]) -> String {
+        match settings(flags).token_keys() {
+            Err(AppError::Internal(message)) => message,
+            Err(other) => panic!("expected a configuration error, got {other:?}"),
+            Ok(_) => panic!("{flags:?} was accepted"),
+        }
+    }
+
+    #[test]
+    fn algorithms_are_named_as_in_jwt_headers() {
+        let cases = [
+            ("HS256", TokenAlgorithm::Hs256),
+            ("RS256", TokenAlgorithm::Rs256),
+            ("EdDSA", TokenAlgorithm::EdDsa),
+            ("rs256", TokenAlgorithm::Rs256),
+        ];
+        for (name, algorithm) in cases {
+            let parsed = settings(&["--token-algorithm", name, "--token-secret", "x"]);
+            assert_eq!(parsed.token_algorithm, algorithm);
+        }
+        let args = ["commissioning", "--token-algorithm", "none"];
+        assert!(Cli::try_parse_from(args).is_err());
+    }
+
+    #[test]
+    fn a_key_pair_algorithm_needs_a_readable_public_key_of_its_kind() {
+        let message = refusal(&["--token-algorithm", "RS256"]);
+        assert!(message.contains("TOKEN_PUBLIC_KEY_FILE"), "{message}");
+
+        let missing = fixture("no-such-key.pem");
+        let message = refusal(&[
+            "--token-algorithm",
+            "RS256",
+            "--token-public-key-file",
+            &missing,
+        ]);
+        assert!(message.contains("no-such-key.pem"), "{message}");
+
+        let private = fixture("test-rsa-private.pem");
+        let message = refusal(&[
+            "--token-algorithm",
+            "RS256",
+            "--token-public-key-file",
+            &private,
+        ]);
+        assert!(message.contains("PRIVATE KEY"), "{message}");
+
+        let ed = fixture("test-ed25519-public.pem");
+        let message = refusal(&["--token-algorithm", "RS256", "--token-public-key-file", &ed]);
+        assert!(message.contains("RSA public key"), "{message}");
+    }
+
+    #[test]
+    fn a_private_key_must_match_the_public_key() {
+        let public = fixture("test-rsa-public.pem");
+        let ed_private = fixture("test-ed25519-private.pem");
+        let message = refusal(&[
+            "--token-algorithm",
+            "RS256",
+            "--token-public-key-file",
+            &public,
+            "--token-private-key-file",
+            &ed_private,
+        ]);
+        assert!(message.contains("TOKEN_PRIVATE_KEY_FILE"), "{message}");
+    }
+
+    #[test]
+    fn key_pairs_load_with_or_without_the_private_half() {
+        let public = fixture("test-ed25519-public.pem");
+        let private = fixture("test-ed25519-private.pem");
+        let flags = [
+            "--token-algorithm",
+            "EdDSA",
+            "--token-public-key-file",
+            &public,
+        ];
+        let keys = settings(&flags).token_keys().expect("keys");
+        assert_eq!(keys.algorithm(), Algorithm::EdDSA);
+        assert!(!keys.can_mint());
+        let mut with_private = flags.to_vec();
+        with_private.extend(["--token-private-key-file", &private]);
+        assert!(settings(&with_private)
+            .token_keys()
+            .expect("keys")
+            .can_mint());
+    }
+
+    #[test]
+    fn key_files_are_refused_with_hs256() {
+        let public = fixture("test-rsa-public.pem");
+        let message = refusal(&["--token-secret", "x", "--token-public-key-file", &public]);
+        assert!(message.contains("TOKEN_ALGORITHM"), "{message}");
     }
 }

@@ -35,11 +35,13 @@ enum Command {
         #[command(subcommand)]
         action: OrganisationAction,
     },
-    /// Mint a bearer token signed with the configured key.
+    /// Mint a bearer token signed with the configured key (HS256 secret, or
+    /// the RS256/EdDSA TOKEN_PRIVATE_KEY_FILE).
     Token {
         /// Organisation id the token acts for.
         #[arg(long)]
         organisation: String,
+        /// admin, commissioner, finance or provider.
         #[arg(long, value_enum)]
         role: Role,
         /// Provider id, for a `provider` token.
@@ -105,11 +107,18 @@ fn run(cli: Cli) -> Result<(), AppError> {
             subject,
             hours,
         } => {
+            let keys = settings.token_keys()?;
+            if !keys.can_mint() {
+                return Err(AppError::Internal(format!(
+                    "with TOKEN_ALGORITHM={} tokens come from the identity provider; \
+                     set TOKEN_PRIVATE_KEY_FILE to mint them here",
+                    settings.token_algorithm.name()
+                )));
+            }
             db::migrate(&settings.database_url)?;
             with_connection(&settings, |conn| {
                 db::organisations::get(conn, &organisation)
             })?;
-            let keys = settings.token_keys()?;
             let token = keys.mint(
                 &subject,
                 &organisation,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use awc::http::StatusCode;
 use commissioning::auth::{Role, TokenKeys};
-use commissioning::config::{LogFormat, Settings};
+use commissioning::config::{LogFormat, Settings, TokenAlgorithm};
 use commissioning::db;
 use commissioning::startup::Application;
 use diesel::connection::SimpleConnection;
@@ -150,19 +150,29 @@ impl Reply {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// As [`spawn_app`], with `configure` adjusting the settings first (e.g. to
+/// configure RS256). `TestApp::keys` are then built from those settings.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, guard) = create_database(backend);
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: database_url.clone(),
         database_max_connections: 4,
         host: "127.0.0.1".to_owned(),
         port: 0,
         log_level: std::env::var("TEST_LOG").unwrap_or_else(|_| "error".to_owned()),
         log_format: LogFormat::Text,
+        token_algorithm: TokenAlgorithm::Hs256,
         token_secret: Some(SECRET.to_owned()),
         token_secret_file: PathBuf::from("unused"),
+        token_public_key_file: None,
+        token_private_key_file: None,
         token_issuer: ISSUER.to_owned(),
         token_audience: AUDIENCE.to_owned(),
     };
+    configure(&mut settings);
     commissioning::startup::init_logging(&settings);
     let app = Application::build(&settings).expect("the application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -173,7 +183,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         address,
         database_url,
         organisation_id,
-        keys: TokenKeys::from_secret(SECRET.as_bytes(), ISSUER, AUDIENCE).expect("keys"),
+        keys: settings.token_keys().expect("keys"),
         client: awc::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
             .finish(),

@@ -11,3 +11,4 @@ mod funding_streams;
 mod health_and_docs;
 mod outcomes;
 mod providers;
+mod tokens;
