@@ -48,6 +48,12 @@ pub enum AppError {
     Unauthorized(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("the record changed since you read it; read it again and reapply your change")]
+    PreconditionFailed,
+    #[error(
+        "send If-Match with the ETag you last read, so a concurrent change is not overwritten"
+    )]
+    PreconditionRequired,
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error: {0}")]

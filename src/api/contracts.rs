@@ -4,9 +4,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
-use super::{created, AppState};
+use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
+use super::{location, AppState};
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::{self, ContractFilter};
+use crate::db::{audit, idempotency};
+use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
     NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation,
@@ -14,6 +17,8 @@ use crate::domain::contract::{
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
+
+const CONTRACT: ResourceType = ResourceType::Contract;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(create)
@@ -29,7 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(list_variations)
         .service(vary)
         .service(list_payments)
-        .service(record_payment);
+        .service(record_payment)
+        .service(list_measures);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,6 +63,7 @@ pub struct FundingLineChange {
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
     request_body = NewContract,
     responses(
         (status = 201, body = Contract, headers(("Location" = String, description = "The new contract's URL"))),
@@ -69,16 +76,30 @@ pub struct FundingLineChange {
 pub async fn create(
     state: web::Data<AppState>,
     actor: Actor,
-    body: Json<NewContract>,
+    request: IdempotentJson<NewContract>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let input = body.0.validate()?;
-    let org = actor.organisation_id;
-    let contract = state
+    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
+    let input = request.body.validate()?;
+    let stored = state
         .db
-        .write(move |conn| contracts::create(conn, &org, input))
+        .write(move |conn| {
+            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
+                let contract = contracts::create(conn, &actor.organisation_id, input)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    AuditAction::Create,
+                    CONTRACT,
+                    &contract.id,
+                    None,
+                    Some(&contract),
+                )?;
+                created_response(location(&format!("contracts/{}", contract.id)), &contract)
+            })
+        })
         .await?;
-    Ok(created(&format!("contracts/{}", contract.id), &contract))
+    Ok(send(stored))
 }
 
 /// Lists contracts; a provider token sees only its own.
@@ -123,7 +144,7 @@ pub async fn list(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Contract id")),
     responses(
-        (status = 200, body = Contract),
+        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
@@ -142,18 +163,23 @@ pub async fn read(
         .db
         .read(move |conn| contracts::get(conn, &scope, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(contract))
+    ok_with_etag(&contract)
 }
 
 /// Changes a draft contract. An awarded contract changes by variation instead.
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     request_body = ContractChanges,
     responses(
-        (status = 200, body = Contract),
+        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -165,27 +191,47 @@ pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<ContractChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     let contract = state
         .db
-        .write(move |conn| contracts::update(conn, &org, &id, changes))
+        .write(move |conn| {
+            let before = contracts::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            contracts::update(conn, &actor.organisation_id, &id, changes)?;
+            let after = contracts::get(conn, &actor.scope(), &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                CONTRACT,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(contract))
+    ok_with_etag(&contract)
 }
 
 /// Deletes a draft contract. Awarded contracts are ended or terminated instead.
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -196,13 +242,26 @@ pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     state
         .db
-        .write(move |conn| contracts::delete(conn, &org, &id))
+        .write(move |conn| {
+            let before = contracts::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            contracts::delete(conn, &actor.organisation_id, &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Delete,
+                CONTRACT,
+                &id,
+                Some(&before),
+                None,
+            )
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -214,11 +273,16 @@ pub async fn delete(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     request_body = StatusChange,
     responses(
-        (status = 200, body = Contract),
+        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::BudgetConflict),
@@ -230,6 +294,7 @@ pub async fn change_status(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
@@ -238,10 +303,23 @@ pub async fn change_status(
     let contract = state
         .db
         .write(move |conn| {
-            contracts::change_status(conn, &actor.organisation_id, &id, change, &actor.subject)
+            let before = contracts::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            contracts::change_status(conn, &actor.organisation_id, &id, change, &actor.subject)?;
+            let after = contracts::get(conn, &actor.scope(), &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::StatusChange,
+                CONTRACT,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(contract))
+    ok_with_etag(&contract)
 }
 
 #[utoipa::path(
@@ -275,7 +353,10 @@ pub async fn list_lines(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
+    ),
     request_body = FundingLineInput,
     responses(
         (status = 201, body = FundingLine),
@@ -291,35 +372,50 @@ pub async fn add_line(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
-    body: Json<FundingLineInput>,
+    request: IdempotentJson<FundingLineInput>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner();
-    let line = body.0;
-    let org = actor.organisation_id;
-    let contract_id = id.clone();
-    let line = state
+    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
+    let line = request.body;
+    let stored = state
         .db
-        .write(move |conn| contracts::add_line(conn, &org, &id, line))
+        .write(move |conn| {
+            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
+                let before = contracts::get(conn, &actor.scope(), &id)?;
+                let line = contracts::add_line(conn, &actor.organisation_id, &id, line)?;
+                let after = contracts::get(conn, &actor.scope(), &id)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    AuditAction::Update,
+                    CONTRACT,
+                    &id,
+                    Some(&before),
+                    Some(&after),
+                )?;
+                created_response(location(&format!("contracts/{id}/funding-lines")), &line)
+            })
+        })
         .await?;
-    Ok(created(
-        &format!("contracts/{contract_id}/funding-lines/{}", line.id),
-        &line,
-    ))
+    Ok(send(stored))
 }
 
-/// Changes a draft contract's funding line amount.
+/// Changes a draft contract's funding line amount; answers with the contract.
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Contract id"),
         ("line_id" = String, Path, description = "Funding line id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = FundingLineChange,
     responses(
-        (status = 200, body = FundingLine),
+        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -331,17 +427,32 @@ pub async fn update_line(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<(String, String)>,
+    if_match: IfMatch,
     body: Json<FundingLineChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
     let amount = body.0.amount;
-    let org = actor.organisation_id;
-    let line = state
+    let contract = state
         .db
-        .write(move |conn| contracts::update_line(conn, &org, &id, &line_id, amount))
+        .write(move |conn| {
+            let before = contracts::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            contracts::update_line(conn, &actor.organisation_id, &id, &line_id, amount)?;
+            let after = contracts::get(conn, &actor.scope(), &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                CONTRACT,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(line))
+    ok_with_etag(&contract)
 }
 
 /// Removes a funding line from a draft contract.
@@ -351,10 +462,13 @@ pub async fn update_line(
     params(
         ("id" = String, Path, description = "Contract id"),
         ("line_id" = String, Path, description = "Funding line id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -365,14 +479,30 @@ pub async fn delete_line(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<(String, String)>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
-    let org = actor.organisation_id;
-    state
+    let contract = state
         .db
-        .write(move |conn| contracts::delete_line(conn, &org, &id, &line_id))
+        .write(move |conn| {
+            let before = contracts::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            contracts::delete_line(conn, &actor.organisation_id, &id, &line_id)?;
+            let after = contracts::get(conn, &actor.scope(), &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                CONTRACT,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
+    drop(contract);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -410,11 +540,16 @@ pub async fn list_variations(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     request_body = NewVariation,
     responses(
-        (status = 200, body = Contract),
+        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::BudgetConflict),
@@ -426,6 +561,7 @@ pub async fn vary(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<NewVariation>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
@@ -434,10 +570,23 @@ pub async fn vary(
     let contract = state
         .db
         .write(move |conn| {
-            contracts::vary(conn, &actor.organisation_id, &id, variation, &actor.subject)
+            let before = contracts::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            contracts::vary(conn, &actor.organisation_id, &id, variation, &actor.subject)?;
+            let after = contracts::get(conn, &actor.scope(), &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                CONTRACT,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(contract))
+    ok_with_etag(&contract)
 }
 
 #[utoipa::path(
@@ -471,7 +620,10 @@ pub async fn list_payments(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(
+        ("id" = String, Path, description = "Contract id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
+    ),
     request_body = NewPayment,
     responses(
         (status = 201, body = Payment),
@@ -487,20 +639,64 @@ pub async fn record_payment(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
-    body: Json<NewPayment>,
+    request: IdempotentJson<NewPayment>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::RecordPayments)?;
     let id = path.into_inner();
-    let payment = body.0.validate()?;
-    let contract_id = id.clone();
-    let payment = state
+    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
+    let payment = request.body.validate()?;
+    let stored = state
         .db
         .write(move |conn| {
-            contracts::record_payment(conn, &actor.organisation_id, &id, payment, &actor.subject)
+            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
+                let payment = contracts::record_payment(
+                    conn,
+                    &actor.organisation_id,
+                    &id,
+                    payment,
+                    &actor.subject,
+                )?;
+                audit::record(
+                    conn,
+                    &actor,
+                    AuditAction::Create,
+                    ResourceType::Payment,
+                    &payment.id,
+                    None,
+                    Some(&payment),
+                )?;
+                created_response(location(&format!("contracts/{id}/payments")), &payment)
+            })
         })
         .await?;
-    Ok(created(
-        &format!("contracts/{contract_id}/payments"),
-        &payment,
-    ))
+    Ok(send(stored))
+}
+
+/// The outcome measures the contract reports: its own and those of the
+/// streams funding it (its own replace a stream's of the same code).
+#[utoipa::path(
+    tag = "contracts",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = Vec<crate::domain::outcome::OutcomeMeasure>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/contracts/{id}/outcome-measures")]
+pub async fn list_measures(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadMeasures)?;
+    let id = path.into_inner();
+    let scope = actor.scope();
+    let measures = state
+        .db
+        .read(move |conn| crate::db::outcomes::contract_measures(conn, &scope, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(measures))
 }

@@ -27,23 +27,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim();
-                v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
-            });
+        let is_json = require_json(req);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            if !is_json {
-                return Err(AppError::field(
-                    "body",
-                    "send a JSON body with Content-Type: application/json",
-                ));
-            }
+            is_json?;
             let bytes = body
                 .await
                 .map_err(|e| AppError::field("body", format!("cannot read the body: {e}")))?;
@@ -52,6 +39,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             parse_json(&bytes).map(Json)
         })
+    }
+}
+
+/// Refuses a body that is not declared as JSON.
+pub fn require_json(req: &HttpRequest) -> Result<(), AppError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/json") || v.ends_with("+json")
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "body",
+            "send a JSON body with Content-Type: application/json",
+        ))
     }
 }
 

@@ -4,14 +4,19 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
-use super::{created, AppState};
+use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
+use super::{location, AppState};
 use crate::auth::{Actor, Permission};
 use crate::db::funding_streams::{self, StreamFilter};
+use crate::db::{audit, idempotency};
+use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
 };
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
+
+const STREAM: ResourceType = ResourceType::FundingStream;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(create)
@@ -38,6 +43,7 @@ pub struct StreamQuery {
 #[utoipa::path(
     tag = "funding-streams",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
     request_body = NewFundingStream,
     responses(
         (status = 201, body = FundingStream, headers(("Location" = String, description = "The new stream's URL"))),
@@ -51,16 +57,30 @@ pub struct StreamQuery {
 pub async fn create(
     state: web::Data<AppState>,
     actor: Actor,
-    body: Json<NewFundingStream>,
+    request: IdempotentJson<NewFundingStream>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let input = body.0.validate()?;
-    let org = actor.organisation_id;
-    let stream = state
+    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
+    let input = request.body.validate()?;
+    let stored = state
         .db
-        .write(move |conn| funding_streams::create(conn, &org, input))
+        .write(move |conn| {
+            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
+                let stream = funding_streams::create(conn, &actor.organisation_id, input)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    AuditAction::Create,
+                    STREAM,
+                    &stream.id,
+                    None,
+                    Some(&stream),
+                )?;
+                created_response(location(&format!("funding-streams/{}", stream.id)), &stream)
+            })
+        })
         .await?;
-    Ok(created(&format!("funding-streams/{}", stream.id), &stream))
+    Ok(send(stored))
 }
 
 /// Lists funding streams, each with budget, committed and uncommitted per year.
@@ -102,7 +122,7 @@ pub async fn list(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Funding stream id")),
     responses(
-        (status = 200, body = FundingStream),
+        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
@@ -121,18 +141,23 @@ pub async fn read(
         .db
         .read(move |conn| funding_streams::get(conn, &org, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(stream))
+    ok_with_etag(&stream)
 }
 
 /// Changes a stream's code, name, funder, ringfencing or description.
 #[utoipa::path(
     tag = "funding-streams",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Funding stream id")),
+    params(
+        ("id" = String, Path, description = "Funding stream id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     request_body = FundingStreamChanges,
     responses(
-        (status = 200, body = FundingStream),
+        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -144,27 +169,46 @@ pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<FundingStreamChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     let stream = state
         .db
-        .write(move |conn| funding_streams::update(conn, &org, &id, changes))
+        .write(move |conn| {
+            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
+            if_match.check(&before)?;
+            let after = funding_streams::update(conn, &actor.organisation_id, &id, changes)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                STREAM,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(stream))
+    ok_with_etag(&stream)
 }
 
 /// Deletes a stream that funds nothing.
 #[utoipa::path(
     tag = "funding-streams",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Funding stream id")),
+    params(
+        ("id" = String, Path, description = "Funding stream id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -175,13 +219,26 @@ pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     state
         .db
-        .write(move |conn| funding_streams::delete(conn, &org, &id))
+        .write(move |conn| {
+            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
+            if_match.check(&before)?;
+            funding_streams::delete(conn, &actor.organisation_id, &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Delete,
+                STREAM,
+                &id,
+                Some(&before),
+                None,
+            )
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -198,11 +255,14 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
     params(
         ("id" = String, Path, description = "Funding stream id"),
         ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = BudgetChange,
     responses(
-        (status = 200, body = FundingStream),
+        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -214,18 +274,33 @@ pub async fn put_budget(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<(String, String)>,
+    if_match: IfMatch,
     body: Json<BudgetChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let (id, year) = path.into_inner();
     let year = parse_year(&year)?;
     let change = body.0.validate()?;
-    let org = actor.organisation_id;
     let stream = state
         .db
-        .write(move |conn| funding_streams::put_budget(conn, &org, &id, year, change))
+        .write(move |conn| {
+            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
+            if_match.check(&before)?;
+            let after =
+                funding_streams::put_budget(conn, &actor.organisation_id, &id, year, change)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                STREAM,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(stream))
+    ok_with_etag(&stream)
 }
 
 /// Removes a year's budget while nothing is committed against it.
@@ -235,10 +310,13 @@ pub async fn put_budget(
     params(
         ("id" = String, Path, description = "Funding stream id"),
         ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
-        (status = 200, body = FundingStream),
+        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -250,14 +328,28 @@ pub async fn delete_budget(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<(String, String)>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let (id, year) = path.into_inner();
     let year = parse_year(&year)?;
-    let org = actor.organisation_id;
     let stream = state
         .db
-        .write(move |conn| funding_streams::delete_budget(conn, &org, &id, year))
+        .write(move |conn| {
+            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
+            if_match.check(&before)?;
+            let after = funding_streams::delete_budget(conn, &actor.organisation_id, &id, year)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                STREAM,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(stream))
+    ok_with_etag(&stream)
 }

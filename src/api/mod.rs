@@ -1,5 +1,6 @@
 //! HTTP: thin handlers per resource, problem+json errors, the OpenAPI document.
 
+pub mod audit;
 pub mod contracts;
 pub mod extract;
 pub mod funding_streams;
@@ -8,6 +9,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod outcomes;
 pub mod pagination;
+pub mod preconditions;
 pub mod problem;
 pub mod providers;
 
@@ -37,8 +39,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(funding_streams::routes)
                 .configure(providers::routes)
                 .configure(contracts::routes)
-                .configure(outcomes::routes),
+                .configure(outcomes::routes)
+                .configure(audit::routes),
         );
+}
+
+/// The full path of a record, for `Location`.
+pub fn location(path: &str) -> String {
+    format!("{API_PREFIX}/{path}")
 }
 
 /// `201 Created` with the new record and its `Location` (relative to the API prefix).

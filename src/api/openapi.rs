@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi, ToResponse};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::problem::{Problem, PROBLEM_JSON};
-use super::{contracts, funding_streams, health, organisations, outcomes, providers};
+use super::{audit, contracts, funding_streams, health, organisations, outcomes, providers};
 
 /// Declares a reusable problem+json response.
 macro_rules! problem_response {
@@ -34,6 +34,14 @@ problem_response!(
     "The bearer token is missing, invalid or expired."
 );
 problem_response!(Forbidden, "The caller's role does not allow this.");
+problem_response!(
+    PreconditionFailed,
+    "The record changed since the `If-Match` ETag was read; read it again and reapply the change."
+);
+problem_response!(
+    PreconditionRequired,
+    "Updates need `If-Match` with the ETag last read, so concurrent edits never silently overwrite each other."
+);
 problem_response!(
     NotFound,
     "No such record in the caller's organisation (or visible to a provider)."
@@ -129,6 +137,7 @@ impl Modify for BearerScheme {
         contracts::vary,
         contracts::list_payments,
         contracts::record_payment,
+        contracts::list_measures,
         outcomes::create_measure,
         outcomes::list_measures,
         outcomes::read_measure,
@@ -138,10 +147,16 @@ impl Modify for BearerScheme {
         outcomes::list_returns,
         outcomes::read_return,
         outcomes::update_return,
+        outcomes::submit_return,
+        outcomes::query_return,
+        outcomes::accept_return,
+        outcomes::list_versions,
+        outcomes::missing_and_late,
+        audit::list,
     ),
     components(
         schemas(Problem),
-        responses(Unauthorized, Forbidden, NotFound, Conflict, BudgetConflict, Invalid)
+        responses(Unauthorized, Forbidden, NotFound, Conflict, BudgetConflict, Invalid, PreconditionFailed, PreconditionRequired)
     ),
     tags(
         (name = "health", description = "Liveness and readiness"),
@@ -150,6 +165,7 @@ impl Modify for BearerScheme {
         (name = "providers", description = "Charities, companies, councils and NHS bodies that deliver services"),
         (name = "contracts", description = "Contracts and grants, their funding lines, variations and payments"),
         (name = "outcomes", description = "Outcome measures and quarterly outcome returns"),
+        (name = "audit", description = "The audit trail of every change"),
     )
 )]
 pub struct ApiDoc;

@@ -5,9 +5,11 @@ use actix_web::{get, patch, web, HttpResponse};
 
 use super::extract::Json;
 use super::pagination::{Page, Pagination};
+use super::preconditions::{ok_with_etag, IfMatch};
 use super::AppState;
 use crate::auth::{Actor, Permission};
-use crate::db::organisations;
+use crate::db::{audit, organisations};
+use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
 
@@ -44,7 +46,7 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Organisation id")),
     responses(
-        (status = 200, body = Organisation),
+        (status = 200, body = Organisation, headers(("ETag" = String))),
         (status = 401, response = crate::api::openapi::Unauthorized),
         (status = 404, response = crate::api::openapi::NotFound),
     )
@@ -61,16 +63,21 @@ pub async fn read(
         .db
         .read(move |conn| organisations::get(conn, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(organisation))
+    ok_with_etag(&organisation)
 }
 
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(
+        ("id" = String, Path, description = "Organisation id"),
+        ("If-Match" = String, Header, description = "The ETag last read"),
+    ),
     request_body = OrganisationChanges,
     responses(
-        (status = 200, body = Organisation),
+        (status = 200, body = Organisation, headers(("ETag" = String))),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 401, response = crate::api::openapi::Unauthorized),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
@@ -82,6 +89,7 @@ pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<OrganisationChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageOrganisation)?;
@@ -89,9 +97,23 @@ pub async fn update(
     let changes = body.0.validate()?;
     let organisation = state
         .db
-        .write(move |conn| organisations::update(conn, &id, changes))
+        .write(move |conn| {
+            let before = organisations::get(conn, &id)?;
+            if_match.check(&before)?;
+            let after = organisations::update(conn, &id, changes)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                ResourceType::Organisation,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(organisation))
+    ok_with_etag(&organisation)
 }
 
 /// Another organisation reads exactly like a missing one.

@@ -4,15 +4,21 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
-use super::{created, AppState};
+use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
+use super::{created, location, AppState};
 use crate::auth::{Actor, Permission};
-use crate::db::outcomes::{self, MeasureFilter, ReturnFilter};
+use crate::db::outcomes::{self, DueFilter, MeasureFilter, ReturnFilter};
+use crate::db::{audit, idempotency};
+use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::outcome::{
     NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
-    OutcomeReturnChanges, ReturnStatus,
+    OutcomeReturnChanges, ReturnDue, ReturnEvent, ReturnStatus, ReturnVersion,
 };
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
+
+const MEASURE: ResourceType = ResourceType::OutcomeMeasure;
+const RETURN: ResourceType = ResourceType::OutcomeReturn;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(create_measure)
@@ -23,7 +29,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(create_return)
         .service(list_returns)
         .service(read_return)
-        .service(update_return);
+        .service(update_return)
+        .service(submit_return)
+        .service(query_return)
+        .service(accept_return)
+        .service(list_versions)
+        .service(missing_and_late);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,10 +80,21 @@ pub async fn create_measure(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let input = body.0.validate()?;
-    let org = actor.organisation_id;
     let measure = state
         .db
-        .write(move |conn| outcomes::create_measure(conn, &org, input))
+        .write(move |conn| {
+            let measure = outcomes::create_measure(conn, &actor.organisation_id, input)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Create,
+                MEASURE,
+                &measure.id,
+                None,
+                Some(&measure),
+            )?;
+            Ok(measure)
+        })
         .await?;
     Ok(created(
         &format!("outcome-measures/{}", measure.id),
@@ -116,7 +138,7 @@ pub async fn list_measures(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Outcome measure id")),
     responses(
-        (status = 200, body = OutcomeMeasure),
+        (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
@@ -135,18 +157,23 @@ pub async fn read_measure(
         .db
         .read(move |conn| outcomes::get_measure(conn, &scope, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(measure))
+    ok_with_etag(&measure)
 }
 
 /// Changes a measure's label, or its unit while no return holds a value for it.
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome measure id")),
+    params(
+        ("id" = String, Path, description = "Outcome measure id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     request_body = OutcomeMeasureChanges,
     responses(
-        (status = 200, body = OutcomeMeasure),
+        (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -158,27 +185,46 @@ pub async fn update_measure(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<OutcomeMeasureChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     let measure = state
         .db
-        .write(move |conn| outcomes::update_measure(conn, &org, &id, changes))
+        .write(move |conn| {
+            let before = outcomes::get_measure(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            let after = outcomes::update_measure(conn, &actor.organisation_id, &id, changes)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                MEASURE,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(measure))
+    ok_with_etag(&measure)
 }
 
 /// Deletes a measure no return has a value for.
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome measure id")),
+    params(
+        ("id" = String, Path, description = "Outcome measure id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -189,13 +235,26 @@ pub async fn delete_measure(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     state
         .db
-        .write(move |conn| outcomes::delete_measure(conn, &org, &id))
+        .write(move |conn| {
+            let before = outcomes::get_measure(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            outcomes::delete_measure(conn, &actor.organisation_id, &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Delete,
+                MEASURE,
+                &id,
+                Some(&before),
+                None,
+            )
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -204,6 +263,7 @@ pub async fn delete_measure(
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
     request_body = NewOutcomeReturn,
     responses(
         (status = 201, body = OutcomeReturn),
@@ -217,19 +277,33 @@ pub async fn delete_measure(
 pub async fn create_return(
     state: web::Data<AppState>,
     actor: Actor,
-    body: Json<NewOutcomeReturn>,
+    request: IdempotentJson<NewOutcomeReturn>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
-    let input = body.0.validate()?;
-    let scope = actor.scope();
-    let outcome_return = state
+    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
+    let input = request.body.validate()?;
+    let stored = state
         .db
-        .write(move |conn| outcomes::create_return(conn, &scope, input))
+        .write(move |conn| {
+            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
+                let created = outcomes::create_return(conn, &actor, input)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    AuditAction::Create,
+                    RETURN,
+                    &created.id,
+                    None,
+                    Some(&created),
+                )?;
+                created_response(
+                    location(&format!("outcome-returns/{}", created.id)),
+                    &created,
+                )
+            })
+        })
         .await?;
-    Ok(created(
-        &format!("outcome-returns/{}", outcome_return.id),
-        &outcome_return,
-    ))
+    Ok(send(stored))
 }
 
 /// Lists outcome returns; a provider token sees only its own.
@@ -273,7 +347,7 @@ pub async fn list_returns(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Outcome return id")),
     responses(
-        (status = 200, body = OutcomeReturn),
+        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
@@ -292,18 +366,23 @@ pub async fn read_return(
         .db
         .read(move |conn| outcomes::get_return(conn, &scope, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(outcome_return))
+    ok_with_etag(&outcome_return)
 }
 
 /// Changes a draft (or queried) return's figures, values and narrative.
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome return id")),
+    params(
+        ("id" = String, Path, description = "Outcome return id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     request_body = OutcomeReturnChanges,
     responses(
-        (status = 200, body = OutcomeReturn),
+        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -315,15 +394,262 @@ pub async fn update_return(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<OutcomeReturnChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let scope = actor.scope();
     let outcome_return = state
         .db
-        .write(move |conn| outcomes::update_return(conn, &scope, &id, changes))
+        .write(move |conn| {
+            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            let after = outcomes::update_return(conn, &actor, &id, changes)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                RETURN,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(outcome_return))
+    ok_with_etag(&outcome_return)
+}
+
+/// Submits a draft return, or resubmits a queried one. Every measure the
+/// contract reports needs a value (422 names each one missing).
+#[utoipa::path(
+    tag = "outcomes",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Outcome return id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
+    responses(
+        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/outcome-returns/{id}/submit")]
+pub async fn submit_return(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::WriteReturns)?;
+    let id = path.into_inner();
+    let outcome_return = state
+        .db
+        .write(move |conn| {
+            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            let after = outcomes::submit_return(conn, &actor, &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::StatusChange,
+                RETURN,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    ok_with_etag(&outcome_return)
+}
+
+/// Queries a submitted return: it goes back to the provider with the comment.
+#[utoipa::path(
+    tag = "outcomes",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Outcome return id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
+    request_body = crate::domain::outcome::ReturnQuery,
+    responses(
+        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[post("/outcome-returns/{id}/query")]
+pub async fn query_return(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    body: Json<crate::domain::outcome::ReturnQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReviewReturns)?;
+    let comment = body.0.validate()?;
+    let id = path.into_inner();
+    let outcome_return = state
+        .db
+        .write(move |conn| {
+            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            let after =
+                outcomes::review_return(conn, &actor, &id, ReturnEvent::Queried, Some(comment))?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::StatusChange,
+                RETURN,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    ok_with_etag(&outcome_return)
+}
+
+/// Accepts a submitted return; it is locked from then on.
+#[utoipa::path(
+    tag = "outcomes",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Outcome return id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
+    responses(
+        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 409, response = crate::api::openapi::Conflict),
+    )
+)]
+#[post("/outcome-returns/{id}/accept")]
+pub async fn accept_return(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReviewReturns)?;
+    let id = path.into_inner();
+    let outcome_return = state
+        .db
+        .write(move |conn| {
+            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            let after = outcomes::review_return(conn, &actor, &id, ReturnEvent::Accepted, None)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::StatusChange,
+                RETURN,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    ok_with_etag(&outcome_return)
+}
+
+/// The return's history: every save, submission and review, with who made it
+/// and the full figures after it.
+#[utoipa::path(
+    tag = "outcomes",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Outcome return id")),
+    responses(
+        (status = 200, body = Vec<ReturnVersion>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 404, response = crate::api::openapi::NotFound),
+    )
+)]
+#[get("/outcome-returns/{id}/versions")]
+pub async fn list_versions(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadReturns)?;
+    let id = path.into_inner();
+    let scope = actor.scope();
+    let versions = state
+        .db
+        .read(move |conn| outcomes::list_versions(conn, &scope, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(versions))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub financial_year: Option<FinancialYear>,
+    #[param(value_type = Option<String>, example = "Q1")]
+    pub quarter: Option<Quarter>,
+    pub funding_stream_id: Option<String>,
+    pub provider_id: Option<String>,
+    /// The day to judge by (default today): returns due before it and not
+    /// submitted are missing.
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+/// Returns due and not submitted (missing, with days overdue), and returns
+/// submitted after their due date (late, with days late).
+#[utoipa::path(
+    tag = "outcomes",
+    security(("bearer" = [])),
+    params(DueQuery),
+    responses(
+        (status = 200, body = Vec<ReturnDue>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/reports/missing-and-late-returns")]
+pub async fn missing_and_late(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: ListQuery<DueQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadReturns)?;
+    let query = query.filter;
+    let as_of = query
+        .as_of
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let filter = DueFilter {
+        financial_year: query.financial_year,
+        quarter: query.quarter,
+        funding_stream_id: query.funding_stream_id,
+        provider_id: query.provider_id,
+    };
+    let scope = actor.scope();
+    let due = state
+        .db
+        .read(move |conn| outcomes::missing_and_late_returns(conn, &scope, &filter, as_of))
+        .await?;
+    Ok(HttpResponse::Ok().json(due))
 }

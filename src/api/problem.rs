@@ -48,6 +48,16 @@ impl AppError {
                 "Unauthorized",
             ),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "/problems/forbidden", "Forbidden"),
+            AppError::PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                "/problems/precondition-failed",
+                "Precondition failed",
+            ),
+            AppError::PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "/problems/precondition-required",
+                "Precondition required",
+            ),
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "/problems/unavailable",

@@ -4,11 +4,16 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
+use super::preconditions::{ok_with_etag, IfMatch};
 use super::{created, AppState};
 use crate::auth::{Actor, Permission};
+use crate::db::audit;
 use crate::db::providers::{self, ProviderFilter};
+use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
 use crate::error::AppError;
+
+const PROVIDER: ResourceType = ResourceType::Provider;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(create)
@@ -49,10 +54,21 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let input = body.0.validate()?;
-    let org = actor.organisation_id;
     let provider = state
         .db
-        .write(move |conn| providers::create(conn, &org, input))
+        .write(move |conn| {
+            let provider = providers::create(conn, &actor.organisation_id, input)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Create,
+                PROVIDER,
+                &provider.id,
+                None,
+                Some(&provider),
+            )?;
+            Ok(provider)
+        })
         .await?;
     Ok(created(&format!("providers/{}", provider.id), &provider))
 }
@@ -96,7 +112,7 @@ pub async fn list(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Provider id")),
     responses(
-        (status = 200, body = Provider),
+        (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
@@ -115,18 +131,23 @@ pub async fn read(
         .db
         .read(move |conn| providers::get(conn, &scope, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(provider))
+    ok_with_etag(&provider)
 }
 
 /// Changes a provider. An empty string clears an optional field.
 #[utoipa::path(
     tag = "providers",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Provider id")),
+    params(
+        ("id" = String, Path, description = "Provider id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     request_body = ProviderChanges,
     responses(
-        (status = 200, body = Provider),
+        (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -138,27 +159,46 @@ pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
     body: Json<ProviderChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     let provider = state
         .db
-        .write(move |conn| providers::update(conn, &org, &id, changes))
+        .write(move |conn| {
+            let before = providers::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            let after = providers::update(conn, &actor.organisation_id, &id, changes)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Update,
+                PROVIDER,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(provider))
+    ok_with_etag(&provider)
 }
 
 /// Deletes a provider that holds no contracts.
 #[utoipa::path(
     tag = "providers",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Provider id")),
+    params(
+        ("id" = String, Path, description = "Provider id"),
+        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+    ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 412, response = crate::api::openapi::PreconditionFailed),
+        (status = 428, response = crate::api::openapi::PreconditionRequired),
         (status = 403, response = crate::api::openapi::Forbidden),
         (status = 404, response = crate::api::openapi::NotFound),
         (status = 409, response = crate::api::openapi::Conflict),
@@ -169,13 +209,26 @@ pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let id = path.into_inner();
-    let org = actor.organisation_id;
     state
         .db
-        .write(move |conn| providers::delete(conn, &org, &id))
+        .write(move |conn| {
+            let before = providers::get(conn, &actor.scope(), &id)?;
+            if_match.check(&before)?;
+            providers::delete(conn, &actor.organisation_id, &id)?;
+            audit::record(
+                conn,
+                &actor,
+                AuditAction::Delete,
+                PROVIDER,
+                &id,
+                Some(&before),
+                None,
+            )
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -37,6 +37,7 @@ pub struct ContractRow {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub return_due_days: Option<i32>,
 }
 
 impl ContractRow {
@@ -151,6 +152,7 @@ fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, 
                 purpose: row.purpose,
                 start_date: row.start_date,
                 end_date: row.end_date,
+                return_due_days: row.return_due_days,
                 funding_lines,
                 funded,
                 paid: Money::from_pence(paid_pence),
@@ -287,6 +289,7 @@ pub fn create(
             c::end_date.eq(input.end_date),
             c::value_pence.eq(input.value.pence()),
             c::status.eq(ContractStatus::Draft.as_str()),
+            c::return_due_days.eq(input.return_due_days),
             c::created_at.eq(at),
             c::updated_at.eq(at),
         ))
@@ -356,6 +359,7 @@ pub fn update(
             c::start_date.eq(start),
             c::end_date.eq(end),
             c::value_pence.eq(changes.value.map_or(row.value_pence, |v| v.pence())),
+            c::return_due_days.eq(changes.return_due_days.or(row.return_due_days)),
             c::updated_at.eq(now()),
         ))
         .execute(conn)?;

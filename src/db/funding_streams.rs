@@ -28,6 +28,7 @@ struct StreamRow {
     description: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    return_due_days: Option<i32>,
 }
 
 impl StreamRow {
@@ -39,6 +40,7 @@ impl StreamRow {
             funder: self.funder,
             ringfenced: self.ringfenced,
             description: self.description,
+            return_due_days: self.return_due_days,
             budgets,
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),
@@ -81,6 +83,7 @@ pub fn create(
             fs::funder.eq(&input.funder),
             fs::ringfenced.eq(input.ringfenced),
             fs::description.eq(&input.description),
+            fs::return_due_days.eq(input.return_due_days),
             fs::created_at.eq(at),
             fs::updated_at.eq(at),
         ))
@@ -214,6 +217,7 @@ pub fn update(
                 Some(d) => Some(d),
                 None => current.description,
             }),
+            fs::return_due_days.eq(changes.return_due_days.or(current.return_due_days)),
             fs::updated_at.eq(now()),
         ))
         .execute(conn)?;

@@ -1,8 +1,10 @@
 //! Storage: one connection type over SQLite and PostgreSQL, a pool, embedded
 //! migrations, and the transaction helpers every request goes through.
 
+pub mod audit;
 pub mod contracts;
 pub mod funding_streams;
+pub mod idempotency;
 pub mod organisations;
 pub mod outcomes;
 pub mod providers;

@@ -1,18 +1,21 @@
-use chrono::NaiveDateTime;
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::contracts::{self, stored_year};
 use super::schema::{
-    contracts as c, funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
-    outcome_returns as r,
+    contracts as c, funding_lines as fl, funding_streams as fs, outcome_measures as om,
+    outcome_return_values as rv, outcome_return_versions as rver, outcome_returns as r,
 };
 use super::{funding_streams, new_id, now, DbConn};
-use crate::auth::Scope;
+use crate::auth::{Actor, Scope};
 use crate::domain::contract::{period, ContractStatus};
 use crate::domain::outcome::{
-    resolve_values, ApplicableMeasure, MeasureUnit, MeasureValue, NewOutcomeMeasure,
-    NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn, OutcomeReturnChanges,
-    ReturnStatus,
+    check_required_values, due_date, missing_and_late, resolve_values, ApplicableMeasure,
+    ContractReturns, MeasureUnit, MeasureValue, NewOutcomeMeasure, NewOutcomeReturn,
+    OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn, OutcomeReturnChanges, ReturnDue,
+    ReturnEvent, ReturnStatus, ReturnVersion,
 };
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
@@ -255,6 +258,8 @@ struct ReturnRow {
     narrative: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    query_comment: Option<String>,
+    first_submitted_at: Option<NaiveDateTime>,
 }
 
 /// Filters for `GET /outcome-returns`.
@@ -303,7 +308,36 @@ fn returns_filtered<'a>(scope: &'a Scope, filter: &'a ReturnFilter) -> r::BoxedQ
     query
 }
 
+/// Days after quarter end each contract's returns are due: the contract's
+/// own setting, else the shortest of its funding streams', else none (one
+/// calendar month).
+fn due_days_for(
+    conn: &mut DbConn,
+    contract_ids: &[String],
+) -> Result<HashMap<String, Option<i32>>, AppError> {
+    let own: Vec<(String, Option<i32>)> = c::table
+        .filter(c::id.eq_any(contract_ids))
+        .select((c::id, c::return_due_days))
+        .load(conn)?;
+    let from_streams: Vec<(String, Option<i32>)> = fl::table
+        .inner_join(fs::table)
+        .filter(fl::contract_id.eq_any(contract_ids))
+        .group_by(fl::contract_id)
+        .select((fl::contract_id, diesel::dsl::min(fs::return_due_days)))
+        .load(conn)?;
+    let streams: HashMap<String, Option<i32>> = from_streams.into_iter().collect();
+    Ok(own
+        .into_iter()
+        .map(|(id, days)| {
+            let inherited = streams.get(&id).copied().flatten();
+            (id, days.or(inherited))
+        })
+        .collect())
+}
+
 fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn>, AppError> {
+    let contract_ids: Vec<String> = rows.iter().map(|row| row.contract_id.clone()).collect();
+    let due_days = due_days_for(conn, &contract_ids)?;
     let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
     let values: Vec<(String, String, String, String, i64)> = rv::table
         .inner_join(om::table)
@@ -332,11 +366,19 @@ fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn
                     }
                 })
                 .collect();
+            let financial_year = stored_year(&row.financial_year)?;
+            let quarter = Quarter::parse(&row.quarter)
+                .map_err(|e| AppError::Internal(format!("stored quarter {}: {e}", row.quarter)))?;
+            let period = FiscalQuarter {
+                year: financial_year,
+                quarter,
+            };
             Ok(OutcomeReturn {
-                financial_year: stored_year(&row.financial_year)?,
-                quarter: Quarter::parse(&row.quarter).map_err(|e| {
-                    AppError::Internal(format!("stored quarter {}: {e}", row.quarter))
-                })?,
+                due_date: due_date(period, due_days.get(&row.contract_id).copied().flatten()),
+                submitted_at: row.first_submitted_at.map(|t| t.and_utc()),
+                query_comment: row.query_comment,
+                financial_year,
+                quarter,
                 status: ReturnStatus::from_db(&row.status),
                 id: row.id,
                 contract_id: row.contract_id,
@@ -408,9 +450,10 @@ fn write_values(
 /// Creates a draft return for a quarter the contract covers.
 pub fn create_return(
     conn: &mut DbConn,
-    scope: &Scope,
+    actor: &Actor,
     input: NewOutcomeReturn,
 ) -> Result<OutcomeReturn, AppError> {
+    let scope = &actor.scope();
     let contract = contracts::load(conn, scope, &input.contract_id)
         .map_err(|_| AppError::field("contract_id", "no such contract"))?;
     if contract.status() == ContractStatus::Draft {
@@ -466,18 +509,18 @@ pub fn create_return(
         ))
         .execute(conn)?;
     write_values(conn, &id, &values)?;
-    get_return(conn, scope, &id)
+    record_version(conn, actor, &id, ReturnEvent::Created, None)
 }
 
 /// Changes a return while it is editable (a draft, or queried by the commissioner).
 pub fn update_return(
     conn: &mut DbConn,
-    scope: &Scope,
+    actor: &Actor,
     id: &str,
     changes: OutcomeReturnChanges,
 ) -> Result<OutcomeReturn, AppError> {
-    let current = get_return(conn, scope, id)?;
-    if !matches!(current.status, ReturnStatus::Draft | ReturnStatus::Queried) {
+    let current = get_return(conn, &actor.scope(), id)?;
+    if !current.status.is_editable() {
         return Err(AppError::Conflict(format!(
             "a {} return cannot be edited",
             current.status.as_str()
@@ -503,5 +546,230 @@ pub fn update_return(
             r::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    get_return(conn, scope, id)
+    record_version(conn, actor, id, ReturnEvent::Amended, None)
+}
+
+/// Appends a version holding the return as it now stands, and returns it.
+fn record_version(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    event: ReturnEvent,
+    comment: Option<&str>,
+) -> Result<OutcomeReturn, AppError> {
+    let current = get_return(conn, &actor.scope(), id)?;
+    let previous = rver::table
+        .filter(rver::outcome_return_id.eq(id))
+        .select(diesel::dsl::max(rver::version))
+        .first::<Option<i32>>(conn)?;
+    let figures = serde_json::to_string(&current)
+        .map_err(|e| AppError::Internal(format!("cannot record version: {e}")))?;
+    diesel::insert_into(rver::table)
+        .values((
+            rver::id.eq(new_id()),
+            rver::outcome_return_id.eq(id),
+            rver::version.eq(previous.unwrap_or(0) + 1),
+            rver::event.eq(event.as_str()),
+            rver::status.eq(current.status.as_str()),
+            rver::figures.eq(figures),
+            rver::comment.eq(comment),
+            rver::actor.eq(&actor.subject),
+            rver::actor_role.eq(actor.role.as_str()),
+            rver::recorded_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(current)
+}
+
+/// Submits a draft, or resubmits a queried return. Every measure the
+/// contract reports must have a value.
+pub fn submit_return(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+) -> Result<OutcomeReturn, AppError> {
+    let current = get_return(conn, &actor.scope(), id)?;
+    let (status, event) = current.status.submit()?;
+    let given: Vec<String> = rv::table
+        .filter(rv::outcome_return_id.eq(id))
+        .select(rv::outcome_measure_id)
+        .load(conn)?;
+    check_required_values(&applicable_measures(conn, &current.contract_id)?, &given)?;
+    let at = now();
+    diesel::update(r::table.find(id))
+        .set((
+            r::status.eq(status.as_str()),
+            r::first_submitted_at.eq(current.submitted_at.map_or(at, |t| t.naive_utc())),
+            r::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    record_version(conn, actor, id, event, None)
+}
+
+/// The commissioner queries (with a comment) or accepts a submitted return.
+pub fn review_return(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: &str,
+    event: ReturnEvent,
+    comment: Option<String>,
+) -> Result<OutcomeReturn, AppError> {
+    let current = get_return(conn, &actor.scope(), id)?;
+    let status = current.status.review(event)?;
+    let query_comment = if event == ReturnEvent::Queried {
+        comment.clone()
+    } else {
+        current.query_comment
+    };
+    diesel::update(r::table.find(id))
+        .set((
+            r::status.eq(status.as_str()),
+            r::query_comment.eq(query_comment),
+            r::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    record_version(conn, actor, id, event, comment.as_deref())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = rver)]
+struct VersionRow {
+    version: i32,
+    event: String,
+    status: String,
+    figures: String,
+    comment: Option<String>,
+    actor: String,
+    actor_role: String,
+    recorded_at: NaiveDateTime,
+}
+
+/// A return's history, oldest first.
+pub fn list_versions(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+) -> Result<Vec<ReturnVersion>, AppError> {
+    get_return(conn, scope, id)?;
+    rver::table
+        .filter(rver::outcome_return_id.eq(id))
+        .order(rver::version)
+        .select(VersionRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| {
+            Ok(ReturnVersion {
+                version: row.version,
+                event: ReturnEvent::from_db(&row.event),
+                status: ReturnStatus::from_db(&row.status),
+                figures: serde_json::from_str(&row.figures)
+                    .map_err(|e| AppError::Internal(format!("stored version: {e}")))?,
+                comment: row.comment,
+                actor: row.actor,
+                actor_role: row.actor_role,
+                recorded_at: row.recorded_at.and_utc(),
+            })
+        })
+        .collect()
+}
+
+/// The measures a contract reports: its own and its streams', after a
+/// contract measure replaces a stream measure of the same code.
+pub fn contract_measures(
+    conn: &mut DbConn,
+    scope: &Scope,
+    contract_id: &str,
+) -> Result<Vec<OutcomeMeasure>, AppError> {
+    contracts::load(conn, scope, contract_id)?;
+    let ids: Vec<String> = applicable_measures(conn, contract_id)?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    Ok(om::table
+        .filter(om::id.eq_any(&ids))
+        .order(om::code)
+        .select(MeasureRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(OutcomeMeasure::from)
+        .collect())
+}
+
+/// Filters for the missing and late returns list.
+#[derive(Debug, Default, Clone)]
+pub struct DueFilter {
+    pub financial_year: Option<FinancialYear>,
+    pub quarter: Option<Quarter>,
+    pub funding_stream_id: Option<String>,
+    pub provider_id: Option<String>,
+}
+
+/// Returns due by `as_of` and not submitted, and returns submitted late,
+/// for every awarded contract in scope.
+pub fn missing_and_late_returns(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &DueFilter,
+    as_of: NaiveDate,
+) -> Result<Vec<ReturnDue>, AppError> {
+    let mut query = c::table
+        .filter(c::organisation_id.eq(&scope.organisation_id))
+        .filter(c::status.ne(ContractStatus::Draft.as_str()))
+        .into_boxed();
+    if let Some(provider_id) = scope.provider_id.as_ref().or(filter.provider_id.as_ref()) {
+        query = query.filter(c::provider_id.eq(provider_id));
+    }
+    if let (Some(own), Some(asked)) = (&scope.provider_id, &filter.provider_id) {
+        if own != asked {
+            return Ok(Vec::new());
+        }
+    }
+    if let Some(stream_id) = &filter.funding_stream_id {
+        let funded = fl::table
+            .filter(fl::funding_stream_id.eq(stream_id))
+            .select(fl::contract_id);
+        query = query.filter(c::id.eq_any(funded));
+    }
+    let contracts: Vec<(String, String, chrono::NaiveDate, chrono::NaiveDate)> = query
+        .order(c::id)
+        .select((c::id, c::provider_id, c::start_date, c::end_date))
+        .load(conn)?;
+    let ids: Vec<String> = contracts.iter().map(|c| c.0.clone()).collect();
+    let due_days = due_days_for(conn, &ids)?;
+    let submitted: Vec<(String, String, String, NaiveDateTime)> = r::table
+        .filter(r::contract_id.eq_any(&ids))
+        .filter(r::first_submitted_at.is_not_null())
+        .select((
+            r::contract_id,
+            r::financial_year,
+            r::quarter,
+            r::first_submitted_at.assume_not_null(),
+        ))
+        .load(conn)?;
+    let mut due = Vec::new();
+    for (contract_id, provider_id, start, end) in contracts {
+        let mut on_file = Vec::new();
+        for (_, year, quarter, at) in submitted.iter().filter(|s| s.0 == contract_id) {
+            let period = FiscalQuarter {
+                year: stored_year(year)?,
+                quarter: Quarter::parse(quarter)
+                    .map_err(|e| AppError::Internal(format!("stored quarter {quarter}: {e}")))?,
+            };
+            on_file.push((period, at.date()));
+        }
+        let contract = ContractReturns {
+            due_days: due_days.get(&contract_id).copied().flatten(),
+            contract_id,
+            provider_id,
+            period: period(start, end)?,
+            submitted: on_file,
+        };
+        due.extend(
+            missing_and_late(&contract, as_of)
+                .into_iter()
+                .filter(|d| filter.financial_year.is_none_or(|y| y == d.financial_year))
+                .filter(|d| filter.quarter.is_none_or(|q| q == d.quarter)),
+        );
+    }
+    Ok(due)
 }

@@ -21,6 +21,7 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        return_due_days -> Nullable<Integer>,
     }
 }
 
@@ -64,6 +65,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        return_due_days -> Nullable<Integer>,
     }
 }
 
@@ -139,6 +141,51 @@ diesel::table! {
         narrative -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        query_comment -> Nullable<Text>,
+        first_submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outcome_return_versions (id) {
+        id -> Text,
+        outcome_return_id -> Text,
+        version -> Integer,
+        event -> Text,
+        status -> Text,
+        figures -> Text,
+        comment -> Nullable<Text>,
+        actor -> Text,
+        actor_role -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        organisation_id -> Text,
+        actor -> Text,
+        actor_role -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (organisation_id, actor, idempotency_key) {
+        organisation_id -> Text,
+        actor -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        location -> Nullable<Text>,
+        response_body -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -161,6 +208,7 @@ diesel::joinable!(payments -> contracts (contract_id));
 diesel::joinable!(outcome_returns -> contracts (contract_id));
 diesel::joinable!(outcome_return_values -> outcome_returns (outcome_return_id));
 diesel::joinable!(outcome_return_values -> outcome_measures (outcome_measure_id));
+diesel::joinable!(outcome_return_versions -> outcome_returns (outcome_return_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -174,4 +222,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outcome_measures,
     outcome_returns,
     outcome_return_values,
+    outcome_return_versions,
+    audit_events,
+    idempotency_keys,
 );

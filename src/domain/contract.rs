@@ -2,7 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::funding_stream::overflow;
+use super::funding_stream::{check_due_days, overflow};
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use crate::error::AppError;
 use crate::fiscal::{DateRange, FinancialYear, Quarter};
@@ -142,6 +142,9 @@ pub struct Contract {
     pub end_date: NaiveDate,
     pub value: Money,
     pub status: ContractStatus,
+    /// Days after a quarter ends that its returns are due; when unset, its
+    /// streams' setting, else one calendar month.
+    pub return_due_days: Option<i32>,
     pub funding_lines: Vec<FundingLine>,
     /// Sum of the funding lines; equals `value` for every awarded contract.
     pub funded: Money,
@@ -170,6 +173,8 @@ pub struct NewContract {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub value: Money,
+    /// Days after quarter end its returns are due (1-366).
+    pub return_due_days: Option<i32>,
     /// How the value is funded: stream × financial year × amount. May be
     /// added later; must sum to `value` before the contract is activated.
     #[serde(default)]
@@ -188,6 +193,7 @@ impl NewContract {
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value,
+            return_due_days: self.return_due_days,
             funding_lines: self.funding_lines,
         };
         checks.require(
@@ -195,6 +201,7 @@ impl NewContract {
             "value",
             "must be more than 0.00",
         );
+        check_due_days(&mut checks, contract.return_due_days);
         let period = check_period(&mut checks, contract.start_date, contract.end_date);
         check_funding_lines(
             &mut checks,
@@ -222,6 +229,7 @@ pub struct ContractChanges {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub value: Option<Money>,
+    pub return_due_days: Option<i32>,
 }
 
 impl ContractChanges {
@@ -246,7 +254,9 @@ impl ContractChanges {
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value,
+            return_due_days: self.return_due_days,
         };
+        check_due_days(&mut checks, changes.return_due_days);
         if let Some(value) = changes.value {
             checks.require(value.is_positive(), "value", "must be more than 0.00");
         }

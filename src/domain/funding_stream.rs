@@ -52,6 +52,9 @@ pub struct FundingStream {
     pub funder: String,
     pub ringfenced: bool,
     pub description: Option<String>,
+    /// Days after a quarter ends that returns for contracts it funds are
+    /// due; none means one calendar month.
+    pub return_due_days: Option<i32>,
     /// One entry per financial year with a budget, oldest first.
     pub budgets: Vec<YearBudget>,
     pub created_at: DateTime<Utc>,
@@ -77,6 +80,9 @@ pub struct NewFundingStream {
     #[serde(default)]
     pub ringfenced: bool,
     pub description: Option<String>,
+    /// Days after quarter end its contracts' returns are due (1-366); by
+    /// default one calendar month.
+    pub return_due_days: Option<i32>,
     #[serde(default)]
     pub budgets: Vec<BudgetInput>,
 }
@@ -100,12 +106,14 @@ impl NewFundingStream {
                 "a financial year may appear only once",
             );
         }
+        check_due_days(&mut checks, self.return_due_days);
         checks.finish(NewFundingStream {
             code,
             name,
             funder,
             ringfenced: self.ringfenced,
             description,
+            return_due_days: self.return_due_days,
             budgets: self.budgets,
         })
     }
@@ -119,6 +127,7 @@ pub struct FundingStreamChanges {
     pub funder: Option<String>,
     pub ringfenced: Option<bool>,
     pub description: Option<String>,
+    pub return_due_days: Option<i32>,
 }
 
 impl FundingStreamChanges {
@@ -129,13 +138,26 @@ impl FundingStreamChanges {
             name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
             funder: self.funder.map(|f| checks.text("funder", &f, SHORT_TEXT)),
             ringfenced: self.ringfenced,
+            return_due_days: self.return_due_days,
             description: self.description.map(|d| {
                 checks
                     .optional_text("description", Some(&d), LONG_TEXT)
                     .unwrap_or_default()
             }),
         };
+        check_due_days(&mut checks, changes.return_due_days);
         checks.finish(changes)
+    }
+}
+
+/// Days after quarter end a return is due: a day to a year.
+pub fn check_due_days(checks: &mut Checks, days: Option<i32>) {
+    if let Some(days) = days {
+        checks.require(
+            (1..=366).contains(&days),
+            "return_due_days",
+            "must be between 1 and 366",
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! Entities and their rules. Input types parse and validate once here; the
 //! rest of the service works with the validated values. No HTTP, no SQL.
 
+pub mod audit;
 pub mod contract;
 pub mod funding_stream;
 pub mod organisation;

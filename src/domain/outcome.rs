@@ -1,14 +1,14 @@
 //! Outcome measures (defined per stream or per contract, so they are data,
 //! not columns) and the quarterly returns providers make against them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
-use crate::error::AppError;
-use crate::fiscal::{FinancialYear, Quarter};
+use crate::error::{AppError, FieldError};
+use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
 /// What a measure counts, which decides how its values are written.
@@ -148,8 +148,9 @@ impl OutcomeMeasureChanges {
     }
 }
 
-/// Where a return is in its review. The full workflow (submit, query,
-/// accept) builds on this; returns start as drafts.
+/// Where a return is in its review: draft → submitted → accepted, or
+/// submitted → queried (with the commissioner's comment) → resubmitted →
+/// accepted. Providers edit only drafts and queried returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnStatus {
@@ -185,6 +186,213 @@ impl ReturnStatus {
             .find(|s| s.as_str() == value)
             .unwrap_or(ReturnStatus::Draft)
     }
+
+    /// Whether the provider may still change the figures.
+    pub fn is_editable(self) -> bool {
+        matches!(self, ReturnStatus::Draft | ReturnStatus::Queried)
+    }
+
+    /// Submitting a draft, or resubmitting after a query.
+    pub fn submit(self) -> Result<(ReturnStatus, ReturnEvent), AppError> {
+        match self {
+            ReturnStatus::Draft => Ok((ReturnStatus::Submitted, ReturnEvent::Submitted)),
+            ReturnStatus::Queried => Ok((ReturnStatus::Resubmitted, ReturnEvent::Resubmitted)),
+            other => Err(AppError::Conflict(format!(
+                "a {} return cannot be submitted",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// The commissioner's review: query (back to the provider) or accept (locked).
+    pub fn review(self, event: ReturnEvent) -> Result<ReturnStatus, AppError> {
+        let awaiting_review = matches!(self, ReturnStatus::Submitted | ReturnStatus::Resubmitted);
+        match event {
+            ReturnEvent::Queried if awaiting_review => Ok(ReturnStatus::Queried),
+            ReturnEvent::Accepted if awaiting_review => Ok(ReturnStatus::Accepted),
+            _ => Err(AppError::Conflict(format!(
+                "a {} return cannot be {}",
+                self.as_str(),
+                event.as_str()
+            ))),
+        }
+    }
+}
+
+/// What happened to a return, as its version history records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnEvent {
+    Created,
+    Amended,
+    Submitted,
+    Queried,
+    Resubmitted,
+    Accepted,
+}
+
+impl ReturnEvent {
+    pub const ALL: [ReturnEvent; 6] = [
+        ReturnEvent::Created,
+        ReturnEvent::Amended,
+        ReturnEvent::Submitted,
+        ReturnEvent::Queried,
+        ReturnEvent::Resubmitted,
+        ReturnEvent::Accepted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnEvent::Created => "created",
+            ReturnEvent::Amended => "amended",
+            ReturnEvent::Submitted => "submitted",
+            ReturnEvent::Queried => "queried",
+            ReturnEvent::Resubmitted => "resubmitted",
+            ReturnEvent::Accepted => "accepted",
+        }
+    }
+
+    pub fn from_db(value: &str) -> ReturnEvent {
+        ReturnEvent::ALL
+            .into_iter()
+            .find(|e| e.as_str() == value)
+            .unwrap_or(ReturnEvent::Amended)
+    }
+}
+
+/// One entry of a return's history: the full figures after the event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReturnVersion {
+    pub version: i32,
+    pub event: ReturnEvent,
+    /// The return's status after the event.
+    pub status: ReturnStatus,
+    /// The return as it stood after the event.
+    #[schema(value_type = Object)]
+    pub figures: Value,
+    /// The commissioner's comment on a query.
+    pub comment: Option<String>,
+    /// Subject of the token that made the change.
+    pub actor: String,
+    pub actor_role: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Body of `POST /outcome-returns/{id}/query`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnQuery {
+    /// What the provider must explain or correct.
+    pub comment: String,
+}
+
+impl ReturnQuery {
+    pub fn validate(self) -> Result<String, AppError> {
+        let mut checks = Checks::new();
+        let comment = checks.text("comment", &self.comment, LONG_TEXT);
+        checks.finish(comment)
+    }
+}
+
+/// A submitted return must give a value for every measure its contract reports.
+pub fn check_required_values(
+    applicable: &[ApplicableMeasure],
+    given: &[String],
+) -> Result<(), AppError> {
+    let missing: Vec<FieldError> = applicable
+        .iter()
+        .filter(|m| !given.contains(&m.id))
+        .map(|m| {
+            FieldError::new(
+                format!("values.{}", m.code),
+                format!("a value for '{}' is required to submit", m.code),
+            )
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(missing))
+    }
+}
+
+/// When a quarter's return is due: `due_days` after the quarter ends, or one
+/// calendar month after when none is set.
+pub fn due_date(period: FiscalQuarter, due_days: Option<i32>) -> NaiveDate {
+    let end = period.end_date();
+    let due = match due_days {
+        Some(days) => end.checked_add_signed(chrono::Duration::days(i64::from(days))),
+        None => end.checked_add_months(chrono::Months::new(1)),
+    };
+    due.unwrap_or(end)
+}
+
+/// Whether a due return has not arrived, or arrived after its due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LatenessKind {
+    Missing,
+    Late,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ReturnDue {
+    pub contract_id: String,
+    pub provider_id: String,
+    pub financial_year: FinancialYear,
+    pub quarter: Quarter,
+    pub due_date: NaiveDate,
+    pub state: LatenessKind,
+    /// First submission, for a late return.
+    pub submitted_on: Option<NaiveDate>,
+    /// Days past the due date: until submission for a late return, until
+    /// `as_of` for a missing one.
+    pub days_late: i64,
+}
+
+/// A contract as the missing/late list sees it.
+#[derive(Debug, Clone)]
+pub struct ContractReturns {
+    pub contract_id: String,
+    pub provider_id: String,
+    pub period: DateRange,
+    pub due_days: Option<i32>,
+    /// First submission date per quarter that has one.
+    pub submitted: Vec<(FiscalQuarter, NaiveDate)>,
+}
+
+/// Returns that were due by `as_of` and have not been submitted, and those
+/// submitted after their due date, for each quarter a contract covers.
+pub fn missing_and_late(contract: &ContractReturns, as_of: NaiveDate) -> Vec<ReturnDue> {
+    contract
+        .period
+        .quarters()
+        .into_iter()
+        .filter_map(|period| {
+            let due = due_date(period, contract.due_days);
+            let submitted = contract
+                .submitted
+                .iter()
+                .find(|(q, _)| *q == period)
+                .map(|(_, on)| *on);
+            let (state, days_late) = match submitted {
+                Some(on) if on > due => (LatenessKind::Late, (on - due).num_days()),
+                Some(_) => return None,
+                None if as_of > due => (LatenessKind::Missing, (as_of - due).num_days()),
+                None => return None,
+            };
+            Some(ReturnDue {
+                contract_id: contract.contract_id.clone(),
+                provider_id: contract.provider_id.clone(),
+                financial_year: period.year,
+                quarter: period.quarter,
+                due_date: due,
+                state,
+                submitted_on: submitted,
+                days_late,
+            })
+        })
+        .collect()
 }
 
 /// One measure's value in a return.
@@ -211,6 +419,12 @@ pub struct OutcomeReturn {
     pub spend: Money,
     pub narrative: Option<String>,
     pub values: Vec<MeasureValue>,
+    /// When the return is due (see the contract's or stream's `return_due_days`).
+    pub due_date: NaiveDate,
+    /// When it was first submitted.
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// The commissioner's latest query, while it is being answered.
+    pub query_comment: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -393,6 +607,76 @@ mod tests {
             }
             other => panic!("expected validation errors, got {other:?}"),
         }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn quarter(year: &str, q: Quarter) -> FiscalQuarter {
+        FiscalQuarter {
+            year: FinancialYear::parse(year).expect("year"),
+            quarter: q,
+        }
+    }
+
+    #[test]
+    fn returns_are_due_a_month_after_quarter_end_unless_set() {
+        assert_eq!(
+            due_date(quarter("2022-23", Quarter::Q1), None),
+            date("2022-07-30")
+        );
+        assert_eq!(
+            due_date(quarter("2022-23", Quarter::Q4), None),
+            date("2023-04-30")
+        );
+        assert_eq!(
+            due_date(quarter("2022-23", Quarter::Q3), Some(14)),
+            date("2023-01-14")
+        );
+    }
+
+    #[test]
+    fn one_on_time_one_late_one_missing() {
+        let contract = ContractReturns {
+            contract_id: "c".into(),
+            provider_id: "p".into(),
+            period: DateRange::new(date("2022-04-01"), date("2022-12-31")).expect("range"),
+            due_days: None,
+            submitted: vec![
+                (quarter("2022-23", Quarter::Q1), date("2022-07-30")),
+                (quarter("2022-23", Quarter::Q2), date("2022-11-05")),
+            ],
+        };
+        let due = missing_and_late(&contract, date("2023-02-10"));
+        assert_eq!(due.len(), 2);
+        assert_eq!(
+            (due[0].quarter, due[0].state, due[0].days_late),
+            (Quarter::Q2, LatenessKind::Late, 6)
+        );
+        assert_eq!(
+            (due[1].quarter, due[1].state, due[1].days_late),
+            (Quarter::Q3, LatenessKind::Missing, 10)
+        );
+        // Before Q3 falls due, it is not yet missing.
+        assert_eq!(missing_and_late(&contract, date("2023-01-31")).len(), 1);
+    }
+
+    #[test]
+    fn the_review_moves_only_forward() {
+        use ReturnStatus::*;
+        assert_eq!(Draft.submit().ok().map(|s| s.0), Some(Submitted));
+        assert_eq!(Queried.submit().ok().map(|s| s.0), Some(Resubmitted));
+        assert!(Accepted.submit().is_err());
+        assert!(Submitted.submit().is_err());
+        assert_eq!(Submitted.review(ReturnEvent::Queried).ok(), Some(Queried));
+        assert_eq!(
+            Resubmitted.review(ReturnEvent::Accepted).ok(),
+            Some(Accepted)
+        );
+        assert!(Draft.review(ReturnEvent::Accepted).is_err());
+        assert!(Accepted.review(ReturnEvent::Queried).is_err());
+        assert!(!Accepted.is_editable() && Queried.is_editable());
     }
 
     #[test]

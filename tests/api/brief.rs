@@ -231,7 +231,10 @@ async fn a_contract_is_varied_extended_and_terminated(backend: Backend) {
     )
     .await
     .expect(200);
-    let released = app.get(&format!("funding-streams/{stream}"), &token).await.expect(200);
+    let released = app
+        .get(&format!("funding-streams/{stream}"), &token)
+        .await
+        .expect(200);
     assert_eq!(released.get("budgets")[2]["committed"], "0.00");
     let terminated = app
         .post(
@@ -260,7 +263,10 @@ async fn a_contract_is_varied_extended_and_terminated(backend: Backend) {
         .iter()
         .map(|v| v["kind"].as_str().unwrap_or_default())
         .collect();
-    assert_eq!(kinds, ["activation", "variation", "variation", "termination"]);
+    assert_eq!(
+        kinds,
+        ["activation", "variation", "variation", "termination"]
+    );
     let variation = &history.body[1];
     assert_eq!(variation["value_before"], "50000.00");
     assert_eq!(variation["value_after"], "105000.00");

@@ -15,15 +15,24 @@ async fn two_awards_racing_for_the_last_of_a_budget(backend: Backend) {
 
         let address = app.address.clone();
         let token = app.commissioner();
-        let racers: Vec<_> = [first, second]
+        let mut tagged = Vec::new();
+        for id in [first, second] {
+            let tag = app
+                .etag(&format!("contracts/{id}"), &token)
+                .await
+                .expect("an ETag");
+            tagged.push((id, tag));
+        }
+        let racers: Vec<_> = tagged
             .into_iter()
-            .map(|id| {
+            .map(|(id, tag)| {
                 let url = format!("{address}/api/v1/contracts/{id}/status");
                 let token = token.clone();
                 actix_web::rt::spawn(async move {
                     let response = awc::Client::default()
                         .post(url)
                         .insert_header(("Authorization", format!("Bearer {token}")))
+                        .insert_header(("If-Match", tag))
                         .send_json(&serde_json::json!({"status": "active"}))
                         .await
                         .expect("the request reaches the server");

@@ -51,7 +51,7 @@ async fn a_draft_contract_is_created_read_updated_and_deleted(backend: Backend) 
         )
         .await
         .expect(200);
-    assert_eq!(line.body["amount"], "32142.00");
+    assert_eq!(line.body["funding_lines"][0]["amount"], "32142.00");
 
     let updated = app
         .patch(

@@ -286,20 +286,81 @@ impl TestApp {
         self.send("GET", path, Some(token), None).await
     }
 
+    /// POST; actions on a record (status, variations, submit, query, accept)
+    /// carry its current ETag as If-Match, as a client that read it would.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        let action = ["/status", "/variations", "/submit", "/query", "/accept"];
+        if action.iter().any(|a| path.ends_with(a)) {
+            let tag = self.etag(path, token).await;
+            return self
+                .send_if_match("POST", path, token, tag.as_deref(), Some(&body))
+                .await;
+        }
         self.send("POST", path, Some(token), Some(&body)).await
     }
 
+    /// PATCH as a client that read the record first: sends its ETag as If-Match.
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
-        self.send("PATCH", path, Some(token), Some(&body)).await
+        let tag = self.etag(path, token).await;
+        self.send_if_match("PATCH", path, token, tag.as_deref(), Some(&body))
+            .await
     }
 
+    /// PUT with the record's current ETag as If-Match.
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
-        self.send("PUT", path, Some(token), Some(&body)).await
+        let tag = self.etag(path, token).await;
+        self.send_if_match("PUT", path, token, tag.as_deref(), Some(&body))
+            .await
     }
 
+    /// DELETE with the record's current ETag as If-Match.
     pub async fn delete(&self, path: &str, token: &str) -> Reply {
-        self.send("DELETE", path, Some(token), None).await
+        let tag = self.etag(path, token).await;
+        self.send_if_match("DELETE", path, token, tag.as_deref(), None)
+            .await
+    }
+
+    /// The ETag of the record a path acts on (`collection/id`), read with
+    /// `token`; None when that read fails (the write will fail the same way).
+    pub async fn etag(&self, path: &str, token: &str) -> Option<String> {
+        let record: Vec<&str> = path.trim_start_matches('/').split('/').take(2).collect();
+        let response = self
+            .client
+            .get(self.url(&record.join("/")))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .send()
+            .await
+            .ok()?;
+        response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// Sends a write with an explicit If-Match (None sends none).
+    pub async fn send_if_match(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .insert_header(("Authorization", format!("Bearer {token}")));
+        if let Some(tag) = if_match {
+            request = request.insert_header(("If-Match", tag.to_owned()));
+        }
+        let mut response = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        }
+        .expect("the request reaches the server");
+        reply(&mut response).await
     }
 
     // Shorthands that build the brief's records as a commissioner would.

@@ -11,4 +11,6 @@ mod funding_streams;
 mod health_and_docs;
 mod outcomes;
 mod providers;
+mod returns_workflow;
 mod tokens;
+mod trust;

@@ -1,0 +1,68 @@
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::extract::ListQuery;
+use super::pagination::{Page, PageParams};
+use super::AppState;
+use crate::auth::{Actor, Permission};
+use crate::db::audit::{self, AuditFilter};
+use crate::domain::audit::AuditEvent;
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list);
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// e.g. `contract`, `funding_stream`, `outcome_return`.
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    /// Token subject that made the change.
+    pub actor: Option<String>,
+    /// Changes at or after this instant (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Changes before this instant (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The audit trail: every write in the organisation with its actor, time,
+/// and the record before and after. Read-only: nothing can change it.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(PageParams, AuditQuery),
+    responses(
+        (status = 200, body = Page<AuditEvent>),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/audit-events")]
+pub async fn list(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: ListQuery<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadAudit)?;
+    let page = query.page;
+    let query = query.filter;
+    let filter = AuditFilter {
+        resource_type: query.resource_type,
+        resource_id: query.resource_id,
+        actor: query.actor,
+        from: query.from,
+        to: query.to,
+    };
+    let org = actor.organisation_id;
+    let (items, total) = state
+        .db
+        .read(move |conn| audit::list(conn, &org, &filter, page.limit, page.offset))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+}

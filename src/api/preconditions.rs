@@ -1,0 +1,164 @@
+//! Optimistic concurrency (`ETag` / `If-Match`) and idempotent creation
+//! (`Idempotency-Key`).
+
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::extract::Json;
+use crate::db::idempotency::StoredResponse;
+use crate::error::AppError;
+
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+fn hex_digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A strong entity tag for a record's JSON representation: it changes
+/// whenever anything the client can read changes.
+pub fn etag_of<T: Serialize>(value: &T) -> Result<String, AppError> {
+    let json =
+        serde_json::to_vec(value).map_err(|e| AppError::Internal(format!("cannot tag: {e}")))?;
+    Ok(format!("\"{}\"", &hex_digest(&json)[..32]))
+}
+
+/// `200 OK` with the record and its `ETag`.
+pub fn ok_with_etag<T: Serialize>(value: &T) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag_of(value)?))
+        .json(value))
+}
+
+/// The `If-Match` an update must carry: the `ETag` the client last read.
+/// Checked only once the caller's role and the record are known, so a
+/// forbidden or foreign request still answers 403 or 404: missing → 428,
+/// stale → 412.
+pub struct IfMatch {
+    tags: Vec<String>,
+}
+
+impl IfMatch {
+    /// Refuses the update when the record changed since the client read it.
+    pub fn check<T: Serialize>(&self, current: &T) -> Result<(), AppError> {
+        if self.tags.is_empty() {
+            return Err(AppError::PreconditionRequired);
+        }
+        let tag = etag_of(current)?;
+        if self.tags.iter().any(|t| t == "*" || *t == tag) {
+            Ok(())
+        } else {
+            Err(AppError::PreconditionFailed)
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let tags = req
+            .headers()
+            .get_all(header::IF_MATCH)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        ready(Ok(IfMatch { tags }))
+    }
+}
+
+/// A creation's JSON body with its optional `Idempotency-Key` and a
+/// fingerprint of the body, to tell a retry from a different request.
+pub struct IdempotentJson<T> {
+    pub body: T,
+    pub key: Option<String>,
+    pub fingerprint: String,
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for IdempotentJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let key = req
+            .headers()
+            .get(IDEMPOTENCY_KEY)
+            .map(|v| v.to_str().map(|s| s.trim().to_owned()));
+        let path = req.path().to_owned();
+        let bytes = web::Bytes::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let key = match key {
+                None => None,
+                Some(Ok(key)) if (1..=255).contains(&key.len()) => Some(key),
+                Some(_) => {
+                    return Err(AppError::field(
+                        IDEMPOTENCY_KEY,
+                        "must be 1-255 visible ASCII characters",
+                    ))
+                }
+            };
+            let bytes = bytes
+                .await
+                .map_err(|e| AppError::field("body", format!("cannot read the body: {e}")))?;
+            super::extract::require_json(&req)?;
+            let body: T = super::extract::parse_json(&bytes)?;
+            let mut fingerprinted = path.into_bytes();
+            fingerprinted.push(0);
+            fingerprinted.extend_from_slice(&bytes);
+            Ok(IdempotentJson {
+                body,
+                key,
+                fingerprint: hex_digest(&fingerprinted),
+            })
+        })
+    }
+}
+
+impl<T> IdempotentJson<T> {
+    /// The body alone, as the plain extractor gives it.
+    pub fn into_json(self) -> Json<T> {
+        Json(self.body)
+    }
+}
+
+/// A created record, ready to store for replay and to send.
+pub fn created_response<T: Serialize>(
+    location: String,
+    value: &T,
+) -> Result<StoredResponse, AppError> {
+    Ok(StoredResponse {
+        status: 201,
+        location: Some(location),
+        body: serde_json::to_string(value)
+            .map_err(|e| AppError::Internal(format!("cannot encode: {e}")))?,
+        replayed: false,
+    })
+}
+
+/// Sends a stored (or just made) creation response.
+pub fn send(stored: StoredResponse) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(stored.status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    response.content_type("application/json");
+    if let Some(location) = stored.location {
+        response.insert_header((header::LOCATION, location));
+    }
+    if stored.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.body(stored.body)
+}

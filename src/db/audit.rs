@@ -1,0 +1,135 @@
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::audit_events as ae;
+use super::{new_id, now, DbConn};
+use crate::auth::Actor;
+use crate::domain::audit::{AuditAction, AuditEvent, ResourceType};
+use crate::error::AppError;
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+fn to_json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, AppError> {
+    value
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| AppError::Internal(format!("cannot record audit state: {e}")))
+}
+
+/// Records a change. Call inside the write's transaction, so the trail and
+/// the change commit (or roll back) together.
+pub fn record<T: Serialize>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: AuditAction,
+    resource_type: ResourceType,
+    resource_id: &str,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), AppError> {
+    diesel::insert_into(ae::table)
+        .values((
+            ae::id.eq(new_id()),
+            ae::organisation_id.eq(&actor.organisation_id),
+            ae::actor.eq(&actor.subject),
+            ae::actor_role.eq(actor.role.as_str()),
+            ae::action.eq(action.as_str()),
+            ae::resource_type.eq(resource_type.as_str()),
+            ae::resource_id.eq(resource_id),
+            ae::before_state.eq(to_json(before)?),
+            ae::after_state.eq(to_json(after)?),
+            ae::occurred_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = ae)]
+struct EventRow {
+    id: String,
+    actor: String,
+    actor_role: String,
+    action: String,
+    resource_type: String,
+    resource_id: String,
+    before_state: Option<String>,
+    after_state: Option<String>,
+    occurred_at: NaiveDateTime,
+}
+
+/// Filters for `GET /audit-events`.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn filtered<'a>(organisation_id: &'a str, filter: &'a AuditFilter) -> ae::BoxedQuery<'a, Backend> {
+    let mut query = ae::table
+        .filter(ae::organisation_id.eq(organisation_id))
+        .into_boxed();
+    if let Some(resource_type) = &filter.resource_type {
+        query = query.filter(ae::resource_type.eq(resource_type));
+    }
+    if let Some(resource_id) = &filter.resource_id {
+        query = query.filter(ae::resource_id.eq(resource_id));
+    }
+    if let Some(actor) = &filter.actor {
+        query = query.filter(ae::actor.eq(actor));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(ae::occurred_at.ge(from.naive_utc()));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(ae::occurred_at.lt(to.naive_utc()));
+    }
+    query
+}
+
+fn parse_state(state: Option<String>) -> Result<Option<serde_json::Value>, AppError> {
+    state
+        .map(|s| serde_json::from_str(&s))
+        .transpose()
+        .map_err(|e| AppError::Internal(format!("stored audit state: {e}")))
+}
+
+/// The organisation's trail, oldest first.
+pub fn list(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<AuditEvent>, i64), AppError> {
+    let total = filtered(organisation_id, filter)
+        .count()
+        .get_result::<i64>(conn)?;
+    let rows = filtered(organisation_id, filter)
+        .order(ae::id)
+        .limit(limit)
+        .offset(offset)
+        .select(EventRow::as_select())
+        .load(conn)?;
+    let events = rows
+        .into_iter()
+        .map(|row| {
+            Ok(AuditEvent {
+                id: row.id,
+                actor: row.actor,
+                actor_role: row.actor_role,
+                action: AuditAction::from_db(&row.action),
+                resource_type: row.resource_type,
+                resource_id: row.resource_id,
+                before: parse_state(row.before_state)?,
+                after: parse_state(row.after_state)?,
+                occurred_at: row.occurred_at.and_utc(),
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok((events, total))
+}
