@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
+use super::writes::Guarded;
 use super::{location, AppState};
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::{self, ContractFilter};
@@ -197,24 +198,16 @@ pub async fn update(
     actor.require(Permission::ManageContracts)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let contract = state
-        .db
-        .write(move |conn| {
-            let before = contracts::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            contracts::update(conn, &actor.organisation_id, &id, changes)?;
-            let after = contracts::get(conn, &actor.scope(), &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                CONTRACT,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let contract = Guarded::new(actor, if_match, CONTRACT, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                contracts::update(conn, &actor.organisation_id, id, changes)?;
+                contracts::get(conn, &actor.scope(), id)
+            },
+        )
         .await?;
     ok_with_etag(&contract)
 }
@@ -246,22 +239,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner();
-    state
-        .db
-        .write(move |conn| {
-            let before = contracts::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            contracts::delete(conn, &actor.organisation_id, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Delete,
-                CONTRACT,
-                &id,
-                Some(&before),
-                None,
-            )
-        })
+    Guarded::new(actor, if_match, CONTRACT, id)
+        .delete(
+            &state.db,
+            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
+            move |conn, actor, id| contracts::delete(conn, &actor.organisation_id, id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -300,24 +283,16 @@ pub async fn change_status(
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner();
     let change = body.0;
-    let contract = state
-        .db
-        .write(move |conn| {
-            let before = contracts::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            contracts::change_status(conn, &actor.organisation_id, &id, change, &actor.subject)?;
-            let after = contracts::get(conn, &actor.scope(), &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::StatusChange,
-                CONTRACT,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let contract = Guarded::new(actor, if_match, CONTRACT, id)
+        .change(
+            &state.db,
+            AuditAction::StatusChange,
+            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                contracts::change_status(conn, &actor.organisation_id, id, change, &actor.subject)?;
+                contracts::get(conn, &actor.scope(), id)
+            },
+        )
         .await?;
     ok_with_etag(&contract)
 }
@@ -433,24 +408,16 @@ pub async fn update_line(
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
     let amount = body.0.amount;
-    let contract = state
-        .db
-        .write(move |conn| {
-            let before = contracts::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            contracts::update_line(conn, &actor.organisation_id, &id, &line_id, amount)?;
-            let after = contracts::get(conn, &actor.scope(), &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                CONTRACT,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let contract = Guarded::new(actor, if_match, CONTRACT, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                contracts::update_line(conn, &actor.organisation_id, id, &line_id, amount)?;
+                contracts::get(conn, &actor.scope(), id)
+            },
+        )
         .await?;
     ok_with_etag(&contract)
 }
@@ -483,24 +450,16 @@ pub async fn delete_line(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
-    let contract = state
-        .db
-        .write(move |conn| {
-            let before = contracts::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            contracts::delete_line(conn, &actor.organisation_id, &id, &line_id)?;
-            let after = contracts::get(conn, &actor.scope(), &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                CONTRACT,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let contract = Guarded::new(actor, if_match, CONTRACT, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                contracts::delete_line(conn, &actor.organisation_id, id, &line_id)?;
+                contracts::get(conn, &actor.scope(), id)
+            },
+        )
         .await?;
     drop(contract);
     Ok(HttpResponse::NoContent().finish())
@@ -567,24 +526,16 @@ pub async fn vary(
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner();
     let variation = body.0;
-    let contract = state
-        .db
-        .write(move |conn| {
-            let before = contracts::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            contracts::vary(conn, &actor.organisation_id, &id, variation, &actor.subject)?;
-            let after = contracts::get(conn, &actor.scope(), &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                CONTRACT,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let contract = Guarded::new(actor, if_match, CONTRACT, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                contracts::vary(conn, &actor.organisation_id, id, variation, &actor.subject)?;
+                contracts::get(conn, &actor.scope(), id)
+            },
+        )
         .await?;
     ok_with_etag(&contract)
 }

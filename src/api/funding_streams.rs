@@ -5,6 +5,7 @@ use utoipa::IntoParams;
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
+use super::writes::Guarded;
 use super::{location, AppState};
 use crate::auth::{Actor, Permission};
 use crate::db::funding_streams::{self, StreamFilter};
@@ -175,23 +176,15 @@ pub async fn update(
     actor.require(Permission::ManageStreams)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let stream = state
-        .db
-        .write(move |conn| {
-            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
-            if_match.check(&before)?;
-            let after = funding_streams::update(conn, &actor.organisation_id, &id, changes)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                STREAM,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let stream = Guarded::new(actor, if_match, STREAM, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
+            move |conn, actor, id| {
+                funding_streams::update(conn, &actor.organisation_id, id, changes)
+            },
+        )
         .await?;
     ok_with_etag(&stream)
 }
@@ -223,22 +216,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let id = path.into_inner();
-    state
-        .db
-        .write(move |conn| {
-            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
-            if_match.check(&before)?;
-            funding_streams::delete(conn, &actor.organisation_id, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Delete,
-                STREAM,
-                &id,
-                Some(&before),
-                None,
-            )
-        })
+    Guarded::new(actor, if_match, STREAM, id)
+        .delete(
+            &state.db,
+            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
+            move |conn, actor, id| funding_streams::delete(conn, &actor.organisation_id, id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -281,24 +264,15 @@ pub async fn put_budget(
     let (id, year) = path.into_inner();
     let year = parse_year(&year)?;
     let change = body.0.validate()?;
-    let stream = state
-        .db
-        .write(move |conn| {
-            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
-            if_match.check(&before)?;
-            let after =
-                funding_streams::put_budget(conn, &actor.organisation_id, &id, year, change)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                STREAM,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let stream = Guarded::new(actor, if_match, STREAM, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
+            move |conn, actor, id| {
+                funding_streams::put_budget(conn, &actor.organisation_id, id, year, change)
+            },
+        )
         .await?;
     ok_with_etag(&stream)
 }
@@ -333,23 +307,15 @@ pub async fn delete_budget(
     actor.require(Permission::ManageStreams)?;
     let (id, year) = path.into_inner();
     let year = parse_year(&year)?;
-    let stream = state
-        .db
-        .write(move |conn| {
-            let before = funding_streams::get(conn, &actor.organisation_id, &id)?;
-            if_match.check(&before)?;
-            let after = funding_streams::delete_budget(conn, &actor.organisation_id, &id, year)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                STREAM,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let stream = Guarded::new(actor, if_match, STREAM, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
+            move |conn, actor, id| {
+                funding_streams::delete_budget(conn, &actor.organisation_id, id, year)
+            },
+        )
         .await?;
     ok_with_etag(&stream)
 }

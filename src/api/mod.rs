@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod problem;
 pub mod providers;
+pub mod writes;
 
 use actix_web::web;
 

@@ -6,9 +6,10 @@ use actix_web::{get, patch, web, HttpResponse};
 use super::extract::Json;
 use super::pagination::{Page, Pagination};
 use super::preconditions::{ok_with_etag, IfMatch};
+use super::writes::Guarded;
 use super::AppState;
 use crate::auth::{Actor, Permission};
-use crate::db::{audit, organisations};
+use crate::db::organisations;
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
@@ -95,23 +96,13 @@ pub async fn update(
     actor.require(Permission::ManageOrganisation)?;
     let id = own_organisation(&actor, path.into_inner())?;
     let changes = body.0.validate()?;
-    let organisation = state
-        .db
-        .write(move |conn| {
-            let before = organisations::get(conn, &id)?;
-            if_match.check(&before)?;
-            let after = organisations::update(conn, &id, changes)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                ResourceType::Organisation,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let organisation = Guarded::new(actor, if_match, ResourceType::Organisation, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, _, id| organisations::get(conn, id),
+            move |conn, _, id| organisations::update(conn, id, changes),
+        )
         .await?;
     ok_with_etag(&organisation)
 }

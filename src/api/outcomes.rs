@@ -5,6 +5,7 @@ use utoipa::IntoParams;
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
+use super::writes::Guarded;
 use super::{created, location, AppState};
 use crate::auth::{Actor, Permission};
 use crate::db::outcomes::{self, DueFilter, MeasureFilter, ReturnFilter};
@@ -191,23 +192,15 @@ pub async fn update_measure(
     actor.require(Permission::ManageMeasures)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let measure = state
-        .db
-        .write(move |conn| {
-            let before = outcomes::get_measure(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            let after = outcomes::update_measure(conn, &actor.organisation_id, &id, changes)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                MEASURE,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let measure = Guarded::new(actor, if_match, MEASURE, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| outcomes::get_measure(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                outcomes::update_measure(conn, &actor.organisation_id, id, changes)
+            },
+        )
         .await?;
     ok_with_etag(&measure)
 }
@@ -239,22 +232,12 @@ pub async fn delete_measure(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let id = path.into_inner();
-    state
-        .db
-        .write(move |conn| {
-            let before = outcomes::get_measure(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            outcomes::delete_measure(conn, &actor.organisation_id, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Delete,
-                MEASURE,
-                &id,
-                Some(&before),
-                None,
-            )
-        })
+    Guarded::new(actor, if_match, MEASURE, id)
+        .delete(
+            &state.db,
+            |conn, actor, id| outcomes::get_measure(conn, &actor.scope(), id),
+            move |conn, actor, id| outcomes::delete_measure(conn, &actor.organisation_id, id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -400,23 +383,13 @@ pub async fn update_return(
     actor.require(Permission::WriteReturns)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let outcome_return = state
-        .db
-        .write(move |conn| {
-            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            let after = outcomes::update_return(conn, &actor, &id, changes)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                RETURN,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
+            move |conn, actor, id| outcomes::update_return(conn, actor, id, changes),
+        )
         .await?;
     ok_with_etag(&outcome_return)
 }
@@ -450,23 +423,13 @@ pub async fn submit_return(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let id = path.into_inner();
-    let outcome_return = state
-        .db
-        .write(move |conn| {
-            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            let after = outcomes::submit_return(conn, &actor, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::StatusChange,
-                RETURN,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
+        .change(
+            &state.db,
+            AuditAction::StatusChange,
+            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
+            outcomes::submit_return,
+        )
         .await?;
     ok_with_etag(&outcome_return)
 }
@@ -502,24 +465,15 @@ pub async fn query_return(
     actor.require(Permission::ReviewReturns)?;
     let comment = body.0.validate()?;
     let id = path.into_inner();
-    let outcome_return = state
-        .db
-        .write(move |conn| {
-            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            let after =
-                outcomes::review_return(conn, &actor, &id, ReturnEvent::Queried, Some(comment))?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::StatusChange,
-                RETURN,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
+        .change(
+            &state.db,
+            AuditAction::StatusChange,
+            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                outcomes::review_return(conn, actor, id, ReturnEvent::Queried, Some(comment))
+            },
+        )
         .await?;
     ok_with_etag(&outcome_return)
 }
@@ -551,23 +505,15 @@ pub async fn accept_return(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
     let id = path.into_inner();
-    let outcome_return = state
-        .db
-        .write(move |conn| {
-            let before = outcomes::get_return(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            let after = outcomes::review_return(conn, &actor, &id, ReturnEvent::Accepted, None)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::StatusChange,
-                RETURN,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
+        .change(
+            &state.db,
+            AuditAction::StatusChange,
+            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
+            move |conn, actor, id| {
+                outcomes::review_return(conn, actor, id, ReturnEvent::Accepted, None)
+            },
+        )
         .await?;
     ok_with_etag(&outcome_return)
 }

@@ -5,6 +5,7 @@ use utoipa::IntoParams;
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{ok_with_etag, IfMatch};
+use super::writes::Guarded;
 use super::{created, AppState};
 use crate::auth::{Actor, Permission};
 use crate::db::audit;
@@ -165,23 +166,13 @@ pub async fn update(
     actor.require(Permission::ManageProviders)?;
     let changes = body.0.validate()?;
     let id = path.into_inner();
-    let provider = state
-        .db
-        .write(move |conn| {
-            let before = providers::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            let after = providers::update(conn, &actor.organisation_id, &id, changes)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Update,
-                PROVIDER,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+    let provider = Guarded::new(actor, if_match, PROVIDER, id)
+        .change(
+            &state.db,
+            AuditAction::Update,
+            |conn, actor, id| providers::get(conn, &actor.scope(), id),
+            move |conn, actor, id| providers::update(conn, &actor.organisation_id, id, changes),
+        )
         .await?;
     ok_with_etag(&provider)
 }
@@ -213,22 +204,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let id = path.into_inner();
-    state
-        .db
-        .write(move |conn| {
-            let before = providers::get(conn, &actor.scope(), &id)?;
-            if_match.check(&before)?;
-            providers::delete(conn, &actor.organisation_id, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Delete,
-                PROVIDER,
-                &id,
-                Some(&before),
-                None,
-            )
-        })
+    Guarded::new(actor, if_match, PROVIDER, id)
+        .delete(
+            &state.db,
+            |conn, actor, id| providers::get(conn, &actor.scope(), id),
+            move |conn, actor, id| providers::delete(conn, &actor.organisation_id, id),
+        )
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
