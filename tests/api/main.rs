@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod access_matrix;
 mod brief;
 mod budget_race;
 mod contracts;
