@@ -18,7 +18,8 @@ pub enum Role {
     Admin,
     /// The commissioning team: creates and changes streams, providers, contracts, returns.
     Commissioner,
-    /// Finance: reads everything in the organisation and records payments.
+    /// Finance: reads the organisation's commissioning records (not the audit
+    /// trail) and records payments.
     Finance,
     /// A provider: sees only its own provider record, contracts and returns.
     Provider,
