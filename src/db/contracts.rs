@@ -3,6 +3,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
+use super::commitments;
 use super::funding_streams::{self, check_award};
 use super::schema::{
     contract_variations as cv, contracts as c, funding_lines as fl, payments as p, providers,
@@ -81,7 +82,7 @@ pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<ContractRow, A
         .ok_or(AppError::NotFound("contract"))
 }
 
-fn lines_of(
+pub(crate) fn lines_of(
     conn: &mut DbConn,
     contract_ids: &[String],
 ) -> Result<Vec<(String, FundingLine)>, AppError> {
@@ -564,6 +565,8 @@ pub fn change_status(
             recorded_by,
         },
     )?;
+    let updated = load(conn, &scope, id)?;
+    commitments::refresh(conn, &updated)?;
     get(conn, &scope, id)
 }
 
@@ -612,6 +615,8 @@ pub fn vary(
             recorded_by,
         },
     )?;
+    let updated = load(conn, &scope, id)?;
+    commitments::refresh(conn, &updated)?;
     get(conn, &scope, id)
 }
 

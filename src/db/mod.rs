@@ -2,6 +2,7 @@
 //! migrations, and the transaction helpers every request goes through.
 
 pub mod audit;
+pub mod commitments;
 pub mod contracts;
 pub mod funding_streams;
 pub mod idempotency;
@@ -105,12 +106,22 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
         }
     }
     let mut conn = establish(url).map_err(|e| AppError::Internal(format!("database: {e}")))?;
-    let applied = match &mut conn {
+    let applied: Vec<String> = match &mut conn {
         DbConn::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS),
         DbConn::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+    .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?
+    .iter()
+    .map(|v| v.to_string())
+    .collect();
+    let profiled = write_transaction(&mut conn, commitments::backfill)?;
+    if profiled > 0 {
+        tracing::info!(
+            contracts = profiled,
+            "profiled commitments of awarded contracts"
+        );
+    }
+    Ok(applied)
 }
 
 /// One unpooled connection, for the command line.

@@ -197,6 +197,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    commitment_quarters (funding_line_id, quarter) {
+        funding_line_id -> Text,
+        quarter -> Text,
+        contract_id -> Text,
+        provider_id -> Text,
+        funding_stream_id -> Text,
+        financial_year -> Text,
+        amount_pence -> BigInt,
+    }
+}
+
 diesel::joinable!(funding_streams -> organisations (organisation_id));
 diesel::joinable!(stream_budgets -> funding_streams (funding_stream_id));
 diesel::joinable!(providers -> organisations (organisation_id));
@@ -208,6 +220,8 @@ diesel::joinable!(payments -> contracts (contract_id));
 diesel::joinable!(outcome_returns -> contracts (contract_id));
 diesel::joinable!(outcome_return_values -> outcome_returns (outcome_return_id));
 diesel::joinable!(outcome_return_values -> outcome_measures (outcome_measure_id));
+diesel::joinable!(commitment_quarters -> funding_streams (funding_stream_id));
+diesel::joinable!(commitment_quarters -> contracts (contract_id));
 diesel::joinable!(outcome_return_versions -> outcome_returns (outcome_return_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -225,4 +239,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outcome_return_versions,
     audit_events,
     idempotency_keys,
+    commitment_quarters,
 );

@@ -1,0 +1,61 @@
+//! Keeps `commitment_quarters` equal to the quarterly profile of every
+//! awarded contract's funding lines, so reports sum it in the database.
+
+use diesel::prelude::*;
+
+use super::contracts::{lines_of, ContractRow};
+use super::schema::{commitment_quarters as cq, contracts as c};
+use super::DbConn;
+use crate::domain::commitment::profile_lines;
+use crate::domain::contract::{period, ContractStatus, FundingLine};
+use crate::error::AppError;
+
+/// Rewrites a contract's quarterly commitment from its current lines and
+/// dates. A draft commits nothing. Call inside the write transaction that
+/// activates, varies or ends the contract.
+pub fn refresh(conn: &mut DbConn, contract: &ContractRow) -> Result<(), AppError> {
+    diesel::delete(cq::table.filter(cq::contract_id.eq(&contract.id))).execute(conn)?;
+    if contract.status() == ContractStatus::Draft {
+        return Ok(());
+    }
+    let lines: Vec<FundingLine> = lines_of(conn, std::slice::from_ref(&contract.id))?
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect();
+    let parts = profile_lines(period(contract.start_date, contract.end_date)?, &lines);
+    let rows: Vec<_> = parts
+        .iter()
+        .map(|part| {
+            (
+                cq::funding_line_id.eq(&part.funding_line_id),
+                cq::quarter.eq(part.quarter.to_string()),
+                cq::contract_id.eq(&contract.id),
+                cq::provider_id.eq(&contract.provider_id),
+                cq::funding_stream_id.eq(&part.funding_stream_id),
+                cq::financial_year.eq(part.financial_year.to_string()),
+                cq::amount_pence.eq(part.amount.pence()),
+            )
+        })
+        .collect();
+    for row in rows {
+        diesel::insert_into(cq::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Profiles awarded contracts that have no commitment rows yet: those
+/// awarded before the table existed. Run after migrations; a no-op after
+/// the first time.
+pub fn backfill(conn: &mut DbConn) -> Result<usize, AppError> {
+    let missing: Vec<ContractRow> = c::table
+        .filter(c::status.ne(ContractStatus::Draft.as_str()))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            cq::table.filter(cq::contract_id.eq(c::id)),
+        )))
+        .select(ContractRow::as_select())
+        .load(conn)?;
+    for contract in &missing {
+        refresh(conn, contract)?;
+    }
+    Ok(missing.len())
+}
