@@ -55,6 +55,8 @@ pub enum Permission {
     WriteReturns,
     /// Query and accept providers' outcome returns.
     ReviewReturns,
+    /// Budget, provider and outcomes reports across the organisation.
+    ReadReports,
 }
 
 /// The access matrix: each role lists what it may do, so a new permission is
@@ -82,6 +84,7 @@ pub fn permits(role: Role, permission: Permission) -> bool {
                 | ReadReturns
                 | WriteReturns
                 | ReviewReturns
+                | ReadReports
         ),
         Role::Finance => matches!(
             permission,
@@ -92,6 +95,7 @@ pub fn permits(role: Role, permission: Permission) -> bool {
                 | RecordPayments
                 | ReadMeasures
                 | ReadReturns
+                | ReadReports
         ),
         Role::Provider => matches!(
             permission,
@@ -558,7 +562,7 @@ mod tests {
         assert_eq!(actor.provider_id.as_deref(), Some("p"));
     }
 
-    const ALL: [Permission; 15] = [
+    const ALL: [Permission; 16] = [
         Permission::ReadOrganisation,
         Permission::ManageOrganisation,
         Permission::ReadAudit,
@@ -574,6 +578,7 @@ mod tests {
         Permission::ReadReturns,
         Permission::WriteReturns,
         Permission::ReviewReturns,
+        Permission::ReadReports,
     ];
 
     fn granted(role: Role) -> Vec<Permission> {
@@ -602,7 +607,8 @@ mod tests {
                 ManageMeasures,
                 ReadReturns,
                 WriteReturns,
-                ReviewReturns
+                ReviewReturns,
+                ReadReports
             ]
         );
         assert_eq!(
@@ -614,7 +620,8 @@ mod tests {
                 ReadContracts,
                 RecordPayments,
                 ReadMeasures,
-                ReadReturns
+                ReadReturns,
+                ReadReports
             ]
         );
         assert_eq!(

@@ -448,6 +448,61 @@ impl DateRange {
     }
 }
 
+/// Longest span of years one report may cover.
+pub const MAX_REPORT_YEARS: i32 = 10;
+
+/// Consecutive financial years, `from` to `to` inclusive, e.g. a three-year
+/// award 2022-23 to 2024-25.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearRange {
+    from: FinancialYear,
+    to: FinancialYear,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum YearRangeError {
+    #[error("must not be before the first year ({from})")]
+    Reversed { from: FinancialYear },
+    #[error("a report covers at most {MAX_REPORT_YEARS} financial years")]
+    TooLong,
+}
+
+impl YearRange {
+    pub fn new(from: FinancialYear, to: FinancialYear) -> Result<YearRange, YearRangeError> {
+        if to < from {
+            return Err(YearRangeError::Reversed { from });
+        }
+        if to.start_year() - from.start_year() >= MAX_REPORT_YEARS {
+            return Err(YearRangeError::TooLong);
+        }
+        Ok(YearRange { from, to })
+    }
+
+    pub fn single(year: FinancialYear) -> YearRange {
+        YearRange {
+            from: year,
+            to: year,
+        }
+    }
+
+    pub fn from(self) -> FinancialYear {
+        self.from
+    }
+
+    pub fn to(self) -> FinancialYear {
+        self.to
+    }
+
+    /// Each year of the range, in order.
+    pub fn years(self) -> Vec<FinancialYear> {
+        let mut years = vec![self.from];
+        while let Some(&last) = years.last().filter(|y| **y < self.to) {
+            years.push(last.next());
+        }
+        years
+    }
+}
+
 /// The share of an amount that falls in one fiscal quarter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct QuarterAmount {
@@ -515,6 +570,30 @@ mod tests {
 
     fn fy(s: &str) -> FinancialYear {
         FinancialYear::parse(s).unwrap()
+    }
+
+    #[test]
+    fn year_ranges_run_forwards_and_are_bounded() {
+        let range = YearRange::new(fy("2022-23"), fy("2024-25")).unwrap();
+        assert_eq!(
+            range.years(),
+            vec![fy("2022-23"), fy("2023-24"), fy("2024-25")]
+        );
+        assert_eq!(
+            YearRange::single(fy("2022-23")).years(),
+            vec![fy("2022-23")]
+        );
+        assert_eq!(
+            YearRange::new(fy("2023-24"), fy("2022-23")),
+            Err(YearRangeError::Reversed {
+                from: fy("2023-24")
+            })
+        );
+        assert!(YearRange::new(fy("2020-21"), fy("2029-30")).is_ok());
+        assert_eq!(
+            YearRange::new(fy("2020-21"), fy("2030-31")),
+            Err(YearRangeError::TooLong)
+        );
     }
 
     fn fq(year: &str, quarter: Quarter) -> FiscalQuarter {

@@ -145,6 +145,31 @@ fn deserialize_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<
     })
 }
 
+/// A query string with no paging: unknown parameters and values that do not
+/// parse are refused with a 422 naming the parameter.
+pub struct Query<T>(T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|e| AppError::field("query", e.to_string()))?;
+    deserialize_pairs(&pairs)
+}
+
 /// The verified caller. Missing, malformed, expired or foreign tokens are 401.
 impl FromRequest for Actor {
     type Error = AppError;

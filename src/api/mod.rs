@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod problem;
 pub mod providers;
+pub mod reports;
 pub mod writes;
 
 use actix_web::web;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(providers::routes)
                 .configure(contracts::routes)
                 .configure(outcomes::routes)
+                .configure(reports::routes)
                 .configure(audit::routes),
         );
 }

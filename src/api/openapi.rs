@@ -7,7 +7,9 @@ use utoipa::{Modify, OpenApi, ToResponse};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::problem::{Problem, PROBLEM_JSON};
-use super::{audit, contracts, funding_streams, health, organisations, outcomes, providers};
+use super::{
+    audit, contracts, funding_streams, health, organisations, outcomes, providers, reports,
+};
 
 /// Declares a reusable problem+json response.
 macro_rules! problem_response {
@@ -152,6 +154,9 @@ impl Modify for BearerScheme {
         outcomes::accept_return,
         outcomes::list_versions,
         outcomes::missing_and_late,
+        reports::budget,
+        reports::providers,
+        reports::outcomes,
         audit::list,
     ),
     components(
@@ -165,6 +170,7 @@ impl Modify for BearerScheme {
         (name = "providers", description = "Charities, companies, councils and NHS bodies that deliver services"),
         (name = "contracts", description = "Contracts and grants, their funding lines, variations and payments"),
         (name = "outcomes", description = "Outcome measures and quarterly outcome returns"),
+        (name = "reports", description = "Budget, provider and outcomes reports for finance and commissioners, as JSON or CSV"),
         (name = "audit", description = "The audit trail of every change"),
     )
 )]

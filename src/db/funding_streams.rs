@@ -241,8 +241,8 @@ pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), 
     Ok(())
 }
 
-/// Sets (creates or replaces) one year's budget. It may not drop below what
-/// is already committed for that year.
+/// Sets (creates or replaces) one year's budget. It drops below what is
+/// already committed for that year only when the change says so.
 pub fn put_budget(
     conn: &mut DbConn,
     organisation_id: &str,
@@ -253,9 +253,10 @@ pub fn put_budget(
     get(conn, organisation_id, id)?;
     lock_streams(conn, &[id.to_owned()])?;
     let committed = committed(conn, id, year, None)?;
-    if change.amount < committed {
+    if change.amount < committed && !change.accept_over_commitment {
         return Err(AppError::Conflict(format!(
-            "{year} already has {committed} committed; the budget cannot be set to {}",
+            "{year} already has {committed} committed; setting the budget to {} would over-commit \
+             the stream (send accept_over_commitment: true to record a funder's cut)",
             change.amount
         )));
     }

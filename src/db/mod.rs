@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod organisations;
 pub mod outcomes;
 pub mod providers;
+pub mod reports;
 pub mod schema;
 
 use std::time::Duration;

@@ -167,6 +167,12 @@ pub fn check_due_days(checks: &mut Checks, days: Option<i32>) {
 pub struct BudgetChange {
     pub amount: Money,
     pub status: BudgetStatus,
+    /// Record a budget below what awards already commit for the year — a
+    /// funder's cut is a fact to record, not a choice. Without it such a
+    /// change is refused (409). The stream then shows as over-committed in
+    /// reports, and takes no new award until it is back within budget.
+    #[serde(default)]
+    pub accept_over_commitment: bool,
 }
 
 impl BudgetChange {

@@ -8,4 +8,5 @@ pub mod funding_stream;
 pub mod organisation;
 pub mod outcome;
 pub mod provider;
+pub mod report;
 pub mod text;

@@ -80,6 +80,10 @@ enum Listed {
     Returns,
     MissingAndLate,
     AuditEvents,
+    /// Reports: one document for a year, whose lines are the "items".
+    BudgetReport,
+    ProviderReport,
+    OutcomesReport,
 }
 
 /// What an operation acts on.
@@ -246,6 +250,11 @@ fn matrix() -> Vec<Op> {
         op([N, Y, Y, OWN], "GET",    "/api/v1/outcome-returns/{id}/versions", Record(Return)),
         op([N, Y, Y, OWN], "GET",    "/api/v1/reports/missing-and-late-returns", List(L::MissingAndLate)),
 
+        // Reports across the organisation: commissioner and finance.
+        op([N, Y, Y, N],   "GET",    "/api/v1/reports/budget",    List(L::BudgetReport)),
+        op([N, Y, Y, N],   "GET",    "/api/v1/reports/providers", List(L::ProviderReport)),
+        op([N, Y, Y, N],   "GET",    "/api/v1/reports/outcomes",  List(L::OutcomesReport)),
+
         // The audit trail: admin and commissioner.
         op([Y, Y, N, N],   "GET",    "/api/v1/audit-events", List(L::AuditEvents)),
     ]
@@ -362,20 +371,39 @@ impl Listed {
     fn of_a_provider(self) -> bool {
         !matches!(
             self,
-            Listed::Organisations | Listed::Streams | Listed::AuditEvents
+            Listed::Organisations
+                | Listed::Streams
+                | Listed::AuditEvents
+                | Listed::BudgetReport
+                | Listed::ProviderReport
+                | Listed::OutcomesReport
         )
     }
 
-    /// The fixture record each list must show its own caller.
-    fn own_record(self, ids: &Ids) -> &str {
+    /// For a report: its path's query for the fixtures' year, and the field
+    /// holding its lines.
+    fn report(self) -> Option<(&'static str, &'static str)> {
         match self {
+            Listed::BudgetReport => Some(("financial_year=2022-23", "streams")),
+            Listed::ProviderReport => Some(("financial_year=2022-23", "providers")),
+            Listed::OutcomesReport => Some(("financial_year=2022-23&group_by=contract", "groups")),
+            _ => None,
+        }
+    }
+
+    /// The fixture record each list must show its own caller.
+    fn own_record(self, ids: &Ids) -> Option<&str> {
+        Some(match self {
             Listed::Organisations => &ids.org,
-            Listed::Streams | Listed::AuditEvents => &ids.stream,
-            Listed::Providers => &ids.provider,
+            Listed::Streams | Listed::AuditEvents | Listed::BudgetReport => &ids.stream,
+            Listed::Providers | Listed::ProviderReport => &ids.provider,
             Listed::Contracts | Listed::MissingAndLate => &ids.contract,
             Listed::Measures => &ids.measure,
             Listed::Returns => &ids.ret,
-        }
+            // The fixtures' returns are drafts, which no report counts: only
+            // leaks are checked here (tests/api/reports.rs checks the sums).
+            Listed::OutcomesReport => return None,
+        })
     }
 
     /// Query filters naming a record: (parameter, the record, whether it
@@ -403,8 +431,30 @@ impl Listed {
                 ("resource_id", |i| &i.contract, false),
                 ("resource_id", |i| &i.stream, false),
             ],
+            Listed::BudgetReport => vec![("funding_stream_id", |i| &i.stream, false)],
+            Listed::ProviderReport => vec![
+                ("provider_id", |i| &i.provider, true),
+                ("funding_stream_id", |i| &i.stream, false),
+            ],
+            Listed::OutcomesReport => vec![
+                ("provider_id", |i| &i.provider, true),
+                ("contract_id", |i| &i.contract, true),
+                ("funding_stream_id", |i| &i.stream, false),
+            ],
         }
     }
+}
+
+/// The report a path serves, if it is one: (query for the year, lines field).
+fn listed_report(path: &str) -> Option<(&'static str, &'static str)> {
+    [
+        ("/api/v1/reports/budget", Listed::BudgetReport),
+        ("/api/v1/reports/providers", Listed::ProviderReport),
+        ("/api/v1/reports/outcomes", Listed::OutcomesReport),
+    ]
+    .into_iter()
+    .find(|(p, _)| *p == path)
+    .and_then(|(_, listed)| listed.report())
 }
 
 /// A list's query parameter naming a record: (parameter, the record, whether
@@ -975,9 +1025,10 @@ impl Run<'_> {
         };
         match variant {
             Variant::Own => {
-                let own = listed.own_record(&self.own).to_owned();
-                if !items.iter().any(|item| item.to_string().contains(&own)) {
-                    self.fail(format!("{label}: the caller's own {own} is not listed"));
+                if let Some(own) = listed.own_record(&self.own).map(str::to_owned) {
+                    if !items.iter().any(|item| item.to_string().contains(&own)) {
+                        self.fail(format!("{label}: the caller's own {own} is not listed"));
+                    }
                 }
                 if caller.role == Role::Provider {
                     self.only_own_provider(listed, &items, label).await;
@@ -1018,6 +1069,18 @@ impl Run<'_> {
         query: &str,
         label: &str,
     ) -> Option<Vec<Value>> {
+        if let Some((year, lines)) = listed_report(path) {
+            let url = format!("{path}?{year}{query}");
+            let reply = self.send(Some(caller), "GET", &url, None, None).await;
+            if reply.status.as_u16() != 200 {
+                self.fail(format!(
+                    "{label}: GET {url} expected 200, got {} {}",
+                    reply.status, reply.body
+                ));
+                return None;
+            }
+            return Some(reply.body[lines].as_array().cloned().unwrap_or_default());
+        }
         let mut items = Vec::new();
         loop {
             let page = format!("{path}?limit=500&offset={}{query}", items.len());
@@ -1076,6 +1139,8 @@ impl Run<'_> {
                         && contract_ids.contains(&text(&item["contract_id"]))
                 }
                 Listed::Organisations | Listed::Streams | Listed::AuditEvents => true,
+                // Reports span the organisation: no provider may read one.
+                Listed::BudgetReport | Listed::ProviderReport | Listed::OutcomesReport => false,
             };
             if !belongs {
                 self.fail(format!("{label}: lists another provider's {item}"));

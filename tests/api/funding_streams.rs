@@ -295,6 +295,21 @@ async fn budgets_cannot_drop_below_what_is_committed(backend: Backend) {
     app.delete(&format!("funding-streams/{stream}/budgets/2022-23"), &token)
         .await
         .expect_problem(409, None);
+    // A funder's cut is recorded when the commissioner says so; the stream
+    // is then over-committed and takes no new award.
+    let cut = app
+        .put(
+            &format!("funding-streams/{stream}/budgets/2022-23"),
+            &token,
+            json!({"amount": "599.99", "status": "confirmed", "accept_over_commitment": true}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(cut.body["budgets"][0]["budget"], "599.99");
+    assert_eq!(cut.body["budgets"][0]["uncommitted"], "-0.01");
+    let another = app.provider("Rubicon Cares").await;
+    let refused = app.grant(&another, &stream, "0.01").await;
+    app.activate(&refused).await.expect_problem(409, None);
     let lowered = app
         .put(
             &format!("funding-streams/{stream}/budgets/2022-23"),

@@ -282,6 +282,26 @@ impl TestApp {
         reply(&mut response).await
     }
 
+    /// GET with an `Accept` header, returning the status and the body
+    /// exactly as sent (for CSV, and for comparing bytes).
+    pub async fn get_text(&self, path: &str, token: &str, accept: &str) -> (u16, String) {
+        let mut response = self
+            .client
+            .get(self.url(path))
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Accept", accept))
+            .send()
+            .await
+            .expect("the request reaches the server");
+        let bytes = response
+            .body()
+            .limit(16 << 20)
+            .await
+            .expect("the body arrives");
+        let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
+        (response.status().as_u16(), text)
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.send("GET", path, Some(token), None).await
     }

@@ -12,6 +12,7 @@ mod funding_streams;
 mod health_and_docs;
 mod outcomes;
 mod providers;
+mod reports;
 mod returns_workflow;
 mod tokens;
 mod trust;

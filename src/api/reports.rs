@@ -1,0 +1,304 @@
+//! Budget, provider and outcomes reports, as JSON or CSV.
+
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use super::extract::Query;
+use super::AppState;
+use crate::auth::{Actor, Permission};
+use crate::db::reports;
+use crate::domain::report::{
+    BudgetFilter, BudgetReport, OutcomeFilter, OutcomeGrouping, OutcomesReport, ProviderFilter,
+    ProviderReport,
+};
+use crate::error::{AppError, FieldError};
+use crate::fiscal::{FinancialYear, YearRange, YearRangeError};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(budget).service(providers).service(outcomes);
+}
+
+/// How a report is written: JSON unless CSV is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+/// `?format=` wins; otherwise `Accept: text/csv` asks for CSV.
+fn format(req: &HttpRequest, asked: Option<Format>) -> Format {
+    asked.unwrap_or_else(|| {
+        let wants_csv = req
+            .headers()
+            .get_all(header::ACCEPT)
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|media| {
+                media
+                    .split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
+            });
+        if wants_csv {
+            Format::Csv
+        } else {
+            Format::Json
+        }
+    })
+}
+
+/// Which years: `financial_year`, or `from` and `to` together.
+fn years(
+    financial_year: Option<FinancialYear>,
+    from: Option<FinancialYear>,
+    to: Option<FinancialYear>,
+) -> Result<YearRange, AppError> {
+    match (financial_year, from, to) {
+        (Some(year), None, None) => Ok(YearRange::single(year)),
+        (None, Some(from), Some(to)) => YearRange::new(from, to).map_err(|e| match e {
+            YearRangeError::Reversed { .. } | YearRangeError::TooLong => {
+                AppError::field("to", e.to_string())
+            }
+        }),
+        (None, Some(_), None) => Err(AppError::field("to", "give `to` with `from`")),
+        (None, None, Some(_)) => Err(AppError::field("from", "give `from` with `to`")),
+        (None, None, None) => Err(AppError::Validation(vec![FieldError::new(
+            "financial_year",
+            "give a financial_year, or from and to",
+        )])),
+        (Some(_), _, _) => Err(AppError::field(
+            "financial_year",
+            "give either financial_year or from and to, not both",
+        )),
+    }
+}
+
+fn respond<T: Serialize>(
+    format: Format,
+    name: &str,
+    years: YearRange,
+    report: &T,
+    csv: impl FnOnce(&T) -> String,
+) -> HttpResponse {
+    match format {
+        Format::Json => HttpResponse::Ok().json(report),
+        Format::Csv => {
+            let span = if years.from() == years.to() {
+                years.from().to_string()
+            } else {
+                format!("{}-to-{}", years.from(), years.to())
+            };
+            HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}-{span}.csv\""),
+                ))
+                .body(csv(report))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetQuery {
+    /// One financial year; or give `from` and `to`.
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub financial_year: Option<FinancialYear>,
+    /// First year of a range (with `to`; at most 10 years).
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub from: Option<FinancialYear>,
+    /// Last year of a range (with `from`).
+    #[param(value_type = Option<String>, example = "2024-25")]
+    pub to: Option<FinancialYear>,
+    /// Only this stream.
+    pub funding_stream_id: Option<String>,
+    /// `json` (default) or `csv`; overrides `Accept`.
+    #[param(value_type = Option<Format>)]
+    pub format: Option<Format>,
+}
+
+/// Budget report: per funding stream and year, budget (indicative and
+/// confirmed), committed, paid, uncommitted and unpaid commitment, with the
+/// commitment and payments of each quarter; over-committed streams are
+/// flagged. Commitment is the funding lines of awarded contracts in the
+/// year they state, spread over the quarters the contract runs in by days,
+/// exact to the penny. Totals per year and over the range.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(BudgetQuery),
+    responses(
+        (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: one row per stream and year, then a `total` row per year.",
+            content((BudgetReport = "application/json"), (String = "text/csv"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/reports/budget")]
+pub async fn budget(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<BudgetQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadReports)?;
+    let query = query.into_inner();
+    let filter = BudgetFilter {
+        years: years(query.financial_year, query.from, query.to)?,
+        funding_stream_id: query.funding_stream_id,
+    };
+    let years = filter.years;
+    let organisation_id = actor.organisation_id.clone();
+    let report = state
+        .db
+        .read(move |conn| reports::budget_report(conn, &organisation_id, &filter))
+        .await?;
+    Ok(respond(
+        format(&req, query.format),
+        "budget",
+        years,
+        &report,
+        BudgetReport::to_csv,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProviderReportQuery {
+    /// One financial year; or give `from` and `to`.
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub financial_year: Option<FinancialYear>,
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub from: Option<FinancialYear>,
+    #[param(value_type = Option<String>, example = "2024-25")]
+    pub to: Option<FinancialYear>,
+    /// Only this provider.
+    pub provider_id: Option<String>,
+    /// Only this stream.
+    pub funding_stream_id: Option<String>,
+    /// `json` (default) or `csv`; overrides `Accept`.
+    #[param(value_type = Option<Format>)]
+    pub format: Option<Format>,
+}
+
+/// Provider report: per provider, what awarded contracts commit to it in the
+/// years (per stream and in all), what it has been paid, and how many
+/// contracts — "what do we give this charity across all our streams?".
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(ProviderReportQuery),
+    responses(
+        (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: a `stream` row per provider and stream, then a `provider` row across its streams.",
+            content((ProviderReport = "application/json"), (String = "text/csv"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/reports/providers")]
+pub async fn providers(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<ProviderReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadReports)?;
+    let query = query.into_inner();
+    let filter = ProviderFilter {
+        years: years(query.financial_year, query.from, query.to)?,
+        provider_id: query.provider_id,
+        funding_stream_id: query.funding_stream_id,
+    };
+    let years = filter.years;
+    let organisation_id = actor.organisation_id.clone();
+    let report = state
+        .db
+        .read(move |conn| reports::provider_report(conn, &organisation_id, &filter))
+        .await?;
+    Ok(respond(
+        format(&req, query.format),
+        "providers",
+        years,
+        &report,
+        ProviderReport::to_csv,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutcomesQuery {
+    /// One financial year; or give `from` and `to`.
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub financial_year: Option<FinancialYear>,
+    #[param(value_type = Option<String>, example = "2022-23")]
+    pub from: Option<FinancialYear>,
+    #[param(value_type = Option<String>, example = "2024-25")]
+    pub to: Option<FinancialYear>,
+    /// `stream` (default), `provider` or `contract`.
+    #[param(value_type = Option<OutcomeGrouping>)]
+    pub group_by: Option<OutcomeGrouping>,
+    /// Only returns of contracts this stream funds in the return's year.
+    pub funding_stream_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub contract_id: Option<String>,
+    /// `json` (default) or `csv`; overrides `Accept`.
+    #[param(value_type = Option<Format>)]
+    pub format: Option<Format>,
+}
+
+/// Outcomes report: sums over accepted returns of referrals, people
+/// supported, spend and each outcome measure, per stream, provider or
+/// contract, by year and quarter, with the share of people supported who
+/// reported each outcome counted in people. A return counts towards every
+/// stream funding its contract in that year; `total` counts each return once.
+#[utoipa::path(
+    tag = "reports",
+    security(("bearer" = [])),
+    params(OutcomesQuery),
+    responses(
+        (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: a `group` row per group and period (the year, then its quarters), then the `total` rows, with a value and a share column per measure.",
+            content((OutcomesReport = "application/json"), (String = "text/csv"))),
+        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 403, response = crate::api::openapi::Forbidden),
+        (status = 422, response = crate::api::openapi::Invalid),
+    )
+)]
+#[get("/reports/outcomes")]
+pub async fn outcomes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<OutcomesQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadReports)?;
+    let query = query.into_inner();
+    let filter = OutcomeFilter {
+        years: years(query.financial_year, query.from, query.to)?,
+        group_by: query.group_by.unwrap_or_default(),
+        funding_stream_id: query.funding_stream_id,
+        provider_id: query.provider_id,
+        contract_id: query.contract_id,
+    };
+    let years = filter.years;
+    let organisation_id = actor.organisation_id.clone();
+    let report = state
+        .db
+        .read(move |conn| reports::outcomes_report(conn, &organisation_id, &filter))
+        .await?;
+    Ok(respond(
+        format(&req, query.format),
+        "outcomes",
+        years,
+        &report,
+        OutcomesReport::to_csv,
+    ))
+}

@@ -1,0 +1,574 @@
+//! The SQL behind the reports: every figure is a `SUM` or `COUNT` grouped in
+//! the database, read back as a few hundred rows at most per stream, and put
+//! together by `domain::report`. The statements are plain SQL shared by both
+//! backends (only the placeholder style differs), so both give the same
+//! figures.
+
+use diesel::prelude::*;
+use diesel::query_builder::BoxedSqlQuery;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::{pg::Pg, sqlite::Sqlite};
+
+use super::DbConn;
+use crate::domain::funding_stream::BudgetStatus;
+use crate::domain::outcome::MeasureUnit;
+use crate::domain::report::budget::BudgetSums;
+use crate::domain::report::outcomes::{GroupName, MeasureSum, OutcomeSums, PeriodSum};
+use crate::domain::report::providers::ProviderSums;
+use crate::domain::report::{
+    BudgetFilter, BudgetReport, OutcomeFilter, OutcomeGrouping, OutcomesReport, ProviderFilter,
+    ProviderReport, StreamName,
+};
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, Quarter, YearRange};
+use crate::money::Money;
+
+/// A statement built from SQL text and text parameters. Written with `?`
+/// placeholders; PostgreSQL gets them numbered.
+struct Statement {
+    text: String,
+    binds: Vec<String>,
+}
+
+impl Statement {
+    /// A statement for one organisation: `text` holds its `?`.
+    fn for_organisation(text: &str, organisation_id: &str) -> Statement {
+        Statement {
+            text: text.to_owned(),
+            binds: vec![organisation_id.to_owned()],
+        }
+    }
+
+    fn sql(mut self, text: &str) -> Statement {
+        self.text.push(' ');
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends `text`, whose one `?` takes `value`.
+    fn bind(mut self, text: &str, value: &str) -> Statement {
+        self.binds.push(value.to_owned());
+        self.sql(text)
+    }
+
+    /// Appends `text` with a `?` when the value is present.
+    fn bind_opt(self, text: &str, value: Option<&str>) -> Statement {
+        match value {
+            Some(value) => self.bind(text, value),
+            None => self,
+        }
+    }
+
+    /// Appends `column IN (?, ?, …)` for the years of the range.
+    fn in_years(mut self, column: &str, years: YearRange) -> Statement {
+        let years: Vec<String> = years.years().iter().map(ToString::to_string).collect();
+        let marks = vec!["?"; years.len()].join(", ");
+        self.binds.extend(years);
+        self.sql(&format!("AND {column} IN ({marks})"))
+    }
+
+    fn load<T>(self, conn: &mut DbConn) -> Result<Vec<T>, AppError>
+    where
+        T: QueryableByName<Pg> + QueryableByName<Sqlite> + 'static,
+    {
+        Ok(match conn {
+            DbConn::Postgres(pg) => {
+                let mut n = 0;
+                let text: String = self
+                    .text
+                    .chars()
+                    .flat_map(|ch| {
+                        if ch == '?' {
+                            n += 1;
+                            format!("${n}").chars().collect::<Vec<_>>()
+                        } else {
+                            vec![ch]
+                        }
+                    })
+                    .collect();
+                bind_all(diesel::sql_query(text).into_boxed(), self.binds).load(pg)?
+            }
+            DbConn::Sqlite(lite) => {
+                bind_all(diesel::sql_query(self.text).into_boxed(), self.binds).load(lite)?
+            }
+        })
+    }
+}
+
+fn bind_all<DB>(
+    mut query: BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>,
+    binds: Vec<String>,
+) -> BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>
+where
+    String: diesel::serialize::ToSql<Text, DB>,
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<Text>,
+{
+    for value in binds {
+        query = query.bind::<Text, _>(value);
+    }
+    query
+}
+
+fn year(stored: &str) -> Result<FinancialYear, AppError> {
+    FinancialYear::parse(stored)
+        .map_err(|e| AppError::Internal(format!("stored financial year {stored:?}: {e}")))
+}
+
+fn quarter(stored: &str) -> Result<Quarter, AppError> {
+    Quarter::parse(stored)
+        .map_err(|e| AppError::Internal(format!("stored quarter {stored:?}: {e}")))
+}
+
+fn count(stored: i64) -> Result<u32, AppError> {
+    u32::try_from(stored).map_err(|_| AppError::Internal(format!("count {stored} out of range")))
+}
+
+#[derive(QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    code: Option<String>,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct BudgetRow {
+    #[diesel(sql_type = Text)]
+    stream: String,
+    #[diesel(sql_type = Text)]
+    year: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = BigInt)]
+    pence: i64,
+}
+
+#[derive(QueryableByName)]
+struct QuarterRow {
+    #[diesel(sql_type = Text)]
+    stream: String,
+    #[diesel(sql_type = Text)]
+    year: String,
+    #[diesel(sql_type = Text)]
+    quarter: String,
+    #[diesel(sql_type = BigInt)]
+    pence: i64,
+}
+
+fn streams(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    stream_id: Option<&str>,
+) -> Result<Vec<StreamName>, AppError> {
+    let rows: Vec<NameRow> = Statement::for_organisation(
+        "SELECT id, code, name FROM funding_streams WHERE organisation_id = ?",
+        organisation_id,
+    )
+    .bind_opt("AND id = ?", stream_id)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StreamName {
+            id: r.id,
+            code: r.code.unwrap_or_default(),
+            name: r.name,
+        })
+        .collect())
+}
+
+/// Sums `amount_pence` of `table` (commitment_quarters or payments) per
+/// stream, year and quarter for the organisation's streams.
+fn quarter_sums(
+    conn: &mut DbConn,
+    table: &str,
+    organisation_id: &str,
+    filter: &BudgetFilter,
+) -> Result<Vec<(String, FinancialYear, Quarter, Money)>, AppError> {
+    let rows: Vec<QuarterRow> = Statement::for_organisation(
+        &format!(
+        "SELECT t.funding_stream_id AS stream, t.financial_year AS year, t.quarter AS quarter, \
+         CAST(SUM(t.amount_pence) AS BIGINT) AS pence \
+         FROM {table} t JOIN funding_streams s ON s.id = t.funding_stream_id \
+         WHERE s.organisation_id = ?"
+    ),
+        organisation_id,
+    )
+    .in_years("t.financial_year", filter.years)
+    .bind_opt("AND s.id = ?", filter.funding_stream_id.as_deref())
+    .sql("GROUP BY t.funding_stream_id, t.financial_year, t.quarter")
+    .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok((
+                r.stream,
+                year(&r.year)?,
+                quarter(&r.quarter)?,
+                Money::from_pence(r.pence),
+            ))
+        })
+        .collect()
+}
+
+/// The figures of the budget report, summed in the database.
+pub fn budget_sums(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &BudgetFilter,
+) -> Result<BudgetSums, AppError> {
+    let streams = streams(conn, organisation_id, filter.funding_stream_id.as_deref())?;
+    let budgets: Vec<BudgetRow> = Statement::for_organisation(
+        "SELECT b.funding_stream_id AS stream, b.financial_year AS year, b.status AS status, \
+         b.amount_pence AS pence \
+         FROM stream_budgets b JOIN funding_streams s ON s.id = b.funding_stream_id \
+         WHERE s.organisation_id = ?",
+        organisation_id,
+    )
+    .in_years("b.financial_year", filter.years)
+    .bind_opt("AND s.id = ?", filter.funding_stream_id.as_deref())
+    .load(conn)?;
+    let budgets = budgets
+        .into_iter()
+        .map(|r| {
+            Ok((
+                r.stream,
+                year(&r.year)?,
+                BudgetStatus::from_db(&r.status),
+                Money::from_pence(r.pence),
+            ))
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(BudgetSums {
+        streams,
+        budgets,
+        committed: quarter_sums(conn, "commitment_quarters", organisation_id, filter)?,
+        paid: quarter_sums(conn, "payments", organisation_id, filter)?,
+    })
+}
+
+pub fn budget_report(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &BudgetFilter,
+) -> Result<BudgetReport, AppError> {
+    let sums = budget_sums(conn, organisation_id, filter)?;
+    BudgetReport::assemble(filter.years, sums)
+}
+
+#[derive(QueryableByName)]
+struct AwardRow {
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = Text)]
+    stream: String,
+    #[diesel(sql_type = BigInt)]
+    contracts: i64,
+    #[diesel(sql_type = BigInt)]
+    pence: i64,
+}
+
+#[derive(QueryableByName)]
+struct ContractCountRow {
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = BigInt)]
+    contracts: i64,
+}
+
+#[derive(QueryableByName)]
+struct PaidRow {
+    #[diesel(sql_type = Text)]
+    provider: String,
+    #[diesel(sql_type = Text)]
+    stream: String,
+    #[diesel(sql_type = BigInt)]
+    pence: i64,
+}
+
+/// Awarded commitment of the organisation's providers in the years.
+fn commitments_of(organisation_id: &str, filter: &ProviderFilter, select: &str) -> Statement {
+    Statement::for_organisation(
+        &format!(
+            "SELECT {select} FROM commitment_quarters q JOIN providers p ON p.id = q.provider_id \
+         WHERE p.organisation_id = ?"
+        ),
+        organisation_id,
+    )
+    .in_years("q.financial_year", filter.years)
+    .bind_opt("AND q.provider_id = ?", filter.provider_id.as_deref())
+    .bind_opt(
+        "AND q.funding_stream_id = ?",
+        filter.funding_stream_id.as_deref(),
+    )
+}
+
+/// The figures of the provider report, summed in the database.
+pub fn provider_sums(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &ProviderFilter,
+) -> Result<ProviderSums, AppError> {
+    let awarded: Vec<AwardRow> = commitments_of(
+        organisation_id,
+        filter,
+        "q.provider_id AS provider, q.funding_stream_id AS stream, \
+         COUNT(DISTINCT q.contract_id) AS contracts, CAST(SUM(q.amount_pence) AS BIGINT) AS pence",
+    )
+    .sql("GROUP BY q.provider_id, q.funding_stream_id")
+    .load(conn)?;
+    let contracts: Vec<ContractCountRow> = commitments_of(
+        organisation_id,
+        filter,
+        "q.provider_id AS provider, COUNT(DISTINCT q.contract_id) AS contracts",
+    )
+    .sql("GROUP BY q.provider_id")
+    .load(conn)?;
+    let paid: Vec<PaidRow> = Statement::for_organisation(
+        "SELECT c.provider_id AS provider, pay.funding_stream_id AS stream, \
+         CAST(SUM(pay.amount_pence) AS BIGINT) AS pence \
+         FROM payments pay JOIN contracts c ON c.id = pay.contract_id \
+         WHERE c.organisation_id = ?",
+        organisation_id,
+    )
+    .in_years("pay.financial_year", filter.years)
+    .bind_opt("AND c.provider_id = ?", filter.provider_id.as_deref())
+    .bind_opt(
+        "AND pay.funding_stream_id = ?",
+        filter.funding_stream_id.as_deref(),
+    )
+    .sql("GROUP BY c.provider_id, pay.funding_stream_id")
+    .load(conn)?;
+    let providers: Vec<NameRow> = Statement::for_organisation(
+        "SELECT id, CAST(NULL AS TEXT) AS code, name FROM providers WHERE organisation_id = ?",
+        organisation_id,
+    )
+    .bind_opt("AND id = ?", filter.provider_id.as_deref())
+    .load(conn)?;
+    Ok(ProviderSums {
+        providers: providers.into_iter().map(|p| (p.id, p.name)).collect(),
+        streams: streams(conn, organisation_id, filter.funding_stream_id.as_deref())?,
+        awarded: awarded
+            .into_iter()
+            .map(|r| {
+                Ok((
+                    r.provider,
+                    r.stream,
+                    count(r.contracts)?,
+                    Money::from_pence(r.pence),
+                ))
+            })
+            .collect::<Result<_, AppError>>()?,
+        contracts: contracts
+            .into_iter()
+            .map(|r| Ok((r.provider, count(r.contracts)?)))
+            .collect::<Result<_, AppError>>()?,
+        paid: paid
+            .into_iter()
+            .map(|r| (r.provider, r.stream, Money::from_pence(r.pence)))
+            .collect(),
+    })
+}
+
+pub fn provider_report(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &ProviderFilter,
+) -> Result<ProviderReport, AppError> {
+    let sums = provider_sums(conn, organisation_id, filter)?;
+    ProviderReport::assemble(filter.years, sums)
+}
+
+#[derive(QueryableByName)]
+struct PeriodRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    grp: Option<String>,
+    #[diesel(sql_type = Text)]
+    year: String,
+    #[diesel(sql_type = Text)]
+    quarter: String,
+    #[diesel(sql_type = BigInt)]
+    returns: i64,
+    #[diesel(sql_type = BigInt)]
+    referrals: i64,
+    #[diesel(sql_type = BigInt)]
+    people: i64,
+    #[diesel(sql_type = BigInt)]
+    spend: i64,
+}
+
+#[derive(QueryableByName)]
+struct MeasureRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    grp: Option<String>,
+    #[diesel(sql_type = Text)]
+    year: String,
+    #[diesel(sql_type = Text)]
+    quarter: String,
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    unit: String,
+    #[diesel(sql_type = Text)]
+    label: String,
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
+/// Accepted returns of the organisation in the years, filtered, joined as
+/// the grouping needs. `None` groups nothing: every return counts once.
+fn accepted_returns(
+    organisation_id: &str,
+    filter: &OutcomeFilter,
+    grouping: Option<OutcomeGrouping>,
+    select: &str,
+    extra_join: &str,
+) -> Statement {
+    let key = match grouping {
+        Some(OutcomeGrouping::Stream) => "fl.funding_stream_id",
+        Some(OutcomeGrouping::Provider) => "c.provider_id",
+        Some(OutcomeGrouping::Contract) => "r.contract_id",
+        None => "CAST(NULL AS TEXT)",
+    };
+    // Grouping by stream joins the lines funding the contract in the
+    // return's year (one per stream); otherwise a stream filter only asks
+    // that such a line exists, so each return counts once.
+    let by_stream = grouping == Some(OutcomeGrouping::Stream);
+    let lines_join = if by_stream {
+        "JOIN funding_lines fl ON fl.contract_id = r.contract_id \
+         AND fl.financial_year = r.financial_year"
+    } else {
+        ""
+    };
+    let statement = Statement::for_organisation(
+        &format!(
+            "SELECT {key} AS grp, r.financial_year AS year, r.quarter AS quarter, {select} \
+         FROM outcome_returns r JOIN contracts c ON c.id = r.contract_id {lines_join} {extra_join} \
+         WHERE r.organisation_id = ? AND r.status = 'accepted'"
+        ),
+        organisation_id,
+    )
+    .in_years("r.financial_year", filter.years)
+    .bind_opt("AND c.provider_id = ?", filter.provider_id.as_deref())
+    .bind_opt("AND r.contract_id = ?", filter.contract_id.as_deref());
+    let stream = filter.funding_stream_id.as_deref();
+    let statement = if by_stream {
+        statement.bind_opt("AND fl.funding_stream_id = ?", stream)
+    } else {
+        statement.bind_opt(
+            "AND EXISTS (SELECT 1 FROM funding_lines f WHERE f.contract_id = r.contract_id \
+             AND f.financial_year = r.financial_year AND f.funding_stream_id = ?)",
+            stream,
+        )
+    };
+    let group = if grouping.is_some() {
+        format!("{key}, ")
+    } else {
+        String::new()
+    };
+    statement.sql(&format!("GROUP BY {group}r.financial_year, r.quarter"))
+}
+
+fn outcome_periods(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &OutcomeFilter,
+    grouping: Option<OutcomeGrouping>,
+) -> Result<(Vec<PeriodSum>, Vec<MeasureSum>), AppError> {
+    let periods: Vec<PeriodRow> = accepted_returns(
+        organisation_id,
+        filter,
+        grouping,
+        "COUNT(*) AS returns, CAST(SUM(r.referrals) AS BIGINT) AS referrals, \
+         CAST(SUM(r.people_supported) AS BIGINT) AS people, \
+         CAST(SUM(r.spend_pence) AS BIGINT) AS spend",
+        "",
+    )
+    .load(conn)?;
+    let measures: Vec<MeasureRow> = accepted_returns(
+        organisation_id,
+        filter,
+        grouping,
+        "m.code AS code, m.unit AS unit, MIN(m.label) AS label, \
+         CAST(SUM(v.value) AS BIGINT) AS value",
+        "JOIN outcome_return_values v ON v.outcome_return_id = r.id \
+         JOIN outcome_measures m ON m.id = v.outcome_measure_id",
+    )
+    .sql(", m.code, m.unit")
+    .load(conn)?;
+    let periods = periods
+        .into_iter()
+        .map(|r| {
+            Ok(PeriodSum {
+                group: r.grp,
+                financial_year: year(&r.year)?,
+                quarter: quarter(&r.quarter)?,
+                returns: r.returns,
+                referrals: r.referrals,
+                people_supported: r.people,
+                spend: Money::from_pence(r.spend),
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    let measures = measures
+        .into_iter()
+        .map(|r| {
+            Ok(MeasureSum {
+                group: r.grp,
+                financial_year: year(&r.year)?,
+                quarter: quarter(&r.quarter)?,
+                code: r.code,
+                unit: MeasureUnit::from_db(&r.unit),
+                label: r.label,
+                value: r.value,
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok((periods, measures))
+}
+
+/// The figures of the outcomes report, summed in the database.
+pub fn outcome_sums(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &OutcomeFilter,
+) -> Result<OutcomeSums, AppError> {
+    let (mut periods, mut measures) =
+        outcome_periods(conn, organisation_id, filter, Some(filter.group_by))?;
+    let (total_periods, total_measures) = outcome_periods(conn, organisation_id, filter, None)?;
+    periods.extend(total_periods);
+    measures.extend(total_measures);
+    let names = match filter.group_by {
+        OutcomeGrouping::Stream => {
+            "SELECT id, code, name FROM funding_streams WHERE organisation_id = ?"
+        }
+        OutcomeGrouping::Provider => {
+            "SELECT id, CAST(NULL AS TEXT) AS code, name FROM providers WHERE organisation_id = ?"
+        }
+        OutcomeGrouping::Contract => {
+            "SELECT id, reference AS code, title AS name FROM contracts WHERE organisation_id = ?"
+        }
+    };
+    let names: Vec<NameRow> = Statement::for_organisation(names, organisation_id).load(conn)?;
+    Ok(OutcomeSums {
+        groups: names
+            .into_iter()
+            .map(|n| GroupName {
+                id: n.id,
+                code: n.code,
+                name: n.name,
+            })
+            .collect(),
+        periods,
+        measures,
+    })
+}
+
+pub fn outcomes_report(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    filter: &OutcomeFilter,
+) -> Result<OutcomesReport, AppError> {
+    let sums = outcome_sums(conn, organisation_id, filter)?;
+    OutcomesReport::assemble(filter, sums)
+}

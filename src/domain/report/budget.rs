@@ -1,0 +1,300 @@
+//! The budget report: per funding stream and financial year, budget
+//! (indicative and confirmed), committed, paid, uncommitted and unpaid
+//! commitment, with the quarterly profile of commitment and payments.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{add, sub, StreamName};
+use crate::csv::{Cell, Csv};
+use crate::domain::funding_stream::BudgetStatus;
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, Quarter, YearRange};
+use crate::money::Money;
+
+#[derive(Debug, Clone)]
+pub struct BudgetFilter {
+    pub years: YearRange,
+    pub funding_stream_id: Option<String>,
+}
+
+/// What the database sums for the budget report.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetSums {
+    pub streams: Vec<StreamName>,
+    /// (stream id, year, status, amount) for each budget set.
+    pub budgets: Vec<(String, FinancialYear, BudgetStatus, Money)>,
+    /// (stream id, year, quarter, amount) committed by awarded contracts.
+    pub committed: Vec<(String, FinancialYear, Quarter, Money)>,
+    /// (stream id, year, quarter, amount) paid.
+    pub paid: Vec<(String, FinancialYear, Quarter, Money)>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BudgetReport {
+    pub from: FinancialYear,
+    pub to: FinancialYear,
+    /// One line per stream and year with a budget, commitment or payment,
+    /// in stream code then year order.
+    pub streams: Vec<StreamBudgetLine>,
+    /// All streams together, per year.
+    pub years: Vec<YearBudgetLine>,
+    /// All streams over the whole range.
+    pub total: BudgetFigures,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StreamBudgetLine {
+    pub funding_stream_id: String,
+    pub funding_stream_code: String,
+    pub funding_stream_name: String,
+    pub financial_year: FinancialYear,
+    /// Whether the year's budget is confirmed or only indicative; absent
+    /// when no budget is set.
+    pub budget_status: Option<BudgetStatus>,
+    #[serde(flatten)]
+    pub figures: BudgetFigures,
+    pub quarters: Vec<QuarterFigures>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct YearBudgetLine {
+    pub financial_year: FinancialYear,
+    #[serde(flatten)]
+    pub figures: BudgetFigures,
+    /// How many streams commit more than their budget this year.
+    pub over_committed_streams: u32,
+    pub quarters: Vec<QuarterFigures>,
+}
+
+/// The money figures of a report line. Negative `uncommitted` means over-committed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BudgetFigures {
+    /// Budget not yet confirmed by the funder.
+    pub budget_indicative: Money,
+    pub budget_confirmed: Money,
+    /// Indicative plus confirmed.
+    pub budget: Money,
+    /// Sum of the funding lines of awarded (not draft) contracts.
+    pub committed: Money,
+    /// Sum of payments made in the year.
+    pub paid: Money,
+    /// Budget minus committed.
+    pub uncommitted: Money,
+    /// Committed minus paid.
+    pub unpaid_commitment: Money,
+    /// Committed exceeds budget.
+    pub over_committed: bool,
+}
+
+/// Commitment profiled into a quarter, and payments made in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct QuarterFigures {
+    pub quarter: Quarter,
+    pub committed: Money,
+    pub paid: Money,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Accumulator {
+    indicative: Money,
+    confirmed: Money,
+    status: Option<BudgetStatus>,
+    committed: [Money; 4],
+    paid: [Money; 4],
+}
+
+impl Accumulator {
+    fn is_empty(&self) -> bool {
+        self.status.is_none() && self.committed.iter().chain(&self.paid).all(|m| m.is_zero())
+    }
+
+    fn absorb(&mut self, other: &Accumulator) -> Result<(), AppError> {
+        self.indicative = add(self.indicative, other.indicative)?;
+        self.confirmed = add(self.confirmed, other.confirmed)?;
+        for q in 0..4 {
+            self.committed[q] = add(self.committed[q], other.committed[q])?;
+            self.paid[q] = add(self.paid[q], other.paid[q])?;
+        }
+        Ok(())
+    }
+
+    fn figures(&self) -> Result<BudgetFigures, AppError> {
+        let budget = add(self.indicative, self.confirmed)?;
+        let committed = Money::sum(self.committed).map_err(super::too_large)?;
+        let paid = Money::sum(self.paid).map_err(super::too_large)?;
+        Ok(BudgetFigures {
+            budget_indicative: self.indicative,
+            budget_confirmed: self.confirmed,
+            budget,
+            committed,
+            paid,
+            uncommitted: sub(budget, committed)?,
+            unpaid_commitment: sub(committed, paid)?,
+            over_committed: committed > budget,
+        })
+    }
+
+    fn quarters(&self) -> Vec<QuarterFigures> {
+        Quarter::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &quarter)| QuarterFigures {
+                quarter,
+                committed: self.committed[i],
+                paid: self.paid[i],
+            })
+            .collect()
+    }
+}
+
+fn quarter_index(quarter: Quarter) -> usize {
+    usize::from(quarter.number() - 1)
+}
+
+impl BudgetReport {
+    /// Puts the database's sums together into report lines and totals.
+    pub fn assemble(years: YearRange, sums: BudgetSums) -> Result<BudgetReport, AppError> {
+        let mut cells: BTreeMap<(String, FinancialYear), Accumulator> = BTreeMap::new();
+        for (stream, year, status, amount) in sums.budgets {
+            let cell = cells.entry((stream, year)).or_default();
+            cell.status = Some(status);
+            match status {
+                BudgetStatus::Indicative => cell.indicative = amount,
+                BudgetStatus::Confirmed => cell.confirmed = amount,
+            }
+        }
+        for (stream, year, quarter, amount) in sums.committed {
+            let cell = cells.entry((stream, year)).or_default();
+            cell.committed[quarter_index(quarter)] = amount;
+        }
+        for (stream, year, quarter, amount) in sums.paid {
+            let cell = cells.entry((stream, year)).or_default();
+            cell.paid[quarter_index(quarter)] = amount;
+        }
+
+        let mut streams = sums.streams;
+        streams.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut lines = Vec::new();
+        let mut by_year: BTreeMap<FinancialYear, (Accumulator, u32)> = years
+            .years()
+            .into_iter()
+            .map(|y| (y, (Accumulator::default(), 0)))
+            .collect();
+        for stream in &streams {
+            for year in years.years() {
+                let Some(cell) = cells.get(&(stream.id.clone(), year)) else {
+                    continue;
+                };
+                if cell.is_empty() {
+                    continue;
+                }
+                let figures = cell.figures()?;
+                if let Some((total, over)) = by_year.get_mut(&year) {
+                    total.absorb(cell)?;
+                    *over += u32::from(figures.over_committed);
+                }
+                lines.push(StreamBudgetLine {
+                    funding_stream_id: stream.id.clone(),
+                    funding_stream_code: stream.code.clone(),
+                    funding_stream_name: stream.name.clone(),
+                    financial_year: year,
+                    budget_status: cell.status,
+                    figures,
+                    quarters: cell.quarters(),
+                });
+            }
+        }
+
+        let mut overall = Accumulator::default();
+        let mut year_lines = Vec::new();
+        for (year, (total, over)) in by_year {
+            overall.absorb(&total)?;
+            year_lines.push(YearBudgetLine {
+                financial_year: year,
+                figures: total.figures()?,
+                over_committed_streams: over,
+                quarters: total.quarters(),
+            });
+        }
+        Ok(BudgetReport {
+            from: years.from(),
+            to: years.to(),
+            streams: lines,
+            years: year_lines,
+            total: overall.figures()?,
+        })
+    }
+
+    /// One row per stream and year, then one `total` row per year; amounts
+    /// as plain decimals.
+    pub fn to_csv(&self) -> String {
+        let mut header = vec![
+            "row",
+            "financial_year",
+            "funding_stream_code",
+            "funding_stream_name",
+            "budget_status",
+            "budget_indicative",
+            "budget_confirmed",
+            "budget",
+            "committed",
+            "paid",
+            "uncommitted",
+            "unpaid_commitment",
+            "over_committed",
+        ];
+        header.extend([
+            "committed_q1",
+            "committed_q2",
+            "committed_q3",
+            "committed_q4",
+            "paid_q1",
+            "paid_q2",
+            "paid_q3",
+            "paid_q4",
+        ]);
+        let mut csv = Csv::new(&header);
+        for line in &self.streams {
+            let mut cells = vec![
+                Cell::plain("stream"),
+                Cell::plain(line.financial_year),
+                Cell::text(&line.funding_stream_code),
+                Cell::text(&line.funding_stream_name),
+                Cell::optional(line.budget_status.map(BudgetStatus::as_str)),
+            ];
+            cells.extend(figure_cells(&line.figures, &line.quarters));
+            csv.row(cells);
+        }
+        for line in &self.years {
+            let mut cells = vec![
+                Cell::plain("total"),
+                Cell::plain(line.financial_year),
+                Cell::Empty,
+                Cell::plain("All streams"),
+                Cell::Empty,
+            ];
+            cells.extend(figure_cells(&line.figures, &line.quarters));
+            csv.row(cells);
+        }
+        csv.finish()
+    }
+}
+
+fn figure_cells(figures: &BudgetFigures, quarters: &[QuarterFigures]) -> Vec<Cell> {
+    let mut cells = vec![
+        Cell::plain(figures.budget_indicative),
+        Cell::plain(figures.budget_confirmed),
+        Cell::plain(figures.budget),
+        Cell::plain(figures.committed),
+        Cell::plain(figures.paid),
+        Cell::plain(figures.uncommitted),
+        Cell::plain(figures.unpaid_commitment),
+        Cell::plain(figures.over_committed),
+    ];
+    cells.extend(quarters.iter().map(|q| Cell::plain(q.committed)));
+    cells.extend(quarters.iter().map(|q| Cell::plain(q.paid)));
+    cells
+}

@@ -1,0 +1,381 @@
+//! The outcomes report: what accepted returns say the money achieved —
+//! referrals, people supported, spend and every outcome measure — summed per
+//! stream, provider or contract, by quarter and year.
+//!
+//! A return counts towards each stream that funds its contract in the
+//! return's financial year, so a contract part-funded by two streams shows
+//! under both; the totals count every return once.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::csv::{Cell, Csv};
+use crate::domain::outcome::MeasureUnit;
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, Quarter, YearRange};
+use crate::money::Money;
+
+/// What each line of the outcomes report is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeGrouping {
+    #[default]
+    Stream,
+    Provider,
+    Contract,
+}
+
+impl OutcomeGrouping {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeGrouping::Stream => "stream",
+            OutcomeGrouping::Provider => "provider",
+            OutcomeGrouping::Contract => "contract",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomeFilter {
+    pub years: YearRange,
+    pub group_by: OutcomeGrouping,
+    pub funding_stream_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub contract_id: Option<String>,
+}
+
+/// A stream, provider or contract as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupName {
+    pub id: String,
+    /// Stream code or contract reference.
+    pub code: Option<String>,
+    pub name: String,
+}
+
+/// Sums of one quarter's accepted returns for a group (`None`: all returns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodSum {
+    pub group: Option<String>,
+    pub financial_year: FinancialYear,
+    pub quarter: Quarter,
+    pub returns: i64,
+    pub referrals: i64,
+    pub people_supported: i64,
+    pub spend: Money,
+}
+
+/// Sum of one measure over one quarter's accepted returns for a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureSum {
+    pub group: Option<String>,
+    pub financial_year: FinancialYear,
+    pub quarter: Quarter,
+    pub code: String,
+    pub unit: MeasureUnit,
+    pub label: String,
+    pub value: i64,
+}
+
+/// What the database sums for the outcomes report.
+#[derive(Debug, Clone, Default)]
+pub struct OutcomeSums {
+    pub groups: Vec<GroupName>,
+    pub periods: Vec<PeriodSum>,
+    pub measures: Vec<MeasureSum>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomesReport {
+    pub from: FinancialYear,
+    pub to: FinancialYear,
+    pub group_by: OutcomeGrouping,
+    /// One entry per stream, provider or contract with accepted returns.
+    pub groups: Vec<OutcomeGroup>,
+    /// Every accepted return once, whatever the grouping.
+    pub total: Vec<OutcomePeriod>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutcomeGroup {
+    pub id: String,
+    /// The stream's code or the contract's reference.
+    pub code: Option<String>,
+    pub name: String,
+    /// Each year in order, followed by its quarters.
+    pub periods: Vec<OutcomePeriod>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OutcomePeriod {
+    pub financial_year: FinancialYear,
+    /// The quarter, or absent for the whole year.
+    pub quarter: Option<Quarter>,
+    /// Accepted returns counted.
+    pub returns: i64,
+    pub referrals: i64,
+    pub people_supported: i64,
+    pub spend: Money,
+    pub measures: Vec<MeasureTotal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MeasureTotal {
+    pub code: String,
+    pub label: String,
+    pub unit: MeasureUnit,
+    /// A whole number for `count` and `people` measures, a decimal string for `money`.
+    #[schema(value_type = Object)]
+    pub value: Value,
+    /// For a `people` measure: the share of people supported who reported
+    /// the outcome, to four decimal places ("0.7619" is 76.19%). Absent for
+    /// other units or when no one was supported.
+    pub share_of_people_supported: Option<String>,
+}
+
+/// Running sums for one group and one period.
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    returns: i64,
+    referrals: i64,
+    people_supported: i64,
+    spend: Money,
+    /// (code, unit) → (label, value)
+    measures: BTreeMap<(String, &'static str), (String, MeasureUnit, i64)>,
+}
+
+impl Tally {
+    fn add_period(&mut self, sum: &PeriodSum) -> Result<(), AppError> {
+        self.returns = checked(self.returns, sum.returns)?;
+        self.referrals = checked(self.referrals, sum.referrals)?;
+        self.people_supported = checked(self.people_supported, sum.people_supported)?;
+        self.spend = super::add(self.spend, sum.spend)?;
+        Ok(())
+    }
+
+    fn add_measure(&mut self, sum: &MeasureSum) -> Result<(), AppError> {
+        let entry = self
+            .measures
+            .entry((sum.code.clone(), sum.unit.as_str()))
+            .or_insert_with(|| (sum.label.clone(), sum.unit, 0));
+        entry.2 = checked(entry.2, sum.value)?;
+        Ok(())
+    }
+
+    fn absorb(&mut self, other: &Tally) -> Result<(), AppError> {
+        self.returns = checked(self.returns, other.returns)?;
+        self.referrals = checked(self.referrals, other.referrals)?;
+        self.people_supported = checked(self.people_supported, other.people_supported)?;
+        self.spend = super::add(self.spend, other.spend)?;
+        for (key, (label, unit, value)) in &other.measures {
+            let entry = self
+                .measures
+                .entry(key.clone())
+                .or_insert_with(|| (label.clone(), *unit, 0));
+            entry.2 = checked(entry.2, *value)?;
+        }
+        Ok(())
+    }
+
+    fn period(&self, financial_year: FinancialYear, quarter: Option<Quarter>) -> OutcomePeriod {
+        OutcomePeriod {
+            financial_year,
+            quarter,
+            returns: self.returns,
+            referrals: self.referrals,
+            people_supported: self.people_supported,
+            spend: self.spend,
+            measures: self
+                .measures
+                .iter()
+                .map(|((code, _), (label, unit, value))| MeasureTotal {
+                    code: code.clone(),
+                    label: label.clone(),
+                    unit: *unit,
+                    value: unit.format_value(*value),
+                    share_of_people_supported: share(*unit, *value, self.people_supported),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn checked(a: i64, b: i64) -> Result<i64, AppError> {
+    a.checked_add(b)
+        .ok_or_else(|| AppError::Internal("outcome totals out of range".to_owned()))
+}
+
+/// `value / people_supported` to four places, for `people` measures.
+pub fn share(unit: MeasureUnit, value: i64, people_supported: i64) -> Option<String> {
+    if unit != MeasureUnit::People || people_supported <= 0 {
+        return None;
+    }
+    let ratio = Decimal::from(value).checked_div(Decimal::from(people_supported))?;
+    let rounded = ratio.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero);
+    Some(format!("{rounded:.4}"))
+}
+
+type Key = (FinancialYear, Quarter);
+
+/// Each year of the data (in order) as a whole, followed by its quarters.
+fn periods(tallies: &BTreeMap<Key, Tally>) -> Result<Vec<OutcomePeriod>, AppError> {
+    let mut out = Vec::new();
+    let mut years: BTreeMap<FinancialYear, Vec<(Quarter, &Tally)>> = BTreeMap::new();
+    for ((year, quarter), tally) in tallies {
+        years.entry(*year).or_default().push((*quarter, tally));
+    }
+    for (year, quarters) in years {
+        let mut whole = Tally::default();
+        for (_, tally) in &quarters {
+            whole.absorb(tally)?;
+        }
+        out.push(whole.period(year, None));
+        out.extend(quarters.iter().map(|(q, t)| t.period(year, Some(*q))));
+    }
+    Ok(out)
+}
+
+impl OutcomesReport {
+    pub fn assemble(filter: &OutcomeFilter, sums: OutcomeSums) -> Result<OutcomesReport, AppError> {
+        let mut by_group: BTreeMap<Option<String>, BTreeMap<Key, Tally>> = BTreeMap::new();
+        for sum in &sums.periods {
+            by_group
+                .entry(sum.group.clone())
+                .or_default()
+                .entry((sum.financial_year, sum.quarter))
+                .or_default()
+                .add_period(sum)?;
+        }
+        for sum in &sums.measures {
+            by_group
+                .entry(sum.group.clone())
+                .or_default()
+                .entry((sum.financial_year, sum.quarter))
+                .or_default()
+                .add_measure(sum)?;
+        }
+        let total = match by_group.remove(&None) {
+            Some(tallies) => periods(&tallies)?,
+            None => Vec::new(),
+        };
+        let mut names = sums.groups;
+        names.sort_by(|a, b| {
+            (a.code.as_deref(), &a.name, &a.id).cmp(&(b.code.as_deref(), &b.name, &b.id))
+        });
+        let mut groups = Vec::new();
+        for name in names {
+            let Some(tallies) = by_group.get(&Some(name.id.clone())) else {
+                continue;
+            };
+            groups.push(OutcomeGroup {
+                id: name.id,
+                code: name.code,
+                name: name.name,
+                periods: periods(tallies)?,
+            });
+        }
+        Ok(OutcomesReport {
+            from: filter.years.from(),
+            to: filter.years.to(),
+            group_by: filter.group_by,
+            groups,
+            total,
+        })
+    }
+
+    /// One row per group and period (the year, then its quarters), then the
+    /// `total` rows; a value and a share column for each measure reported.
+    pub fn to_csv(&self) -> String {
+        let mut measures: Vec<(String, MeasureUnit)> = Vec::new();
+        for period in self
+            .groups
+            .iter()
+            .flat_map(|g| &g.periods)
+            .chain(&self.total)
+        {
+            for m in &period.measures {
+                if !measures.iter().any(|(c, u)| *c == m.code && *u == m.unit) {
+                    measures.push((m.code.clone(), m.unit));
+                }
+            }
+        }
+        measures.sort_by(|a, b| (&a.0, a.1.as_str()).cmp(&(&b.0, b.1.as_str())));
+        let column = |code: &str, unit: MeasureUnit| {
+            let ambiguous = measures.iter().filter(|(c, _)| c == code).count() > 1;
+            if ambiguous {
+                format!("{code}_{}", unit.as_str())
+            } else {
+                code.to_owned()
+            }
+        };
+        let mut header: Vec<String> = [
+            "row",
+            "group_by",
+            "id",
+            "code",
+            "name",
+            "financial_year",
+            "quarter",
+            "returns",
+            "referrals",
+            "people_supported",
+            "spend",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        for (code, unit) in &measures {
+            let name = column(code, *unit);
+            header.push(format!("measure_{name}"));
+            header.push(format!("share_{name}"));
+        }
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut csv = Csv::new(&header);
+        let mut write = |row: &str, group: Option<&OutcomeGroup>, period: &OutcomePeriod| {
+            let mut cells = vec![
+                Cell::plain(row),
+                Cell::plain(self.group_by.as_str()),
+                Cell::optional(group.map(|g| &g.id)),
+                group
+                    .and_then(|g| g.code.as_deref())
+                    .map_or(Cell::Empty, Cell::text),
+                group.map_or(Cell::plain("All returns"), |g| Cell::text(&g.name)),
+                Cell::plain(period.financial_year),
+                Cell::optional(period.quarter),
+                Cell::plain(period.returns),
+                Cell::plain(period.referrals),
+                Cell::plain(period.people_supported),
+                Cell::plain(period.spend),
+            ];
+            for (code, unit) in &measures {
+                match period
+                    .measures
+                    .iter()
+                    .find(|m| m.code == *code && m.unit == *unit)
+                {
+                    Some(m) => {
+                        cells.push(Cell::plain(match &m.value {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        }));
+                        cells.push(Cell::optional(m.share_of_people_supported.as_ref()));
+                    }
+                    None => cells.extend([Cell::Empty, Cell::Empty]),
+                }
+            }
+            csv.row(cells);
+        };
+        for group in &self.groups {
+            for period in &group.periods {
+                write("group", Some(group), period);
+            }
+        }
+        for period in &self.total {
+            write("total", None, period);
+        }
+        csv.finish()
+    }
+}

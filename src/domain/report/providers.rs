@@ -1,0 +1,206 @@
+//! The provider report: what each provider is awarded and paid, per stream
+//! and across all streams — "what do we give this charity in total?".
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{add, sub, StreamName};
+use crate::csv::{Cell, Csv};
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, YearRange};
+use crate::money::Money;
+
+#[derive(Debug, Clone)]
+pub struct ProviderFilter {
+    pub years: YearRange,
+    pub provider_id: Option<String>,
+    pub funding_stream_id: Option<String>,
+}
+
+/// What the database sums for the provider report.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSums {
+    /// (id, name) of every provider that appears below.
+    pub providers: Vec<(String, String)>,
+    pub streams: Vec<StreamName>,
+    /// (provider, stream, contracts, awarded) from awarded contracts' lines.
+    pub awarded: Vec<(String, String, u32, Money)>,
+    /// (provider, contracts) counted across all streams: a contract funded
+    /// by two streams counts once.
+    pub contracts: Vec<(String, u32)>,
+    /// (provider, stream, paid).
+    pub paid: Vec<(String, String, Money)>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderReport {
+    pub from: FinancialYear,
+    pub to: FinancialYear,
+    /// Providers awarded or paid anything in the years, by name.
+    pub providers: Vec<ProviderLine>,
+    pub total: ProviderTotals,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderLine {
+    pub provider_id: String,
+    pub provider_name: String,
+    /// Awarded contracts with money in the years.
+    pub contracts: u32,
+    /// Committed to the provider in the years, all streams.
+    pub awarded: Money,
+    pub paid: Money,
+    /// Awarded minus paid.
+    pub unpaid: Money,
+    /// The same per stream, by stream code.
+    pub streams: Vec<ProviderStreamLine>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderStreamLine {
+    pub funding_stream_id: String,
+    pub funding_stream_code: String,
+    pub funding_stream_name: String,
+    pub contracts: u32,
+    pub awarded: Money,
+    pub paid: Money,
+    pub unpaid: Money,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct ProviderTotals {
+    pub providers: u32,
+    pub contracts: u32,
+    pub awarded: Money,
+    pub paid: Money,
+    pub unpaid: Money,
+}
+
+#[derive(Default)]
+struct StreamSums {
+    contracts: u32,
+    awarded: Money,
+    paid: Money,
+}
+
+impl ProviderReport {
+    pub fn assemble(years: YearRange, sums: ProviderSums) -> Result<ProviderReport, AppError> {
+        let mut cells: BTreeMap<String, BTreeMap<String, StreamSums>> = BTreeMap::new();
+        for (provider, stream, contracts, awarded) in sums.awarded {
+            let cell = cells
+                .entry(provider)
+                .or_default()
+                .entry(stream)
+                .or_default();
+            cell.contracts = contracts;
+            cell.awarded = awarded;
+        }
+        for (provider, stream, paid) in sums.paid {
+            cells
+                .entry(provider)
+                .or_default()
+                .entry(stream)
+                .or_default()
+                .paid = paid;
+        }
+        let contracts: BTreeMap<String, u32> = sums.contracts.into_iter().collect();
+        let streams: BTreeMap<&str, &StreamName> =
+            sums.streams.iter().map(|s| (s.id.as_str(), s)).collect();
+
+        let mut providers = sums.providers;
+        providers.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let mut lines = Vec::new();
+        let mut total = ProviderTotals::default();
+        for (provider_id, provider_name) in providers {
+            let mut stream_lines = Vec::new();
+            let provider_cells = cells.get(&provider_id).into_iter().flatten();
+            for (stream_id, cell) in provider_cells {
+                let Some(stream) = streams.get(stream_id.as_str()) else {
+                    continue;
+                };
+                stream_lines.push(ProviderStreamLine {
+                    funding_stream_id: stream.id.clone(),
+                    funding_stream_code: stream.code.clone(),
+                    funding_stream_name: stream.name.clone(),
+                    contracts: cell.contracts,
+                    awarded: cell.awarded,
+                    paid: cell.paid,
+                    unpaid: sub(cell.awarded, cell.paid)?,
+                });
+            }
+            if stream_lines.is_empty() {
+                continue;
+            }
+            stream_lines.sort_by(|a, b| a.funding_stream_code.cmp(&b.funding_stream_code));
+            let awarded =
+                Money::sum(stream_lines.iter().map(|s| s.awarded)).map_err(super::too_large)?;
+            let paid = Money::sum(stream_lines.iter().map(|s| s.paid)).map_err(super::too_large)?;
+            let line = ProviderLine {
+                contracts: contracts.get(&provider_id).copied().unwrap_or(0),
+                provider_id,
+                provider_name,
+                awarded,
+                paid,
+                unpaid: sub(awarded, paid)?,
+                streams: stream_lines,
+            };
+            total.providers += 1;
+            total.contracts += line.contracts;
+            total.awarded = add(total.awarded, line.awarded)?;
+            total.paid = add(total.paid, line.paid)?;
+            lines.push(line);
+        }
+        total.unpaid = sub(total.awarded, total.paid)?;
+        Ok(ProviderReport {
+            from: years.from(),
+            to: years.to(),
+            providers: lines,
+            total,
+        })
+    }
+
+    /// One `stream` row per provider and stream, then the provider's
+    /// `provider` row across all streams.
+    pub fn to_csv(&self) -> String {
+        let mut csv = Csv::new(&[
+            "row",
+            "provider_id",
+            "provider_name",
+            "funding_stream_code",
+            "funding_stream_name",
+            "contracts",
+            "awarded",
+            "paid",
+            "unpaid",
+        ]);
+        for provider in &self.providers {
+            for stream in &provider.streams {
+                csv.row(vec![
+                    Cell::plain("stream"),
+                    Cell::plain(&provider.provider_id),
+                    Cell::text(&provider.provider_name),
+                    Cell::text(&stream.funding_stream_code),
+                    Cell::text(&stream.funding_stream_name),
+                    Cell::plain(stream.contracts),
+                    Cell::plain(stream.awarded),
+                    Cell::plain(stream.paid),
+                    Cell::plain(stream.unpaid),
+                ]);
+            }
+            csv.row(vec![
+                Cell::plain("provider"),
+                Cell::plain(&provider.provider_id),
+                Cell::text(&provider.provider_name),
+                Cell::Empty,
+                Cell::plain("All streams"),
+                Cell::plain(provider.contracts),
+                Cell::plain(provider.awarded),
+                Cell::plain(provider.paid),
+                Cell::plain(provider.unpaid),
+            ]);
+        }
+        csv.finish()
+    }
+}
