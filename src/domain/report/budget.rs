@@ -298,3 +298,102 @@ fn figure_cells(figures: &BudgetFigures, quarters: &[QuarterFigures]) -> Vec<Cel
     cells.extend(quarters.iter().map(|q| Cell::plain(q.paid)));
     cells
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::parse(s).unwrap()
+    }
+
+    fn fy(s: &str) -> FinancialYear {
+        FinancialYear::parse(s).unwrap()
+    }
+
+    fn stream(id: &str, code: &str) -> StreamName {
+        StreamName {
+            id: id.to_owned(),
+            code: code.to_owned(),
+            name: format!("Stream {code}"),
+        }
+    }
+
+    #[test]
+    fn lines_derive_uncommitted_unpaid_and_the_over_committed_flag() {
+        let year = fy("2022-23");
+        let sums = BudgetSums {
+            streams: vec![stream("s2", "SS"), stream("s1", "DA"), stream("s3", "IDLE")],
+            budgets: vec![
+                ("s1".into(), year, BudgetStatus::Confirmed, m("100.00")),
+                ("s2".into(), year, BudgetStatus::Indicative, m("40.00")),
+            ],
+            committed: vec![
+                ("s1".into(), year, Quarter::Q1, m("30.00")),
+                ("s1".into(), year, Quarter::Q4, m("20.01")),
+                ("s2".into(), year, Quarter::Q3, m("45.00")),
+            ],
+            paid: vec![("s2".into(), year, Quarter::Q4, m("22.50"))],
+        };
+        let report = BudgetReport::assemble(YearRange::single(year), sums).unwrap();
+        let codes: Vec<&str> = report
+            .streams
+            .iter()
+            .map(|l| l.funding_stream_code.as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            ["DA", "SS"],
+            "by code; a stream with nothing is left out"
+        );
+
+        let da = &report.streams[0].figures;
+        assert_eq!(da.committed, m("50.01"));
+        assert_eq!(da.uncommitted, m("49.99"));
+        assert_eq!(da.unpaid_commitment, m("50.01"));
+        assert!(!da.over_committed);
+
+        let ss = &report.streams[1];
+        assert_eq!(ss.budget_status, Some(BudgetStatus::Indicative));
+        assert_eq!(ss.figures.budget_indicative, m("40.00"));
+        assert_eq!(ss.figures.budget_confirmed, Money::ZERO);
+        assert_eq!(ss.figures.uncommitted, m("-5.00"));
+        assert!(ss.figures.over_committed);
+        assert_eq!(ss.quarters[2].committed, m("45.00"));
+        assert_eq!(ss.quarters[3].paid, m("22.50"));
+
+        let total = &report.years[0];
+        assert_eq!(total.figures.budget, m("140.00"));
+        assert_eq!(total.figures.committed, m("95.01"));
+        assert_eq!(total.over_committed_streams, 1);
+        assert!(!total.figures.over_committed);
+        assert_eq!(report.total, total.figures);
+    }
+
+    #[test]
+    fn csv_has_a_row_per_line_and_per_year_total() {
+        let year = fy("2022-23");
+        let sums = BudgetSums {
+            streams: vec![stream("s1", "VSS")],
+            budgets: vec![("s1".into(), year, BudgetStatus::Confirmed, m("213940.00"))],
+            committed: vec![("s1".into(), year, Quarter::Q2, m("35000.00"))],
+            paid: vec![],
+        };
+        let csv = BudgetReport::assemble(YearRange::single(year), sums)
+            .unwrap()
+            .to_csv();
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(
+            lines.len(),
+            4,
+            "header, stream, total, and the final line end"
+        );
+        assert!(lines[0].starts_with("row,financial_year,funding_stream_code,"));
+        assert_eq!(
+            lines[1],
+            "stream,2022-23,VSS,Stream VSS,confirmed,0.00,213940.00,213940.00,35000.00,0.00,\
+             178940.00,35000.00,false,0.00,35000.00,0.00,0.00,0.00,0.00,0.00,0.00"
+        );
+        assert!(lines[2].starts_with("total,2022-23,,All streams,,0.00,213940.00,"));
+    }
+}

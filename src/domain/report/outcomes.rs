@@ -379,3 +379,90 @@ impl OutcomesReport {
         csv.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_of_people_supported_to_four_places() {
+        assert_eq!(
+            share(MeasureUnit::People, 104, 148).as_deref(),
+            Some("0.7027")
+        );
+        assert_eq!(
+            share(MeasureUnit::People, 21, 30).as_deref(),
+            Some("0.7000")
+        );
+        // 1/8 = 0.125 exactly; 1/16 = 0.0625; 1/32 = 0.03125 rounds half up.
+        assert_eq!(share(MeasureUnit::People, 1, 32).as_deref(), Some("0.0313"));
+        assert_eq!(share(MeasureUnit::People, 0, 5).as_deref(), Some("0.0000"));
+        assert_eq!(share(MeasureUnit::People, 3, 0), None);
+        assert_eq!(share(MeasureUnit::Count, 3, 5), None);
+        assert_eq!(share(MeasureUnit::Money, 300, 5), None);
+    }
+
+    #[test]
+    fn years_sum_their_quarters_and_totals_stand_apart() {
+        let year = FinancialYear::parse("2022-23").unwrap();
+        let period = |group: Option<&str>, quarter, returns, people| PeriodSum {
+            group: group.map(str::to_owned),
+            financial_year: year,
+            quarter,
+            returns,
+            referrals: returns * 10,
+            people_supported: people,
+            spend: Money::from_pence(100),
+        };
+        let measure = |group: Option<&str>, quarter, value| MeasureSum {
+            group: group.map(str::to_owned),
+            financial_year: year,
+            quarter,
+            code: "better_cope".to_owned(),
+            unit: MeasureUnit::People,
+            label: "Better able to cope".to_owned(),
+            value,
+        };
+        let sums = OutcomeSums {
+            groups: vec![GroupName {
+                id: "s1".to_owned(),
+                code: Some("VSS".to_owned()),
+                name: "Victims".to_owned(),
+            }],
+            periods: vec![
+                period(Some("s1"), Quarter::Q1, 1, 30),
+                period(Some("s1"), Quarter::Q2, 2, 118),
+                period(None, Quarter::Q1, 1, 30),
+                period(None, Quarter::Q2, 3, 126),
+            ],
+            measures: vec![
+                measure(Some("s1"), Quarter::Q1, 21),
+                measure(Some("s1"), Quarter::Q2, 83),
+                measure(None, Quarter::Q2, 88),
+            ],
+        };
+        let filter = OutcomeFilter {
+            years: YearRange::single(year),
+            group_by: OutcomeGrouping::Stream,
+            funding_stream_id: None,
+            provider_id: None,
+            contract_id: None,
+        };
+        let report = OutcomesReport::assemble(&filter, sums).unwrap();
+        let periods = &report.groups[0].periods;
+        assert_eq!(
+            periods.iter().map(|p| p.quarter).collect::<Vec<_>>(),
+            [None, Some(Quarter::Q1), Some(Quarter::Q2)]
+        );
+        let whole = &periods[0];
+        assert_eq!((whole.returns, whole.people_supported), (3, 148));
+        assert_eq!(whole.spend, Money::from_pence(200));
+        assert_eq!(whole.measures[0].value, Value::from(104));
+        assert_eq!(
+            whole.measures[0].share_of_people_supported.as_deref(),
+            Some("0.7027")
+        );
+        assert_eq!(report.total[0].returns, 4);
+        assert_eq!(report.total[0].measures[0].value, Value::from(88));
+    }
+}

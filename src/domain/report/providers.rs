@@ -204,3 +204,57 @@ impl ProviderReport {
         csv.finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_totals_its_streams_and_counts_each_contract_once() {
+        let m = |s: &str| Money::parse(s).unwrap();
+        let stream = |id: &str, code: &str| StreamName {
+            id: id.to_owned(),
+            code: code.to_owned(),
+            name: code.to_owned(),
+        };
+        let sums = ProviderSums {
+            providers: vec![
+                ("p2".into(), "Oasis DA".into()),
+                ("p1".into(), "Dandelion Time".into()),
+                ("p3".into(), "Nothing this year".into()),
+            ],
+            streams: vec![stream("s1", "VSS"), stream("s2", "SS")],
+            awarded: vec![
+                ("p1".into(), "s2".into(), 1, m("45000.00")),
+                ("p1".into(), "s1".into(), 1, m("15000.00")),
+                ("p2".into(), "s1".into(), 2, m("60000.00")),
+            ],
+            contracts: vec![("p1".into(), 1), ("p2".into(), 2)],
+            paid: vec![("p1".into(), "s2".into(), m("22500.00"))],
+        };
+        let year = FinancialYear::parse("2022-23").unwrap();
+        let report = ProviderReport::assemble(YearRange::single(year), sums).unwrap();
+        assert_eq!(
+            report.providers.len(),
+            2,
+            "no line for a provider with nothing"
+        );
+        let dandelion = &report.providers[0];
+        assert_eq!(dandelion.provider_name, "Dandelion Time");
+        assert_eq!(dandelion.contracts, 1);
+        assert_eq!(dandelion.awarded, m("60000.00"));
+        assert_eq!(dandelion.unpaid, m("37500.00"));
+        assert_eq!(
+            dandelion
+                .streams
+                .iter()
+                .map(|s| s.funding_stream_code.as_str())
+                .collect::<Vec<_>>(),
+            ["SS", "VSS"]
+        );
+        assert_eq!(report.total.providers, 2);
+        assert_eq!(report.total.contracts, 3);
+        assert_eq!(report.total.awarded, m("120000.00"));
+        assert_eq!(report.total.paid, m("22500.00"));
+    }
+}
