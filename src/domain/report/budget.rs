@@ -51,7 +51,7 @@ pub struct StreamBudgetLine {
     pub funding_stream_code: String,
     pub funding_stream_name: String,
     pub financial_year: FinancialYear,
-    /// Whether the year's budget is confirmed or only indicative; absent
+    /// Whether the year's budget is confirmed or only indicative; null
     /// when no budget is set.
     pub budget_status: Option<BudgetStatus>,
     #[serde(flatten)]

@@ -113,7 +113,7 @@ pub struct OutcomeGroup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OutcomePeriod {
     pub financial_year: FinancialYear,
-    /// The quarter, or absent for the whole year.
+    /// The quarter, or null for the whole year.
     pub quarter: Option<Quarter>,
     /// Accepted returns counted.
     pub returns: i64,
@@ -132,7 +132,7 @@ pub struct MeasureTotal {
     #[schema(value_type = Object)]
     pub value: Value,
     /// For a `people` measure: the share of people supported who reported
-    /// the outcome, to four decimal places ("0.7619" is 76.19%). Absent for
+    /// the outcome, to four decimal places ("0.7619" is 76.19%). Null for
     /// other units or when no one was supported.
     pub share_of_people_supported: Option<String>,
 }
