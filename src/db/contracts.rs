@@ -1,13 +1,12 @@
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 
 use super::commitments;
 use super::funding_streams::{self, check_award};
 use super::schema::{
     contract_variations as cv, contracts as c, funding_lines as fl, payments as p, providers,
 };
+use super::sum::sum_pence;
 use super::{new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::contract::{
@@ -86,8 +85,14 @@ pub(crate) fn lines_of(
     conn: &mut DbConn,
     contract_ids: &[String],
 ) -> Result<Vec<(String, FundingLine)>, AppError> {
-    let rows: Vec<(String, String, String, String, i64)> = fl::table
-        .filter(fl::contract_id.eq_any(contract_ids))
+    // One id is compared with `=`, not `= ANY(...)`: PostgreSQL re-plans
+    // an array comparison on every execution, which dominated reading one
+    // contract.
+    let query = match contract_ids {
+        [one] => fl::table.filter(fl::contract_id.eq(one)).into_boxed(),
+        many => fl::table.filter(fl::contract_id.eq_any(many)).into_boxed(),
+    };
+    let rows: Vec<(String, String, String, String, i64)> = query
         .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
         .select((
             fl::contract_id,
@@ -116,14 +121,23 @@ fn paid_by_contract(
     conn: &mut DbConn,
     contract_ids: &[String],
 ) -> Result<Vec<(String, i64)>, AppError> {
-    Ok(p::table
+    if let [one] = contract_ids {
+        // `=` for one id: PostgreSQL re-plans `= ANY(...)` every time.
+        let pence: Option<i64> = p::table
+            .filter(p::contract_id.eq(one))
+            .select(sum_pence(p::amount_pence))
+            .first(conn)?;
+        return Ok(pence.map(|p| (one.clone(), p)).into_iter().collect());
+    }
+    let sums: Vec<(String, Option<i64>)> = p::table
         .filter(p::contract_id.eq_any(contract_ids))
         .group_by(p::contract_id)
-        .select((
-            p::contract_id,
-            sql::<BigInt>("CAST(SUM(payments.amount_pence) AS BIGINT)"),
-        ))
-        .load(conn)?)
+        .select((p::contract_id, sum_pence(p::amount_pence)))
+        .load(conn)?;
+    Ok(sums
+        .into_iter()
+        .map(|(id, pence)| (id, pence.unwrap_or(0)))
+        .collect())
 }
 
 fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, AppError> {
@@ -739,10 +753,9 @@ pub fn record_payment(
     };
     let paid = p::table
         .filter(p::contract_id.eq(id))
-        .select(sql::<BigInt>(
-            "CAST(COALESCE(SUM(payments.amount_pence), 0) AS BIGINT)",
-        ))
-        .first::<i64>(conn)?;
+        .select(sum_pence(p::amount_pence))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0);
     check_payment_within_value(row.value(), Money::from_pence(paid), payment.amount)?;
     let period = FiscalQuarter::containing(payment.paid_on);
     let payment_id = new_id();

@@ -1,11 +1,10 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
+use super::sum::sum_pence;
 use super::{lock_streams, new_id, now, DbConn};
 use crate::domain::funding_stream::{
     check_within_budget, BudgetChange, BudgetStatus, FundingStream, FundingStreamChanges,
@@ -331,10 +330,9 @@ pub fn committed(
         query = query.filter(contracts::id.ne(contract_id));
     }
     let pence = query
-        .select(sql::<BigInt>(
-            "CAST(COALESCE(SUM(funding_lines.amount_pence), 0) AS BIGINT)",
-        ))
-        .first::<i64>(conn)?;
+        .select(sum_pence(funding_lines::amount_pence))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0);
     Ok(Money::from_pence(pence))
 }
 
@@ -373,7 +371,7 @@ fn year_budgets(
             sb::status,
         ))
         .load(conn)?;
-    let committed: Vec<(String, String, i64)> = funding_lines::table
+    let committed: Vec<(String, String, Option<i64>)> = funding_lines::table
         .inner_join(contracts::table)
         .filter(funding_lines::funding_stream_id.eq_any(stream_ids))
         .filter(contracts::status.ne("draft"))
@@ -384,12 +382,12 @@ fn year_budgets(
         .select((
             funding_lines::funding_stream_id,
             funding_lines::financial_year,
-            sql::<BigInt>("CAST(SUM(funding_lines.amount_pence) AS BIGINT)"),
+            sum_pence(funding_lines::amount_pence),
         ))
         .load(conn)?;
     let committed: HashMap<(String, String), i64> = committed
         .into_iter()
-        .map(|(s, y, pence)| ((s, y), pence))
+        .map(|(s, y, pence)| ((s, y), pence.unwrap_or(0)))
         .collect();
     let mut by_stream: HashMap<String, Vec<YearBudget>> = HashMap::new();
     for (stream_id, year, budget_pence, status) in budgets {

@@ -11,6 +11,7 @@ pub mod outcomes;
 pub mod providers;
 pub mod reports;
 pub mod schema;
+pub mod sum;
 
 use std::time::Duration;
 
@@ -142,6 +143,9 @@ impl Db {
         let pool = Pool::builder()
             .max_size(max_connections)
             .connection_timeout(Duration::from_secs(10))
+            // No `SELECT 1` before every request: a connection that fails is
+            // found broken (`has_broken`) and replaced.
+            .test_on_check_out(false)
             .build(ConnectionManager {
                 url: url.to_owned(),
             })

@@ -315,16 +315,36 @@ fn due_days_for(
     conn: &mut DbConn,
     contract_ids: &[String],
 ) -> Result<HashMap<String, Option<i32>>, AppError> {
-    let own: Vec<(String, Option<i32>)> = c::table
-        .filter(c::id.eq_any(contract_ids))
-        .select((c::id, c::return_due_days))
-        .load(conn)?;
-    let from_streams: Vec<(String, Option<i32>)> = fl::table
-        .inner_join(fs::table)
-        .filter(fl::contract_id.eq_any(contract_ids))
-        .group_by(fl::contract_id)
-        .select((fl::contract_id, diesel::dsl::min(fs::return_due_days)))
-        .load(conn)?;
+    // `=` for one id: PostgreSQL re-plans `= ANY(...)` on every execution.
+    let (own, from_streams): (Vec<(String, Option<i32>)>, Vec<(String, Option<i32>)>) =
+        match contract_ids {
+            [one] => (
+                c::table
+                    .filter(c::id.eq(one))
+                    .select((c::id, c::return_due_days))
+                    .load(conn)?,
+                vec![(
+                    one.clone(),
+                    fl::table
+                        .inner_join(fs::table)
+                        .filter(fl::contract_id.eq(one))
+                        .select(diesel::dsl::min(fs::return_due_days))
+                        .first(conn)?,
+                )],
+            ),
+            many => (
+                c::table
+                    .filter(c::id.eq_any(many))
+                    .select((c::id, c::return_due_days))
+                    .load(conn)?,
+                fl::table
+                    .inner_join(fs::table)
+                    .filter(fl::contract_id.eq_any(many))
+                    .group_by(fl::contract_id)
+                    .select((fl::contract_id, diesel::dsl::min(fs::return_due_days)))
+                    .load(conn)?,
+            ),
+        };
     let streams: HashMap<String, Option<i32>> = from_streams.into_iter().collect();
     Ok(own
         .into_iter()
@@ -339,9 +359,17 @@ fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn
     let contract_ids: Vec<String> = rows.iter().map(|row| row.contract_id.clone()).collect();
     let due_days = due_days_for(conn, &contract_ids)?;
     let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let values: Vec<(String, String, String, String, i64)> = rv::table
-        .inner_join(om::table)
-        .filter(rv::outcome_return_id.eq_any(&ids))
+    let values = match ids.as_slice() {
+        [one] => rv::table
+            .inner_join(om::table)
+            .filter(rv::outcome_return_id.eq(one))
+            .into_boxed(),
+        many => rv::table
+            .inner_join(om::table)
+            .filter(rv::outcome_return_id.eq_any(many))
+            .into_boxed(),
+    };
+    let values: Vec<(String, String, String, String, i64)> = values
         .order((rv::outcome_return_id, om::code))
         .select((
             rv::outcome_return_id,
