@@ -316,35 +316,35 @@ fn due_days_for(
     contract_ids: &[String],
 ) -> Result<HashMap<String, Option<i32>>, AppError> {
     // `=` for one id: PostgreSQL re-plans `= ANY(...)` on every execution.
-    let (own, from_streams): (Vec<(String, Option<i32>)>, Vec<(String, Option<i32>)>) =
-        match contract_ids {
-            [one] => (
-                c::table
-                    .filter(c::id.eq(one))
-                    .select((c::id, c::return_due_days))
-                    .load(conn)?,
-                vec![(
-                    one.clone(),
-                    fl::table
-                        .inner_join(fs::table)
-                        .filter(fl::contract_id.eq(one))
-                        .select(diesel::dsl::min(fs::return_due_days))
-                        .first(conn)?,
-                )],
-            ),
-            many => (
-                c::table
-                    .filter(c::id.eq_any(many))
-                    .select((c::id, c::return_due_days))
-                    .load(conn)?,
+    type DueDays = Vec<(String, Option<i32>)>;
+    let (own, from_streams): (DueDays, DueDays) = match contract_ids {
+        [one] => (
+            c::table
+                .filter(c::id.eq(one))
+                .select((c::id, c::return_due_days))
+                .load(conn)?,
+            vec![(
+                one.clone(),
                 fl::table
                     .inner_join(fs::table)
-                    .filter(fl::contract_id.eq_any(many))
-                    .group_by(fl::contract_id)
-                    .select((fl::contract_id, diesel::dsl::min(fs::return_due_days)))
-                    .load(conn)?,
-            ),
-        };
+                    .filter(fl::contract_id.eq(one))
+                    .select(diesel::dsl::min(fs::return_due_days))
+                    .first(conn)?,
+            )],
+        ),
+        many => (
+            c::table
+                .filter(c::id.eq_any(many))
+                .select((c::id, c::return_due_days))
+                .load(conn)?,
+            fl::table
+                .inner_join(fs::table)
+                .filter(fl::contract_id.eq_any(many))
+                .group_by(fl::contract_id)
+                .select((fl::contract_id, diesel::dsl::min(fs::return_due_days)))
+                .load(conn)?,
+        ),
+    };
     let streams: HashMap<String, Option<i32>> = from_streams.into_iter().collect();
     Ok(own
         .into_iter()
