@@ -221,22 +221,23 @@ fn applicable_measures(
     let streams = fl::table
         .filter(fl::contract_id.eq(contract_id))
         .select(fl::funding_stream_id.nullable());
-    let rows: Vec<(String, Option<String>, String, String)> = om::table
+    let rows: Vec<(String, Option<String>, String, String, String)> = om::table
         .filter(
             om::contract_id
                 .eq(contract_id)
                 .or(om::funding_stream_id.eq_any(streams)),
         )
         .order(om::id)
-        .select((om::id, om::contract_id, om::code, om::unit))
+        .select((om::id, om::contract_id, om::code, om::label, om::unit))
         .load(conn)?;
     let (own, inherited): (Vec<_>, Vec<_>) = rows.into_iter().partition(|row| row.1.is_some());
     let mut measures: Vec<ApplicableMeasure> = Vec::new();
-    for (id, _, code, unit) in own.into_iter().chain(inherited) {
+    for (id, _, code, label, unit) in own.into_iter().chain(inherited) {
         if measures.iter().all(|m| m.code != code) {
             measures.push(ApplicableMeasure {
                 id,
                 code,
+                label,
                 unit: MeasureUnit::from_db(&unit),
             });
         }
@@ -506,21 +507,15 @@ pub fn create_return(
             ),
         ));
     }
-    let existing = r::table
-        .filter(r::contract_id.eq(&contract.id))
-        .filter(r::financial_year.eq(input.financial_year.to_string()))
-        .filter(r::quarter.eq(input.quarter.to_string()))
-        .count()
-        .get_result::<i64>(conn)?;
-    if existing > 0 {
-        return Err(AppError::Conflict(format!(
-            "the contract already has a return for {quarter}"
-        )));
-    }
-    let values = resolve_values(&input.values, &applicable_measures(conn, &contract.id)?)?;
+    let applicable = applicable_measures(conn, &contract.id)?;
+    let values = resolve_values(&input.values, &applicable)?;
+    let due_days = match contract.return_due_days {
+        Some(days) => Some(days),
+        None => streams_due_days(conn, &contract.id)?,
+    };
     let id = new_id();
     let at = now();
-    diesel::insert_into(r::table)
+    let inserted = diesel::insert_into(r::table)
         .values((
             r::id.eq(&id),
             r::organisation_id.eq(&contract.organisation_id),
@@ -535,9 +530,73 @@ pub fn create_return(
             r::created_at.eq(at),
             r::updated_at.eq(at),
         ))
-        .execute(conn)?;
-    write_values(conn, &id, &values)?;
-    record_version(conn, actor, &id, ReturnEvent::Created, None)
+        .execute(conn);
+    // The unique (contract, year, quarter) decides a duplicate, so two
+    // racing creations cannot both succeed.
+    if let Err(diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::UniqueViolation,
+        _,
+    )) = inserted
+    {
+        return Err(AppError::Conflict(format!(
+            "the contract already has a return for {quarter}"
+        )));
+    }
+    inserted?;
+    for (measure_id, value) in &values {
+        diesel::insert_into(rv::table)
+            .values((
+                rv::outcome_return_id.eq(&id),
+                rv::outcome_measure_id.eq(measure_id),
+                rv::value.eq(value),
+            ))
+            .execute(conn)?;
+    }
+    // The new return as a read would show it, built from what was written
+    // rather than read back: creation is the hottest write.
+    let mut shown: Vec<MeasureValue> = values
+        .iter()
+        .filter_map(|(measure_id, value)| {
+            applicable
+                .iter()
+                .find(|m| m.id == *measure_id)
+                .map(|m| MeasureValue {
+                    code: m.code.clone(),
+                    label: m.label.clone(),
+                    unit: m.unit,
+                    value: m.unit.format_value(*value),
+                })
+        })
+        .collect();
+    shown.sort_by(|a, b| a.code.cmp(&b.code));
+    let created = OutcomeReturn {
+        id,
+        contract_id: contract.id,
+        financial_year: input.financial_year,
+        quarter: input.quarter,
+        status: ReturnStatus::Draft,
+        referrals: i64::from(input.referrals),
+        people_supported: i64::from(input.people_supported),
+        spend: input.spend,
+        narrative: input.narrative,
+        values: shown,
+        due_date: due_date(quarter, due_days),
+        submitted_at: None,
+        query_comment: None,
+        created_at: at.and_utc(),
+        updated_at: at.and_utc(),
+    };
+    insert_version(conn, actor, &created, 1, ReturnEvent::Created, None)?;
+    Ok(created)
+}
+
+/// The shortest `return_due_days` of the streams funding a contract.
+fn streams_due_days(conn: &mut DbConn, contract_id: &str) -> Result<Option<i32>, AppError> {
+    Ok(fl::table
+        .inner_join(fs::table)
+        .filter(fl::contract_id.eq(contract_id))
+        .select(diesel::dsl::min(fs::return_due_days))
+        .first(conn)?)
 }
 
 /// Changes a return while it is editable (a draft, or queried by the commissioner).
@@ -590,13 +649,32 @@ fn record_version(
         .filter(rver::outcome_return_id.eq(id))
         .select(diesel::dsl::max(rver::version))
         .first::<Option<i32>>(conn)?;
-    let figures = serde_json::to_string(&current)
+    insert_version(
+        conn,
+        actor,
+        &current,
+        previous.unwrap_or(0) + 1,
+        event,
+        comment,
+    )?;
+    Ok(current)
+}
+
+fn insert_version(
+    conn: &mut DbConn,
+    actor: &Actor,
+    current: &OutcomeReturn,
+    version: i32,
+    event: ReturnEvent,
+    comment: Option<&str>,
+) -> Result<(), AppError> {
+    let figures = serde_json::to_string(current)
         .map_err(|e| AppError::Internal(format!("cannot record version: {e}")))?;
     diesel::insert_into(rver::table)
         .values((
             rver::id.eq(new_id()),
-            rver::outcome_return_id.eq(id),
-            rver::version.eq(previous.unwrap_or(0) + 1),
+            rver::outcome_return_id.eq(&current.id),
+            rver::version.eq(version),
             rver::event.eq(event.as_str()),
             rver::status.eq(current.status.as_str()),
             rver::figures.eq(figures),
@@ -606,7 +684,7 @@ fn record_version(
             rver::recorded_at.eq(now()),
         ))
         .execute(conn)?;
-    Ok(current)
+    Ok(())
 }
 
 /// Submits a draft, or resubmits a queried return. Every measure the

@@ -513,6 +513,7 @@ fn check_codes_unique(checks: &mut Checks, values: &[MeasureValueInput]) {
 pub struct ApplicableMeasure {
     pub id: String,
     pub code: String,
+    pub label: String,
     pub unit: MeasureUnit,
 }
 
@@ -552,11 +553,13 @@ mod tests {
             ApplicableMeasure {
                 id: "m1".into(),
                 code: "better_cope".into(),
+                label: "Better able to cope".into(),
                 unit: MeasureUnit::People,
             },
             ApplicableMeasure {
                 id: "m2".into(),
                 code: "grant_spend".into(),
+                label: "Grant spend".into(),
                 unit: MeasureUnit::Money,
             },
         ]

@@ -331,7 +331,38 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
     );
 }
 
+/// Creation answers with exactly what a read of the new return shows (it is
+/// built from what was written, not read back), and its first version holds
+/// the same figures; a second return for the quarter is a 409.
+async fn a_created_return_reads_back_as_answered(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, provider, contract) = award_with_measures(&app, "2023-03-31").await;
+    let own = app.provider_token(&provider);
+    let body = json!({"contract_id": contract, "financial_year": "2022-23", "quarter": "Q2",
+                      "referrals": 7, "people_supported": 5, "spend": "120.50",
+                      "values": [{"code": "grant_spend", "value": "99.99"},
+                                 {"code": "better_cope", "value": 4}]});
+    let created = app
+        .post("outcome-returns", &own, body.clone())
+        .await
+        .expect(201);
+    let path = format!("outcome-returns/{}", created.str("id"));
+    let read = app.get(&path, &own).await.expect(200);
+    assert_eq!(created.body, read.body);
+    assert_eq!(created.body["values"][0]["code"], "better_cope", "by code");
+    let versions = app
+        .get(&format!("{path}/versions"), &app.commissioner())
+        .await
+        .expect(200);
+    assert_eq!(versions.body[0]["version"], 1);
+    assert_eq!(versions.body[0]["figures"], read.body);
+    app.post("outcome-returns", &own, body)
+        .await
+        .expect_problem(409, None);
+}
+
 crate::on_both_backends!(
+    a_created_return_reads_back_as_answered,
     a_quarter_goes_from_draft_to_accepted,
     missing_and_late_returns_are_listed
 );
