@@ -125,6 +125,11 @@ struct Args {
     /// Sequential budget report requests (and SQL runs) measured, after 3 warm-ups.
     #[arg(long, default_value_t = 30)]
     report_runs: usize,
+    /// Measure the database a `--keep` run with the same seed and scale
+    /// left, instead of writing it again (after deleting the returns and
+    /// audit events that run's POSTs added). Implies --keep.
+    #[arg(long)]
+    reuse: bool,
     /// Only generate (and verify) the data; measure nothing.
     #[arg(long)]
     generate_only: bool,
@@ -236,15 +241,17 @@ fn create_database(args: &Args, backend: Backend) -> Result<Database, Error> {
             let mut admin = PgConnection::establish(&admin_url).map_err(|e| {
                 format!("PostgreSQL is not reachable at {admin_url}: {e} (set --postgres-url or BENCH_POSTGRES_URL)")
             })?;
-            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
-            admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+            if !args.reuse {
+                admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+                admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
+            }
             let (address, query) = match admin_url.split_once('?') {
                 Some((a, q)) => (a, format!("?{q}")),
                 None => (admin_url.as_str(), String::new()),
             };
             let base = address.rsplit_once('/').map_or(address, |(base, _)| base);
             let url = format!("{base}/{name}{query}");
-            let keep = args.keep;
+            let keep = args.keep || args.reuse;
             eprintln!("database: {url}");
             Ok(Database {
                 url,
@@ -266,13 +273,13 @@ fn create_database(args: &Args, backend: Backend) -> Result<Database, Error> {
                 .iter()
                 .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
                 .collect();
-            for file in &files {
+            for file in files.iter().filter(|_| !args.reuse) {
                 if file.exists() {
                     std::fs::remove_file(file)?;
                 }
             }
             let url = format!("sqlite://{}", path.display());
-            let keep = args.keep;
+            let keep = args.keep || args.reuse;
             eprintln!("database: {url}");
             Ok(Database {
                 url,
@@ -318,12 +325,23 @@ fn run_backend(
     let url = database.url.clone();
     db::migrate(&url).map_err(|e| format!("migrating {url}: {e}"))?;
 
-    eprintln!("writing the data set:");
-    let started = Instant::now();
-    let counts = write::write(data, &url)?;
-    let write_secs = started.elapsed().as_secs_f64();
+    let (counts, write_secs) = if args.reuse {
+        let mut conn = db::connect_one(&url)?;
+        conn.batch_execute(&format!(
+            "DELETE FROM audit_events; DELETE FROM outcome_returns WHERE id NOT LIKE '{}-%'",
+            data.ids.prefix()
+        ))?;
+        eprintln!("reusing the data set written before");
+        (write::row_counts(data), 0.0)
+    } else {
+        eprintln!("writing the data set:");
+        let started = Instant::now();
+        let counts = write::write(data, &url)?;
+        (counts, started.elapsed().as_secs_f64())
+    };
     let mut conn = db::connect_one(&url)?;
     let tidy = match &mut conn {
+        _ if args.reuse => None,
         // Foreign keys were not checked row by row; check them all now.
         // Then the state autovacuum would reach in service: statistics and
         // the visibility map (which index-only scans rely on).
@@ -529,6 +547,10 @@ fn run_backend(
 }
 
 fn summarise(r: &LoadResult) {
+    if r.skipped {
+        eprintln!("  skipped (--phases)");
+        return;
+    }
     eprintln!(
         "  {:.0}/s over {:.1} s, p50 {:.2} ms, p99 {:.2} ms{}",
         r.per_second,

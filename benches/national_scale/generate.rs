@@ -118,6 +118,11 @@ impl Ids {
         }
     }
 
+    /// What every id of this seed starts with.
+    pub fn prefix(&self) -> String {
+        format!("{:08x}", self.prefix)
+    }
+
     pub fn id(&self, kind: Kind, index: usize) -> String {
         format!(
             "{:08x}-{:04x}-7000-8000-{:012x}",

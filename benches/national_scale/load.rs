@@ -90,6 +90,8 @@ pub struct LoadResult {
     /// The request source ran dry before the window ended.
     pub ran_out: bool,
     pub cpu: CpuUse,
+    /// Not run (left out with `--phases`).
+    pub skipped: bool,
 }
 
 impl LoadResult {
@@ -106,6 +108,7 @@ impl LoadResult {
             samples: Vec::new(),
             ran_out: false,
             cpu: CpuUse::default(),
+            skipped: true,
         }
     }
 
@@ -293,6 +296,7 @@ pub fn run(
         samples: tally.samples,
         ran_out: tally.ran_out,
         cpu,
+        skipped: false,
     }
 }
 

@@ -141,6 +141,9 @@ fn thousands(n: f64) -> String {
 }
 
 fn load_figure(r: &LoadResult, unit: &str) -> String {
+    if r.skipped {
+        return "skipped (--phases)".into();
+    }
     let mut s = format!(
         "{} {unit}  (p50 {:.2} ms, p99 {:.2} ms, {:.1} s)",
         thousands(r.per_second),
@@ -246,7 +249,11 @@ impl BackendReport {
             "contract / healthz throughput".into(),
             format!("{:.0}%", ratio * 100.0),
             format!(">= {:.0}%", targets.contract_ratio * 100.0),
-            verdict(ratio >= targets.contract_ratio).into(),
+            if self.contract.skipped {
+                "-".into()
+            } else {
+                verdict(ratio >= targets.contract_ratio).into()
+            },
         ]);
         let post_target = if self.name == "PostgreSQL" {
             targets.post_postgres
@@ -260,7 +267,11 @@ impl BackendReport {
             ),
             load_figure(&self.create_return, "201/s"),
             format!(">= {}/s", thousands(post_target)),
-            verdict(self.create_return.per_second >= post_target).into(),
+            if self.create_return.skipped {
+                "-".into()
+            } else {
+                verdict(self.create_return.per_second >= post_target).into()
+            },
         ]);
         table.push([
             "service peak RSS (VmHWM)".into(),
@@ -302,10 +313,18 @@ impl BackendReport {
             line(row);
         }
         println!("notes:");
-        println!("  healthz:   {}", cpu_note(&self.health));
-        println!("  contract:  {}", cpu_note(&self.contract));
-        println!("  returns:   {}", cpu_note(&self.create_return));
-        println!("  returns:   {}", self.post_concurrency_note);
+        for (label, r) in [
+            ("healthz: ", &self.health),
+            ("contract:", &self.contract),
+            ("returns: ", &self.create_return),
+        ] {
+            if !r.skipped {
+                println!("  {label} {}", cpu_note(r));
+            }
+        }
+        if !self.create_return.skipped {
+            println!("  returns:  {}", self.post_concurrency_note);
+        }
         for (label, r) in [
             ("healthz", &self.health),
             ("contract", &self.contract),

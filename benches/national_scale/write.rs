@@ -204,6 +204,26 @@ fn setup_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2022, 3, 1).expect("a real date")
 }
 
+/// The rows `write` writes to each table.
+pub fn row_counts(data: &Dataset) -> Vec<(&'static str, u64)> {
+    [
+        ("organisations", 1),
+        ("funding_streams", data.streams.len()),
+        ("stream_budgets", data.budgets.len()),
+        ("providers", data.providers.len()),
+        ("contracts", data.contracts.len()),
+        ("funding_lines", data.lines.len()),
+        ("commitment_quarters", data.commitments.len()),
+        ("outcome_measures", data.measures.len()),
+        ("outcome_returns", data.returns.len()),
+        ("outcome_return_values", data.values.len()),
+        ("payments", data.payments.len()),
+    ]
+    .into_iter()
+    .map(|(table, rows)| (table, rows as u64))
+    .collect()
+}
+
 /// Writes every table in dependency order and returns (table, rows written).
 pub fn write(data: &Dataset, url: &str) -> Result<Vec<(&'static str, u64)>, Error> {
     let mut sink = Sink::open(url);
@@ -211,6 +231,9 @@ pub fn write(data: &Dataset, url: &str) -> Result<Vec<(&'static str, u64)>, Erro
     let finished = sink.finish();
     let counts = result?;
     finished?;
+    if counts != row_counts(data) {
+        return Err(format!("wrote {counts:?}, expected {:?}", row_counts(data)).into());
+    }
     Ok(counts)
 }
 
