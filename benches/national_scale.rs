@@ -430,6 +430,20 @@ fn run_backend(
     let started = Instant::now();
     let service = Service::start(&url, TOKEN_SECRET, &log)?;
     eprintln!("ready in {:.1} s", started.elapsed().as_secs_f64());
+    // At start the service profiles any awarded contract that has no
+    // commitment rows; finding none to add confirms the generator wrote
+    // every one.
+    let profiled = scalar_i64(
+        &mut db::connect_one(&url)?,
+        "(SELECT COUNT(*) FROM commitment_quarters)",
+    )?;
+    if profiled != data.commitments.len() as i64 {
+        return Err(format!(
+            "the service's start-up backfill changed commitment_quarters: {} rows generated, {profiled} now",
+            data.commitments.len()
+        )
+        .into());
+    }
 
     let keys = TokenKeys::from_secret(
         TOKEN_SECRET.as_bytes(),
