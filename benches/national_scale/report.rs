@@ -247,9 +247,13 @@ impl BackendReport {
         };
         table.push([
             "contract / healthz throughput".into(),
-            format!("{:.0}%", ratio * 100.0),
+            if self.contract.skipped || self.health.skipped {
+                "-".into()
+            } else {
+                format!("{:.0}%", ratio * 100.0)
+            },
             format!(">= {:.0}%", targets.contract_ratio * 100.0),
-            if self.contract.skipped {
+            if self.contract.skipped || self.health.skipped {
                 "-".into()
             } else {
                 verdict(ratio >= targets.contract_ratio).into()
@@ -284,10 +288,17 @@ impl BackendReport {
             verdict((self.vm_hwm_kib as f64 * 1024.0) < targets.rss_mb * 1e6).into(),
         ]);
 
+        let header: [String; 4] = [
+            "measurement".into(),
+            "figure".into(),
+            "target".into(),
+            "result".into(),
+        ];
         let widths: Vec<usize> = (0..4)
             .map(|i| {
                 table
                     .iter()
+                    .chain(std::iter::once(&header))
                     .map(|r| r[i].chars().count())
                     .max()
                     .unwrap_or(0)
@@ -301,12 +312,7 @@ impl BackendReport {
                 .collect();
             println!("| {} |", padded.join(" | "));
         };
-        line(&[
-            "measurement".into(),
-            "figure".into(),
-            "target".into(),
-            "result".into(),
-        ]);
+        line(&header);
         let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
         println!("|-{}-|", rule.join("-|-"));
         for row in &table {
