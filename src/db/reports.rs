@@ -73,19 +73,13 @@ impl Statement {
     {
         Ok(match conn {
             DbConn::Postgres(pg) => {
-                let mut n = 0;
-                let text: String = self
-                    .text
-                    .chars()
-                    .flat_map(|ch| {
-                        if ch == '?' {
-                            n += 1;
-                            format!("${n}").chars().collect::<Vec<_>>()
-                        } else {
-                            vec![ch]
-                        }
-                    })
-                    .collect();
+                let mut text = String::with_capacity(self.text.len() + 16);
+                for (n, part) in self.text.split('?').enumerate() {
+                    if n > 0 {
+                        text.push_str(&format!("${n}"));
+                    }
+                    text.push_str(part);
+                }
                 bind_all(diesel::sql_query(text).into_boxed(), self.binds).load(pg)?
             }
             DbConn::Sqlite(lite) => {
