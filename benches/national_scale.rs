@@ -14,6 +14,8 @@
 
 #[path = "national_scale/budget.rs"]
 mod budget;
+#[path = "national_scale/database.rs"]
+mod database;
 #[path = "national_scale/generate.rs"]
 mod generate;
 #[path = "national_scale/http.rs"]
@@ -27,7 +29,6 @@ mod service;
 #[path = "national_scale/write.rs"]
 mod write;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -36,9 +37,6 @@ use clap::Parser;
 use commissioning::auth::{Role, TokenKeys};
 use commissioning::db::{self, DbConn};
 use diesel::connection::SimpleConnection;
-use diesel::dsl::sql;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use generate::{Dataset, Kind, Rng, Sizes};
 use http::Request;
@@ -172,7 +170,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), Error> {
-    let machine = Machine::probe(&data_dir());
+    let machine = Machine::probe(&database::data_dir());
     let sizes = Sizes::at(args.scale);
     println!(
         "national_scale: seed {}, scale {}, {} client",
@@ -232,105 +230,6 @@ fn run(args: &Args) -> Result<(), Error> {
     Ok(())
 }
 
-/// Where the SQLite database and the service's logs go.
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data")
-}
-
-/// A database made for one run, removed when dropped unless kept.
-struct Database {
-    url: String,
-    drop: Option<Box<dyn FnOnce()>>,
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Some(remove) = self.drop.take() {
-            remove();
-        }
-    }
-}
-
-fn create_database(args: &Args, backend: Backend) -> Result<Database, Error> {
-    match backend {
-        Backend::Postgres => {
-            let name = format!("commissioning_bench_{}", args.seed);
-            let admin_url = args.postgres_url.clone();
-            let mut admin = PgConnection::establish(&admin_url).map_err(|e| {
-                format!("PostgreSQL is not reachable at {admin_url}: {e} (set --postgres-url or BENCH_POSTGRES_URL)")
-            })?;
-            if !args.reuse {
-                admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
-                admin.batch_execute(&format!("CREATE DATABASE {name}"))?;
-            }
-            let (address, query) = match admin_url.split_once('?') {
-                Some((a, q)) => (a, format!("?{q}")),
-                None => (admin_url.as_str(), String::new()),
-            };
-            let base = address.rsplit_once('/').map_or(address, |(base, _)| base);
-            let url = format!("{base}/{name}{query}");
-            let keep = args.keep || args.reuse;
-            eprintln!("database: {url}");
-            Ok(Database {
-                url,
-                drop: Some(Box::new(move || {
-                    if keep {
-                        eprintln!("kept PostgreSQL database {name}");
-                    } else if let Ok(mut conn) = PgConnection::establish(&admin_url) {
-                        let _ = conn
-                            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-                    }
-                })),
-            })
-        }
-        Backend::Sqlite => {
-            let dir = data_dir();
-            std::fs::create_dir_all(&dir)?;
-            let path = dir.join(format!("national_scale_{}.db", args.seed));
-            let files: Vec<PathBuf> = ["", "-wal", "-shm"]
-                .iter()
-                .map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
-                .collect();
-            for file in files.iter().filter(|_| !args.reuse) {
-                if file.exists() {
-                    std::fs::remove_file(file)?;
-                }
-            }
-            let url = format!("sqlite://{}", path.display());
-            let keep = args.keep || args.reuse;
-            eprintln!("database: {url}");
-            Ok(Database {
-                url,
-                drop: Some(Box::new(move || {
-                    if keep {
-                        eprintln!("kept SQLite database {}", path.display());
-                    } else {
-                        for file in &files {
-                            let _ = std::fs::remove_file(file);
-                        }
-                    }
-                })),
-            })
-        }
-    }
-}
-
-fn scalar_i64(conn: &mut DbConn, expression: &str) -> Result<i64, Error> {
-    let query = diesel::select(sql::<BigInt>(expression));
-    Ok(match conn {
-        DbConn::Postgres(c) => query.get_result(c)?,
-        DbConn::Sqlite(c) => query.get_result(c)?,
-    })
-}
-
-fn scalar_text(conn: &mut DbConn, expression: &str) -> Result<String, Error> {
-    let query = diesel::select(sql::<Text>(expression));
-    Ok(match conn {
-        DbConn::Postgres(c) => query.get_result(c)?,
-        DbConn::Sqlite(c) => query.get_result(c)?,
-    })
-}
-
 fn run_backend(
     args: &Args,
     backend: Backend,
@@ -339,7 +238,7 @@ fn run_backend(
 ) -> Result<Option<BackendReport>, Error> {
     eprintln!();
     eprintln!("=== {} ===", backend.name());
-    let database = create_database(args, backend)?;
+    let database = database::create(args, backend)?;
     let url = database.url.clone();
     db::migrate(&url).map_err(|e| format!("migrating {url}: {e}"))?;
 
@@ -394,7 +293,7 @@ fn run_backend(
         }
     };
     for (table, rows) in &counts {
-        let found = scalar_i64(&mut conn, &format!("(SELECT COUNT(*) FROM {table})"))?;
+        let found = database::scalar_i64(&mut conn, &format!("(SELECT COUNT(*) FROM {table})"))?;
         if found != *rows as i64 {
             return Err(format!("{table}: wrote {rows} rows but COUNT(*) finds {found}").into());
         }
@@ -409,21 +308,21 @@ fn run_backend(
         Backend::Postgres => (
             format!(
                 "PostgreSQL {}",
-                scalar_text(&mut conn, "current_setting('server_version')")?
+                database::scalar_text(&mut conn, "current_setting('server_version')")?
             ),
             format!(
                 "synchronous_commit={}, fsync={}, pool DATABASE_MAX_CONNECTIONS default (8)",
-                scalar_text(&mut conn, "current_setting('synchronous_commit')")?,
-                scalar_text(&mut conn, "current_setting('fsync')")?
+                database::scalar_text(&mut conn, "current_setting('synchronous_commit')")?,
+                database::scalar_text(&mut conn, "current_setting('fsync')")?
             ),
         ),
         // A connection opened as the service opens them shows its pragmas.
         Backend::Sqlite => (
-            format!("SQLite {}", scalar_text(&mut conn, "sqlite_version()")?),
+            format!("SQLite {}", database::scalar_text(&mut conn, "sqlite_version()")?),
             format!(
                 "journal_mode={}, synchronous={} (2 = FULL), pool DATABASE_MAX_CONNECTIONS default (8)",
-                scalar_text(&mut conn, "(SELECT journal_mode FROM pragma_journal_mode())")?,
-                scalar_i64(&mut conn, "(SELECT synchronous FROM pragma_synchronous())")?
+                database::scalar_text(&mut conn, "(SELECT journal_mode FROM pragma_journal_mode())")?,
+                database::scalar_i64(&mut conn, "(SELECT synchronous FROM pragma_synchronous())")?
             ),
         ),
     };
@@ -433,7 +332,7 @@ fn run_backend(
         return Ok(None);
     }
 
-    let log = data_dir().join(format!("service-{}.log", backend.name().to_lowercase()));
+    let log = database::data_dir().join(format!("service-{}.log", backend.name().to_lowercase()));
     std::fs::create_dir_all(log.parent().unwrap_or(&log))?;
     eprintln!("starting the service (log: {})", log.display());
     let started = Instant::now();
@@ -442,7 +341,7 @@ fn run_backend(
     // At start the service profiles any awarded contract that has no
     // commitment rows; finding none to add confirms the generator wrote
     // every one.
-    let profiled = scalar_i64(
+    let profiled = database::scalar_i64(
         &mut db::connect_one(&url)?,
         "(SELECT COUNT(*) FROM commitment_quarters)",
     )?;
