@@ -76,8 +76,9 @@ pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<ContractRow, A
     scoped(scope)
         .filter(c::id.eq(id))
         .select(ContractRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .ok_or(AppError::NotFound("contract"))
 }
 
@@ -126,7 +127,7 @@ fn paid_by_contract(
         let pence: Option<i64> = p::table
             .filter(p::contract_id.eq(one))
             .select(sum_pence(p::amount_pence))
-            .first(conn)?;
+            .get_result(conn)?;
         return Ok(pence.map(|p| (one.clone(), p)).into_iter().collect());
     }
     let sums: Vec<(String, Option<i64>)> = p::table
@@ -754,7 +755,7 @@ pub fn record_payment(
     let paid = p::table
         .filter(p::contract_id.eq(id))
         .select(sum_pence(p::amount_pence))
-        .first::<Option<i64>>(conn)?
+        .get_result::<Option<i64>>(conn)?
         .unwrap_or(0);
     check_payment_within_value(row.value(), Money::from_pence(paid), payment.amount)?;
     let period = FiscalQuarter::containing(payment.paid_on);
@@ -776,7 +777,7 @@ pub fn record_payment(
     p::table
         .find(&payment_id)
         .select(PaymentRow::as_select())
-        .first(conn)?
+        .get_result(conn)?
         .into_payment()
 }
 

@@ -123,8 +123,9 @@ pub fn get(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<Funding
         .filter(fs::id.eq(id))
         .filter(fs::organisation_id.eq(organisation_id))
         .select(StreamRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .ok_or(AppError::NotFound("funding stream"))?;
     let mut budgets = year_budgets(conn, std::slice::from_ref(&row.id))?;
     Ok(row.into_stream(budgets.remove(id).unwrap_or_default()))
@@ -307,8 +308,9 @@ pub fn budget(conn: &mut DbConn, stream_id: &str, year: FinancialYear) -> Result
     let pence = sb::table
         .find((stream_id, year.to_string()))
         .select(sb::amount_pence)
-        .first::<i64>(conn)
-        .optional()?;
+        .load::<i64>(conn)?
+        .into_iter()
+        .next();
     Ok(Money::from_pence(pence.unwrap_or(0)))
 }
 
@@ -331,7 +333,7 @@ pub fn committed(
     }
     let pence = query
         .select(sum_pence(funding_lines::amount_pence))
-        .first::<Option<i64>>(conn)?
+        .get_result::<Option<i64>>(conn)?
         .unwrap_or(0);
     Ok(Money::from_pence(pence))
 }

@@ -42,8 +42,9 @@ where
             ik::location,
             ik::response_body,
         ))
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .into_iter()
+        .next();
     if let Some((hash, status, location, body)) = earlier {
         if hash != request_hash {
             return Err(AppError::field(

@@ -1,5 +1,9 @@
 //! Storage: one connection type over SQLite and PostgreSQL, a pool, embedded
 //! migrations, and the transaction helpers every request goes through.
+//!
+//! Lookups of one row use `load(..).next()` or `get_result`, never
+//! diesel's `first()`: its bound `LIMIT ?` makes SQLite re-prepare the
+//! statement on every execution, which was the largest cost of a read.
 
 pub mod audit;
 pub mod commitments;

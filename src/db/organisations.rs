@@ -43,8 +43,9 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Organisation, AppError> {
     o::organisations
         .find(id)
         .select(OrganisationRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .map(Organisation::from)
         .ok_or(AppError::NotFound("organisation"))
 }

@@ -99,8 +99,9 @@ pub fn get_measure(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Outcome
     measures_in(scope)
         .filter(om::id.eq(id))
         .select(MeasureRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .map(OutcomeMeasure::from)
         .ok_or(AppError::NotFound("outcome measure"))
 }
@@ -330,7 +331,7 @@ fn due_days_for(
                     .inner_join(fs::table)
                     .filter(fl::contract_id.eq(one))
                     .select(diesel::dsl::min(fs::return_due_days))
-                    .first(conn)?,
+                    .get_result(conn)?,
             )],
         ),
         many => (
@@ -427,8 +428,9 @@ pub fn get_return(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeR
     let row = returns_in(scope)
         .filter(r::id.eq(id))
         .select(ReturnRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .ok_or(AppError::NotFound("outcome return"))?;
     assemble(conn, vec![row])?
         .pop()
@@ -596,7 +598,7 @@ fn streams_due_days(conn: &mut DbConn, contract_id: &str) -> Result<Option<i32>,
         .inner_join(fs::table)
         .filter(fl::contract_id.eq(contract_id))
         .select(diesel::dsl::min(fs::return_due_days))
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 /// Changes a return while it is editable (a draft, or queried by the commissioner).
@@ -648,7 +650,7 @@ fn record_version(
     let previous = rver::table
         .filter(rver::outcome_return_id.eq(id))
         .select(diesel::dsl::max(rver::version))
-        .first::<Option<i32>>(conn)?;
+        .get_result::<Option<i32>>(conn)?;
     insert_version(
         conn,
         actor,

@@ -95,8 +95,9 @@ pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Provider, AppEr
     scoped(scope)
         .filter(pr::id.eq(id))
         .select(ProviderRow::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .into_iter()
+        .next()
         .map(Provider::from)
         .ok_or(AppError::NotFound("provider"))
 }
