@@ -197,10 +197,17 @@ fn run(args: &Args) -> Result<(), Error> {
         BackendChoice::Postgres => vec![Backend::Postgres],
         BackendChoice::Both => vec![Backend::Sqlite, Backend::Postgres],
     };
+    // A backend that cannot be measured does not lose the other's results.
     let mut reports = Vec::new();
+    let mut failures = Vec::new();
     for backend in backends {
-        if let Some(report) = run_backend(args, backend, &data, generate_secs)? {
-            reports.push(report);
+        match run_backend(args, backend, &data, generate_secs) {
+            Ok(Some(report)) => reports.push(report),
+            Ok(None) => {}
+            Err(error) => {
+                eprintln!("{}: {error}", backend.name());
+                failures.push(format!("{}: {error}", backend.name()));
+            }
         }
     }
     if !reports.is_empty() {
@@ -227,7 +234,11 @@ fn run(args: &Args) -> Result<(), Error> {
             report.print(&TARGETS);
         }
     }
-    Ok(())
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; ").into())
+    }
 }
 
 fn run_backend(
