@@ -4,12 +4,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
-use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
-use super::writes::Guarded;
+use super::preconditions::{created_response, ok_with_etag, IdempotentJson, IfMatch};
+use super::writes::{Created, Creation, Guarded};
 use super::{location, AppState};
 use crate::auth::{Actor, Permission};
+use crate::db::audit;
 use crate::db::contracts::{self, ContractFilter};
-use crate::db::{audit, idempotency};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
@@ -80,27 +80,17 @@ pub async fn create(
     request: IdempotentJson<NewContract>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
-    let input = request.body.validate()?;
-    let stored = state
-        .db
-        .write(move |conn| {
-            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
-                let contract = contracts::create(conn, &actor.organisation_id, input)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    AuditAction::Create,
-                    CONTRACT,
-                    &contract.id,
-                    None,
-                    Some(&contract),
-                )?;
-                created_response(location(&format!("contracts/{}", contract.id)), &contract)
+    let request = request.validated(NewContract::validate)?;
+    Creation::new(actor, request)
+        .create(&state.db, CONTRACT, |conn, actor, input| {
+            let contract = contracts::create(conn, &actor.organisation_id, input)?;
+            Ok(Created {
+                id: contract.id.clone(),
+                path: format!("contracts/{}", contract.id),
+                record: contract,
             })
         })
-        .await?;
-    Ok(send(stored))
+        .await
 }
 
 /// Lists contracts; a provider token sees only its own.
@@ -351,32 +341,26 @@ pub async fn add_line(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner();
-    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
-    let line = request.body;
-    let stored = state
-        .db
-        .write(move |conn| {
-            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
-                let before = contracts::get(conn, &actor.scope(), &id)?;
-                let line = contracts::add_line(conn, &actor.organisation_id, &id, line)?;
-                let after = contracts::get(conn, &actor.scope(), &id)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    AuditAction::Update,
-                    CONTRACT,
-                    &id,
-                    Some(&before),
-                    Some(&after),
-                )?;
-                created_response(location(&format!("contracts/{id}/funding-lines")), &line)
-            })
+    Creation::new(actor, request)
+        .under(CONTRACT, &id)
+        .run(&state.db, move |conn, actor, line| {
+            let before = contracts::get(conn, &actor.scope(), &id)?;
+            let line = contracts::add_line(conn, &actor.organisation_id, &id, line)?;
+            let after = contracts::get(conn, &actor.scope(), &id)?;
+            audit::record(
+                conn,
+                actor,
+                AuditAction::Update,
+                CONTRACT,
+                &id,
+                Some(&before),
+                Some(&after),
+            )?;
+            created_response(location(&format!("contracts/{id}/funding-lines")), &line)
         })
-        .await?;
-    Ok(send(stored))
+        .await
 }
 
-/// Changes a draft contract's funding line amount; answers with the contract.
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
@@ -594,12 +578,13 @@ pub async fn record_payment(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::RecordPayments)?;
     let id = path.into_inner();
-    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
-    let payment = request.body.validate()?;
-    let stored = state
-        .db
-        .write(move |conn| {
-            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
+    let request = request.validated(NewPayment::validate)?;
+    Creation::new(actor, request)
+        .under(CONTRACT, &id)
+        .create(
+            &state.db,
+            ResourceType::Payment,
+            move |conn, actor, payment| {
                 let payment = contracts::record_payment(
                     conn,
                     &actor.organisation_id,
@@ -607,24 +592,16 @@ pub async fn record_payment(
                     payment,
                     &actor.subject,
                 )?;
-                audit::record(
-                    conn,
-                    &actor,
-                    AuditAction::Create,
-                    ResourceType::Payment,
-                    &payment.id,
-                    None,
-                    Some(&payment),
-                )?;
-                created_response(location(&format!("contracts/{id}/payments")), &payment)
-            })
-        })
-        .await?;
-    Ok(send(stored))
+                Ok(Created {
+                    id: payment.id.clone(),
+                    path: format!("contracts/{id}/payments"),
+                    record: payment,
+                })
+            },
+        )
+        .await
 }
 
-/// The outcome measures the contract reports: its own and those of the
-/// streams funding it (its own replace a stream's of the same code).
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),

@@ -4,12 +4,11 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
-use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
-use super::writes::Guarded;
-use super::{location, AppState};
+use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::writes::{Created, Creation, Guarded};
+use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::funding_streams::{self, StreamFilter};
-use crate::db::{audit, idempotency};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
@@ -61,27 +60,17 @@ pub async fn create(
     request: IdempotentJson<NewFundingStream>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
-    let input = request.body.validate()?;
-    let stored = state
-        .db
-        .write(move |conn| {
-            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
-                let stream = funding_streams::create(conn, &actor.organisation_id, input)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    AuditAction::Create,
-                    STREAM,
-                    &stream.id,
-                    None,
-                    Some(&stream),
-                )?;
-                created_response(location(&format!("funding-streams/{}", stream.id)), &stream)
+    let request = request.validated(NewFundingStream::validate)?;
+    Creation::new(actor, request)
+        .create(&state.db, STREAM, |conn, actor, input| {
+            let stream = funding_streams::create(conn, &actor.organisation_id, input)?;
+            Ok(Created {
+                id: stream.id.clone(),
+                path: format!("funding-streams/{}", stream.id),
+                record: stream,
             })
         })
-        .await?;
-    Ok(send(stored))
+        .await
 }
 
 /// Lists funding streams, each with budget, committed and uncommitted per year.

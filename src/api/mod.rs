@@ -51,13 +51,3 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn location(path: &str) -> String {
     format!("{API_PREFIX}/{path}")
 }
-
-/// `201 Created` with the new record and its `Location` (relative to the API prefix).
-pub fn created<T: serde::Serialize>(path: &str, body: &T) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Created()
-        .insert_header((
-            actix_web::http::header::LOCATION,
-            format!("{API_PREFIX}/{path}"),
-        ))
-        .json(body)
-}

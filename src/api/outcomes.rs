@@ -4,12 +4,11 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
-use super::preconditions::{created_response, ok_with_etag, send, IdempotentJson, IfMatch};
-use super::writes::Guarded;
-use super::{created, location, AppState};
+use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::writes::{Created, Creation, Guarded};
+use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::outcomes::{self, DueFilter, MeasureFilter, ReturnFilter};
-use crate::db::{audit, idempotency};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::outcome::{
     NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
@@ -64,6 +63,7 @@ pub struct ReturnQuery {
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
     request_body = NewOutcomeMeasure,
     responses(
         (status = 201, body = OutcomeMeasure),
@@ -77,30 +77,20 @@ pub struct ReturnQuery {
 pub async fn create_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    body: Json<NewOutcomeMeasure>,
+    request: IdempotentJson<NewOutcomeMeasure>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
-    let input = body.0.validate()?;
-    let measure = state
-        .db
-        .write(move |conn| {
+    let request = request.validated(NewOutcomeMeasure::validate)?;
+    Creation::new(actor, request)
+        .create(&state.db, MEASURE, |conn, actor, input| {
             let measure = outcomes::create_measure(conn, &actor.organisation_id, input)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Create,
-                MEASURE,
-                &measure.id,
-                None,
-                Some(&measure),
-            )?;
-            Ok(measure)
+            Ok(Created {
+                id: measure.id.clone(),
+                path: format!("outcome-measures/{}", measure.id),
+                record: measure,
+            })
         })
-        .await?;
-    Ok(created(
-        &format!("outcome-measures/{}", measure.id),
-        &measure,
-    ))
+        .await
 }
 
 #[utoipa::path(
@@ -263,30 +253,19 @@ pub async fn create_return(
     request: IdempotentJson<NewOutcomeReturn>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
-    let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
-    let input = request.body.validate()?;
-    let stored = state
-        .db
-        .write(move |conn| {
-            idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
-                let created = outcomes::create_return(conn, &actor, input)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    AuditAction::Create,
-                    RETURN,
-                    &created.id,
-                    None,
-                    Some(&created),
-                )?;
-                created_response(
-                    location(&format!("outcome-returns/{}", created.id)),
-                    &created,
-                )
+    let request = request.validated(NewOutcomeReturn::validate)?;
+    let contract_id = request.body.contract_id.clone();
+    Creation::new(actor, request)
+        .under(ResourceType::Contract, &contract_id)
+        .create(&state.db, RETURN, |conn, actor, input| {
+            let created = outcomes::create_return(conn, actor, input)?;
+            Ok(Created {
+                id: created.id.clone(),
+                path: format!("outcome-returns/{}", created.id),
+                record: created,
             })
         })
-        .await?;
-    Ok(send(stored))
+        .await
 }
 
 /// Lists outcome returns; a provider token sees only its own.

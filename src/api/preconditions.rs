@@ -132,6 +132,18 @@ impl<T> IdempotentJson<T> {
     pub fn into_json(self) -> Json<T> {
         Json(self.body)
     }
+
+    /// The same request with its body parsed further (validated).
+    pub fn validated<U>(
+        self,
+        validate: impl FnOnce(T) -> Result<U, AppError>,
+    ) -> Result<IdempotentJson<U>, AppError> {
+        Ok(IdempotentJson {
+            body: validate(self.body)?,
+            key: self.key,
+            fingerprint: self.fingerprint,
+        })
+    }
 }
 
 /// A created record, ready to store for replay and to send.

@@ -4,11 +4,10 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
-use super::preconditions::{ok_with_etag, IfMatch};
-use super::writes::Guarded;
-use super::{created, AppState};
+use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::writes::{Created, Creation, Guarded};
+use super::AppState;
 use crate::auth::{Actor, Permission};
-use crate::db::audit;
 use crate::db::providers::{self, ProviderFilter};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
@@ -38,6 +37,7 @@ pub struct ProviderQuery {
 #[utoipa::path(
     tag = "providers",
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
     request_body = NewProvider,
     responses(
         (status = 201, body = Provider, headers(("Location" = String, description = "The new provider's URL"))),
@@ -51,27 +51,20 @@ pub struct ProviderQuery {
 pub async fn create(
     state: web::Data<AppState>,
     actor: Actor,
-    body: Json<NewProvider>,
+    request: IdempotentJson<NewProvider>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
-    let input = body.0.validate()?;
-    let provider = state
-        .db
-        .write(move |conn| {
+    let request = request.validated(NewProvider::validate)?;
+    Creation::new(actor, request)
+        .create(&state.db, PROVIDER, |conn, actor, input| {
             let provider = providers::create(conn, &actor.organisation_id, input)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Create,
-                PROVIDER,
-                &provider.id,
-                None,
-                Some(&provider),
-            )?;
-            Ok(provider)
+            Ok(Created {
+                id: provider.id.clone(),
+                path: format!("providers/{}", provider.id),
+                record: provider,
+            })
         })
-        .await?;
-    Ok(created(&format!("providers/{}", provider.id), &provider))
+        .await
 }
 
 /// Lists providers; a provider token sees only itself.

@@ -1,13 +1,22 @@
-//! The one shape every change to an existing record takes: in a single
-//! transaction, load the record as the caller sees it (404 when it cannot),
-//! check `If-Match` against it (428 / 412), apply the change, and record the
-//! record before and after in the audit trail.
+//! The two shapes every write takes, so each rule is checked under the same
+//! guard (see [`crate::db::lock_record`] for why the guard is enough):
+//!
+//! - [`Guarded`], a change to an existing record: in one transaction, lock
+//!   the record, load it as the caller sees it (404 when it cannot), check
+//!   `If-Match` against it (428 / 412), apply the change, and record the
+//!   record before and after in the audit trail.
+//! - [`Creation`], a new record: in one transaction, lock the record it
+//!   belongs to (a payment's contract, a return's contract), run it once per
+//!   `Idempotency-Key` and principal, and answer 201 with its `Location`.
 
+use actix_web::HttpResponse;
 use serde::Serialize;
 
-use super::preconditions::IfMatch;
+use super::location;
+use super::preconditions::{created_response, send, IdempotentJson, IfMatch};
 use crate::auth::Actor;
-use crate::db::{audit, Db, DbConn};
+use crate::db::idempotency::{self, StoredResponse};
+use crate::db::{audit, lock_record, Db, DbConn};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::error::AppError;
 
@@ -48,6 +57,7 @@ impl Guarded {
             id,
         } = self;
         db.write(move |conn| {
+            lock_record(conn, resource, &id)?;
             let before = load(conn, &actor, &id)?;
             if_match.check(&before)?;
             let after = apply(conn, &actor, &id)?;
@@ -84,6 +94,7 @@ impl Guarded {
             id,
         } = self;
         db.write(move |conn| {
+            lock_record(conn, resource, &id)?;
             let before = load(conn, &actor, &id)?;
             if_match.check(&before)?;
             apply(conn, &actor, &id)?;
@@ -98,5 +109,96 @@ impl Guarded {
             )
         })
         .await
+    }
+}
+
+/// A new record, as a creation returns it: the record, its id and where it
+/// can be read.
+pub struct Created<T> {
+    pub id: String,
+    /// Path under the API prefix, e.g. `contracts/{id}`.
+    pub path: String,
+    pub record: T,
+}
+
+pub struct Creation<T> {
+    actor: Actor,
+    body: T,
+    key: Option<String>,
+    fingerprint: String,
+    parent: Option<(ResourceType, String)>,
+}
+
+impl<T: Send + 'static> Creation<T> {
+    pub fn new(actor: Actor, request: IdempotentJson<T>) -> Creation<T> {
+        Creation {
+            actor,
+            body: request.body,
+            key: request.key,
+            fingerprint: request.fingerprint,
+            parent: None,
+        }
+    }
+
+    /// The record the new one belongs to, locked before anything is read so
+    /// its rules (a contract's status, its value against what is paid) are
+    /// checked one writer at a time.
+    pub fn under(mut self, resource: ResourceType, id: &str) -> Creation<T> {
+        self.parent = Some((resource, id.to_owned()));
+        self
+    }
+
+    /// Creates the record and records its creation in the audit trail as a
+    /// `resource`.
+    pub async fn create<R, Make>(
+        self,
+        db: &Db,
+        resource: ResourceType,
+        make: Make,
+    ) -> Result<HttpResponse, AppError>
+    where
+        R: Serialize,
+        Make: FnOnce(&mut DbConn, &Actor, T) -> Result<Created<R>, AppError> + Send + 'static,
+    {
+        self.run(db, move |conn, actor, body| {
+            let created = make(conn, actor, body)?;
+            audit::record(
+                conn,
+                actor,
+                AuditAction::Create,
+                resource,
+                &created.id,
+                None,
+                Some(&created.record),
+            )?;
+            created_response(location(&created.path), &created.record)
+        })
+        .await
+    }
+
+    /// Creates with an audit record of `make`'s own choosing (a funding line
+    /// is a change to its contract).
+    pub async fn run<Make>(self, db: &Db, make: Make) -> Result<HttpResponse, AppError>
+    where
+        Make: FnOnce(&mut DbConn, &Actor, T) -> Result<StoredResponse, AppError> + Send + 'static,
+    {
+        let Creation {
+            actor,
+            body,
+            key,
+            fingerprint,
+            parent,
+        } = self;
+        let stored = db
+            .write(move |conn| {
+                if let Some((resource, id)) = &parent {
+                    lock_record(conn, *resource, id)?;
+                }
+                idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
+                    make(conn, &actor, body)
+                })
+            })
+            .await?;
+        Ok(send(stored))
     }
 }

@@ -24,6 +24,7 @@ use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::domain::audit::ResourceType;
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -209,10 +210,11 @@ impl Db {
 }
 
 /// A write transaction. On SQLite it is `BEGIN IMMEDIATE`, which takes the
-/// write lock up front: two writers then queue on `busy_timeout` instead of
-/// both reading the same budget and one failing to upgrade its lock. On
-/// PostgreSQL it is an ordinary transaction; writers that check a budget lock
-/// the streams they draw on (see [`lock_streams`]).
+/// database's write lock up front, so write transactions run one after the
+/// other and every check a transaction makes still holds when it commits. On
+/// PostgreSQL it is a READ COMMITTED transaction, where writers do run side
+/// by side: a check-then-write is safe there only under the row lock of the
+/// record whose rule it checks (see [`lock_record`]).
 pub fn write_transaction<T, F>(conn: &mut DbConn, work: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError>,
@@ -235,6 +237,54 @@ where
             }
         }
     }
+}
+
+/// Locks one record, the aggregate a write changes or adds to, until the
+/// transaction ends; call it first in the transaction, before anything is
+/// read.
+///
+/// This is the whole of the service's concurrency control on PostgreSQL.
+/// Every rule the service checks before it writes is a rule about one record
+/// and what hangs off it: a contract's `If-Match`, its status, its lines
+/// summing to its value, its payments within its value; a return's state;
+/// a stream's budget; a creation's idempotency key. Whoever checks such a
+/// rule holds that record's row lock (`SELECT … FOR UPDATE`), so a second
+/// writer waits, and — READ COMMITTED taking a fresh snapshot for every
+/// statement — then reads what the first committed and decides on that:
+/// the same answer SQLite's one-writer-at-a-time gives.
+///
+/// Rules across records are left to the database: a budget, which many
+/// contracts draw on, by also locking the streams ([`lock_streams`]); one
+/// return per quarter and unique codes by unique constraints.
+///
+/// Deadlock-free by order: a transaction locks at most one aggregate, first,
+/// and only then the streams it draws on, in id order. No transaction
+/// locks a stream and then a contract or return.
+pub fn lock_record(conn: &mut DbConn, resource: ResourceType, id: &str) -> Result<(), AppError> {
+    use diesel::prelude::*;
+    let DbConn::Postgres(pg) = conn else {
+        // SQLite: `BEGIN IMMEDIATE` already holds the database's write lock.
+        return Ok(());
+    };
+    macro_rules! lock_row {
+        ($table:ident) => {
+            schema::$table::table
+                .filter(schema::$table::id.eq(id))
+                .select(schema::$table::id)
+                .for_update()
+                .load::<String>(pg)
+        };
+    }
+    match resource {
+        ResourceType::Organisation => lock_row!(organisations),
+        ResourceType::FundingStream => lock_row!(funding_streams),
+        ResourceType::Provider => lock_row!(providers),
+        ResourceType::Contract => lock_row!(contracts),
+        ResourceType::Payment => lock_row!(payments),
+        ResourceType::OutcomeMeasure => lock_row!(outcome_measures),
+        ResourceType::OutcomeReturn => lock_row!(outcome_returns),
+    }?;
+    Ok(())
 }
 
 /// Serialises budget checks on the given streams until the transaction ends.
