@@ -127,6 +127,19 @@ impl Actor {
         }
     }
 
+    /// Who, exactly, is calling: the role, the provider a provider token acts
+    /// for, and the token's subject (the organisation is kept beside it).
+    /// Idempotency keys belong to a principal, so a replay only ever returns
+    /// what the same principal created.
+    pub fn principal(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.role.as_str(),
+            self.provider_id.as_deref().unwrap_or("-"),
+            self.subject
+        )
+    }
+
     /// The records this actor may see.
     pub fn scope(&self) -> Scope {
         Scope {

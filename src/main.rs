@@ -47,9 +47,12 @@ enum Command {
         /// Provider id, for a `provider` token.
         #[arg(long)]
         provider: Option<String>,
-        /// Who the token is for (recorded against changes).
-        #[arg(long, default_value = "cli")]
-        subject: String,
+        /// Who the token is for: recorded as "who did it" in the audit trail
+        /// and return versions, and the owner of its idempotency keys.
+        /// Defaults to a new `cli-…` value for every token minted, so two
+        /// people's tokens are never taken for one.
+        #[arg(long)]
+        subject: Option<String>,
         /// Hours until it expires.
         #[arg(long, default_value_t = 24)]
         hours: i64,
@@ -119,6 +122,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             with_connection(&settings, |conn| {
                 db::organisations::get(conn, &organisation)
             })?;
+            let subject =
+                subject.unwrap_or_else(|| format!("cli-{}", uuid::Uuid::now_v7().simple()));
             let token = keys.mint(
                 &subject,
                 &organisation,

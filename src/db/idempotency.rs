@@ -19,8 +19,16 @@ pub struct StoredResponse {
     pub replayed: bool,
 }
 
-/// Runs `create` once per (organisation, caller, key). Call inside the write
-/// transaction, so the creation and the stored response commit together.
+/// Runs `create` once per (organisation, principal, key). Call inside the
+/// write transaction, so the creation and the stored response commit
+/// together.
+///
+/// The key is claimed before anything is created: an insert that does
+/// nothing when the key exists. On PostgreSQL a second request with the same
+/// key, racing the first, waits in that insert until the first transaction
+/// ends; then it finds the committed response and replays it, or — the first
+/// having rolled back — claims the key itself. Only committed rows are ever
+/// seen, so the placeholder response of a claim in progress never is.
 pub fn run_once<F>(
     conn: &mut DbConn,
     actor: &Actor,
@@ -34,18 +42,33 @@ where
     let Some(key) = key else {
         return create(conn);
     };
-    let earlier: Option<(String, i32, Option<String>, String)> = ik::table
-        .find((&actor.organisation_id, &actor.subject, key))
-        .select((
-            ik::request_hash,
-            ik::status_code,
-            ik::location,
-            ik::response_body,
+    let principal = actor.principal();
+    let claim = diesel::insert_into(ik::table)
+        .values((
+            ik::organisation_id.eq(&actor.organisation_id),
+            ik::actor.eq(&principal),
+            ik::idempotency_key.eq(key),
+            ik::request_hash.eq(request_hash),
+            ik::status_code.eq(0),
+            ik::location.eq(None::<String>),
+            ik::response_body.eq(""),
+            ik::created_at.eq(now()),
         ))
-        .load(conn)?
-        .into_iter()
-        .next();
-    if let Some((hash, status, location, body)) = earlier {
+        .on_conflict_do_nothing();
+    let claimed = match conn {
+        DbConn::Postgres(pg) => claim.execute(pg)?,
+        DbConn::Sqlite(lite) => claim.execute(lite)?,
+    };
+    let stored = ik::table.find((&actor.organisation_id, &principal, key));
+    if claimed == 0 {
+        let (hash, status, location, body): (String, i32, Option<String>, String) = stored
+            .select((
+                ik::request_hash,
+                ik::status_code,
+                ik::location,
+                ik::response_body,
+            ))
+            .get_result(conn)?;
         if hash != request_hash {
             return Err(AppError::field(
                 "Idempotency-Key",
@@ -60,16 +83,11 @@ where
         });
     }
     let response = create(conn)?;
-    diesel::insert_into(ik::table)
-        .values((
-            ik::organisation_id.eq(&actor.organisation_id),
-            ik::actor.eq(&actor.subject),
-            ik::idempotency_key.eq(key),
-            ik::request_hash.eq(request_hash),
+    diesel::update(stored)
+        .set((
             ik::status_code.eq(i32::from(response.status)),
             ik::location.eq(&response.location),
             ik::response_body.eq(&response.body),
-            ik::created_at.eq(now()),
         ))
         .execute(conn)?;
     Ok(response)
