@@ -72,15 +72,96 @@ impl From<diesel::result::Error> for AppError {
         match error {
             Error::NotFound => AppError::NotFound("record"),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                AppError::Conflict(format!(
-                    "a record with these values already exists ({})",
-                    info.message()
-                ))
+                tracing::info!(detail = info.message(), "refused a duplicate");
+                AppError::Conflict(duplicate_of(info.constraint_name(), info.message()).to_owned())
             }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => AppError::Conflict(
+                "the request conflicted with a concurrent change; send it again".to_owned(),
+            ),
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 AppError::Conflict("the record is still referenced by other records".to_owned())
             }
             other => AppError::Internal(format!("database: {other}")),
         }
+    }
+}
+
+/// What a unique constraint refused, in the caller's words: never the
+/// constraint's or table's own name. PostgreSQL names the constraint
+/// (`funding_streams_organisation_id_code_key`), SQLite the columns
+/// (`UNIQUE constraint failed: funding_streams.organisation_id, …`); either
+/// holds the table and the column.
+fn duplicate_of(constraint: Option<&str>, message: &str) -> &'static str {
+    const DUPLICATES: &[(&str, &str, &str)] = &[
+        (
+            "funding_streams",
+            "code",
+            "a funding stream with this code already exists",
+        ),
+        (
+            "stream_budgets",
+            "financial_year",
+            "this stream already has a budget for the year",
+        ),
+        (
+            "providers",
+            "charity_number",
+            "a provider with this charity number already exists",
+        ),
+        (
+            "providers",
+            "company_number",
+            "a provider with this company number already exists",
+        ),
+        (
+            "funding_lines",
+            "financial_year",
+            "the contract already has a funding line for this stream and year",
+        ),
+        (
+            "outcome_measures",
+            "code",
+            "a measure with this code already exists here",
+        ),
+        (
+            "outcome_returns",
+            "quarter",
+            "a return for this contract, financial year and quarter already exists",
+        ),
+    ];
+    let text = format!("{} {message}", constraint.unwrap_or(""));
+    DUPLICATES
+        .iter()
+        .find(|(table, column, _)| text.contains(table) && text.contains(column))
+        .map_or(
+            "a record with these values already exists",
+            |(_, _, said)| said,
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duplicate_of;
+
+    #[test]
+    fn a_duplicate_is_named_without_sql() {
+        assert_eq!(
+            duplicate_of(
+                Some("funding_streams_organisation_id_code_key"),
+                "duplicate key value"
+            ),
+            "a funding stream with this code already exists"
+        );
+        assert_eq!(
+            duplicate_of(
+                None,
+                "UNIQUE constraint failed: providers.organisation_id, providers.charity_number"
+            ),
+            "a provider with this charity number already exists"
+        );
+        assert_eq!(
+            duplicate_of(Some("idempotency_keys_pkey"), "duplicate key"),
+            "a record with these values already exists"
+        );
     }
 }
