@@ -88,12 +88,53 @@ pub struct TestApp {
     _database: DatabaseGuard,
 }
 
+/// One request of a [`TestApp::race`].
+#[derive(Debug, Clone)]
+pub struct Racer {
+    pub method: &'static str,
+    pub path: String,
+    pub token: String,
+    pub if_match: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub body: Option<Value>,
+}
+
+impl Racer {
+    pub fn new(method: &'static str, path: impl Into<String>, token: &str) -> Racer {
+        Racer {
+            method,
+            path: path.into(),
+            token: token.to_owned(),
+            if_match: None,
+            idempotency_key: None,
+            body: None,
+        }
+    }
+
+    pub fn if_match(mut self, tag: &str) -> Racer {
+        self.if_match = Some(tag.to_owned());
+        self
+    }
+
+    pub fn key(mut self, key: &str) -> Racer {
+        self.idempotency_key = Some(key.to_owned());
+        self
+    }
+
+    pub fn body(mut self, body: Value) -> Racer {
+        self.body = Some(body);
+        self
+    }
+}
+
 /// A response: status and parsed JSON body (Null when empty).
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
     pub location: Option<String>,
+    /// The `Idempotent-Replayed: true` header was sent.
+    pub replayed: bool,
     pub body: Value,
 }
 
@@ -383,6 +424,43 @@ impl TestApp {
         reply(&mut response).await
     }
 
+    /// Sends every request at once and waits for all the replies, in the
+    /// order given. The requests are started together on this thread's
+    /// runtime, so the server sees them side by side.
+    pub async fn race(&self, requests: Vec<Racer>) -> Vec<Reply> {
+        let tasks: Vec<_> = requests
+            .into_iter()
+            .map(|racer| {
+                let client = self.client.clone();
+                let url = self.url(&racer.path);
+                actix_web::rt::spawn(async move {
+                    let method =
+                        awc::http::Method::from_bytes(racer.method.as_bytes()).expect("method");
+                    let mut request = client
+                        .request(method, url)
+                        .insert_header(("Authorization", format!("Bearer {}", racer.token)));
+                    if let Some(tag) = racer.if_match {
+                        request = request.insert_header(("If-Match", tag));
+                    }
+                    if let Some(key) = racer.idempotency_key {
+                        request = request.insert_header(("Idempotency-Key", key));
+                    }
+                    let mut response = match racer.body {
+                        Some(body) => request.send_json(&body).await,
+                        None => request.send().await,
+                    }
+                    .expect("the request reaches the server");
+                    reply(&mut response).await
+                })
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for task in tasks {
+            replies.push(task.await.expect("the racer finishes"));
+        }
+        replies
+    }
+
     // Shorthands that build the brief's records as a commissioner would.
 
     /// A funding stream with one budget; returns its id.
@@ -452,6 +530,7 @@ where
     };
     let content_type = header("content-type").unwrap_or_default();
     let location = header("location");
+    let replayed = header("idempotent-replayed").as_deref() == Some("true");
     let bytes = response
         .body()
         .limit(16 << 20)
@@ -467,6 +546,7 @@ where
         status,
         content_type,
         location,
+        replayed,
         body,
     }
 }

@@ -1,0 +1,159 @@
+//! An Idempotency-Key belongs to one principal (organisation, role, provider
+//! and subject): a replay only ever returns what the same principal created,
+//! and another principal's use of a key tells it nothing.
+
+use commissioning::auth::Role;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, Backend, Racer, Reply, TestApp};
+
+async fn create(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: serde_json::Value,
+) -> Reply {
+    let mut replies = app
+        .race(vec![Racer::new("POST", path, token).key(key).body(body)])
+        .await;
+    replies.remove(0)
+}
+
+async fn a_key_replays_only_for_the_principal_that_used_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let stream = app.stream("VSS", "2022-23", "100000.00").await;
+    let mut contracts = Vec::new();
+    let mut tokens = Vec::new();
+    for name in ["Provider A", "Provider B"] {
+        let provider = app.provider(name).await;
+        let contract = app.grant(&provider, &stream, "1000.00").await;
+        app.activate(&contract).await.expect(200);
+        contracts.push(contract);
+        // Both providers' users have the same subject: only the provider
+        // tells them apart.
+        tokens.push(
+            app.keys
+                .mint(
+                    "same-user",
+                    &app.organisation_id,
+                    Role::Provider,
+                    Some(&provider),
+                    3600,
+                )
+                .expect("token"),
+        );
+    }
+    let body_of = |contract: &str| {
+        json!({"contract_id": contract, "financial_year": "2022-23", "quarter": "Q1",
+               "referrals": 3, "people_supported": 2, "spend": "10.00"})
+    };
+
+    let first = create(
+        &app,
+        "outcome-returns",
+        &tokens[0],
+        "q1-return",
+        body_of(&contracts[0]),
+    )
+    .await
+    .expect(201);
+    assert!(!first.replayed);
+
+    // B replaying A's key and body is not a replay: B cannot see A's
+    // contract, just as without a key.
+    let replayed = create(
+        &app,
+        "outcome-returns",
+        &tokens[1],
+        "q1-return",
+        body_of(&contracts[0]),
+    )
+    .await;
+    assert!(
+        !replayed.replayed,
+        "B was handed A's return: {}",
+        replayed.body
+    );
+    let without_key = app
+        .post("outcome-returns", &tokens[1], body_of(&contracts[0]))
+        .await;
+    assert_eq!(replayed.status, without_key.status);
+    assert_eq!(replayed.body["errors"], without_key.body["errors"]);
+
+    // B's own return with the key A used is created, not refused: A's use of
+    // the key is invisible to B.
+    let own = create(
+        &app,
+        "outcome-returns",
+        &tokens[1],
+        "q1-return",
+        body_of(&contracts[1]),
+    )
+    .await
+    .expect(201);
+    assert!(!own.replayed);
+    assert_ne!(own.str("id"), first.str("id"));
+
+    // A's retry still gets A's return.
+    let retry = create(
+        &app,
+        "outcome-returns",
+        &tokens[0],
+        "q1-return",
+        body_of(&contracts[0]),
+    )
+    .await
+    .expect(201);
+    assert!(retry.replayed);
+    assert_eq!(retry.str("id"), first.str("id"));
+
+    // Two commissioners (subjects) with one key: two principals, two streams.
+    let alice = app
+        .keys
+        .mint(
+            "alice",
+            &app.organisation_id,
+            Role::Commissioner,
+            None,
+            3600,
+        )
+        .expect("token");
+    let bob = app
+        .keys
+        .mint("bob", &app.organisation_id, Role::Commissioner, None, 3600)
+        .expect("token");
+    let stream_body = |code: &str| json!({"code": code, "name": format!("Stream {code}"), "funder": "Home Office", "ringfenced": false});
+    let by_alice = create(
+        &app,
+        "funding-streams",
+        &alice,
+        "new-stream",
+        stream_body("ALICE"),
+    )
+    .await
+    .expect(201);
+    let by_bob = create(
+        &app,
+        "funding-streams",
+        &bob,
+        "new-stream",
+        stream_body("BOB"),
+    )
+    .await
+    .expect(201);
+    assert!(!by_bob.replayed);
+    assert_ne!(by_alice.str("id"), by_bob.str("id"));
+    // The same principal with another body is refused, naming the header.
+    create(
+        &app,
+        "funding-streams",
+        &alice,
+        "new-stream",
+        stream_body("OTHER"),
+    )
+    .await
+    .expect_problem(422, Some("Idempotency-Key"));
+}
+
+crate::on_both_backends!(a_key_replays_only_for_the_principal_that_used_it);
