@@ -75,6 +75,20 @@ impl From<diesel::result::Error> for AppError {
                 tracing::info!(detail = info.message(), "refused a duplicate");
                 AppError::Conflict(duplicate_of(info.constraint_name(), info.message()).to_owned())
             }
+            // The domain checks every value before it is written; a value the
+            // database still refuses is a gap in those checks. It is the
+            // caller's input all the same, so a 422, not a 500, and logged.
+            Error::DatabaseError(
+                kind @ (DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation),
+                info,
+            ) => {
+                tracing::warn!(
+                    ?kind,
+                    detail = info.message(),
+                    "the database refused a value"
+                );
+                AppError::field("body", "a value is outside what the service can record")
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => AppError::Conflict(
                 "the request conflicted with a concurrent change; send it again".to_owned(),
             ),

@@ -248,7 +248,7 @@ where
 /// and what hangs off it: a contract's `If-Match`, its status, its lines
 /// summing to its value, its payments within its value; a return's state;
 /// a stream's budget; a creation's idempotency key. Whoever checks such a
-/// rule holds that record's row lock (`SELECT … FOR UPDATE`), so a second
+/// rule holds that record's row lock (`SELECT … FOR NO KEY UPDATE`), so a second
 /// writer waits, and — READ COMMITTED taking a fresh snapshot for every
 /// statement — then reads what the first committed and decides on that:
 /// the same answer SQLite's one-writer-at-a-time gives.
@@ -256,6 +256,10 @@ where
 /// Rules across records are left to the database: a budget, which many
 /// contracts draw on, by also locking the streams ([`lock_streams`]); one
 /// return per quarter and unique codes by unique constraints.
+///
+/// `NO KEY UPDATE` rather than `UPDATE`: it excludes every other writer that
+/// takes it, but not the key-share locks foreign keys take, so a payment or
+/// return that merely refers to a locked stream or contract is not held up.
 ///
 /// Deadlock-free by order: a transaction locks at most one aggregate, first,
 /// and only then the streams it draws on, in id order. No transaction
@@ -271,7 +275,7 @@ pub fn lock_record(conn: &mut DbConn, resource: ResourceType, id: &str) -> Resul
             schema::$table::table
                 .filter(schema::$table::id.eq(id))
                 .select(schema::$table::id)
-                .for_update()
+                .for_no_key_update()
                 .load::<String>(pg)
         };
     }
@@ -301,7 +305,7 @@ pub fn lock_streams(conn: &mut DbConn, stream_ids: &[String]) -> Result<(), AppE
             .filter(fs::id.eq_any(&ids))
             .order(fs::id)
             .select(fs::id)
-            .for_update()
+            .for_no_key_update()
             .load::<String>(pg)?;
     }
     Ok(())
