@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
@@ -57,6 +57,188 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
 fn inclusive_days(start: NaiveDate, end: NaiveDate) -> u64 {
     let diff = end.num_days_from_ce() - start.num_days_from_ce();
     u64::from(diff.unsigned_abs()) + 1
+}
+
+/// The first and last days accepted from user input: the start of financial
+/// year 1990-91 and the end of 2199-00, the same span [`FinancialYear`] accepts.
+pub const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1990, 4, 1) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
+pub const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2200, 3, 31) {
+    Some(date) => date,
+    None => NaiveDate::MAX,
+};
+
+const DATE_FORMAT_HELP: &str =
+    "must be a date written YYYY-MM-DD (RFC 3339 full-date), from 1990-04-01 to 2200-03-31";
+
+/// A calendar date from user input: strictly `YYYY-MM-DD` (RFC 3339
+/// full-date: four-digit year, two-digit month and day) and within
+/// [`MIN_DATE`]..=[`MAX_DATE`], so every financial year and quarter
+/// computed from it is one the service supports.
+///
+/// Request fields that are stored as `NaiveDate` parse through it with
+/// `#[serde(with = "crate::fiscal::date")]` (or `date::option`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CalendarDate(NaiveDate);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("{DATE_FORMAT_HELP}; got {0:?}")]
+    Format(String),
+    #[error("{0:?} is not a day of the calendar")]
+    NoSuchDay(String),
+    #[error("{DATE_FORMAT_HELP}; {0} is outside that range")]
+    OutOfRange(NaiveDate),
+}
+
+impl CalendarDate {
+    pub fn new(date: NaiveDate) -> Result<CalendarDate, DateError> {
+        if (MIN_DATE..=MAX_DATE).contains(&date) {
+            Ok(CalendarDate(date))
+        } else {
+            Err(DateError::OutOfRange(date))
+        }
+    }
+
+    /// Strictly parses `YYYY-MM-DD`: no signs, no spaces, no short fields.
+    pub fn parse(s: &str) -> Result<CalendarDate, DateError> {
+        let bytes = s.as_bytes();
+        let shaped = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if !shaped {
+            return Err(DateError::Format(s.to_owned()));
+        }
+        // Every byte is an ASCII digit or '-', so these slices are on char
+        // boundaries and the numbers parse.
+        let number = |range: std::ops::Range<usize>| {
+            s.get(range)
+                .and_then(|part| part.parse::<u32>().ok())
+                .ok_or_else(|| DateError::Format(s.to_owned()))
+        };
+        let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+        let year = i32::try_from(year).map_err(|_| DateError::Format(s.to_owned()))?;
+        let date = NaiveDate::from_ymd_opt(year, month, day)
+            .ok_or_else(|| DateError::NoSuchDay(s.to_owned()))?;
+        CalendarDate::new(date)
+    }
+
+    pub fn naive(self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl From<CalendarDate> for NaiveDate {
+    fn from(date: CalendarDate) -> NaiveDate {
+        date.0
+    }
+}
+
+impl fmt::Display for CalendarDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl FromStr for CalendarDate {
+    type Err = DateError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CalendarDate::parse(s)
+    }
+}
+
+impl Serialize for CalendarDate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+struct DateVisitor;
+
+impl Visitor<'_> for DateVisitor {
+    type Value = CalendarDate;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a date string written YYYY-MM-DD, from 1990-04-01 to 2200-03-31")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<CalendarDate, E> {
+        CalendarDate::parse(v).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for CalendarDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(DateVisitor)
+    }
+}
+
+impl PartialSchema for CalendarDate {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            .examples(["2022-04-01"])
+            .description(Some(
+                "A calendar date written YYYY-MM-DD (RFC 3339 full-date), from 1990-04-01 to 2200-03-31 (financial years 1990-91 to 2199-00).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for CalendarDate {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("CalendarDate")
+    }
+}
+
+/// `#[serde(with = "crate::fiscal::date")]` for a request's `NaiveDate`
+/// field: parses it as a [`CalendarDate`] and keeps the plain date.
+pub mod date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::CalendarDate;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        CalendarDate::deserialize(deserializer).map(CalendarDate::naive)
+    }
+
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&date.format("%Y-%m-%d"))
+    }
+
+    /// `#[serde(default, with = "crate::fiscal::date::option")]` for an
+    /// optional date.
+    pub mod option {
+        use chrono::NaiveDate;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use super::CalendarDate;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<NaiveDate>, D::Error> {
+            Option::<CalendarDate>::deserialize(deserializer)
+                .map(|date| date.map(CalendarDate::naive))
+        }
+
+        pub fn serialize<S: Serializer>(
+            date: &Option<NaiveDate>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => super::serialize(date, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
 }
 
 /// A UK financial year (1 April to 31 March), identified by the calendar

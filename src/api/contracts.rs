@@ -15,6 +15,7 @@ use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
     NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation,
 };
+use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
@@ -43,10 +44,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ContractQuery {
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     pub status: Option<ContractStatus>,
     pub kind: Option<ContractKind>,
     /// Contracts with a funding line on this stream.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// Contracts whose period overlaps this financial year, e.g. 2022-23.
     #[param(value_type = Option<String>, example = "2022-23")]
@@ -155,10 +160,10 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let contract = state
         .db
@@ -191,13 +196,13 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<ContractChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
             &state.db,
@@ -234,11 +239,11 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, CONTRACT, id)
         .delete(
             &state.db,
@@ -276,12 +281,12 @@ pub async fn delete(
 pub async fn change_status(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let change = body.0;
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
@@ -312,10 +317,10 @@ pub async fn change_status(
 pub async fn list_lines(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let lines = state
         .db
@@ -346,11 +351,11 @@ pub async fn list_lines(
 pub async fn add_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     request: IdempotentJson<FundingLineInput>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
     let line = request.body;
     let stored = state
@@ -401,12 +406,13 @@ pub async fn add_line(
 pub async fn update_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     if_match: IfMatch,
     body: Json<FundingLineChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
+    let (id, line_id) = (id.into_string(), line_id.into_string());
     let amount = body.0.amount;
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
@@ -445,11 +451,12 @@ pub async fn update_line(
 pub async fn delete_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
+    let (id, line_id) = (id.into_string(), line_id.into_string());
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
             &state.db,
@@ -481,10 +488,10 @@ pub async fn delete_line(
 pub async fn list_variations(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let history = state
         .db
@@ -519,12 +526,12 @@ pub async fn list_variations(
 pub async fn vary(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<NewVariation>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let variation = body.0;
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
@@ -555,10 +562,10 @@ pub async fn vary(
 pub async fn list_payments(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let payments = state
         .db
@@ -589,11 +596,11 @@ pub async fn list_payments(
 pub async fn record_payment(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     request: IdempotentJson<NewPayment>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::RecordPayments)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let (key, fingerprint) = (request.key.clone(), request.fingerprint.clone());
     let payment = request.body.validate()?;
     let stored = state
@@ -640,10 +647,10 @@ pub async fn record_payment(
 pub async fn list_measures(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadMeasures)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let measures = state
         .db

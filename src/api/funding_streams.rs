@@ -14,6 +14,7 @@ use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
 };
+use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 
@@ -133,10 +134,10 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadStreams)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let org = actor.organisation_id;
     let stream = state
         .db
@@ -169,13 +170,13 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<FundingStreamChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let stream = Guarded::new(actor, if_match, STREAM, id)
         .change(
             &state.db,
@@ -211,11 +212,11 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, STREAM, id)
         .delete(
             &state.db,
@@ -256,12 +257,13 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
 pub async fn put_budget(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, String)>,
     if_match: IfMatch,
     body: Json<BudgetChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let (id, year) = path.into_inner();
+    let id = id.into_string();
     let year = parse_year(&year)?;
     let change = body.0.validate()?;
     let stream = Guarded::new(actor, if_match, STREAM, id)
@@ -301,11 +303,12 @@ pub async fn put_budget(
 pub async fn delete_budget(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, String)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let (id, year) = path.into_inner();
+    let id = id.into_string();
     let year = parse_year(&year)?;
     let stream = Guarded::new(actor, if_match, STREAM, id)
         .change(

@@ -11,6 +11,7 @@ use crate::auth::{Actor, Permission};
 use crate::db::outcomes::{self, DueFilter, MeasureFilter, ReturnFilter};
 use crate::db::{audit, idempotency};
 use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::id::Id;
 use crate::domain::outcome::{
     NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
     OutcomeReturnChanges, ReturnDue, ReturnEvent, ReturnStatus, ReturnVersion,
@@ -42,7 +43,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MeasureQuery {
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
 }
 
@@ -50,7 +55,11 @@ pub struct MeasureQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     #[param(value_type = Option<String>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
@@ -149,10 +158,10 @@ pub async fn list_measures(
 pub async fn read_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadMeasures)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let measure = state
         .db
@@ -185,13 +194,13 @@ pub async fn read_measure(
 pub async fn update_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<OutcomeMeasureChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let measure = Guarded::new(actor, if_match, MEASURE, id)
         .change(
             &state.db,
@@ -227,11 +236,11 @@ pub async fn update_measure(
 pub async fn delete_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, MEASURE, id)
         .delete(
             &state.db,
@@ -340,10 +349,10 @@ pub async fn list_returns(
 pub async fn read_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let outcome_return = state
         .db
@@ -376,13 +385,13 @@ pub async fn read_return(
 pub async fn update_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<OutcomeReturnChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -418,11 +427,11 @@ pub async fn update_return(
 pub async fn submit_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -458,13 +467,13 @@ pub async fn submit_return(
 pub async fn query_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<crate::domain::outcome::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
     let comment = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -500,11 +509,11 @@ pub async fn query_return(
 pub async fn accept_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -535,10 +544,10 @@ pub async fn accept_return(
 pub async fn list_versions(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let versions = state
         .db
@@ -555,10 +564,16 @@ pub struct DueQuery {
     pub financial_year: Option<FinancialYear>,
     #[param(value_type = Option<String>, example = "Q1")]
     pub quarter: Option<Quarter>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     /// The day to judge by (default today): returns due before it and not
     /// submitted are missing.
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[param(value_type = Option<crate::fiscal::CalendarDate>)]
     pub as_of: Option<chrono::NaiveDate>,
 }
 

@@ -11,6 +11,7 @@ use crate::auth::{Actor, Permission};
 use crate::db::audit;
 use crate::db::providers::{self, ProviderFilter};
 use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::id::Id;
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
 use crate::error::AppError;
 
@@ -123,10 +124,10 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadProviders)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let provider = state
         .db
@@ -159,13 +160,13 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<ProviderChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let provider = Guarded::new(actor, if_match, PROVIDER, id)
         .change(
             &state.db,
@@ -199,11 +200,11 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, PROVIDER, id)
         .delete(
             &state.db,

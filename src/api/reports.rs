@@ -116,6 +116,8 @@ pub struct BudgetQuery {
     #[param(value_type = Option<String>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// Only this stream.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// `json` (default) or `csv`; overrides `Accept`.
     #[param(value_type = Option<Format>)]
@@ -180,8 +182,12 @@ pub struct ProviderReportQuery {
     #[param(value_type = Option<String>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// Only this provider.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     /// Only this stream.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// `json` (default) or `csv`; overrides `Accept`.
     #[param(value_type = Option<Format>)]
@@ -247,8 +253,14 @@ pub struct OutcomesQuery {
     #[param(value_type = Option<OutcomeGrouping>)]
     pub group_by: Option<OutcomeGrouping>,
     /// Only returns of contracts this stream funds in the return's year.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
     /// `json` (default) or `csv`; overrides `Accept`.
     #[param(value_type = Option<Format>)]

@@ -94,7 +94,11 @@ pub struct OutcomeMeasure {
 #[serde(deny_unknown_fields)]
 pub struct NewOutcomeMeasure {
     /// Give exactly one of `funding_stream_id` and `contract_id`.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[schema(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[schema(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
     /// Short code used in returns, e.g. `better_cope`.
     pub code: String,
@@ -105,13 +109,7 @@ pub struct NewOutcomeMeasure {
 impl NewOutcomeMeasure {
     pub fn validate(self) -> Result<NewOutcomeMeasure, AppError> {
         let mut checks = Checks::new();
-        let funding_stream_id = checks.optional_text(
-            "funding_stream_id",
-            self.funding_stream_id.as_deref(),
-            SHORT_TEXT,
-        );
-        let contract_id =
-            checks.optional_text("contract_id", self.contract_id.as_deref(), SHORT_TEXT);
+        let (funding_stream_id, contract_id) = (self.funding_stream_id, self.contract_id);
         if funding_stream_id.is_some() == contract_id.is_some() {
             checks.fail(
                 "funding_stream_id",
@@ -443,6 +441,8 @@ pub struct MeasureValueInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOutcomeReturn {
+    #[serde(deserialize_with = "crate::domain::id::string")]
+    #[schema(value_type = crate::domain::id::Id)]
     pub contract_id: String,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,

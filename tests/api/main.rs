@@ -10,6 +10,7 @@ mod budget_race;
 mod contracts;
 mod funding_streams;
 mod health_and_docs;
+mod input_hardening;
 mod outcomes;
 mod providers;
 mod reports;
