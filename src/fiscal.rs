@@ -370,7 +370,7 @@ impl PartialSchema for FinancialYear {
             .pattern(Some("^[0-9]{4}-[0-9]{2}$"))
             .examples(["2022-23"])
             .description(Some(
-                "UK financial year (1 April – 31 March), written as the starting year and the last two digits of the ending year, e.g. \"2022-23\".",
+                "UK financial year (1 April – 31 March), written as the starting year and the last two digits of the ending year, e.g. \"2022-23\"; from 1990-91 to 2199-00.",
             ))
             .into()
     }
@@ -997,6 +997,93 @@ mod tests {
         assert_eq!(quarter["enum"], serde_json::json!(["Q1", "Q2", "Q3", "Q4"]));
     }
 
+    #[test]
+    fn calendar_dates_are_strict_full_dates_in_range() {
+        let parsed = CalendarDate::parse("2022-04-01").unwrap();
+        assert_eq!(parsed.naive(), d(2022, 4, 1));
+        assert_eq!(parsed.to_string(), "2022-04-01");
+        assert_eq!(CalendarDate::parse("1990-04-01").unwrap().naive(), MIN_DATE);
+        assert_eq!(CalendarDate::parse("2200-03-31").unwrap().naive(), MAX_DATE);
+        assert!(CalendarDate::parse("2024-02-29").is_ok());
+        for bad in [
+            "2022-4-1",
+            "22-04-01",
+            "2022-04-1",
+            "2022/04/01",
+            "+2022-04-01",
+            " 2022-04-01",
+            "2022-04-01 ",
+            "2022-04-01T00:00:00",
+            "20220401",
+            "２０２２-04-01",
+            "2022-0４-01",
+            "",
+        ] {
+            assert_eq!(
+                CalendarDate::parse(bad),
+                Err(DateError::Format(bad.to_owned())),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "2022-02-30",
+            "2023-02-29",
+            "2022-13-01",
+            "2022-00-10",
+            "2022-01-00",
+        ] {
+            assert_eq!(
+                CalendarDate::parse(bad),
+                Err(DateError::NoSuchDay(bad.to_owned())),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "0022-04-01",
+            "0001-01-01",
+            "1990-03-31",
+            "2200-04-01",
+            "9999-12-31",
+        ] {
+            assert!(
+                matches!(CalendarDate::parse(bad), Err(DateError::OutOfRange(_))),
+                "{bad:?}"
+            );
+        }
+        let message = CalendarDate::parse("22-04-01").unwrap_err().to_string();
+        assert!(
+            message.contains("YYYY-MM-DD") && message.contains("2200-03-31"),
+            "{message}"
+        );
+        let err = serde_json::from_str::<CalendarDate>("\"2022-4-1\"").unwrap_err();
+        assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
+        assert!(serde_json::from_str::<CalendarDate>("20220401").is_err());
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), "\"2022-04-01\"");
+    }
+
+    #[test]
+    fn the_whole_supported_range_profiles_without_overflow() {
+        let whole = DateRange::new(MIN_DATE, MAX_DATE).unwrap();
+        let quarters = whole.quarters();
+        assert_eq!(quarters.len(), 210 * 4);
+        assert_eq!(quarters[0], fq("1990-91", Quarter::Q1));
+        assert_eq!(quarters[quarters.len() - 1], fq("2199-00", Quarter::Q4));
+        assert_eq!(FinancialYear::containing(MAX_DATE), fy("2199-00"));
+        assert_eq!(FiscalQuarter::containing(MAX_DATE).end_date(), MAX_DATE);
+        let amount = Money::from_pence(Money::MAX_PENCE);
+        assert_eq!(
+            Money::sum(profile_by_year(amount, whole).iter().map(|(_, m)| *m)),
+            Ok(amount)
+        );
+        let due = crate::domain::outcome::due_date(FiscalQuarter::containing(MAX_DATE), Some(366));
+        assert!(due > MAX_DATE);
+    }
+
+    fn any_supported_date() -> impl Strategy<Value = NaiveDate> {
+        let days = (MAX_DATE - MIN_DATE).num_days() as u64;
+        (0..=days).prop_map(|offset| MIN_DATE + chrono::Days::new(offset))
+    }
+
     fn any_date() -> impl Strategy<Value = NaiveDate> {
         // Every day from 2000-01-01 up to 2099-12-31.
         (0i64..36_525).prop_map(|offset| d(2000, 1, 1) + chrono::Days::new(offset as u64))
@@ -1026,6 +1113,16 @@ mod tests {
             prop_assert_eq!(Money::sum(by_year.iter().map(|(_, m)| *m)), Ok(amount));
             let years: Vec<FinancialYear> = by_year.iter().map(|(y, _)| *y).collect();
             prop_assert_eq!(years, range.financial_years());
+        }
+
+        #[test]
+        fn supported_dates_round_trip_and_stay_in_supported_years(date in any_supported_date()) {
+            let text = date.format("%Y-%m-%d").to_string();
+            prop_assert_eq!(CalendarDate::parse(&text).map(CalendarDate::naive), Ok(date));
+            let year = FinancialYear::containing(date);
+            prop_assert!(FinancialYear::new(year.start_year()).is_ok());
+            let quarter = FiscalQuarter::containing(date);
+            prop_assert!(quarter.start_date() <= date && date <= quarter.end_date());
         }
 
         #[test]

@@ -54,7 +54,7 @@ pub struct ContractQuery {
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// Contracts whose period overlaps this financial year, e.g. 2022-23.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
 }
 
@@ -148,7 +148,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -177,7 +177,7 @@ pub async fn read(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = ContractChanges,
@@ -222,7 +222,7 @@ pub async fn update(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -262,7 +262,7 @@ pub async fn delete(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = StatusChange,
@@ -305,7 +305,7 @@ pub async fn change_status(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<FundingLine>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -334,7 +334,7 @@ pub async fn list_lines(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
     ),
     request_body = FundingLineInput,
@@ -386,8 +386,8 @@ pub async fn add_line(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
-        ("line_id" = String, Path, description = "Funding line id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = FundingLineChange,
@@ -433,8 +433,8 @@ pub async fn update_line(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
-        ("line_id" = String, Path, description = "Funding line id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -476,7 +476,7 @@ pub async fn delete_line(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<Variation>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -507,7 +507,7 @@ pub async fn list_variations(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = NewVariation,
@@ -550,7 +550,7 @@ pub async fn vary(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<Payment>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -579,7 +579,7 @@ pub async fn list_payments(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
     ),
     request_body = NewPayment,
@@ -635,7 +635,7 @@ pub async fn record_payment(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<crate::domain::outcome::OutcomeMeasure>),
         (status = 401, response = crate::api::openapi::Unauthorized),

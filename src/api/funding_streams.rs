@@ -122,7 +122,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "funding-streams",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Funding stream id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Funding stream id")),
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -151,7 +151,7 @@ pub async fn read(
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = FundingStreamChanges,
@@ -195,7 +195,7 @@ pub async fn update(
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -237,8 +237,8 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
-        ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
+        ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = BudgetChange,
@@ -284,8 +284,8 @@ pub async fn put_budget(
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
-        ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
+        ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(

@@ -46,7 +46,7 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Organisation id")),
     responses(
         (status = 200, body = Organisation, headers(("ETag" = String))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -72,7 +72,7 @@ pub async fn read(
     tag = "organisations",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Organisation id"),
+        ("id" = crate::domain::id::Id, Path, description = "Organisation id"),
         ("If-Match" = String, Header, description = "The ETag last read"),
     ),
     request_body = OrganisationChanges,

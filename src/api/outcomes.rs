@@ -61,9 +61,9 @@ pub struct ReturnQuery {
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "Q1")]
+    #[param(value_type = Option<crate::fiscal::Quarter>, example = "Q1")]
     pub quarter: Option<Quarter>,
     pub status: Option<ReturnStatus>,
 }
@@ -146,7 +146,7 @@ pub async fn list_measures(
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome measure id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Outcome measure id")),
     responses(
         (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -175,7 +175,7 @@ pub async fn read_measure(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome measure id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = OutcomeMeasureChanges,
@@ -219,7 +219,7 @@ pub async fn update_measure(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome measure id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -337,7 +337,7 @@ pub async fn list_returns(
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome return id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -366,7 +366,7 @@ pub async fn read_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = OutcomeReturnChanges,
@@ -409,7 +409,7 @@ pub async fn update_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -448,7 +448,7 @@ pub async fn submit_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = crate::domain::outcome::ReturnQuery,
@@ -492,7 +492,7 @@ pub async fn query_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -532,7 +532,7 @@ pub async fn accept_return(
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome return id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
     responses(
         (status = 200, body = Vec<ReturnVersion>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -560,9 +560,9 @@ pub async fn list_versions(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "Q1")]
+    #[param(value_type = Option<crate::fiscal::Quarter>, example = "Q1")]
     pub quarter: Option<Quarter>,
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]

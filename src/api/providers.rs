@@ -112,7 +112,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "providers",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Provider id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Provider id")),
     responses(
         (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -141,7 +141,7 @@ pub async fn read(
     tag = "providers",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Provider id"),
+        ("id" = crate::domain::id::Id, Path, description = "Provider id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = ProviderChanges,
@@ -183,7 +183,7 @@ pub async fn update(
     tag = "providers",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Provider id"),
+        ("id" = crate::domain::id::Id, Path, description = "Provider id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(

@@ -107,13 +107,13 @@ fn respond<T: Serialize>(
 #[into_params(parameter_in = Query)]
 pub struct BudgetQuery {
     /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
     /// First year of a range (with `to`; at most 10 years).
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub from: Option<FinancialYear>,
     /// Last year of a range (with `from`).
-    #[param(value_type = Option<String>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// Only this stream.
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
@@ -175,11 +175,11 @@ pub async fn budget(
 #[into_params(parameter_in = Query)]
 pub struct ProviderReportQuery {
     /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub from: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// Only this provider.
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
@@ -243,11 +243,11 @@ pub async fn providers(
 #[into_params(parameter_in = Query)]
 pub struct OutcomesQuery {
     /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub from: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// `stream` (default), `provider` or `contract`.
     #[param(value_type = Option<OutcomeGrouping>)]

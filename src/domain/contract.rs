@@ -171,8 +171,11 @@ pub struct NewContract {
     #[schema(value_type = crate::domain::id::Id)]
     pub provider_id: String,
     pub kind: ContractKind,
+    #[schema(max_length = 300)]
     pub reference: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(max_length = 10000)]
     pub purpose: Option<String>,
     #[serde(with = "crate::fiscal::date")]
     #[schema(value_type = crate::fiscal::CalendarDate)]
@@ -182,6 +185,7 @@ pub struct NewContract {
     pub end_date: NaiveDate,
     pub value: Money,
     /// Days after quarter end its returns are due (1-366).
+    #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
     /// How the value is funded: stream × financial year × amount. May be
     /// added later; must sum to `value` before the contract is activated.
@@ -233,8 +237,11 @@ pub struct ContractChanges {
     #[schema(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     pub kind: Option<ContractKind>,
+    #[schema(max_length = 300)]
     pub reference: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    #[schema(max_length = 10000)]
     pub purpose: Option<String>,
     #[serde(default, with = "crate::fiscal::date::option")]
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
@@ -243,6 +250,7 @@ pub struct ContractChanges {
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub end_date: Option<NaiveDate>,
     pub value: Option<Money>,
+    #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
 }
 
@@ -282,8 +290,10 @@ impl ContractChanges {
 pub struct StatusChange {
     pub status: ContractStatus,
     /// Why; required to end or terminate a contract.
+    #[schema(max_length = 10000)]
     pub reason: Option<String>,
     /// The recorded decision, e.g. `OPCC.D.034.23`; required to terminate.
+    #[schema(max_length = 300)]
     pub decision_reference: Option<String>,
     /// Last day of service when ending or terminating early; defaults to the
     /// current end date. Must lie within the contract period, and no funding
@@ -370,7 +380,9 @@ pub struct NewVariation {
     pub end_date: Option<NaiveDate>,
     /// The complete new funding split, replacing the current lines.
     pub funding_lines: Option<Vec<FundingLineInput>>,
+    #[schema(min_length = 1, max_length = 10000)]
     pub reason: String,
+    #[schema(max_length = 300)]
     pub decision_reference: Option<String>,
 }
 
@@ -481,6 +493,7 @@ pub struct NewPayment {
     #[schema(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// Invoice or remittance reference.
+    #[schema(max_length = 300)]
     pub reference: Option<String>,
 }
 

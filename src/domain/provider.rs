@@ -64,6 +64,7 @@ pub struct Provider {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProvider {
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub kind: ProviderKind,
     /// Charity Commission (England and Wales) number, `SC` + 6 digits (OSCR)
@@ -71,7 +72,9 @@ pub struct NewProvider {
     pub charity_number: Option<String>,
     /// Companies House number: 8 digits, or 2 letters and 6 digits.
     pub company_number: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_name: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_email: Option<String>,
 }
 
@@ -98,11 +101,14 @@ impl NewProvider {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderChanges {
+    #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,
     pub kind: Option<ProviderKind>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_name: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_email: Option<String>,
 }
 

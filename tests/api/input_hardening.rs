@@ -543,3 +543,64 @@ crate::on_both_backends!(
     unsupported_methods_are_405_with_allow,
     oversized_headers_are_431_problems,
 );
+
+/// The document states the limits the server enforces.
+#[test]
+fn the_document_states_the_enforced_limits() {
+    use commissioning::api::pagination::MAX_LIMIT;
+    use commissioning::domain::text::{LONG_TEXT, SHORT_TEXT};
+
+    let document = commissioning::api::openapi::ApiDoc::openapi_value();
+    let schemas = &document["components"]["schemas"];
+    let property = |schema: &str, field: &str| schemas[schema]["properties"][field].clone();
+
+    let contracts = &document["paths"]["/api/v1/contracts"]["get"]["parameters"];
+    let parameter = |name: &str| {
+        contracts
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["name"] == name))
+            .map(|p| p["schema"].clone())
+            .unwrap_or_else(|| panic!("no {name} parameter"))
+    };
+    assert_eq!(parameter("limit")["minimum"], 1);
+    assert_eq!(parameter("limit")["maximum"], MAX_LIMIT);
+    assert_eq!(parameter("offset")["minimum"], 0);
+    assert_eq!(parameter("provider_id")["$ref"], "#/components/schemas/Id");
+    assert_eq!(
+        parameter("financial_year")["$ref"],
+        "#/components/schemas/FinancialYear"
+    );
+    assert_eq!(schemas["FinancialYear"]["pattern"], "^[0-9]{4}-[0-9]{2}$");
+
+    let date = &schemas["CalendarDate"];
+    assert_eq!(date["format"], "date");
+    assert_eq!(date["pattern"], "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+    let description = date["description"].as_str().unwrap_or_default();
+    assert!(description.contains("1990-04-01") && description.contains("2200-03-31"));
+    assert_eq!(
+        property("NewPayment", "paid_on")["$ref"],
+        "#/components/schemas/CalendarDate"
+    );
+    assert_eq!(
+        property("NewContract", "provider_id")["$ref"],
+        "#/components/schemas/Id"
+    );
+
+    assert_eq!(property("NewProvider", "name")["minLength"], 1);
+    assert_eq!(property("NewProvider", "name")["maxLength"], SHORT_TEXT);
+    assert_eq!(property("NewContract", "purpose")["maxLength"], LONG_TEXT);
+    assert_eq!(property("NewVariation", "reason")["maxLength"], LONG_TEXT);
+    assert_eq!(property("NewContract", "return_due_days")["minimum"], 1);
+    assert_eq!(property("NewContract", "return_due_days")["maximum"], 366);
+    assert_eq!(property("NewFundingStream", "code")["maxLength"], 64);
+
+    let referrals = property("NewOutcomeReturn", "referrals");
+    assert_eq!(referrals["maximum"], u64::from(u32::MAX));
+    assert_eq!(referrals["minimum"], 0);
+
+    let value = property("MeasureValue", "value");
+    let kinds = value["oneOf"].as_array().expect("oneOf");
+    assert_eq!(kinds[0]["type"], "integer");
+    assert_eq!(kinds[1]["$ref"], "#/components/schemas/Money");
+    assert!(schemas["Money"]["pattern"].is_string());
+}
