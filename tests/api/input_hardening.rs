@@ -197,7 +197,11 @@ async fn dates_are_strict_full_dates_within_the_supported_range(backend: Backend
 
     // Instants (the audit trail's filters) at the edges of what they can
     // write are answered, never a 500.
-    for instant in ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "+10000-01-01T00:00:00Z"] {
+    for instant in [
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "+10000-01-01T00:00:00Z",
+    ] {
         let reply = app
             .get(&format!("audit-events?from={instant}&to={instant}"), &token)
             .await;
