@@ -184,6 +184,12 @@ fn key_file_error(setting: &str, path: &Path, error: AppError) -> AppError {
 }
 
 /// The secret in `path`, or a new random one written there (owner-only).
+///
+/// A new secret is written whole or not at all: to a temporary file in the
+/// same directory (mode 0600), flushed to disk, then linked into place, and
+/// the directory flushed too, so a crash never leaves an empty or partial
+/// secret behind. Linking (unlike renaming) never replaces a file another
+/// process put there first; that one is used instead.
 fn read_or_create_secret(path: &Path) -> Result<String, AppError> {
     let io_error = |e: std::io::Error| {
         AppError::Internal(format!("token secret file {}: {e}", path.display()))
@@ -193,25 +199,58 @@ fn read_or_create_secret(path: &Path) -> Result<String, AppError> {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(e)),
         Err(_) => {}
     }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io_error)?;
-    }
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => {
+            std::fs::create_dir_all(parent).map_err(io_error)?;
+            parent.to_path_buf()
+        }
+        None => PathBuf::from("."),
+    };
     let secret = crate::auth::random_secret()?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "token-secret".to_owned());
+    let temporary = dir.join(format!(
+        ".{file_name}.{}-{}.tmp",
+        std::process::id(),
+        uuid::Uuid::now_v7().simple()
+    ));
+    let written = write_synced(&temporary, secret.as_bytes()).and_then(|()| {
+        match std::fs::hard_link(&temporary, path) {
+            Ok(()) => Ok(true),
+            // Another process created it first: use theirs.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    });
+    let _ = std::fs::remove_file(&temporary);
+    if !written.map_err(io_error)? {
+        return std::fs::read_to_string(path).map_err(io_error);
+    }
+    sync_dir(&dir).map_err(io_error)?;
+    Ok(secret)
+}
+
+/// Creates `path` (owner read/write only on unix), writes `bytes` and
+/// flushes them to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(mut file) => {
-            std::io::Write::write_all(&mut file, secret.as_bytes()).map_err(io_error)?;
-            Ok(secret)
-        }
-        // Another process created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::read_to_string(path).map_err(io_error)
-        }
-        Err(e) => Err(io_error(e)),
-    }
+    let mut file = options.open(path)?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.sync_all()
+}
+
+/// Flushes a directory's entries (a new name in it) to disk.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -329,5 +368,31 @@ mod tests {
         let public = fixture("test-rsa-public.pem");
         let message = refusal(&["--token-secret", "x", "--token-public-key-file", &public]);
         assert!(message.contains("TOKEN_ALGORITHM"), "{message}");
+    }
+
+    #[test]
+    fn a_new_token_secret_is_written_whole_and_owner_only() {
+        let dir = std::env::temp_dir().join(format!("secret-test-{}", uuid::Uuid::now_v7()));
+        let path = dir.join("nested").join("token-secret");
+        let secret = read_or_create_secret(&path).expect("created");
+        assert!(secret.len() >= 32);
+        assert_eq!(std::fs::read_to_string(&path).expect("readable"), secret);
+        assert_eq!(read_or_create_secret(&path).expect("read back"), secret);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.join("nested"))
+            .expect("dir")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("token-secret")]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

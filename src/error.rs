@@ -54,6 +54,12 @@ pub enum AppError {
         "send If-Match with the ETag you last read, so a concurrent change is not overwritten"
     )]
     PreconditionRequired,
+    /// The path exists but not with this method; holds the methods it has,
+    /// for `Allow`.
+    #[error("this path supports {allow}")]
+    MethodNotAllowed { allow: String },
+    #[error("the {header} header is longer than {max} bytes")]
+    HeaderTooLarge { header: String, max: usize },
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error: {0}")]

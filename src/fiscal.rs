@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
@@ -57,6 +57,188 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
 fn inclusive_days(start: NaiveDate, end: NaiveDate) -> u64 {
     let diff = end.num_days_from_ce() - start.num_days_from_ce();
     u64::from(diff.unsigned_abs()) + 1
+}
+
+/// The first and last days accepted from user input: the start of financial
+/// year 1990-91 and the end of 2199-00, the same span [`FinancialYear`] accepts.
+pub const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1990, 4, 1) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
+pub const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2200, 3, 31) {
+    Some(date) => date,
+    None => NaiveDate::MAX,
+};
+
+const DATE_FORMAT_HELP: &str =
+    "must be a date written YYYY-MM-DD (RFC 3339 full-date), from 1990-04-01 to 2200-03-31";
+
+/// A calendar date from user input: strictly `YYYY-MM-DD` (RFC 3339
+/// full-date: four-digit year, two-digit month and day) and within
+/// [`MIN_DATE`]..=[`MAX_DATE`], so every financial year and quarter
+/// computed from it is one the service supports.
+///
+/// Request fields that are stored as `NaiveDate` parse through it with
+/// `#[serde(with = "crate::fiscal::date")]` (or `date::option`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CalendarDate(NaiveDate);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("{DATE_FORMAT_HELP}; got {0:?}")]
+    Format(String),
+    #[error("{0:?} is not a day of the calendar")]
+    NoSuchDay(String),
+    #[error("{DATE_FORMAT_HELP}; {0} is outside that range")]
+    OutOfRange(NaiveDate),
+}
+
+impl CalendarDate {
+    pub fn new(date: NaiveDate) -> Result<CalendarDate, DateError> {
+        if (MIN_DATE..=MAX_DATE).contains(&date) {
+            Ok(CalendarDate(date))
+        } else {
+            Err(DateError::OutOfRange(date))
+        }
+    }
+
+    /// Strictly parses `YYYY-MM-DD`: no signs, no spaces, no short fields.
+    pub fn parse(s: &str) -> Result<CalendarDate, DateError> {
+        let bytes = s.as_bytes();
+        let shaped = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if !shaped {
+            return Err(DateError::Format(s.to_owned()));
+        }
+        // Every byte is an ASCII digit or '-', so these slices are on char
+        // boundaries and the numbers parse.
+        let number = |range: std::ops::Range<usize>| {
+            s.get(range)
+                .and_then(|part| part.parse::<u32>().ok())
+                .ok_or_else(|| DateError::Format(s.to_owned()))
+        };
+        let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+        let year = i32::try_from(year).map_err(|_| DateError::Format(s.to_owned()))?;
+        let date = NaiveDate::from_ymd_opt(year, month, day)
+            .ok_or_else(|| DateError::NoSuchDay(s.to_owned()))?;
+        CalendarDate::new(date)
+    }
+
+    pub fn naive(self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl From<CalendarDate> for NaiveDate {
+    fn from(date: CalendarDate) -> NaiveDate {
+        date.0
+    }
+}
+
+impl fmt::Display for CalendarDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl FromStr for CalendarDate {
+    type Err = DateError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CalendarDate::parse(s)
+    }
+}
+
+impl Serialize for CalendarDate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+struct DateVisitor;
+
+impl Visitor<'_> for DateVisitor {
+    type Value = CalendarDate;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a date string written YYYY-MM-DD, from 1990-04-01 to 2200-03-31")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<CalendarDate, E> {
+        CalendarDate::parse(v).map_err(E::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for CalendarDate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(DateVisitor)
+    }
+}
+
+impl PartialSchema for CalendarDate {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            .examples(["2022-04-01"])
+            .description(Some(
+                "A calendar date written YYYY-MM-DD (RFC 3339 full-date), from 1990-04-01 to 2200-03-31 (financial years 1990-91 to 2199-00).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for CalendarDate {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("CalendarDate")
+    }
+}
+
+/// `#[serde(with = "crate::fiscal::date")]` for a request's `NaiveDate`
+/// field: parses it as a [`CalendarDate`] and keeps the plain date.
+pub mod date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::CalendarDate;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
+        CalendarDate::deserialize(deserializer).map(CalendarDate::naive)
+    }
+
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&date.format("%Y-%m-%d"))
+    }
+
+    /// `#[serde(default, with = "crate::fiscal::date::option")]` for an
+    /// optional date.
+    pub mod option {
+        use chrono::NaiveDate;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use super::CalendarDate;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<NaiveDate>, D::Error> {
+            Option::<CalendarDate>::deserialize(deserializer)
+                .map(|date| date.map(CalendarDate::naive))
+        }
+
+        pub fn serialize<S: Serializer>(
+            date: &Option<NaiveDate>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => super::serialize(date, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
 }
 
 /// A UK financial year (1 April to 31 March), identified by the calendar
@@ -188,7 +370,7 @@ impl PartialSchema for FinancialYear {
             .pattern(Some("^[0-9]{4}-[0-9]{2}$"))
             .examples(["2022-23"])
             .description(Some(
-                "UK financial year (1 April – 31 March), written as the starting year and the last two digits of the ending year, e.g. \"2022-23\".",
+                "UK financial year (1 April – 31 March), written as the starting year and the last two digits of the ending year, e.g. \"2022-23\"; from 1990-91 to 2199-00.",
             ))
             .into()
     }
@@ -815,6 +997,93 @@ mod tests {
         assert_eq!(quarter["enum"], serde_json::json!(["Q1", "Q2", "Q3", "Q4"]));
     }
 
+    #[test]
+    fn calendar_dates_are_strict_full_dates_in_range() {
+        let parsed = CalendarDate::parse("2022-04-01").unwrap();
+        assert_eq!(parsed.naive(), d(2022, 4, 1));
+        assert_eq!(parsed.to_string(), "2022-04-01");
+        assert_eq!(CalendarDate::parse("1990-04-01").unwrap().naive(), MIN_DATE);
+        assert_eq!(CalendarDate::parse("2200-03-31").unwrap().naive(), MAX_DATE);
+        assert!(CalendarDate::parse("2024-02-29").is_ok());
+        for bad in [
+            "2022-4-1",
+            "22-04-01",
+            "2022-04-1",
+            "2022/04/01",
+            "+2022-04-01",
+            " 2022-04-01",
+            "2022-04-01 ",
+            "2022-04-01T00:00:00",
+            "20220401",
+            "２０２２-04-01",
+            "2022-0４-01",
+            "",
+        ] {
+            assert_eq!(
+                CalendarDate::parse(bad),
+                Err(DateError::Format(bad.to_owned())),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "2022-02-30",
+            "2023-02-29",
+            "2022-13-01",
+            "2022-00-10",
+            "2022-01-00",
+        ] {
+            assert_eq!(
+                CalendarDate::parse(bad),
+                Err(DateError::NoSuchDay(bad.to_owned())),
+                "{bad:?}"
+            );
+        }
+        for bad in [
+            "0022-04-01",
+            "0001-01-01",
+            "1990-03-31",
+            "2200-04-01",
+            "9999-12-31",
+        ] {
+            assert!(
+                matches!(CalendarDate::parse(bad), Err(DateError::OutOfRange(_))),
+                "{bad:?}"
+            );
+        }
+        let message = CalendarDate::parse("22-04-01").unwrap_err().to_string();
+        assert!(
+            message.contains("YYYY-MM-DD") && message.contains("2200-03-31"),
+            "{message}"
+        );
+        let err = serde_json::from_str::<CalendarDate>("\"2022-4-1\"").unwrap_err();
+        assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
+        assert!(serde_json::from_str::<CalendarDate>("20220401").is_err());
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), "\"2022-04-01\"");
+    }
+
+    #[test]
+    fn the_whole_supported_range_profiles_without_overflow() {
+        let whole = DateRange::new(MIN_DATE, MAX_DATE).unwrap();
+        let quarters = whole.quarters();
+        assert_eq!(quarters.len(), 210 * 4);
+        assert_eq!(quarters[0], fq("1990-91", Quarter::Q1));
+        assert_eq!(quarters[quarters.len() - 1], fq("2199-00", Quarter::Q4));
+        assert_eq!(FinancialYear::containing(MAX_DATE), fy("2199-00"));
+        assert_eq!(FiscalQuarter::containing(MAX_DATE).end_date(), MAX_DATE);
+        let amount = Money::from_pence(Money::MAX_PENCE);
+        assert_eq!(
+            Money::sum(profile_by_year(amount, whole).iter().map(|(_, m)| *m)),
+            Ok(amount)
+        );
+        let due = crate::domain::outcome::due_date(FiscalQuarter::containing(MAX_DATE), Some(366));
+        assert!(due > MAX_DATE);
+    }
+
+    fn any_supported_date() -> impl Strategy<Value = NaiveDate> {
+        let days = (MAX_DATE - MIN_DATE).num_days() as u64;
+        (0..=days).prop_map(|offset| MIN_DATE + chrono::Days::new(offset))
+    }
+
     fn any_date() -> impl Strategy<Value = NaiveDate> {
         // Every day from 2000-01-01 up to 2099-12-31.
         (0i64..36_525).prop_map(|offset| d(2000, 1, 1) + chrono::Days::new(offset as u64))
@@ -844,6 +1113,16 @@ mod tests {
             prop_assert_eq!(Money::sum(by_year.iter().map(|(_, m)| *m)), Ok(amount));
             let years: Vec<FinancialYear> = by_year.iter().map(|(y, _)| *y).collect();
             prop_assert_eq!(years, range.financial_years());
+        }
+
+        #[test]
+        fn supported_dates_round_trip_and_stay_in_supported_years(date in any_supported_date()) {
+            let text = date.format("%Y-%m-%d").to_string();
+            prop_assert_eq!(CalendarDate::parse(&text).map(CalendarDate::naive), Ok(date));
+            let year = FinancialYear::containing(date);
+            prop_assert!(FinancialYear::new(year.start_year()).is_ok());
+            let quarter = FiscalQuarter::containing(date);
+            prop_assert!(quarter.start_date() <= date && date <= quarter.end_date());
         }
 
         #[test]

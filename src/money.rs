@@ -326,7 +326,7 @@ impl PartialSchema for Money {
             .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,2})?$"))
             .examples(["664540.39"])
             .description(Some(
-                "Amount in pounds sterling as a decimal string with at most two decimal places; never a JSON number.",
+                "Amount in pounds sterling as a decimal string with at most two decimal places, from -999999999999.99 to 999999999999.99; never a JSON number.",
             ))
             .into()
     }

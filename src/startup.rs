@@ -2,11 +2,11 @@
 
 use std::net::TcpListener;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, App, HttpMessage, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::api::{self, AppState};
@@ -41,12 +41,14 @@ impl Application {
         let state = web::Data::new(AppState { db, keys });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(limit_header_sizes))
                 .wrap(from_fn(log_request))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(crate::api::extract::MAX_BODY_BYTES))
+                .app_data(crate::api::extract::path_config())
                 .configure(api::configure)
-                .default_service(web::to(not_found))
+                .default_service(web::to(unmatched))
         })
         .listen(listener)
         .map_err(|e| AppError::Internal(format!("cannot start the server: {e}")))?
@@ -65,8 +67,26 @@ impl Application {
     }
 }
 
-async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound("route"))
+/// A request no route took: 405 with `Allow` when the path is one of ours
+/// (the documented paths, so this list cannot drift from the routes),
+/// else 404.
+async fn unmatched(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    match api::openapi::allowed_methods(req.path()) {
+        Some(allow) => Err(AppError::MethodNotAllowed { allow }),
+        None => Err(AppError::NotFound("route")),
+    }
+}
+
+/// Refuses an over-long header with a 431 problem before any handler runs.
+async fn limit_header_sizes(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<BoxBody, impl MessageBody>>, actix_web::Error> {
+    if let Err(error) = api::extract::check_header_sizes(&req) {
+        let response = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(response).map_into_left_body());
+    }
+    Ok(next.call(req).await?.map_into_right_body())
 }
 
 /// Logs each request once it is answered (inside the request's span, so

@@ -21,6 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct AuditQuery {
     /// e.g. `contract`, `funding_stream`, `outcome_return`.
     pub resource_type: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub resource_id: Option<String>,
     /// Token subject that made the change.
     pub actor: Option<String>,

@@ -15,6 +15,7 @@ use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
     NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation,
 };
+use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
@@ -43,13 +44,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ContractQuery {
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     pub status: Option<ContractStatus>,
     pub kind: Option<ContractKind>,
     /// Contracts with a funding line on this stream.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// Contracts whose period overlaps this financial year, e.g. 2022-23.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
 }
 
@@ -133,7 +138,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -145,10 +150,10 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let contract = state
         .db
@@ -162,7 +167,7 @@ pub async fn read(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = ContractChanges,
@@ -181,13 +186,13 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<ContractChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
             &state.db,
@@ -207,7 +212,7 @@ pub async fn update(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -224,11 +229,11 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, CONTRACT, id)
         .delete(
             &state.db,
@@ -247,7 +252,7 @@ pub async fn delete(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = StatusChange,
@@ -266,12 +271,12 @@ pub async fn delete(
 pub async fn change_status(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let change = body.0;
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
@@ -290,7 +295,7 @@ pub async fn change_status(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<FundingLine>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -302,10 +307,10 @@ pub async fn change_status(
 pub async fn list_lines(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let lines = state
         .db
@@ -319,7 +324,7 @@ pub async fn list_lines(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
     ),
     request_body = FundingLineInput,
@@ -336,11 +341,11 @@ pub async fn list_lines(
 pub async fn add_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     request: IdempotentJson<FundingLineInput>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Creation::new(actor, request)
         .under(CONTRACT, &id)
         .run(&state.db, move |conn, actor, line| {
@@ -365,8 +370,8 @@ pub async fn add_line(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
-        ("line_id" = String, Path, description = "Funding line id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = FundingLineChange,
@@ -385,12 +390,13 @@ pub async fn add_line(
 pub async fn update_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     if_match: IfMatch,
     body: Json<FundingLineChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
+    let (id, line_id) = (id.into_string(), line_id.into_string());
     let amount = body.0.amount;
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
@@ -411,8 +417,8 @@ pub async fn update_line(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
-        ("line_id" = String, Path, description = "Funding line id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -429,11 +435,12 @@ pub async fn update_line(
 pub async fn delete_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
+    let (id, line_id) = (id.into_string(), line_id.into_string());
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
             &state.db,
@@ -453,7 +460,7 @@ pub async fn delete_line(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<Variation>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -465,10 +472,10 @@ pub async fn delete_line(
 pub async fn list_variations(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let history = state
         .db
@@ -484,7 +491,7 @@ pub async fn list_variations(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = NewVariation,
@@ -503,12 +510,12 @@ pub async fn list_variations(
 pub async fn vary(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<NewVariation>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let variation = body.0;
     let contract = Guarded::new(actor, if_match, CONTRACT, id)
         .change(
@@ -527,7 +534,7 @@ pub async fn vary(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<Payment>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -539,10 +546,10 @@ pub async fn vary(
 pub async fn list_payments(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let payments = state
         .db
@@ -556,7 +563,7 @@ pub async fn list_payments(
     tag = "contracts",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Contract id"),
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
     ),
     request_body = NewPayment,
@@ -573,11 +580,11 @@ pub async fn list_payments(
 pub async fn record_payment(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     request: IdempotentJson<NewPayment>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::RecordPayments)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let request = request.validated(NewPayment::validate)?;
     Creation::new(actor, request)
         .under(CONTRACT, &id)
@@ -605,7 +612,7 @@ pub async fn record_payment(
 #[utoipa::path(
     tag = "contracts",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Contract id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<crate::domain::outcome::OutcomeMeasure>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -617,10 +624,10 @@ pub async fn record_payment(
 pub async fn list_measures(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadMeasures)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let measures = state
         .db

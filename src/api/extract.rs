@@ -13,10 +13,32 @@ use serde::de::DeserializeOwned;
 use super::pagination::{PageParams, Pagination};
 use super::AppState;
 use crate::auth::Actor;
+use crate::domain::text::control_character;
 use crate::error::{AppError, FieldError};
 
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Longest single request header value accepted (our tokens are well under
+/// 1 KiB). A longer one is a 431 problem. Request heads over actix-http's
+/// fixed 128 KiB read buffer never reach the application: actix-http itself
+/// answers those with a bare 431 and closes the connection.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+
+/// The first header whose value is longer than [`MAX_HEADER_BYTES`].
+pub fn check_header_sizes(req: &actix_web::dev::ServiceRequest) -> Result<(), AppError> {
+    match req
+        .headers()
+        .iter()
+        .find(|(_, value)| value.len() > MAX_HEADER_BYTES)
+    {
+        Some((name, _)) => Err(AppError::HeaderTooLarge {
+            header: name.as_str().to_owned(),
+            max: MAX_HEADER_BYTES,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// A JSON body parsed with the path of any field at fault (e.g.
 /// `funding_lines[1].amount`), so a 422 can name it.
@@ -64,7 +86,12 @@ pub fn require_json(req: &HttpRequest) -> Result<(), AppError> {
 }
 
 /// Deserialises JSON, reporting the path of the field at fault.
+///
+/// A string holding NUL (written `\u0000`) is refused wherever it is, as
+/// PostgreSQL cannot store one; the domain's text checks refuse the other
+/// control characters in the fields they validate.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    refuse_nul(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -75,6 +102,54 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         AppError::field("body", format!("unexpected data after the JSON value: {e}"))
     })?;
     Ok(value)
+}
+
+/// NUL can reach a JSON string only as the escape `\u0000` (a raw control
+/// character is a syntax error), so only a body holding that escape is
+/// searched for the string that contains it.
+fn refuse_nul(bytes: &[u8]) -> Result<(), AppError> {
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // a syntax error: the typed parse reports it
+    };
+    match nul_path(&value, String::new()) {
+        Some(path) => Err(AppError::field(
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path
+            },
+            "must not contain the NUL character (U+0000)",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The path (as `serde_path_to_error` writes it) of the first string or key
+/// holding NUL.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, format!("{path}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let field = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                Some(field)
+            } else {
+                nul_path(item, field)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// Names the field for serde's messages: a missing or unknown field is
@@ -97,6 +172,47 @@ fn field_error(path: &str, message: &str) -> FieldError {
         (None, path) => path.to_owned(),
     };
     FieldError::new(field, message)
+}
+
+/// Path parameters that do not parse, such as an id that is not one the
+/// service could have issued (see [`crate::domain::id::Id`]), name no record:
+/// 404 for the resource the bad segment would have named, exactly as a
+/// well-formed id that matches nothing, without reaching the database.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_, req| AppError::NotFound(unparsed_resource(req)).into())
+}
+
+/// The resource named by the first path parameter that is not an id, from
+/// the collection segment before it (`contracts/{id}` → "contract").
+fn unparsed_resource(req: &HttpRequest) -> &'static str {
+    const RESOURCES: [(&str, &str); 7] = [
+        ("contracts", "contract"),
+        ("funding-lines", "funding line"),
+        ("funding-streams", "funding stream"),
+        ("organisations", "organisation"),
+        ("outcome-measures", "outcome measure"),
+        ("outcome-returns", "outcome return"),
+        ("providers", "provider"),
+    ];
+    let Some(pattern) = req.match_pattern() else {
+        return "record";
+    };
+    let segments: Vec<&str> = pattern.split('/').collect();
+    segments
+        .windows(2)
+        .find_map(|pair| {
+            let name = pair[1].strip_prefix('{')?.strip_suffix('}')?;
+            let value = req.match_info().get(name)?;
+            if crate::domain::id::is_id(value) {
+                return None;
+            }
+            RESOURCES
+                .iter()
+                .find(|(collection, _)| *collection == pair[0])
+                .map(|(_, resource)| *resource)
+        })
+        .unwrap_or("record")
 }
 
 /// A list's query string: `limit` and `offset`, plus the resource's filters
@@ -130,6 +246,20 @@ pub fn parse_list_query<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>
 }
 
 fn deserialize_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, AppError> {
+    // No parameter is free text that could need a control character, and
+    // PostgreSQL cannot compare against NUL.
+    if let Some((key, c)) = pairs
+        .iter()
+        .find_map(|(key, value)| Some((key, control_character(value, false)?)))
+    {
+        return Err(AppError::field(
+            key.as_str(),
+            format!(
+                "must not contain control characters (found U+{:04X})",
+                u32::from(c)
+            ),
+        ));
+    }
     let encoded =
         serde_urlencoded::to_string(pairs).map_err(|e| AppError::field("query", e.to_string()))?;
     let deserializer =
@@ -188,11 +318,19 @@ fn authenticate(req: &HttpRequest) -> Result<Actor, AppError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(bearer_token)
         .ok_or(AppError::Unauthorized(
             "the bearer token is missing, invalid or expired",
         ))?;
-    state.keys.verify(token.trim())
+    state.keys.verify(token)
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme name
+/// is case-insensitive (RFC 9110 §11.1), so `bearer` and `BEARER` do too.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 #[cfg(test)]
@@ -207,7 +345,7 @@ mod tests {
         }
     }
 
-    const GOOD: &str = r#""provider_id":"p","kind":"grant","title":"t","start_date":"2022-04-01","end_date":"2023-03-31""#;
+    const GOOD: &str = r#""provider_id":"0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f","kind":"grant","title":"t","start_date":"2022-04-01","end_date":"2023-03-31""#;
 
     #[test]
     fn a_number_for_money_names_the_field() {
@@ -218,7 +356,7 @@ mod tests {
     #[test]
     fn nested_fields_carry_their_path() {
         let body = format!(
-            r#"{{{GOOD},"value":"10.00","funding_lines":[{{"funding_stream_id":"s","financial_year":"2022-23","amount":"1.234"}}]}}"#
+            r#"{{{GOOD},"value":"10.00","funding_lines":[{{"funding_stream_id":"0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f","financial_year":"2022-23","amount":"1.234"}}]}}"#
         );
         assert_eq!(refused_field(&body), "funding_lines[0].amount");
     }
@@ -227,8 +365,32 @@ mod tests {
     fn unknown_and_missing_fields_are_named() {
         let body = format!(r#"{{{GOOD},"value":"10.00","colour":"red"}}"#);
         assert_eq!(refused_field(&body), "colour");
-        let body = r#"{"provider_id":"p"}"#;
+        let body = r#"{"provider_id":"0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f"}"#;
         assert_eq!(refused_field(body), "kind");
+    }
+
+    #[test]
+    fn nul_anywhere_names_its_field() {
+        let body = format!(r#"{{{GOOD},"value":"10.00","reference":"a\u0000"}}"#);
+        assert_eq!(refused_field(&body), "reference");
+        let body = format!(
+            r#"{{{GOOD},"value":"10.00","funding_lines":[{{"funding_stream_id":"0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f","financial_year":"2022\u0000","amount":"1.00"}}]}}"#
+        );
+        assert_eq!(refused_field(&body), "funding_lines[0].financial_year");
+        // An escaped backslash before "u0000" is no NUL.
+        let body = format!(r#"{{{GOOD},"value":"10.00","reference":"a\\u0000"}}"#);
+        assert!(parse_json::<NewContract>(body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc "), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc"), Some("abc"));
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearerabc"), None);
     }
 }
 

@@ -13,6 +13,7 @@ use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
 };
+use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 
@@ -110,7 +111,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "funding-streams",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Funding stream id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Funding stream id")),
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -122,10 +123,10 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadStreams)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let org = actor.organisation_id;
     let stream = state
         .db
@@ -139,7 +140,7 @@ pub async fn read(
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = FundingStreamChanges,
@@ -158,13 +159,13 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<FundingStreamChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let stream = Guarded::new(actor, if_match, STREAM, id)
         .change(
             &state.db,
@@ -183,7 +184,7 @@ pub async fn update(
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -200,11 +201,11 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, STREAM, id)
         .delete(
             &state.db,
@@ -225,8 +226,8 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
-        ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
+        ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = BudgetChange,
@@ -245,12 +246,13 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
 pub async fn put_budget(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, String)>,
     if_match: IfMatch,
     body: Json<BudgetChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let (id, year) = path.into_inner();
+    let id = id.into_string();
     let year = parse_year(&year)?;
     let change = body.0.validate()?;
     let stream = Guarded::new(actor, if_match, STREAM, id)
@@ -271,8 +273,8 @@ pub async fn put_budget(
     tag = "funding-streams",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Funding stream id"),
-        ("financial_year" = String, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
+        ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -290,11 +292,12 @@ pub async fn put_budget(
 pub async fn delete_budget(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, String)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let (id, year) = path.into_inner();
+    let id = id.into_string();
     let year = parse_year(&year)?;
     let stream = Guarded::new(actor, if_match, STREAM, id)
         .change(

@@ -11,6 +11,7 @@ use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::organisations;
 use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::id::Id;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
 
@@ -45,7 +46,7 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Organisation id")),
     responses(
         (status = 200, body = Organisation, headers(("ETag" = String))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -56,10 +57,10 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadOrganisation)?;
-    let id = own_organisation(&actor, path.into_inner())?;
+    let id = own_organisation(&actor, path.into_inner().into_string())?;
     let organisation = state
         .db
         .read(move |conn| organisations::get(conn, &id))
@@ -71,7 +72,7 @@ pub async fn read(
     tag = "organisations",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Organisation id"),
+        ("id" = crate::domain::id::Id, Path, description = "Organisation id"),
         ("If-Match" = String, Header, description = "The ETag last read"),
     ),
     request_body = OrganisationChanges,
@@ -89,12 +90,12 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<OrganisationChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageOrganisation)?;
-    let id = own_organisation(&actor, path.into_inner())?;
+    let id = own_organisation(&actor, path.into_inner().into_string())?;
     let changes = body.0.validate()?;
     let organisation = Guarded::new(actor, if_match, ResourceType::Organisation, id)
         .change(

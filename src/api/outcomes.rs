@@ -10,6 +10,7 @@ use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::outcomes::{self, DueFilter, MeasureFilter, ReturnFilter};
 use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::id::Id;
 use crate::domain::outcome::{
     NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
     OutcomeReturnChanges, ReturnDue, ReturnEvent, ReturnStatus, ReturnVersion,
@@ -41,7 +42,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MeasureQuery {
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
 }
 
@@ -49,11 +54,15 @@ pub struct MeasureQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "Q1")]
+    #[param(value_type = Option<crate::fiscal::Quarter>, example = "Q1")]
     pub quarter: Option<Quarter>,
     pub status: Option<ReturnStatus>,
 }
@@ -127,7 +136,7 @@ pub async fn list_measures(
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome measure id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Outcome measure id")),
     responses(
         (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -139,10 +148,10 @@ pub async fn list_measures(
 pub async fn read_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadMeasures)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let measure = state
         .db
@@ -156,7 +165,7 @@ pub async fn read_measure(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome measure id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = OutcomeMeasureChanges,
@@ -175,13 +184,13 @@ pub async fn read_measure(
 pub async fn update_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<OutcomeMeasureChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let measure = Guarded::new(actor, if_match, MEASURE, id)
         .change(
             &state.db,
@@ -200,7 +209,7 @@ pub async fn update_measure(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome measure id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -217,11 +226,11 @@ pub async fn update_measure(
 pub async fn delete_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, MEASURE, id)
         .delete(
             &state.db,
@@ -307,7 +316,7 @@ pub async fn list_returns(
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome return id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -319,10 +328,10 @@ pub async fn list_returns(
 pub async fn read_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let outcome_return = state
         .db
@@ -336,7 +345,7 @@ pub async fn read_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = OutcomeReturnChanges,
@@ -355,13 +364,13 @@ pub async fn read_return(
 pub async fn update_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<OutcomeReturnChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -379,7 +388,7 @@ pub async fn update_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -397,11 +406,11 @@ pub async fn update_return(
 pub async fn submit_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -418,7 +427,7 @@ pub async fn submit_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = crate::domain::outcome::ReturnQuery,
@@ -437,13 +446,13 @@ pub async fn submit_return(
 pub async fn query_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<crate::domain::outcome::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
     let comment = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -462,7 +471,7 @@ pub async fn query_return(
     tag = "outcomes",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Outcome return id"),
+        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -479,11 +488,11 @@ pub async fn query_return(
 pub async fn accept_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let outcome_return = Guarded::new(actor, if_match, RETURN, id)
         .change(
             &state.db,
@@ -502,7 +511,7 @@ pub async fn accept_return(
 #[utoipa::path(
     tag = "outcomes",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Outcome return id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
     responses(
         (status = 200, body = Vec<ReturnVersion>),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -514,10 +523,10 @@ pub async fn accept_return(
 pub async fn list_versions(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let versions = state
         .db
@@ -530,14 +539,20 @@ pub async fn list_versions(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "Q1")]
+    #[param(value_type = Option<crate::fiscal::Quarter>, example = "Q1")]
     pub quarter: Option<Quarter>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     /// The day to judge by (default today): returns due before it and not
     /// submitted are missing.
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[param(value_type = Option<crate::fiscal::CalendarDate>)]
     pub as_of: Option<chrono::NaiveDate>,
 }
 

@@ -58,6 +58,16 @@ impl AppError {
                 "/problems/precondition-required",
                 "Precondition required",
             ),
+            AppError::MethodNotAllowed { .. } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "/problems/method-not-allowed",
+                "Method not allowed",
+            ),
+            AppError::HeaderTooLarge { .. } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "/problems/header-too-large",
+                "Request header too large",
+            ),
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "/problems/unavailable",
@@ -110,6 +120,9 @@ impl ResponseError for AppError {
         response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let AppError::MethodNotAllowed { allow } = self {
+            response.insert_header((header::ALLOW, allow.as_str()));
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }

@@ -10,6 +10,7 @@ use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::providers::{self, ProviderFilter};
 use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::id::Id;
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
 use crate::error::AppError;
 
@@ -104,7 +105,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "providers",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Provider id")),
+    params(("id" = crate::domain::id::Id, Path, description = "Provider id")),
     responses(
         (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         (status = 401, response = crate::api::openapi::Unauthorized),
@@ -116,10 +117,10 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadProviders)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let scope = actor.scope();
     let provider = state
         .db
@@ -133,7 +134,7 @@ pub async fn read(
     tag = "providers",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Provider id"),
+        ("id" = crate::domain::id::Id, Path, description = "Provider id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     request_body = ProviderChanges,
@@ -152,13 +153,13 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
     body: Json<ProviderChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     let provider = Guarded::new(actor, if_match, PROVIDER, id)
         .change(
             &state.db,
@@ -175,7 +176,7 @@ pub async fn update(
     tag = "providers",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Provider id"),
+        ("id" = crate::domain::id::Id, Path, description = "Provider id"),
         ("If-Match" = String, Header, description = "The ETag last read of the record"),
     ),
     responses(
@@ -192,11 +193,11 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
+    path: web::Path<Id>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
-    let id = path.into_inner();
+    let id = path.into_inner().into_string();
     Guarded::new(actor, if_match, PROVIDER, id)
         .delete(
             &state.db,

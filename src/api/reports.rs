@@ -107,15 +107,17 @@ fn respond<T: Serialize>(
 #[into_params(parameter_in = Query)]
 pub struct BudgetQuery {
     /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
     /// First year of a range (with `to`; at most 10 years).
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub from: Option<FinancialYear>,
     /// Last year of a range (with `from`).
-    #[param(value_type = Option<String>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// Only this stream.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// `json` (default) or `csv`; overrides `Accept`.
     #[param(value_type = Option<Format>)]
@@ -173,15 +175,19 @@ pub async fn budget(
 #[into_params(parameter_in = Query)]
 pub struct ProviderReportQuery {
     /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub from: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// Only this provider.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     /// Only this stream.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// `json` (default) or `csv`; overrides `Accept`.
     #[param(value_type = Option<Format>)]
@@ -237,18 +243,24 @@ pub async fn providers(
 #[into_params(parameter_in = Query)]
 pub struct OutcomesQuery {
     /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub from: Option<FinancialYear>,
-    #[param(value_type = Option<String>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
     pub to: Option<FinancialYear>,
     /// `stream` (default), `provider` or `contract`.
     #[param(value_type = Option<OutcomeGrouping>)]
     pub group_by: Option<OutcomeGrouping>,
     /// Only returns of contracts this stream funds in the return's year.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
     /// `json` (default) or `csv`; overrides `Accept`.
     #[param(value_type = Option<Format>)]

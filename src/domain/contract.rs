@@ -157,6 +157,8 @@ pub struct Contract {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FundingLineInput {
+    #[serde(deserialize_with = "crate::domain::id::string")]
+    #[schema(value_type = crate::domain::id::Id)]
     pub funding_stream_id: String,
     pub financial_year: FinancialYear,
     pub amount: Money,
@@ -165,15 +167,25 @@ pub struct FundingLineInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewContract {
+    #[serde(deserialize_with = "crate::domain::id::string")]
+    #[schema(value_type = crate::domain::id::Id)]
     pub provider_id: String,
     pub kind: ContractKind,
+    #[schema(max_length = 300)]
     pub reference: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    #[schema(max_length = 10000)]
     pub purpose: Option<String>,
+    #[serde(with = "crate::fiscal::date")]
+    #[schema(value_type = crate::fiscal::CalendarDate)]
     pub start_date: NaiveDate,
+    #[serde(with = "crate::fiscal::date")]
+    #[schema(value_type = crate::fiscal::CalendarDate)]
     pub end_date: NaiveDate,
     pub value: Money,
     /// Days after quarter end its returns are due (1-366).
+    #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
     /// How the value is funded: stream × financial year × amount. May be
     /// added later; must sum to `value` before the contract is activated.
@@ -185,7 +197,7 @@ impl NewContract {
     pub fn validate(self) -> Result<NewContract, AppError> {
         let mut checks = Checks::new();
         let contract = NewContract {
-            provider_id: checks.text("provider_id", &self.provider_id, SHORT_TEXT),
+            provider_id: self.provider_id,
             kind: self.kind,
             reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
             title: checks.text("title", &self.title, SHORT_TEXT),
@@ -221,14 +233,24 @@ impl NewContract {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContractChanges {
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[schema(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
     pub kind: Option<ContractKind>,
+    #[schema(max_length = 300)]
     pub reference: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
+    #[schema(max_length = 10000)]
     pub purpose: Option<String>,
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub start_date: Option<NaiveDate>,
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub end_date: Option<NaiveDate>,
     pub value: Option<Money>,
+    #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
 }
 
@@ -236,9 +258,7 @@ impl ContractChanges {
     pub fn validate(self) -> Result<ContractChanges, AppError> {
         let mut checks = Checks::new();
         let changes = ContractChanges {
-            provider_id: self
-                .provider_id
-                .map(|p| checks.text("provider_id", &p, SHORT_TEXT)),
+            provider_id: self.provider_id,
             kind: self.kind,
             reference: self.reference.map(|r| {
                 checks
@@ -270,13 +290,17 @@ impl ContractChanges {
 pub struct StatusChange {
     pub status: ContractStatus,
     /// Why; required to end or terminate a contract.
+    #[schema(max_length = 10000)]
     pub reason: Option<String>,
     /// The recorded decision, e.g. `OPCC.D.034.23`; required to terminate.
+    #[schema(max_length = 300)]
     pub decision_reference: Option<String>,
     /// Last day of service when ending or terminating early; defaults to the
     /// current end date. Must lie within the contract period, and no funding
     /// line may remain in a financial year after it (release such money by a
     /// variation first).
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub effective_date: Option<NaiveDate>,
 }
 
@@ -351,10 +375,14 @@ pub struct NewVariation {
     /// New total value; requires `funding_lines` that sum to it.
     pub value: Option<Money>,
     /// New end date (an extension or an early end).
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub end_date: Option<NaiveDate>,
     /// The complete new funding split, replacing the current lines.
     pub funding_lines: Option<Vec<FundingLineInput>>,
+    #[schema(min_length = 1, max_length = 10000)]
     pub reason: String,
+    #[schema(max_length = 300)]
     pub decision_reference: Option<String>,
 }
 
@@ -457,10 +485,15 @@ pub struct Payment {
 #[serde(deny_unknown_fields)]
 pub struct NewPayment {
     pub amount: Money,
+    #[serde(with = "crate::fiscal::date")]
+    #[schema(value_type = crate::fiscal::CalendarDate)]
     pub paid_on: NaiveDate,
     /// Which stream pays; may be left out when the contract draws on one stream.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[schema(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// Invoice or remittance reference.
+    #[schema(max_length = 300)]
     pub reference: Option<String>,
 }
 
@@ -474,11 +507,6 @@ impl NewPayment {
         );
         let payment = NewPayment {
             reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
-            funding_stream_id: checks.optional_text(
-                "funding_stream_id",
-                self.funding_stream_id.as_deref(),
-                SHORT_TEXT,
-            ),
             ..self
         };
         checks.finish(payment)

@@ -73,15 +73,20 @@ pub struct BudgetInput {
 #[serde(deny_unknown_fields)]
 pub struct NewFundingStream {
     /// Short code unique within the organisation, e.g. `MOJ-VSS`.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     /// Who provides the money, e.g. "Ministry of Justice".
+    #[schema(min_length = 1, max_length = 300)]
     pub funder: String,
     #[serde(default)]
     pub ringfenced: bool,
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// Days after quarter end its contracts' returns are due (1-366); by
     /// default one calendar month.
+    #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
     #[serde(default)]
     pub budgets: Vec<BudgetInput>,
@@ -122,11 +127,16 @@ impl NewFundingStream {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FundingStreamChanges {
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 300)]
     pub funder: Option<String>,
     pub ringfenced: Option<bool>,
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
 }
 

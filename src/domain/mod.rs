@@ -5,6 +5,7 @@ pub mod audit;
 pub mod commitment;
 pub mod contract;
 pub mod funding_stream;
+pub mod id;
 pub mod organisation;
 pub mod outcome;
 pub mod provider;

@@ -17,6 +17,7 @@ pub struct Organisation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationChanges {
+    #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,
 }
 

@@ -94,10 +94,16 @@ pub struct OutcomeMeasure {
 #[serde(deny_unknown_fields)]
 pub struct NewOutcomeMeasure {
     /// Give exactly one of `funding_stream_id` and `contract_id`.
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[schema(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[schema(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
     /// Short code used in returns, e.g. `better_cope`.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: String,
+    #[schema(min_length = 1, max_length = 300)]
     pub label: String,
     pub unit: MeasureUnit,
 }
@@ -105,13 +111,7 @@ pub struct NewOutcomeMeasure {
 impl NewOutcomeMeasure {
     pub fn validate(self) -> Result<NewOutcomeMeasure, AppError> {
         let mut checks = Checks::new();
-        let funding_stream_id = checks.optional_text(
-            "funding_stream_id",
-            self.funding_stream_id.as_deref(),
-            SHORT_TEXT,
-        );
-        let contract_id =
-            checks.optional_text("contract_id", self.contract_id.as_deref(), SHORT_TEXT);
+        let (funding_stream_id, contract_id) = (self.funding_stream_id, self.contract_id);
         if funding_stream_id.is_some() == contract_id.is_some() {
             checks.fail(
                 "funding_stream_id",
@@ -132,6 +132,7 @@ impl NewOutcomeMeasure {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeMeasureChanges {
+    #[schema(min_length = 1, max_length = 300)]
     pub label: Option<String>,
     /// May change only while no return holds a value for the measure.
     pub unit: Option<MeasureUnit>,
@@ -283,6 +284,7 @@ pub struct ReturnVersion {
 #[serde(deny_unknown_fields)]
 pub struct ReturnQuery {
     /// What the provider must explain or correct.
+    #[schema(min_length = 1, max_length = 10000)]
     pub comment: String,
 }
 
@@ -395,6 +397,27 @@ pub fn missing_and_late(contract: &ContractReturns, as_of: NaiveDate) -> Vec<Ret
         .collect()
 }
 
+/// A measure's value as the document describes it: a whole number
+/// (`count`, `people`) or a money string (`money`), as
+/// [`MeasureUnit::parse_value`] accepts and [`MeasureUnit::format_value`] writes.
+fn measure_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    use utoipa::openapi::Ref;
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                .minimum(Some(0))
+                .maximum(Some(i64::MAX)),
+        )
+        .item(Ref::from_schema_name("Money"))
+        .description(Some(
+            "A whole number for `count` and `people` measures, a decimal string for `money`.",
+        ))
+        .into()
+}
+
 /// One measure's value in a return.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MeasureValue {
@@ -402,7 +425,7 @@ pub struct MeasureValue {
     pub label: String,
     pub unit: MeasureUnit,
     /// A whole number for `count` and `people` measures, a decimal string for `money`.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = measure_value_schema)]
     pub value: Value,
 }
 
@@ -434,24 +457,30 @@ pub struct OutcomeReturn {
 #[serde(deny_unknown_fields)]
 pub struct MeasureValueInput {
     /// The measure's code.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: String,
     /// A whole number for `count` and `people` measures, a decimal string for `money`.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = measure_value_schema)]
     pub value: Value,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOutcomeReturn {
+    #[serde(deserialize_with = "crate::domain::id::string")]
+    #[schema(value_type = crate::domain::id::Id)]
     pub contract_id: String,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295u64)]
     pub referrals: u32,
     #[serde(default)]
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295u64)]
     pub people_supported: u32,
     #[serde(default)]
     pub spend: Money,
+    #[schema(max_length = 10000)]
     pub narrative: Option<String>,
     #[serde(default)]
     pub values: Vec<MeasureValueInput>,
@@ -470,10 +499,13 @@ impl NewOutcomeReturn {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeReturnChanges {
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
     pub referrals: Option<u32>,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
     pub people_supported: Option<u32>,
     pub spend: Option<Money>,
     /// An empty string clears the narrative.
+    #[schema(max_length = 10000)]
     pub narrative: Option<String>,
     /// Values to set, by measure code; measures not named keep their value.
     pub values: Option<Vec<MeasureValueInput>>,

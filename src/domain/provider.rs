@@ -64,6 +64,7 @@ pub struct Provider {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProvider {
+    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     pub kind: ProviderKind,
     /// Charity Commission (England and Wales) number, `SC` + 6 digits (OSCR)
@@ -71,7 +72,9 @@ pub struct NewProvider {
     pub charity_number: Option<String>,
     /// Companies House number: 8 digits, or 2 letters and 6 digits.
     pub company_number: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_name: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_email: Option<String>,
 }
 
@@ -98,11 +101,14 @@ impl NewProvider {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderChanges {
+    #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,
     pub kind: Option<ProviderKind>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_name: Option<String>,
+    #[schema(max_length = 300)]
     pub contact_email: Option<String>,
 }
 
@@ -172,9 +178,17 @@ fn charity_number(checks: &mut Checks, value: Option<&str>) -> Option<String> {
 
 fn company_number(checks: &mut Checks, value: Option<&str>) -> Option<String> {
     let number = normalise(value)?;
-    let valid = number.len() == 8
-        && (all_digits(&number)
-            || (number[..2].chars().all(|c| c.is_ascii_uppercase()) && all_digits(&number[2..])));
+    // Matched char by char: the input may hold any characters, and slicing
+    // a string at byte offsets panics inside a multi-byte one.
+    let chars: Vec<char> = number.chars().collect();
+    let valid = match chars.as_slice() {
+        [a, b, rest @ ..] if rest.len() == 6 => {
+            let prefix = (a.is_ascii_digit() && b.is_ascii_digit())
+                || (a.is_ascii_uppercase() && b.is_ascii_uppercase());
+            prefix && rest.iter().all(char::is_ascii_digit)
+        }
+        _ => false,
+    };
     checks.require(
         valid,
         "company_number",
@@ -241,6 +255,24 @@ mod tests {
             }
             other => panic!("expected validation errors, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn numbers_with_multi_byte_characters_are_refused_not_panicked_on() {
+        for number in ["Aé12345", "é1234567", "AB12345é", "ééééé", "12345678é"] {
+            let mut checks = Checks::new();
+            company_number(&mut checks, Some(number));
+            assert!(!checks.is_ok(), "{number:?}");
+            let mut checks = Checks::new();
+            charity_number(&mut checks, Some(number));
+            assert!(!checks.is_ok(), "{number:?}");
+        }
+        let mut checks = Checks::new();
+        assert_eq!(
+            company_number(&mut checks, Some("sc123456")).as_deref(),
+            Some("SC123456")
+        );
+        assert!(checks.is_ok());
     }
 
     #[test]

@@ -28,13 +28,14 @@ impl Checks {
         }
     }
 
-    /// A required text: trimmed, not empty, at most `max` characters.
+    /// A required text: trimmed, not empty, at most `max` characters, and
+    /// free of control characters (see [`control_character`]).
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let trimmed = value.trim();
         if trimmed.is_empty() {
             self.fail(field, "must not be empty");
-        } else if trimmed.chars().count() > max {
-            self.fail(field, format!("must be at most {max} characters"));
+        } else {
+            self.check_length_and_characters(field, trimmed, max);
         }
         trimmed.to_owned()
     }
@@ -47,10 +48,22 @@ impl Checks {
         max: usize,
     ) -> Option<String> {
         let trimmed = value.map(str::trim).filter(|v| !v.is_empty())?;
-        if trimmed.chars().count() > max {
-            self.fail(field, format!("must be at most {max} characters"));
-        }
+        self.check_length_and_characters(field, trimmed, max);
         Some(trimmed.to_owned())
+    }
+
+    fn check_length_and_characters(&mut self, field: &str, value: &str, max: usize) {
+        if value.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+        } else if let Some(c) = control_character(value, max >= LONG_TEXT) {
+            self.fail(
+                field,
+                format!(
+                    "must not contain control characters (found U+{:04X})",
+                    u32::from(c)
+                ),
+            );
+        }
     }
 
     /// A short code such as `VSS-2022`: letters, digits, `-`, `_`, `.`.
@@ -81,5 +94,43 @@ impl Checks {
         } else {
             Err(AppError::Validation(self.errors))
         }
+    }
+}
+
+/// The first control character in `value` (NUL, the other C0 and C1 codes,
+/// DEL), if any. Long texts may break lines: tab, line feed and carriage
+/// return are allowed there. PostgreSQL cannot store NUL at all, and the rest
+/// have no place in a name, reference or narrative.
+pub fn control_character(value: &str, multi_line: bool) -> Option<char> {
+    value
+        .chars()
+        .find(|c| c.is_control() && !(multi_line && matches!(c, '\t' | '\n' | '\r')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(value: &str, max: usize) -> bool {
+        let mut checks = Checks::new();
+        checks.text("field", value, max);
+        !checks.is_ok()
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for bad in ["a\u{0}b", "a\u{1b}b", "a\u{7f}b", "a\u{85}b"] {
+            assert!(refused(bad, SHORT_TEXT), "{bad:?}");
+            assert!(refused(bad, LONG_TEXT), "{bad:?}");
+        }
+        assert!(refused("line\none", SHORT_TEXT));
+        assert!(!refused("line\none\r\n\ttwo", LONG_TEXT));
+        assert!(!refused("Café – “quoted”", SHORT_TEXT));
+        let mut checks = Checks::new();
+        assert_eq!(
+            checks.optional_text("field", Some("a\u{0}"), SHORT_TEXT),
+            Some("a\u{0}".to_owned())
+        );
+        assert!(!checks.is_ok());
     }
 }

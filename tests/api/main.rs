@@ -11,6 +11,7 @@ mod contracts;
 mod funding_streams;
 mod health_and_docs;
 mod idempotency_scope;
+mod input_hardening;
 mod outcomes;
 mod providers;
 mod race_matrix;

@@ -278,7 +278,7 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
     assert_eq!(by_stream.body.as_array().map(Vec::len), Some(2));
     let other = app
         .get(
-            "reports/missing-and-late-returns?as_of=2023-02-10&provider_id=someone-else",
+            "reports/missing-and-late-returns?as_of=2023-02-10&provider_id=0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f",
             &token,
         )
         .await
