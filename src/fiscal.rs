@@ -183,7 +183,11 @@ impl PartialSchema for CalendarDate {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
-            .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+            // The months from April 1990 to March 2200; which days each
+            // month has (30 February) is left to the description.
+            .pattern(Some(
+                "^(1990-(0[4-9]|1[0-2])|(199[1-9]|2[01][0-9]{2})-(0[1-9]|1[0-2])|2200-0[1-3])-(0[1-9]|[12][0-9]|3[01])$",
+            ))
             .examples(["2022-04-01"])
             .description(Some(
                 "A calendar date written YYYY-MM-DD (RFC 3339 full-date), from 1990-04-01 to 2200-03-31 (financial years 1990-91 to 2199-00).",
@@ -363,11 +367,23 @@ impl<'de> Deserialize<'de> for FinancialYear {
     }
 }
 
+/// Exactly the financial years accepted, 1990-91 to 2199-00, as a regular
+/// expression: the ending year's two digits follow from the starting year's.
+fn financial_year_pattern() -> String {
+    let pairs = |from: u32| -> String {
+        (from..100)
+            .map(|yy| format!("{yy:02}-{:02}", (yy + 1) % 100))
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    format!("^(19({})|2[01]({}))$", pairs(90), pairs(0))
+}
+
 impl PartialSchema for FinancialYear {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some("^[0-9]{4}-[0-9]{2}$"))
+            .pattern(Some(financial_year_pattern()))
             .examples(["2022-23"])
             .description(Some(
                 "UK financial year (1 April – 31 March), written as the starting year and the last two digits of the ending year, e.g. \"2022-23\"; from 1990-91 to 2199-00.",
@@ -991,7 +1007,13 @@ mod tests {
 
         let year = serde_json::to_value(FinancialYear::schema()).unwrap();
         assert_eq!(year["type"], "string");
-        assert_eq!(year["pattern"], "^[0-9]{4}-[0-9]{2}$");
+        let pattern = year["pattern"].as_str().unwrap();
+        assert!(pattern.starts_with("^(19(90-91|91-92|"), "{pattern}");
+        assert!(pattern.contains("|2[01](00-01|01-02|"), "{pattern}");
+        assert!(
+            pattern.contains("|22-23|") && pattern.ends_with("|99-00))$"),
+            "{pattern}"
+        );
         assert_eq!(year["examples"][0], "2022-23");
         let quarter = serde_json::to_value(Quarter::schema()).unwrap();
         assert_eq!(quarter["enum"], serde_json::json!(["Q1", "Q2", "Q3", "Q4"]));

@@ -323,7 +323,7 @@ impl PartialSchema for Money {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,2})?$"))
+            .pattern(Some(r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"))
             .examples(["664540.39"])
             .description(Some(
                 "Amount in pounds sterling as a decimal string with at most two decimal places, from -999999999999.99 to 999999999999.99; never a JSON number.",
@@ -492,7 +492,7 @@ mod tests {
     fn schema_is_a_patterned_string() {
         let json = serde_json::to_value(Money::schema()).unwrap();
         assert_eq!(json["type"], "string");
-        assert_eq!(json["pattern"], r"^-?[0-9]+(\.[0-9]{1,2})?$");
+        assert_eq!(json["pattern"], r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$");
         assert_eq!(json["examples"][0], "664540.39");
         assert_eq!(Money::name(), "Money");
     }

@@ -8,7 +8,7 @@ use super::pagination::{Page, PageParams};
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::audit::{self, AuditFilter};
-use crate::domain::audit::AuditEvent;
+use crate::domain::audit::{AuditEvent, ResourceType};
 use crate::error::AppError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -19,8 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// e.g. `contract`, `funding_stream`, `outcome_return`.
-    pub resource_type: Option<String>,
+    /// The kind of record, e.g. `contract`.
+    pub resource_type: Option<ResourceType>,
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub resource_id: Option<String>,
@@ -55,7 +55,7 @@ pub async fn list(
     let page = query.page;
     let query = query.filter;
     let filter = AuditFilter {
-        resource_type: query.resource_type,
+        resource_type: query.resource_type.map(|kind| kind.as_str().to_owned()),
         resource_id: query.resource_id,
         actor: query.actor,
         from: query.from,

@@ -81,6 +81,110 @@ impl Modify for ApiPrefix {
     }
 }
 
+/// The request headers the service reads, as it accepts them; declared per
+/// operation by name, their limits are stated here once.
+/// - `Idempotency-Key`: 1-255 visible ASCII characters (spaces only inside).
+/// - `If-Match`: one or more ETags, never empty.
+struct HeaderLimits;
+
+impl Modify for HeaderLimits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let schema = match parameter.name.as_str() {
+                        super::preconditions::IDEMPOTENCY_KEY => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255))
+                            .pattern(Some("^[!-~]([ -~]*[!-~])?$")),
+                        "If-Match" => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .pattern(Some("^\\s*[^\\s,]")),
+                        _ => continue,
+                    };
+                    parameter.schema = Some(schema.into());
+                }
+            }
+        }
+    }
+}
+
+/// Free text is refused with control characters in it (long text may hold
+/// tabs and line breaks), and a required text may not be blank; both after
+/// trimming. Stated once here, for every string the domain declares with a
+/// text length limit (`domain::text`), rather than on each field.
+struct TextCharacters;
+
+impl TextCharacters {
+    fn pattern(max_length: usize, required: bool) -> Option<&'static str> {
+        use crate::domain::text::{LONG_TEXT, SHORT_TEXT};
+        Some(match (max_length, required) {
+            (SHORT_TEXT, false) => r"^\s*[^\u0000-\u001F\u007F-\u009F]*\s*$",
+            (SHORT_TEXT, true) => {
+                r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*\s*$"
+            }
+            (LONG_TEXT, false) => r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+            (LONG_TEXT, true) => {
+                r"^\s*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+            }
+            _ => return None,
+        })
+    }
+
+    fn restrict(schema: &mut utoipa::openapi::schema::Schema) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        let children: Vec<&mut RefOr<Schema>> = match schema {
+            Schema::Object(object) => {
+                if object.pattern.is_none() && object.format.is_none() {
+                    if let Some(pattern) = object
+                        .max_length
+                        .and_then(|max| Self::pattern(max, object.min_length.is_some()))
+                    {
+                        object.pattern = Some(pattern.to_owned());
+                    }
+                }
+                object.properties.values_mut().collect()
+            }
+            Schema::Array(array) => match &mut array.items {
+                utoipa::openapi::schema::ArrayItems::RefOrSchema(items) => vec![items.as_mut()],
+                utoipa::openapi::schema::ArrayItems::False => Vec::new(),
+            },
+            Schema::OneOf(one_of) => one_of.items.iter_mut().collect(),
+            Schema::AllOf(all_of) => all_of.items.iter_mut().collect(),
+            Schema::AnyOf(any_of) => any_of.items.iter_mut().collect(),
+            _ => Vec::new(),
+        };
+        for child in children {
+            if let RefOr::T(child) = child {
+                Self::restrict(child);
+            }
+        }
+    }
+}
+
+impl Modify for TextCharacters {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            for schema in components.schemas.values_mut() {
+                if let utoipa::openapi::RefOr::T(schema) = schema {
+                    Self::restrict(schema);
+                }
+            }
+        }
+    }
+}
+
 struct BearerScheme;
 
 impl Modify for BearerScheme {
@@ -106,7 +210,7 @@ impl Modify for BearerScheme {
         description = "Funding streams and their budgets, providers, contracts and grants with funding lines, variations and payments, outcome measures and quarterly returns. Amounts are decimal strings in pounds (\"664540.39\"); financial years run 1 April to 31 March and are written \"2022-23\". Errors are RFC 9457 problem+json.",
         license(name = "MIT OR Apache-2.0")
     ),
-    modifiers(&BearerScheme, &ApiPrefix),
+    modifiers(&BearerScheme, &ApiPrefix, &HeaderLimits, &TextCharacters),
     paths(
         health::healthz,
         health::readyz,

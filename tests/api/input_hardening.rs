@@ -601,11 +601,19 @@ fn the_document_states_the_enforced_limits() {
         parameter("financial_year")["$ref"],
         "#/components/schemas/FinancialYear"
     );
-    assert_eq!(schemas["FinancialYear"]["pattern"], "^[0-9]{4}-[0-9]{2}$");
+    let year = schemas["FinancialYear"]["pattern"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        year.starts_with("^(19(90-91|") && year.contains("|22-23|"),
+        "{year}"
+    );
 
     let date = &schemas["CalendarDate"];
     assert_eq!(date["format"], "date");
-    assert_eq!(date["pattern"], "^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+    let pattern = date["pattern"].as_str().unwrap_or_default();
+    assert!(pattern.starts_with("^(1990-(0[4-9]|1[0-2])|"), "{pattern}");
+    assert!(pattern.contains("|2200-0[1-3])"), "{pattern}");
     let description = date["description"].as_str().unwrap_or_default();
     assert!(description.contains("1990-04-01") && description.contains("2200-03-31"));
     assert_eq!(
@@ -624,6 +632,23 @@ fn the_document_states_the_enforced_limits() {
     assert_eq!(property("NewContract", "return_due_days")["minimum"], 1);
     assert_eq!(property("NewContract", "return_due_days")["maximum"], 366);
     assert_eq!(property("NewFundingStream", "code")["maxLength"], 64);
+    // No control characters in text, and a required text is not blank.
+    let name = property("NewProvider", "name")["pattern"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        name.contains(r"\u0000-\u001F") && name.contains(r"[^\s"),
+        "{name}"
+    );
+    let purpose = property("NewContract", "purpose")["pattern"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        purpose.contains(r"\u000E-\u001F"),
+        "long text keeps tabs and line breaks: {purpose}"
+    );
 
     let referrals = property("NewOutcomeReturn", "referrals");
     assert_eq!(referrals["maximum"], u64::from(u32::MAX));

@@ -50,7 +50,7 @@ run_backend() {
     local t=$token
     [ $who = provider ] && t=$provider_token
     echo "== schemathesis: $backend as $who (max $examples examples per operation)"
-    if ! st run "http://127.0.0.1:$port/openapi.json" \
+    if ! st --config-file tests/fuzz/schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
         --url "http://127.0.0.1:$port" \
         -H "Authorization: Bearer $t" \
         --checks all --max-examples "$examples" --workers 2 \
@@ -61,7 +61,9 @@ run_backend() {
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
   if grep -q "panicked" "$work/$backend.log"; then echo "the service panicked on $backend:"; grep -A3 panicked "$work/$backend.log"; status=1; fi
-  [ "$backend" = postgres ] && psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS commissioning_fuzz_$$ WITH (FORCE)"
+  if [ "$backend" = postgres ]; then
+    psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS commissioning_fuzz_$$ WITH (FORCE)"
+  fi
 }
 
 port=18080
