@@ -91,6 +91,12 @@ pub fn require_json(req: &HttpRequest) -> Result<(), AppError> {
 /// PostgreSQL cannot store one; the domain's text checks refuse the other
 /// control characters in the fields they validate.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Every body is a JSON object; serde would also fill a struct from an
+    // array of its fields in order (`[null, null]`), which no client means.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(AppError::field("body", "must be a JSON object"));
+    }
     refuse_nul(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {

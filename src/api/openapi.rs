@@ -84,7 +84,7 @@ impl Modify for ApiPrefix {
 /// The request headers the service reads, as it accepts them; declared per
 /// operation by name, their limits are stated here once.
 /// - `Idempotency-Key`: 1-255 visible ASCII characters (spaces only inside).
-/// - `If-Match`: one or more ETags, never empty.
+/// - `If-Match`: one or more ETags, comma-separated; never none.
 struct HeaderLimits;
 
 impl Modify for HeaderLimits {
@@ -109,7 +109,9 @@ impl Modify for HeaderLimits {
                         "If-Match" => ObjectBuilder::new()
                             .schema_type(Type::String)
                             .min_length(Some(1))
-                            .pattern(Some("^\\s*[^\\s,]")),
+                            // No space at either end (HTTP strips it) and at least one
+                            // tag: something that is not a comma or space.
+                            .pattern(Some("^(?=.*[^\\s,])[^\\s](.*[^\\s])?$")),
                         _ => continue,
                     };
                     parameter.schema = Some(schema.into());

@@ -565,7 +565,47 @@ async fn oversized_headers_are_431_problems(backend: Backend) {
     assert_eq!(response.status().as_u16(), 200);
 }
 
+/// A body is a JSON object: serde alone would fill a struct from an array
+/// of its fields in order.
+async fn bodies_must_be_objects(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let provider = app.provider("Rubicon Cares").await;
+    let before = count(&app, "providers").await;
+    for body in [
+        r#"["Array charity", "charity"]"#,
+        "null",
+        "\"text\"",
+        "  [null]",
+    ] {
+        app.send_raw("POST", "providers", &token, "application/json", body)
+            .await
+            .expect_problem(422, Some("body"));
+    }
+    assert_eq!(count(&app, "providers").await, before, "nothing created");
+    let tag = app
+        .etag(&format!("providers/{provider}"), &token)
+        .await
+        .expect("an ETag");
+    let refused = app
+        .send_if_match(
+            "PATCH",
+            &format!("providers/{provider}"),
+            &token,
+            Some(&tag),
+            Some(&serde_json::json!([null, null])),
+        )
+        .await;
+    refused.expect_problem(422, Some("body"));
+    let read = app
+        .get(&format!("providers/{provider}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(read.body["name"], "Rubicon Cares");
+}
+
 crate::on_both_backends!(
+    bodies_must_be_objects,
     multi_byte_company_numbers_are_refused_not_panicked_on,
     dates_are_strict_full_dates_within_the_supported_range,
     control_characters_in_text_are_refused,
