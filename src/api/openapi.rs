@@ -81,13 +81,13 @@ impl Modify for ApiPrefix {
     }
 }
 
-/// The request headers the service reads, as it accepts them; declared per
+/// The parameters the service reads, as it accepts them; declared per
 /// operation by name, their limits are stated here once.
 /// - `Idempotency-Key`: 1-255 visible ASCII characters (spaces only inside).
 /// - `If-Match`: one or more ETags, comma-separated; never none.
-struct HeaderLimits;
+struct ParameterLimits;
 
-impl Modify for HeaderLimits {
+impl Modify for ParameterLimits {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ObjectBuilder, Type};
         for item in openapi.paths.paths.values_mut() {
@@ -112,12 +112,36 @@ impl Modify for HeaderLimits {
                             // No space at either end (HTTP strips it) and at least one
                             // tag: something that is not a comma or space.
                             .pattern(Some("^(?=.*[^\\s,])[^\\s](.*[^\\s])?$")),
-                        _ => continue,
+                        _ => {
+                            restrict_query_text(parameter);
+                            continue;
+                        }
                     };
                     parameter.schema = Some(schema.into());
                 }
             }
         }
+    }
+}
+
+/// A free-text query value (a filter such as `code` or `actor`) is refused
+/// with a control character in it, as `ListQuery` does.
+fn restrict_query_text(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    if parameter.parameter_in != utoipa::openapi::path::ParameterIn::Query {
+        return;
+    }
+    let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() else {
+        return;
+    };
+    let text = match &object.schema_type {
+        SchemaType::Type(kind) => *kind == Type::String,
+        SchemaType::Array(kinds) => kinds.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if text && object.pattern.is_none() && object.format.is_none() && object.enum_values.is_none() {
+        object.pattern = Some(r"^[^\u0000-\u001F\u007F-\u009F]*$".to_owned());
     }
 }
 
@@ -212,7 +236,7 @@ impl Modify for BearerScheme {
         description = "Funding streams and their budgets, providers, contracts and grants with funding lines, variations and payments, outcome measures and quarterly returns. Amounts are decimal strings in pounds (\"664540.39\"); financial years run 1 April to 31 March and are written \"2022-23\". Errors are RFC 9457 problem+json.",
         license(name = "MIT OR Apache-2.0")
     ),
-    modifiers(&BearerScheme, &ApiPrefix, &HeaderLimits, &TextCharacters),
+    modifiers(&BearerScheme, &ApiPrefix, &ParameterLimits, &TextCharacters),
     paths(
         health::healthz,
         health::readyz,
