@@ -290,7 +290,7 @@ impl Modify for BearerScheme {
         audit::list,
     ),
     components(
-        schemas(Problem),
+        schemas(Problem, reports::Format, crate::domain::audit::ResourceType),
         responses(Unauthorized, Forbidden, NotFound, Conflict, BudgetConflict, Invalid, PreconditionFailed, PreconditionRequired)
     ),
     tags(
