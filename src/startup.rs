@@ -8,6 +8,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa_actix_web::AppExt;
 
 use crate::api::{self, AppState};
 use crate::config::{LogFormat, Settings};
@@ -47,7 +48,10 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(crate::api::extract::MAX_BODY_BYTES))
                 .app_data(crate::api::extract::path_config())
-                .configure(api::configure)
+                .into_utoipa_app()
+                .configure(api::register)
+                .into_app()
+                .configure(api::docs)
                 .default_service(web::to(unmatched))
         })
         .listen(listener)

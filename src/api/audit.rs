@@ -5,13 +5,15 @@ use utoipa::IntoParams;
 
 use super::extract::ListQuery;
 use super::pagination::{Page, PageParams};
+use super::responses::ListErrors;
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::audit::{self, AuditFilter};
 use crate::domain::audit::{AuditEvent, ResourceType};
 use crate::error::AppError;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list);
 }
 
@@ -32,17 +34,16 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// The audit trail: every write in the organisation with its actor, time,
-/// and the record before and after. Read-only: nothing can change it.
+/// List audit events
+///
+/// The audit trail: every write in the organisation with its actor, time, and
+/// the record before and after. Read-only: nothing can change it.
 #[utoipa::path(
     tag = "audit",
-    security(("bearer" = [])),
     params(PageParams, AuditQuery),
     responses(
         (status = 200, body = Page<AuditEvent>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/audit-events")]

@@ -5,6 +5,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{created_response, ok_with_etag, IdempotentJson, IfMatch};
+use super::responses::{
+    AwardErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, NestedCreateErrors,
+    ReadErrors, WriteErrors,
+};
 use super::writes::{Created, Creation, Guarded};
 use super::{location, AppState};
 use crate::auth::{Actor, Permission};
@@ -19,10 +23,11 @@ use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 const CONTRACT: ResourceType = ResourceType::Contract;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(read)
@@ -65,17 +70,16 @@ pub struct FundingLineChange {
     pub amount: Money,
 }
 
+/// Create a contract
+///
 /// Creates a draft contract or grant, optionally with its funding lines.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
+    params(IdempotencyKeyHeader),
     request_body = NewContract,
     responses(
-        (status = 201, body = Contract, headers(("Location" = String, description = "The new contract's URL"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        (status = 201, body = Contract),
+        ListErrors,
     )
 )]
 #[post("/contracts")]
@@ -98,16 +102,16 @@ pub async fn create(
         .await
 }
 
-/// Lists contracts; a provider token sees only its own.
+/// List contracts
+///
+/// Contracts and grants with their funding lines, funded and paid totals; a
+/// provider token sees only its own.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(PageParams, ContractQuery),
     responses(
         (status = 200, body = Page<Contract>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/contracts")]
@@ -134,16 +138,15 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
 }
 
-/// A contract with its funding lines, funded and paid totals.
+/// Read a contract
+///
+/// A contract with its funding lines, funded and paid totals, and its ETag.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/contracts/{id}")]
@@ -162,24 +165,19 @@ pub async fn read(
     ok_with_etag(&contract)
 }
 
+/// Change a draft contract
+///
 /// Changes a draft contract. An awarded contract changes by variation instead.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = ContractChanges,
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[patch("/contracts/{id}")]
@@ -207,22 +205,18 @@ pub async fn update(
     ok_with_etag(&contract)
 }
 
+/// Delete a draft contract
+///
 /// Deletes a draft contract. Awarded contracts are ended or terminated instead.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
+        DeleteErrors,
     )
 )]
 #[delete("/contracts/{id}")]
@@ -244,27 +238,22 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Award, end or terminate a contract
+///
 /// Activates (awards), ends or terminates a contract. Activation needs funding
-/// lines that sum exactly to the value and fit every stream's budget (else
-/// 422 / 409 with the budget figures); ending or terminating needs a reason,
+/// lines that sum exactly to the value and fit every stream's budget (else 422
+/// / 409 with the budget figures); ending or terminating needs a reason,
 /// terminating a decision reference.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = StatusChange,
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::BudgetConflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        AwardErrors,
     )
 )]
 #[post("/contracts/{id}/status")]
@@ -292,15 +281,15 @@ pub async fn change_status(
     ok_with_etag(&contract)
 }
 
+/// List a contract's funding lines
+///
+/// Each funding line: the stream, financial year and amount it funds.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<FundingLine>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/contracts/{id}/funding-lines")]
@@ -319,22 +308,19 @@ pub async fn list_lines(
     Ok(HttpResponse::Ok().json(lines))
 }
 
+/// Add a funding line
+///
 /// Adds a funding line (stream × financial year × amount) to a draft contract.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
+        IdempotencyKeyHeader,
     ),
     request_body = FundingLineInput,
     responses(
         (status = 201, body = FundingLine),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        NestedCreateErrors,
     )
 )]
 #[post("/contracts/{id}/funding-lines")]
@@ -366,24 +352,21 @@ pub async fn add_line(
         .await
 }
 
+/// Change a funding line
+///
+/// Changes the amount of a draft contract's funding line; answers with the
+/// contract.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = FundingLineChange,
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[patch("/contracts/{id}/funding-lines/{line_id}")]
@@ -412,23 +395,19 @@ pub async fn update_line(
     ok_with_etag(&contract)
 }
 
+/// Remove a funding line
+///
 /// Removes a funding line from a draft contract.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
+        DeleteErrors,
     )
 )]
 #[delete("/contracts/{id}/funding-lines/{line_id}")]
@@ -456,16 +435,16 @@ pub async fn delete_line(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The contract's history: activation, variations, ending or termination.
+/// List a contract's history
+///
+/// The contract's history: activation, variations, ending or termination, each
+/// with its reason and decision reference.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<Variation>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/contracts/{id}/variations")]
@@ -484,26 +463,21 @@ pub async fn list_variations(
     Ok(HttpResponse::Ok().json(history))
 }
 
-/// Varies an active contract: a new value (with the new funding lines that
-/// sum to it), a new end date, or a new funding split, with a reason and
-/// decision reference. Budgets are re-checked.
+/// Vary an active contract
+///
+/// Varies an active contract: a new value (with the new funding lines that sum
+/// to it), a new end date, or a new funding split, with a reason and decision
+/// reference. Budgets are re-checked.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = NewVariation,
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::BudgetConflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        AwardErrors,
     )
 )]
 #[post("/contracts/{id}/variations")]
@@ -531,15 +505,15 @@ pub async fn vary(
     ok_with_etag(&contract)
 }
 
+/// List a contract's payments
+///
+/// Payments recorded against the contract, oldest first.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<Payment>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/contracts/{id}/payments")]
@@ -558,22 +532,20 @@ pub async fn list_payments(
     Ok(HttpResponse::Ok().json(payments))
 }
 
-/// Records a payment (finance). Total payments may not exceed the value.
+/// Record a payment
+///
+/// Records a payment (finance). Total payments may not exceed the contract's
+/// value.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422"),
+        IdempotencyKeyHeader,
     ),
     request_body = NewPayment,
     responses(
         (status = 201, body = Payment),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        NestedCreateErrors,
     )
 )]
 #[post("/contracts/{id}/payments")]
@@ -609,15 +581,16 @@ pub async fn record_payment(
         .await
 }
 
+/// List a contract's outcome measures
+///
+/// The measures the contract reports each quarter: its funding streams'
+/// measures and its own.
 #[utoipa::path(
     tag = "contracts",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
     responses(
         (status = 200, body = Vec<crate::domain::outcome::OutcomeMeasure>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/contracts/{id}/outcome-measures")]

@@ -5,6 +5,10 @@ use utoipa::IntoParams;
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::responses::{
+    CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
+    WriteErrors,
+};
 use super::writes::{Created, Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
@@ -16,10 +20,11 @@ use crate::domain::funding_stream::{
 use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 const STREAM: ResourceType = ResourceType::FundingStream;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(read)
@@ -40,18 +45,16 @@ pub struct StreamQuery {
     pub ringfenced: Option<bool>,
 }
 
+/// Create a funding stream
+///
 /// Creates a funding stream, optionally with its budgets per financial year.
 #[utoipa::path(
     tag = "funding-streams",
-    security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
+    params(IdempotencyKeyHeader),
     request_body = NewFundingStream,
     responses(
-        (status = 201, body = FundingStream, headers(("Location" = String, description = "The new stream's URL"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        (status = 201, body = FundingStream),
+        CreateErrors,
     )
 )]
 #[post("/funding-streams")]
@@ -74,16 +77,16 @@ pub async fn create(
         .await
 }
 
-/// Lists funding streams, each with budget, committed and uncommitted per year.
+/// List funding streams
+///
+/// Funding streams, each with budget, committed and uncommitted per financial
+/// year.
 #[utoipa::path(
     tag = "funding-streams",
-    security(("bearer" = [])),
     params(PageParams, StreamQuery),
     responses(
         (status = 200, body = Page<FundingStream>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/funding-streams")]
@@ -107,16 +110,16 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
 }
 
-/// A funding stream with budget, committed and uncommitted per financial year.
+/// Read a funding stream
+///
+/// A funding stream with budget, committed and uncommitted per financial year,
+/// and its ETag.
 #[utoipa::path(
     tag = "funding-streams",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Funding stream id")),
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/funding-streams/{id}")]
@@ -135,24 +138,19 @@ pub async fn read(
     ok_with_etag(&stream)
 }
 
+/// Change a funding stream
+///
 /// Changes a stream's code, name, funder, ringfencing or description.
 #[utoipa::path(
     tag = "funding-streams",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = FundingStreamChanges,
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[patch("/funding-streams/{id}")]
@@ -179,22 +177,18 @@ pub async fn update(
     ok_with_etag(&stream)
 }
 
+/// Delete a funding stream
+///
 /// Deletes a stream that funds nothing.
 #[utoipa::path(
     tag = "funding-streams",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
+        DeleteErrors,
     )
 )]
 #[delete("/funding-streams/{id}")]
@@ -220,26 +214,21 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
     FinancialYear::parse(value).map_err(|e| AppError::field("financial_year", e.to_string()))
 }
 
+/// Set a year's budget
+///
 /// Sets one financial year's budget (indicative or confirmed). It may not be
 /// set below what is already committed for that year.
 #[utoipa::path(
     tag = "funding-streams",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
         ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = BudgetChange,
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[put("/funding-streams/{id}/budgets/{financial_year}")]
@@ -268,24 +257,19 @@ pub async fn put_budget(
     ok_with_etag(&stream)
 }
 
+/// Remove a year's budget
+///
 /// Removes a year's budget while nothing is committed against it.
 #[utoipa::path(
     tag = "funding-streams",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
         ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[delete("/funding-streams/{id}/budgets/{financial_year}")]

@@ -1,26 +1,39 @@
 use actix_web::{get, web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::AppState;
 use crate::error::AppError;
 
-/// The process is alive.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Alive")))]
-#[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+/// How the service is.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when alive, `ready` when the database answers too.
+    #[schema(example = "ready")]
+    status: &'static str,
 }
 
-/// The database answers.
+/// Liveness
+///
+/// The process is alive. Needs no token.
+#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness
+///
+/// The process is alive and its database answers. Needs no token.
 #[utoipa::path(
     tag = "health",
     responses(
-        (status = 200, description = "Ready: the database answers"),
-        (status = 503, description = "The database is unreachable", body = crate::api::problem::Problem, content_type = "application/problem+json")
+        (status = 200, description = "Ready: the database answers", body = Health),
+        (status = 503, response = crate::api::responses::Unavailable)
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     state.db.ping().await?;
-    Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

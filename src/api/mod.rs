@@ -13,9 +13,12 @@ pub mod preconditions;
 pub mod problem;
 pub mod providers;
 pub mod reports;
+pub mod responses;
 pub mod writes;
 
 use actix_web::web;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::TokenKeys;
 use crate::db::Db;
@@ -28,23 +31,26 @@ pub struct AppState {
 
 pub const API_PREFIX: &str = "/api/v1";
 
-/// Wires every route. Health, the OpenAPI document and the docs need no token.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(health::readyz)
-        .service(openapi::openapi_json)
+/// Every documented route: health at the root, the API under `/api/v1`.
+/// Registering a handler here is what serves it and what documents it.
+pub fn register(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz).service(health::readyz).service(
+        scope(API_PREFIX)
+            .configure(organisations::routes)
+            .configure(funding_streams::routes)
+            .configure(providers::routes)
+            .configure(contracts::routes)
+            .configure(outcomes::routes)
+            .configure(reports::routes)
+            .configure(audit::routes),
+    );
+}
+
+/// The document and its interactive docs, which need no token.
+pub fn docs(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi::openapi_json)
         .route("/docs", web::get().to(openapi::docs_redirect))
-        .service(openapi::swagger_ui())
-        .service(
-            web::scope(API_PREFIX)
-                .configure(organisations::routes)
-                .configure(funding_streams::routes)
-                .configure(providers::routes)
-                .configure(contracts::routes)
-                .configure(outcomes::routes)
-                .configure(reports::routes)
-                .configure(audit::routes),
-        );
+        .service(openapi::swagger_ui());
 }
 
 /// The full path of a record, for `Location`.

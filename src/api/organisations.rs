@@ -6,6 +6,7 @@ use actix_web::{get, patch, web, HttpResponse};
 use super::extract::Json;
 use super::pagination::{Page, Pagination};
 use super::preconditions::{ok_with_etag, IfMatch};
+use super::responses::IfMatchHeader;
 use super::writes::Guarded;
 use super::AppState;
 use crate::auth::{Actor, Permission};
@@ -14,18 +15,20 @@ use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::id::Id;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list).service(read).service(update);
 }
 
-/// Organisations the caller can see: its own.
+/// List organisations
+///
+/// The organisations the caller can see: its own.
 #[utoipa::path(
     tag = "organisations",
-    security(("bearer" = [])),
     responses(
         (status = 200, body = Page<Organisation>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
+        (status = 401, response = crate::api::responses::Unauthorized),
     )
 )]
 #[get("/organisations")]
@@ -43,14 +46,16 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(Page::new(vec![organisation], 1, page)))
 }
 
+/// Read an organisation
+///
+/// The caller's own organisation, with its ETag.
 #[utoipa::path(
     tag = "organisations",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Organisation id")),
     responses(
         (status = 200, body = Organisation, headers(("ETag" = String))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 404, response = crate::api::openapi::NotFound),
+        (status = 401, response = crate::api::responses::Unauthorized),
+        (status = 404, response = crate::api::responses::NotFound),
     )
 )]
 #[get("/organisations/{id}")]
@@ -68,22 +73,24 @@ pub async fn read(
     ok_with_etag(&organisation)
 }
 
+/// Change an organisation
+///
+/// Changes the organisation's name or its quarterly return due rule (admin).
 #[utoipa::path(
     tag = "organisations",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Organisation id"),
-        ("If-Match" = String, Header, description = "The ETag last read"),
+        IfMatchHeader,
     ),
     request_body = OrganisationChanges,
     responses(
         (status = 200, body = Organisation, headers(("ETag" = String))),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 422, response = crate::api::openapi::Invalid),
+        (status = 412, response = crate::api::responses::PreconditionFailed),
+        (status = 428, response = crate::api::responses::PreconditionRequired),
+        (status = 401, response = crate::api::responses::Unauthorized),
+        (status = 403, response = crate::api::responses::Forbidden),
+        (status = 404, response = crate::api::responses::NotFound),
+        (status = 422, response = crate::api::responses::Invalid),
     )
 )]
 #[patch("/organisations/{id}")]

@@ -5,6 +5,10 @@ use utoipa::IntoParams;
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::responses::{
+    CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
+    WriteErrors,
+};
 use super::writes::{Created, Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
@@ -17,11 +21,12 @@ use crate::domain::outcome::{
 };
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 const MEASURE: ResourceType = ResourceType::OutcomeMeasure;
 const RETURN: ResourceType = ResourceType::OutcomeReturn;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_measure)
         .service(list_measures)
         .service(read_measure)
@@ -67,19 +72,17 @@ pub struct ReturnQuery {
     pub status: Option<ReturnStatus>,
 }
 
+/// Define an outcome measure
+///
 /// Defines an outcome measure for a funding stream (every contract it funds
 /// reports it) or for one contract.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
+    params(IdempotencyKeyHeader),
     request_body = NewOutcomeMeasure,
     responses(
         (status = 201, body = OutcomeMeasure),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        CreateErrors,
     )
 )]
 #[post("/outcome-measures")]
@@ -102,15 +105,15 @@ pub async fn create_measure(
         .await
 }
 
+/// List outcome measures
+///
+/// Outcome measures, filtered by stream or contract.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(PageParams, MeasureQuery),
     responses(
         (status = 200, body = Page<OutcomeMeasure>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/outcome-measures")]
@@ -133,15 +136,15 @@ pub async fn list_measures(
     Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
 }
 
+/// Read an outcome measure
+///
+/// One outcome measure, with its ETag.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Outcome measure id")),
     responses(
         (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/outcome-measures/{id}")]
@@ -160,24 +163,19 @@ pub async fn read_measure(
     ok_with_etag(&measure)
 }
 
+/// Change an outcome measure
+///
 /// Changes a measure's label, or its unit while no return holds a value for it.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = OutcomeMeasureChanges,
     responses(
         (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[patch("/outcome-measures/{id}")]
@@ -204,22 +202,18 @@ pub async fn update_measure(
     ok_with_etag(&measure)
 }
 
+/// Delete an outcome measure
+///
 /// Deletes a measure no return has a value for.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
+        DeleteErrors,
     )
 )]
 #[delete("/outcome-measures/{id}")]
@@ -241,18 +235,16 @@ pub async fn delete_measure(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Creates a draft outcome return for a contract and quarter it covers.
+/// Create an outcome return
+///
+/// Creates a draft outcome return for a contract and a quarter it covers.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
+    params(IdempotencyKeyHeader),
     request_body = NewOutcomeReturn,
     responses(
         (status = 201, body = OutcomeReturn),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        CreateErrors,
     )
 )]
 #[post("/outcome-returns")]
@@ -277,16 +269,16 @@ pub async fn create_return(
         .await
 }
 
-/// Lists outcome returns; a provider token sees only its own.
+/// List outcome returns
+///
+/// Outcome returns with their figures and status; a provider token sees only
+/// its own.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(PageParams, ReturnQuery),
     responses(
         (status = 200, body = Page<OutcomeReturn>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/outcome-returns")]
@@ -313,15 +305,16 @@ pub async fn list_returns(
     Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
 }
 
+/// Read an outcome return
+///
+/// One outcome return with its figures, measure values and status, and its
+/// ETag.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/outcome-returns/{id}")]
@@ -340,24 +333,19 @@ pub async fn read_return(
     ok_with_etag(&outcome_return)
 }
 
+/// Change an outcome return
+///
 /// Changes a draft (or queried) return's figures, values and narrative.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = OutcomeReturnChanges,
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[patch("/outcome-returns/{id}")]
@@ -382,24 +370,19 @@ pub async fn update_return(
     ok_with_etag(&outcome_return)
 }
 
+/// Submit an outcome return
+///
 /// Submits a draft return, or resubmits a queried one. Every measure the
 /// contract reports needs a value (422 names each one missing).
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[post("/outcome-returns/{id}/submit")]
@@ -422,24 +405,19 @@ pub async fn submit_return(
     ok_with_etag(&outcome_return)
 }
 
+/// Query an outcome return
+///
 /// Queries a submitted return: it goes back to the provider with the comment.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = crate::domain::outcome::ReturnQuery,
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[post("/outcome-returns/{id}/query")]
@@ -466,22 +444,18 @@ pub async fn query_return(
     ok_with_etag(&outcome_return)
 }
 
+/// Accept an outcome return
+///
 /// Accepts a submitted return; it is locked from then on.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
+        DeleteErrors,
     )
 )]
 #[post("/outcome-returns/{id}/accept")]
@@ -506,17 +480,16 @@ pub async fn accept_return(
     ok_with_etag(&outcome_return)
 }
 
+/// List a return's versions
+///
 /// The return's history: every save, submission and review, with who made it
 /// and the full figures after it.
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
     responses(
         (status = 200, body = Vec<ReturnVersion>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/outcome-returns/{id}/versions")]
@@ -556,17 +529,16 @@ pub struct DueQuery {
     pub as_of: Option<chrono::NaiveDate>,
 }
 
+/// Missing and late returns
+///
 /// Returns due and not submitted (missing, with days overdue), and returns
 /// submitted after their due date (late, with days late).
 #[utoipa::path(
     tag = "outcomes",
-    security(("bearer" = [])),
     params(DueQuery),
     responses(
         (status = 200, body = Vec<ReturnDue>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/reports/missing-and-late-returns")]

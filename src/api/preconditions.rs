@@ -18,10 +18,12 @@ use crate::error::AppError;
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
 fn hex_digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The entity tag of a JSON representation, from its bytes.
+fn tag_of_json(json: &[u8]) -> String {
+    format!("\"{}\"", &hex_digest(json)[..32])
 }
 
 /// A strong entity tag for a record's JSON representation: it changes
@@ -29,7 +31,7 @@ fn hex_digest(bytes: &[u8]) -> String {
 pub fn etag_of<T: Serialize>(value: &T) -> Result<String, AppError> {
     let json =
         serde_json::to_vec(value).map_err(|e| AppError::Internal(format!("cannot tag: {e}")))?;
-    Ok(format!("\"{}\"", &hex_digest(&json)[..32]))
+    Ok(tag_of_json(&json))
 }
 
 /// `200 OK` with the record and its `ETag`.
@@ -168,6 +170,11 @@ pub fn send(stored: StoredResponse) -> HttpResponse {
     response.content_type("application/json");
     if let Some(location) = stored.location {
         response.insert_header((header::LOCATION, location));
+    }
+    if status == actix_web::http::StatusCode::CREATED {
+        // The body is the record as `etag_of` serialises it, so a client
+        // can change what it just created without reading it first.
+        response.insert_header((header::ETAG, tag_of_json(stored.body.as_bytes())));
     }
     if stored.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));

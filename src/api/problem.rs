@@ -17,6 +17,8 @@ pub struct Problem {
     #[schema(example = "/problems/validation")]
     pub problem_type: &'static str,
     pub title: &'static str,
+    /// The HTTP status, repeated.
+    #[schema(minimum = 400, maximum = 599, example = 422)]
     pub status: u16,
     pub detail: String,
     /// For 422: every field refused, with why.
@@ -103,6 +105,13 @@ impl AppError {
             },
         };
         (status, problem)
+    }
+}
+
+impl Problem {
+    /// The body the service sends for `error`, for the document's examples.
+    pub fn example(error: &AppError) -> serde_json::Value {
+        serde_json::to_value(error.problem().1).unwrap_or_default()
     }
 }
 

@@ -5,6 +5,10 @@ use utoipa::IntoParams;
 use super::extract::{Json, ListQuery};
 use super::pagination::{Page, PageParams};
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::responses::{
+    CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
+    WriteErrors,
+};
 use super::writes::{Created, Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
@@ -13,10 +17,11 @@ use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::id::Id;
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
 use crate::error::AppError;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 const PROVIDER: ResourceType = ResourceType::Provider;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(read)
@@ -35,17 +40,17 @@ pub struct ProviderQuery {
     pub company_number: Option<String>,
 }
 
+/// Register a provider
+///
+/// Registers a provider (a charity, company, council or NHS body) with its
+/// registered numbers and contact.
 #[utoipa::path(
     tag = "providers",
-    security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key and body returns the original response and creates nothing; the same key with another body is a 422")),
+    params(IdempotencyKeyHeader),
     request_body = NewProvider,
     responses(
-        (status = 201, body = Provider, headers(("Location" = String, description = "The new provider's URL"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        (status = 201, body = Provider),
+        CreateErrors,
     )
 )]
 #[post("/providers")]
@@ -68,16 +73,15 @@ pub async fn create(
         .await
 }
 
-/// Lists providers; a provider token sees only itself.
+/// List providers
+///
+/// Providers, filtered by kind or name; a provider token sees only itself.
 #[utoipa::path(
     tag = "providers",
-    security(("bearer" = [])),
     params(PageParams, ProviderQuery),
     responses(
         (status = 200, body = Page<Provider>),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/providers")]
@@ -102,15 +106,15 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
 }
 
+/// Read a provider
+///
+/// One provider, with its ETag.
 #[utoipa::path(
     tag = "providers",
-    security(("bearer" = [])),
     params(("id" = crate::domain::id::Id, Path, description = "Provider id")),
     responses(
         (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
+        ReadErrors,
     )
 )]
 #[get("/providers/{id}")]
@@ -129,24 +133,19 @@ pub async fn read(
     ok_with_etag(&provider)
 }
 
+/// Change a provider
+///
 /// Changes a provider. An empty string clears an optional field.
 #[utoipa::path(
     tag = "providers",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Provider id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     request_body = ProviderChanges,
     responses(
         (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
-        (status = 422, response = crate::api::openapi::Invalid),
+        WriteErrors,
     )
 )]
 #[patch("/providers/{id}")]
@@ -171,22 +170,18 @@ pub async fn update(
     ok_with_etag(&provider)
 }
 
+/// Delete a provider
+///
 /// Deletes a provider that holds no contracts.
 #[utoipa::path(
     tag = "providers",
-    security(("bearer" = [])),
     params(
         ("id" = crate::domain::id::Id, Path, description = "Provider id"),
-        ("If-Match" = String, Header, description = "The ETag last read of the record"),
+        IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 412, response = crate::api::openapi::PreconditionFailed),
-        (status = 428, response = crate::api::openapi::PreconditionRequired),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 404, response = crate::api::openapi::NotFound),
-        (status = 409, response = crate::api::openapi::Conflict),
+        DeleteErrors,
     )
 )]
 #[delete("/providers/{id}")]

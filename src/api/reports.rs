@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::extract::Query;
+use super::responses::ListErrors;
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::reports;
@@ -15,8 +16,9 @@ use crate::domain::report::{
 };
 use crate::error::{AppError, FieldError};
 use crate::fiscal::{FinancialYear, YearRange, YearRangeError};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(budget).service(providers).service(outcomes);
 }
 
@@ -124,22 +126,21 @@ pub struct BudgetQuery {
     pub format: Option<Format>,
 }
 
-/// Budget report: per funding stream and year, budget (indicative and
-/// confirmed), committed, paid, uncommitted and unpaid commitment, with the
-/// commitment and payments of each quarter; over-committed streams are
-/// flagged. Commitment is the funding lines of awarded contracts in the
-/// year they state, spread over the quarters the contract runs in by days,
-/// exact to the penny. Totals per year and over the range.
+/// Budget report
+///
+/// Per funding stream and year, budget (indicative and confirmed), committed,
+/// paid, uncommitted and unpaid commitment, with the commitment and payments of
+/// each quarter; over-committed streams are flagged. Commitment is the funding
+/// lines of awarded contracts in the year they state, spread over the quarters
+/// the contract runs in by days, exact to the penny. Totals per year and over
+/// the range.
 #[utoipa::path(
     tag = "reports",
-    security(("bearer" = [])),
     params(BudgetQuery),
     responses(
         (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: one row per stream and year, then a `total` row per year.",
             content((BudgetReport = "application/json"), (String = "text/csv"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/reports/budget")]
@@ -194,19 +195,18 @@ pub struct ProviderReportQuery {
     pub format: Option<Format>,
 }
 
-/// Provider report: per provider, what awarded contracts commit to it in the
-/// years (per stream and in all), what it has been paid, and how many
-/// contracts — "what do we give this charity across all our streams?".
+/// Provider report
+///
+/// Per provider, what awarded contracts commit to it in the years (per stream
+/// and in all), what it has been paid, and how many contracts — "what do we
+/// give this charity across all our streams?".
 #[utoipa::path(
     tag = "reports",
-    security(("bearer" = [])),
     params(ProviderReportQuery),
     responses(
         (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: a `stream` row per provider and stream, then a `provider` row across its streams.",
             content((ProviderReport = "application/json"), (String = "text/csv"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/reports/providers")]
@@ -267,21 +267,20 @@ pub struct OutcomesQuery {
     pub format: Option<Format>,
 }
 
-/// Outcomes report: sums over accepted returns of referrals, people
-/// supported, spend and each outcome measure, per stream, provider or
-/// contract, by year and quarter, with the share of people supported who
-/// reported each outcome counted in people. A return counts towards every
-/// stream funding its contract in that year; `total` counts each return once.
+/// Outcomes report
+///
+/// Sums over accepted returns of referrals, people supported, spend and each
+/// outcome measure, per stream, provider or contract, by year and quarter, with
+/// the share of people supported who reported each outcome counted in people. A
+/// return counts towards every stream funding its contract in that year;
+/// `total` counts each return once.
 #[utoipa::path(
     tag = "reports",
-    security(("bearer" = [])),
     params(OutcomesQuery),
     responses(
         (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: a `group` row per group and period (the year, then its quarters), then the `total` rows, with a value and a share column per measure.",
             content((OutcomesReport = "application/json"), (String = "text/csv"))),
-        (status = 401, response = crate::api::openapi::Unauthorized),
-        (status = 403, response = crate::api::openapi::Forbidden),
-        (status = 422, response = crate::api::openapi::Invalid),
+        ListErrors,
     )
 )]
 #[get("/reports/outcomes")]

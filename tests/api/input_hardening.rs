@@ -621,7 +621,7 @@ fn the_document_states_the_enforced_limits() {
     use commissioning::api::pagination::MAX_LIMIT;
     use commissioning::domain::text::{LONG_TEXT, SHORT_TEXT};
 
-    let document = commissioning::api::openapi::ApiDoc::openapi_value();
+    let document = commissioning::api::openapi::document_value();
     let schemas = &document["components"]["schemas"];
     let property = |schema: &str, field: &str| schemas[schema]["properties"][field].clone();
 

@@ -1,0 +1,264 @@
+//! Changes made to the generated document once every route is in it:
+//! limits stated once for many parameters and fields, resource-qualified
+//! operation ids, and which operations need no token.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, PathItem};
+use utoipa::Modify;
+
+/// Applies every modifier, in order.
+pub fn apply(openapi: &mut OpenApi) {
+    let modifiers: [&dyn Modify; 6] = [
+        &BearerScheme,
+        &DescribedResponses,
+        &QualifiedOperationIds,
+        &PublicOperations,
+        &ParameterLimits,
+        &TextCharacters,
+    ];
+    for modifier in modifiers {
+        modifier.modify(openapi);
+    }
+}
+
+/// Every operation of a path item.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// An operation's id is its handler's name qualified by its resource's tag
+/// (`funding_streams.list`): handler names are unique within a module and
+/// each module is one tag, so ids are unique by construction (and a test
+/// checks it).
+struct QualifiedOperationIds;
+
+impl Modify for QualifiedOperationIds {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let tag = operation
+                    .tags
+                    .as_ref()
+                    .and_then(|tags| tags.first())
+                    .map(|tag| tag.replace('-', "_"));
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                    *id = format!("{tag}.{id}");
+                }
+            }
+        }
+    }
+}
+
+/// A success response its handler does not describe gets the standard
+/// words for its status (problem responses are described where declared).
+struct DescribedResponses;
+
+impl Modify for DescribedResponses {
+    fn modify(&self, openapi: &mut OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if status == "201" {
+                        // `preconditions::send` sets both on every creation.
+                        for (name, description) in [
+                            ("Location", "The new record's URL"),
+                            ("ETag", "The new record's version, for `If-Match` on a change"),
+                        ] {
+                            let header = utoipa::openapi::HeaderBuilder::new()
+                                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))
+                                .description(Some(description))
+                                .build();
+                            response.headers.insert(name.to_owned(), header);
+                        }
+                    }
+                    if !response.description.is_empty() {
+                        continue;
+                    }
+                    response.description = match status.as_str() {
+                        "201" => "Created: `Location` is the new record's URL and `ETag` its version.",
+                        "204" => "Done; no content.",
+                        _ => "The result.",
+                    }
+                    .to_owned();
+                }
+            }
+        }
+    }
+}
+
+/// Tag of the operations anyone may call without a token.
+pub const PUBLIC_TAG: &str = "health";
+
+/// The document asks for a bearer token everywhere; health checks are
+/// public, so they say so with an empty `security`.
+struct PublicOperations;
+
+impl Modify for PublicOperations {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                let public = operation
+                    .tags
+                    .as_ref()
+                    .is_some_and(|tags| tags.iter().any(|tag| tag == PUBLIC_TAG));
+                if public {
+                    operation.security = Some(Vec::new());
+                }
+            }
+        }
+    }
+}
+
+/// The parameters the service reads, as it accepts them; declared per
+/// operation by name, their limits are stated here once.
+/// - `Idempotency-Key`: 1-255 visible ASCII characters (spaces only inside).
+/// - `If-Match`: one or more ETags, comma-separated; never none.
+struct ParameterLimits;
+
+impl Modify for ParameterLimits {
+    fn modify(&self, openapi: &mut OpenApi) {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let schema = match parameter.name.as_str() {
+                        crate::api::preconditions::IDEMPOTENCY_KEY => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(255))
+                            .pattern(Some("^[!-~]([ -~]*[!-~])?$")),
+                        "If-Match" => ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            // No space at either end (HTTP strips it) and at least one
+                            // tag: something that is not a comma or space.
+                            .pattern(Some("^(?=.*[^\\s,])[^\\s](.*[^\\s])?$")),
+                        _ => {
+                            restrict_query_text(parameter);
+                            continue;
+                        }
+                    };
+                    parameter.schema = Some(schema.into());
+                }
+            }
+        }
+    }
+}
+
+/// A free-text query value (a filter such as `code` or `actor`) is refused
+/// with a control character in it, as `ListQuery` does.
+fn restrict_query_text(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    if parameter.parameter_in != utoipa::openapi::path::ParameterIn::Query {
+        return;
+    }
+    let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() else {
+        return;
+    };
+    let text = match &object.schema_type {
+        SchemaType::Type(kind) => *kind == Type::String,
+        SchemaType::Array(kinds) => kinds.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if text && object.pattern.is_none() && object.format.is_none() && object.enum_values.is_none() {
+        object.pattern = Some(r"^[^\u0000-\u001F\u007F-\u009F]*$".to_owned());
+    }
+}
+
+/// Free text is refused with control characters in it (long text may hold
+/// tabs and line breaks), and a required text may not be blank; both after
+/// trimming. Stated once here, for every string the domain declares with a
+/// text length limit (`domain::text`), rather than on each field.
+struct TextCharacters;
+
+impl TextCharacters {
+    fn pattern(max_length: usize, required: bool) -> Option<&'static str> {
+        use crate::domain::text::{LONG_TEXT, SHORT_TEXT};
+        Some(match (max_length, required) {
+            (SHORT_TEXT, false) => r"^\s*[^\u0000-\u001F\u007F-\u009F]*\s*$",
+            (SHORT_TEXT, true) => {
+                r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*\s*$"
+            }
+            (LONG_TEXT, false) => r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+            (LONG_TEXT, true) => {
+                r"^\s*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+            }
+            _ => return None,
+        })
+    }
+
+    fn restrict(schema: &mut utoipa::openapi::schema::Schema) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        let children: Vec<&mut RefOr<Schema>> = match schema {
+            Schema::Object(object) => {
+                if object.pattern.is_none() && object.format.is_none() {
+                    if let Some(pattern) = object
+                        .max_length
+                        .and_then(|max| Self::pattern(max, object.min_length.is_some()))
+                    {
+                        object.pattern = Some(pattern.to_owned());
+                    }
+                }
+                object.properties.values_mut().collect()
+            }
+            Schema::Array(array) => match &mut array.items {
+                utoipa::openapi::schema::ArrayItems::RefOrSchema(items) => vec![items.as_mut()],
+                utoipa::openapi::schema::ArrayItems::False => Vec::new(),
+            },
+            Schema::OneOf(one_of) => one_of.items.iter_mut().collect(),
+            Schema::AllOf(all_of) => all_of.items.iter_mut().collect(),
+            Schema::AnyOf(any_of) => any_of.items.iter_mut().collect(),
+            _ => Vec::new(),
+        };
+        for child in children {
+            if let RefOr::T(child) = child {
+                Self::restrict(child);
+            }
+        }
+    }
+}
+
+impl Modify for TextCharacters {
+    fn modify(&self, openapi: &mut OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            for schema in components.schemas.values_mut() {
+                if let utoipa::openapi::RefOr::T(schema) = schema {
+                    Self::restrict(schema);
+                }
+            }
+        }
+    }
+}
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A JWT naming the organisation (`org`) and role (`role`); mint one with `commissioning token`."))
+                    .build(),
+            ),
+        );
+    }
+}
+

@@ -1,0 +1,148 @@
+//! The responses and header parameters operations share, declared once.
+//!
+//! Each problem response is a component (`#/components/responses/…`) whose
+//! example is the problem the service really sends for it, rendered from an
+//! `AppError`; each set below is what one kind of operation can answer
+//! besides its success, so a handler names one set instead of listing them.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{IntoParams, IntoResponses, ToResponse};
+
+use super::problem::{Problem, PROBLEM_JSON};
+use crate::error::{AppError, BudgetShortfall, FieldError};
+
+/// A problem+json response with an example produced by the error it documents.
+fn problem_response(description: &str, example: &AppError) -> RefOr<Response> {
+    let example = ExampleBuilder::new()
+        .value(Some(Problem::example(example)))
+        .build();
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("Problem")))
+        .examples_from_iter([("problem", example)])
+        .build();
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(PROBLEM_JSON, content)
+            .build(),
+    )
+}
+
+/// Declares a problem response component: its name, description and the
+/// error whose problem is its example.
+macro_rules! problem_responses {
+    ($($name:ident => $description:expr, $example:expr;)*) => {
+        $(
+            pub struct $name;
+
+            impl<'r> ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    (stringify!($name), problem_response($description, &$example))
+                }
+            }
+        )*
+
+        /// Every problem response, for the document's components.
+        pub fn components() -> Vec<(String, RefOr<Response>)> {
+            vec![$(($name::response().0.to_owned(), $name::response().1)),*]
+        }
+    };
+}
+
+problem_responses! {
+    Unauthorized => "The bearer token is missing, invalid or expired.",
+        AppError::Unauthorized("the bearer token is missing");
+    Forbidden => "The caller's role does not allow this.",
+        AppError::Forbidden("your role does not allow this");
+    NotFound => "No such record in the caller's organisation (or visible to a provider).",
+        AppError::NotFound("contract");
+    Conflict => "The request conflicts with the record's state or a rule (e.g. only drafts can be edited).",
+        AppError::Conflict("only a draft contract can be edited".to_owned());
+    BudgetConflict => "Refused: the award would take a stream over its budget for a year (type /problems/budget-exceeded, with `budget`: budget, committed, requested, available), or conflicts with the record's state.",
+        AppError::BudgetExceeded(Box::new(shortfall_example()));
+    PreconditionFailed => "The record changed since the `If-Match` ETag was read; read it again and reapply the change.",
+        AppError::PreconditionFailed;
+    PreconditionRequired => "Updates need `If-Match` with the ETag last read, so concurrent edits never silently overwrite each other.",
+        AppError::PreconditionRequired;
+    Invalid => "The input is invalid; `errors` lists each field at fault.",
+        AppError::Validation(vec![FieldError::new("financial_year", "must be a financial year such as 2022-23")]);
+    Unavailable => "The database is unreachable.",
+        AppError::Unavailable;
+}
+
+/// A year's budget refusing an award of 120,000.00 with 85,459.61 left.
+fn shortfall_example() -> BudgetShortfall {
+    let money = |s: &str| crate::money::Money::parse(s).unwrap_or_default();
+    BudgetShortfall {
+        funding_stream_id: "0190f5b2-7c1e-7a3d-9b5e-1f2a3b4c5d6e".to_owned(),
+        financial_year: "2022-23".to_owned(),
+        budget: money("664540.39"),
+        committed: money("579080.78"),
+        requested: money("120000.00"),
+        available: money("85459.61"),
+    }
+}
+
+/// Declares a set of error responses, each a reference to a component above.
+macro_rules! response_sets {
+    ($($(#[$doc:meta])* $set:ident => [$($status:literal $response:ident),*];)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $set;
+
+            impl IntoResponses for $set {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    BTreeMap::from([$((
+                        $status.to_owned(),
+                        RefOr::Ref(Ref::from_response_name(stringify!($response))),
+                    )),*])
+                }
+            }
+        )*
+    };
+}
+
+response_sets! {
+    /// Reading one record.
+    ReadErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound];
+    /// A list or report with query filters.
+    ListErrors => ["401" Unauthorized, "403" Forbidden, "422" Invalid];
+    /// A list under a parent record.
+    NestedListErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "422" Invalid];
+    /// Creating a record.
+    CreateErrors => ["401" Unauthorized, "403" Forbidden, "409" Conflict, "422" Invalid];
+    /// Creating a record under a parent record.
+    NestedCreateErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "422" Invalid];
+    /// Creating a record under a parent that a budget rule can refuse.
+    NestedAwardErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" BudgetConflict, "422" Invalid];
+    /// Changing a record guarded by `If-Match`.
+    WriteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
+    /// Changing a record guarded by `If-Match` that a budget rule can refuse.
+    AwardErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" BudgetConflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
+    /// Deleting a record guarded by `If-Match`.
+    DeleteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "428" PreconditionRequired];
+}
+
+/// `Idempotency-Key` on a creation.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documents the header `IdempotentJson` reads
+pub struct IdempotencyKeyHeader {
+    /// Retrying with the same key and body returns the original response
+    /// and creates nothing; the same key with another body is a 422.
+    #[param(rename = "Idempotency-Key", example = "9f1c2d3e-award-2022-23-0042")]
+    idempotency_key: Option<String>,
+}
+
+/// `If-Match` on a guarded change.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // documents the header `IfMatch` reads
+pub struct IfMatchHeader {
+    /// The ETag last read of the record.
+    #[param(rename = "If-Match", example = "\"3f2a9c0d1e4b5a69\"")]
+    if_match: String,
+}
