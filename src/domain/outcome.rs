@@ -400,7 +400,7 @@ pub fn missing_and_late(contract: &ContractReturns, as_of: NaiveDate) -> Vec<Ret
 /// A measure's value as the document describes it: a whole number
 /// (`count`, `people`) or a money string (`money`), as
 /// [`MeasureUnit::parse_value`] accepts and [`MeasureUnit::format_value`] writes.
-fn measure_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+pub(crate) fn measure_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
     use utoipa::openapi::Ref;
     OneOfBuilder::new()

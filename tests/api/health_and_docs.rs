@@ -11,10 +11,7 @@ async fn health_readiness_and_docs_need_no_token(backend: Backend) {
         .send("GET", "/openapi.json", None, None)
         .await
         .expect(200);
-    assert_eq!(
-        document.body,
-        commissioning::api::openapi::document_value()
-    );
+    assert_eq!(document.body, commissioning::api::openapi::document_value());
     // `/docs` redirects (the client follows it) to the Swagger UI page.
     let docs = app.send("GET", "/docs", None, None).await.expect(200);
     assert!(docs.content_type.starts_with("text/html"));

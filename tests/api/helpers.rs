@@ -12,6 +12,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use serde_json::Value;
 
+use crate::conformance;
+
 pub const SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
 const ISSUER: &str = "commissioning";
 const AUDIENCE: &str = "commissioning-api";
@@ -289,8 +291,8 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Reply {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self.client.request(method, self.url(path));
+        let url = self.url(path);
+        let mut request = self.client.request(parse_method(method), &url);
         if let Some(token) = token {
             request = request.insert_header(("Authorization", format!("Bearer {token}")));
         }
@@ -299,7 +301,7 @@ impl TestApp {
             None => request.send().await,
         }
         .expect("the request reaches the server");
-        reply(&mut response).await
+        reply(method, &url, &mut response).await
     }
 
     /// Sends a raw body with the given content type.
@@ -311,24 +313,25 @@ impl TestApp {
         content_type: &str,
         body: &str,
     ) -> Reply {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let url = self.url(path);
         let mut response = self
             .client
-            .request(method, self.url(path))
+            .request(parse_method(method), &url)
             .insert_header(("Authorization", format!("Bearer {token}")))
             .insert_header(("Content-Type", content_type))
             .send_body(body.to_owned())
             .await
             .expect("the request reaches the server");
-        reply(&mut response).await
+        reply(method, &url, &mut response).await
     }
 
     /// GET with an `Accept` header, returning the status and the body
     /// exactly as sent (for CSV, and for comparing bytes).
     pub async fn get_text(&self, path: &str, token: &str, accept: &str) -> (u16, String) {
+        let url = self.url(path);
         let mut response = self
             .client
-            .get(self.url(path))
+            .get(&url)
             .insert_header(("Authorization", format!("Bearer {token}")))
             .insert_header(("Accept", accept))
             .send()
@@ -339,6 +342,18 @@ impl TestApp {
             .limit(16 << 20)
             .await
             .expect("the body arrives");
+        conformance::check(conformance::Seen {
+            method: "GET",
+            url: &url,
+            status: response.status().as_u16(),
+            content_type: response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default(),
+            headers: response.headers(),
+            body: &bytes,
+        });
         let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
         (response.status().as_u16(), text)
     }
@@ -408,10 +423,10 @@ impl TestApp {
         if_match: Option<&str>,
         body: Option<&Value>,
     ) -> Reply {
-        let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
+        let url = self.url(path);
         let mut request = self
             .client
-            .request(method, self.url(path))
+            .request(parse_method(method), &url)
             .insert_header(("Authorization", format!("Bearer {token}")));
         if let Some(tag) = if_match {
             request = request.insert_header(("If-Match", tag.to_owned()));
@@ -421,7 +436,7 @@ impl TestApp {
             None => request.send().await,
         }
         .expect("the request reaches the server");
-        reply(&mut response).await
+        reply(method, &url, &mut response).await
     }
 
     /// Sends every request at once and waits for all the replies, in the
@@ -434,10 +449,8 @@ impl TestApp {
                 let client = self.client.clone();
                 let url = self.url(&racer.path);
                 actix_web::rt::spawn(async move {
-                    let method =
-                        awc::http::Method::from_bytes(racer.method.as_bytes()).expect("method");
                     let mut request = client
-                        .request(method, url)
+                        .request(parse_method(racer.method), &url)
                         .insert_header(("Authorization", format!("Bearer {}", racer.token)));
                     if let Some(tag) = racer.if_match {
                         request = request.insert_header(("If-Match", tag));
@@ -450,7 +463,7 @@ impl TestApp {
                         None => request.send().await,
                     }
                     .expect("the request reaches the server");
-                    reply(&mut response).await
+                    reply(racer.method, &url, &mut response).await
                 })
             })
             .collect();
@@ -516,7 +529,12 @@ impl TestApp {
     }
 }
 
-async fn reply<S>(response: &mut awc::ClientResponse<S>) -> Reply
+fn parse_method(method: &str) -> awc::http::Method {
+    awc::http::Method::from_bytes(method.as_bytes()).expect("method")
+}
+
+/// Reads a response, after checking it against the OpenAPI document.
+async fn reply<S>(method: &str, url: &str, response: &mut awc::ClientResponse<S>) -> Reply
 where
     S: futures_core::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
 {
@@ -536,6 +554,14 @@ where
         .limit(16 << 20)
         .await
         .expect("the body arrives");
+    conformance::check(conformance::Seen {
+        method,
+        url,
+        status: status.as_u16(),
+        content_type: &content_type,
+        headers: response.headers(),
+        body: &bytes,
+    });
     let body = if bytes.is_empty() {
         Value::Null
     } else {

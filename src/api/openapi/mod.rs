@@ -54,9 +54,7 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
             .configure(super::register)
             .split_for_parts();
         let components = document.components.get_or_insert_with(Default::default);
-        components
-            .responses
-            .extend(super::responses::components());
+        components.responses.extend(super::responses::components());
         modifiers::apply(&mut document);
         document
     })

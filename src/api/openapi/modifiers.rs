@@ -74,10 +74,16 @@ impl Modify for DescribedResponses {
                         // `preconditions::send` sets both on every creation.
                         for (name, description) in [
                             ("Location", "The new record's URL"),
-                            ("ETag", "The new record's version, for `If-Match` on a change"),
+                            (
+                                "ETag",
+                                "The new record's version, for `If-Match` on a change",
+                            ),
                         ] {
                             let header = utoipa::openapi::HeaderBuilder::new()
-                                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String))
+                                .schema(
+                                    utoipa::openapi::ObjectBuilder::new()
+                                        .schema_type(utoipa::openapi::Type::String),
+                                )
                                 .description(Some(description))
                                 .build();
                             response.headers.insert(name.to_owned(), header);
@@ -87,7 +93,9 @@ impl Modify for DescribedResponses {
                         continue;
                     }
                     response.description = match status.as_str() {
-                        "201" => "Created: `Location` is the new record's URL and `ETag` its version.",
+                        "201" => {
+                            "Created: `Location` is the new record's URL and `ETag` its version."
+                        }
                         "204" => "Done; no content.",
                         _ => "The result.",
                     }
@@ -261,4 +269,3 @@ impl Modify for BearerScheme {
         );
     }
 }
-

@@ -64,5 +64,3 @@ pub fn allowed_methods(path: &str) -> Option<String> {
     allowed.dedup();
     Some(allowed.join(", "))
 }
-
-

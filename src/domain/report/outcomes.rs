@@ -129,11 +129,12 @@ pub struct MeasureTotal {
     pub label: String,
     pub unit: MeasureUnit,
     /// A whole number for `count` and `people` measures, a decimal string for `money`.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = crate::domain::outcome::measure_value_schema)]
     pub value: Value,
     /// For a `people` measure: the share of people supported who reported
     /// the outcome, to four decimal places ("0.7619" is 76.19%). Null for
     /// other units or when no one was supported.
+    #[schema(pattern = r"^[0-9]+\.[0-9]{4}$", example = "0.7619")]
     pub share_of_people_supported: Option<String>,
 }
 
