@@ -59,7 +59,7 @@ pub struct ContractQuery {
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
     /// Contracts whose period overlaps this financial year, e.g. 2022-23.
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub financial_year: Option<FinancialYear>,
 }
 

@@ -65,9 +65,9 @@ pub struct ReturnQuery {
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub provider_id: Option<String>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::Quarter>, example = "Q1")]
+    #[param(value_type = Option<crate::fiscal::Quarter>)]
     pub quarter: Option<Quarter>,
     pub status: Option<ReturnStatus>,
 }
@@ -512,9 +512,9 @@ pub async fn list_versions(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::Quarter>, example = "Q1")]
+    #[param(value_type = Option<crate::fiscal::Quarter>)]
     pub quarter: Option<Quarter>,
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]

@@ -11,10 +11,10 @@ pub const MAX_LIMIT: i64 = 500;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1-500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
+    #[param(minimum = 1, maximum = 500, default = 50, example = 50)]
     pub limit: Option<i64>,
     /// Items to skip (default 0).
-    #[param(minimum = 0)]
+    #[param(minimum = 0, default = 0, example = 0)]
     pub offset: Option<i64>,
 }
 

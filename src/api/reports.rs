@@ -19,7 +19,12 @@ use crate::fiscal::{FinancialYear, YearRange, YearRangeError};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(budget).service(providers).service(outcomes);
+    cfg.service(budget)
+        .service(budget_csv)
+        .service(providers)
+        .service(providers_csv)
+        .service(outcomes)
+        .service(outcomes_csv);
 }
 
 /// How a report is written: JSON unless CSV is asked for.
@@ -30,26 +35,42 @@ pub enum Format {
     Csv,
 }
 
-/// `?format=` wins; otherwise `Accept: text/csv` asks for CSV.
+/// `?format=` wins; otherwise CSV when `Accept` prefers `text/csv` to
+/// `application/json` (a `q=0` refuses it; wildcards do not compete with
+/// the exact type), else JSON.
 fn format(req: &HttpRequest, asked: Option<Format>) -> Format {
-    asked.unwrap_or_else(|| {
-        let wants_csv = req
-            .headers()
-            .get_all(header::ACCEPT)
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|media| {
-                media
-                    .split(';')
-                    .next()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/csv"))
-            });
-        if wants_csv {
-            Format::Csv
-        } else {
-            Format::Json
-        }
-    })
+    use actix_web::http::header::{Accept, Header, Quality};
+    if let Some(format) = asked {
+        return format;
+    }
+    let Ok(accept) = Accept::parse(req) else {
+        return Format::Json;
+    };
+    let quality_of = |kind: &str, subtype: &str| {
+        accept
+            .iter()
+            .filter(|item| item.item.type_() == kind && item.item.subtype() == subtype)
+            .map(|item| item.quality)
+            .max()
+            .unwrap_or(Quality::ZERO)
+    };
+    let csv = quality_of("text", "csv");
+    if csv > Quality::ZERO && csv > quality_of("application", "json") {
+        Format::Csv
+    } else {
+        Format::Json
+    }
+}
+
+/// The CSV paths answer only CSV: `format=json` there is a mistake.
+fn csv_only(asked: Option<Format>) -> Result<(), AppError> {
+    match asked {
+        Some(Format::Json) => Err(AppError::field(
+            "format",
+            "this path answers CSV; drop `.csv` from the path for JSON",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Which years: `financial_year`, or `from` and `to` together.
@@ -112,10 +133,10 @@ pub struct BudgetQuery {
     #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
     /// First year of a range (with `to`; at most 10 years).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub from: Option<FinancialYear>,
     /// Last year of a range (with `from`).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub to: Option<FinancialYear>,
     /// Only this stream.
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
@@ -150,8 +171,54 @@ pub async fn budget(
     actor: Actor,
     query: Query<BudgetQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReports)?;
     let query = query.into_inner();
+    let format = format(&req, query.format);
+    let (years, report) = budget_report(&state, actor, query).await?;
+    Ok(respond(
+        format,
+        "budget",
+        years,
+        &report,
+        BudgetReport::to_csv,
+    ))
+}
+
+/// Budget report as CSV
+///
+/// The budget report as CSV (what `/reports/budget` answers with
+/// `format=csv`): one row per stream and year, then a `total` row per year.
+#[utoipa::path(
+    tag = "reports",
+    params(BudgetQuery),
+    responses(
+        (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
+        ListErrors,
+    )
+)]
+#[get("/reports/budget.csv")]
+pub async fn budget_csv(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<BudgetQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    csv_only(query.format)?;
+    let (years, report) = budget_report(&state, actor, query).await?;
+    Ok(respond(
+        Format::Csv,
+        "budget",
+        years,
+        &report,
+        BudgetReport::to_csv,
+    ))
+}
+
+async fn budget_report(
+    state: &AppState,
+    actor: Actor,
+    query: BudgetQuery,
+) -> Result<(YearRange, BudgetReport), AppError> {
+    actor.require(Permission::ReadReports)?;
     let filter = BudgetFilter {
         years: years(query.financial_year, query.from, query.to)?,
         funding_stream_id: query.funding_stream_id,
@@ -162,13 +229,7 @@ pub async fn budget(
         .db
         .read(move |conn| reports::budget_report(conn, &organisation_id, &filter))
         .await?;
-    Ok(respond(
-        format(&req, query.format),
-        "budget",
-        years,
-        &report,
-        BudgetReport::to_csv,
-    ))
+    Ok((years, report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -178,9 +239,9 @@ pub struct ProviderReportQuery {
     /// One financial year; or give `from` and `to`.
     #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub from: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub to: Option<FinancialYear>,
     /// Only this provider.
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
@@ -216,8 +277,55 @@ pub async fn providers(
     actor: Actor,
     query: Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReports)?;
     let query = query.into_inner();
+    let format = format(&req, query.format);
+    let (years, report) = provider_report(&state, actor, query).await?;
+    Ok(respond(
+        format,
+        "providers",
+        years,
+        &report,
+        ProviderReport::to_csv,
+    ))
+}
+
+/// Provider report as CSV
+///
+/// The provider report as CSV (what `/reports/providers` answers with
+/// `format=csv`): a `stream` row per provider and stream, then a `provider`
+/// row across its streams.
+#[utoipa::path(
+    tag = "reports",
+    params(ProviderReportQuery),
+    responses(
+        (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
+        ListErrors,
+    )
+)]
+#[get("/reports/providers.csv")]
+pub async fn providers_csv(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<ProviderReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    csv_only(query.format)?;
+    let (years, report) = provider_report(&state, actor, query).await?;
+    Ok(respond(
+        Format::Csv,
+        "providers",
+        years,
+        &report,
+        ProviderReport::to_csv,
+    ))
+}
+
+async fn provider_report(
+    state: &AppState,
+    actor: Actor,
+    query: ProviderReportQuery,
+) -> Result<(YearRange, ProviderReport), AppError> {
+    actor.require(Permission::ReadReports)?;
     let filter = ProviderFilter {
         years: years(query.financial_year, query.from, query.to)?,
         provider_id: query.provider_id,
@@ -229,13 +337,7 @@ pub async fn providers(
         .db
         .read(move |conn| reports::provider_report(conn, &organisation_id, &filter))
         .await?;
-    Ok(respond(
-        format(&req, query.format),
-        "providers",
-        years,
-        &report,
-        ProviderReport::to_csv,
-    ))
+    Ok((years, report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -245,9 +347,9 @@ pub struct OutcomesQuery {
     /// One financial year; or give `from` and `to`.
     #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
     pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub from: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2024-25")]
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub to: Option<FinancialYear>,
     /// `stream` (default), `provider` or `contract`.
     #[param(value_type = Option<OutcomeGrouping>)]
@@ -290,8 +392,56 @@ pub async fn outcomes(
     actor: Actor,
     query: Query<OutcomesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReports)?;
     let query = query.into_inner();
+    let format = format(&req, query.format);
+    let (years, report) = outcomes_report(&state, actor, query).await?;
+    Ok(respond(
+        format,
+        "outcomes",
+        years,
+        &report,
+        OutcomesReport::to_csv,
+    ))
+}
+
+/// Outcomes report as CSV
+///
+/// The outcomes report as CSV (what `/reports/outcomes` answers with
+/// `format=csv`): a `group` row per group and period (the year, then its
+/// quarters), then the `total` rows, with a value and a share column per
+/// measure.
+#[utoipa::path(
+    tag = "reports",
+    params(OutcomesQuery),
+    responses(
+        (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
+        ListErrors,
+    )
+)]
+#[get("/reports/outcomes.csv")]
+pub async fn outcomes_csv(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<OutcomesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    csv_only(query.format)?;
+    let (years, report) = outcomes_report(&state, actor, query).await?;
+    Ok(respond(
+        Format::Csv,
+        "outcomes",
+        years,
+        &report,
+        OutcomesReport::to_csv,
+    ))
+}
+
+async fn outcomes_report(
+    state: &AppState,
+    actor: Actor,
+    query: OutcomesQuery,
+) -> Result<(YearRange, OutcomesReport), AppError> {
+    actor.require(Permission::ReadReports)?;
     let filter = OutcomeFilter {
         years: years(query.financial_year, query.from, query.to)?,
         group_by: query.group_by.unwrap_or_default(),
@@ -305,11 +455,5 @@ pub async fn outcomes(
         .db
         .read(move |conn| reports::outcomes_report(conn, &organisation_id, &filter))
         .await?;
-    Ok(respond(
-        format(&req, query.format),
-        "outcomes",
-        years,
-        &report,
-        OutcomesReport::to_csv,
-    ))
+    Ok((years, report))
 }

@@ -253,6 +253,9 @@ fn matrix() -> Vec<Op> {
         op([N, Y, Y, N],   "GET",    "/api/v1/reports/budget",    List(L::BudgetReport)),
         op([N, Y, Y, N],   "GET",    "/api/v1/reports/providers", List(L::ProviderReport)),
         op([N, Y, Y, N],   "GET",    "/api/v1/reports/outcomes",  List(L::OutcomesReport)),
+        op([N, Y, Y, N],   "GET",    "/api/v1/reports/budget.csv",    List(L::BudgetReport)),
+        op([N, Y, Y, N],   "GET",    "/api/v1/reports/providers.csv", List(L::ProviderReport)),
+        op([N, Y, Y, N],   "GET",    "/api/v1/reports/outcomes.csv",  List(L::OutcomesReport)),
 
         // The audit trail: admin and commissioner.
         op([Y, Y, N, N],   "GET",    "/api/v1/audit-events", List(L::AuditEvents)),
@@ -452,7 +455,7 @@ fn listed_report(path: &str) -> Option<(&'static str, &'static str)> {
         ("/api/v1/reports/outcomes", Listed::OutcomesReport),
     ]
     .into_iter()
-    .find(|(p, _)| *p == path)
+    .find(|(p, _)| *p == path.trim_end_matches(".csv"))
     .and_then(|(_, listed)| listed.report())
 }
 
@@ -1077,6 +1080,12 @@ impl Run<'_> {
                     reply.status, reply.body
                 ));
                 return None;
+            }
+            if let Some(csv) = reply.body.as_str() {
+                // A CSV report's lines are its rows below the header, less
+                // the totals (which are there even when nothing matches).
+                let rows = csv.lines().skip(1).filter(|row| !row.starts_with("total,"));
+                return Some(rows.map(|row| Value::String(row.to_owned())).collect());
             }
             return Some(reply.body[lines].as_array().cloned().unwrap_or_default());
         }

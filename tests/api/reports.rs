@@ -1071,6 +1071,63 @@ async fn report_queries_are_checked(backend: Backend) {
     .expect_problem(403, None);
 }
 
+/// Each report has a `.csv` path that answers only CSV (for generated
+/// clients, which take one media type per operation), the same bytes as
+/// `format=csv`; `Accept` is read by quality, so `q=0` refuses CSV.
+async fn csv_paths_and_accept_qualities(backend: Backend) {
+    let app = spawn_app(backend).await;
+    seed(&app).await;
+    let token = app.finance();
+    for (report, query) in [
+        ("budget", "from=2022-23&to=2023-24"),
+        ("providers", "financial_year=2022-23"),
+        ("outcomes", "financial_year=2022-23&group_by=provider"),
+    ] {
+        let (status, by_format) = app
+            .get_text(
+                &format!("reports/{report}?{query}&format=csv"),
+                &token,
+                "*/*",
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, by_path) = app
+            .get_text(&format!("reports/{report}.csv?{query}"), &token, "*/*")
+            .await;
+        assert_eq!((status, by_path.as_str()), (200, by_format.as_str()));
+        assert!(by_path.lines().count() > 1, "{report}: {by_path}");
+        app.get(&format!("reports/{report}.csv?{query}&format=json"), &token)
+            .await
+            .expect_problem(422, Some("format"));
+        app.get(
+            &format!("reports/{report}.csv?financial_year=2022-24"),
+            &token,
+        )
+        .await
+        .expect_problem(422, Some("financial_year"));
+
+        let path = format!("reports/{report}?{query}");
+        for (accept, csv) in [
+            ("text/csv", true),
+            ("text/csv, application/json;q=0.5", true),
+            ("text/csv;q=0, application/json", false),
+            ("text/csv;q=0", false),
+            ("application/json, text/csv;q=0.9", false),
+            ("text/csv;q=0.5, */*", true),
+            ("*/*", false),
+        ] {
+            let (status, body) = app.get_text(&path, &token, accept).await;
+            assert_eq!(status, 200, "{accept}");
+            assert_eq!(body == by_format, csv, "{report} with Accept: {accept}");
+            assert_eq!(
+                body.starts_with('{'),
+                !csv,
+                "{report} with Accept: {accept}"
+            );
+        }
+    }
+}
+
 /// The same data gives byte-identical JSON reports on SQLite and PostgreSQL.
 #[actix_web::test]
 async fn both_backends_give_byte_identical_reports() {
@@ -1108,4 +1165,5 @@ crate::on_both_backends!(
     outcomes_report_sums_accepted_returns,
     variations_and_early_endings_reprofile_commitment,
     report_queries_are_checked,
+    csv_paths_and_accept_qualities,
 );

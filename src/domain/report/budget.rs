@@ -234,6 +234,7 @@ impl BudgetReport {
         let mut header = vec![
             "row",
             "financial_year",
+            "funding_stream_id",
             "funding_stream_code",
             "funding_stream_name",
             "budget_status",
@@ -261,6 +262,7 @@ impl BudgetReport {
             let mut cells = vec![
                 Cell::plain("stream"),
                 Cell::plain(line.financial_year),
+                Cell::plain(&line.funding_stream_id),
                 Cell::text(&line.funding_stream_code),
                 Cell::text(&line.funding_stream_name),
                 Cell::optional(line.budget_status.map(BudgetStatus::as_str)),
@@ -272,6 +274,7 @@ impl BudgetReport {
             let mut cells = vec![
                 Cell::plain("total"),
                 Cell::plain(line.financial_year),
+                Cell::Empty,
                 Cell::Empty,
                 Cell::plain("All streams"),
                 Cell::Empty,
@@ -388,12 +391,12 @@ mod tests {
             4,
             "header, stream, total, and the final line end"
         );
-        assert!(lines[0].starts_with("row,financial_year,funding_stream_code,"));
+        assert!(lines[0].starts_with("row,financial_year,funding_stream_id,funding_stream_code,"));
         assert_eq!(
             lines[1],
-            "stream,2022-23,VSS,Stream VSS,confirmed,0.00,213940.00,213940.00,35000.00,0.00,\
+            "stream,2022-23,s1,VSS,Stream VSS,confirmed,0.00,213940.00,213940.00,35000.00,0.00,\
              178940.00,35000.00,false,0.00,35000.00,0.00,0.00,0.00,0.00,0.00,0.00"
         );
-        assert!(lines[2].starts_with("total,2022-23,,All streams,,0.00,213940.00,"));
+        assert!(lines[2].starts_with("total,2022-23,,,All streams,,0.00,213940.00,"));
     }
 }
