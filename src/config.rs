@@ -120,10 +120,9 @@ impl Settings {
         let algorithm = self.token_algorithm;
         if algorithm == TokenAlgorithm::Hs256 {
             if self.token_public_key_file.is_some() || self.token_private_key_file.is_some() {
-                return Err(AppError::Internal(
+                return Err(AppError::internal_message(
                     "TOKEN_PUBLIC_KEY_FILE and TOKEN_PRIVATE_KEY_FILE are for TOKEN_ALGORITHM=RS256 \
-                     or EdDSA; with HS256 tokens are signed with TOKEN_SECRET"
-                        .to_owned(),
+                     or EdDSA; with HS256 tokens are signed with TOKEN_SECRET",
                 ));
             }
             let secret = match &self.token_secret {
@@ -143,7 +142,7 @@ impl Settings {
             );
         }
         let public_path = self.token_public_key_file.as_deref().ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::internal_message(format!(
                 "TOKEN_ALGORITHM={} needs TOKEN_PUBLIC_KEY_FILE, the PEM public key that \
                  verifies tokens (e.g. the identity provider's)",
                 algorithm.name()
@@ -169,15 +168,14 @@ impl Settings {
 }
 
 fn read_key_file(setting: &str, path: &Path) -> Result<Vec<u8>, AppError> {
-    std::fs::read(path)
-        .map_err(|e| AppError::Internal(format!("{setting} {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| AppError::internal(format!("{setting} {}", path.display()), e))
 }
 
 /// Names the setting and file in a key error, so the operator knows which.
 fn key_file_error(setting: &str, path: &Path, error: AppError) -> AppError {
     match error {
-        AppError::Internal(message) => {
-            AppError::Internal(format!("{setting} {}: {message}", path.display()))
+        AppError::Internal { .. } => {
+            AppError::internal(format!("{setting} {}", path.display()), error)
         }
         other => other,
     }
@@ -191,9 +189,8 @@ fn key_file_error(setting: &str, path: &Path, error: AppError) -> AppError {
 /// secret behind. Linking (unlike renaming) never replaces a file another
 /// process put there first; that one is used instead.
 fn read_or_create_secret(path: &Path) -> Result<String, AppError> {
-    let io_error = |e: std::io::Error| {
-        AppError::Internal(format!("token secret file {}: {e}", path.display()))
-    };
+    let io_error =
+        |e: std::io::Error| AppError::internal(format!("token secret file {}", path.display()), e);
     match std::fs::read_to_string(path) {
         Ok(secret) => return Ok(secret),
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(e)),
@@ -258,6 +255,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+    use crate::error::ErrorChain;
 
     #[derive(Parser)]
     struct Cli {
@@ -275,9 +273,10 @@ mod tests {
         Cli::try_parse_from(args).expect("flags parse").settings
     }
 
+    /// The whole refusal, every cause included, as the operator sees it.
     fn refusal(flags: &[&str]) -> String {
         match settings(flags).token_keys() {
-            Err(AppError::Internal(message)) => message,
+            Err(error @ AppError::Internal { .. }) => ErrorChain(&error).to_string(),
             Err(other) => panic!("expected a configuration error, got {other:?}"),
             Ok(_) => panic!("{flags:?} was accepted"),
         }

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use commissioning::auth::Role;
 use commissioning::config::Settings;
 use commissioning::db;
-use commissioning::error::AppError;
+use commissioning::error::{AppError, ErrorChain};
 use commissioning::startup::{init_logging, Application};
 
 #[derive(Parser)]
@@ -74,7 +74,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", ErrorChain(&error));
             ExitCode::FAILURE
         }
     }
@@ -112,7 +112,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
         } => {
             let keys = settings.token_keys()?;
             if !keys.can_mint() {
-                return Err(AppError::Internal(format!(
+                return Err(AppError::internal_message(format!(
                     "with TOKEN_ALGORITHM={} tokens come from the identity provider; \
                      set TOKEN_PRIVATE_KEY_FILE to mint them here",
                     settings.token_algorithm.name()
@@ -155,6 +155,6 @@ fn serve(settings: Settings) -> Result<(), AppError> {
         );
         app.run_until_stopped()
             .await
-            .map_err(|e| AppError::Internal(format!("server stopped: {e}")))
+            .map_err(|e| AppError::internal("server stopped", e))
     })
 }

@@ -27,8 +27,7 @@ fn hex_digest(bytes: &[u8]) -> String {
 /// A strong entity tag for a record's JSON representation: it changes
 /// whenever anything the client can read changes.
 pub fn etag_of<T: Serialize>(value: &T) -> Result<String, AppError> {
-    let json =
-        serde_json::to_vec(value).map_err(|e| AppError::Internal(format!("cannot tag: {e}")))?;
+    let json = serde_json::to_vec(value).map_err(|e| AppError::internal("cannot tag", e))?;
     Ok(format!("\"{}\"", &hex_digest(&json)[..32]))
 }
 
@@ -154,8 +153,7 @@ pub fn created_response<T: Serialize>(
     Ok(StoredResponse {
         status: 201,
         location: Some(location),
-        body: serde_json::to_string(value)
-            .map_err(|e| AppError::Internal(format!("cannot encode: {e}")))?,
+        body: serde_json::to_string(value).map_err(|e| AppError::internal("cannot encode", e))?,
         replayed: false,
     })
 }

@@ -14,7 +14,7 @@ fn to_json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, AppError> 
     value
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| AppError::Internal(format!("cannot record audit state: {e}")))
+        .map_err(|e| AppError::internal("cannot record audit state", e))
 }
 
 /// Records a change. Call inside the write's transaction, so the trail and
@@ -95,7 +95,7 @@ fn parse_state(state: Option<String>) -> Result<Option<serde_json::Value>, AppEr
     state
         .map(|s| serde_json::from_str(&s))
         .transpose()
-        .map_err(|e| AppError::Internal(format!("stored audit state: {e}")))
+        .map_err(|e| AppError::internal("stored audit state", e))
 }
 
 /// The organisation's trail, oldest first.

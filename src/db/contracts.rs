@@ -702,7 +702,7 @@ impl PaymentRow {
         Ok(Payment {
             financial_year: stored_year(&self.financial_year)?,
             quarter: Quarter::parse(&self.quarter)
-                .map_err(|e| AppError::Internal(format!("stored quarter {}: {e}", self.quarter)))?,
+                .map_err(|e| AppError::internal("stored quarter", e))?,
             id: self.id,
             contract_id: self.contract_id,
             funding_stream_id: self.funding_stream_id,
@@ -794,6 +794,5 @@ pub fn list_payments(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Vec<P
 }
 
 pub fn stored_year(year: &str) -> Result<FinancialYear, AppError> {
-    FinancialYear::parse(year)
-        .map_err(|e| AppError::Internal(format!("stored financial year {year}: {e}")))
+    FinancialYear::parse(year).map_err(|e| AppError::internal("stored financial year", e))
 }

@@ -394,7 +394,7 @@ fn year_budgets(
     let mut by_stream: HashMap<String, Vec<YearBudget>> = HashMap::new();
     for (stream_id, year, budget_pence, status) in budgets {
         let financial_year = FinancialYear::parse(&year)
-            .map_err(|e| AppError::Internal(format!("stored financial year {year}: {e}")))?;
+            .map_err(|e| AppError::internal("stored financial year", e))?;
         let committed_pence = committed
             .get(&(stream_id.clone(), year))
             .copied()

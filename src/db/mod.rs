@@ -108,16 +108,16 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
         let path = std::path::Path::new(sqlite_path(url));
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
-                AppError::Internal(format!("cannot create {}: {e}", parent.display()))
+                AppError::internal(format!("cannot create {}", parent.display()), e)
             })?;
         }
     }
-    let mut conn = establish(url).map_err(|e| AppError::Internal(format!("database: {e}")))?;
+    let mut conn = establish(url).map_err(|e| AppError::internal("database", e))?;
     let applied: Vec<String> = match &mut conn {
         DbConn::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS),
         DbConn::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?
+    .map_err(|e| AppError::internal("migration failed", e))?
     .iter()
     .map(|v| v.to_string())
     .collect();
@@ -133,7 +133,7 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
 
 /// One unpooled connection, for the command line.
 pub fn connect_one(url: &str) -> Result<DbConn, AppError> {
-    establish(url).map_err(|e| AppError::Internal(format!("database: {e}")))
+    establish(url).map_err(|e| AppError::internal("database", e))
 }
 
 /// A pool of connections plus the knowledge of which backend it talks to.
@@ -154,7 +154,7 @@ impl Db {
             .build(ConnectionManager {
                 url: url.to_owned(),
             })
-            .map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
+            .map_err(|e| AppError::internal("database pool", e))?;
         Ok(Db {
             pool,
             backend: Backend::from_url(url),
@@ -184,7 +184,7 @@ impl Db {
             work(&mut conn)
         })
         .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
     /// Runs work in one write transaction on a blocking thread: everything
@@ -200,7 +200,7 @@ impl Db {
             write_transaction(&mut conn, work)
         })
         .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
     /// Checks the database answers (for `/readyz`).

@@ -398,7 +398,7 @@ fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn
                 .collect();
             let financial_year = stored_year(&row.financial_year)?;
             let quarter = Quarter::parse(&row.quarter)
-                .map_err(|e| AppError::Internal(format!("stored quarter {}: {e}", row.quarter)))?;
+                .map_err(|e| AppError::internal("stored quarter", e))?;
             let period = FiscalQuarter {
                 year: financial_year,
                 quarter,
@@ -671,7 +671,7 @@ fn insert_version(
     comment: Option<&str>,
 ) -> Result<(), AppError> {
     let figures = serde_json::to_string(current)
-        .map_err(|e| AppError::Internal(format!("cannot record version: {e}")))?;
+        .map_err(|e| AppError::internal("cannot record version", e))?;
     diesel::insert_into(rver::table)
         .values((
             rver::id.eq(new_id()),
@@ -771,7 +771,7 @@ pub fn list_versions(
                 event: ReturnEvent::from_db(&row.event),
                 status: ReturnStatus::from_db(&row.status),
                 figures: serde_json::from_str(&row.figures)
-                    .map_err(|e| AppError::Internal(format!("stored version: {e}")))?,
+                    .map_err(|e| AppError::internal("stored version", e))?,
                 comment: row.comment,
                 actor: row.actor,
                 actor_role: row.actor_role,
@@ -861,7 +861,7 @@ pub fn missing_and_late_returns(
             let period = FiscalQuarter {
                 year: stored_year(year)?,
                 quarter: Quarter::parse(quarter)
-                    .map_err(|e| AppError::Internal(format!("stored quarter {quarter}: {e}")))?,
+                    .map_err(|e| AppError::internal("stored quarter", e))?,
             };
             on_file.push((period, at.date()));
         }

@@ -104,17 +104,15 @@ where
 }
 
 fn year(stored: &str) -> Result<FinancialYear, AppError> {
-    FinancialYear::parse(stored)
-        .map_err(|e| AppError::Internal(format!("stored financial year {stored:?}: {e}")))
+    FinancialYear::parse(stored).map_err(|e| AppError::internal("stored financial year", e))
 }
 
 fn quarter(stored: &str) -> Result<Quarter, AppError> {
-    Quarter::parse(stored)
-        .map_err(|e| AppError::Internal(format!("stored quarter {stored:?}: {e}")))
+    Quarter::parse(stored).map_err(|e| AppError::internal("stored quarter", e))
 }
 
 fn count(stored: i64) -> Result<u32, AppError> {
-    u32::try_from(stored).map_err(|_| AppError::Internal(format!("count {stored} out of range")))
+    u32::try_from(stored).map_err(|e| AppError::internal(format!("count {stored}"), e))
 }
 
 #[derive(QueryableByName)]
