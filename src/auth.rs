@@ -9,6 +9,7 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::text_enum::text_enum;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
@@ -25,16 +26,12 @@ pub enum Role {
     Provider,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Commissioner => "commissioner",
-            Role::Finance => "finance",
-            Role::Provider => "provider",
-        }
-    }
-}
+text_enum!(Role {
+    Admin => "admin",
+    Commissioner => "commissioner",
+    Finance => "finance",
+    Provider => "provider",
+});
 
 /// Something a request wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,6 +15,7 @@ pub mod outcomes;
 pub mod providers;
 pub mod reports;
 pub mod schema;
+pub mod stored;
 pub mod sum;
 
 use std::time::Duration;
