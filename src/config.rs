@@ -1,5 +1,6 @@
 //! Settings from flags or environment, with defaults that run with no setup.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use jsonwebtoken::Algorithm;
@@ -45,14 +46,43 @@ impl TokenAlgorithm {
     }
 }
 
+/// The folder the default database and token secret live in: the
+/// project's `data/` when `cargo run` runs this package (from any folder in
+/// it), else `data/` in the working directory.
+///
+/// Cargo tells a program it runs which package it belongs to
+/// (`CARGO_PKG_NAME`) and where that package is (`CARGO_MANIFEST_DIR`).
+fn default_data_dir() -> PathBuf {
+    data_dir(
+        std::env::var_os("CARGO_PKG_NAME"),
+        std::env::var_os("CARGO_MANIFEST_DIR"),
+    )
+}
+
+fn data_dir(package: Option<OsString>, manifest_dir: Option<OsString>) -> PathBuf {
+    match manifest_dir {
+        Some(dir) if package.is_some_and(|name| name == env!("CARGO_PKG_NAME")) => {
+            PathBuf::from(dir).join("data")
+        }
+        _ => PathBuf::from("data"),
+    }
+}
+
+fn default_database_url() -> String {
+    let file = default_data_dir().join("commissioning.db");
+    format!("sqlite://{}", file.display())
+}
+
+fn default_token_secret_file() -> PathBuf {
+    default_data_dir().join("token-secret")
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// `sqlite://path/to/file.db` (created if missing) or `postgres://user@host/db`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/commissioning.db"
-    )]
+    /// By default `data/commissioning.db`: in the project folder under `cargo
+    /// run`, else in the working directory.
+    #[arg(long, env = "DATABASE_URL", default_value_t = default_database_url())]
     pub database_url: String,
 
     /// Largest number of pooled database connections.
@@ -92,7 +122,9 @@ pub struct Settings {
     pub token_secret: Option<String>,
 
     /// Where the generated token secret is kept when TOKEN_SECRET is unset.
-    #[arg(long, env = "TOKEN_SECRET_FILE", default_value = "data/token-secret")]
+    /// By default `data/token-secret`, in the same folder as the default
+    /// database.
+    #[arg(long, env = "TOKEN_SECRET_FILE", default_value_os_t = default_token_secret_file())]
     pub token_secret_file: PathBuf,
 
     /// PEM public key that verifies RS256/EdDSA tokens (required for them).
@@ -280,6 +312,22 @@ mod tests {
             Err(other) => panic!("expected a configuration error, got {other:?}"),
             Ok(_) => panic!("{flags:?} was accepted"),
         }
+    }
+
+    #[test]
+    fn the_default_data_folder_is_the_projects_under_cargo_run() {
+        let ours = Some(OsString::from(env!("CARGO_PKG_NAME")));
+        let project = Some(OsString::from("/src/commissioning"));
+        assert_eq!(
+            data_dir(ours.clone(), project.clone()),
+            PathBuf::from("/src/commissioning/data")
+        );
+        // Run by cargo for another package, or not by cargo at all: the
+        // working directory's.
+        let theirs = Some(OsString::from("something-else"));
+        assert_eq!(data_dir(theirs, project), PathBuf::from("data"));
+        assert_eq!(data_dir(ours, None), PathBuf::from("data"));
+        assert_eq!(data_dir(None, None), PathBuf::from("data"));
     }
 
     #[test]
