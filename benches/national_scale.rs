@@ -36,6 +36,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use commissioning::auth::{Role, TokenKeys};
 use commissioning::db::{self, DbConn};
+use commissioning::error::ErrorChain;
 use diesel::connection::SimpleConnection;
 
 use generate::{Dataset, Kind, Rng, Sizes};
@@ -163,7 +164,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("national_scale: {error}");
+            eprintln!("national_scale: {}", ErrorChain(&*error));
             ExitCode::FAILURE
         }
     }
@@ -251,7 +252,7 @@ fn run_backend(
     eprintln!("=== {} ===", backend.name());
     let database = database::create(args, backend)?;
     let url = database.url.clone();
-    db::migrate(&url).map_err(|e| format!("migrating {url}: {e}"))?;
+    db::migrate(&url).map_err(|e| format!("migrating {url}: {}", ErrorChain(&e)))?;
 
     let (counts, write_secs) = if args.reuse {
         let mut conn = db::connect_one(&url)?;

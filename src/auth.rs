@@ -9,6 +9,7 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::text_enum::text_enum;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
@@ -25,16 +26,12 @@ pub enum Role {
     Provider,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Commissioner => "commissioner",
-            Role::Finance => "finance",
-            Role::Provider => "provider",
-        }
-    }
-}
+text_enum!(Role {
+    Admin => "admin",
+    Commissioner => "commissioner",
+    Finance => "finance",
+    Provider => "provider",
+});
 
 /// Something a request wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,7 +217,7 @@ impl TokenKeys {
     /// HS256 with a shared secret of at least [`MIN_SECRET_BYTES`].
     pub fn from_secret(secret: &[u8], issuer: &str, audience: &str) -> Result<TokenKeys, AppError> {
         if secret.len() < MIN_SECRET_BYTES {
-            return Err(AppError::Internal(format!(
+            return Err(AppError::internal_message(format!(
                 "the token secret must be at least {MIN_SECRET_BYTES} bytes"
             )));
         }
@@ -254,10 +251,13 @@ impl TokenKeys {
             other => return Err(unsupported_key_algorithm(other)),
         }
         .map_err(|e| {
-            AppError::Internal(format!(
-                "the key is not {} in PEM form ({e})",
-                key_kind(algorithm, "public")
-            ))
+            AppError::internal(
+                format!(
+                    "the key is not {} in PEM form",
+                    key_kind(algorithm, "public")
+                ),
+                e,
+            )
         })?;
         Ok(TokenKeys {
             algorithm,
@@ -289,19 +289,22 @@ impl TokenKeys {
             other => return Err(unsupported_key_algorithm(other)),
         }
         .map_err(|e| {
-            AppError::Internal(format!(
-                "the key is not {} in PEM form ({e})",
-                key_kind(algorithm, "private")
-            ))
+            AppError::internal(
+                format!(
+                    "the key is not {} in PEM form",
+                    key_kind(algorithm, "private")
+                ),
+                e,
+            )
         })?;
         let probe = b"commissioning: does the private key belong to the public key?";
         let signature = jsonwebtoken::crypto::sign(probe, &encoding, algorithm)
-            .map_err(|e| AppError::Internal(format!("the private key cannot sign ({e})")))?;
+            .map_err(|e| AppError::internal("the private key cannot sign", e))?;
         let matches = jsonwebtoken::crypto::verify(&signature, probe, &self.decoding, algorithm)
             .unwrap_or(false);
         if !matches {
-            return Err(AppError::Internal(
-                "the private key does not belong to the public key".to_owned(),
+            return Err(AppError::internal_message(
+                "the private key does not belong to the public key",
             ));
         }
         Ok(TokenKeys {
@@ -330,7 +333,7 @@ impl TokenKeys {
         ttl_seconds: i64,
     ) -> Result<String, AppError> {
         let Some(encoding) = &self.encoding else {
-            return Err(AppError::Internal(format!(
+            return Err(AppError::internal_message(format!(
                 "tokens come from the identity provider: with TOKEN_ALGORITHM={:?} this service \
                  mints them only when TOKEN_PRIVATE_KEY_FILE is configured",
                 self.algorithm
@@ -355,7 +358,7 @@ impl TokenKeys {
             exp: now + ttl_seconds,
         };
         encode(&Header::new(self.algorithm), &claims, encoding)
-            .map_err(|e| AppError::Internal(format!("cannot sign token: {e}")))
+            .map_err(|e| AppError::internal("cannot sign token", e))
     }
 
     /// Verifies the signature with the configured algorithm only (so `none`,
@@ -403,11 +406,11 @@ fn expect_pem_label(pem: &[u8], labels: &[&str], wanted: &str) -> Result<(), App
     });
     match label {
         Some(label) if labels.contains(&label.as_str()) => Ok(()),
-        Some(label) => Err(AppError::Internal(format!(
+        Some(label) => Err(AppError::internal_message(format!(
             "expected {wanted} in PEM form (-----BEGIN {}-----), found -----BEGIN {label}-----",
             labels[0]
         ))),
-        None => Err(AppError::Internal(format!(
+        None => Err(AppError::internal_message(format!(
             "expected {wanted} in PEM form (-----BEGIN {}-----), found no PEM",
             labels[0]
         ))),
@@ -422,7 +425,7 @@ fn key_kind(algorithm: Algorithm, half: &str) -> String {
 }
 
 fn unsupported_key_algorithm(algorithm: Algorithm) -> AppError {
-    AppError::Internal(format!(
+    AppError::internal_message(format!(
         "{algorithm:?} is not supported with a key pair: use RS256 or EdDSA"
     ))
 }
@@ -430,7 +433,7 @@ fn unsupported_key_algorithm(algorithm: Algorithm) -> AppError {
 /// A new random secret, hex-encoded (for the generated key file).
 pub fn random_secret() -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal("no randomness", e))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -519,7 +522,9 @@ mod tests {
             TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud").expect("keys");
         assert!(!keys.can_mint());
         match keys.mint("a", "o", Role::Admin, None, 60) {
-            Err(AppError::Internal(message)) => assert!(message.contains("identity provider")),
+            Err(AppError::Internal { context, .. }) => {
+                assert!(context.contains("identity provider"))
+            }
             other => panic!("expected an error, got {other:?}"),
         }
     }
@@ -547,7 +552,7 @@ mod tests {
         // An Ed25519 key generated for this test only, not the fixture's pair.
         let stranger = b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIBGWbXgpSlP861lMjNyBYcT0V6g2drCrvqnUTr4gHggi\n-----END PRIVATE KEY-----\n";
         match ed.with_private_pem(stranger) {
-            Err(AppError::Internal(message)) => assert!(message.contains("does not belong")),
+            Err(AppError::Internal { context, .. }) => assert!(context.contains("does not belong")),
             other => panic!("expected a mismatch, got {:?}", other.map(|_| ())),
         }
     }

@@ -1,5 +1,6 @@
 //! Settings from flags or environment, with defaults that run with no setup.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use jsonwebtoken::Algorithm;
@@ -45,14 +46,43 @@ impl TokenAlgorithm {
     }
 }
 
+/// The folder the default database and token secret live in: the
+/// project's `data/` when `cargo run` runs this package (from any folder in
+/// it), else `data/` in the working directory.
+///
+/// Cargo tells a program it runs which package it belongs to
+/// (`CARGO_PKG_NAME`) and where that package is (`CARGO_MANIFEST_DIR`).
+fn default_data_dir() -> PathBuf {
+    data_dir(
+        std::env::var_os("CARGO_PKG_NAME"),
+        std::env::var_os("CARGO_MANIFEST_DIR"),
+    )
+}
+
+fn data_dir(package: Option<OsString>, manifest_dir: Option<OsString>) -> PathBuf {
+    match manifest_dir {
+        Some(dir) if package.is_some_and(|name| name == env!("CARGO_PKG_NAME")) => {
+            PathBuf::from(dir).join("data")
+        }
+        _ => PathBuf::from("data"),
+    }
+}
+
+fn default_database_url() -> String {
+    let file = default_data_dir().join("commissioning.db");
+    format!("sqlite://{}", file.display())
+}
+
+fn default_token_secret_file() -> PathBuf {
+    default_data_dir().join("token-secret")
+}
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
     /// `sqlite://path/to/file.db` (created if missing) or `postgres://user@host/db`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/commissioning.db"
-    )]
+    /// By default `data/commissioning.db`: in the project folder under `cargo
+    /// run`, else in the working directory.
+    #[arg(long, env = "DATABASE_URL", default_value_t = default_database_url())]
     pub database_url: String,
 
     /// Largest number of pooled database connections.
@@ -92,7 +122,9 @@ pub struct Settings {
     pub token_secret: Option<String>,
 
     /// Where the generated token secret is kept when TOKEN_SECRET is unset.
-    #[arg(long, env = "TOKEN_SECRET_FILE", default_value = "data/token-secret")]
+    /// By default `data/token-secret`, in the same folder as the default
+    /// database.
+    #[arg(long, env = "TOKEN_SECRET_FILE", default_value_os_t = default_token_secret_file())]
     pub token_secret_file: PathBuf,
 
     /// PEM public key that verifies RS256/EdDSA tokens (required for them).
@@ -120,10 +152,9 @@ impl Settings {
         let algorithm = self.token_algorithm;
         if algorithm == TokenAlgorithm::Hs256 {
             if self.token_public_key_file.is_some() || self.token_private_key_file.is_some() {
-                return Err(AppError::Internal(
+                return Err(AppError::internal_message(
                     "TOKEN_PUBLIC_KEY_FILE and TOKEN_PRIVATE_KEY_FILE are for TOKEN_ALGORITHM=RS256 \
-                     or EdDSA; with HS256 tokens are signed with TOKEN_SECRET"
-                        .to_owned(),
+                     or EdDSA; with HS256 tokens are signed with TOKEN_SECRET",
                 ));
             }
             let secret = match &self.token_secret {
@@ -143,7 +174,7 @@ impl Settings {
             );
         }
         let public_path = self.token_public_key_file.as_deref().ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::internal_message(format!(
                 "TOKEN_ALGORITHM={} needs TOKEN_PUBLIC_KEY_FILE, the PEM public key that \
                  verifies tokens (e.g. the identity provider's)",
                 algorithm.name()
@@ -169,15 +200,14 @@ impl Settings {
 }
 
 fn read_key_file(setting: &str, path: &Path) -> Result<Vec<u8>, AppError> {
-    std::fs::read(path)
-        .map_err(|e| AppError::Internal(format!("{setting} {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| AppError::internal(format!("{setting} {}", path.display()), e))
 }
 
 /// Names the setting and file in a key error, so the operator knows which.
 fn key_file_error(setting: &str, path: &Path, error: AppError) -> AppError {
     match error {
-        AppError::Internal(message) => {
-            AppError::Internal(format!("{setting} {}: {message}", path.display()))
+        AppError::Internal { .. } => {
+            AppError::internal(format!("{setting} {}", path.display()), error)
         }
         other => other,
     }
@@ -191,9 +221,8 @@ fn key_file_error(setting: &str, path: &Path, error: AppError) -> AppError {
 /// secret behind. Linking (unlike renaming) never replaces a file another
 /// process put there first; that one is used instead.
 fn read_or_create_secret(path: &Path) -> Result<String, AppError> {
-    let io_error = |e: std::io::Error| {
-        AppError::Internal(format!("token secret file {}: {e}", path.display()))
-    };
+    let io_error =
+        |e: std::io::Error| AppError::internal(format!("token secret file {}", path.display()), e);
     match std::fs::read_to_string(path) {
         Ok(secret) => return Ok(secret),
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(e)),
@@ -258,6 +287,7 @@ mod tests {
     use clap::Parser;
 
     use super::*;
+    use crate::error::ErrorChain;
 
     #[derive(Parser)]
     struct Cli {
@@ -275,12 +305,29 @@ mod tests {
         Cli::try_parse_from(args).expect("flags parse").settings
     }
 
+    /// The whole refusal, every cause included, as the operator sees it.
     fn refusal(flags: &[&str]) -> String {
         match settings(flags).token_keys() {
-            Err(AppError::Internal(message)) => message,
+            Err(error @ AppError::Internal { .. }) => ErrorChain(&error).to_string(),
             Err(other) => panic!("expected a configuration error, got {other:?}"),
             Ok(_) => panic!("{flags:?} was accepted"),
         }
+    }
+
+    #[test]
+    fn the_default_data_folder_is_the_projects_under_cargo_run() {
+        let ours = Some(OsString::from(env!("CARGO_PKG_NAME")));
+        let project = Some(OsString::from("/src/commissioning"));
+        assert_eq!(
+            data_dir(ours.clone(), project.clone()),
+            PathBuf::from("/src/commissioning/data")
+        );
+        // Run by cargo for another package, or not by cargo at all: the
+        // working directory's.
+        let theirs = Some(OsString::from("something-else"));
+        assert_eq!(data_dir(theirs, project), PathBuf::from("data"));
+        assert_eq!(data_dir(ours, None), PathBuf::from("data"));
+        assert_eq!(data_dir(None, None), PathBuf::from("data"));
     }
 
     #[test]

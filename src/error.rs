@@ -1,6 +1,9 @@
 //! The one error type of the service. Domain rules and storage return it; the
 //! HTTP layer maps it to RFC 9457 problem+json in one place (`api::problem`).
 
+use std::borrow::Cow;
+use std::fmt;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -62,13 +65,62 @@ pub enum AppError {
     HeaderTooLarge { header: String, max: usize },
     #[error("the database is unavailable")]
     Unavailable,
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something the caller cannot fix: storage, configuration or a broken
+    /// invariant. `context` says what was being done; `source` is the error
+    /// that stopped it, if there was one. Neither is ever shown to an HTTP
+    /// caller; both are logged (see [`ErrorChain`]).
+    #[error("{context}")]
+    Internal {
+        context: Cow<'static, str>,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl AppError {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// An internal error: what was being done, and the error that stopped it.
+    pub fn internal(
+        context: impl Into<Cow<'static, str>>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> AppError {
+        AppError::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An internal error with no error value behind it: a refused setting, or
+    /// an invariant that did not hold.
+    pub fn internal_message(context: impl Into<Cow<'static, str>>) -> AppError {
+        AppError::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+}
+
+/// Shows an error followed by each of its causes, `outer: cause: root
+/// cause`, for logs and the command line (never for a response body).
+pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            let text = error.to_string();
+            // Some errors repeat their source's text in their own; say it once.
+            if !shown.ends_with(&text) {
+                shown.push_str(": ");
+                shown.push_str(&text);
+            }
+            cause = error.source();
+        }
+        f.write_str(&shown)
     }
 }
 
@@ -101,7 +153,7 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 AppError::Conflict("the record is still referenced by other records".to_owned())
             }
-            other => AppError::Internal(format!("database: {other}")),
+            other => AppError::internal("database", other),
         }
     }
 }
@@ -161,7 +213,36 @@ fn duplicate_of(constraint: Option<&str>, message: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::duplicate_of;
+    use super::{duplicate_of, AppError, ErrorChain};
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_chain() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let inner = AppError::internal("reading /etc/key.pem", io);
+        let outer = AppError::internal("TOKEN_PUBLIC_KEY_FILE", inner);
+        assert_eq!(outer.to_string(), "TOKEN_PUBLIC_KEY_FILE");
+        let source = std::error::Error::source(&outer).expect("a source");
+        assert_eq!(source.to_string(), "reading /etc/key.pem");
+        assert_eq!(
+            ErrorChain(&outer).to_string(),
+            "TOKEN_PUBLIC_KEY_FILE: reading /etc/key.pem: permission denied"
+        );
+        let bare = AppError::internal_message("application state missing");
+        assert!(std::error::Error::source(&bare).is_none());
+        assert_eq!(ErrorChain(&bare).to_string(), "application state missing");
+    }
+
+    #[test]
+    fn a_database_error_is_kept_as_the_source() {
+        let error = AppError::from(diesel::result::Error::BrokenTransactionManager);
+        let AppError::Internal { context, source } = &error else {
+            panic!("expected an internal error, got {error:?}");
+        };
+        assert_eq!(context, "database");
+        assert!(source
+            .as_ref()
+            .is_some_and(|s| s.downcast_ref::<diesel::result::Error>().is_some()));
+    }
 
     #[test]
     fn a_duplicate_is_named_without_sql() {

@@ -431,7 +431,8 @@ impl Quarter {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    /// "Q1".."Q4", as shown and stored.
+    pub fn as_str(self) -> &'static str {
         match self {
             Quarter::Q1 => "Q1",
             Quarter::Q2 => "Q2",

@@ -3,11 +3,14 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use commissioning::auth::Role;
+use commissioning::auth::{Role, Scope};
 use commissioning::config::Settings;
 use commissioning::db;
-use commissioning::error::AppError;
+use commissioning::error::{AppError, ErrorChain};
 use commissioning::startup::{init_logging, Application};
+
+/// Longest a minted token may last: ten years.
+const MAX_TOKEN_HOURS: i64 = 10 * 366 * 24;
 
 #[derive(Parser)]
 #[command(
@@ -44,7 +47,7 @@ enum Command {
         /// admin, commissioner, finance or provider.
         #[arg(long, value_enum)]
         role: Role,
-        /// Provider id, for a `provider` token.
+        /// Provider id, for a `provider` token (and only for one).
         #[arg(long)]
         provider: Option<String>,
         /// Who the token is for: recorded as "who did it" in the audit trail
@@ -53,8 +56,8 @@ enum Command {
         /// people's tokens are never taken for one.
         #[arg(long)]
         subject: Option<String>,
-        /// Hours until it expires.
-        #[arg(long, default_value_t = 24)]
+        /// Hours until it expires (1 to 87840, ten years).
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(i64).range(1..=MAX_TOKEN_HOURS))]
         hours: i64,
     },
 }
@@ -66,6 +69,19 @@ enum OrganisationAction {
         #[arg(long)]
         name: String,
     },
+    /// Print every organisation: id, a tab, name; oldest first.
+    List,
+}
+
+/// Why a command did not run.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// The command asks for something that cannot be, said in the command
+    /// line's own terms.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    App(#[from] AppError),
 }
 
 fn main() -> ExitCode {
@@ -74,19 +90,35 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", explain(&error));
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), AppError> {
+/// The error with every cause, or each refused field with why.
+fn explain(error: &CliError) -> String {
+    match error {
+        CliError::App(AppError::Validation(fields)) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => ErrorChain(other).to_string(),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
     let settings = cli.settings;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings),
+        Command::Serve => Ok(serve(settings)?),
         Command::Migrate => {
             let applied = db::migrate(&settings.database_url)?;
-            println!("applied {} migration(s)", applied.len());
+            println!(
+                "applied {} migration(s) to the {}",
+                applied.len(),
+                db::describe(&settings.database_url)
+            );
             Ok(())
         }
         Command::Openapi => {
@@ -100,7 +132,29 @@ fn run(cli: Cli) -> Result<(), AppError> {
             db::migrate(&settings.database_url)?;
             let organisation =
                 with_connection(&settings, |conn| db::organisations::create(conn, &name))?;
+            // Said on stderr, so that `ORG=$(… organisation create …)` holds the id alone.
+            eprintln!(
+                "created organisation {:?} in the {}",
+                organisation.name,
+                db::describe(&settings.database_url)
+            );
             println!("{}", organisation.id);
+            Ok(())
+        }
+        Command::Organisation {
+            action: OrganisationAction::List,
+        } => {
+            db::migrate(&settings.database_url)?;
+            let organisations = with_connection(&settings, db::organisations::list)?;
+            if organisations.is_empty() {
+                eprintln!(
+                    "no organisations in the {} (create one with `organisation create --name …`)",
+                    db::describe(&settings.database_url)
+                );
+            }
+            for organisation in organisations {
+                println!("{}\t{}", organisation.id, organisation.name);
+            }
             Ok(())
         }
         Command::Token {
@@ -110,18 +164,31 @@ fn run(cli: Cli) -> Result<(), AppError> {
             subject,
             hours,
         } => {
+            match (role, &provider) {
+                (Role::Provider, None) => {
+                    return Err(CliError::Refused(
+                        "--role provider needs --provider ID: the provider the token acts for"
+                            .to_owned(),
+                    ))
+                }
+                (Role::Provider, Some(_)) | (_, None) => {}
+                (other, Some(_)) => {
+                    return Err(CliError::Refused(format!(
+                        "--provider is only for --role provider, not --role {}",
+                        other.as_str()
+                    )))
+                }
+            }
             let keys = settings.token_keys()?;
             if !keys.can_mint() {
-                return Err(AppError::Internal(format!(
+                return Err(CliError::Refused(format!(
                     "with TOKEN_ALGORITHM={} tokens come from the identity provider; \
                      set TOKEN_PRIVATE_KEY_FILE to mint them here",
                     settings.token_algorithm.name()
                 )));
             }
             db::migrate(&settings.database_url)?;
-            with_connection(&settings, |conn| {
-                db::organisations::get(conn, &organisation)
-            })?;
+            require_holders(&settings, &organisation, provider.as_deref())?;
             let subject =
                 subject.unwrap_or_else(|| format!("cli-{}", uuid::Uuid::now_v7().simple()));
             let token = keys.mint(
@@ -134,6 +201,51 @@ fn run(cli: Cli) -> Result<(), AppError> {
             println!("{token}");
             Ok(())
         }
+    }
+}
+
+/// The organisation, and the provider if one is named, must exist in the
+/// configured database (and the provider in that organisation), or every
+/// request made with the token would fail.
+fn require_holders(
+    settings: &Settings,
+    organisation_id: &str,
+    provider_id: Option<&str>,
+) -> Result<(), CliError> {
+    let (organisation, provider) = with_connection(settings, |conn| {
+        let organisation = found(db::organisations::get(conn, organisation_id))?;
+        let provider = match provider_id {
+            Some(id) => found(db::providers::get(
+                conn,
+                &Scope::organisation(organisation_id),
+                id,
+            ))?,
+            None => None,
+        };
+        Ok((organisation, provider))
+    })?;
+    let Some(organisation) = organisation else {
+        return Err(CliError::Refused(format!(
+            "there is no organisation {organisation_id} in the {} \
+             (`organisation list` shows those there are)",
+            db::describe(&settings.database_url)
+        )));
+    };
+    if let (Some(id), None) = (provider_id, provider) {
+        return Err(CliError::Refused(format!(
+            "organisation {} ({}) has no provider {id}",
+            organisation.id, organisation.name
+        )));
+    }
+    Ok(())
+}
+
+/// `None` for a record that is not there; any other error stays one.
+fn found<T>(result: Result<T, AppError>) -> Result<Option<T>, AppError> {
+    match result {
+        Ok(record) => Ok(Some(record)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
     }
 }
 
@@ -150,11 +262,11 @@ fn serve(settings: Settings) -> Result<(), AppError> {
         let app = Application::build(&settings)?;
         tracing::info!(
             address = %format!("http://{}:{}", settings.host, app.port()),
-            database = %db::Backend::from_url(&settings.database_url).name(),
+            database = %db::describe(&settings.database_url),
             "serving; API docs at /docs/"
         );
         app.run_until_stopped()
             .await
-            .map_err(|e| AppError::Internal(format!("server stopped: {e}")))
+            .map_err(|e| AppError::internal("server stopped", e))
     })
 }

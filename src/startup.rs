@@ -30,14 +30,14 @@ impl Application {
         let db = Db::connect(&settings.database_url, settings.database_max_connections)?;
         let keys = settings.token_keys()?;
         let listener = TcpListener::bind((settings.host.as_str(), settings.port)).map_err(|e| {
-            AppError::Internal(format!(
-                "cannot listen on {}:{}: {e}",
-                settings.host, settings.port
-            ))
+            AppError::internal(
+                format!("cannot listen on {}:{}", settings.host, settings.port),
+                e,
+            )
         })?;
         let port = listener
             .local_addr()
-            .map_err(|e| AppError::Internal(format!("no local address: {e}")))?
+            .map_err(|e| AppError::internal("no local address", e))?
             .port();
         let state = web::Data::new(AppState { db, keys });
         let server = HttpServer::new(move || {
@@ -55,7 +55,7 @@ impl Application {
                 .default_service(web::to(unmatched))
         })
         .listen(listener)
-        .map_err(|e| AppError::Internal(format!("cannot start the server: {e}")))?
+        .map_err(|e| AppError::internal("cannot start the server", e))?
         .shutdown_timeout(30)
         .run();
         Ok(Application { port, server })

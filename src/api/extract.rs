@@ -319,7 +319,7 @@ impl FromRequest for Actor {
 fn authenticate(req: &HttpRequest) -> Result<Actor, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal("application state missing".to_owned()))?;
+        .ok_or_else(|| AppError::internal_message("application state missing"))?;
     let token = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -29,8 +29,7 @@ fn tag_of_json(json: &[u8]) -> String {
 /// A strong entity tag for a record's JSON representation: it changes
 /// whenever anything the client can read changes.
 pub fn etag_of<T: Serialize>(value: &T) -> Result<String, AppError> {
-    let json =
-        serde_json::to_vec(value).map_err(|e| AppError::Internal(format!("cannot tag: {e}")))?;
+    let json = serde_json::to_vec(value).map_err(|e| AppError::internal("cannot tag", e))?;
     Ok(tag_of_json(&json))
 }
 
@@ -156,8 +155,7 @@ pub fn created_response<T: Serialize>(
     Ok(StoredResponse {
         status: 201,
         location: Some(location),
-        body: serde_json::to_string(value)
-            .map_err(|e| AppError::Internal(format!("cannot encode: {e}")))?,
+        body: serde_json::to_string(value).map_err(|e| AppError::internal("cannot encode", e))?,
         replayed: false,
     })
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, BudgetShortfall, FieldError};
+use crate::error::{AppError, BudgetShortfall, ErrorChain, FieldError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -75,7 +75,7 @@ impl AppError {
                 "/problems/unavailable",
                 "Service unavailable",
             ),
-            AppError::Internal(_) => (
+            AppError::Internal { .. } => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "/problems/internal",
                 "Internal server error",
@@ -87,7 +87,7 @@ impl AppError {
                 many => format!("{} fields are invalid", many.len()),
             },
             // Never leak internals to the caller; they are logged instead.
-            AppError::Internal(_) => "something went wrong; it has been logged".to_owned(),
+            AppError::Internal { .. } => "something went wrong; it has been logged".to_owned(),
             other => other.to_string(),
         };
         let problem = Problem {
@@ -121,8 +121,8 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(message) = self {
-            tracing::error!(error = %message, "internal error");
+        if let AppError::Internal { .. } = self {
+            tracing::error!(error = %ErrorChain(self), "internal error");
         }
         let (status, problem) = self.problem();
         let mut response = HttpResponse::build(status);

@@ -69,8 +69,10 @@ problem_responses! {
         AppError::PreconditionRequired;
     Invalid => "The input is invalid; `errors` lists each field at fault.",
         AppError::Validation(vec![FieldError::new("financial_year", "must be a financial year such as 2022-23")]);
-    Unavailable => "The database is unreachable.",
+    Unavailable => "The database is unreachable; try again shortly.",
         AppError::Unavailable;
+    Internal => "Something failed inside the service (for example a stored value it cannot read); the cause is logged, never sent.",
+        AppError::internal_message("an example");
 }
 
 /// A year's budget refusing an award of 120,000.00 with 85,459.61 left.

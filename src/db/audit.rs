@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::schema::audit_events as ae;
 use super::{new_id, now, DbConn};
-use crate::auth::Actor;
+use crate::auth::{Actor, Role};
 use crate::domain::audit::{AuditAction, AuditEvent, ResourceType};
 use crate::error::AppError;
 
@@ -14,7 +14,7 @@ fn to_json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, AppError> 
     value
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| AppError::Internal(format!("cannot record audit state: {e}")))
+        .map_err(|e| AppError::internal("cannot record audit state", e))
 }
 
 /// Records a change. Call inside the write's transaction, so the trail and
@@ -33,9 +33,9 @@ pub fn record<T: Serialize>(
             ae::id.eq(new_id()),
             ae::organisation_id.eq(&actor.organisation_id),
             ae::actor.eq(&actor.subject),
-            ae::actor_role.eq(actor.role.as_str()),
-            ae::action.eq(action.as_str()),
-            ae::resource_type.eq(resource_type.as_str()),
+            ae::actor_role.eq(actor.role),
+            ae::action.eq(action),
+            ae::resource_type.eq(resource_type),
             ae::resource_id.eq(resource_id),
             ae::before_state.eq(to_json(before)?),
             ae::after_state.eq(to_json(after)?),
@@ -50,9 +50,9 @@ pub fn record<T: Serialize>(
 struct EventRow {
     id: String,
     actor: String,
-    actor_role: String,
-    action: String,
-    resource_type: String,
+    actor_role: Role,
+    action: AuditAction,
+    resource_type: ResourceType,
     resource_id: String,
     before_state: Option<String>,
     after_state: Option<String>,
@@ -95,7 +95,7 @@ fn parse_state(state: Option<String>) -> Result<Option<serde_json::Value>, AppEr
     state
         .map(|s| serde_json::from_str(&s))
         .transpose()
-        .map_err(|e| AppError::Internal(format!("stored audit state: {e}")))
+        .map_err(|e| AppError::internal("stored audit state", e))
 }
 
 /// The organisation's trail, oldest first.
@@ -121,9 +121,9 @@ pub fn list(
             Ok(AuditEvent {
                 id: row.id,
                 actor: row.actor,
-                actor_role: row.actor_role,
-                action: AuditAction::from_db(&row.action),
-                resource_type: row.resource_type,
+                actor_role: row.actor_role.as_str().to_owned(),
+                action: row.action,
+                resource_type: row.resource_type.as_str().to_owned(),
                 resource_id: row.resource_id,
                 before: parse_state(row.before_state)?,
                 after: parse_state(row.after_state)?,

@@ -15,7 +15,7 @@ use crate::error::AppError;
 /// activates, varies or ends the contract.
 pub fn refresh(conn: &mut DbConn, contract: &ContractRow) -> Result<(), AppError> {
     diesel::delete(cq::table.filter(cq::contract_id.eq(&contract.id))).execute(conn)?;
-    if contract.status() == ContractStatus::Draft {
+    if contract.status == ContractStatus::Draft {
         return Ok(());
     }
     let lines: Vec<FundingLine> = lines_of(conn, std::slice::from_ref(&contract.id))?
@@ -28,11 +28,11 @@ pub fn refresh(conn: &mut DbConn, contract: &ContractRow) -> Result<(), AppError
         .map(|part| {
             (
                 cq::funding_line_id.eq(&part.funding_line_id),
-                cq::quarter.eq(part.quarter.to_string()),
+                cq::quarter.eq(part.quarter),
                 cq::contract_id.eq(&contract.id),
                 cq::provider_id.eq(&contract.provider_id),
                 cq::funding_stream_id.eq(&part.funding_stream_id),
-                cq::financial_year.eq(part.financial_year.to_string()),
+                cq::financial_year.eq(part.financial_year),
                 cq::amount_pence.eq(part.amount.pence()),
             )
         })
@@ -48,7 +48,7 @@ pub fn refresh(conn: &mut DbConn, contract: &ContractRow) -> Result<(), AppError
 /// the first time.
 pub fn backfill(conn: &mut DbConn) -> Result<usize, AppError> {
     let missing: Vec<ContractRow> = c::table
-        .filter(c::status.ne(ContractStatus::Draft.as_str()))
+        .filter(c::status.ne(ContractStatus::Draft))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             cq::table.filter(cq::contract_id.eq(c::id)),
         )))

@@ -27,24 +27,20 @@ pub struct ContractRow {
     pub id: String,
     pub organisation_id: String,
     pub provider_id: String,
-    pub kind: String,
+    pub kind: ContractKind,
     pub reference: Option<String>,
     pub title: String,
     pub purpose: Option<String>,
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub value_pence: i64,
-    pub status: String,
+    pub status: ContractStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub return_due_days: Option<i32>,
 }
 
 impl ContractRow {
-    pub fn status(&self) -> ContractStatus {
-        ContractStatus::from_db(&self.status)
-    }
-
     pub fn value(&self) -> Money {
         Money::from_pence(self.value_pence)
     }
@@ -93,7 +89,7 @@ pub(crate) fn lines_of(
         [one] => fl::table.filter(fl::contract_id.eq(one)).into_boxed(),
         many => fl::table.filter(fl::contract_id.eq_any(many)).into_boxed(),
     };
-    let rows: Vec<(String, String, String, String, i64)> = query
+    let rows: Vec<(String, String, String, FinancialYear, i64)> = query
         .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
         .select((
             fl::contract_id,
@@ -103,19 +99,22 @@ pub(crate) fn lines_of(
             fl::amount_pence,
         ))
         .load(conn)?;
-    rows.into_iter()
-        .map(|(contract_id, id, funding_stream_id, year, pence)| {
-            Ok((
-                contract_id,
-                FundingLine {
-                    id,
-                    funding_stream_id,
-                    financial_year: stored_year(&year)?,
-                    amount: Money::from_pence(pence),
-                },
-            ))
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(
+            |(contract_id, id, funding_stream_id, financial_year, pence)| {
+                (
+                    contract_id,
+                    FundingLine {
+                        id,
+                        funding_stream_id,
+                        financial_year,
+                        amount: Money::from_pence(pence),
+                    },
+                )
+            },
+        )
+        .collect())
 }
 
 fn paid_by_contract(
@@ -158,8 +157,8 @@ fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, 
                 .find(|(cid, _)| *cid == row.id)
                 .map_or(0, |(_, pence)| *pence);
             Ok(Contract {
-                kind: ContractKind::from_db(&row.kind),
-                status: row.status(),
+                kind: row.kind,
+                status: row.status,
                 value: row.value(),
                 id: row.id,
                 provider_id: row.provider_id,
@@ -191,10 +190,10 @@ fn filtered<'a>(scope: &'a Scope, filter: &'a ContractFilter) -> c::BoxedQuery<'
         query = query.filter(c::provider_id.eq(provider_id));
     }
     if let Some(status) = filter.status {
-        query = query.filter(c::status.eq(status.as_str()));
+        query = query.filter(c::status.eq(status));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(c::kind.eq(kind.as_str()));
+        query = query.filter(c::kind.eq(kind));
     }
     if let Some(stream_id) = &filter.funding_stream_id {
         let funded_by = fl::table
@@ -274,7 +273,7 @@ fn insert_lines(
                 fl::id.eq(new_id()),
                 fl::contract_id.eq(contract_id),
                 fl::funding_stream_id.eq(&line.funding_stream_id),
-                fl::financial_year.eq(line.financial_year.to_string()),
+                fl::financial_year.eq(line.financial_year),
                 fl::amount_pence.eq(line.amount.pence()),
                 fl::created_at.eq(at),
             ))
@@ -297,14 +296,14 @@ pub fn create(
             c::id.eq(&id),
             c::organisation_id.eq(organisation_id),
             c::provider_id.eq(&input.provider_id),
-            c::kind.eq(input.kind.as_str()),
+            c::kind.eq(input.kind),
             c::reference.eq(&input.reference),
             c::title.eq(&input.title),
             c::purpose.eq(&input.purpose),
             c::start_date.eq(input.start_date),
             c::end_date.eq(input.end_date),
             c::value_pence.eq(input.value.pence()),
-            c::status.eq(ContractStatus::Draft.as_str()),
+            c::status.eq(ContractStatus::Draft),
             c::return_due_days.eq(input.return_due_days),
             c::created_at.eq(at),
             c::updated_at.eq(at),
@@ -315,10 +314,10 @@ pub fn create(
 }
 
 fn require_draft(row: &ContractRow, what: &str) -> Result<(), AppError> {
-    if row.status() != ContractStatus::Draft {
+    if row.status != ContractStatus::Draft {
         return Err(AppError::Conflict(format!(
             "{what} only while the contract is a draft; this one is {} (use a variation)",
-            row.status
+            row.status.as_str()
         )));
     }
     Ok(())
@@ -368,7 +367,7 @@ pub fn update(
     diesel::update(c::table.find(id))
         .set((
             c::provider_id.eq(changes.provider_id.unwrap_or(row.provider_id)),
-            c::kind.eq(changes.kind.map_or(row.kind, |k| k.as_str().to_owned())),
+            c::kind.eq(changes.kind.unwrap_or(row.kind)),
             c::reference.eq(optional(changes.reference, row.reference)),
             c::title.eq(changes.title.unwrap_or(row.title)),
             c::purpose.eq(optional(changes.purpose, row.purpose)),
@@ -432,7 +431,7 @@ pub fn add_line(
     let duplicate = fl::table
         .filter(fl::contract_id.eq(id))
         .filter(fl::funding_stream_id.eq(&line.funding_stream_id))
-        .filter(fl::financial_year.eq(line.financial_year.to_string()))
+        .filter(fl::financial_year.eq(line.financial_year))
         .count()
         .get_result::<i64>(conn)?;
     if duplicate > 0 {
@@ -513,13 +512,13 @@ fn record_history(conn: &mut DbConn, entry: HistoryEntry<'_>) -> Result<(), AppE
         .values((
             cv::id.eq(new_id()),
             cv::contract_id.eq(&entry.before.id),
-            cv::kind.eq(entry.kind.as_str()),
+            cv::kind.eq(entry.kind),
             cv::value_before_pence.eq(entry.before.value_pence),
             cv::value_after_pence.eq(entry.value_after.pence()),
             cv::end_date_before.eq(entry.before.end_date),
             cv::end_date_after.eq(entry.end_date_after),
-            cv::status_before.eq(&entry.before.status),
-            cv::status_after.eq(entry.status_after.as_str()),
+            cv::status_before.eq(entry.before.status),
+            cv::status_after.eq(entry.status_after),
             cv::reason.eq(entry.reason),
             cv::decision_reference.eq(entry.decision_reference),
             cv::recorded_by.eq(entry.recorded_by),
@@ -541,7 +540,7 @@ pub fn change_status(
 ) -> Result<Contract, AppError> {
     let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
-    let valid = change.validate(row.status(), row.start_date, row.end_date)?;
+    let valid = change.validate(row.status, row.start_date, row.end_date)?;
     if valid.kind == VariationKind::Activation {
         let lines: Vec<FundingLine> = lines_of(conn, &[id.to_owned()])?
             .into_iter()
@@ -562,7 +561,7 @@ pub fn change_status(
     }
     diesel::update(c::table.find(id))
         .set((
-            c::status.eq(valid.status.as_str()),
+            c::status.eq(valid.status),
             c::end_date.eq(valid.end_date),
             c::updated_at.eq(now()),
         ))
@@ -596,7 +595,7 @@ pub fn vary(
 ) -> Result<Contract, AppError> {
     let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
-    let valid = variation.validate(row.status(), row.start_date, row.value(), row.end_date)?;
+    let valid = variation.validate(row.status, row.start_date, row.value(), row.end_date)?;
     match &valid.funding_lines {
         Some(lines) => {
             require_streams(conn, organisation_id, "funding_lines", lines)?;
@@ -624,7 +623,7 @@ pub fn vary(
             before: &row,
             value_after: valid.value,
             end_date_after: valid.end_date,
-            status_after: row.status(),
+            status_after: row.status,
             reason: &valid.reason,
             decision_reference: valid.decision_reference.as_deref(),
             recorded_by,
@@ -639,13 +638,13 @@ pub fn vary(
 #[diesel(table_name = cv)]
 struct VariationRow {
     id: String,
-    kind: String,
+    kind: VariationKind,
     value_before_pence: i64,
     value_after_pence: i64,
     end_date_before: NaiveDate,
     end_date_after: NaiveDate,
-    status_before: String,
-    status_after: String,
+    status_before: ContractStatus,
+    status_after: ContractStatus,
     reason: String,
     decision_reference: Option<String>,
     recorded_by: String,
@@ -667,13 +666,13 @@ pub fn list_variations(
         .into_iter()
         .map(|r| Variation {
             id: r.id,
-            kind: VariationKind::from_db(&r.kind),
+            kind: r.kind,
             value_before: Money::from_pence(r.value_before_pence),
             value_after: Money::from_pence(r.value_after_pence),
             end_date_before: r.end_date_before,
             end_date_after: r.end_date_after,
-            status_before: ContractStatus::from_db(&r.status_before),
-            status_after: ContractStatus::from_db(&r.status_after),
+            status_before: r.status_before,
+            status_after: r.status_after,
             reason: r.reason,
             decision_reference: r.decision_reference,
             recorded_by: r.recorded_by,
@@ -690,19 +689,18 @@ struct PaymentRow {
     funding_stream_id: String,
     amount_pence: i64,
     paid_on: NaiveDate,
-    financial_year: String,
-    quarter: String,
+    financial_year: FinancialYear,
+    quarter: Quarter,
     reference: Option<String>,
     recorded_by: String,
     created_at: NaiveDateTime,
 }
 
 impl PaymentRow {
-    fn into_payment(self) -> Result<Payment, AppError> {
-        Ok(Payment {
-            financial_year: stored_year(&self.financial_year)?,
-            quarter: Quarter::parse(&self.quarter)
-                .map_err(|e| AppError::Internal(format!("stored quarter {}: {e}", self.quarter)))?,
+    fn into_payment(self) -> Payment {
+        Payment {
+            financial_year: self.financial_year,
+            quarter: self.quarter,
             id: self.id,
             contract_id: self.contract_id,
             funding_stream_id: self.funding_stream_id,
@@ -711,7 +709,7 @@ impl PaymentRow {
             reference: self.reference,
             recorded_by: self.recorded_by,
             created_at: self.created_at.and_utc(),
-        })
+        }
     }
 }
 
@@ -725,7 +723,7 @@ pub fn record_payment(
     recorded_by: &str,
 ) -> Result<Payment, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    if row.status() == ContractStatus::Draft {
+    if row.status == ContractStatus::Draft {
         return Err(AppError::Conflict(
             "a draft contract cannot be paid; activate it first".to_owned(),
         ));
@@ -767,33 +765,28 @@ pub fn record_payment(
             p::funding_stream_id.eq(&stream_id),
             p::amount_pence.eq(payment.amount.pence()),
             p::paid_on.eq(payment.paid_on),
-            p::financial_year.eq(period.year.to_string()),
-            p::quarter.eq(period.quarter.to_string()),
+            p::financial_year.eq(period.year),
+            p::quarter.eq(period.quarter),
             p::reference.eq(&payment.reference),
             p::recorded_by.eq(recorded_by),
             p::created_at.eq(now()),
         ))
         .execute(conn)?;
-    p::table
+    Ok(p::table
         .find(&payment_id)
         .select(PaymentRow::as_select())
-        .get_result(conn)?
-        .into_payment()
+        .get_result::<PaymentRow>(conn)?
+        .into_payment())
 }
 
 pub fn list_payments(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Vec<Payment>, AppError> {
     load(conn, scope, id)?;
-    p::table
+    Ok(p::table
         .filter(p::contract_id.eq(id))
         .order((p::paid_on, p::id))
         .select(PaymentRow::as_select())
         .load(conn)?
         .into_iter()
         .map(PaymentRow::into_payment)
-        .collect()
-}
-
-pub fn stored_year(year: &str) -> Result<FinancialYear, AppError> {
-    FinancialYear::parse(year)
-        .map_err(|e| AppError::Internal(format!("stored financial year {year}: {e}")))
+        .collect())
 }

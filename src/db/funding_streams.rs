@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
 use super::{lock_streams, new_id, now, DbConn};
+use crate::domain::contract::ContractStatus;
 use crate::domain::funding_stream::{
     check_within_budget, BudgetChange, BudgetStatus, FundingStream, FundingStreamChanges,
     NewFundingStream, YearBudget,
@@ -109,9 +110,9 @@ fn insert_budget(
     diesel::insert_into(sb::table)
         .values((
             sb::funding_stream_id.eq(stream_id),
-            sb::financial_year.eq(year.to_string()),
+            sb::financial_year.eq(year),
             sb::amount_pence.eq(amount.pence()),
-            sb::status.eq(status.as_str()),
+            sb::status.eq(status),
             sb::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -260,10 +261,10 @@ pub fn put_budget(
             change.amount
         )));
     }
-    let updated = diesel::update(sb::table.find((id, year.to_string())))
+    let updated = diesel::update(sb::table.find((id, year)))
         .set((
             sb::amount_pence.eq(change.amount.pence()),
-            sb::status.eq(change.status.as_str()),
+            sb::status.eq(change.status),
             sb::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -288,7 +289,7 @@ pub fn delete_budget(
             "{year} has {committed} committed; its budget cannot be removed"
         )));
     }
-    let deleted = diesel::delete(sb::table.find((id, year.to_string()))).execute(conn)?;
+    let deleted = diesel::delete(sb::table.find((id, year))).execute(conn)?;
     if deleted == 0 {
         return Err(AppError::NotFound("budget"));
     }
@@ -306,7 +307,7 @@ fn touch(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
 /// A stream's budget for a year; no budget row means nothing may be committed.
 pub fn budget(conn: &mut DbConn, stream_id: &str, year: FinancialYear) -> Result<Money, AppError> {
     let pence = sb::table
-        .find((stream_id, year.to_string()))
+        .find((stream_id, year))
         .select(sb::amount_pence)
         .load::<i64>(conn)?
         .into_iter()
@@ -325,8 +326,8 @@ pub fn committed(
     let mut query = funding_lines::table
         .inner_join(contracts::table)
         .filter(funding_lines::funding_stream_id.eq(stream_id))
-        .filter(funding_lines::financial_year.eq(year.to_string()))
-        .filter(contracts::status.ne("draft"))
+        .filter(funding_lines::financial_year.eq(year))
+        .filter(contracts::status.ne(ContractStatus::Draft))
         .into_boxed();
     if let Some(contract_id) = excluding_contract {
         query = query.filter(contracts::id.ne(contract_id));
@@ -363,7 +364,7 @@ fn year_budgets(
     conn: &mut DbConn,
     stream_ids: &[String],
 ) -> Result<HashMap<String, Vec<YearBudget>>, AppError> {
-    let budgets: Vec<(String, String, i64, String)> = sb::table
+    let budgets: Vec<(String, FinancialYear, i64, BudgetStatus)> = sb::table
         .filter(sb::funding_stream_id.eq_any(stream_ids))
         .order((sb::funding_stream_id, sb::financial_year))
         .select((
@@ -373,10 +374,10 @@ fn year_budgets(
             sb::status,
         ))
         .load(conn)?;
-    let committed: Vec<(String, String, Option<i64>)> = funding_lines::table
+    let committed: Vec<(String, FinancialYear, Option<i64>)> = funding_lines::table
         .inner_join(contracts::table)
         .filter(funding_lines::funding_stream_id.eq_any(stream_ids))
-        .filter(contracts::status.ne("draft"))
+        .filter(contracts::status.ne(ContractStatus::Draft))
         .group_by((
             funding_lines::funding_stream_id,
             funding_lines::financial_year,
@@ -387,16 +388,14 @@ fn year_budgets(
             sum_pence(funding_lines::amount_pence),
         ))
         .load(conn)?;
-    let committed: HashMap<(String, String), i64> = committed
+    let committed: HashMap<(String, FinancialYear), i64> = committed
         .into_iter()
         .map(|(s, y, pence)| ((s, y), pence.unwrap_or(0)))
         .collect();
     let mut by_stream: HashMap<String, Vec<YearBudget>> = HashMap::new();
-    for (stream_id, year, budget_pence, status) in budgets {
-        let financial_year = FinancialYear::parse(&year)
-            .map_err(|e| AppError::Internal(format!("stored financial year {year}: {e}")))?;
+    for (stream_id, financial_year, budget_pence, status) in budgets {
         let committed_pence = committed
-            .get(&(stream_id.clone(), year))
+            .get(&(stream_id.clone(), financial_year))
             .copied()
             .unwrap_or(0);
         let budget = Money::from_pence(budget_pence);
@@ -406,7 +405,7 @@ fn year_budgets(
             .map_err(crate::domain::funding_stream::overflow)?;
         by_stream.entry(stream_id).or_default().push(YearBudget {
             financial_year,
-            status: BudgetStatus::from_db(&status),
+            status,
             budget,
             committed,
             uncommitted,

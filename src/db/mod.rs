@@ -15,6 +15,7 @@ pub mod outcomes;
 pub mod providers;
 pub mod reports;
 pub mod schema;
+pub mod stored;
 pub mod sum;
 
 use std::time::Duration;
@@ -68,6 +69,27 @@ fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// Which database a URL names, for people: the SQLite file's absolute path,
+/// or the PostgreSQL URL without its user, password or parameters.
+pub fn describe(url: &str) -> String {
+    match Backend::from_url(url) {
+        Backend::Sqlite => {
+            let path = std::path::Path::new(sqlite_path(url));
+            // Canonical (no `..`) once the file exists; absolute before.
+            let absolute = std::fs::canonicalize(path)
+                .or_else(|_| std::path::absolute(path))
+                .unwrap_or_else(|_| path.to_path_buf());
+            format!("SQLite database {}", absolute.display())
+        }
+        Backend::Postgres => {
+            let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+            let rest = rest.split_once('?').map_or(rest, |(before, _)| before);
+            let server = rest.rsplit_once('@').map_or(rest, |(_, server)| server);
+            format!("PostgreSQL database {scheme}://{server}")
+        }
+    }
+}
+
 fn establish(url: &str) -> Result<DbConn, diesel::ConnectionError> {
     match Backend::from_url(url) {
         Backend::Postgres => PgConnection::establish(url).map(DbConn::Postgres),
@@ -108,16 +130,17 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
         let path = std::path::Path::new(sqlite_path(url));
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
-                AppError::Internal(format!("cannot create {}: {e}", parent.display()))
+                AppError::internal(format!("cannot create {}", parent.display()), e)
             })?;
         }
     }
-    let mut conn = establish(url).map_err(|e| AppError::Internal(format!("database: {e}")))?;
+    let mut conn = establish(url)
+        .map_err(|e| AppError::internal(format!("cannot open the {}", describe(url)), e))?;
     let applied: Vec<String> = match &mut conn {
         DbConn::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS),
         DbConn::Sqlite(lite) => lite.run_pending_migrations(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| AppError::Internal(format!("migration failed: {e}")))?
+    .map_err(|e| AppError::internal("migration failed", e))?
     .iter()
     .map(|v| v.to_string())
     .collect();
@@ -133,7 +156,7 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
 
 /// One unpooled connection, for the command line.
 pub fn connect_one(url: &str) -> Result<DbConn, AppError> {
-    establish(url).map_err(|e| AppError::Internal(format!("database: {e}")))
+    establish(url).map_err(|e| AppError::internal(format!("cannot open the {}", describe(url)), e))
 }
 
 /// A pool of connections plus the knowledge of which backend it talks to.
@@ -154,7 +177,7 @@ impl Db {
             .build(ConnectionManager {
                 url: url.to_owned(),
             })
-            .map_err(|e| AppError::Internal(format!("database pool: {e}")))?;
+            .map_err(|e| AppError::internal("database pool", e))?;
         Ok(Db {
             pool,
             backend: Backend::from_url(url),
@@ -184,7 +207,7 @@ impl Db {
             work(&mut conn)
         })
         .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
     /// Runs work in one write transaction on a blocking thread: everything
@@ -200,7 +223,7 @@ impl Db {
             write_transaction(&mut conn, work)
         })
         .await
-        .map_err(|e| AppError::Internal(format!("blocking task failed: {e}")))?
+        .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
     /// Checks the database answers (for `/readyz`).
@@ -330,5 +353,35 @@ impl Backend {
             Backend::Postgres => "postgres",
             Backend::Sqlite => "sqlite",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn a_database_is_described_without_credentials() {
+        assert_eq!(
+            describe("postgres://alice:s3cr@t@db.example:5432/commissioning?password=x"),
+            "PostgreSQL database postgres://db.example:5432/commissioning"
+        );
+        assert_eq!(
+            describe("postgresql://db.example/commissioning"),
+            "PostgreSQL database postgresql://db.example/commissioning"
+        );
+        assert_eq!(
+            describe("sqlite:///var/lib/commissioning.db"),
+            "SQLite database /var/lib/commissioning.db"
+        );
+        let relative = describe("sqlite://data/not-made-by-this-test.db");
+        let working = std::env::current_dir().expect("a working directory");
+        assert_eq!(
+            relative,
+            format!(
+                "SQLite database {}",
+                working.join("data/not-made-by-this-test.db").display()
+            )
+        );
     }
 }

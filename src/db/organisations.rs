@@ -50,6 +50,17 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Organisation, AppError> {
         .ok_or(AppError::NotFound("organisation"))
 }
 
+/// Every organisation, oldest first.
+pub fn list(conn: &mut DbConn) -> Result<Vec<Organisation>, AppError> {
+    Ok(o::organisations
+        .order(o::id)
+        .select(OrganisationRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Organisation::from)
+        .collect())
+}
+
 pub fn update(
     conn: &mut DbConn,
     id: &str,

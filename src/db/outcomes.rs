@@ -3,13 +3,13 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::contracts::{self, stored_year};
+use super::contracts;
 use super::schema::{
     contracts as c, funding_lines as fl, funding_streams as fs, outcome_measures as om,
     outcome_return_values as rv, outcome_return_versions as rver, outcome_returns as r,
 };
 use super::{funding_streams, new_id, now, DbConn};
-use crate::auth::{Actor, Scope};
+use crate::auth::{Actor, Role, Scope};
 use crate::domain::contract::{period, ContractStatus};
 use crate::domain::outcome::{
     check_required_values, due_date, missing_and_late, resolve_values, ApplicableMeasure,
@@ -31,7 +31,7 @@ struct MeasureRow {
     contract_id: Option<String>,
     code: String,
     label: String,
-    unit: String,
+    unit: MeasureUnit,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -44,7 +44,7 @@ impl From<MeasureRow> for OutcomeMeasure {
             contract_id: row.contract_id,
             code: row.code,
             label: row.label,
-            unit: MeasureUnit::from_db(&row.unit),
+            unit: row.unit,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
         }
@@ -161,7 +161,7 @@ pub fn create_measure(
             om::contract_id.eq(&input.contract_id),
             om::code.eq(&input.code),
             om::label.eq(&input.label),
-            om::unit.eq(input.unit.as_str()),
+            om::unit.eq(input.unit),
             om::created_at.eq(at),
             om::updated_at.eq(at),
         ))
@@ -193,7 +193,7 @@ pub fn update_measure(
     diesel::update(om::table.find(id))
         .set((
             om::label.eq(changes.label.unwrap_or(current.label)),
-            om::unit.eq(changes.unit.unwrap_or(current.unit).as_str()),
+            om::unit.eq(changes.unit.unwrap_or(current.unit)),
             om::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -222,7 +222,7 @@ fn applicable_measures(
     let streams = fl::table
         .filter(fl::contract_id.eq(contract_id))
         .select(fl::funding_stream_id.nullable());
-    let rows: Vec<(String, Option<String>, String, String, String)> = om::table
+    let rows: Vec<(String, Option<String>, String, String, MeasureUnit)> = om::table
         .filter(
             om::contract_id
                 .eq(contract_id)
@@ -239,7 +239,7 @@ fn applicable_measures(
                 id,
                 code,
                 label,
-                unit: MeasureUnit::from_db(&unit),
+                unit,
             });
         }
     }
@@ -251,9 +251,9 @@ fn applicable_measures(
 struct ReturnRow {
     id: String,
     contract_id: String,
-    financial_year: String,
-    quarter: String,
-    status: String,
+    financial_year: FinancialYear,
+    quarter: Quarter,
+    status: ReturnStatus,
     referrals: i64,
     people_supported: i64,
     spend_pence: i64,
@@ -299,13 +299,13 @@ fn returns_filtered<'a>(scope: &'a Scope, filter: &'a ReturnFilter) -> r::BoxedQ
         query = query.filter(r::contract_id.eq_any(theirs));
     }
     if let Some(year) = filter.financial_year {
-        query = query.filter(r::financial_year.eq(year.to_string()));
+        query = query.filter(r::financial_year.eq(year));
     }
     if let Some(quarter) = filter.quarter {
-        query = query.filter(r::quarter.eq(quarter.to_string()));
+        query = query.filter(r::quarter.eq(quarter));
     }
     if let Some(status) = filter.status {
-        query = query.filter(r::status.eq(status.as_str()));
+        query = query.filter(r::status.eq(status));
     }
     query
 }
@@ -371,7 +371,7 @@ fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn
             .filter(rv::outcome_return_id.eq_any(many))
             .into_boxed(),
     };
-    let values: Vec<(String, String, String, String, i64)> = values
+    let values: Vec<(String, String, String, MeasureUnit, i64)> = values
         .order((rv::outcome_return_id, om::code))
         .select((
             rv::outcome_return_id,
@@ -386,30 +386,24 @@ fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn
             let own = values
                 .iter()
                 .filter(|(return_id, ..)| *return_id == row.id)
-                .map(|(_, code, label, unit, value)| {
-                    let unit = MeasureUnit::from_db(unit);
-                    MeasureValue {
-                        code: code.clone(),
-                        label: label.clone(),
-                        unit,
-                        value: unit.format_value(*value),
-                    }
+                .map(|(_, code, label, unit, value)| MeasureValue {
+                    code: code.clone(),
+                    label: label.clone(),
+                    unit: *unit,
+                    value: unit.format_value(*value),
                 })
                 .collect();
-            let financial_year = stored_year(&row.financial_year)?;
-            let quarter = Quarter::parse(&row.quarter)
-                .map_err(|e| AppError::Internal(format!("stored quarter {}: {e}", row.quarter)))?;
             let period = FiscalQuarter {
-                year: financial_year,
-                quarter,
+                year: row.financial_year,
+                quarter: row.quarter,
             };
             Ok(OutcomeReturn {
                 due_date: due_date(period, due_days.get(&row.contract_id).copied().flatten()),
                 submitted_at: row.first_submitted_at.map(|t| t.and_utc()),
                 query_comment: row.query_comment,
-                financial_year,
-                quarter,
-                status: ReturnStatus::from_db(&row.status),
+                financial_year: row.financial_year,
+                quarter: row.quarter,
+                status: row.status,
                 id: row.id,
                 contract_id: row.contract_id,
                 referrals: row.referrals,
@@ -487,7 +481,7 @@ pub fn create_return(
     let scope = &actor.scope();
     let contract = contracts::load(conn, scope, &input.contract_id)
         .map_err(|_| AppError::field("contract_id", "no such contract"))?;
-    if contract.status() == ContractStatus::Draft {
+    if contract.status == ContractStatus::Draft {
         return Err(AppError::field(
             "contract_id",
             "the contract is a draft; returns start once it is active",
@@ -522,9 +516,9 @@ pub fn create_return(
             r::id.eq(&id),
             r::organisation_id.eq(&contract.organisation_id),
             r::contract_id.eq(&contract.id),
-            r::financial_year.eq(input.financial_year.to_string()),
-            r::quarter.eq(input.quarter.to_string()),
-            r::status.eq(ReturnStatus::Draft.as_str()),
+            r::financial_year.eq(input.financial_year),
+            r::quarter.eq(input.quarter),
+            r::status.eq(ReturnStatus::Draft),
             r::referrals.eq(i64::from(input.referrals)),
             r::people_supported.eq(i64::from(input.people_supported)),
             r::spend_pence.eq(input.spend.pence()),
@@ -671,18 +665,18 @@ fn insert_version(
     comment: Option<&str>,
 ) -> Result<(), AppError> {
     let figures = serde_json::to_string(current)
-        .map_err(|e| AppError::Internal(format!("cannot record version: {e}")))?;
+        .map_err(|e| AppError::internal("cannot record version", e))?;
     diesel::insert_into(rver::table)
         .values((
             rver::id.eq(new_id()),
             rver::outcome_return_id.eq(&current.id),
             rver::version.eq(version),
-            rver::event.eq(event.as_str()),
-            rver::status.eq(current.status.as_str()),
+            rver::event.eq(event),
+            rver::status.eq(current.status),
             rver::figures.eq(figures),
             rver::comment.eq(comment),
             rver::actor.eq(&actor.subject),
-            rver::actor_role.eq(actor.role.as_str()),
+            rver::actor_role.eq(actor.role),
             rver::recorded_at.eq(now()),
         ))
         .execute(conn)?;
@@ -706,7 +700,7 @@ pub fn submit_return(
     let at = now();
     diesel::update(r::table.find(id))
         .set((
-            r::status.eq(status.as_str()),
+            r::status.eq(status),
             r::first_submitted_at.eq(current.submitted_at.map_or(at, |t| t.naive_utc())),
             r::updated_at.eq(at),
         ))
@@ -731,7 +725,7 @@ pub fn review_return(
     };
     diesel::update(r::table.find(id))
         .set((
-            r::status.eq(status.as_str()),
+            r::status.eq(status),
             r::query_comment.eq(query_comment),
             r::updated_at.eq(now()),
         ))
@@ -743,12 +737,12 @@ pub fn review_return(
 #[diesel(table_name = rver)]
 struct VersionRow {
     version: i32,
-    event: String,
-    status: String,
+    event: ReturnEvent,
+    status: ReturnStatus,
     figures: String,
     comment: Option<String>,
     actor: String,
-    actor_role: String,
+    actor_role: Role,
     recorded_at: NaiveDateTime,
 }
 
@@ -768,13 +762,13 @@ pub fn list_versions(
         .map(|row| {
             Ok(ReturnVersion {
                 version: row.version,
-                event: ReturnEvent::from_db(&row.event),
-                status: ReturnStatus::from_db(&row.status),
+                event: row.event,
+                status: row.status,
                 figures: serde_json::from_str(&row.figures)
-                    .map_err(|e| AppError::Internal(format!("stored version: {e}")))?,
+                    .map_err(|e| AppError::internal("stored version", e))?,
                 comment: row.comment,
                 actor: row.actor,
-                actor_role: row.actor_role,
+                actor_role: row.actor_role.as_str().to_owned(),
                 recorded_at: row.recorded_at.and_utc(),
             })
         })
@@ -822,7 +816,7 @@ pub fn missing_and_late_returns(
 ) -> Result<Vec<ReturnDue>, AppError> {
     let mut query = c::table
         .filter(c::organisation_id.eq(&scope.organisation_id))
-        .filter(c::status.ne(ContractStatus::Draft.as_str()))
+        .filter(c::status.ne(ContractStatus::Draft))
         .into_boxed();
     if let Some(provider_id) = scope.provider_id.as_ref().or(filter.provider_id.as_ref()) {
         query = query.filter(c::provider_id.eq(provider_id));
@@ -844,7 +838,7 @@ pub fn missing_and_late_returns(
         .load(conn)?;
     let ids: Vec<String> = contracts.iter().map(|c| c.0.clone()).collect();
     let due_days = due_days_for(conn, &ids)?;
-    let submitted: Vec<(String, String, String, NaiveDateTime)> = r::table
+    let submitted: Vec<(String, FinancialYear, Quarter, NaiveDateTime)> = r::table
         .filter(r::contract_id.eq_any(&ids))
         .filter(r::first_submitted_at.is_not_null())
         .select((
@@ -859,9 +853,8 @@ pub fn missing_and_late_returns(
         let mut on_file = Vec::new();
         for (_, year, quarter, at) in submitted.iter().filter(|s| s.0 == contract_id) {
             let period = FiscalQuarter {
-                year: stored_year(year)?,
-                quarter: Quarter::parse(quarter)
-                    .map_err(|e| AppError::Internal(format!("stored quarter {quarter}: {e}")))?,
+                year: *year,
+                quarter: *quarter,
             };
             on_file.push((period, at.date()));
         }

@@ -21,7 +21,7 @@ diesel::define_sql_function! {
 struct ProviderRow {
     id: String,
     name: String,
-    kind: String,
+    kind: ProviderKind,
     charity_number: Option<String>,
     company_number: Option<String>,
     contact_name: Option<String>,
@@ -36,7 +36,7 @@ impl From<ProviderRow> for Provider {
             org_ids: org_ids(row.charity_number.as_deref(), row.company_number.as_deref()),
             id: row.id,
             name: row.name,
-            kind: ProviderKind::from_db(&row.kind),
+            kind: row.kind,
             charity_number: row.charity_number,
             company_number: row.company_number,
             contact_name: row.contact_name,
@@ -70,7 +70,7 @@ fn scoped(scope: &Scope) -> pr::BoxedQuery<'_, Backend> {
 fn filtered<'a>(scope: &'a Scope, filter: &'a ProviderFilter) -> pr::BoxedQuery<'a, Backend> {
     let mut query = scoped(scope);
     if let Some(kind) = filter.kind {
-        query = query.filter(pr::kind.eq(kind.as_str()));
+        query = query.filter(pr::kind.eq(kind));
     }
     if let Some(name) = &filter.name {
         // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's
@@ -174,7 +174,7 @@ pub fn create(
             pr::id.eq(&id),
             pr::organisation_id.eq(organisation_id),
             pr::name.eq(&input.name),
-            pr::kind.eq(input.kind.as_str()),
+            pr::kind.eq(input.kind),
             pr::charity_number.eq(&input.charity_number),
             pr::company_number.eq(&input.company_number),
             pr::contact_name.eq(&input.contact_name),
@@ -206,7 +206,7 @@ pub fn update(
     diesel::update(pr::table.find(id))
         .set((
             pr::name.eq(changes.name.unwrap_or(current.name)),
-            pr::kind.eq(changes.kind.unwrap_or(current.kind).as_str()),
+            pr::kind.eq(changes.kind.unwrap_or(current.kind)),
             pr::charity_number.eq(charity_number),
             pr::company_number.eq(company_number),
             pr::contact_name.eq(changes.contact_name.unwrap_or(current.contact_name)),

@@ -103,18 +103,8 @@ where
     query
 }
 
-fn year(stored: &str) -> Result<FinancialYear, AppError> {
-    FinancialYear::parse(stored)
-        .map_err(|e| AppError::Internal(format!("stored financial year {stored:?}: {e}")))
-}
-
-fn quarter(stored: &str) -> Result<Quarter, AppError> {
-    Quarter::parse(stored)
-        .map_err(|e| AppError::Internal(format!("stored quarter {stored:?}: {e}")))
-}
-
 fn count(stored: i64) -> Result<u32, AppError> {
-    u32::try_from(stored).map_err(|_| AppError::Internal(format!("count {stored} out of range")))
+    u32::try_from(stored).map_err(|e| AppError::internal(format!("count {stored}"), e))
 }
 
 #[derive(QueryableByName)]
@@ -132,9 +122,9 @@ struct BudgetRow {
     #[diesel(sql_type = Text)]
     stream: String,
     #[diesel(sql_type = Text)]
-    year: String,
+    year: FinancialYear,
     #[diesel(sql_type = Text)]
-    status: String,
+    status: BudgetStatus,
     #[diesel(sql_type = BigInt)]
     pence: i64,
 }
@@ -144,9 +134,9 @@ struct QuarterRow {
     #[diesel(sql_type = Text)]
     stream: String,
     #[diesel(sql_type = Text)]
-    year: String,
+    year: FinancialYear,
     #[diesel(sql_type = Text)]
-    quarter: String,
+    quarter: Quarter,
     #[diesel(sql_type = BigInt)]
     pence: i64,
 }
@@ -193,16 +183,10 @@ fn quarter_sums(
     .bind_opt("AND s.id = ?", filter.funding_stream_id.as_deref())
     .sql("GROUP BY t.funding_stream_id, t.financial_year, t.quarter")
     .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            Ok((
-                r.stream,
-                year(&r.year)?,
-                quarter(&r.quarter)?,
-                Money::from_pence(r.pence),
-            ))
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.stream, r.year, r.quarter, Money::from_pence(r.pence)))
+        .collect())
 }
 
 /// The figures of the budget report, summed in the database.
@@ -224,15 +208,8 @@ pub fn budget_sums(
     .load(conn)?;
     let budgets = budgets
         .into_iter()
-        .map(|r| {
-            Ok((
-                r.stream,
-                year(&r.year)?,
-                BudgetStatus::from_db(&r.status),
-                Money::from_pence(r.pence),
-            ))
-        })
-        .collect::<Result<_, AppError>>()?;
+        .map(|r| (r.stream, r.year, r.status, Money::from_pence(r.pence)))
+        .collect();
     Ok(BudgetSums {
         streams,
         budgets,
@@ -378,9 +355,9 @@ struct PeriodRow {
     #[diesel(sql_type = Nullable<Text>)]
     grp: Option<String>,
     #[diesel(sql_type = Text)]
-    year: String,
+    year: FinancialYear,
     #[diesel(sql_type = Text)]
-    quarter: String,
+    quarter: Quarter,
     #[diesel(sql_type = BigInt)]
     returns: i64,
     #[diesel(sql_type = BigInt)]
@@ -396,13 +373,13 @@ struct MeasureRow {
     #[diesel(sql_type = Nullable<Text>)]
     grp: Option<String>,
     #[diesel(sql_type = Text)]
-    year: String,
+    year: FinancialYear,
     #[diesel(sql_type = Text)]
-    quarter: String,
+    quarter: Quarter,
     #[diesel(sql_type = Text)]
     code: String,
     #[diesel(sql_type = Text)]
-    unit: String,
+    unit: MeasureUnit,
     #[diesel(sql_type = Text)]
     label: String,
     #[diesel(sql_type = BigInt)]
@@ -492,32 +469,28 @@ fn outcome_periods(
     .load(conn)?;
     let periods = periods
         .into_iter()
-        .map(|r| {
-            Ok(PeriodSum {
-                group: r.grp,
-                financial_year: year(&r.year)?,
-                quarter: quarter(&r.quarter)?,
-                returns: r.returns,
-                referrals: r.referrals,
-                people_supported: r.people,
-                spend: Money::from_pence(r.spend),
-            })
+        .map(|r| PeriodSum {
+            group: r.grp,
+            financial_year: r.year,
+            quarter: r.quarter,
+            returns: r.returns,
+            referrals: r.referrals,
+            people_supported: r.people,
+            spend: Money::from_pence(r.spend),
         })
-        .collect::<Result<_, AppError>>()?;
+        .collect();
     let measures = measures
         .into_iter()
-        .map(|r| {
-            Ok(MeasureSum {
-                group: r.grp,
-                financial_year: year(&r.year)?,
-                quarter: quarter(&r.quarter)?,
-                code: r.code,
-                unit: MeasureUnit::from_db(&r.unit),
-                label: r.label,
-                value: r.value,
-            })
+        .map(|r| MeasureSum {
+            group: r.grp,
+            financial_year: r.year,
+            quarter: r.quarter,
+            code: r.code,
+            unit: r.unit,
+            label: r.label,
+            value: r.value,
         })
-        .collect::<Result<_, AppError>>()?;
+        .collect();
     Ok((periods, measures))
 }
 

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::text_enum::text_enum;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
@@ -14,30 +16,12 @@ pub enum AuditAction {
     Delete,
 }
 
-impl AuditAction {
-    pub const ALL: [AuditAction; 4] = [
-        AuditAction::Create,
-        AuditAction::Update,
-        AuditAction::StatusChange,
-        AuditAction::Delete,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::Create => "create",
-            AuditAction::Update => "update",
-            AuditAction::StatusChange => "status_change",
-            AuditAction::Delete => "delete",
-        }
-    }
-
-    pub fn from_db(value: &str) -> AuditAction {
-        AuditAction::ALL
-            .into_iter()
-            .find(|a| a.as_str() == value)
-            .unwrap_or(AuditAction::Update)
-    }
-}
+text_enum!(AuditAction {
+    Create => "create",
+    Update => "update",
+    StatusChange => "status_change",
+    Delete => "delete",
+});
 
 /// The kinds of record the trail names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -52,19 +36,15 @@ pub enum ResourceType {
     OutcomeReturn,
 }
 
-impl ResourceType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::Organisation => "organisation",
-            ResourceType::FundingStream => "funding_stream",
-            ResourceType::Provider => "provider",
-            ResourceType::Contract => "contract",
-            ResourceType::Payment => "payment",
-            ResourceType::OutcomeMeasure => "outcome_measure",
-            ResourceType::OutcomeReturn => "outcome_return",
-        }
-    }
-}
+text_enum!(ResourceType {
+    Organisation => "organisation",
+    FundingStream => "funding_stream",
+    Provider => "provider",
+    Contract => "contract",
+    Payment => "payment",
+    OutcomeMeasure => "outcome_measure",
+    OutcomeReturn => "outcome_return",
+});
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEvent {

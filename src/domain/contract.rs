@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 
 use super::funding_stream::{check_due_days, overflow};
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use super::text_enum::text_enum;
 use crate::error::AppError;
 use crate::fiscal::{DateRange, FinancialYear, Quarter};
 use crate::money::Money;
@@ -15,22 +16,10 @@ pub enum ContractKind {
     Grant,
 }
 
-impl ContractKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContractKind::Contract => "contract",
-            ContractKind::Grant => "grant",
-        }
-    }
-
-    pub fn from_db(value: &str) -> ContractKind {
-        if value == "grant" {
-            ContractKind::Grant
-        } else {
-            ContractKind::Contract
-        }
-    }
-}
+text_enum!(ContractKind {
+    Contract => "contract",
+    Grant => "grant",
+});
 
 /// draft → active → ended | terminated. Only awarded (non-draft) contracts
 /// commit money against a stream's budget.
@@ -43,32 +32,16 @@ pub enum ContractStatus {
     Terminated,
 }
 
-impl ContractStatus {
-    pub const ALL: [ContractStatus; 4] = [
-        ContractStatus::Draft,
-        ContractStatus::Active,
-        ContractStatus::Ended,
-        ContractStatus::Terminated,
-    ];
+text_enum!(ContractStatus {
+    Draft => "draft",
+    Active => "active",
+    Ended => "ended",
+    Terminated => "terminated",
+});
 
+impl ContractStatus {
     /// Statuses whose funding lines count as committed.
     pub const AWARDED: [&'static str; 3] = ["active", "ended", "terminated"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContractStatus::Draft => "draft",
-            ContractStatus::Active => "active",
-            ContractStatus::Ended => "ended",
-            ContractStatus::Terminated => "terminated",
-        }
-    }
-
-    pub fn from_db(value: &str) -> ContractStatus {
-        ContractStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == value)
-            .unwrap_or(ContractStatus::Draft)
-    }
 
     /// The kind of history entry a move to `to` records, if the move is allowed.
     pub fn transition(self, to: ContractStatus) -> Result<VariationKind, AppError> {
@@ -96,30 +69,12 @@ pub enum VariationKind {
     Termination,
 }
 
-impl VariationKind {
-    pub const ALL: [VariationKind; 4] = [
-        VariationKind::Variation,
-        VariationKind::Activation,
-        VariationKind::Ending,
-        VariationKind::Termination,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VariationKind::Variation => "variation",
-            VariationKind::Activation => "activation",
-            VariationKind::Ending => "ending",
-            VariationKind::Termination => "termination",
-        }
-    }
-
-    pub fn from_db(value: &str) -> VariationKind {
-        VariationKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == value)
-            .unwrap_or(VariationKind::Variation)
-    }
-}
+text_enum!(VariationKind {
+    Variation => "variation",
+    Activation => "activation",
+    Ending => "ending",
+    Termination => "termination",
+});
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FundingLine {

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use super::text_enum::text_enum;
 use crate::error::{AppError, BudgetShortfall};
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
@@ -15,22 +16,10 @@ pub enum BudgetStatus {
     Confirmed,
 }
 
-impl BudgetStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BudgetStatus::Indicative => "indicative",
-            BudgetStatus::Confirmed => "confirmed",
-        }
-    }
-
-    pub fn from_db(value: &str) -> BudgetStatus {
-        if value == "confirmed" {
-            BudgetStatus::Confirmed
-        } else {
-            BudgetStatus::Indicative
-        }
-    }
-}
+text_enum!(BudgetStatus {
+    Indicative => "indicative",
+    Confirmed => "confirmed",
+});
 
 /// A stream's position for one financial year.
 #[derive(Debug, Clone, Serialize, ToSchema)]

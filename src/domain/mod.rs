@@ -11,3 +11,4 @@ pub mod outcome;
 pub mod provider;
 pub mod report;
 pub mod text;
+pub mod text_enum;

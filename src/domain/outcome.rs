@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use super::text_enum::text_enum;
 use crate::error::{AppError, FieldError};
 use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
@@ -23,24 +24,13 @@ pub enum MeasureUnit {
     Money,
 }
 
+text_enum!(MeasureUnit {
+    Count => "count",
+    People => "people",
+    Money => "money",
+});
+
 impl MeasureUnit {
-    pub const ALL: [MeasureUnit; 3] = [MeasureUnit::Count, MeasureUnit::People, MeasureUnit::Money];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MeasureUnit::Count => "count",
-            MeasureUnit::People => "people",
-            MeasureUnit::Money => "money",
-        }
-    }
-
-    pub fn from_db(value: &str) -> MeasureUnit {
-        MeasureUnit::ALL
-            .into_iter()
-            .find(|u| u.as_str() == value)
-            .unwrap_or(MeasureUnit::Count)
-    }
-
     /// Parses a JSON value written in this unit into its stored integer
     /// (a count, or pence).
     pub fn parse_value(self, value: &Value) -> Result<i64, String> {
@@ -162,32 +152,15 @@ pub enum ReturnStatus {
     Accepted,
 }
 
+text_enum!(ReturnStatus {
+    Draft => "draft",
+    Submitted => "submitted",
+    Queried => "queried",
+    Resubmitted => "resubmitted",
+    Accepted => "accepted",
+});
+
 impl ReturnStatus {
-    pub const ALL: [ReturnStatus; 5] = [
-        ReturnStatus::Draft,
-        ReturnStatus::Submitted,
-        ReturnStatus::Queried,
-        ReturnStatus::Resubmitted,
-        ReturnStatus::Accepted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReturnStatus::Draft => "draft",
-            ReturnStatus::Submitted => "submitted",
-            ReturnStatus::Queried => "queried",
-            ReturnStatus::Resubmitted => "resubmitted",
-            ReturnStatus::Accepted => "accepted",
-        }
-    }
-
-    pub fn from_db(value: &str) -> ReturnStatus {
-        ReturnStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == value)
-            .unwrap_or(ReturnStatus::Draft)
-    }
-
     /// Whether the provider may still change the figures.
     pub fn is_editable(self) -> bool {
         matches!(self, ReturnStatus::Draft | ReturnStatus::Queried)
@@ -232,34 +205,14 @@ pub enum ReturnEvent {
     Accepted,
 }
 
-impl ReturnEvent {
-    pub const ALL: [ReturnEvent; 6] = [
-        ReturnEvent::Created,
-        ReturnEvent::Amended,
-        ReturnEvent::Submitted,
-        ReturnEvent::Queried,
-        ReturnEvent::Resubmitted,
-        ReturnEvent::Accepted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReturnEvent::Created => "created",
-            ReturnEvent::Amended => "amended",
-            ReturnEvent::Submitted => "submitted",
-            ReturnEvent::Queried => "queried",
-            ReturnEvent::Resubmitted => "resubmitted",
-            ReturnEvent::Accepted => "accepted",
-        }
-    }
-
-    pub fn from_db(value: &str) -> ReturnEvent {
-        ReturnEvent::ALL
-            .into_iter()
-            .find(|e| e.as_str() == value)
-            .unwrap_or(ReturnEvent::Amended)
-    }
-}
+text_enum!(ReturnEvent {
+    Created => "created",
+    Amended => "amended",
+    Submitted => "submitted",
+    Queried => "queried",
+    Resubmitted => "resubmitted",
+    Accepted => "accepted",
+});
 
 /// One entry of a return's history: the full figures after the event.
 #[derive(Debug, Clone, Serialize, ToSchema)]

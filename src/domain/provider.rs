@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::text::{Checks, SHORT_TEXT};
+use super::text_enum::text_enum;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -16,34 +17,14 @@ pub enum ProviderKind {
     Other,
 }
 
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 6] = [
-        ProviderKind::Charity,
-        ProviderKind::Company,
-        ProviderKind::LocalAuthority,
-        ProviderKind::NhsBody,
-        ProviderKind::Police,
-        ProviderKind::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Charity => "charity",
-            ProviderKind::Company => "company",
-            ProviderKind::LocalAuthority => "local_authority",
-            ProviderKind::NhsBody => "nhs_body",
-            ProviderKind::Police => "police",
-            ProviderKind::Other => "other",
-        }
-    }
-
-    pub fn from_db(value: &str) -> ProviderKind {
-        ProviderKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == value)
-            .unwrap_or(ProviderKind::Other)
-    }
-}
+text_enum!(ProviderKind {
+    Charity => "charity",
+    Company => "company",
+    LocalAuthority => "local_authority",
+    NhsBody => "nhs_body",
+    Police => "police",
+    Other => "other",
+});
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Provider {

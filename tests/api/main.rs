@@ -19,5 +19,6 @@ mod providers;
 mod race_matrix;
 mod reports;
 mod returns_workflow;
+mod stored_values;
 mod tokens;
 mod trust;

@@ -110,7 +110,8 @@ impl Modify for DescribedResponses {
 pub const PUBLIC_TAG: &str = "health";
 
 /// The document asks for a bearer token everywhere; health checks are
-/// public, so they say so with an empty `security`.
+/// public, so they say so with an empty `security`. Every other operation
+/// can also answer 500 and 503.
 struct PublicOperations;
 
 impl Modify for PublicOperations {
@@ -123,6 +124,20 @@ impl Modify for PublicOperations {
                     .is_some_and(|tags| tags.iter().any(|tag| tag == PUBLIC_TAG));
                 if public {
                     operation.security = Some(Vec::new());
+                } else {
+                    // Any operation that reaches the database can meet it
+                    // down, or a failure of the service's own.
+                    for (status, name) in [("500", "Internal"), ("503", "Unavailable")] {
+                        operation
+                            .responses
+                            .responses
+                            .entry(status.to_owned())
+                            .or_insert_with(|| {
+                                utoipa::openapi::RefOr::Ref(
+                                    utoipa::openapi::Ref::from_response_name(name),
+                                )
+                            });
+                    }
                 }
             }
         }

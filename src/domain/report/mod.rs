@@ -31,5 +31,5 @@ fn sub(a: Money, b: Money) -> Result<Money, AppError> {
 }
 
 fn too_large(error: MoneyError) -> AppError {
-    AppError::Internal(format!("report totals out of range: {error}"))
+    AppError::internal("report totals out of range", error)
 }

@@ -207,7 +207,7 @@ impl Tally {
 
 fn checked(a: i64, b: i64) -> Result<i64, AppError> {
     a.checked_add(b)
-        .ok_or_else(|| AppError::Internal("outcome totals out of range".to_owned()))
+        .ok_or_else(|| AppError::internal_message("outcome totals out of range"))
 }
 
 /// `value / people_supported` to four places, for `people` measures.

@@ -1,0 +1,273 @@
+//! The command line as a newcomer meets it: the built binary, run in a
+//! temporary folder on a SQLite database of its own, with nothing
+//! configured but what each test sets.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use commissioning::auth::{Role, TokenKeys};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, SqliteConnection};
+
+const SECRET: &str = "cli-test-secret-that-is-at-least-32-bytes";
+
+/// A temporary folder, removed when the test ends.
+struct Folder(PathBuf);
+
+impl Folder {
+    fn new() -> Folder {
+        let name = format!("commissioning-cli-{}", uuid::Uuid::now_v7().simple());
+        let dir = std::env::temp_dir().join(name);
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        Folder(dir.canonicalize().expect("a canonical path"))
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Run {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the binary in `dir` with only `env` set (plus quiet logs).
+fn commissioning(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
+    std::fs::create_dir_all(dir).expect("the working folder");
+    let output = Command::new(env!("CARGO_BIN_EXE_commissioning"))
+        .current_dir(dir)
+        .env_clear()
+        .env("LOG_LEVEL", "error")
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    Run {
+        success: output.status.success(),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8"),
+    }
+}
+
+impl Run {
+    fn ok(self) -> Run {
+        assert!(self.success, "failed: {}", self.stderr);
+        self
+    }
+
+    /// The one error line of a failed run.
+    fn refused(self) -> String {
+        assert!(!self.success, "succeeded: {}", self.stdout);
+        assert!(self.stdout.is_empty(), "printed {:?}", self.stdout);
+        self.stderr.trim_end().to_owned()
+    }
+}
+
+fn create_organisation(dir: &Path, env: &[(&str, &str)], name: &str) -> String {
+    let run = commissioning(dir, env, &["organisation", "create", "--name", name]).ok();
+    run.stdout.trim_end().to_owned()
+}
+
+#[test]
+fn organisations_are_created_and_listed() {
+    let folder = Folder::new();
+    let url = format!("sqlite://{}", folder.path("cli.db").display());
+    let env = [("DATABASE_URL", url.as_str())];
+    let database = format!("SQLite database {}", folder.path("cli.db").display());
+
+    let empty = commissioning(&folder.0, &env, &["organisation", "list"]).ok();
+    assert_eq!(empty.stdout, "");
+    assert!(empty.stderr.contains(&database), "{}", empty.stderr);
+
+    let created = commissioning(
+        &folder.0,
+        &env,
+        &["organisation", "create", "--name", "OPCC"],
+    )
+    .ok();
+    let first = created.stdout.trim_end().to_owned();
+    assert!(
+        !first.is_empty() && !first.contains(char::is_whitespace),
+        "{first:?}"
+    );
+    assert!(
+        created.stderr.contains(&database),
+        "says where it went: {}",
+        created.stderr
+    );
+    let second = create_organisation(&folder.0, &env, "Borough Council");
+    let listed = commissioning(&folder.0, &env, &["organisation", "list"]).ok();
+    assert_eq!(
+        listed.stdout,
+        format!("{first}\tOPCC\n{second}\tBorough Council\n")
+    );
+
+    let blank = commissioning(&folder.0, &env, &["organisation", "create", "--name", " "]);
+    assert_eq!(blank.refused(), "error: name: must not be empty");
+}
+
+#[test]
+fn a_token_is_minted_only_for_an_organisation_and_provider_that_exist() {
+    let folder = Folder::new();
+    let file = folder.path("cli.db");
+    let url = format!("sqlite://{}", file.display());
+    let env = [("DATABASE_URL", url.as_str()), ("TOKEN_SECRET", SECRET)];
+    let organisation = create_organisation(&folder.0, &env, "OPCC");
+    let other = create_organisation(&folder.0, &env, "Borough Council");
+    let mut conn = SqliteConnection::establish(&file.display().to_string()).expect("connect");
+    conn.batch_execute(&format!(
+        "INSERT INTO providers (id, organisation_id, name, kind, created_at, updated_at) \
+         VALUES ('dandelion', '{organisation}', 'Dandelion Time', 'charity', \
+         '2022-04-01 00:00:00', '2022-04-01 00:00:00')"
+    ))
+    .expect("a provider");
+    let token = |args: &[&str]| {
+        let mut all = vec!["token"];
+        all.extend_from_slice(args);
+        commissioning(&folder.0, &env, &all)
+    };
+
+    assert_eq!(
+        token(&["--organisation", &organisation, "--role", "provider"]).refused(),
+        "error: --role provider needs --provider ID: the provider the token acts for"
+    );
+    assert_eq!(
+        token(&[
+            "--organisation",
+            &organisation,
+            "--role",
+            "finance",
+            "--provider",
+            "dandelion"
+        ])
+        .refused(),
+        "error: --provider is only for --role provider, not --role finance"
+    );
+    let unknown = token(&["--organisation", "no-such-org", "--role", "commissioner"]).refused();
+    assert!(
+        unknown.contains("no organisation no-such-org")
+            && unknown.contains(&format!("SQLite database {}", file.display())),
+        "{unknown}"
+    );
+    let stranger = token(&[
+        "--organisation",
+        &organisation,
+        "--role",
+        "provider",
+        "--provider",
+        "nobody",
+    ])
+    .refused();
+    assert_eq!(
+        stranger,
+        format!("error: organisation {organisation} (OPCC) has no provider nobody")
+    );
+    // A provider of one organisation is no provider of another.
+    let elsewhere = token(&[
+        "--organisation",
+        &other,
+        "--role",
+        "provider",
+        "--provider",
+        "dandelion",
+    ])
+    .refused();
+    assert!(
+        elsewhere.contains("has no provider dandelion"),
+        "{elsewhere}"
+    );
+
+    let keys = TokenKeys::from_secret(SECRET.as_bytes(), "commissioning", "commissioning-api")
+        .expect("keys");
+    let minted = token(&[
+        "--organisation",
+        &organisation,
+        "--role",
+        "provider",
+        "--provider",
+        "dandelion",
+    ])
+    .ok();
+    let actor = keys
+        .verify(minted.stdout.trim_end())
+        .expect("a valid token");
+    assert_eq!(actor.role, Role::Provider);
+    assert_eq!(actor.provider_id.as_deref(), Some("dandelion"));
+    assert_eq!(actor.organisation_id, organisation);
+    let minted = token(&["--organisation", &organisation, "--role", "commissioner"]).ok();
+    assert_eq!(
+        keys.verify(minted.stdout.trim_end())
+            .expect("a valid token")
+            .role,
+        Role::Commissioner
+    );
+}
+
+#[test]
+fn under_cargo_run_the_default_database_is_the_projects_from_any_subfolder() {
+    let folder = Folder::new();
+    let project = folder.path("project");
+    let deeper = project.join("src").join("db");
+    // What `cargo run` tells the program it runs.
+    let manifest_dir = project.display().to_string();
+    let cargo = [
+        ("CARGO_PKG_NAME", "commissioning"),
+        ("CARGO_MANIFEST_DIR", manifest_dir.as_str()),
+    ];
+
+    let organisation = create_organisation(&deeper, &cargo, "OPCC");
+    assert!(project.join("data/commissioning.db").exists());
+    assert!(!deeper.join("data").exists());
+    let listed = commissioning(&project, &cargo, &["organisation", "list"]).ok();
+    assert_eq!(listed.stdout, format!("{organisation}\tOPCC\n"));
+
+    // The token secret is the project's too, so a token minted in a
+    // subfolder is one the service (run from anywhere) accepts.
+    let args = [
+        "token",
+        "--organisation",
+        &organisation,
+        "--role",
+        "finance",
+    ];
+    let from_deeper = commissioning(&deeper, &cargo, &args).ok();
+    let secret = std::fs::read_to_string(project.join("data/token-secret")).expect("the secret");
+    let keys = TokenKeys::from_secret(
+        secret.trim().as_bytes(),
+        "commissioning",
+        "commissioning-api",
+    )
+    .expect("keys");
+    assert!(keys.verify(from_deeper.stdout.trim_end()).is_ok());
+
+    // Run as an installed binary (not by cargo): the working directory's
+    // data/, and every message names the file it means.
+    let unknown = commissioning(
+        &deeper,
+        &[],
+        &[
+            "token",
+            "--organisation",
+            &organisation,
+            "--role",
+            "finance",
+        ],
+    )
+    .refused();
+    let elsewhere = deeper.join("data/commissioning.db");
+    assert!(
+        unknown.contains(&format!(
+            "no organisation {organisation} in the SQLite database {}",
+            elsewhere.display()
+        )),
+        "{unknown}"
+    );
+}
