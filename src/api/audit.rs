@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::ListQuery;
-use super::pagination::{Page, PageParams};
+use super::pagination::{self, Page, PageParams};
 use super::responses::ListErrors;
 use super::AppState;
 use crate::auth::{Actor, Permission};
@@ -67,5 +67,5 @@ pub async fn list(
         .db
         .read(move |conn| audit::list(conn, &org, &filter, page.limit, page.offset))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+    Ok(pagination::respond(items, total, page))
 }

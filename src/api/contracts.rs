@@ -3,7 +3,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, ListQuery};
-use super::pagination::{Page, PageParams};
+use super::pagination::{self, Page, PageParams};
 use super::preconditions::{created_response, ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
     AwardErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, NestedCreateErrors,
@@ -61,6 +61,10 @@ pub struct ContractQuery {
     /// Contracts whose period overlaps this financial year, e.g. 2022-23.
     #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub financial_year: Option<FinancialYear>,
+    /// Order by `reference`, `title`, `start_date`, `end_date`, `value`, `status`, `created_at`, comma-separated, `-` first for descending
+    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
+    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    pub sort: Option<crate::domain::sort::Sort<crate::domain::contract::ContractSortKey>>,
 }
 
 /// Body of `PATCH /contracts/{id}/funding-lines/{line_id}`.
@@ -129,13 +133,14 @@ pub async fn list(
         kind: query.kind,
         funding_stream_id: query.funding_stream_id,
         financial_year: query.financial_year,
+        sort: query.sort.unwrap_or_default(),
     };
     let scope = actor.scope();
     let (items, total) = state
         .db
         .read(move |conn| contracts::list(conn, &scope, &filter, page.limit, page.offset))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+    Ok(pagination::respond(items, total, page))
 }
 
 /// Read a contract

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use super::pagination::{PageParams, Pagination};
+use super::pagination::{LinkBase, PageParams, Pagination};
 use super::AppState;
 use crate::auth::Actor;
 use crate::domain::text::control_character;
@@ -234,19 +234,26 @@ impl<F: DeserializeOwned> FromRequest for ListQuery<F> {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_list_query(req.query_string()))
+        ready(parse_list_query(req.path(), req.query_string()))
     }
 }
 
-pub fn parse_list_query<F: DeserializeOwned>(query: &str) -> Result<ListQuery<F>, AppError> {
+pub fn parse_list_query<F: DeserializeOwned>(
+    path: &str,
+    query: &str,
+) -> Result<ListQuery<F>, AppError> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(query).map_err(|e| AppError::field("query", e.to_string()))?;
     let (page, filter): (Vec<_>, Vec<_>) = pairs
         .into_iter()
         .partition(|(key, _)| key == "limit" || key == "offset");
     let page: PageParams = deserialize_pairs(&page)?;
+    let link_base = LinkBase {
+        path: path.to_owned(),
+        query: filter.clone(),
+    };
     Ok(ListQuery {
-        page: page.validate()?,
+        page: page.validate(link_base)?,
         filter: deserialize_pairs(&filter)?,
     })
 }

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
-use super::pagination::{Page, PageParams};
+use super::pagination::{self, Page, PageParams};
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
@@ -43,6 +43,10 @@ pub struct StreamQuery {
     /// Exact stream code.
     pub code: Option<String>,
     pub ringfenced: Option<bool>,
+    /// Order by `code`, `name`, `funder`, `created_at`, comma-separated, `-` first for descending
+    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
+    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    pub sort: Option<crate::domain::sort::Sort<crate::domain::funding_stream::StreamSortKey>>,
 }
 
 /// Create a funding stream
@@ -101,13 +105,14 @@ pub async fn list(
         funder: query.filter.funder,
         code: query.filter.code,
         ringfenced: query.filter.ringfenced,
+        sort: query.filter.sort.unwrap_or_default(),
     };
     let org = actor.organisation_id;
     let (items, total) = state
         .db
         .read(move |conn| funding_streams::list(conn, &org, &filter, page.limit, page.offset))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+    Ok(pagination::respond(items, total, page))
 }
 
 /// Read a funding stream

@@ -4,7 +4,7 @@
 use actix_web::{get, patch, web, HttpResponse};
 
 use super::extract::Json;
-use super::pagination::{Page, Pagination};
+use super::pagination::{self, Page, Pagination};
 use super::preconditions::{ok_with_etag, IfMatch};
 use super::responses::IfMatchHeader;
 use super::writes::Guarded;
@@ -42,8 +42,9 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
     let page = Pagination {
         limit: 1,
         offset: 0,
+        ..Pagination::default()
     };
-    Ok(HttpResponse::Ok().json(Page::new(vec![organisation], 1, page)))
+    Ok(pagination::respond(vec![organisation], 1, page))
 }
 
 /// Read an organisation

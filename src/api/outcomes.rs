@@ -3,7 +3,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
-use super::pagination::{Page, PageParams};
+use super::pagination::{self, Page, PageParams};
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
@@ -70,6 +70,10 @@ pub struct ReturnQuery {
     #[param(value_type = Option<crate::fiscal::Quarter>)]
     pub quarter: Option<Quarter>,
     pub status: Option<ReturnStatus>,
+    /// Order by `financial_year`, `quarter`, `status`, `created_at`, `updated_at`, comma-separated, `-` first for descending
+    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
+    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    pub sort: Option<crate::domain::sort::Sort<crate::domain::outcome::ReturnSortKey>>,
 }
 
 /// Define an outcome measure
@@ -133,7 +137,7 @@ pub async fn list_measures(
         .db
         .read(move |conn| outcomes::list_measures(conn, &scope, &filter, page.limit, page.offset))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+    Ok(pagination::respond(items, total, page))
 }
 
 /// Read an outcome measure
@@ -296,13 +300,14 @@ pub async fn list_returns(
         financial_year: query.financial_year,
         quarter: query.quarter,
         status: query.status,
+        sort: query.sort.unwrap_or_default(),
     };
     let scope = actor.scope();
     let (items, total) = state
         .db
         .read(move |conn| outcomes::list_returns(conn, &scope, &filter, page.limit, page.offset))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+    Ok(pagination::respond(items, total, page))
 }
 
 /// Read an outcome return
@@ -532,12 +537,13 @@ pub struct DueQuery {
 /// Missing and late returns
 ///
 /// Returns due and not submitted (missing, with days overdue), and returns
-/// submitted after their due date (late, with days late).
+/// submitted after their due date (late, with days late); paged like every
+/// list, in contract then quarter order.
 #[utoipa::path(
     tag = "outcomes",
-    params(DueQuery),
+    params(PageParams, DueQuery),
     responses(
-        (status = 200, body = Vec<ReturnDue>),
+        (status = 200, body = Page<ReturnDue>),
         ListErrors,
     )
 )]
@@ -548,6 +554,7 @@ pub async fn missing_and_late(
     query: ListQuery<DueQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
+    let page = query.page;
     let query = query.filter;
     let as_of = query
         .as_of
@@ -563,5 +570,11 @@ pub async fn missing_and_late(
         .db
         .read(move |conn| outcomes::missing_and_late_returns(conn, &scope, &filter, as_of))
         .await?;
-    Ok(HttpResponse::Ok().json(due))
+    // Derived from every contract's periods rather than stored rows, so the
+    // page is cut from the whole list.
+    let total = i64::try_from(due.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(page.limit).unwrap_or(0);
+    let items = due.into_iter().skip(skip).take(take).collect();
+    Ok(pagination::respond(items, total, page))
 }

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
-use super::pagination::{Page, PageParams};
+use super::pagination::{self, Page, PageParams};
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
@@ -38,6 +38,10 @@ pub struct ProviderQuery {
     pub name: Option<String>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
+    /// Order by `name`, `kind`, `created_at`, comma-separated, `-` first for descending
+    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
+    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    pub sort: Option<crate::domain::sort::Sort<crate::domain::provider::ProviderSortKey>>,
 }
 
 /// Register a provider
@@ -97,13 +101,14 @@ pub async fn list(
         name: query.filter.name,
         charity_number: query.filter.charity_number,
         company_number: query.filter.company_number,
+        sort: query.filter.sort.unwrap_or_default(),
     };
     let scope = actor.scope();
     let (items, total) = state
         .db
         .read(move |conn| providers::list(conn, &scope, &filter, page.limit, page.offset))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::new(items, total, page)))
+    Ok(pagination::respond(items, total, page))
 }
 
 /// Read a provider

@@ -11,9 +11,10 @@ use super::{new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::contract::{
     check_fully_funded, check_line_year, check_payment_within_value, period, Contract,
-    ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput, NewContract,
-    NewPayment, NewVariation, Payment, StatusChange, Variation, VariationKind,
+    ContractChanges, ContractKind, ContractSortKey, ContractStatus, FundingLine, FundingLineInput,
+    NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation, VariationKind,
 };
+use crate::domain::sort::Sort;
 use crate::domain::text::Checks;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
@@ -55,6 +56,7 @@ pub struct ContractFilter {
     pub funding_stream_id: Option<String>,
     /// Contracts whose period overlaps the year.
     pub financial_year: Option<FinancialYear>,
+    pub sort: Sort<ContractSortKey>,
 }
 
 fn scoped(scope: &Scope) -> c::BoxedQuery<'_, Backend> {
@@ -217,12 +219,19 @@ pub fn list(
     offset: i64,
 ) -> Result<(Vec<Contract>, i64), AppError> {
     let total = filtered(scope, filter).count().get_result::<i64>(conn)?;
-    let rows = filtered(scope, filter)
-        .order(c::id)
-        .limit(limit)
-        .offset(offset)
-        .select(ContractRow::as_select())
-        .load(conn)?;
+    let rows = order_by!(filtered(scope, filter), filter.sort, c::id, {
+        ContractSortKey::Reference => c::reference,
+        ContractSortKey::Title => c::title,
+        ContractSortKey::StartDate => c::start_date,
+        ContractSortKey::EndDate => c::end_date,
+        ContractSortKey::Value => c::value_pence,
+        ContractSortKey::Status => c::status,
+        ContractSortKey::CreatedAt => c::created_at,
+    })
+    .limit(limit)
+    .offset(offset)
+    .select(ContractRow::as_select())
+    .load(conn)?;
     Ok((assemble(conn, rows)?, total))
 }
 

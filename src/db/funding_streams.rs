@@ -9,8 +9,9 @@ use super::{lock_streams, new_id, now, DbConn};
 use crate::domain::contract::ContractStatus;
 use crate::domain::funding_stream::{
     check_within_budget, BudgetChange, BudgetStatus, FundingStream, FundingStreamChanges,
-    NewFundingStream, YearBudget,
+    NewFundingStream, StreamSortKey, YearBudget,
 };
+use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
@@ -54,6 +55,7 @@ pub struct StreamFilter {
     pub funder: Option<String>,
     pub code: Option<String>,
     pub ringfenced: Option<bool>,
+    pub sort: Sort<StreamSortKey>,
 }
 
 pub fn create(
@@ -168,12 +170,16 @@ pub fn list(
     let total = filtered(organisation_id, filter)
         .count()
         .get_result::<i64>(conn)?;
-    let rows = filtered(organisation_id, filter)
-        .order(fs::id)
-        .limit(limit)
-        .offset(offset)
-        .select(StreamRow::as_select())
-        .load(conn)?;
+    let rows = order_by!(filtered(organisation_id, filter), filter.sort, fs::id, {
+        StreamSortKey::Code => fs::code,
+        StreamSortKey::Name => fs::name,
+        StreamSortKey::Funder => fs::funder,
+        StreamSortKey::CreatedAt => fs::created_at,
+    })
+    .limit(limit)
+    .offset(offset)
+    .select(StreamRow::as_select())
+    .load(conn)?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut budgets = year_budgets(conn, &ids)?;
     let streams = rows

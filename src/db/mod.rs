@@ -5,6 +5,25 @@
 //! diesel's `first()`: its bound `LIMIT ?` makes SQLite re-prepare the
 //! statement on every execution, which was the largest cost of a read.
 
+/// Orders a boxed query by a [`Sort`](crate::domain::sort::Sort)'s keys,
+/// each mapped to its column, then by `$id` so equal keys keep a stable
+/// order and pages neither overlap nor skip.
+macro_rules! order_by {
+    ($query:expr, $sort:expr, $id:expr, { $($key:path => $column:expr),+ $(,)? }) => {{
+        use crate::domain::sort::Direction;
+        let mut query = $query;
+        for (key, direction) in $sort.keys() {
+            query = match key {
+                $($key => match direction {
+                    Direction::Ascending => query.then_order_by($column.asc()),
+                    Direction::Descending => query.then_order_by($column.desc()),
+                },)+
+            };
+        }
+        query.then_order_by($id.asc())
+    }};
+}
+
 pub mod audit;
 pub mod commitments;
 pub mod contracts;

@@ -15,8 +15,9 @@ use crate::domain::outcome::{
     check_required_values, due_date, missing_and_late, resolve_values, ApplicableMeasure,
     ContractReturns, MeasureUnit, MeasureValue, NewOutcomeMeasure, NewOutcomeReturn,
     OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn, OutcomeReturnChanges, ReturnDue,
-    ReturnEvent, ReturnStatus, ReturnVersion,
+    ReturnEvent, ReturnSortKey, ReturnStatus, ReturnVersion,
 };
+use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
@@ -272,6 +273,7 @@ pub struct ReturnFilter {
     pub financial_year: Option<FinancialYear>,
     pub quarter: Option<Quarter>,
     pub status: Option<ReturnStatus>,
+    pub sort: Sort<ReturnSortKey>,
 }
 
 fn returns_in(scope: &Scope) -> r::BoxedQuery<'_, Backend> {
@@ -441,12 +443,17 @@ pub fn list_returns(
     let total = returns_filtered(scope, filter)
         .count()
         .get_result::<i64>(conn)?;
-    let rows = returns_filtered(scope, filter)
-        .order(r::id)
-        .limit(limit)
-        .offset(offset)
-        .select(ReturnRow::as_select())
-        .load(conn)?;
+    let rows = order_by!(returns_filtered(scope, filter), filter.sort, r::id, {
+        ReturnSortKey::FinancialYear => r::financial_year,
+        ReturnSortKey::Quarter => r::quarter,
+        ReturnSortKey::Status => r::status,
+        ReturnSortKey::CreatedAt => r::created_at,
+        ReturnSortKey::UpdatedAt => r::updated_at,
+    })
+    .limit(limit)
+    .offset(offset)
+    .select(ReturnRow::as_select())
+    .load(conn)?;
     Ok((assemble(conn, rows)?, total))
 }
 

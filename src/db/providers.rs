@@ -5,8 +5,10 @@ use super::schema::{contracts, providers as pr};
 use super::{new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::provider::{
-    normalise_number, org_ids, NewProvider, Provider, ProviderKind, ValidProviderChanges,
+    normalise_number, org_ids, NewProvider, Provider, ProviderKind, ProviderSortKey,
+    ValidProviderChanges,
 };
+use crate::domain::sort::Sort;
 use crate::error::AppError;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
@@ -55,6 +57,7 @@ pub struct ProviderFilter {
     pub name: Option<String>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
+    pub sort: Sort<ProviderSortKey>,
 }
 
 fn scoped(scope: &Scope) -> pr::BoxedQuery<'_, Backend> {
@@ -110,12 +113,15 @@ pub fn list(
     offset: i64,
 ) -> Result<(Vec<Provider>, i64), AppError> {
     let total = filtered(scope, filter).count().get_result::<i64>(conn)?;
-    let rows = filtered(scope, filter)
-        .order(pr::id)
-        .limit(limit)
-        .offset(offset)
-        .select(ProviderRow::as_select())
-        .load(conn)?;
+    let rows = order_by!(filtered(scope, filter), filter.sort, pr::id, {
+        ProviderSortKey::Name => pr::name,
+        ProviderSortKey::Kind => pr::kind,
+        ProviderSortKey::CreatedAt => pr::created_at,
+    })
+    .limit(limit)
+    .offset(offset)
+    .select(ProviderRow::as_select())
+    .load(conn)?;
     Ok((rows.into_iter().map(Provider::from).collect(), total))
 }
 

@@ -567,6 +567,28 @@ pub fn check_line_year(checks: &mut Checks, field: &str, year: FinancialYear, pe
     );
 }
 
+/// A contract list's sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContractSortKey {
+    Reference,
+    Title,
+    StartDate,
+    EndDate,
+    Value,
+    Status,
+    CreatedAt,
+}
+
+text_enum!(ContractSortKey {
+    Reference => "reference",
+    Title => "title",
+    StartDate => "start_date",
+    EndDate => "end_date",
+    Value => "value",
+    Status => "status",
+    CreatedAt => "created_at",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,6 +213,22 @@ pub fn overflow(error: crate::money::MoneyError) -> AppError {
     AppError::Conflict(format!("amounts too large to add up: {error}"))
 }
 
+/// A funding stream list's sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamSortKey {
+    Code,
+    Name,
+    Funder,
+    CreatedAt,
+}
+
+text_enum!(StreamSortKey {
+    Code => "code",
+    Name => "name",
+    Funder => "funder",
+    CreatedAt => "created_at",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

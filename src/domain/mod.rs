@@ -10,5 +10,6 @@ pub mod organisation;
 pub mod outcome;
 pub mod provider;
 pub mod report;
+pub mod sort;
 pub mod text;
 pub mod text_enum;

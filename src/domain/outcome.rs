@@ -528,6 +528,24 @@ pub fn resolve_values(
     checks.finish(resolved)
 }
 
+/// An outcome return list's sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnSortKey {
+    FinancialYear,
+    Quarter,
+    Status,
+    CreatedAt,
+    UpdatedAt,
+}
+
+text_enum!(ReturnSortKey {
+    FinancialYear => "financial_year",
+    Quarter => "quarter",
+    Status => "status",
+    CreatedAt => "created_at",
+    UpdatedAt => "updated_at",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -205,6 +205,20 @@ pub fn org_ids(charity_number: Option<&str>, company_number: Option<&str>) -> Ve
     ids
 }
 
+/// A provider list's sort keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSortKey {
+    Name,
+    Kind,
+    CreatedAt,
+}
+
+text_enum!(ProviderSortKey {
+    Name => "name",
+    Kind => "kind",
+    CreatedAt => "created_at",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;

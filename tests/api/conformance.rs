@@ -187,6 +187,29 @@ pub fn check(seen: Seen<'_>) {
         "{id} answered {status} with a body its schema refuses:\n  {}\nbody: {instance}",
         errors.join("\n  ")
     );
+    check_page_links(id, &instance, seen.headers);
+}
+
+/// A page of a list links to the others exactly when there are others.
+fn check_page_links(id: &str, body: &Value, headers: &awc::http::header::HeaderMap) {
+    let (Some(total), Some(limit), Some(offset)) = (
+        body["total"].as_i64(),
+        body["limit"].as_i64(),
+        body["offset"].as_i64(),
+    ) else {
+        return;
+    };
+    let link = headers
+        .get("link")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let has = |rel: &str| link.contains(&format!("rel=\"{rel}\""));
+    assert_eq!(
+        has("next"),
+        offset + limit < total,
+        "{id}: Link {link:?} for {body}"
+    );
+    assert_eq!(has("prev"), offset > 0, "{id}: Link {link:?} for {body}");
 }
 
 /// The check is live: a body, a status or a media type the document does

@@ -135,6 +135,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
     pub location: Option<String>,
+    /// The RFC 8288 `Link` header of a list page.
+    pub link: Option<String>,
     /// The `Idempotent-Replayed: true` header was sent.
     pub replayed: bool,
     pub body: Value,
@@ -548,6 +550,7 @@ where
     };
     let content_type = header("content-type").unwrap_or_default();
     let location = header("location");
+    let link = header("link");
     let replayed = header("idempotent-replayed").as_deref() == Some("true");
     let bytes = response
         .body()
@@ -572,6 +575,7 @@ where
         status,
         content_type,
         location,
+        link,
         replayed,
         body,
     }

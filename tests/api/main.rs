@@ -14,6 +14,7 @@ mod funding_streams;
 mod health_and_docs;
 mod idempotency_scope;
 mod input_hardening;
+mod lists;
 mod outcomes;
 mod providers;
 mod race_matrix;

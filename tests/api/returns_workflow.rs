@@ -249,7 +249,7 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
         .await
         .expect(200);
     assert_eq!(
-        report.body,
+        report.body["items"],
         json!([
             {"contract_id": contract, "provider_id": provider, "financial_year": "2022-23", "quarter": "Q2",
              "due_date": "2022-10-30", "state": "late", "submitted_on": "2022-11-05", "days_late": 6},
@@ -257,6 +257,17 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
              "due_date": "2023-01-31", "state": "missing", "submitted_on": null, "days_late": 10}
         ])
     );
+    assert_eq!(report.body["total"], 2);
+    // Paged like every list: the second of two, with a link back.
+    let second = app
+        .get(
+            "reports/missing-and-late-returns?as_of=2023-02-10&limit=1&offset=1",
+            &token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(second.body["items"], json!([report.body["items"][1]]));
+    assert_eq!(second.body["total"], 2);
     // Filters: quarter, stream, provider; before Q3 fell due it was not missing.
     let q3 = app
         .get(
@@ -265,7 +276,7 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
         )
         .await
         .expect(200);
-    assert_eq!(q3.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(q3.body["items"].as_array().map(Vec::len), Some(1));
     let by_stream = app
         .get(
             &format!(
@@ -275,7 +286,7 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
         )
         .await
         .expect(200);
-    assert_eq!(by_stream.body.as_array().map(Vec::len), Some(2));
+    assert_eq!(by_stream.body["items"].as_array().map(Vec::len), Some(2));
     let other = app
         .get(
             "reports/missing-and-late-returns?as_of=2023-02-10&provider_id=0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f",
@@ -283,18 +294,18 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
         )
         .await
         .expect(200);
-    assert_eq!(other.body, json!([]));
+    assert_eq!(other.body["items"], json!([]));
     let earlier = app
         .get("reports/missing-and-late-returns?as_of=2023-01-31", &token)
         .await
         .expect(200);
-    assert_eq!(earlier.body.as_array().map(Vec::len), Some(1));
+    assert_eq!(earlier.body["items"].as_array().map(Vec::len), Some(1));
     // A provider sees its own list.
     let mine = app
         .get("reports/missing-and-late-returns?as_of=2023-02-10", &own)
         .await
         .expect(200);
-    assert_eq!(mine.body.as_array().map(Vec::len), Some(2));
+    assert_eq!(mine.body["items"].as_array().map(Vec::len), Some(2));
     app.get("reports/missing-and-late-returns?as_of=yesterday", &token)
         .await
         .expect_problem(422, Some("as_of"));
@@ -311,8 +322,7 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
         .get("reports/missing-and-late-returns?as_of=2023-02-10", &token)
         .await
         .expect(200);
-    let states: Vec<(&str, &str, i64)> = tighter
-        .body
+    let states: Vec<(&str, &str, i64)> = tighter.body["items"]
         .as_array()
         .expect("list")
         .iter()
