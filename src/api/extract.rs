@@ -413,7 +413,7 @@ mod query_tests {
     use crate::api::providers::ProviderQuery;
 
     fn refused_field(query: &str) -> String {
-        match parse_list_query::<ProviderQuery>(query) {
+        match parse_list_query::<ProviderQuery>("/providers", query) {
             Err(AppError::Validation(errors)) => errors[0].field.clone(),
             Ok(_) => panic!("{query} was accepted"),
             Err(other) => panic!("expected a validation error, got {other:?}"),
@@ -432,9 +432,11 @@ mod query_tests {
 
     #[test]
     fn good_parameters_parse() {
-        let parsed =
-            parse_list_query::<ProviderQuery>("limit=2&offset=4&name=Rubicon%20Cares&kind=charity")
-                .expect("valid");
+        let parsed = parse_list_query::<ProviderQuery>(
+            "/providers",
+            "limit=2&offset=4&name=Rubicon%20Cares&kind=charity",
+        )
+        .expect("valid");
         assert_eq!((parsed.page.limit, parsed.page.offset), (2, 4));
         assert_eq!(parsed.filter.name.as_deref(), Some("Rubicon Cares"));
     }
