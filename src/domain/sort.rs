@@ -142,7 +142,9 @@ mod tests {
 
     #[test]
     fn keys_parse_in_order_with_their_direction() {
-        let sort: Sort<Key> = "name,-created_at".parse().unwrap();
+        let all = Key::ALL.map(Key::as_str).join(",-");
+        assert_eq!(all, "name,-created_at");
+        let sort: Sort<Key> = all.parse().unwrap();
         assert_eq!(
             sort.keys().collect::<Vec<_>>(),
             [
