@@ -143,6 +143,29 @@ pub struct Settings {
     /// `aud` claim tokens must carry.
     #[arg(long, env = "TOKEN_AUDIENCE", default_value = "commissioning-api")]
     pub token_audience: String,
+
+    /// Browser origins allowed to call the API (CORS), comma-separated,
+    /// e.g. `https://grants.example.gov.uk`; none by default.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_allowed_origins: Vec<String>,
+}
+
+/// An origin as browsers send it: scheme, host and port, nothing after.
+fn parse_origin(text: &str) -> Result<String, String> {
+    let origin = text.trim().trim_end_matches('/');
+    let (scheme, rest) = origin.split_once("://").ok_or_else(|| {
+        format!("{text:?} is not an origin such as https://grants.example.gov.uk")
+    })?;
+    let valid = matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && !rest.contains(['/', '?', '#', ' ', '*']);
+    if valid {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not an origin such as https://grants.example.gov.uk (scheme and host only; no wildcard)"
+        ))
+    }
 }
 
 impl Settings {

@@ -11,5 +11,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod fiscal;
+pub mod metrics;
 pub mod money;
 pub mod startup;

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{from_fn, Next};
+use actix_web::middleware::{from_fn, Condition, Next};
 use actix_web::{web, App, HttpMessage, HttpRequest, HttpServer};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
@@ -39,10 +39,14 @@ impl Application {
             .local_addr()
             .map_err(|e| AppError::internal("no local address", e))?
             .port();
+        let metrics = crate::metrics::middleware(&db)?;
+        let origins = settings.cors_allowed_origins.clone();
         let state = web::Data::new(AppState { db, keys });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(limit_header_sizes))
+                .wrap(cors(&origins))
+                .wrap(metrics.clone())
                 .wrap(from_fn(log_request))
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
@@ -69,6 +73,36 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// CORS for the configured origins: a browser front end there may call the
+/// API with a bearer token and read the headers clients need. With no
+/// origins configured no CORS headers are sent, so browsers refuse
+/// cross-origin calls.
+fn cors(origins: &[String]) -> Condition<actix_cors::Cors> {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::LINK,
+            header::CONTENT_DISPOSITION,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    Condition::new(!origins.is_empty(), cors)
 }
 
 /// A request no route took: 405 with `Allow` when the path is one of ours

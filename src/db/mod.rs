@@ -178,6 +178,14 @@ pub fn connect_one(url: &str) -> Result<DbConn, AppError> {
     establish(url).map_err(|e| AppError::internal(format!("cannot open the {}", describe(url)), e))
 }
 
+/// The pool's use, for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub connections: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// A pool of connections plus the knowledge of which backend it talks to.
 #[derive(Clone)]
 pub struct Db {
@@ -222,6 +230,9 @@ impl Db {
     {
         let db = self.clone();
         actix_web::web::block(move || {
+            let _timer = crate::metrics::DB_SECONDS
+                .with_label_values(&["read"])
+                .start_timer();
             let mut conn = db.get()?;
             work(&mut conn)
         })
@@ -238,11 +249,24 @@ impl Db {
     {
         let db = self.clone();
         actix_web::web::block(move || {
+            let _timer = crate::metrics::DB_SECONDS
+                .with_label_values(&["write"])
+                .start_timer();
             let mut conn = db.get()?;
             write_transaction(&mut conn, work)
         })
         .await
         .map_err(|e| AppError::internal("blocking task failed", e))?
+    }
+
+    /// How many connections the pool has open, idle, and at most.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// Checks the database answers (for `/readyz`).

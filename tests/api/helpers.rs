@@ -216,6 +216,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
         token_private_key_file: None,
         token_issuer: ISSUER.to_owned(),
         token_audience: AUDIENCE.to_owned(),
+        cors_allowed_origins: Vec::new(),
     };
     configure(&mut settings);
     commissioning::startup::init_logging(&settings);

@@ -15,6 +15,7 @@ mod health_and_docs;
 mod idempotency_scope;
 mod input_hardening;
 mod lists;
+mod operations;
 mod outcomes;
 mod providers;
 mod race_matrix;

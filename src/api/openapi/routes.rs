@@ -2,7 +2,11 @@
 //! for a path we have but not with the method asked.
 
 /// Routes served outside the documented API (the document and its UI).
-const UNDOCUMENTED_ROUTES: [(&str, &str); 2] = [("/openapi.json", "GET"), ("/docs", "GET")];
+const UNDOCUMENTED_ROUTES: [(&str, &str); 3] = [
+    ("/openapi.json", "GET"),
+    ("/docs", "GET"),
+    (crate::metrics::METRICS_PATH, "GET"),
+];
 
 /// Each documented path template, split at `/`, with its methods.
 fn route_table() -> &'static [(Vec<String>, Vec<String>)] {
