@@ -95,13 +95,8 @@ pub async fn create(
     actor.require(Permission::ManageContracts)?;
     let request = request.validated(NewContract::validate)?;
     Creation::new(actor, request)
-        .create(&state.db, CONTRACT, |conn, actor, input| {
-            let contract = contracts::create(conn, &actor.organisation_id, input)?;
-            Ok(Created {
-                id: contract.id.clone(),
-                path: format!("contracts/{}", contract.id),
-                record: contract,
-            })
+        .create(&state.db, |conn, actor, input| {
+            contracts::create(conn, &actor.organisation_id, input)
         })
         .await
 }
@@ -196,16 +191,11 @@ pub async fn update(
     actor.require(Permission::ManageContracts)?;
     let changes = body.0.validate()?;
     let id = path.into_inner().into_string();
-    let contract = Guarded::new(actor, if_match, CONTRACT, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
-            move |conn, actor, id| {
-                contracts::update(conn, &actor.organisation_id, id, changes)?;
-                contracts::get(conn, &actor.scope(), id)
-            },
-        )
+    let contract = Guarded::<Contract>::new(actor, if_match, id)
+        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
+            contracts::update(conn, &actor.organisation_id, id, changes)?;
+            Ok(())
+        })
         .await?;
     ok_with_etag(&contract)
 }
@@ -233,12 +223,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner().into_string();
-    Guarded::new(actor, if_match, CONTRACT, id)
-        .delete(
-            &state.db,
-            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
-            move |conn, actor, id| contracts::delete(conn, &actor.organisation_id, id),
-        )
+    Guarded::<Contract>::new(actor, if_match, id)
+        .delete(&state.db, move |conn, actor, id| {
+            contracts::delete(conn, &actor.organisation_id, id)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -272,14 +260,13 @@ pub async fn change_status(
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner().into_string();
     let change = body.0;
-    let contract = Guarded::new(actor, if_match, CONTRACT, id)
-        .change(
+    let contract = Guarded::<Contract>::new(actor, if_match, id)
+        .change_then_read(
             &state.db,
             AuditAction::StatusChange,
-            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
             move |conn, actor, id| {
                 contracts::change_status(conn, &actor.organisation_id, id, change, &actor.subject)?;
-                contracts::get(conn, &actor.scope(), id)
+                Ok(())
             },
         )
         .await?;
@@ -386,16 +373,11 @@ pub async fn update_line(
     let (id, line_id) = path.into_inner();
     let (id, line_id) = (id.into_string(), line_id.into_string());
     let amount = body.0.amount;
-    let contract = Guarded::new(actor, if_match, CONTRACT, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
-            move |conn, actor, id| {
-                contracts::update_line(conn, &actor.organisation_id, id, &line_id, amount)?;
-                contracts::get(conn, &actor.scope(), id)
-            },
-        )
+    let contract = Guarded::<Contract>::new(actor, if_match, id)
+        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
+            contracts::update_line(conn, &actor.organisation_id, id, &line_id, amount)?;
+            Ok(())
+        })
         .await?;
     ok_with_etag(&contract)
 }
@@ -425,16 +407,11 @@ pub async fn delete_line(
     actor.require(Permission::ManageContracts)?;
     let (id, line_id) = path.into_inner();
     let (id, line_id) = (id.into_string(), line_id.into_string());
-    let contract = Guarded::new(actor, if_match, CONTRACT, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
-            move |conn, actor, id| {
-                contracts::delete_line(conn, &actor.organisation_id, id, &line_id)?;
-                contracts::get(conn, &actor.scope(), id)
-            },
-        )
+    let contract = Guarded::<Contract>::new(actor, if_match, id)
+        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
+            contracts::delete_line(conn, &actor.organisation_id, id, &line_id)?;
+            Ok(())
+        })
         .await?;
     drop(contract);
     Ok(HttpResponse::NoContent().finish())
@@ -496,16 +473,11 @@ pub async fn vary(
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner().into_string();
     let variation = body.0;
-    let contract = Guarded::new(actor, if_match, CONTRACT, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| contracts::get(conn, &actor.scope(), id),
-            move |conn, actor, id| {
-                contracts::vary(conn, &actor.organisation_id, id, variation, &actor.subject)?;
-                contracts::get(conn, &actor.scope(), id)
-            },
-        )
+    let contract = Guarded::<Contract>::new(actor, if_match, id)
+        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
+            contracts::vary(conn, &actor.organisation_id, id, variation, &actor.subject)?;
+            Ok(())
+        })
         .await?;
     ok_with_etag(&contract)
 }
@@ -565,7 +537,7 @@ pub async fn record_payment(
     let request = request.validated(NewPayment::validate)?;
     Creation::new(actor, request)
         .under(CONTRACT, &id)
-        .create(
+        .create_at(
             &state.db,
             ResourceType::Payment,
             move |conn, actor, payment| {

@@ -9,11 +9,11 @@ use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
     WriteErrors,
 };
-use super::writes::{Created, Creation, Guarded};
+use super::writes::{Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::funding_streams::{self, StreamFilter};
-use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::audit::AuditAction;
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
 };
@@ -21,8 +21,6 @@ use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-const STREAM: ResourceType = ResourceType::FundingStream;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
@@ -70,13 +68,8 @@ pub async fn create(
     actor.require(Permission::ManageStreams)?;
     let request = request.validated(NewFundingStream::validate)?;
     Creation::new(actor, request)
-        .create(&state.db, STREAM, |conn, actor, input| {
-            let stream = funding_streams::create(conn, &actor.organisation_id, input)?;
-            Ok(Created {
-                id: stream.id.clone(),
-                path: format!("funding-streams/{}", stream.id),
-                record: stream,
-            })
+        .create(&state.db, |conn, actor, input| {
+            funding_streams::create(conn, &actor.organisation_id, input)
         })
         .await
 }
@@ -169,15 +162,10 @@ pub async fn update(
     actor.require(Permission::ManageStreams)?;
     let changes = body.0.validate()?;
     let id = path.into_inner().into_string();
-    let stream = Guarded::new(actor, if_match, STREAM, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
-            move |conn, actor, id| {
-                funding_streams::update(conn, &actor.organisation_id, id, changes)
-            },
-        )
+    let stream = Guarded::<FundingStream>::new(actor, if_match, id)
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            funding_streams::update(conn, &actor.organisation_id, id, changes)
+        })
         .await?;
     ok_with_etag(&stream)
 }
@@ -205,12 +193,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let id = path.into_inner().into_string();
-    Guarded::new(actor, if_match, STREAM, id)
-        .delete(
-            &state.db,
-            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
-            move |conn, actor, id| funding_streams::delete(conn, &actor.organisation_id, id),
-        )
+    Guarded::<FundingStream>::new(actor, if_match, id)
+        .delete(&state.db, move |conn, actor, id| {
+            funding_streams::delete(conn, &actor.organisation_id, id)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -249,15 +235,10 @@ pub async fn put_budget(
     let id = id.into_string();
     let year = parse_year(&year)?;
     let change = body.0.validate()?;
-    let stream = Guarded::new(actor, if_match, STREAM, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
-            move |conn, actor, id| {
-                funding_streams::put_budget(conn, &actor.organisation_id, id, year, change)
-            },
-        )
+    let stream = Guarded::<FundingStream>::new(actor, if_match, id)
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            funding_streams::put_budget(conn, &actor.organisation_id, id, year, change)
+        })
         .await?;
     ok_with_etag(&stream)
 }
@@ -288,15 +269,10 @@ pub async fn delete_budget(
     let (id, year) = path.into_inner();
     let id = id.into_string();
     let year = parse_year(&year)?;
-    let stream = Guarded::new(actor, if_match, STREAM, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| funding_streams::get(conn, &actor.organisation_id, id),
-            move |conn, actor, id| {
-                funding_streams::delete_budget(conn, &actor.organisation_id, id, year)
-            },
-        )
+    let stream = Guarded::<FundingStream>::new(actor, if_match, id)
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            funding_streams::delete_budget(conn, &actor.organisation_id, id, year)
+        })
         .await?;
     ok_with_etag(&stream)
 }

@@ -12,6 +12,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod problem;
 pub mod providers;
+pub mod records;
 pub mod reports;
 pub mod responses;
 pub mod writes;

@@ -11,7 +11,7 @@ use super::writes::Guarded;
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::organisations;
-use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::audit::AuditAction;
 use crate::domain::id::Id;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
@@ -105,13 +105,10 @@ pub async fn update(
     actor.require(Permission::ManageOrganisation)?;
     let id = own_organisation(&actor, path.into_inner().into_string())?;
     let changes = body.0.validate()?;
-    let organisation = Guarded::new(actor, if_match, ResourceType::Organisation, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, _, id| organisations::get(conn, id),
-            move |conn, _, id| organisations::update(conn, id, changes),
-        )
+    let organisation = Guarded::<Organisation>::new(actor, if_match, id)
+        .change(&state.db, AuditAction::Update, move |conn, _, id| {
+            organisations::update(conn, id, changes)
+        })
         .await?;
     ok_with_etag(&organisation)
 }

@@ -9,7 +9,7 @@ use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
     WriteErrors,
 };
-use super::writes::{Created, Creation, Guarded};
+use super::writes::{Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::outcomes::{self, DueFilter, MeasureFilter, ReturnFilter};
@@ -22,9 +22,6 @@ use crate::domain::outcome::{
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
 use utoipa_actix_web::service_config::ServiceConfig;
-
-const MEASURE: ResourceType = ResourceType::OutcomeMeasure;
-const RETURN: ResourceType = ResourceType::OutcomeReturn;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create_measure)
@@ -98,13 +95,8 @@ pub async fn create_measure(
     actor.require(Permission::ManageMeasures)?;
     let request = request.validated(NewOutcomeMeasure::validate)?;
     Creation::new(actor, request)
-        .create(&state.db, MEASURE, |conn, actor, input| {
-            let measure = outcomes::create_measure(conn, &actor.organisation_id, input)?;
-            Ok(Created {
-                id: measure.id.clone(),
-                path: format!("outcome-measures/{}", measure.id),
-                record: measure,
-            })
+        .create(&state.db, |conn, actor, input| {
+            outcomes::create_measure(conn, &actor.organisation_id, input)
         })
         .await
 }
@@ -193,15 +185,10 @@ pub async fn update_measure(
     actor.require(Permission::ManageMeasures)?;
     let changes = body.0.validate()?;
     let id = path.into_inner().into_string();
-    let measure = Guarded::new(actor, if_match, MEASURE, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| outcomes::get_measure(conn, &actor.scope(), id),
-            move |conn, actor, id| {
-                outcomes::update_measure(conn, &actor.organisation_id, id, changes)
-            },
-        )
+    let measure = Guarded::<OutcomeMeasure>::new(actor, if_match, id)
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            outcomes::update_measure(conn, &actor.organisation_id, id, changes)
+        })
         .await?;
     ok_with_etag(&measure)
 }
@@ -229,12 +216,10 @@ pub async fn delete_measure(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let id = path.into_inner().into_string();
-    Guarded::new(actor, if_match, MEASURE, id)
-        .delete(
-            &state.db,
-            |conn, actor, id| outcomes::get_measure(conn, &actor.scope(), id),
-            move |conn, actor, id| outcomes::delete_measure(conn, &actor.organisation_id, id),
-        )
+    Guarded::<OutcomeMeasure>::new(actor, if_match, id)
+        .delete(&state.db, move |conn, actor, id| {
+            outcomes::delete_measure(conn, &actor.organisation_id, id)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -262,13 +247,8 @@ pub async fn create_return(
     let contract_id = request.body.contract_id.clone();
     Creation::new(actor, request)
         .under(ResourceType::Contract, &contract_id)
-        .create(&state.db, RETURN, |conn, actor, input| {
-            let created = outcomes::create_return(conn, actor, input)?;
-            Ok(Created {
-                id: created.id.clone(),
-                path: format!("outcome-returns/{}", created.id),
-                record: created,
-            })
+        .create(&state.db, |conn, actor, input| {
+            outcomes::create_return(conn, actor, input)
         })
         .await
 }
@@ -364,13 +344,10 @@ pub async fn update_return(
     actor.require(Permission::WriteReturns)?;
     let changes = body.0.validate()?;
     let id = path.into_inner().into_string();
-    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
-            move |conn, actor, id| outcomes::update_return(conn, actor, id, changes),
-        )
+    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            outcomes::update_return(conn, actor, id, changes)
+        })
         .await?;
     ok_with_etag(&outcome_return)
 }
@@ -399,11 +376,10 @@ pub async fn submit_return(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let id = path.into_inner().into_string();
-    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
+    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
         .change(
             &state.db,
             AuditAction::StatusChange,
-            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
             outcomes::submit_return,
         )
         .await?;
@@ -436,11 +412,10 @@ pub async fn query_return(
     actor.require(Permission::ReviewReturns)?;
     let comment = body.0.validate()?;
     let id = path.into_inner().into_string();
-    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
+    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
         .change(
             &state.db,
             AuditAction::StatusChange,
-            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
             move |conn, actor, id| {
                 outcomes::review_return(conn, actor, id, ReturnEvent::Queried, Some(comment))
             },
@@ -472,11 +447,10 @@ pub async fn accept_return(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
     let id = path.into_inner().into_string();
-    let outcome_return = Guarded::new(actor, if_match, RETURN, id)
+    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
         .change(
             &state.db,
             AuditAction::StatusChange,
-            |conn, actor, id| outcomes::get_return(conn, &actor.scope(), id),
             move |conn, actor, id| {
                 outcomes::review_return(conn, actor, id, ReturnEvent::Accepted, None)
             },

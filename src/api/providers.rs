@@ -9,17 +9,15 @@ use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
     WriteErrors,
 };
-use super::writes::{Created, Creation, Guarded};
+use super::writes::{Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::providers::{self, ProviderFilter};
-use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::audit::AuditAction;
 use crate::domain::id::Id;
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
 use crate::error::AppError;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-const PROVIDER: ResourceType = ResourceType::Provider;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
@@ -66,13 +64,8 @@ pub async fn create(
     actor.require(Permission::ManageProviders)?;
     let request = request.validated(NewProvider::validate)?;
     Creation::new(actor, request)
-        .create(&state.db, PROVIDER, |conn, actor, input| {
-            let provider = providers::create(conn, &actor.organisation_id, input)?;
-            Ok(Created {
-                id: provider.id.clone(),
-                path: format!("providers/{}", provider.id),
-                record: provider,
-            })
+        .create(&state.db, |conn, actor, input| {
+            providers::create(conn, &actor.organisation_id, input)
         })
         .await
 }
@@ -164,13 +157,10 @@ pub async fn update(
     actor.require(Permission::ManageProviders)?;
     let changes = body.0.validate()?;
     let id = path.into_inner().into_string();
-    let provider = Guarded::new(actor, if_match, PROVIDER, id)
-        .change(
-            &state.db,
-            AuditAction::Update,
-            |conn, actor, id| providers::get(conn, &actor.scope(), id),
-            move |conn, actor, id| providers::update(conn, &actor.organisation_id, id, changes),
-        )
+    let provider = Guarded::<Provider>::new(actor, if_match, id)
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            providers::update(conn, &actor.organisation_id, id, changes)
+        })
         .await?;
     ok_with_etag(&provider)
 }
@@ -198,12 +188,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let id = path.into_inner().into_string();
-    Guarded::new(actor, if_match, PROVIDER, id)
-        .delete(
-            &state.db,
-            |conn, actor, id| providers::get(conn, &actor.scope(), id),
-            move |conn, actor, id| providers::delete(conn, &actor.organisation_id, id),
-        )
+    Guarded::<Provider>::new(actor, if_match, id)
+        .delete(&state.db, move |conn, actor, id| {
+            providers::delete(conn, &actor.organisation_id, id)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,63 +9,61 @@
 //!   belongs to (a payment's contract, a return's contract), run it once per
 //!   `Idempotency-Key` and principal, and answer 201 with its `Location`.
 
+use std::marker::PhantomData;
+
 use actix_web::HttpResponse;
 use serde::Serialize;
 
 use super::location;
 use super::preconditions::{created_response, send, IdempotentJson, IfMatch};
+use super::records::Record;
 use crate::auth::Actor;
 use crate::db::idempotency::{self, StoredResponse};
 use crate::db::{audit, lock_record, Db, DbConn};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::error::AppError;
 
-pub struct Guarded {
+pub struct Guarded<T> {
     actor: Actor,
     if_match: IfMatch,
-    resource: ResourceType,
     id: String,
+    record: PhantomData<fn() -> T>,
 }
 
-impl Guarded {
-    pub fn new(actor: Actor, if_match: IfMatch, resource: ResourceType, id: String) -> Guarded {
+impl<T: Record> Guarded<T> {
+    pub fn new(actor: Actor, if_match: IfMatch, id: String) -> Guarded<T> {
         Guarded {
             actor,
             if_match,
-            resource,
             id,
+            record: PhantomData,
         }
     }
 
     /// Changes the record; `apply` returns it as it stands afterwards.
-    pub async fn change<T, Load, Apply>(
+    pub async fn change<Apply>(
         self,
         db: &Db,
         action: AuditAction,
-        load: Load,
         apply: Apply,
     ) -> Result<T, AppError>
     where
-        T: Serialize + Send + 'static,
-        Load: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError> + Send + 'static,
         Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError> + Send + 'static,
     {
         let Guarded {
             actor,
             if_match,
-            resource,
             id,
+            ..
         } = self;
         db.write(move |conn| {
-            lock_record(conn, resource, &id)?;
-            let before = load(conn, &actor, &id)?;
-            if_match.check(&before)?;
+            let before = Self::checked(conn, &actor, &if_match, &id)?;
             let after = apply(conn, &actor, &id)?;
             audit::record(
                 conn,
                 &actor,
                 action,
-                resource,
+                T::RESOURCE,
                 &id,
                 Some(&before),
                 Some(&after),
@@ -75,40 +73,63 @@ impl Guarded {
         .await
     }
 
-    /// Deletes the record.
-    pub async fn delete<T, Load, Apply>(
+    /// Changes the record with `apply`, then reads it back as the caller
+    /// sees it (for changes that touch more than the record's own row).
+    pub async fn change_then_read<Apply>(
         self,
         db: &Db,
-        load: Load,
+        action: AuditAction,
         apply: Apply,
-    ) -> Result<(), AppError>
+    ) -> Result<T, AppError>
     where
-        T: Serialize + Send + 'static,
-        Load: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError> + Send + 'static,
+        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<(), AppError> + Send + 'static,
+    {
+        self.change(db, action, |conn, actor, id| {
+            apply(conn, actor, id)?;
+            T::load(conn, actor, id)
+        })
+        .await
+    }
+
+    /// Deletes the record.
+    pub async fn delete<Apply>(self, db: &Db, apply: Apply) -> Result<(), AppError>
+    where
         Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<(), AppError> + Send + 'static,
     {
         let Guarded {
             actor,
             if_match,
-            resource,
             id,
+            ..
         } = self;
         db.write(move |conn| {
-            lock_record(conn, resource, &id)?;
-            let before = load(conn, &actor, &id)?;
-            if_match.check(&before)?;
+            let before = Self::checked(conn, &actor, &if_match, &id)?;
             apply(conn, &actor, &id)?;
             audit::record(
                 conn,
                 &actor,
                 AuditAction::Delete,
-                resource,
+                T::RESOURCE,
                 &id,
                 Some(&before),
                 None,
             )
         })
         .await
+    }
+
+    /// Locks the record, loads it as the caller sees it, and checks
+    /// `If-Match` against it.
+    fn checked(
+        conn: &mut DbConn,
+        actor: &Actor,
+        if_match: &IfMatch,
+        id: &str,
+    ) -> Result<T, AppError> {
+        lock_record(conn, T::RESOURCE, id)?;
+        let before = T::load(conn, actor, id)?;
+        if_match.check(&before)?;
+        Ok(before)
     }
 }
 
@@ -148,9 +169,27 @@ impl<T: Send + 'static> Creation<T> {
         self
     }
 
-    /// Creates the record and records its creation in the audit trail as a
+    /// Creates a record and records its creation in the audit trail.
+    pub async fn create<R, Make>(self, db: &Db, make: Make) -> Result<HttpResponse, AppError>
+    where
+        R: Record,
+        Make: FnOnce(&mut DbConn, &Actor, T) -> Result<R, AppError> + Send + 'static,
+    {
+        self.create_at(db, R::RESOURCE, move |conn, actor, body| {
+            let record = make(conn, actor, body)?;
+            Ok(Created {
+                id: record.id().to_owned(),
+                path: record.path(),
+                record,
+            })
+        })
+        .await
+    }
+
+    /// Creates something that is not a [`Record`] of its own (a payment,
+    /// listed under its contract) and records it in the audit trail as a
     /// `resource`.
-    pub async fn create<R, Make>(
+    pub async fn create_at<R, Make>(
         self,
         db: &Db,
         resource: ResourceType,

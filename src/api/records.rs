@@ -1,0 +1,72 @@
+//! The records a write can guard or create, each with how the caller
+//! loads it and where it lives, so a handler names the record's type
+//! instead of repeating its loader, resource type and path.
+
+use serde::Serialize;
+
+use crate::auth::Actor;
+use crate::db::{self, DbConn};
+use crate::domain::audit::ResourceType;
+use crate::domain::contract::Contract;
+use crate::domain::funding_stream::FundingStream;
+use crate::domain::organisation::Organisation;
+use crate::domain::outcome::{OutcomeMeasure, OutcomeReturn};
+use crate::domain::provider::Provider;
+use crate::error::AppError;
+
+pub trait Record: Serialize + Send + Sized + 'static {
+    /// What the audit trail and the row lock call it.
+    const RESOURCE: ResourceType;
+    /// Its collection under the API prefix, e.g. `contracts`.
+    const COLLECTION: &'static str;
+
+    fn id(&self) -> &str;
+
+    /// The record as `actor` may see it; a record the actor may not see is
+    /// `NotFound`, exactly as a missing one.
+    fn load(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Self, AppError>;
+
+    /// Its path under the API prefix.
+    fn path(&self) -> String {
+        format!("{}/{}", Self::COLLECTION, self.id())
+    }
+}
+
+/// Declares a record: its type, resource, collection and loader.
+macro_rules! records {
+    ($($record:ty => $resource:ident, $collection:literal, $load:expr;)*) => {
+        $(
+            impl Record for $record {
+                const RESOURCE: ResourceType = ResourceType::$resource;
+                const COLLECTION: &'static str = $collection;
+
+                fn id(&self) -> &str {
+                    &self.id
+                }
+
+                fn load(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Self, AppError> {
+                    let load: fn(&mut DbConn, &Actor, &str) -> Result<Self, AppError> = $load;
+                    load(conn, actor, id)
+                }
+            }
+        )*
+    };
+}
+
+records! {
+    FundingStream => FundingStream, "funding-streams",
+        |conn, actor, id| db::funding_streams::get(conn, &actor.organisation_id, id);
+    Provider => Provider, "providers",
+        |conn, actor, id| db::providers::get(conn, &actor.scope(), id);
+    Contract => Contract, "contracts",
+        |conn, actor, id| db::contracts::get(conn, &actor.scope(), id);
+    OutcomeMeasure => OutcomeMeasure, "outcome-measures",
+        |conn, actor, id| db::outcomes::get_measure(conn, &actor.scope(), id);
+    OutcomeReturn => OutcomeReturn, "outcome-returns",
+        |conn, actor, id| db::outcomes::get_return(conn, &actor.scope(), id);
+    Organisation => Organisation, "organisations",
+        |conn, actor, id| match id == actor.organisation_id {
+            true => db::organisations::get(conn, id),
+            false => Err(AppError::NotFound("organisation")),
+        };
+}
