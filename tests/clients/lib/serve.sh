@@ -9,7 +9,8 @@
 #      BASE_URL + TOKEN + FINANCE_TOKEN   all three set: use that running service instead
 #                         of starting one (the check then writes records into its database)
 # Out: BASE_URL, TOKEN (commissioner), FINANCE_TOKEN (finance), CHECK_WORK (a temp folder),
-#      CHECK_DOC (the served document, saved in CHECK_WORK)
+#      CHECK_DOC (the served document, saved in CHECK_WORK), CHECK_OWN_SERVICE (1 when this
+#      script started the service, so its database is a throwaway one; else 0)
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 CHECK_WORK=$(mktemp -d "${TMPDIR:-/tmp}/client-check.XXXXXX")
@@ -17,6 +18,7 @@ export CHECK_WORK
 
 if [ -n "${BASE_URL:-}" ] && [ -n "${TOKEN:-}" ] && [ -n "${FINANCE_TOKEN:-}" ]; then
   echo "using the running service at $BASE_URL"
+  CHECK_OWN_SERVICE=0
 else
   bin=${COMMISSIONING_BIN:-}
   if [ -z "$bin" ]; then
@@ -51,9 +53,10 @@ else
     cat "$CHECK_WORK/service.log" >&2
     exit 2
   fi
+  CHECK_OWN_SERVICE=1
   echo "service $bin on $BASE_URL (database $DATABASE_URL, pid $service_pid)"
 fi
-export BASE_URL TOKEN FINANCE_TOKEN
+export BASE_URL TOKEN FINANCE_TOKEN CHECK_OWN_SERVICE
 
 CHECK_DOC="$CHECK_WORK/openapi.json"
 export CHECK_DOC
