@@ -61,6 +61,9 @@ pub enum AppError {
     /// for `Allow`.
     #[error("this path supports {allow}")]
     MethodNotAllowed { allow: String },
+    /// The path answers only `media`, which the request's `Accept` refuses.
+    #[error("this path answers {media} only, which the Accept header refuses")]
+    NotAcceptable { media: &'static str },
     #[error("the {header} header is longer than {max} bytes")]
     HeaderTooLarge { header: String, max: usize },
     #[error("the database is unavailable")]

@@ -18,7 +18,7 @@ pub struct Health {
 /// The process is alive. Needs no token.
 #[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/healthz")]
-pub async fn healthz() -> HttpResponse {
+pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
@@ -33,7 +33,7 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     state.db.ping().await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

@@ -35,18 +35,16 @@ pub const API_PREFIX: &str = "/api/v1";
 /// Every documented route: health at the root, the API under `/api/v1`.
 /// Registering a handler here is what serves it and what documents it.
 pub fn register(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(health::readyz)
-        .service(
-            scope(API_PREFIX)
-                .configure(organisations::routes)
-                .configure(funding_streams::routes)
-                .configure(providers::routes)
-                .configure(contracts::routes)
-                .configure(outcomes::routes)
-                .configure(reports::routes)
-                .configure(audit::routes),
-        );
+    cfg.service(health::live).service(health::ready).service(
+        scope(API_PREFIX)
+            .configure(organisations::routes)
+            .configure(funding_streams::routes)
+            .configure(providers::routes)
+            .configure(contracts::routes)
+            .configure(outcomes::routes)
+            .configure(reports::routes)
+            .configure(audit::routes),
+    );
 }
 
 /// The document and its interactive docs, which need no token.

@@ -12,12 +12,12 @@ use super::responses::{
 use super::writes::{Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
-use crate::db::outcomes::{self, DueFilter, MeasureFilter, ReturnFilter};
+use crate::db::outcomes::{self, MeasureFilter, ReturnFilter};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::id::Id;
 use crate::domain::outcome::{
     NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
-    OutcomeReturnChanges, ReturnDue, ReturnEvent, ReturnStatus, ReturnVersion,
+    OutcomeReturnChanges, ReturnEvent, ReturnStatus, ReturnVersion,
 };
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
@@ -36,8 +36,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(submit_return)
         .service(query_return)
         .service(accept_return)
-        .service(list_versions)
-        .service(missing_and_late);
+        .service(list_versions);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -485,70 +484,4 @@ pub async fn list_versions(
         .read(move |conn| outcomes::list_versions(conn, &scope, &id))
         .await?;
     Ok(HttpResponse::Ok().json(versions))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DueQuery {
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::Quarter>)]
-    pub quarter: Option<Quarter>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub provider_id: Option<String>,
-    /// The day to judge by (default today): returns due before it and not
-    /// submitted are missing.
-    #[serde(default, with = "crate::fiscal::date::option")]
-    #[param(value_type = Option<crate::fiscal::CalendarDate>)]
-    pub as_of: Option<chrono::NaiveDate>,
-}
-
-/// Missing and late returns
-///
-/// Returns due and not submitted (missing, with days overdue), and returns
-/// submitted after their due date (late, with days late); paged like every
-/// list, in contract then quarter order.
-#[utoipa::path(
-    tag = "outcomes",
-    params(PageParams, DueQuery),
-    responses(
-        (status = 200, body = Page<ReturnDue>),
-        ListErrors,
-    )
-)]
-#[get("/reports/missing-and-late-returns")]
-pub async fn missing_and_late(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<DueQuery>,
-) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let page = query.page;
-    let query = query.filter;
-    let as_of = query
-        .as_of
-        .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let filter = DueFilter {
-        financial_year: query.financial_year,
-        quarter: query.quarter,
-        funding_stream_id: query.funding_stream_id,
-        provider_id: query.provider_id,
-    };
-    let scope = actor.scope();
-    let due = state
-        .db
-        .read(move |conn| outcomes::missing_and_late_returns(conn, &scope, &filter, as_of))
-        .await?;
-    // Derived from every contract's periods rather than stored rows, so the
-    // page is cut from the whole list.
-    let total = i64::try_from(due.len()).unwrap_or(i64::MAX);
-    let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
-    let take = usize::try_from(page.limit).unwrap_or(0);
-    let items = due.into_iter().skip(skip).take(take).collect();
-    Ok(pagination::respond(items, total, page))
 }

@@ -45,20 +45,25 @@ pub fn ok_with_etag<T: Serialize>(value: &T) -> Result<HttpResponse, AppError> {
 /// forbidden or foreign request still answers 403 or 404: missing → 428,
 /// stale → 412.
 pub struct IfMatch {
-    tags: Vec<String>,
+    /// None when the request has no (or only a blank) `If-Match`.
+    condition: Option<header::IfMatch>,
 }
 
 impl IfMatch {
     /// Refuses the update when the record changed since the client read it.
+    /// `*` matches any current record; otherwise a tag must match strongly
+    /// (RFC 9110 §13.1.1), so a weak `W/"…"` tag never does.
     pub fn check<T: Serialize>(&self, current: &T) -> Result<(), AppError> {
-        if self.tags.is_empty() {
-            return Err(AppError::PreconditionRequired);
-        }
-        let tag = etag_of(current)?;
-        if self.tags.iter().any(|t| t == "*" || *t == tag) {
-            Ok(())
-        } else {
-            Err(AppError::PreconditionFailed)
+        let current: header::EntityTag = etag_of(current)?
+            .parse()
+            .map_err(|e| AppError::internal("cannot read our own ETag", e))?;
+        match &self.condition {
+            None => Err(AppError::PreconditionRequired),
+            Some(header::IfMatch::Any) => Ok(()),
+            Some(header::IfMatch::Items(tags)) if tags.iter().any(|t| t.strong_eq(&current)) => {
+                Ok(())
+            }
+            Some(header::IfMatch::Items(_)) => Err(AppError::PreconditionFailed),
         }
     }
 }
@@ -68,15 +73,19 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let tags = req
-            .headers()
-            .get_all(header::IF_MATCH)
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .collect();
-        ready(Ok(IfMatch { tags }))
+        use actix_web::http::header::Header;
+        let blank = req.headers().get_all(header::IF_MATCH).all(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.trim().trim_matches(',').trim().is_empty())
+        });
+        let condition = match blank {
+            true => None,
+            // A value that does not parse as entity tags can match nothing.
+            false => {
+                Some(header::IfMatch::parse(req).unwrap_or(header::IfMatch::Items(Vec::new())))
+            }
+        };
+        ready(Ok(IfMatch { condition }))
     }
 }
 

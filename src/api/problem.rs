@@ -60,6 +60,11 @@ impl AppError {
                 "/problems/precondition-required",
                 "Precondition required",
             ),
+            AppError::NotAcceptable { .. } => (
+                StatusCode::NOT_ACCEPTABLE,
+                "/problems/not-acceptable",
+                "Not acceptable",
+            ),
             AppError::MethodNotAllowed { .. } => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "/problems/method-not-allowed",

@@ -5,17 +5,20 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use super::extract::Query;
-use super::responses::ListErrors;
+use super::extract::{ListQuery, Query};
+use super::pagination::{self, Page, PageParams};
+use super::responses::{ListErrors, ReportErrors};
 use super::AppState;
 use crate::auth::{Actor, Permission};
+use crate::db::outcomes::DueFilter;
 use crate::db::reports;
+use crate::domain::outcome::ReturnDue;
 use crate::domain::report::{
     BudgetFilter, BudgetReport, OutcomeFilter, OutcomeGrouping, OutcomesReport, ProviderFilter,
     ProviderReport,
 };
 use crate::error::{AppError, FieldError};
-use crate::fiscal::{FinancialYear, YearRange, YearRangeError};
+use crate::fiscal::{FinancialYear, Quarter, YearRange, YearRangeError};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -24,52 +27,58 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(providers)
         .service(providers_csv)
         .service(outcomes)
-        .service(outcomes_csv);
+        .service(outcomes_csv)
+        .service(missing_and_late);
 }
 
-/// How a report is written: JSON unless CSV is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
+/// The media types reports are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
     Json,
     Csv,
 }
 
-/// `?format=` wins; otherwise CSV when `Accept` prefers `text/csv` to
-/// `application/json` (a `q=0` refuses it; wildcards do not compete with
-/// the exact type), else JSON.
-fn format(req: &HttpRequest, asked: Option<Format>) -> Format {
-    use actix_web::http::header::{Accept, Header, Quality};
-    if let Some(format) = asked {
-        return format;
-    }
-    let Ok(accept) = Accept::parse(req) else {
-        return Format::Json;
-    };
-    let quality_of = |kind: &str, subtype: &str| {
-        accept
-            .iter()
-            .filter(|item| item.item.type_() == kind && item.item.subtype() == subtype)
-            .map(|item| item.quality)
-            .max()
-            .unwrap_or(Quality::ZERO)
-    };
-    let csv = quality_of("text", "csv");
-    if csv > Quality::ZERO && csv > quality_of("application", "json") {
-        Format::Csv
-    } else {
-        Format::Json
+impl Format {
+    fn media(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Json => ("application", "json"),
+            Format::Csv => ("text", "csv"),
+        }
     }
 }
 
-/// The CSV paths answer only CSV: `format=json` there is a mistake.
-fn csv_only(asked: Option<Format>) -> Result<(), AppError> {
-    match asked {
-        Some(Format::Json) => Err(AppError::field(
-            "format",
-            "this path answers CSV; drop `.csv` from the path for JSON",
-        )),
-        _ => Ok(()),
+/// Refuses the request when its `Accept` rules out the one media type the
+/// path answers: the most specific range that matches it decides, and
+/// `q=0` refuses (`*/*, text/csv;q=0` refuses CSV). No `Accept`, or one
+/// that does not parse, accepts anything.
+fn negotiate(req: &HttpRequest, format: Format) -> Result<(), AppError> {
+    use actix_web::http::header::{Accept, Header, Quality};
+    let Ok(accept) = Accept::parse(req) else {
+        return Ok(());
+    };
+    if accept.is_empty() {
+        return Ok(());
+    }
+    let (kind, subtype) = format.media();
+    let specificity =
+        |range: &actix_web::mime::Mime| match (range.type_().as_str(), range.subtype().as_str()) {
+            (t, s) if t == kind && s == subtype => Some(2),
+            (t, "*") if t == kind => Some(1),
+            ("*", "*") => Some(0),
+            _ => None,
+        };
+    let decisive = accept
+        .iter()
+        .filter_map(|item| specificity(&item.item).map(|rank| (rank, item.quality)))
+        .max_by_key(|(rank, _)| *rank);
+    match decisive {
+        Some((_, quality)) if quality > Quality::ZERO => Ok(()),
+        _ => Err(AppError::NotAcceptable {
+            media: match format {
+                Format::Json => "application/json",
+                Format::Csv => "text/csv",
+            },
+        }),
     }
 }
 
@@ -142,9 +151,6 @@ pub struct BudgetQuery {
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
-    /// `json` (default) or `csv`; overrides `Accept`.
-    #[param(value_type = Option<Format>)]
-    pub format: Option<Format>,
 }
 
 /// Budget report
@@ -159,9 +165,8 @@ pub struct BudgetQuery {
     tag = "reports",
     params(BudgetQuery),
     responses(
-        (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: one row per stream and year, then a `total` row per year.",
-            content((BudgetReport = "application/json"), (String = "text/csv"))),
-        ListErrors,
+        (status = 200, body = BudgetReport),
+        ReportErrors,
     )
 )]
 #[get("/reports/budget")]
@@ -171,11 +176,11 @@ pub async fn budget(
     actor: Actor,
     query: Query<BudgetQuery>,
 ) -> Result<HttpResponse, AppError> {
+    negotiate(&req, Format::Json)?;
     let query = query.into_inner();
-    let format = format(&req, query.format);
     let (years, report) = budget_report(&state, actor, query).await?;
     Ok(respond(
-        format,
+        Format::Json,
         "budget",
         years,
         &report,
@@ -185,24 +190,24 @@ pub async fn budget(
 
 /// Budget report as CSV
 ///
-/// The budget report as CSV (what `/reports/budget` answers with
-/// `format=csv`): one row per stream and year, then a `total` row per year.
+/// The budget report as CSV (the same figures as `/reports/budget`): one row per stream and year, then a `total` row per year.
 #[utoipa::path(
     tag = "reports",
     params(BudgetQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
-        ListErrors,
+        ReportErrors,
     )
 )]
 #[get("/reports/budget.csv")]
 pub async fn budget_csv(
+    req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<BudgetQuery>,
 ) -> Result<HttpResponse, AppError> {
+    negotiate(&req, Format::Csv)?;
     let query = query.into_inner();
-    csv_only(query.format)?;
     let (years, report) = budget_report(&state, actor, query).await?;
     Ok(respond(
         Format::Csv,
@@ -251,9 +256,6 @@ pub struct ProviderReportQuery {
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub funding_stream_id: Option<String>,
-    /// `json` (default) or `csv`; overrides `Accept`.
-    #[param(value_type = Option<Format>)]
-    pub format: Option<Format>,
 }
 
 /// Provider report
@@ -265,9 +267,8 @@ pub struct ProviderReportQuery {
     tag = "reports",
     params(ProviderReportQuery),
     responses(
-        (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: a `stream` row per provider and stream, then a `provider` row across its streams.",
-            content((ProviderReport = "application/json"), (String = "text/csv"))),
-        ListErrors,
+        (status = 200, body = ProviderReport),
+        ReportErrors,
     )
 )]
 #[get("/reports/providers")]
@@ -277,11 +278,11 @@ pub async fn providers(
     actor: Actor,
     query: Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    negotiate(&req, Format::Json)?;
     let query = query.into_inner();
-    let format = format(&req, query.format);
     let (years, report) = provider_report(&state, actor, query).await?;
     Ok(respond(
-        format,
+        Format::Json,
         "providers",
         years,
         &report,
@@ -291,25 +292,26 @@ pub async fn providers(
 
 /// Provider report as CSV
 ///
-/// The provider report as CSV (what `/reports/providers` answers with
-/// `format=csv`): a `stream` row per provider and stream, then a `provider`
+/// The provider report as CSV (the same figures as `/reports/providers`):
+/// a `stream` row per provider and stream, then a `provider`
 /// row across its streams.
 #[utoipa::path(
     tag = "reports",
     params(ProviderReportQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
-        ListErrors,
+        ReportErrors,
     )
 )]
 #[get("/reports/providers.csv")]
 pub async fn providers_csv(
+    req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    negotiate(&req, Format::Csv)?;
     let query = query.into_inner();
-    csv_only(query.format)?;
     let (years, report) = provider_report(&state, actor, query).await?;
     Ok(respond(
         Format::Csv,
@@ -364,9 +366,6 @@ pub struct OutcomesQuery {
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[param(value_type = Option<crate::domain::id::Id>)]
     pub contract_id: Option<String>,
-    /// `json` (default) or `csv`; overrides `Accept`.
-    #[param(value_type = Option<Format>)]
-    pub format: Option<Format>,
 }
 
 /// Outcomes report
@@ -380,9 +379,8 @@ pub struct OutcomesQuery {
     tag = "reports",
     params(OutcomesQuery),
     responses(
-        (status = 200, description = "The report; CSV with `?format=csv` or `Accept: text/csv`: a `group` row per group and period (the year, then its quarters), then the `total` rows, with a value and a share column per measure.",
-            content((OutcomesReport = "application/json"), (String = "text/csv"))),
-        ListErrors,
+        (status = 200, body = OutcomesReport),
+        ReportErrors,
     )
 )]
 #[get("/reports/outcomes")]
@@ -392,11 +390,11 @@ pub async fn outcomes(
     actor: Actor,
     query: Query<OutcomesQuery>,
 ) -> Result<HttpResponse, AppError> {
+    negotiate(&req, Format::Json)?;
     let query = query.into_inner();
-    let format = format(&req, query.format);
     let (years, report) = outcomes_report(&state, actor, query).await?;
     Ok(respond(
-        format,
+        Format::Json,
         "outcomes",
         years,
         &report,
@@ -406,8 +404,8 @@ pub async fn outcomes(
 
 /// Outcomes report as CSV
 ///
-/// The outcomes report as CSV (what `/reports/outcomes` answers with
-/// `format=csv`): a `group` row per group and period (the year, then its
+/// The outcomes report as CSV (the same figures as `/reports/outcomes`):
+/// a `group` row per group and period (the year, then its
 /// quarters), then the `total` rows, with a value and a share column per
 /// measure.
 #[utoipa::path(
@@ -415,17 +413,18 @@ pub async fn outcomes(
     params(OutcomesQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
-        ListErrors,
+        ReportErrors,
     )
 )]
 #[get("/reports/outcomes.csv")]
 pub async fn outcomes_csv(
+    req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
     query: Query<OutcomesQuery>,
 ) -> Result<HttpResponse, AppError> {
+    negotiate(&req, Format::Csv)?;
     let query = query.into_inner();
-    csv_only(query.format)?;
     let (years, report) = outcomes_report(&state, actor, query).await?;
     Ok(respond(
         Format::Csv,
@@ -456,4 +455,72 @@ async fn outcomes_report(
         .read(move |conn| reports::outcomes_report(conn, &organisation_id, &filter))
         .await?;
     Ok((years, report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DueQuery {
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
+    pub financial_year: Option<FinancialYear>,
+    #[param(value_type = Option<crate::fiscal::Quarter>)]
+    pub quarter: Option<Quarter>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
+    pub funding_stream_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::id::optional")]
+    #[param(value_type = Option<crate::domain::id::Id>)]
+    pub provider_id: Option<String>,
+    /// The day to judge by (default today): returns due before it and not
+    /// submitted are missing.
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[param(value_type = Option<crate::fiscal::CalendarDate>)]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+/// Missing and late returns
+///
+/// Returns due and not submitted (missing, with days overdue), and returns
+/// submitted after their due date (late, with days late); paged like every
+/// list, in contract then quarter order.
+#[utoipa::path(
+    tag = "reports",
+    params(PageParams, DueQuery),
+    responses(
+        (status = 200, body = Page<ReturnDue>),
+        ListErrors,
+    )
+)]
+#[get("/reports/missing-and-late-returns")]
+pub async fn missing_and_late(
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: ListQuery<DueQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadReturns)?;
+    let page = query.page;
+    let query = query.filter;
+    let as_of = query
+        .as_of
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let filter = DueFilter {
+        financial_year: query.financial_year,
+        quarter: query.quarter,
+        funding_stream_id: query.funding_stream_id,
+        provider_id: query.provider_id,
+    };
+    let scope = actor.scope();
+    let due = state
+        .db
+        .read(move |conn| {
+            crate::db::outcomes::missing_and_late_returns(conn, &scope, &filter, as_of)
+        })
+        .await?;
+    // Derived from every contract's periods rather than stored rows, so the
+    // page is cut from the whole list.
+    let total = i64::try_from(due.len()).unwrap_or(i64::MAX);
+    let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(page.limit).unwrap_or(0);
+    let items = due.into_iter().skip(skip).take(take).collect();
+    Ok(pagination::respond(items, total, page))
 }

@@ -69,6 +69,8 @@ problem_responses! {
         AppError::PreconditionRequired;
     Invalid => "The input is invalid; `errors` lists each field at fault.",
         AppError::Validation(vec![FieldError::new("financial_year", "must be a financial year such as 2022-23")]);
+    NotAcceptable => "The path answers one media type (JSON, or CSV at the `.csv` paths) and `Accept` refuses it.",
+        AppError::NotAcceptable { media: "text/csv" };
     Unavailable => "The database is unreachable; try again shortly.",
         AppError::Unavailable;
     Internal => "Something failed inside the service (for example a stored value it cannot read); the cause is logged, never sent.",
@@ -112,6 +114,8 @@ response_sets! {
     ReadErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound];
     /// A list or report with query filters.
     ListErrors => ["401" Unauthorized, "403" Forbidden, "422" Invalid];
+    /// A report: a list with its one media type.
+    ReportErrors => ["401" Unauthorized, "403" Forbidden, "406" NotAcceptable, "422" Invalid];
     /// A list under a parent record.
     NestedListErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "422" Invalid];
     /// Creating a record.
@@ -135,7 +139,8 @@ response_sets! {
 pub struct IdempotencyKeyHeader {
     /// Retrying with the same key and body returns the original response
     /// and creates nothing; the same key with another body is a 422.
-    #[param(rename = "Idempotency-Key", example = "9f1c2d3e-award-2022-23-0042")]
+    /// Any unique text, e.g. a UUID made for this request.
+    #[param(rename = "Idempotency-Key")]
     idempotency_key: Option<String>,
 }
 
@@ -145,6 +150,6 @@ pub struct IdempotencyKeyHeader {
 #[allow(dead_code)] // documents the header `IfMatch` reads
 pub struct IfMatchHeader {
     /// The ETag last read of the record.
-    #[param(rename = "If-Match", example = "\"3f2a9c0d1e4b5a69\"")]
+    #[param(rename = "If-Match")]
     if_match: String,
 }

@@ -53,13 +53,14 @@ pub struct AuditEvent {
     pub actor: String,
     pub actor_role: String,
     pub action: AuditAction,
+    #[schema(value_type = ResourceType)]
     pub resource_type: String,
     pub resource_id: String,
     /// The record before the change (absent for a creation).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub before: Option<Value>,
     /// The record after the change (absent for a deletion).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub after: Option<Value>,
     pub occurred_at: DateTime<Utc>,
 }

@@ -121,6 +121,7 @@ pub struct FundingLineInput {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"provider_id": "0193a4f2-7d20-7c41-8a61-2b3c4d5e6f70", "kind": "grant", "reference": "VSS-2022-014", "title": "Independent domestic violence advisers", "purpose": "Two advisers for high-risk victims across the force area", "start_date": "2022-04-01", "end_date": "2023-03-31", "value": "35000.00", "funding_lines": [{"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "financial_year": "2022-23", "amount": "35000.00"}]}))]
 pub struct NewContract {
     #[serde(deserialize_with = "crate::domain::id::string")]
     #[schema(value_type = crate::domain::id::Id)]
@@ -187,6 +188,7 @@ impl NewContract {
 /// Changes to a draft contract.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Independent domestic and sexual violence advisers"}))]
 pub struct ContractChanges {
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
     #[schema(value_type = Option<crate::domain::id::Id>)]
@@ -242,6 +244,7 @@ impl ContractChanges {
 /// Body of `POST /contracts/{id}/status`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "active"}))]
 pub struct StatusChange {
     pub status: ContractStatus,
     /// Why; required to end or terminate a contract.
@@ -326,6 +329,7 @@ impl StatusChange {
 /// Body of `POST /contracts/{id}/variations`: a change to an active contract.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"end_date": "2024-03-31", "reason": "Extended by a year while the service is re-commissioned", "decision_reference": "PCC-DEC-2023-007"}))]
 pub struct NewVariation {
     /// New total value; requires `funding_lines` that sum to it.
     pub value: Option<Money>,
@@ -438,6 +442,7 @@ pub struct Payment {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": "8750.00", "paid_on": "2022-07-15", "reference": "INV-0042"}))]
 pub struct NewPayment {
     pub amount: Money,
     #[serde(with = "crate::fiscal::date")]

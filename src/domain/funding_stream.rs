@@ -60,6 +60,7 @@ pub struct BudgetInput {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "VSS", "name": "Victims Specialist Services", "funder": "Ministry of Justice", "ringfenced": true, "description": "Core grant for support services for victims of crime", "budgets": [{"financial_year": "2022-23", "amount": "664540.39", "status": "confirmed"}]}))]
 pub struct NewFundingStream {
     /// Short code unique within the organisation, e.g. `MOJ-VSS`.
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
@@ -115,6 +116,7 @@ impl NewFundingStream {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Victims Specialist Services (core)"}))]
 pub struct FundingStreamChanges {
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: Option<String>,
@@ -163,6 +165,7 @@ pub fn check_due_days(checks: &mut Checks, days: Option<i32>) {
 /// Body of `PUT /funding-streams/{id}/budgets/{financial_year}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": "664540.39", "status": "confirmed", "accept_over_commitment": false}))]
 pub struct BudgetChange {
     pub amount: Money,
     pub status: BudgetStatus,

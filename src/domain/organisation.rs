@@ -16,6 +16,7 @@ pub struct Organisation {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Office of the Police and Crime Commissioner for Example"}))]
 pub struct OrganisationChanges {
     #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,

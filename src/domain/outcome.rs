@@ -82,6 +82,7 @@ pub struct OutcomeMeasure {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "code": "better_cope", "label": "Feel better able to cope", "unit": "people"}))]
 pub struct NewOutcomeMeasure {
     /// Give exactly one of `funding_stream_id` and `contract_id`.
     #[serde(default, deserialize_with = "crate::domain::id::optional")]
@@ -121,6 +122,7 @@ impl NewOutcomeMeasure {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"label": "Feel better able to cope and recover"}))]
 pub struct OutcomeMeasureChanges {
     #[schema(min_length = 1, max_length = 300)]
     pub label: Option<String>,
@@ -222,7 +224,7 @@ pub struct ReturnVersion {
     /// The return's status after the event.
     pub status: ReturnStatus,
     /// The return as it stood after the event.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub figures: Value,
     /// The commissioner's comment on a query.
     pub comment: Option<String>,
@@ -235,6 +237,7 @@ pub struct ReturnVersion {
 /// Body of `POST /outcome-returns/{id}/query`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"comment": "Q1 spend does not match invoice INV-0042; please check and resubmit."}))]
 pub struct ReturnQuery {
     /// What the provider must explain or correct.
     #[schema(min_length = 1, max_length = 10000)]
@@ -362,7 +365,8 @@ pub(crate) fn measure_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::
                 .schema_type(Type::Integer)
                 .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
                 .minimum(Some(0))
-                .maximum(Some(i64::MAX)),
+                .maximum(Some(i64::MAX))
+                .examples([27]),
         )
         .item(Ref::from_schema_name("Money"))
         .description(Some(
@@ -419,6 +423,7 @@ pub struct MeasureValueInput {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"contract_id": "0193a4f2-8e31-7d52-9b72-3c4d5e6f7081", "financial_year": "2022-23", "quarter": "Q1", "referrals": 42, "people_supported": 35, "spend": "8726.03", "narrative": "Both advisers in post from May; referrals from the police hub rising.", "values": [{"code": "better_cope", "value": 27}]}))]
 pub struct NewOutcomeReturn {
     #[serde(deserialize_with = "crate::domain::id::string")]
     #[schema(value_type = crate::domain::id::Id)]
@@ -451,6 +456,7 @@ impl NewOutcomeReturn {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"referrals": 45, "narrative": "Referrals corrected after the hub's month-end figures."}))]
 pub struct OutcomeReturnChanges {
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
     pub referrals: Option<u32>,

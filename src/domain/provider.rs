@@ -44,6 +44,7 @@ pub struct Provider {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Rubicon Cares", "kind": "charity", "charity_number": "1123456", "contact_name": "Sam Patel", "contact_email": "sam.patel@rubicon.example"}))]
 pub struct NewProvider {
     #[schema(min_length = 1, max_length = 300)]
     pub name: String,
@@ -81,6 +82,7 @@ impl NewProvider {
 /// Changes to a provider. An empty string clears an optional field.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"contact_email": "referrals@rubicon.example"}))]
 pub struct ProviderChanges {
     #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,

@@ -224,3 +224,56 @@ fn problem_examples_carry_their_own_status() {
     }
     assert!(checked >= 8);
 }
+
+/// Every example the document gives (request bodies, records, parameters)
+/// is valid against its own schema, so "Try it out" sends what the service
+/// accepts and readers see what it sends.
+#[test]
+fn every_example_validates_against_its_schema() {
+    let document = document();
+    let components = document["components"].clone();
+    let check = |at: &str, schema: &Value, example: &Value| {
+        let mut root = serde_json::json!({ "allOf": [schema] });
+        root["components"] = components.clone();
+        let validator = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("{at}: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(example)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{at}: example {example} is invalid: {errors:?}"
+        );
+    };
+    let mut checked = 0;
+    for (name, schema) in document["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+    {
+        let mut without = schema.clone();
+        if let Some(example) = without.as_object_mut().and_then(|s| s.remove("example")) {
+            check(name, &without, &example);
+            checked += 1;
+        }
+        for example in schema["examples"].as_array().into_iter().flatten() {
+            check(name, schema, example);
+            checked += 1;
+        }
+    }
+    for (method, path, operation) in operations(&document) {
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            if let Some(example) = parameter.get("example") {
+                check(
+                    &format!("{method} {path} {}", parameter["name"]),
+                    &parameter["schema"],
+                    example,
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} examples");
+}

@@ -117,7 +117,38 @@ async fn cors_answers_configured_origins_only(backend: Backend) {
     assert_eq!(header(&response, "access-control-allow-origin"), "");
 }
 
+/// `If-Match` is read as RFC 9110 entity tags: any listed tag that matches
+/// strongly, or `*`; a weak tag or one that does not parse matches nothing;
+/// none at all is 428.
+async fn if_match_is_read_as_entity_tags(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "1000.00").await;
+    let path = format!("funding-streams/{stream}");
+    let body = serde_json::json!({"description": "Core grant"});
+    let current = app.etag(&path, &token).await.expect("an ETag");
+    for (if_match, status) in [
+        (Some(""), 428),
+        (Some(format!("W/{current}").as_str()), 412),
+        (Some("3f2a9c0d"), 412),
+        (Some("\"3f2a9c0d\""), 412),
+        (Some(format!("\"stale\", {current}").as_str()), 200),
+        (Some("*"), 200),
+    ] {
+        let reply = app
+            .send_if_match("PATCH", &path, &token, if_match, Some(&body))
+            .await;
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "If-Match: {if_match:?}: {}",
+            reply.body
+        );
+    }
+}
+
 crate::on_both_backends!(
+    if_match_is_read_as_entity_tags,
     metrics_count_requests_by_route_and_time_the_database,
     cors_answers_configured_origins_only,
 );

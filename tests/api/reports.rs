@@ -603,20 +603,24 @@ async fn csv_reports_agree_with_json(backend: Backend) {
     seed(&app).await;
     let token = app.finance();
 
-    // Budget: `?format=csv` and `Accept: text/csv` give the same file.
+    // Budget: the `.csv` path, whether or not `Accept` names CSV.
     let json = app
         .get("reports/budget?from=2022-23&to=2023-24", &token)
         .await
         .expect(200)
         .body;
     let csv = app
-        .get("reports/budget?from=2022-23&to=2023-24&format=csv", &token)
+        .get("reports/budget.csv?from=2022-23&to=2023-24", &token)
         .await
         .expect(200);
     assert_eq!(csv.content_type, "text/csv; charset=utf-8");
     let text = csv.body.as_str().expect("CSV text").to_owned();
     let (status, accepted) = app
-        .get_text("reports/budget?from=2022-23&to=2023-24", &token, "text/csv")
+        .get_text(
+            "reports/budget.csv?from=2022-23&to=2023-24",
+            &token,
+            "text/csv",
+        )
         .await;
     assert_eq!((status, accepted.as_str()), (200, text.as_str()));
     let rows = csv_rows(&text);
@@ -663,7 +667,7 @@ async fn csv_reports_agree_with_json(backend: Backend) {
         .body;
     let (status, text) = app
         .get_text(
-            "reports/providers?financial_year=2022-23&format=csv",
+            "reports/providers.csv?financial_year=2022-23",
             &token,
             "*/*",
         )
@@ -702,11 +706,7 @@ async fn csv_reports_agree_with_json(backend: Backend) {
         .expect(200)
         .body;
     let (_, text) = app
-        .get_text(
-            "reports/outcomes?financial_year=2022-23&format=csv",
-            &token,
-            "*/*",
-        )
+        .get_text("reports/outcomes.csv?financial_year=2022-23", &token, "*/*")
         .await;
     let rows = csv_rows(&text);
     let total_year = rows
@@ -1040,7 +1040,7 @@ async fn report_queries_are_checked(backend: Backend) {
         ("to=2022-23", "from"),
         ("from=2023-24&to=2022-23", "to"),
         ("from=2010-11&to=2030-31", "to"),
-        ("financial_year=2022-23&format=xlsx", "format"),
+        ("financial_year=2022-23&format=csv", "format"),
         ("financial_year=2022-23&limit=10", "limit"),
     ] {
         app.get(&format!("reports/budget?{query}"), &token)
@@ -1071,10 +1071,11 @@ async fn report_queries_are_checked(backend: Backend) {
     .expect_problem(403, None);
 }
 
-/// Each report has a `.csv` path that answers only CSV (for generated
-/// clients, which take one media type per operation), the same bytes as
-/// `format=csv`; `Accept` is read by quality, so `q=0` refuses CSV.
-async fn csv_paths_and_accept_qualities(backend: Backend) {
+/// Each report answers one media type at each path: JSON, or CSV at its
+/// `.csv` path (for generated clients, which take one media type per
+/// operation). `Accept` is read by quality and specificity: a request that
+/// rules out the path's media type gets 406, never the other one.
+async fn each_path_answers_one_media_type(backend: Backend) {
     let app = spawn_app(backend).await;
     seed(&app).await;
     let token = app.finance();
@@ -1083,47 +1084,48 @@ async fn csv_paths_and_accept_qualities(backend: Backend) {
         ("providers", "financial_year=2022-23"),
         ("outcomes", "financial_year=2022-23&group_by=provider"),
     ] {
-        let (status, by_format) = app
-            .get_text(
-                &format!("reports/{report}?{query}&format=csv"),
-                &token,
-                "*/*",
-            )
-            .await;
+        let json_path = format!("reports/{report}?{query}");
+        let csv_path = format!("reports/{report}.csv?{query}");
+        let (status, csv) = app.get_text(&csv_path, &token, "text/csv").await;
         assert_eq!(status, 200);
-        let (status, by_path) = app
-            .get_text(&format!("reports/{report}.csv?{query}"), &token, "*/*")
-            .await;
-        assert_eq!((status, by_path.as_str()), (200, by_format.as_str()));
-        assert!(by_path.lines().count() > 1, "{report}: {by_path}");
-        app.get(&format!("reports/{report}.csv?{query}&format=json"), &token)
-            .await
-            .expect_problem(422, Some("format"));
+        assert!(
+            csv.lines().count() > 1 && !csv.starts_with('{'),
+            "{report}: {csv}"
+        );
         app.get(
             &format!("reports/{report}.csv?financial_year=2022-24"),
             &token,
         )
         .await
         .expect_problem(422, Some("financial_year"));
-
-        let path = format!("reports/{report}?{query}");
-        for (accept, csv) in [
-            ("text/csv", true),
-            ("text/csv, application/json;q=0.5", true),
-            ("text/csv;q=0, application/json", false),
-            ("text/csv;q=0", false),
-            ("application/json, text/csv;q=0.9", false),
-            ("text/csv;q=0.5, */*", true),
-            ("*/*", false),
+        for (accept, json_ok, csv_ok) in [
+            ("*/*", true, true),
+            ("application/json", true, false),
+            ("text/csv", false, true),
+            ("text/*", false, true),
+            ("application/json, text/csv;q=0.5", true, true),
+            ("text/csv;q=0, */*", true, false),
+            ("*/*, application/json;q=0", false, true),
+            ("text/csv;q=0", false, false),
+            ("text/html", false, false),
         ] {
-            let (status, body) = app.get_text(&path, &token, accept).await;
-            assert_eq!(status, 200, "{accept}");
-            assert_eq!(body == by_format, csv, "{report} with Accept: {accept}");
-            assert_eq!(
-                body.starts_with('{'),
-                !csv,
-                "{report} with Accept: {accept}"
-            );
+            let (status, body) = app.get_text(&json_path, &token, accept).await;
+            match json_ok {
+                true => assert!(
+                    status == 200 && body.starts_with('{'),
+                    "{report} JSON with Accept: {accept}: {status}"
+                ),
+                false => assert_eq!(status, 406, "{report} JSON with Accept: {accept}: {body}"),
+            }
+            let (status, body) = app.get_text(&csv_path, &token, accept).await;
+            match csv_ok {
+                true => assert_eq!(
+                    (status, body.as_str()),
+                    (200, csv.as_str()),
+                    "{report} CSV with Accept: {accept}"
+                ),
+                false => assert_eq!(status, 406, "{report} CSV with Accept: {accept}: {body}"),
+            }
         }
     }
 }
@@ -1137,11 +1139,11 @@ async fn both_backends_give_byte_identical_reports() {
     let seeded_postgres = seed(&postgres).await;
     for path in [
         "reports/budget?from=2022-23&to=2023-24",
-        "reports/budget?financial_year=2022-23&format=csv",
+        "reports/budget.csv?financial_year=2022-23",
         "reports/providers?from=2022-23&to=2023-24",
         "reports/outcomes?financial_year=2022-23",
         "reports/outcomes?financial_year=2022-23&group_by=provider",
-        "reports/outcomes?financial_year=2022-23&group_by=contract&format=csv",
+        "reports/outcomes.csv?financial_year=2022-23&group_by=contract",
     ] {
         let (status, lite) = sqlite.get_text(path, &sqlite.finance(), "*/*").await;
         assert_eq!(status, 200, "{path}: {lite}");
@@ -1165,5 +1167,5 @@ crate::on_both_backends!(
     outcomes_report_sums_accepted_returns,
     variations_and_early_endings_reprofile_commitment,
     report_queries_are_checked,
-    csv_paths_and_accept_qualities,
+    each_path_answers_one_media_type,
 );

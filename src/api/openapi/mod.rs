@@ -27,7 +27,6 @@ pub use routes::allowed_methods;
     security(("bearer" = [])),
     components(schemas(
         crate::api::problem::Problem,
-        crate::api::reports::Format,
         crate::domain::audit::ResourceType
     )),
     tags(

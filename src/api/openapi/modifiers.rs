@@ -8,8 +8,11 @@ use utoipa::Modify;
 
 /// Applies every modifier, in order.
 pub fn apply(openapi: &mut OpenApi) {
-    let modifiers: [&dyn Modify; 6] = [
+    let modifiers: [&dyn Modify; 8] = [
         &BearerScheme,
+        // Before any change to the item schemas, while the copies still match.
+        &PageItemReferences,
+        &IdFields,
         &DescribedResponses,
         &QualifiedOperationIds,
         &PublicOperations,
@@ -51,6 +54,93 @@ impl Modify for QualifiedOperationIds {
                     .map(|tag| tag.replace('-', "_"));
                 if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
                     *id = format!("{tag}.{id}");
+                }
+            }
+        }
+    }
+}
+
+/// Every id the service writes is a UUID, as every id it reads is: a
+/// record's `id` and each `…_id` that names one are typed `Id` in what it
+/// answers too, so a generated client can pass one straight back.
+struct IdFields;
+
+impl Modify for IdFields {
+    fn modify(&self, openapi: &mut OpenApi) {
+        use utoipa::openapi::schema::{OneOfBuilder, Schema, SchemaType, Type};
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else {
+                continue;
+            };
+            for (name, property) in object.properties.iter_mut() {
+                if name != "id" && !name.ends_with("_id") {
+                    continue;
+                }
+                let RefOr::T(Schema::Object(field)) = property else {
+                    continue;
+                };
+                if field.format.is_some() || field.pattern.is_some() || field.enum_values.is_some()
+                {
+                    continue;
+                }
+                let description = field.description.clone();
+                let id = Ref::from_schema_name("Id");
+                *property = match &field.schema_type {
+                    SchemaType::Type(Type::String) => {
+                        let mut id = id;
+                        id.description = description.unwrap_or_default();
+                        RefOr::Ref(id)
+                    }
+                    SchemaType::Array(types) if *types == [Type::String, Type::Null] => {
+                        RefOr::T(Schema::OneOf(
+                            OneOfBuilder::new()
+                                .item(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Null))
+                                .item(id)
+                                .description(description)
+                                .build(),
+                        ))
+                    }
+                    _ => continue,
+                };
+            }
+        }
+    }
+}
+
+/// `Page<T>` comes out with `T` inlined; a page of contracts holds
+/// `Contract`s, so its items refer to the `Contract` schema (and generated
+/// clients get one type, not a copy per page).
+struct PageItemReferences;
+
+impl Modify for PageItemReferences {
+    fn modify(&self, openapi: &mut OpenApi) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let names: Vec<String> = components.schemas.keys().cloned().collect();
+        for name in names {
+            let Some(item) = name.strip_prefix("Page_") else {
+                continue;
+            };
+            let Some(RefOr::T(item_schema)) = components.schemas.get(item).cloned() else {
+                continue;
+            };
+            let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(&name) else {
+                continue;
+            };
+            let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") else {
+                continue;
+            };
+            if let ArrayItems::RefOrSchema(inline) = &mut items.items {
+                // Only when the copy is exactly the component, so nothing changes but the name.
+                if **inline == RefOr::T(item_schema) {
+                    **inline = RefOr::Ref(Ref::from_schema_name(item));
                 }
             }
         }
