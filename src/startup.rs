@@ -44,6 +44,7 @@ impl Application {
         let state = web::Data::new(AppState { db, keys });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(head_as_get))
                 .wrap(from_fn(limit_header_sizes))
                 .wrap(cors(&origins))
                 .wrap(metrics.clone())
@@ -113,6 +114,19 @@ async fn unmatched(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError
         Some(allow) => Err(AppError::MethodNotAllowed { allow }),
         None => Err(AppError::NotFound("route")),
     }
+}
+
+/// HEAD is GET without the body (RFC 9110 §9.3.2): the request is routed
+/// as the GET it mirrors, and actix-http, which saw the HEAD, sends the
+/// GET's headers (its `Content-Length`, `ETag`…) and no body.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Refuses an over-long header with a 431 problem before any handler runs.

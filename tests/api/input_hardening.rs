@@ -470,20 +470,24 @@ async fn unsupported_methods_are_405_with_allow(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = awc::Client::default();
     let cases = [
-        ("TRACE", "/healthz".to_owned(), "GET"),
-        ("POST", "/healthz".to_owned(), "GET"),
-        ("DELETE", "/api/v1/funding-streams".to_owned(), "GET, POST"),
+        ("TRACE", "/healthz".to_owned(), "GET, HEAD"),
+        ("POST", "/healthz".to_owned(), "GET, HEAD"),
+        (
+            "DELETE",
+            "/api/v1/funding-streams".to_owned(),
+            "GET, HEAD, POST",
+        ),
         (
             "PUT",
             format!("/api/v1/contracts/{UNKNOWN_ID}"),
-            "GET, PATCH, DELETE",
+            "GET, HEAD, PATCH, DELETE",
         ),
         (
             "GET",
             format!("/api/v1/funding-streams/{UNKNOWN_ID}/budgets/2022-23"),
             "PUT, DELETE",
         ),
-        ("POST", "/openapi.json".to_owned(), "GET"),
+        ("POST", "/openapi.json".to_owned(), "GET, HEAD"),
     ];
     for (method, path, allow) in cases {
         let method = awc::http::Method::from_bytes(method.as_bytes()).expect("method");
@@ -513,6 +517,47 @@ async fn unsupported_methods_are_405_with_allow(backend: Backend) {
     app.send("TRACE", "/no-such-thing", None, None)
         .await
         .expect_problem(404, None);
+}
+
+/// HEAD answers as GET does, headers and all, without the body.
+async fn head_is_get_without_the_body(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = awc::Client::default();
+    let stream = app.stream("VSS", "2022-23", "1000.00").await;
+    for path in [
+        "/healthz".to_owned(),
+        "/docs/".to_owned(),
+        "/openapi.json".to_owned(),
+        format!("/api/v1/funding-streams/{stream}"),
+        "/api/v1/reports/budget.csv?financial_year=2022-23".to_owned(),
+    ] {
+        let send = |method: awc::http::Method| {
+            client
+                .request(method, app.url(&path))
+                .insert_header(("Authorization", format!("Bearer {}", app.commissioner())))
+                .send()
+        };
+        let mut get = send(awc::http::Method::GET)
+            .await
+            .expect("GET reaches the server");
+        let mut head = send(awc::http::Method::HEAD)
+            .await
+            .expect("HEAD reaches the server");
+        assert_eq!(head.status().as_u16(), 200, "HEAD {path}");
+        for name in ["content-type", "content-length", "etag"] {
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "HEAD {path}: {name}"
+            );
+        }
+        let got = get.body().await.expect("GET's body");
+        assert!(!got.is_empty(), "GET {path} has a body");
+        assert!(
+            head.body().await.expect("HEAD's body").is_empty(),
+            "HEAD {path} sends no body"
+        );
+    }
 }
 
 async fn oversized_headers_are_431_problems(backend: Backend) {
@@ -612,6 +657,7 @@ crate::on_both_backends!(
     malformed_ids_never_reach_the_database,
     the_bearer_scheme_is_case_insensitive,
     unsupported_methods_are_405_with_allow,
+    head_is_get_without_the_body,
     oversized_headers_are_431_problems,
 );
 

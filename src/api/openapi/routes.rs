@@ -63,7 +63,10 @@ pub fn allowed_methods(path: &str) -> Option<String> {
     if allowed.is_empty() {
         return None;
     }
-    const ORDER: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+    if allowed.contains(&"GET") {
+        allowed.push("HEAD");
+    }
+    const ORDER: [&str; 6] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
     allowed.sort_by_key(|m| ORDER.iter().position(|o| o == m).unwrap_or(ORDER.len()));
     allowed.dedup();
     Some(allowed.join(", "))
