@@ -66,7 +66,7 @@ run_backend() {
   fi
 }
 
-port=18080
+port=${FUZZ_PORT:-18180}
 for backend in $backends; do run_backend "$backend" $port; port=$((port + 1)); done
 echo "reports and service logs: $work"
 exit $status
