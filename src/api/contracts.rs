@@ -63,7 +63,7 @@ pub struct ContractQuery {
     pub financial_year: Option<FinancialYear>,
     /// Order by `reference`, `title`, `start_date`, `end_date`, `value`, `status`, `created_at`, comma-separated, `-` first for descending
     /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    #[param(value_type = Option<String>, pattern = "^-?(reference|title|start_date|end_date|value|status|created_at)(,-?(reference|title|start_date|end_date|value|status|created_at)){0,3}$")]
     pub sort: Option<crate::domain::sort::Sort<crate::domain::contract::ContractSortKey>>,
 }
 

@@ -43,7 +43,7 @@ pub struct StreamQuery {
     pub ringfenced: Option<bool>,
     /// Order by `code`, `name`, `funder`, `created_at`, comma-separated, `-` first for descending
     /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    #[param(value_type = Option<String>, pattern = "^-?(code|name|funder|created_at)(,-?(code|name|funder|created_at)){0,3}$")]
     pub sort: Option<crate::domain::sort::Sort<crate::domain::funding_stream::StreamSortKey>>,
 }
 

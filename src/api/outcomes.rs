@@ -68,7 +68,7 @@ pub struct ReturnQuery {
     pub status: Option<ReturnStatus>,
     /// Order by `financial_year`, `quarter`, `status`, `created_at`, `updated_at`, comma-separated, `-` first for descending
     /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    #[param(value_type = Option<String>, pattern = "^-?(financial_year|quarter|status|created_at|updated_at)(,-?(financial_year|quarter|status|created_at|updated_at)){0,3}$")]
     pub sort: Option<crate::domain::sort::Sort<crate::domain::outcome::ReturnSortKey>>,
 }
 

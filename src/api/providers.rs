@@ -38,7 +38,7 @@ pub struct ProviderQuery {
     pub company_number: Option<String>,
     /// Order by `name`, `kind`, `created_at`, comma-separated, `-` first for descending
     /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?[a-z_]+(,-?[a-z_]+){0,3}$")]
+    #[param(value_type = Option<String>, pattern = "^-?(name|kind|created_at)(,-?(name|kind|created_at)){0,3}$")]
     pub sort: Option<crate::domain::sort::Sort<crate::domain::provider::ProviderSortKey>>,
 }
 

@@ -121,9 +121,6 @@ where
     }
 }
 
-/// The `sort` parameter's pattern, stated in the document.
-pub const SORT_PATTERN: &str = "^-?[a-z_]+(,-?[a-z_]+){0,3}$";
-
 #[cfg(test)]
 mod tests {
     use super::*;

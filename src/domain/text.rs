@@ -32,10 +32,10 @@ impl Checks {
     /// free of control characters (see [`control_character`]).
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let trimmed = value.trim();
-        if trimmed.is_empty() {
+        if trimmed.is_empty() && value.chars().count() <= max {
             self.fail(field, "must not be empty");
         } else {
-            self.check_length_and_characters(field, trimmed, max);
+            self.check_length_and_characters(field, value, trimmed, max);
         }
         trimmed.to_owned()
     }
@@ -47,13 +47,19 @@ impl Checks {
         value: Option<&str>,
         max: usize,
     ) -> Option<String> {
-        let trimmed = value.map(str::trim).filter(|v| !v.is_empty())?;
-        self.check_length_and_characters(field, trimmed, max);
+        let value = value?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() && value.chars().count() <= max {
+            return None;
+        }
+        self.check_length_and_characters(field, value, trimmed, max);
         Some(trimmed.to_owned())
     }
 
-    fn check_length_and_characters(&mut self, field: &str, value: &str, max: usize) {
-        if value.chars().count() > max {
+    /// The limit is on the text as sent (as the document states it), the
+    /// characters on what is kept.
+    fn check_length_and_characters(&mut self, field: &str, sent: &str, value: &str, max: usize) {
+        if sent.chars().count() > max {
             self.fail(field, format!("must be at most {max} characters"));
         } else if let Some(c) = control_character(value, max >= LONG_TEXT) {
             self.fail(
@@ -110,6 +116,27 @@ pub fn control_character(value: &str, multi_line: bool) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The limit counts the text as sent, as the document's `maxLength`
+    /// does: spaces round a text that fits do not make room for more.
+    #[test]
+    fn the_limit_is_on_the_text_as_sent() {
+        let padded = format!("\t  {}  ", "*".repeat(SHORT_TEXT - 1));
+        assert!(refused(&padded, SHORT_TEXT));
+        let mut checks = Checks::new();
+        assert_eq!(
+            checks.optional_text("field", Some(&padded), SHORT_TEXT),
+            Some("*".repeat(SHORT_TEXT - 1))
+        );
+        assert!(checks.finish(()).is_err());
+        let mut checks = Checks::new();
+        assert_eq!(checks.optional_text("field", Some("   "), SHORT_TEXT), None);
+        assert!(checks.finish(()).is_ok());
+        assert!(!refused(
+            &format!(" {} ", "*".repeat(SHORT_TEXT - 2)),
+            SHORT_TEXT
+        ));
+    }
 
     fn refused(value: &str, max: usize) -> bool {
         let mut checks = Checks::new();

@@ -277,3 +277,44 @@ fn every_example_validates_against_its_schema() {
     }
     assert!(checked >= 20, "only {checked} examples");
 }
+
+/// Each list's `sort` pattern names exactly the keys the list sorts by
+/// (the pattern is written out in the handler; the keys are the domain's).
+#[test]
+fn sort_patterns_name_each_lists_keys() {
+    use commissioning::domain::{contract, funding_stream, outcome, provider};
+    let document = document();
+    let keys = |all: Vec<&str>| all.join("|");
+    for (path, allowed) in [
+        (
+            "/api/v1/contracts",
+            keys(contract::ContractSortKey::ALL.map(|k| k.as_str()).to_vec()),
+        ),
+        (
+            "/api/v1/funding-streams",
+            keys(
+                funding_stream::StreamSortKey::ALL
+                    .map(|k| k.as_str())
+                    .to_vec(),
+            ),
+        ),
+        (
+            "/api/v1/outcome-returns",
+            keys(outcome::ReturnSortKey::ALL.map(|k| k.as_str()).to_vec()),
+        ),
+        (
+            "/api/v1/providers",
+            keys(provider::ProviderSortKey::ALL.map(|k| k.as_str()).to_vec()),
+        ),
+    ] {
+        let sort = document["paths"][path]["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "sort"))
+            .unwrap_or_else(|| panic!("{path} has no sort parameter"));
+        assert_eq!(
+            sort["schema"]["pattern"],
+            format!("^-?({allowed})(,-?({allowed})){{0,3}}$"),
+            "{path}"
+        );
+    }
+}
