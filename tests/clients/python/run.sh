@@ -2,7 +2,8 @@
 # Python client check (by hand; not part of `cargo test`): generate a client from the served
 # OpenAPI document with openapi-python-client, then run check.py against the service: every
 # operationId has a generated function, a stream -> provider -> contract -> award -> budget
-# report round trip, and the /reports/*.csv functions return str.
+# report round trip, the /reports/*.csv functions return str, a refused Accept is a 406, the
+# lists and audit trail parse into their models, and every id field of every model is a UUID.
 #
 #   COMMISSIONING_BIN=target/release/commissioning tests/clients/python/run.sh
 #

@@ -7,12 +7,17 @@
 // URL and the response status Swagger shows. Each must be the operation's own path and 200.
 //
 // Then, not failed on, what "Try it out" pre-fills everywhere else: for every other operation
-// the inputs and example body Swagger starts from; and with WRITE_PROBES=1 (run.sh sets it only
-// for the throwaway service it starts) it executes some create operations exactly as pre-filled,
-// to show what a person pressing Execute gets.
+// the inputs and example body Swagger starts from (a pre-filled header or path id is called out:
+// Idempotency-Key and If-Match have no example, and ids must come from the caller); and with
+// WRITE_PROBES=1 (run.sh sets it only for the throwaway service it starts) it executes the create
+// operations with their example bodies exactly as pre-filled, to show what a person pressing
+// Execute gets. Where a path needs an id, the probe types one of the records run.sh seeded
+// (SEED_STREAM, SEED_GRANT: awarded, SEED_DRAFT: a draft with no funding lines), and where
+// If-Match is required, the ETag a GET of that record answers with, as a person would copy it.
 //
 //   BASE_URL=http://127.0.0.1:18080 TOKEN=... node swagger/check.mjs
-//   (CHROMIUM=/usr/bin/chromium by default; SCREENSHOTS=dir keeps a PNG per GET operation)
+//   (CHROMIUM=/usr/bin/chromium by default; SCREENSHOTS=dir keeps a PNG per GET operation;
+//    FINANCE_TOKEN for the probes that need the finance role)
 import { mkdirSync } from "node:fs";
 import puppeteer from "puppeteer-core";
 
@@ -24,14 +29,27 @@ const writeProbes = process.env.WRITE_PROBES === "1";
 // What to type into a report's input when Swagger leaves it empty. A list needs no input, and
 // its optional filters are left as Swagger leaves them.
 const REPORT_FILL = { financial_year: "2022-23" };
-// Create operations executed as pre-filled by the write probes; funding_streams.create runs a
-// second time after a reload (a new example body, the same pre-filled Idempotency-Key).
+// Create operations executed with their example bodies as pre-filled by the write probes, in this
+// order. `id` names the seeded record typed into the path, `ifMatch` the GET whose ETag is typed
+// into If-Match, `as` the token to authorise with (the page is reloaded to change it).
 const WRITE_PROBES = [
-  ["post", "/api/v1/funding-streams"],
-  ["post", "/api/v1/providers"],
-  ["post", "/api/v1/outcome-measures"],
-  ["reload"],
-  ["post", "/api/v1/funding-streams"],
+  { method: "post", path: "/api/v1/funding-streams" },
+  { method: "post", path: "/api/v1/funding-streams", why: "Execute pressed a second time" },
+  { method: "post", path: "/api/v1/providers" },
+  { method: "post", path: "/api/v1/contracts" },
+  { method: "post", path: "/api/v1/outcome-measures" },
+  { method: "post", path: "/api/v1/outcome-returns" },
+  { method: "post", path: "/api/v1/contracts/{id}/funding-lines", id: "SEED_DRAFT" },
+  { method: "post", path: "/api/v1/contracts/{id}/status", id: "SEED_DRAFT", why: "If-Match left empty" },
+  { method: "post", path: "/api/v1/contracts/{id}/status", id: "SEED_DRAFT", ifMatch: "/api/v1/contracts/{id}" },
+  { method: "post", path: "/api/v1/contracts/{id}/variations", id: "SEED_GRANT", ifMatch: "/api/v1/contracts/{id}" },
+  {
+    method: "put",
+    path: "/api/v1/funding-streams/{id}/budgets/{financial_year}",
+    id: "SEED_STREAM",
+    ifMatch: "/api/v1/funding-streams/{id}",
+  },
+  { method: "post", path: "/api/v1/contracts/{id}/payments", id: "SEED_GRANT", as: "FINANCE_TOKEN" },
 ];
 
 function fail(message) {
@@ -84,7 +102,7 @@ try {
       const want = op.path.startsWith("/api/v1/reports/") ? REPORT_FILL[input.name] : undefined;
       if (!want && !input.required) continue;
       if (!want) fail(`${op.operationId}: required input ${input.name} is empty and this script has no value for it`);
-      await (await block.$(`tr[data-param-name="${input.name}"][data-param-in="${input.in}"] input`)).type(want);
+      await typeInto(block, input.name, input.in, want);
       typed.push(`${input.name}=${want}`);
     }
     const result = await execute(block);
@@ -121,28 +139,66 @@ try {
       notes.push(`${op.method.toUpperCase()} ${op.path} (${op.operationId}) is not shown on the page`);
       continue;
     }
-    const prefilled = (await readInputs(block)).filter((i) => i.value).map((i) => `${i.name}=${i.value}`);
+    const inputs = await readInputs(block);
+    const prefilled = inputs.filter((i) => i.value).map((i) => `${i.name}=${i.value}`);
+    for (const input of inputs.filter((i) => i.value && (i.in === "header" || (i.in === "path" && /(^|_)id$/.test(i.name))))) {
+      notes.push(`${op.operationId}: Try it out pre-fills ${input.in} ${input.name}=${input.value}`);
+    }
     const body = await exampleBody(block);
     console.log(`${op.method.toUpperCase().padEnd(6)} ${op.path} (${op.operationId}): ${prefilled.join(" ") || "nothing pre-filled"}`);
     if (body) console.log(`       example body: ${body}`);
     await close(block);
   }
 
+  const prefillNotes = notes.filter((n) => n.includes("Try it out pre-fills")).length;
+  console.log(prefillNotes ? `${prefillNotes} pre-filled headers or path ids (see the notes)` : "no header and no path id is pre-filled");
+
   if (writeProbes) {
-    console.log("== create operations executed exactly as pre-filled");
-    for (const [method, path] of WRITE_PROBES) {
-      if (method === "reload") {
-        console.log("(page reloaded)");
-        await loadAndAuthorise(false);
+    console.log("== create operations executed with their example bodies as pre-filled");
+    let as = "TOKEN";
+    for (const probe of WRITE_PROBES) {
+      const wanted = probe.as ?? "TOKEN";
+      if (wanted !== as) {
+        await loadAndAuthorise(false, process.env[wanted] || fail(`set ${wanted}`));
+        as = wanted;
+        console.log(`(page reloaded, authorised with ${wanted})`);
+      }
+      const op = others.find((o) => o.method === probe.method && o.path === probe.path) ?? fail(`no ${probe.method} ${probe.path}`);
+      const block = await openTryItOut(op);
+      if (!block) fail(`${op.operationId} is not shown on the page`);
+      const typed = [];
+      if (probe.id) {
+        const id = process.env[probe.id] || fail(`set ${probe.id}`);
+        await typeInto(block, "id", "path", id);
+        typed.push(`id=${probe.id}`);
+        if (probe.ifMatch) {
+          const read = await fetch(`${baseUrl}${probe.ifMatch.replace("{id}", id)}`, {
+            headers: { Authorization: `Bearer ${process.env[as]}` },
+          });
+          const etag = read.headers.get("etag") ?? fail(`GET ${probe.ifMatch}: no ETag`);
+          await typeInto(block, "If-Match", "header", etag);
+          typed.push(`If-Match=(ETag of GET ${probe.ifMatch})`);
+        }
+      }
+      const inputs = await readInputs(block);
+      const prefilled = inputs.filter((i) => i.value && !typed.some((t) => t.startsWith(`${i.name}=`))).map((i) => `${i.name}=${i.value}`);
+      const body = await exampleBody(block);
+      const title = `${probe.method.toUpperCase()} ${probe.path} (${op.operationId})${probe.why ? `, ${probe.why}` : ""}`;
+      const empty = inputs.filter((i) => i.required && !i.value).map((i) => i.name);
+      if (empty.length) {
+        // Swagger UI does not send a request with a required input empty: it marks the input.
+        await (await block.$(".btn.execute")).click();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const sent = (await block.$(".request-url pre")) !== null;
+        const marked = await block.$$eval("tr[data-param-name] .invalid", (els) => els.length);
+        console.log(`${title}: ${sent ? "SENT" : "not sent"}, ${marked} input(s) marked invalid (required, empty: ${empty.join(", ")})`);
+        await close(block);
         continue;
       }
-      const op = others.find((o) => o.method === method && o.path === path);
-      const block = await openTryItOut(op);
-      const prefilled = (await readInputs(block)).filter((i) => i.value).map((i) => `${i.name}=${i.value}`);
-      const body = await exampleBody(block);
       const result = await execute(block);
-      console.log(`${method.toUpperCase()} ${path} (${op.operationId}) -> ${result.status}`);
-      console.log(`       sent ${prefilled.join(" ") || "no parameters"}; body ${body}`);
+      console.log(`${title} -> ${result.status}`);
+      console.log(`       pre-filled ${prefilled.join(" ") || "no parameters"}; typed ${typed.join(" ") || "nothing"}`);
+      console.log(`       body ${body}`);
       console.log(`       got ${result.body.replace(/\s+/g, " ").slice(0, 400)}`);
       await close(block);
     }
@@ -164,7 +220,7 @@ const failed = rows.filter((r) => !r.ok);
 console.log(`${rows.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length ? 1 : 0);
 
-async function loadAndAuthorise(first) {
+async function loadAndAuthorise(first, bearer = token) {
   await page.goto(`${baseUrl}/docs/`, { waitUntil: "networkidle0" });
   await page.waitForSelector(".opblock", { timeout: 20000 });
   if (first) {
@@ -177,7 +233,7 @@ async function loadAndAuthorise(first) {
   await page.click(".auth-wrapper .btn.authorize");
   await page.waitForSelector(".modal-ux .auth-container input");
   const schemes = await page.$$eval(".modal-ux .auth-container h4", (els) => els.map((e) => e.textContent.trim()));
-  await page.type(".modal-ux .auth-container input", token);
+  await page.type(".modal-ux .auth-container input", bearer);
   await page.click(".modal-ux .auth-btn-wrapper .btn.modal-btn.auth.authorize");
   await page.waitForSelector(".modal-ux .auth-btn-wrapper .btn-done");
   const dialog = await page.$eval(".modal-ux .auth-container", (e) => e.textContent);
@@ -204,6 +260,13 @@ async function openTryItOut(op) {
   await (await block.$(".try-out__btn")).click();
   await block.waitForSelector(".btn.execute", { timeout: 10000 });
   return block;
+}
+
+/** Types a value into a parameter's input. */
+async function typeInto(block, name, where, value) {
+  const input = (await block.$(`tr[data-param-name="${name}"][data-param-in="${where}"] input`)) ?? fail(`no ${where} input ${name}`);
+  await input.click({ clickCount: 3 });
+  await input.type(value);
 }
 
 /** Every parameter input as it stands. */

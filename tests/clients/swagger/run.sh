@@ -3,7 +3,8 @@
 # system chromium headless over /docs/, authorises with the bearer token and executes every GET
 # operation without path parameters; each must call its own path and answer 200. It then lists
 # what "Try it out" pre-fills for every other operation and, on the throwaway service this script
-# starts, executes a few create operations exactly as pre-filled (notes, not failures).
+# starts, executes the create operations with their example bodies as pre-filled, typing only
+# the seeded records' ids and ETags where a path or If-Match needs one (notes, not failures).
 #
 #   COMMISSIONING_BIN=target/release/commissioning tests/clients/swagger/run.sh
 #
@@ -18,7 +19,8 @@ fi
 source lib/serve.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
-# Something for the lists and reports to show: the README's stream, provider and awarded grant.
+# Something for the lists and reports to show: the README's stream, provider and awarded grant,
+# and a 2022-23 draft contract (no funding lines) for the write probes.
 api="$BASE_URL/api/v1"
 auth="Authorization: Bearer $TOKEN"
 json="Content-Type: application/json"
@@ -37,7 +39,11 @@ grant_etag=$(curl -sf -D - -o "$CHECK_WORK/grant.json" -X POST "$api/contracts" 
 grant=$(id <"$CHECK_WORK/grant.json")
 curl -sf -o /dev/null -X POST "$api/contracts/$grant/status" -H "$auth" -H "$json" -H "If-Match: $grant_etag" \
   -d '{"status": "active"}'
-echo "seeded stream $stream, provider $provider, awarded grant $grant"
+draft=$(curl -sf -X POST "$api/contracts" -H "$auth" -H "$json" -d '{
+  "provider_id": "'"$provider"'", "kind": "contract", "title": "Draft for the write probes",
+  "start_date": "2022-04-01", "end_date": "2023-03-31", "value": "12000.00"}' | id)
+echo "seeded stream $stream, provider $provider, awarded grant $grant, draft $draft"
+export SEED_STREAM=$stream SEED_GRANT=$grant SEED_DRAFT=$draft
 
 echo "== $(node -p 'require("puppeteer-core/package.json").version' | sed 's/^/puppeteer-core /'), $("$CHROMIUM" --version 2>/dev/null)"
 WRITE_PROBES=$CHECK_OWN_SERVICE SCREENSHOTS=${SCREENSHOTS:-swagger/screenshots} node swagger/check.mjs

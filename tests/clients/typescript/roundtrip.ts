@@ -10,6 +10,9 @@ import type { components, paths } from "./generated/api.d.ts";
 type Problem = components["schemas"]["Problem"];
 type Money = components["schemas"]["Money"];
 type FinancialYear = components["schemas"]["FinancialYear"];
+type Contract = components["schemas"]["Contract"];
+type AuditEvent = components["schemas"]["AuditEvent"];
+type ReturnDue = components["schemas"]["ReturnDue"];
 
 function env(name: string): string {
   const value = process.env[name];
@@ -32,10 +35,10 @@ function fail(message: string): never {
 }
 
 /** The body of a successful call, or a failure naming the step and the problem the service gave. */
-function ok<T>(step: string, result: { data?: T; error?: Problem | string | undefined; response: Response }): T {
+function ok<T>(step: string, result: { data?: T; error?: Problem | undefined; response: Response }): T {
   if (result.data === undefined) {
     const problem = result.error;
-    const detail = typeof problem === "string" ? problem : problem ? `${problem.title}: ${problem.detail}` : "no body";
+    const detail = problem ? `${problem.title}: ${problem.detail}` : "no body";
     return fail(`${step}: HTTP ${result.response.status}: ${detail}`);
   }
   return result.data;
@@ -113,15 +116,12 @@ const yearBudget = streamAfter.budgets.find((b) => b.financial_year === year) ??
 equal("stream budget", yearBudget.budget, budget);
 equal("stream committed", yearBudget.committed, award);
 
-// 6. The budget report, as JSON (finance's token).
-// The document gives this operation's 200 two media types, application/json and text/csv (for
-// `?format=csv`), so openapi-fetch types the body as `BudgetReport | string`: strict TypeScript
-// will not read `.streams` until the string case is ruled out. No cast: a check at run time.
-const reportBody = ok(
+// 6. The budget report, as JSON (finance's token). The path answers JSON only, so the body is
+// typed `BudgetReport` and is read without first ruling out a string.
+const report = ok(
   "GET /api/v1/reports/budget",
   await finance.GET("/api/v1/reports/budget", { params: { query: { financial_year: year } } }),
 );
-const report = typeof reportBody === "string" ? fail("GET /api/v1/reports/budget: answered text, not JSON") : reportBody;
 const line =
   report.streams.find((s) => s.funding_stream_id === stream.id && s.financial_year === year) ??
   fail("budget report: no line for the new stream");
@@ -148,5 +148,54 @@ const streamRow =
   fail(`budget.csv: no stream row for ${stream.id}:\n${csv}`);
 equal("budget report (CSV) stream committed", streamRow[column("committed")], award);
 equal("budget report (CSV) stream budget", streamRow[column("budget")], budget);
+
+// 8. Each report path answers one media type; an Accept that rules it out is a 406 problem,
+// documented on both (so `error` is typed Problem, not unknown).
+const notJson = await finance.GET("/api/v1/reports/budget", {
+  params: { query: { financial_year: year } },
+  headers: { Accept: "text/csv" },
+});
+equal("GET /api/v1/reports/budget with Accept: text/csv: status", notJson.response.status, 406);
+equal("... its problem's status", notJson.error?.status, 406);
+const notCsv = await finance.GET("/api/v1/reports/budget.csv", {
+  params: { query: { financial_year: year } },
+  headers: { Accept: "application/json" },
+  parseAs: "text",
+});
+equal("GET /api/v1/reports/budget.csv with Accept: application/json: status", notCsv.response.status, 406);
+equal("... its problem's status", notCsv.error?.status, 406);
+
+// 9. Lists are pages of their own item schema: the contracts list holds the awarded grant.
+const contracts = ok(
+  "GET /api/v1/contracts",
+  await commissioner.GET("/api/v1/contracts", { params: { query: { limit: 500 } } }),
+);
+const listed: Contract =
+  contracts.items.find((c) => c.id === contract.id) ?? fail("contracts list: no new contract");
+equal("contracts list: the grant's status", listed.status, "active");
+
+// 10. The audit trail: resource_type is a ResourceType, before/after are open objects.
+const trail = ok(
+  "GET /api/v1/audit-events",
+  await commissioner.GET("/api/v1/audit-events", {
+    params: { query: { resource_type: "contract", resource_id: contract.id } },
+  }),
+);
+const awardEvent: AuditEvent =
+  trail.items.find((e) => e.action === "status_change") ?? fail("audit trail: no status_change for the grant");
+equal("audit status_change resource_type", awardEvent.resource_type, "contract");
+equal("audit status_change before.status", awardEvent.before?.["status"], "draft");
+equal("audit status_change after.status", awardEvent.after?.["status"], "active");
+
+// 11. Missing and late returns: a page of ReturnDue. The grant's four 2022-23 quarters are
+// long past their due dates and nothing was submitted, so all four are missing.
+const due = ok(
+  "GET /api/v1/reports/missing-and-late-returns",
+  await finance.GET("/api/v1/reports/missing-and-late-returns", {
+    params: { query: { financial_year: year, provider_id: provider.id, limit: 500 } },
+  }),
+);
+const missing: ReturnDue[] = due.items.filter((r) => r.contract_id === contract.id && r.state === "missing");
+equal("missing returns for the grant", missing.map((r) => r.quarter).join(","), "Q1,Q2,Q3,Q4");
 
 console.log("TypeScript client round trip: all checks passed");
