@@ -165,7 +165,7 @@ pub struct BudgetQuery {
     tag = "reports",
     params(BudgetQuery),
     responses(
-        (status = 200, body = BudgetReport),
+        (status = 200, body = BudgetReport, description = "One line per stream and year, with its quarters, then a total per year and over the range. The same figures as CSV: `/reports/budget.csv`."),
         ReportErrors,
     )
 )]
@@ -267,7 +267,7 @@ pub struct ProviderReportQuery {
     tag = "reports",
     params(ProviderReportQuery),
     responses(
-        (status = 200, body = ProviderReport),
+        (status = 200, body = ProviderReport, description = "One line per provider, with a line per stream it is funded from. The same figures as CSV: `/reports/providers.csv`."),
         ReportErrors,
     )
 )]
@@ -379,7 +379,7 @@ pub struct OutcomesQuery {
     tag = "reports",
     params(OutcomesQuery),
     responses(
-        (status = 200, body = OutcomesReport),
+        (status = 200, body = OutcomesReport, description = "One group per stream, provider or contract, each with its year and quarters, then the totals. The same figures as CSV: `/reports/outcomes.csv`."),
         ReportErrors,
     )
 )]
@@ -487,7 +487,7 @@ pub struct DueQuery {
     tag = "reports",
     params(PageParams, DueQuery),
     responses(
-        (status = 200, body = Page<ReturnDue>),
+        (status = 200, body = Page<ReturnDue>, description = "A page of returns due and not in (missing) or in after their due date (late), with the days."),
         ListErrors,
     )
 )]

@@ -111,6 +111,7 @@ pub struct Contract {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "financial_year": "2022-23", "amount": "35000.00"}))]
 pub struct FundingLineInput {
     #[serde(deserialize_with = "crate::domain::id::string")]
     #[schema(value_type = crate::domain::id::Id)]
