@@ -289,8 +289,7 @@ def main() -> None:
         200,
         BudgetReport,
     )
-    # StreamBudgetLine.funding_stream_id is still `str` (see STRING_IDS): compared as text.
-    line = next((s for s in report.streams if s.funding_stream_id == str(stream.id) and s.financial_year == year), None)
+    line = next((s for s in report.streams if s.funding_stream_id == stream.id and s.financial_year == year), None)
     if line is None:
         fail("budget report: no line for the new stream")
     equal("budget report stream committed", line.committed, award)
