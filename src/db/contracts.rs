@@ -10,9 +10,11 @@ use super::sum::sum_pence;
 use super::{new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::contract::{
-    check_fully_funded, check_line_year, check_payment_within_value, period, Contract,
-    ContractChanges, ContractKind, ContractSortKey, ContractStatus, FundingLine, FundingLineInput,
-    NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation, VariationKind,
+    check_draft, check_early_end, check_fully_funded, check_line_amount, check_line_is_new,
+    check_lines_within, check_new_line, check_payable, check_payment_within_value, paying_stream,
+    period, Contract, ContractKind, ContractSortKey, ContractStatus, DraftChange, DraftTerms,
+    FundingLine, FundingLineInput, NewContract, NewPayment, NewVariation, Payment, StatusChange,
+    ValidContractChanges, Variation, VariationKind,
 };
 use crate::domain::sort::Sort;
 use crate::domain::text::Checks;
@@ -44,6 +46,20 @@ pub struct ContractRow {
 impl ContractRow {
     pub fn value(&self) -> Money {
         Money::from_pence(self.value_pence)
+    }
+
+    fn terms(&self) -> DraftTerms {
+        DraftTerms {
+            provider_id: self.provider_id.clone(),
+            kind: self.kind,
+            reference: self.reference.clone(),
+            title: self.title.clone(),
+            purpose: self.purpose.clone(),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            value: self.value(),
+            return_due_days: self.return_due_days,
+        }
     }
 }
 
@@ -322,68 +338,42 @@ pub fn create(
     get(conn, &Scope::organisation(organisation_id), &id)
 }
 
-fn require_draft(row: &ContractRow, what: &str) -> Result<(), AppError> {
-    if row.status != ContractStatus::Draft {
-        return Err(AppError::Conflict(format!(
-            "{what} only while the contract is a draft; this one is {} (use a variation)",
-            row.status.as_str()
-        )));
-    }
-    Ok(())
-}
-
-/// Existing lines must still fall within a changed contract period.
-fn check_lines_in_period(
-    conn: &mut DbConn,
-    id: &str,
-    start: NaiveDate,
-    end: NaiveDate,
-) -> Result<(), AppError> {
-    let range = period(start, end)?;
-    let lines = lines_of(conn, &[id.to_owned()])?;
-    let mut checks = Checks::new();
-    for (i, (_, line)) in lines.iter().enumerate() {
-        check_line_year(
-            &mut checks,
-            &format!("funding_lines[{i}].financial_year"),
-            line.financial_year,
-            range,
-        );
-    }
-    checks.finish(())
+/// A contract's funding lines, in the order a read shows them.
+fn lines_of_one(conn: &mut DbConn, id: &str) -> Result<Vec<FundingLine>, AppError> {
+    Ok(lines_of(conn, &[id.to_owned()])?
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect())
 }
 
 pub fn update(
     conn: &mut DbConn,
     organisation_id: &str,
     id: &str,
-    changes: ContractChanges,
+    changes: ValidContractChanges,
 ) -> Result<Contract, AppError> {
     let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
-    require_draft(&row, "a contract can be edited")?;
+    check_draft(row.status, DraftChange::Edit)?;
     if let Some(provider_id) = &changes.provider_id {
         require_provider(conn, organisation_id, provider_id)?;
     }
-    let start = changes.start_date.unwrap_or(row.start_date);
-    let end = changes.end_date.unwrap_or(row.end_date);
-    check_lines_in_period(conn, id, start, end)?;
-    let optional = |change: Option<String>, current: Option<String>| match change {
-        Some(v) if v.is_empty() => None,
-        Some(v) => Some(v),
-        None => current,
-    };
+    let terms = changes.apply(row.terms());
+    check_lines_within(
+        &lines_of_one(conn, id)?,
+        period(terms.start_date, terms.end_date)?,
+    )?;
     diesel::update(c::table.find(id))
         .set((
-            c::provider_id.eq(changes.provider_id.unwrap_or(row.provider_id)),
-            c::kind.eq(changes.kind.unwrap_or(row.kind)),
-            c::reference.eq(optional(changes.reference, row.reference)),
-            c::title.eq(changes.title.unwrap_or(row.title)),
-            c::purpose.eq(optional(changes.purpose, row.purpose)),
-            c::start_date.eq(start),
-            c::end_date.eq(end),
-            c::value_pence.eq(changes.value.map_or(row.value_pence, |v| v.pence())),
-            c::return_due_days.eq(changes.return_due_days.or(row.return_due_days)),
+            c::provider_id.eq(&terms.provider_id),
+            c::kind.eq(terms.kind),
+            c::reference.eq(&terms.reference),
+            c::title.eq(&terms.title),
+            c::purpose.eq(&terms.purpose),
+            c::start_date.eq(terms.start_date),
+            c::end_date.eq(terms.end_date),
+            c::value_pence.eq(terms.value.pence()),
+            c::return_due_days.eq(terms.return_due_days),
             c::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -392,7 +382,7 @@ pub fn update(
 
 pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    require_draft(&row, "a contract can be deleted")?;
+    check_draft(row.status, DraftChange::Delete)?;
     diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
     diesel::delete(c::table.find(id)).execute(conn)?;
     Ok(())
@@ -404,10 +394,7 @@ pub fn list_lines(
     id: &str,
 ) -> Result<Vec<FundingLine>, AppError> {
     load(conn, scope, id)?;
-    Ok(lines_of(conn, &[id.to_owned()])?
-        .into_iter()
-        .map(|(_, line)| line)
-        .collect())
+    lines_of_one(conn, id)
 }
 
 pub fn add_line(
@@ -417,38 +404,15 @@ pub fn add_line(
     line: FundingLineInput,
 ) -> Result<FundingLine, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    require_draft(&row, "funding lines can be added")?;
-    let mut checks = Checks::new();
-    checks.require(
-        line.amount.is_positive(),
-        "amount",
-        "must be more than 0.00",
-    );
-    check_line_year(
-        &mut checks,
-        "financial_year",
-        line.financial_year,
-        period(row.start_date, row.end_date)?,
-    );
-    checks.finish(())?;
+    check_draft(row.status, DraftChange::AddLine)?;
+    check_new_line(&line, period(row.start_date, row.end_date)?)?;
     if !funding_streams::exists(conn, organisation_id, &line.funding_stream_id)? {
         return Err(AppError::field(
             "funding_stream_id",
             "no such funding stream",
         ));
     }
-    let duplicate = fl::table
-        .filter(fl::contract_id.eq(id))
-        .filter(fl::funding_stream_id.eq(&line.funding_stream_id))
-        .filter(fl::financial_year.eq(line.financial_year))
-        .count()
-        .get_result::<i64>(conn)?;
-    if duplicate > 0 {
-        return Err(AppError::Conflict(format!(
-            "the contract already has a line for this stream in {}; change its amount instead",
-            line.financial_year
-        )));
-    }
+    check_line_is_new(&lines_of_one(conn, id)?, &line)?;
     insert_lines(conn, id, std::slice::from_ref(&line))?;
     list_lines(conn, &Scope::organisation(organisation_id), id)?
         .into_iter()
@@ -459,9 +423,8 @@ pub fn add_line(
 }
 
 fn load_line(conn: &mut DbConn, contract_id: &str, line_id: &str) -> Result<FundingLine, AppError> {
-    lines_of(conn, &[contract_id.to_owned()])?
+    lines_of_one(conn, contract_id)?
         .into_iter()
-        .map(|(_, line)| line)
         .find(|line| line.id == line_id)
         .ok_or(AppError::NotFound("funding line"))
 }
@@ -475,10 +438,8 @@ pub fn update_line(
 ) -> Result<FundingLine, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     load_line(conn, id, line_id)?;
-    require_draft(&row, "funding lines can be changed")?;
-    if !amount.is_positive() {
-        return Err(AppError::field("amount", "must be more than 0.00"));
-    }
+    check_draft(row.status, DraftChange::ChangeLine)?;
+    check_line_amount(amount)?;
     diesel::update(fl::table.find(line_id))
         .set(fl::amount_pence.eq(amount.pence()))
         .execute(conn)?;
@@ -493,7 +454,7 @@ pub fn delete_line(
 ) -> Result<(), AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     load_line(conn, id, line_id)?;
-    require_draft(&row, "funding lines can be removed")?;
+    check_draft(row.status, DraftChange::RemoveLine)?;
     diesel::delete(fl::table.find(line_id)).execute(conn)?;
     Ok(())
 }
@@ -551,22 +512,13 @@ pub fn change_status(
     let row = load(conn, &scope, id)?;
     let valid = change.validate(row.status, row.start_date, row.end_date)?;
     if valid.kind == VariationKind::Activation {
-        let lines: Vec<FundingLine> = lines_of(conn, &[id.to_owned()])?
-            .into_iter()
-            .map(|(_, l)| l)
-            .collect();
+        let lines = lines_of_one(conn, id)?;
         let amounts: Vec<Money> = lines.iter().map(|l| l.amount).collect();
         check_fully_funded(row.value(), &amounts)?;
         check_award(conn, &award_lines(&lines), Some(id))?;
     } else if valid.end_date != row.end_date {
-        // Ending early must not leave money committed to years the contract
-        // no longer reaches: release it by variation first.
-        check_lines_in_period(conn, id, row.start_date, valid.end_date).map_err(|_| {
-            AppError::field(
-                "effective_date",
-                "funding lines remain in financial years after this date; vary the contract to release them first",
-            )
-        })?;
+        let lines = lines_of_one(conn, id)?;
+        check_early_end(&lines, row.start_date, row.end_date, valid.end_date)?;
     }
     diesel::update(c::table.find(id))
         .set((
@@ -616,7 +568,10 @@ pub fn vary(
             diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
             insert_lines(conn, id, lines)?;
         }
-        None => check_lines_in_period(conn, id, row.start_date, valid.end_date)?,
+        None => check_lines_within(
+            &lines_of_one(conn, id)?,
+            period(row.start_date, valid.end_date)?,
+        )?,
     }
     diesel::update(c::table.find(id))
         .set((
@@ -732,33 +687,11 @@ pub fn record_payment(
     recorded_by: &str,
 ) -> Result<Payment, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    if row.status == ContractStatus::Draft {
-        return Err(AppError::Conflict(
-            "a draft contract cannot be paid; activate it first".to_owned(),
-        ));
-    }
-    let mut streams: Vec<String> = lines_of(conn, &[id.to_owned()])?
-        .into_iter()
-        .map(|(_, line)| line.funding_stream_id)
-        .collect();
-    streams.sort();
-    streams.dedup();
-    let stream_id = match (&payment.funding_stream_id, streams.as_slice()) {
-        (Some(stream), _) if streams.contains(stream) => stream.clone(),
-        (Some(_), _) => {
-            return Err(AppError::field(
-                "funding_stream_id",
-                "the contract is not funded by this stream",
-            ))
-        }
-        (None, [only]) => only.clone(),
-        (None, _) => {
-            return Err(AppError::field(
-                "funding_stream_id",
-                "the contract draws on several streams; say which one pays",
-            ))
-        }
-    };
+    check_payable(row.status)?;
+    let stream_id = paying_stream(
+        payment.funding_stream_id.as_deref(),
+        &lines_of_one(conn, id)?,
+    )?;
     let paid = p::table
         .filter(p::contract_id.eq(id))
         .select(sum_pence(p::amount_pence))

@@ -12,10 +12,11 @@ use super::{funding_streams, new_id, now, DbConn};
 use crate::auth::{Actor, Role, Scope};
 use crate::domain::contract::{period, ContractStatus};
 use crate::domain::outcome::{
-    check_required_values, due_date, missing_and_late, resolve_values, ApplicableMeasure,
-    ContractReturns, MeasureUnit, MeasureValue, NewOutcomeMeasure, NewOutcomeReturn,
-    OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn, OutcomeReturnChanges, ReturnDue,
-    ReturnEvent, ReturnSortKey, ReturnStatus, ReturnVersion,
+    applicable_measures, check_measure_deletable, check_required_values, check_return_quarter,
+    check_unit_change, due_date, missing_and_late, query_comment_after, resolve_values,
+    return_due_days, ApplicableMeasure, ContractReturns, DefinedMeasure, MeasureUnit, MeasureValue,
+    NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
+    ReturnDue, ReturnEvent, ReturnSortKey, ReturnStatus, ReturnVersion, ValidOutcomeReturnChanges,
 };
 use crate::domain::sort::Sort;
 use crate::error::AppError;
@@ -186,10 +187,8 @@ pub fn update_measure(
 ) -> Result<OutcomeMeasure, AppError> {
     let scope = Scope::organisation(organisation_id);
     let current = get_measure(conn, &scope, id)?;
-    if changes.unit.is_some_and(|u| u != current.unit) && measure_in_use(conn, id)? {
-        return Err(AppError::Conflict(
-            "returns already hold values for this measure; its unit cannot change".to_owned(),
-        ));
+    if changes.changes_unit(current.unit) {
+        check_unit_change(measure_in_use(conn, id)?)?;
     }
     diesel::update(om::table.find(id))
         .set((
@@ -203,20 +202,14 @@ pub fn update_measure(
 
 pub fn delete_measure(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
     get_measure(conn, &Scope::organisation(organisation_id), id)?;
-    if measure_in_use(conn, id)? {
-        return Err(AppError::Conflict(
-            "returns already hold values for this measure; it cannot be deleted".to_owned(),
-        ));
-    }
+    check_measure_deletable(measure_in_use(conn, id)?)?;
     diesel::delete(om::table.find(id)).execute(conn)?;
     Ok(())
 }
 
-/// Measures a contract must report: its own and those of the streams funding
-/// it. A contract's own measure replaces a stream's with the same code (the
-/// contract adjusts what it inherits); between streams the earlier-defined
-/// measure holds the code.
-fn applicable_measures(
+/// Measures a contract must report: those defined for it and for the
+/// streams funding it, as [`applicable_measures`] chooses among them.
+fn measures_of_contract(
     conn: &mut DbConn,
     contract_id: &str,
 ) -> Result<Vec<ApplicableMeasure>, AppError> {
@@ -232,19 +225,17 @@ fn applicable_measures(
         .order(om::id)
         .select((om::id, om::contract_id, om::code, om::label, om::unit))
         .load(conn)?;
-    let (own, inherited): (Vec<_>, Vec<_>) = rows.into_iter().partition(|row| row.1.is_some());
-    let mut measures: Vec<ApplicableMeasure> = Vec::new();
-    for (id, _, code, label, unit) in own.into_iter().chain(inherited) {
-        if measures.iter().all(|m| m.code != code) {
-            measures.push(ApplicableMeasure {
-                id,
-                code,
-                label,
-                unit,
-            });
-        }
-    }
-    Ok(measures)
+    let defined = rows
+        .into_iter()
+        .map(|(id, contract_id, code, label, unit)| DefinedMeasure {
+            id,
+            contract_own: contract_id.is_some(),
+            code,
+            label,
+            unit,
+        })
+        .collect();
+    Ok(applicable_measures(defined))
 }
 
 #[derive(Queryable, Selectable)]
@@ -354,7 +345,7 @@ fn due_days_for(
         .into_iter()
         .map(|(id, days)| {
             let inherited = streams.get(&id).copied().flatten();
-            (id, days.or(inherited))
+            (id, return_due_days(days, inherited))
         })
         .collect())
 }
@@ -488,34 +479,24 @@ pub fn create_return(
     let scope = &actor.scope();
     let contract = contracts::load(conn, scope, &input.contract_id)
         .map_err(|_| AppError::field("contract_id", "no such contract"))?;
-    if contract.status == ContractStatus::Draft {
-        return Err(AppError::field(
-            "contract_id",
-            "the contract is a draft; returns start once it is active",
-        ));
-    }
     let quarter = FiscalQuarter {
         year: input.financial_year,
         quarter: input.quarter,
     };
-    let covered = period(contract.start_date, contract.end_date)?
-        .intersect(&quarter.date_range())
-        .is_some();
-    if !covered {
-        return Err(AppError::field(
-            "quarter",
-            format!(
-                "{quarter} is outside the contract period {} to {}",
-                contract.start_date, contract.end_date
-            ),
-        ));
-    }
-    let applicable = applicable_measures(conn, &contract.id)?;
+    check_return_quarter(
+        contract.status,
+        contract.start_date,
+        contract.end_date,
+        quarter,
+    )?;
+    let applicable = measures_of_contract(conn, &contract.id)?;
     let values = resolve_values(&input.values, &applicable)?;
-    let due_days = match contract.return_due_days {
-        Some(days) => Some(days),
+    // The streams' setting counts only when the contract has none of its own.
+    let streams_shortest = match contract.return_due_days {
+        Some(_) => None,
         None => streams_due_days(conn, &contract.id)?,
     };
+    let due_days = return_due_days(contract.return_due_days, streams_shortest);
     let id = new_id();
     let at = now();
     let inserted = diesel::insert_into(r::table)
@@ -607,32 +588,21 @@ pub fn update_return(
     conn: &mut DbConn,
     actor: &Actor,
     id: &str,
-    changes: OutcomeReturnChanges,
+    changes: ValidOutcomeReturnChanges,
 ) -> Result<OutcomeReturn, AppError> {
     let current = get_return(conn, &actor.scope(), id)?;
-    if !current.status.is_editable() {
-        return Err(AppError::Conflict(format!(
-            "a {} return cannot be edited",
-            current.status.as_str()
-        )));
-    }
+    current.status.check_editable()?;
     if let Some(inputs) = &changes.values {
-        let values = resolve_values(inputs, &applicable_measures(conn, &current.contract_id)?)?;
+        let values = resolve_values(inputs, &measures_of_contract(conn, &current.contract_id)?)?;
         write_values(conn, id, &values)?;
     }
-    let narrative = match changes.narrative {
-        Some(n) if n.is_empty() => None,
-        Some(n) => Some(n),
-        None => current.narrative,
-    };
+    let figures = changes.apply(current.figures());
     diesel::update(r::table.find(id))
         .set((
-            r::referrals.eq(changes.referrals.map_or(current.referrals, i64::from)),
-            r::people_supported.eq(changes
-                .people_supported
-                .map_or(current.people_supported, i64::from)),
-            r::spend_pence.eq(changes.spend.unwrap_or(current.spend).pence()),
-            r::narrative.eq(narrative),
+            r::referrals.eq(figures.referrals),
+            r::people_supported.eq(figures.people_supported),
+            r::spend_pence.eq(figures.spend.pence()),
+            r::narrative.eq(&figures.narrative),
             r::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -703,7 +673,7 @@ pub fn submit_return(
         .filter(rv::outcome_return_id.eq(id))
         .select(rv::outcome_measure_id)
         .load(conn)?;
-    check_required_values(&applicable_measures(conn, &current.contract_id)?, &given)?;
+    check_required_values(&measures_of_contract(conn, &current.contract_id)?, &given)?;
     let at = now();
     diesel::update(r::table.find(id))
         .set((
@@ -725,11 +695,7 @@ pub fn review_return(
 ) -> Result<OutcomeReturn, AppError> {
     let current = get_return(conn, &actor.scope(), id)?;
     let status = current.status.review(event)?;
-    let query_comment = if event == ReturnEvent::Queried {
-        comment.clone()
-    } else {
-        current.query_comment
-    };
+    let query_comment = query_comment_after(event, comment.clone(), current.query_comment);
     diesel::update(r::table.find(id))
         .set((
             r::status.eq(status),
@@ -790,7 +756,7 @@ pub fn contract_measures(
     contract_id: &str,
 ) -> Result<Vec<OutcomeMeasure>, AppError> {
     contracts::load(conn, scope, contract_id)?;
-    let ids: Vec<String> = applicable_measures(conn, contract_id)?
+    let ids: Vec<String> = measures_of_contract(conn, contract_id)?
         .into_iter()
         .map(|m| m.id)
         .collect();
