@@ -500,7 +500,8 @@ fn record_history(conn: &mut DbConn, entry: HistoryEntry<'_>) -> Result<(), AppE
 
 /// Moves a contract along draft → active → ended | terminated. Activation
 /// commits its funding lines: they must sum to the value and fit within
-/// every stream's budget for their year.
+/// every stream's budget for their year. (Takes the organisation and the
+/// actor's subject, not `&Actor`: an exception to the rule in [`crate::db`].)
 pub fn change_status(
     conn: &mut DbConn,
     organisation_id: &str,
@@ -546,7 +547,9 @@ pub fn change_status(
 }
 
 /// Varies an active contract's value, end date or funding split, keeping
-/// its lines equal to its value and within every stream's budget.
+/// its lines equal to its value and within every stream's budget. (Takes
+/// the organisation and the actor's subject, not `&Actor`: an exception to
+/// the rule in [`crate::db`].)
 pub fn vary(
     conn: &mut DbConn,
     organisation_id: &str,
@@ -679,6 +682,8 @@ impl PaymentRow {
 
 /// Records a payment against an awarded contract. Payments may not exceed
 /// the contract's value, and are paid from one of the streams funding it.
+/// (Takes the organisation and the actor's subject, not `&Actor`: an
+/// exception to the rule in [`crate::db`].)
 pub fn record_payment(
     conn: &mut DbConn,
     organisation_id: &str,
