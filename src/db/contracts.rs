@@ -158,6 +158,35 @@ fn paid_by_contract(
         .collect())
 }
 
+/// The contract as a read shows it, from its row, its funding lines and
+/// what has been paid against it.
+fn contract_from(
+    row: ContractRow,
+    funding_lines: Vec<FundingLine>,
+    paid_pence: i64,
+) -> Result<Contract, AppError> {
+    let funded = Money::sum(funding_lines.iter().map(|l| l.amount))
+        .map_err(crate::domain::funding_stream::overflow)?;
+    Ok(Contract {
+        kind: row.kind,
+        status: row.status,
+        value: row.value(),
+        id: row.id,
+        provider_id: row.provider_id,
+        reference: row.reference,
+        title: row.title,
+        purpose: row.purpose,
+        start_date: row.start_date,
+        end_date: row.end_date,
+        return_due_days: row.return_due_days,
+        funding_lines,
+        funded,
+        paid: Money::from_pence(paid_pence),
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+    })
+}
+
 fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, AppError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut lines = lines_of(conn, &ids)?;
@@ -168,32 +197,27 @@ fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, 
                 lines.drain(..).partition(|(cid, _)| *cid == row.id);
             lines = rest;
             let funding_lines: Vec<FundingLine> = own.into_iter().map(|(_, line)| line).collect();
-            let funded = Money::sum(funding_lines.iter().map(|l| l.amount))
-                .map_err(crate::domain::funding_stream::overflow)?;
             let paid_pence = paid
                 .iter()
                 .find(|(cid, _)| *cid == row.id)
                 .map_or(0, |(_, pence)| *pence);
-            Ok(Contract {
-                kind: row.kind,
-                status: row.status,
-                value: row.value(),
-                id: row.id,
-                provider_id: row.provider_id,
-                reference: row.reference,
-                title: row.title,
-                purpose: row.purpose,
-                start_date: row.start_date,
-                end_date: row.end_date,
-                return_due_days: row.return_due_days,
-                funding_lines,
-                funded,
-                paid: Money::from_pence(paid_pence),
-                created_at: row.created_at.and_utc(),
-                updated_at: row.updated_at.and_utc(),
-            })
+            contract_from(row, funding_lines, paid_pence)
         })
         .collect()
+}
+
+/// A contract just written, as a read would show it: its row and lines as
+/// the write left them (the caller has both), and what has been paid.
+fn written(
+    conn: &mut DbConn,
+    row: ContractRow,
+    funding_lines: Vec<FundingLine>,
+) -> Result<Contract, AppError> {
+    let paid_pence = paid_by_contract(conn, std::slice::from_ref(&row.id))?
+        .into_iter()
+        .map(|(_, pence)| pence)
+        .sum();
+    contract_from(row, funding_lines, paid_pence)
 }
 
 pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Contract, AppError> {
@@ -286,16 +310,20 @@ fn require_streams(
     checks.finish(())
 }
 
+/// Adds the lines to the contract and returns them as written, in the
+/// order given (a read orders them by year and stream).
 fn insert_lines(
     conn: &mut DbConn,
     contract_id: &str,
     lines: &[FundingLineInput],
-) -> Result<(), AppError> {
+) -> Result<Vec<FundingLine>, AppError> {
     let at = now();
+    let mut written = Vec::with_capacity(lines.len());
     for line in lines {
+        let id = new_id();
         diesel::insert_into(fl::table)
             .values((
-                fl::id.eq(new_id()),
+                fl::id.eq(&id),
                 fl::contract_id.eq(contract_id),
                 fl::funding_stream_id.eq(&line.funding_stream_id),
                 fl::financial_year.eq(line.financial_year),
@@ -303,8 +331,14 @@ fn insert_lines(
                 fl::created_at.eq(at),
             ))
             .execute(conn)?;
+        written.push(FundingLine {
+            id,
+            funding_stream_id: line.funding_stream_id.clone(),
+            financial_year: line.financial_year,
+            amount: line.amount,
+        });
     }
-    Ok(())
+    Ok(written)
 }
 
 pub fn create(
@@ -359,10 +393,9 @@ pub fn update(
         require_provider(conn, organisation_id, provider_id)?;
     }
     let terms = changes.apply(row.terms());
-    check_lines_within(
-        &lines_of_one(conn, id)?,
-        period(terms.start_date, terms.end_date)?,
-    )?;
+    let lines = lines_of_one(conn, id)?;
+    check_lines_within(&lines, period(terms.start_date, terms.end_date)?)?;
+    let at = now();
     diesel::update(c::table.find(id))
         .set((
             c::provider_id.eq(&terms.provider_id),
@@ -374,10 +407,23 @@ pub fn update(
             c::end_date.eq(terms.end_date),
             c::value_pence.eq(terms.value.pence()),
             c::return_due_days.eq(terms.return_due_days),
-            c::updated_at.eq(now()),
+            c::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, &scope, id)
+    let updated = ContractRow {
+        provider_id: terms.provider_id,
+        kind: terms.kind,
+        reference: terms.reference,
+        title: terms.title,
+        purpose: terms.purpose,
+        start_date: terms.start_date,
+        end_date: terms.end_date,
+        value_pence: terms.value.pence(),
+        return_due_days: terms.return_due_days,
+        updated_at: at,
+        ..row
+    };
+    written(conn, updated, lines)
 }
 
 pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
@@ -413,12 +459,8 @@ pub fn add_line(
         ));
     }
     check_line_is_new(&lines_of_one(conn, id)?, &line)?;
-    insert_lines(conn, id, std::slice::from_ref(&line))?;
-    list_lines(conn, &Scope::organisation(organisation_id), id)?
-        .into_iter()
-        .find(|l| {
-            l.funding_stream_id == line.funding_stream_id && l.financial_year == line.financial_year
-        })
+    insert_lines(conn, id, std::slice::from_ref(&line))?
+        .pop()
         .ok_or(AppError::NotFound("funding line"))
 }
 
@@ -437,13 +479,13 @@ pub fn update_line(
     amount: Money,
 ) -> Result<FundingLine, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    load_line(conn, id, line_id)?;
+    let line = load_line(conn, id, line_id)?;
     check_draft(row.status, DraftChange::ChangeLine)?;
     check_line_amount(amount)?;
     diesel::update(fl::table.find(line_id))
         .set(fl::amount_pence.eq(amount.pence()))
         .execute(conn)?;
-    load_line(conn, id, line_id)
+    Ok(FundingLine { amount, ..line })
 }
 
 pub fn delete_line(
@@ -509,23 +551,22 @@ pub fn change_status(
     change: StatusChange,
     recorded_by: &str,
 ) -> Result<Contract, AppError> {
-    let scope = Scope::organisation(organisation_id);
-    let row = load(conn, &scope, id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = change.validate(row.status, row.start_date, row.end_date)?;
+    let lines = lines_of_one(conn, id)?;
     if valid.kind == VariationKind::Activation {
-        let lines = lines_of_one(conn, id)?;
         let amounts: Vec<Money> = lines.iter().map(|l| l.amount).collect();
         check_fully_funded(row.value(), &amounts)?;
         check_award(conn, &award_lines(&lines), Some(id))?;
-    } else if valid.end_date != row.end_date {
-        let lines = lines_of_one(conn, id)?;
+    } else {
         check_early_end(&lines, row.start_date, row.end_date, valid.end_date)?;
     }
+    let at = now();
     diesel::update(c::table.find(id))
         .set((
             c::status.eq(valid.status),
             c::end_date.eq(valid.end_date),
-            c::updated_at.eq(now()),
+            c::updated_at.eq(at),
         ))
         .execute(conn)?;
     record_history(
@@ -541,9 +582,14 @@ pub fn change_status(
             recorded_by,
         },
     )?;
-    let updated = load(conn, &scope, id)?;
-    commitments::refresh(conn, &updated)?;
-    get(conn, &scope, id)
+    let updated = ContractRow {
+        status: valid.status,
+        end_date: valid.end_date,
+        updated_at: at,
+        ..row
+    };
+    commitments::refresh(conn, &updated, &lines)?;
+    written(conn, updated, lines)
 }
 
 /// Varies an active contract's value, end date or funding split, keeping
@@ -557,30 +603,33 @@ pub fn vary(
     variation: NewVariation,
     recorded_by: &str,
 ) -> Result<Contract, AppError> {
-    let scope = Scope::organisation(organisation_id);
-    let row = load(conn, &scope, id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = variation.validate(row.status, row.start_date, row.value(), row.end_date)?;
-    match &valid.funding_lines {
-        Some(lines) => {
-            require_streams(conn, organisation_id, "funding_lines", lines)?;
-            let award: Vec<_> = lines
+    let lines = match &valid.funding_lines {
+        Some(new_lines) => {
+            require_streams(conn, organisation_id, "funding_lines", new_lines)?;
+            let award: Vec<_> = new_lines
                 .iter()
                 .map(|l| (l.funding_stream_id.clone(), l.financial_year, l.amount))
                 .collect();
             check_award(conn, &award, Some(id))?;
             diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
-            insert_lines(conn, id, lines)?;
+            insert_lines(conn, id, new_lines)?;
+            // Read back once, in the order a read shows them.
+            lines_of_one(conn, id)?
         }
-        None => check_lines_within(
-            &lines_of_one(conn, id)?,
-            period(row.start_date, valid.end_date)?,
-        )?,
-    }
+        None => {
+            let lines = lines_of_one(conn, id)?;
+            check_lines_within(&lines, period(row.start_date, valid.end_date)?)?;
+            lines
+        }
+    };
+    let at = now();
     diesel::update(c::table.find(id))
         .set((
             c::value_pence.eq(valid.value.pence()),
             c::end_date.eq(valid.end_date),
-            c::updated_at.eq(now()),
+            c::updated_at.eq(at),
         ))
         .execute(conn)?;
     record_history(
@@ -596,9 +645,14 @@ pub fn vary(
             recorded_by,
         },
     )?;
-    let updated = load(conn, &scope, id)?;
-    commitments::refresh(conn, &updated)?;
-    get(conn, &scope, id)
+    let updated = ContractRow {
+        value_pence: valid.value.pence(),
+        end_date: valid.end_date,
+        updated_at: at,
+        ..row
+    };
+    commitments::refresh(conn, &updated, &lines)?;
+    written(conn, updated, lines)
 }
 
 #[derive(Queryable, Selectable)]

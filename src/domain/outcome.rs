@@ -631,6 +631,13 @@ impl OutcomeReturn {
             narrative: self.narrative.clone(),
         }
     }
+
+    pub fn set_figures(&mut self, figures: ReturnFigures) {
+        self.referrals = figures.referrals;
+        self.people_supported = figures.people_supported;
+        self.spend = figures.spend;
+        self.narrative = figures.narrative;
+    }
 }
 
 impl ValidOutcomeReturnChanges {

@@ -89,11 +89,13 @@ fn returns_filtered<'a>(scope: &'a Scope, filter: &'a ReturnFilter) -> r::BoxedQ
     query
 }
 
-fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn>, AppError> {
-    let contract_ids: Vec<String> = rows.iter().map(|row| row.contract_id.clone()).collect();
-    let due_days = due_days_for(conn, &contract_ids)?;
-    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    let values = match ids.as_slice() {
+/// Each return's measure values (return id, value), ordered by return and
+/// measure code.
+fn values_of(
+    conn: &mut DbConn,
+    return_ids: &[String],
+) -> Result<Vec<(String, MeasureValue)>, AppError> {
+    let values = match return_ids {
         [one] => rv::table
             .inner_join(om::table)
             .filter(rv::outcome_return_id.eq(one))
@@ -113,18 +115,32 @@ fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn
             rv::value,
         ))
         .load(conn)?;
+    Ok(values
+        .into_iter()
+        .map(|(return_id, code, label, unit, value)| {
+            let value = MeasureValue {
+                code,
+                label,
+                unit,
+                value: unit.format_value(value),
+            };
+            (return_id, value)
+        })
+        .collect())
+}
+
+fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn>, AppError> {
+    let contract_ids: Vec<String> = rows.iter().map(|row| row.contract_id.clone()).collect();
+    let due_days = due_days_for(conn, &contract_ids)?;
+    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut values = values_of(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
-            let own = values
-                .iter()
-                .filter(|(return_id, ..)| *return_id == row.id)
-                .map(|(_, code, label, unit, value)| MeasureValue {
-                    code: code.clone(),
-                    label: label.clone(),
-                    unit: *unit,
-                    value: unit.format_value(*value),
-                })
-                .collect();
+            let (own, rest): (Vec<_>, Vec<_>) = values
+                .drain(..)
+                .partition(|(return_id, _)| *return_id == row.id);
+            values = rest;
+            let own = own.into_iter().map(|(_, value)| value).collect();
             let period = FiscalQuarter {
                 year: row.financial_year,
                 quarter: row.quarter,
@@ -320,47 +336,55 @@ pub fn update_return(
     id: &str,
     changes: ValidOutcomeReturnChanges,
 ) -> Result<OutcomeReturn, AppError> {
-    let current = get_return(conn, &actor.scope(), id)?;
+    let mut current = get_return(conn, &actor.scope(), id)?;
     current.status.check_editable()?;
     if let Some(inputs) = &changes.values {
         let values = resolve_values(inputs, &measures_of_contract(conn, &current.contract_id)?)?;
         write_values(conn, id, &values)?;
+        // Read back once, labelled and in the order a read shows them.
+        current.values = values_of(conn, std::slice::from_ref(&current.id))?
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect();
     }
     let figures = changes.apply(current.figures());
+    let at = now();
     diesel::update(r::table.find(id))
         .set((
             r::referrals.eq(figures.referrals),
             r::people_supported.eq(figures.people_supported),
             r::spend_pence.eq(figures.spend.pence()),
             r::narrative.eq(&figures.narrative),
-            r::updated_at.eq(now()),
+            r::updated_at.eq(at),
         ))
         .execute(conn)?;
-    record_version(conn, actor, id, ReturnEvent::Amended, None)
+    current.set_figures(figures);
+    current.updated_at = at.and_utc();
+    record_version(conn, actor, &current, ReturnEvent::Amended, None)?;
+    Ok(current)
 }
 
-/// Appends a version holding the return as it now stands, and returns it.
+/// Appends a version holding the return as it now stands (`current`, as
+/// the write left it).
 fn record_version(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    current: &OutcomeReturn,
     event: ReturnEvent,
     comment: Option<&str>,
-) -> Result<OutcomeReturn, AppError> {
-    let current = get_return(conn, &actor.scope(), id)?;
+) -> Result<(), AppError> {
     let previous = rver::table
-        .filter(rver::outcome_return_id.eq(id))
+        .filter(rver::outcome_return_id.eq(&current.id))
         .select(diesel::dsl::max(rver::version))
         .get_result::<Option<i32>>(conn)?;
     insert_version(
         conn,
         actor,
-        &current,
+        current,
         previous.unwrap_or(0) + 1,
         event,
         comment,
-    )?;
-    Ok(current)
+    )
 }
 
 fn insert_version(
@@ -397,7 +421,7 @@ pub fn submit_return(
     actor: &Actor,
     id: &str,
 ) -> Result<OutcomeReturn, AppError> {
-    let current = get_return(conn, &actor.scope(), id)?;
+    let mut current = get_return(conn, &actor.scope(), id)?;
     let (status, event) = current.status.submit()?;
     let given: Vec<String> = rv::table
         .filter(rv::outcome_return_id.eq(id))
@@ -405,14 +429,20 @@ pub fn submit_return(
         .load(conn)?;
     check_required_values(&measures_of_contract(conn, &current.contract_id)?, &given)?;
     let at = now();
+    // Lateness runs from the first submission: a resubmission keeps it.
+    let first_submitted_at = current.submitted_at.map_or(at, |t| t.naive_utc());
     diesel::update(r::table.find(id))
         .set((
             r::status.eq(status),
-            r::first_submitted_at.eq(current.submitted_at.map_or(at, |t| t.naive_utc())),
+            r::first_submitted_at.eq(first_submitted_at),
             r::updated_at.eq(at),
         ))
         .execute(conn)?;
-    record_version(conn, actor, id, event, None)
+    current.status = status;
+    current.submitted_at = Some(first_submitted_at.and_utc());
+    current.updated_at = at.and_utc();
+    record_version(conn, actor, &current, event, None)?;
+    Ok(current)
 }
 
 /// The commissioner queries (with a comment) or accepts a submitted return.
@@ -423,17 +453,22 @@ pub fn review_return(
     event: ReturnEvent,
     comment: Option<String>,
 ) -> Result<OutcomeReturn, AppError> {
-    let current = get_return(conn, &actor.scope(), id)?;
+    let mut current = get_return(conn, &actor.scope(), id)?;
     let status = current.status.review(event)?;
-    let query_comment = query_comment_after(event, comment.clone(), current.query_comment);
+    let query_comment = query_comment_after(event, comment.clone(), current.query_comment.take());
+    let at = now();
     diesel::update(r::table.find(id))
         .set((
             r::status.eq(status),
-            r::query_comment.eq(query_comment),
-            r::updated_at.eq(now()),
+            r::query_comment.eq(&query_comment),
+            r::updated_at.eq(at),
         ))
         .execute(conn)?;
-    record_version(conn, actor, id, event, comment.as_deref())
+    current.status = status;
+    current.query_comment = query_comment;
+    current.updated_at = at.and_utc();
+    record_version(conn, actor, &current, event, comment.as_deref())?;
+    Ok(current)
 }
 
 #[derive(Queryable, Selectable)]
