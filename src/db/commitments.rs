@@ -10,19 +10,20 @@ use crate::domain::commitment::profile_lines;
 use crate::domain::contract::{period, ContractStatus, FundingLine};
 use crate::error::AppError;
 
-/// Rewrites a contract's quarterly commitment from its current lines and
-/// dates. A draft commits nothing. Call inside the write transaction that
-/// activates, varies or ends the contract.
-pub fn refresh(conn: &mut DbConn, contract: &ContractRow) -> Result<(), AppError> {
+/// Rewrites a contract's quarterly commitment from its lines and dates as
+/// they now stand (`contract` and `lines` as the write left them). A draft
+/// commits nothing. Call inside the write transaction that activates,
+/// varies or ends the contract.
+pub fn refresh(
+    conn: &mut DbConn,
+    contract: &ContractRow,
+    lines: &[FundingLine],
+) -> Result<(), AppError> {
     diesel::delete(cq::table.filter(cq::contract_id.eq(&contract.id))).execute(conn)?;
     if contract.status == ContractStatus::Draft {
         return Ok(());
     }
-    let lines: Vec<FundingLine> = lines_of(conn, std::slice::from_ref(&contract.id))?
-        .into_iter()
-        .map(|(_, line)| line)
-        .collect();
-    let parts = profile_lines(period(contract.start_date, contract.end_date)?, &lines);
+    let parts = profile_lines(period(contract.start_date, contract.end_date)?, lines);
     let rows: Vec<_> = parts
         .iter()
         .map(|part| {
@@ -55,7 +56,11 @@ pub fn backfill(conn: &mut DbConn) -> Result<usize, AppError> {
         .select(ContractRow::as_select())
         .load(conn)?;
     for contract in &missing {
-        refresh(conn, contract)?;
+        let lines: Vec<FundingLine> = lines_of(conn, std::slice::from_ref(&contract.id))?
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect();
+        refresh(conn, contract, &lines)?;
     }
     Ok(missing.len())
 }

@@ -10,9 +10,11 @@ use super::sum::sum_pence;
 use super::{new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::contract::{
-    check_fully_funded, check_line_year, check_payment_within_value, period, Contract,
-    ContractChanges, ContractKind, ContractSortKey, ContractStatus, FundingLine, FundingLineInput,
-    NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation, VariationKind,
+    check_draft, check_early_end, check_fully_funded, check_line_amount, check_line_is_new,
+    check_lines_within, check_new_line, check_payable, check_payment_within_value, paying_stream,
+    period, Contract, ContractKind, ContractSortKey, ContractStatus, DraftChange, DraftTerms,
+    FundingLine, FundingLineInput, NewContract, NewPayment, NewVariation, Payment, StatusChange,
+    ValidContractChanges, Variation, VariationKind,
 };
 use crate::domain::sort::Sort;
 use crate::domain::text::Checks;
@@ -44,6 +46,20 @@ pub struct ContractRow {
 impl ContractRow {
     pub fn value(&self) -> Money {
         Money::from_pence(self.value_pence)
+    }
+
+    fn terms(&self) -> DraftTerms {
+        DraftTerms {
+            provider_id: self.provider_id.clone(),
+            kind: self.kind,
+            reference: self.reference.clone(),
+            title: self.title.clone(),
+            purpose: self.purpose.clone(),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            value: self.value(),
+            return_due_days: self.return_due_days,
+        }
     }
 }
 
@@ -142,6 +158,35 @@ fn paid_by_contract(
         .collect())
 }
 
+/// The contract as a read shows it, from its row, its funding lines and
+/// what has been paid against it.
+fn contract_from(
+    row: ContractRow,
+    funding_lines: Vec<FundingLine>,
+    paid_pence: i64,
+) -> Result<Contract, AppError> {
+    let funded = Money::sum(funding_lines.iter().map(|l| l.amount))
+        .map_err(crate::domain::funding_stream::overflow)?;
+    Ok(Contract {
+        kind: row.kind,
+        status: row.status,
+        value: row.value(),
+        id: row.id,
+        provider_id: row.provider_id,
+        reference: row.reference,
+        title: row.title,
+        purpose: row.purpose,
+        start_date: row.start_date,
+        end_date: row.end_date,
+        return_due_days: row.return_due_days,
+        funding_lines,
+        funded,
+        paid: Money::from_pence(paid_pence),
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+    })
+}
+
 fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, AppError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut lines = lines_of(conn, &ids)?;
@@ -152,32 +197,27 @@ fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, 
                 lines.drain(..).partition(|(cid, _)| *cid == row.id);
             lines = rest;
             let funding_lines: Vec<FundingLine> = own.into_iter().map(|(_, line)| line).collect();
-            let funded = Money::sum(funding_lines.iter().map(|l| l.amount))
-                .map_err(crate::domain::funding_stream::overflow)?;
             let paid_pence = paid
                 .iter()
                 .find(|(cid, _)| *cid == row.id)
                 .map_or(0, |(_, pence)| *pence);
-            Ok(Contract {
-                kind: row.kind,
-                status: row.status,
-                value: row.value(),
-                id: row.id,
-                provider_id: row.provider_id,
-                reference: row.reference,
-                title: row.title,
-                purpose: row.purpose,
-                start_date: row.start_date,
-                end_date: row.end_date,
-                return_due_days: row.return_due_days,
-                funding_lines,
-                funded,
-                paid: Money::from_pence(paid_pence),
-                created_at: row.created_at.and_utc(),
-                updated_at: row.updated_at.and_utc(),
-            })
+            contract_from(row, funding_lines, paid_pence)
         })
         .collect()
+}
+
+/// A contract just written, as a read would show it: its row and lines as
+/// the write left them (the caller has both), and what has been paid.
+fn written(
+    conn: &mut DbConn,
+    row: ContractRow,
+    funding_lines: Vec<FundingLine>,
+) -> Result<Contract, AppError> {
+    let paid_pence = paid_by_contract(conn, std::slice::from_ref(&row.id))?
+        .into_iter()
+        .map(|(_, pence)| pence)
+        .sum();
+    contract_from(row, funding_lines, paid_pence)
 }
 
 pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Contract, AppError> {
@@ -270,16 +310,20 @@ fn require_streams(
     checks.finish(())
 }
 
+/// Adds the lines to the contract and returns them as written, in the
+/// order given (a read orders them by year and stream).
 fn insert_lines(
     conn: &mut DbConn,
     contract_id: &str,
     lines: &[FundingLineInput],
-) -> Result<(), AppError> {
+) -> Result<Vec<FundingLine>, AppError> {
     let at = now();
+    let mut written = Vec::with_capacity(lines.len());
     for line in lines {
+        let id = new_id();
         diesel::insert_into(fl::table)
             .values((
-                fl::id.eq(new_id()),
+                fl::id.eq(&id),
                 fl::contract_id.eq(contract_id),
                 fl::funding_stream_id.eq(&line.funding_stream_id),
                 fl::financial_year.eq(line.financial_year),
@@ -287,8 +331,14 @@ fn insert_lines(
                 fl::created_at.eq(at),
             ))
             .execute(conn)?;
+        written.push(FundingLine {
+            id,
+            funding_stream_id: line.funding_stream_id.clone(),
+            financial_year: line.financial_year,
+            amount: line.amount,
+        });
     }
-    Ok(())
+    Ok(written)
 }
 
 pub fn create(
@@ -322,77 +372,63 @@ pub fn create(
     get(conn, &Scope::organisation(organisation_id), &id)
 }
 
-fn require_draft(row: &ContractRow, what: &str) -> Result<(), AppError> {
-    if row.status != ContractStatus::Draft {
-        return Err(AppError::Conflict(format!(
-            "{what} only while the contract is a draft; this one is {} (use a variation)",
-            row.status.as_str()
-        )));
-    }
-    Ok(())
-}
-
-/// Existing lines must still fall within a changed contract period.
-fn check_lines_in_period(
-    conn: &mut DbConn,
-    id: &str,
-    start: NaiveDate,
-    end: NaiveDate,
-) -> Result<(), AppError> {
-    let range = period(start, end)?;
-    let lines = lines_of(conn, &[id.to_owned()])?;
-    let mut checks = Checks::new();
-    for (i, (_, line)) in lines.iter().enumerate() {
-        check_line_year(
-            &mut checks,
-            &format!("funding_lines[{i}].financial_year"),
-            line.financial_year,
-            range,
-        );
-    }
-    checks.finish(())
+/// A contract's funding lines, in the order a read shows them.
+fn lines_of_one(conn: &mut DbConn, id: &str) -> Result<Vec<FundingLine>, AppError> {
+    Ok(lines_of(conn, &[id.to_owned()])?
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect())
 }
 
 pub fn update(
     conn: &mut DbConn,
     organisation_id: &str,
     id: &str,
-    changes: ContractChanges,
+    changes: ValidContractChanges,
 ) -> Result<Contract, AppError> {
     let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
-    require_draft(&row, "a contract can be edited")?;
+    check_draft(row.status, DraftChange::Edit)?;
     if let Some(provider_id) = &changes.provider_id {
         require_provider(conn, organisation_id, provider_id)?;
     }
-    let start = changes.start_date.unwrap_or(row.start_date);
-    let end = changes.end_date.unwrap_or(row.end_date);
-    check_lines_in_period(conn, id, start, end)?;
-    let optional = |change: Option<String>, current: Option<String>| match change {
-        Some(v) if v.is_empty() => None,
-        Some(v) => Some(v),
-        None => current,
-    };
+    let terms = changes.apply(row.terms());
+    let lines = lines_of_one(conn, id)?;
+    check_lines_within(&lines, period(terms.start_date, terms.end_date)?)?;
+    let at = now();
     diesel::update(c::table.find(id))
         .set((
-            c::provider_id.eq(changes.provider_id.unwrap_or(row.provider_id)),
-            c::kind.eq(changes.kind.unwrap_or(row.kind)),
-            c::reference.eq(optional(changes.reference, row.reference)),
-            c::title.eq(changes.title.unwrap_or(row.title)),
-            c::purpose.eq(optional(changes.purpose, row.purpose)),
-            c::start_date.eq(start),
-            c::end_date.eq(end),
-            c::value_pence.eq(changes.value.map_or(row.value_pence, |v| v.pence())),
-            c::return_due_days.eq(changes.return_due_days.or(row.return_due_days)),
-            c::updated_at.eq(now()),
+            c::provider_id.eq(&terms.provider_id),
+            c::kind.eq(terms.kind),
+            c::reference.eq(&terms.reference),
+            c::title.eq(&terms.title),
+            c::purpose.eq(&terms.purpose),
+            c::start_date.eq(terms.start_date),
+            c::end_date.eq(terms.end_date),
+            c::value_pence.eq(terms.value.pence()),
+            c::return_due_days.eq(terms.return_due_days),
+            c::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, &scope, id)
+    let updated = ContractRow {
+        provider_id: terms.provider_id,
+        kind: terms.kind,
+        reference: terms.reference,
+        title: terms.title,
+        purpose: terms.purpose,
+        start_date: terms.start_date,
+        end_date: terms.end_date,
+        value_pence: terms.value.pence(),
+        return_due_days: terms.return_due_days,
+        updated_at: at,
+        ..row
+    };
+    written(conn, updated, lines)
 }
 
 pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    require_draft(&row, "a contract can be deleted")?;
+    check_draft(row.status, DraftChange::Delete)?;
     diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
     diesel::delete(c::table.find(id)).execute(conn)?;
     Ok(())
@@ -404,10 +440,7 @@ pub fn list_lines(
     id: &str,
 ) -> Result<Vec<FundingLine>, AppError> {
     load(conn, scope, id)?;
-    Ok(lines_of(conn, &[id.to_owned()])?
-        .into_iter()
-        .map(|(_, line)| line)
-        .collect())
+    lines_of_one(conn, id)
 }
 
 pub fn add_line(
@@ -417,51 +450,23 @@ pub fn add_line(
     line: FundingLineInput,
 ) -> Result<FundingLine, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    require_draft(&row, "funding lines can be added")?;
-    let mut checks = Checks::new();
-    checks.require(
-        line.amount.is_positive(),
-        "amount",
-        "must be more than 0.00",
-    );
-    check_line_year(
-        &mut checks,
-        "financial_year",
-        line.financial_year,
-        period(row.start_date, row.end_date)?,
-    );
-    checks.finish(())?;
+    check_draft(row.status, DraftChange::AddLine)?;
+    check_new_line(&line, period(row.start_date, row.end_date)?)?;
     if !funding_streams::exists(conn, organisation_id, &line.funding_stream_id)? {
         return Err(AppError::field(
             "funding_stream_id",
             "no such funding stream",
         ));
     }
-    let duplicate = fl::table
-        .filter(fl::contract_id.eq(id))
-        .filter(fl::funding_stream_id.eq(&line.funding_stream_id))
-        .filter(fl::financial_year.eq(line.financial_year))
-        .count()
-        .get_result::<i64>(conn)?;
-    if duplicate > 0 {
-        return Err(AppError::Conflict(format!(
-            "the contract already has a line for this stream in {}; change its amount instead",
-            line.financial_year
-        )));
-    }
-    insert_lines(conn, id, std::slice::from_ref(&line))?;
-    list_lines(conn, &Scope::organisation(organisation_id), id)?
-        .into_iter()
-        .find(|l| {
-            l.funding_stream_id == line.funding_stream_id && l.financial_year == line.financial_year
-        })
+    check_line_is_new(&lines_of_one(conn, id)?, &line)?;
+    insert_lines(conn, id, std::slice::from_ref(&line))?
+        .pop()
         .ok_or(AppError::NotFound("funding line"))
 }
 
 fn load_line(conn: &mut DbConn, contract_id: &str, line_id: &str) -> Result<FundingLine, AppError> {
-    lines_of(conn, &[contract_id.to_owned()])?
+    lines_of_one(conn, contract_id)?
         .into_iter()
-        .map(|(_, line)| line)
         .find(|line| line.id == line_id)
         .ok_or(AppError::NotFound("funding line"))
 }
@@ -474,15 +479,13 @@ pub fn update_line(
     amount: Money,
 ) -> Result<FundingLine, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    load_line(conn, id, line_id)?;
-    require_draft(&row, "funding lines can be changed")?;
-    if !amount.is_positive() {
-        return Err(AppError::field("amount", "must be more than 0.00"));
-    }
+    let line = load_line(conn, id, line_id)?;
+    check_draft(row.status, DraftChange::ChangeLine)?;
+    check_line_amount(amount)?;
     diesel::update(fl::table.find(line_id))
         .set(fl::amount_pence.eq(amount.pence()))
         .execute(conn)?;
-    load_line(conn, id, line_id)
+    Ok(FundingLine { amount, ..line })
 }
 
 pub fn delete_line(
@@ -493,7 +496,7 @@ pub fn delete_line(
 ) -> Result<(), AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     load_line(conn, id, line_id)?;
-    require_draft(&row, "funding lines can be removed")?;
+    check_draft(row.status, DraftChange::RemoveLine)?;
     diesel::delete(fl::table.find(line_id)).execute(conn)?;
     Ok(())
 }
@@ -539,7 +542,8 @@ fn record_history(conn: &mut DbConn, entry: HistoryEntry<'_>) -> Result<(), AppE
 
 /// Moves a contract along draft → active → ended | terminated. Activation
 /// commits its funding lines: they must sum to the value and fit within
-/// every stream's budget for their year.
+/// every stream's budget for their year. (Takes the organisation and the
+/// actor's subject, not `&Actor`: an exception to the rule in [`crate::db`].)
 pub fn change_status(
     conn: &mut DbConn,
     organisation_id: &str,
@@ -547,32 +551,22 @@ pub fn change_status(
     change: StatusChange,
     recorded_by: &str,
 ) -> Result<Contract, AppError> {
-    let scope = Scope::organisation(organisation_id);
-    let row = load(conn, &scope, id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = change.validate(row.status, row.start_date, row.end_date)?;
+    let lines = lines_of_one(conn, id)?;
     if valid.kind == VariationKind::Activation {
-        let lines: Vec<FundingLine> = lines_of(conn, &[id.to_owned()])?
-            .into_iter()
-            .map(|(_, l)| l)
-            .collect();
         let amounts: Vec<Money> = lines.iter().map(|l| l.amount).collect();
         check_fully_funded(row.value(), &amounts)?;
         check_award(conn, &award_lines(&lines), Some(id))?;
-    } else if valid.end_date != row.end_date {
-        // Ending early must not leave money committed to years the contract
-        // no longer reaches: release it by variation first.
-        check_lines_in_period(conn, id, row.start_date, valid.end_date).map_err(|_| {
-            AppError::field(
-                "effective_date",
-                "funding lines remain in financial years after this date; vary the contract to release them first",
-            )
-        })?;
+    } else {
+        check_early_end(&lines, row.start_date, row.end_date, valid.end_date)?;
     }
+    let at = now();
     diesel::update(c::table.find(id))
         .set((
             c::status.eq(valid.status),
             c::end_date.eq(valid.end_date),
-            c::updated_at.eq(now()),
+            c::updated_at.eq(at),
         ))
         .execute(conn)?;
     record_history(
@@ -588,13 +582,20 @@ pub fn change_status(
             recorded_by,
         },
     )?;
-    let updated = load(conn, &scope, id)?;
-    commitments::refresh(conn, &updated)?;
-    get(conn, &scope, id)
+    let updated = ContractRow {
+        status: valid.status,
+        end_date: valid.end_date,
+        updated_at: at,
+        ..row
+    };
+    commitments::refresh(conn, &updated, &lines)?;
+    written(conn, updated, lines)
 }
 
 /// Varies an active contract's value, end date or funding split, keeping
-/// its lines equal to its value and within every stream's budget.
+/// its lines equal to its value and within every stream's budget. (Takes
+/// the organisation and the actor's subject, not `&Actor`: an exception to
+/// the rule in [`crate::db`].)
 pub fn vary(
     conn: &mut DbConn,
     organisation_id: &str,
@@ -602,27 +603,33 @@ pub fn vary(
     variation: NewVariation,
     recorded_by: &str,
 ) -> Result<Contract, AppError> {
-    let scope = Scope::organisation(organisation_id);
-    let row = load(conn, &scope, id)?;
+    let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = variation.validate(row.status, row.start_date, row.value(), row.end_date)?;
-    match &valid.funding_lines {
-        Some(lines) => {
-            require_streams(conn, organisation_id, "funding_lines", lines)?;
-            let award: Vec<_> = lines
+    let lines = match &valid.funding_lines {
+        Some(new_lines) => {
+            require_streams(conn, organisation_id, "funding_lines", new_lines)?;
+            let award: Vec<_> = new_lines
                 .iter()
                 .map(|l| (l.funding_stream_id.clone(), l.financial_year, l.amount))
                 .collect();
             check_award(conn, &award, Some(id))?;
             diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
-            insert_lines(conn, id, lines)?;
+            insert_lines(conn, id, new_lines)?;
+            // Read back once, in the order a read shows them.
+            lines_of_one(conn, id)?
         }
-        None => check_lines_in_period(conn, id, row.start_date, valid.end_date)?,
-    }
+        None => {
+            let lines = lines_of_one(conn, id)?;
+            check_lines_within(&lines, period(row.start_date, valid.end_date)?)?;
+            lines
+        }
+    };
+    let at = now();
     diesel::update(c::table.find(id))
         .set((
             c::value_pence.eq(valid.value.pence()),
             c::end_date.eq(valid.end_date),
-            c::updated_at.eq(now()),
+            c::updated_at.eq(at),
         ))
         .execute(conn)?;
     record_history(
@@ -638,9 +645,14 @@ pub fn vary(
             recorded_by,
         },
     )?;
-    let updated = load(conn, &scope, id)?;
-    commitments::refresh(conn, &updated)?;
-    get(conn, &scope, id)
+    let updated = ContractRow {
+        value_pence: valid.value.pence(),
+        end_date: valid.end_date,
+        updated_at: at,
+        ..row
+    };
+    commitments::refresh(conn, &updated, &lines)?;
+    written(conn, updated, lines)
 }
 
 #[derive(Queryable, Selectable)]
@@ -724,6 +736,8 @@ impl PaymentRow {
 
 /// Records a payment against an awarded contract. Payments may not exceed
 /// the contract's value, and are paid from one of the streams funding it.
+/// (Takes the organisation and the actor's subject, not `&Actor`: an
+/// exception to the rule in [`crate::db`].)
 pub fn record_payment(
     conn: &mut DbConn,
     organisation_id: &str,
@@ -732,33 +746,11 @@ pub fn record_payment(
     recorded_by: &str,
 ) -> Result<Payment, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
-    if row.status == ContractStatus::Draft {
-        return Err(AppError::Conflict(
-            "a draft contract cannot be paid; activate it first".to_owned(),
-        ));
-    }
-    let mut streams: Vec<String> = lines_of(conn, &[id.to_owned()])?
-        .into_iter()
-        .map(|(_, line)| line.funding_stream_id)
-        .collect();
-    streams.sort();
-    streams.dedup();
-    let stream_id = match (&payment.funding_stream_id, streams.as_slice()) {
-        (Some(stream), _) if streams.contains(stream) => stream.clone(),
-        (Some(_), _) => {
-            return Err(AppError::field(
-                "funding_stream_id",
-                "the contract is not funded by this stream",
-            ))
-        }
-        (None, [only]) => only.clone(),
-        (None, _) => {
-            return Err(AppError::field(
-                "funding_stream_id",
-                "the contract draws on several streams; say which one pays",
-            ))
-        }
-    };
+    check_payable(row.status)?;
+    let stream_id = paying_stream(
+        payment.funding_stream_id.as_deref(),
+        &lines_of_one(conn, id)?,
+    )?;
     let paid = p::table
         .filter(p::contract_id.eq(id))
         .select(sum_pence(p::amount_pence))

@@ -8,8 +8,9 @@ use super::sum::sum_pence;
 use super::{lock_streams, new_id, now, DbConn};
 use crate::domain::contract::ContractStatus;
 use crate::domain::funding_stream::{
-    check_within_budget, BudgetChange, BudgetStatus, FundingStream, FundingStreamChanges,
-    NewFundingStream, StreamSortKey, YearBudget,
+    check_budget_removable, check_stream_deletable, check_within_budget, BudgetChange,
+    BudgetStatus, FundingStream, NewFundingStream, StreamSortKey, ValidFundingStreamChanges,
+    YearBudget,
 };
 use crate::domain::sort::Sort;
 use crate::error::AppError;
@@ -196,53 +197,44 @@ pub fn update(
     conn: &mut DbConn,
     organisation_id: &str,
     id: &str,
-    changes: FundingStreamChanges,
+    changes: ValidFundingStreamChanges,
 ) -> Result<FundingStream, AppError> {
     let current = get(conn, organisation_id, id)?;
-    if let Some(code) = &changes.code {
-        if *code != current.code {
-            let taken = fs::table
-                .filter(fs::organisation_id.eq(organisation_id))
-                .filter(fs::code.eq(code))
-                .count()
-                .get_result::<i64>(conn)?;
-            if taken > 0 {
-                return Err(AppError::Conflict(format!(
-                    "a funding stream with code {code} already exists"
-                )));
-            }
+    let details = changes.apply(current.details());
+    if details.code != current.code {
+        let taken = fs::table
+            .filter(fs::organisation_id.eq(organisation_id))
+            .filter(fs::code.eq(&details.code))
+            .count()
+            .get_result::<i64>(conn)?;
+        if taken > 0 {
+            return Err(AppError::Conflict(format!(
+                "a funding stream with code {} already exists",
+                details.code
+            )));
         }
     }
     diesel::update(fs::table.find(id))
         .set((
-            fs::code.eq(changes.code.unwrap_or(current.code)),
-            fs::name.eq(changes.name.unwrap_or(current.name)),
-            fs::funder.eq(changes.funder.unwrap_or(current.funder)),
-            fs::ringfenced.eq(changes.ringfenced.unwrap_or(current.ringfenced)),
-            fs::description.eq(match changes.description {
-                Some(d) if d.is_empty() => None,
-                Some(d) => Some(d),
-                None => current.description,
-            }),
-            fs::return_due_days.eq(changes.return_due_days.or(current.return_due_days)),
+            fs::code.eq(&details.code),
+            fs::name.eq(&details.name),
+            fs::funder.eq(&details.funder),
+            fs::ringfenced.eq(details.ringfenced),
+            fs::description.eq(&details.description),
+            fs::return_due_days.eq(details.return_due_days),
             fs::updated_at.eq(now()),
         ))
         .execute(conn)?;
     get(conn, organisation_id, id)
 }
 
-/// A stream can be deleted only while nothing draws on it.
 pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
     get(conn, organisation_id, id)?;
     let lines = funding_lines::table
         .filter(funding_lines::funding_stream_id.eq(id))
         .count()
         .get_result::<i64>(conn)?;
-    if lines > 0 {
-        return Err(AppError::Conflict(
-            "the funding stream funds contracts; it cannot be deleted".to_owned(),
-        ));
-    }
+    check_stream_deletable(lines > 0)?;
     diesel::delete(sb::table.filter(sb::funding_stream_id.eq(id))).execute(conn)?;
     diesel::delete(fs::table.find(id)).execute(conn)?;
     Ok(())
@@ -259,14 +251,7 @@ pub fn put_budget(
 ) -> Result<FundingStream, AppError> {
     get(conn, organisation_id, id)?;
     lock_streams(conn, &[id.to_owned()])?;
-    let committed = committed(conn, id, year, None)?;
-    if change.amount < committed && !change.accept_over_commitment {
-        return Err(AppError::Conflict(format!(
-            "{year} already has {committed} committed; setting the budget to {} would over-commit \
-             the stream (send accept_over_commitment: true to record a funder's cut)",
-            change.amount
-        )));
-    }
+    change.check_against(year, committed(conn, id, year, None)?)?;
     let updated = diesel::update(sb::table.find((id, year)))
         .set((
             sb::amount_pence.eq(change.amount.pence()),
@@ -289,12 +274,7 @@ pub fn delete_budget(
 ) -> Result<FundingStream, AppError> {
     get(conn, organisation_id, id)?;
     lock_streams(conn, &[id.to_owned()])?;
-    let committed = committed(conn, id, year, None)?;
-    if !committed.is_zero() {
-        return Err(AppError::Conflict(format!(
-            "{year} has {committed} committed; its budget cannot be removed"
-        )));
-    }
+    check_budget_removable(year, committed(conn, id, year, None)?)?;
     let deleted = diesel::delete(sb::table.find((id, year))).execute(conn)?;
     if deleted == 0 {
         return Err(AppError::NotFound("budget"));

@@ -4,6 +4,34 @@
 //! Lookups of one row use `load(..).next()` or `get_result`, never
 //! diesel's `first()`: its bound `LIMIT ?` makes SQLite re-prepare the
 //! statement on every execution, which was the largest cost of a read.
+//!
+//! # Who is asking: one rule for every function here
+//!
+//! A function takes exactly what decides its answer or what it records:
+//!
+//! - **`actor: &Actor`** when it records who acted (a return's versions keep
+//!   the actor and role, the audit trail and idempotency keys the principal).
+//!   It sees what `actor.scope()` sees.
+//! - **`scope: &Scope`** when what it may see depends on a provider token:
+//!   reads of providers, contracts and what hangs off them, outcome measures,
+//!   returns and the missing-and-late list. A record outside the scope is
+//!   `NotFound`, exactly as a missing one.
+//! - **`organisation_id: &str`** when only the organisation matters: reads of
+//!   what no provider sees (funding streams, reports, the audit trail), and
+//!   writes only the organisation's own staff make that record no actor
+//!   (streams and budgets, providers, a draft contract and its lines,
+//!   measures). Such a write still reads through
+//!   `Scope::organisation(organisation_id)`.
+//!
+//! Internal helpers follow the same rule (`funding_streams::exists` takes the
+//! organisation, `contracts::load` a scope).
+//!
+//! Three writes do not follow it yet: `contracts::change_status`,
+//! `contracts::vary` and `contracts::record_payment` record who acted (the
+//! contract's history, the payment's `recorded_by`) but take the
+//! organisation id and the actor's subject as two strings. They should take
+//! `&Actor`; that changes their calls in `src/api/contracts.rs`, so it is
+//! left to that side.
 
 /// Orders a boxed query by a [`Sort`](crate::domain::sort::Sort)'s keys,
 /// each mapped to its column, then by `$id` so equal keys keep a stable

@@ -5,8 +5,8 @@ use super::schema::{contracts, providers as pr};
 use super::{new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::provider::{
-    normalise_number, org_ids, NewProvider, Provider, ProviderKind, ProviderSortKey,
-    ValidProviderChanges,
+    check_provider_deletable, normalise_number, org_ids, NewProvider, Provider, ProviderKind,
+    ProviderSortKey, ValidProviderChanges,
 };
 use crate::domain::sort::Sort;
 use crate::error::AppError;
@@ -199,42 +199,35 @@ pub fn update(
     changes: ValidProviderChanges,
 ) -> Result<Provider, AppError> {
     let scope = Scope::organisation(organisation_id);
-    let current = get(conn, &scope, id)?;
-    let charity_number = changes.charity_number.unwrap_or(current.charity_number);
-    let company_number = changes.company_number.unwrap_or(current.company_number);
+    let details = changes.apply(get(conn, &scope, id)?.details());
     check_numbers_free(
         conn,
         organisation_id,
         id,
-        charity_number.as_deref(),
-        company_number.as_deref(),
+        details.charity_number.as_deref(),
+        details.company_number.as_deref(),
     )?;
     diesel::update(pr::table.find(id))
         .set((
-            pr::name.eq(changes.name.unwrap_or(current.name)),
-            pr::kind.eq(changes.kind.unwrap_or(current.kind)),
-            pr::charity_number.eq(charity_number),
-            pr::company_number.eq(company_number),
-            pr::contact_name.eq(changes.contact_name.unwrap_or(current.contact_name)),
-            pr::contact_email.eq(changes.contact_email.unwrap_or(current.contact_email)),
+            pr::name.eq(&details.name),
+            pr::kind.eq(details.kind),
+            pr::charity_number.eq(&details.charity_number),
+            pr::company_number.eq(&details.company_number),
+            pr::contact_name.eq(&details.contact_name),
+            pr::contact_email.eq(&details.contact_email),
             pr::updated_at.eq(now()),
         ))
         .execute(conn)?;
     get(conn, &scope, id)
 }
 
-/// A provider can be deleted only while it holds no contracts.
 pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
     get(conn, &Scope::organisation(organisation_id), id)?;
     let held = contracts::table
         .filter(contracts::provider_id.eq(id))
         .count()
         .get_result::<i64>(conn)?;
-    if held > 0 {
-        return Err(AppError::Conflict(
-            "the provider holds contracts; it cannot be deleted".to_owned(),
-        ));
-    }
+    check_provider_deletable(held > 0)?;
     diesel::delete(pr::table.find(id)).execute(conn)?;
     Ok(())
 }

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::funding_stream::{check_due_days, overflow};
+use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
 use crate::error::AppError;
@@ -165,11 +166,7 @@ impl NewContract {
             return_due_days: self.return_due_days,
             funding_lines: self.funding_lines,
         };
-        checks.require(
-            contract.value.is_positive(),
-            "value",
-            "must be more than 0.00",
-        );
+        check_positive(&mut checks, "value", contract.value);
         check_due_days(&mut checks, contract.return_due_days);
         let period = check_period(&mut checks, contract.start_date, contract.end_date);
         check_funding_lines(
@@ -212,23 +209,31 @@ pub struct ContractChanges {
     pub return_due_days: Option<i32>,
 }
 
+/// Validated changes to a draft contract (see [`patch`]): `None` keeps a
+/// field, `Some(None)` clears an optional one. `return_due_days` can be set
+/// but not cleared.
+#[derive(Debug, Clone, Default)]
+pub struct ValidContractChanges {
+    pub provider_id: Option<String>,
+    pub kind: Option<ContractKind>,
+    pub reference: Option<Option<String>>,
+    pub title: Option<String>,
+    pub purpose: Option<Option<String>>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub value: Option<Money>,
+    pub return_due_days: Option<i32>,
+}
+
 impl ContractChanges {
-    pub fn validate(self) -> Result<ContractChanges, AppError> {
+    pub fn validate(self) -> Result<ValidContractChanges, AppError> {
         let mut checks = Checks::new();
-        let changes = ContractChanges {
+        let changes = ValidContractChanges {
             provider_id: self.provider_id,
             kind: self.kind,
-            reference: self.reference.map(|r| {
-                checks
-                    .optional_text("reference", Some(&r), SHORT_TEXT)
-                    .unwrap_or_default()
-            }),
+            reference: patch::optional_text(&mut checks, "reference", self.reference, SHORT_TEXT),
             title: self.title.map(|t| checks.text("title", &t, SHORT_TEXT)),
-            purpose: self.purpose.map(|p| {
-                checks
-                    .optional_text("purpose", Some(&p), LONG_TEXT)
-                    .unwrap_or_default()
-            }),
+            purpose: patch::optional_text(&mut checks, "purpose", self.purpose, LONG_TEXT),
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value,
@@ -236,10 +241,78 @@ impl ContractChanges {
         };
         check_due_days(&mut checks, changes.return_due_days);
         if let Some(value) = changes.value {
-            checks.require(value.is_positive(), "value", "must be more than 0.00");
+            check_positive(&mut checks, "value", value);
         }
         checks.finish(changes)
     }
+}
+
+/// A draft contract's own fields, as a change reads and writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftTerms {
+    pub provider_id: String,
+    pub kind: ContractKind,
+    pub reference: Option<String>,
+    pub title: String,
+    pub purpose: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub value: Money,
+    pub return_due_days: Option<i32>,
+}
+
+impl ValidContractChanges {
+    /// The contract's fields after the change: what it names replaces, a
+    /// cleared optional field becomes empty, the rest is kept.
+    pub fn apply(self, current: DraftTerms) -> DraftTerms {
+        DraftTerms {
+            provider_id: self.provider_id.unwrap_or(current.provider_id),
+            kind: self.kind.unwrap_or(current.kind),
+            reference: patch::merge(self.reference, current.reference),
+            title: self.title.unwrap_or(current.title),
+            purpose: patch::merge(self.purpose, current.purpose),
+            start_date: self.start_date.unwrap_or(current.start_date),
+            end_date: self.end_date.unwrap_or(current.end_date),
+            value: self.value.unwrap_or(current.value),
+            return_due_days: self.return_due_days.or(current.return_due_days),
+        }
+    }
+}
+
+/// What may happen to a contract only while it is a draft; once awarded it
+/// changes by variation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftChange {
+    Edit,
+    Delete,
+    AddLine,
+    ChangeLine,
+    RemoveLine,
+}
+
+impl DraftChange {
+    fn described(self) -> &'static str {
+        match self {
+            DraftChange::Edit => "a contract can be edited",
+            DraftChange::Delete => "a contract can be deleted",
+            DraftChange::AddLine => "funding lines can be added",
+            DraftChange::ChangeLine => "funding lines can be changed",
+            DraftChange::RemoveLine => "funding lines can be removed",
+        }
+    }
+}
+
+/// Only a draft contract can be edited or deleted, or have its funding
+/// lines added, changed or removed.
+pub fn check_draft(status: ContractStatus, change: DraftChange) -> Result<(), AppError> {
+    if status != ContractStatus::Draft {
+        return Err(AppError::Conflict(format!(
+            "{} only while the contract is a draft; this one is {} (use a variation)",
+            change.described(),
+            status.as_str()
+        )));
+    }
+    Ok(())
 }
 
 /// Body of `POST /contracts/{id}/status`.
@@ -327,6 +400,26 @@ impl StatusChange {
     }
 }
 
+/// Ending or terminating early must not leave money committed to financial
+/// years the contract no longer reaches: a variation releases it first.
+/// `lines` are the contract's funding lines, `end_date` its current end.
+pub fn check_early_end(
+    lines: &[FundingLine],
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    new_end_date: NaiveDate,
+) -> Result<(), AppError> {
+    if new_end_date == end_date {
+        return Ok(());
+    }
+    check_lines_within(lines, period(start_date, new_end_date)?).map_err(|_| {
+        AppError::field(
+            "effective_date",
+            "funding lines remain in financial years after this date; vary the contract to release them first",
+        )
+    })
+}
+
 /// Body of `POST /contracts/{id}/variations`: a change to an active contract.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -383,7 +476,7 @@ impl NewVariation {
             );
         }
         let new_value = self.value.unwrap_or(value);
-        checks.require(new_value.is_positive(), "value", "must be more than 0.00");
+        check_positive(&mut checks, "value", new_value);
         if self.value.is_some_and(|v| v != value) && self.funding_lines.is_none() {
             checks.fail(
                 "funding_lines",
@@ -461,16 +554,43 @@ pub struct NewPayment {
 impl NewPayment {
     pub fn validate(self) -> Result<NewPayment, AppError> {
         let mut checks = Checks::new();
-        checks.require(
-            self.amount.is_positive(),
-            "amount",
-            "must be more than 0.00",
-        );
+        check_positive(&mut checks, "amount", self.amount);
         let payment = NewPayment {
             reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
             ..self
         };
         checks.finish(payment)
+    }
+}
+
+/// Only an awarded contract can be paid.
+pub fn check_payable(status: ContractStatus) -> Result<(), AppError> {
+    if status == ContractStatus::Draft {
+        return Err(AppError::Conflict(
+            "a draft contract cannot be paid; activate it first".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Which stream pays a payment: the one it names, which must fund the
+/// contract; when it names none, the contract's one stream — a contract
+/// drawing on several must be told which.
+pub fn paying_stream(named: Option<&str>, lines: &[FundingLine]) -> Result<String, AppError> {
+    let mut streams: Vec<&str> = lines.iter().map(|l| l.funding_stream_id.as_str()).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    match (named, streams.as_slice()) {
+        (Some(stream), _) if streams.contains(&stream) => Ok(stream.to_owned()),
+        (Some(_), _) => Err(AppError::field(
+            "funding_stream_id",
+            "the contract is not funded by this stream",
+        )),
+        (None, [only]) => Ok((*only).to_owned()),
+        (None, _) => Err(AppError::field(
+            "funding_stream_id",
+            "the contract draws on several streams; say which one pays",
+        )),
     }
 }
 
@@ -526,6 +646,58 @@ fn check_period(checks: &mut Checks, start: NaiveDate, end: NaiveDate) -> Option
     range
 }
 
+/// Amounts a contract is valued, funded or paid at must be more than nothing.
+pub fn check_positive(checks: &mut Checks, field: &str, amount: Money) {
+    checks.require(amount.is_positive(), field, "must be more than 0.00");
+}
+
+/// A funding line added to a contract: a positive amount, in a financial
+/// year the contract's period touches.
+pub fn check_new_line(line: &FundingLineInput, period: DateRange) -> Result<(), AppError> {
+    let mut checks = Checks::new();
+    check_positive(&mut checks, "amount", line.amount);
+    check_line_year(&mut checks, "financial_year", line.financial_year, period);
+    checks.finish(())
+}
+
+/// A contract funds each stream × financial year by one line: a second is
+/// refused, and the first's amount changed instead.
+pub fn check_line_is_new(lines: &[FundingLine], line: &FundingLineInput) -> Result<(), AppError> {
+    let duplicate = lines.iter().any(|existing| {
+        existing.funding_stream_id == line.funding_stream_id
+            && existing.financial_year == line.financial_year
+    });
+    if duplicate {
+        return Err(AppError::Conflict(format!(
+            "the contract already has a line for this stream in {}; change its amount instead",
+            line.financial_year
+        )));
+    }
+    Ok(())
+}
+
+/// A funding line's new amount.
+pub fn check_line_amount(amount: Money) -> Result<(), AppError> {
+    let mut checks = Checks::new();
+    check_positive(&mut checks, "amount", amount);
+    checks.finish(())
+}
+
+/// Every funding line a contract has must lie in a financial year its
+/// (changed) period touches.
+pub fn check_lines_within(lines: &[FundingLine], period: DateRange) -> Result<(), AppError> {
+    let mut checks = Checks::new();
+    for (i, line) in lines.iter().enumerate() {
+        check_line_year(
+            &mut checks,
+            &format!("funding_lines[{i}].financial_year"),
+            line.financial_year,
+            period,
+        );
+    }
+    checks.finish(())
+}
+
 /// Each line must be positive, fall in a financial year the contract period
 /// touches, and name each stream × year once.
 pub fn check_funding_lines(
@@ -535,11 +707,7 @@ pub fn check_funding_lines(
     period: Option<DateRange>,
 ) {
     for (i, line) in lines.iter().enumerate() {
-        checks.require(
-            line.amount.is_positive(),
-            &format!("{field}[{i}].amount"),
-            "must be more than 0.00",
-        );
+        check_positive(checks, &format!("{field}[{i}].amount"), line.amount);
         if let Some(period) = period {
             check_line_year(
                 checks,
@@ -697,6 +865,171 @@ mod tests {
             }
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    fn year(s: &str) -> FinancialYear {
+        FinancialYear::parse(s).expect("year")
+    }
+
+    fn line(stream: &str, financial_year: &str, amount: &str) -> FundingLine {
+        FundingLine {
+            id: format!("{stream}-{financial_year}"),
+            funding_stream_id: stream.into(),
+            financial_year: year(financial_year),
+            amount: m(amount),
+        }
+    }
+
+    fn fields(result: Result<(), AppError>) -> Vec<String> {
+        match result {
+            Err(AppError::Validation(fields)) => fields.into_iter().map(|f| f.field).collect(),
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_a_draft_is_edited_or_has_its_lines_changed() {
+        use DraftChange::*;
+        for change in [Edit, Delete, AddLine, ChangeLine, RemoveLine] {
+            assert!(check_draft(ContractStatus::Draft, change).is_ok());
+            for status in [
+                ContractStatus::Active,
+                ContractStatus::Ended,
+                ContractStatus::Terminated,
+            ] {
+                assert!(
+                    matches!(check_draft(status, change), Err(AppError::Conflict(_))),
+                    "{change:?} of a {status:?} contract must be refused"
+                );
+            }
+        }
+        match check_draft(ContractStatus::Active, ChangeLine) {
+            Err(AppError::Conflict(message)) => assert_eq!(
+                message,
+                "funding lines can be changed only while the contract is a draft; \
+                 this one is active (use a variation)"
+            ),
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn amounts_must_be_positive() {
+        assert!(check_line_amount(m("0.01")).is_ok());
+        assert_eq!(fields(check_line_amount(m("0.00"))), ["amount"]);
+        assert_eq!(fields(check_line_amount(m("-5.00"))), ["amount"]);
+        let period = DateRange::new(date("2022-04-01"), date("2023-03-31")).expect("range");
+        let zero = FundingLineInput {
+            funding_stream_id: "a".into(),
+            financial_year: year("2022-23"),
+            amount: m("0.00"),
+        };
+        assert_eq!(fields(check_new_line(&zero, period)), ["amount"]);
+        let payment = NewPayment {
+            amount: m("0.00"),
+            paid_on: date("2022-07-15"),
+            funding_stream_id: None,
+            reference: None,
+        };
+        assert_eq!(fields(payment.validate().map(|_| ())), ["amount"]);
+    }
+
+    #[test]
+    fn a_new_line_lies_within_the_period_and_is_the_only_one_for_its_stream_and_year() {
+        let period = DateRange::new(date("2022-07-01"), date("2023-06-30")).expect("range");
+        let new = |y: &str| FundingLineInput {
+            funding_stream_id: "a".into(),
+            financial_year: year(y),
+            amount: m("10.00"),
+        };
+        assert!(check_new_line(&new("2022-23"), period).is_ok());
+        assert!(check_new_line(&new("2023-24"), period).is_ok());
+        assert_eq!(
+            fields(check_new_line(&new("2024-25"), period)),
+            ["financial_year"]
+        );
+        let lines = [line("a", "2022-23", "10.00")];
+        assert!(check_line_is_new(&lines, &new("2023-24")).is_ok());
+        assert!(matches!(
+            check_line_is_new(&lines, &new("2022-23")),
+            Err(AppError::Conflict(_))
+        ));
+    }
+
+    #[test]
+    fn a_changed_period_must_still_hold_every_line() {
+        let lines = [line("a", "2022-23", "10.00"), line("b", "2023-24", "5.00")];
+        let both = DateRange::new(date("2022-04-01"), date("2024-03-31")).expect("range");
+        assert!(check_lines_within(&lines, both).is_ok());
+        let first = DateRange::new(date("2022-04-01"), date("2023-03-31")).expect("range");
+        assert_eq!(
+            fields(check_lines_within(&lines, first)),
+            ["funding_lines[1].financial_year"]
+        );
+    }
+
+    #[test]
+    fn ending_early_may_not_leave_lines_in_later_years() {
+        let lines = [line("a", "2022-23", "10.00"), line("a", "2023-24", "5.00")];
+        let (start, end) = (date("2022-04-01"), date("2024-03-31"));
+        assert!(check_early_end(&lines, start, end, end).is_ok());
+        assert!(check_early_end(&lines, start, end, date("2023-04-01")).is_ok());
+        assert_eq!(
+            fields(check_early_end(&lines, start, end, date("2023-03-31"))),
+            ["effective_date"]
+        );
+    }
+
+    #[test]
+    fn the_paying_stream_is_named_or_the_only_one() {
+        let one = [line("a", "2022-23", "10.00"), line("a", "2023-24", "5.00")];
+        assert_eq!(paying_stream(None, &one).ok().as_deref(), Some("a"));
+        assert_eq!(paying_stream(Some("a"), &one).ok().as_deref(), Some("a"));
+        assert_eq!(
+            fields(paying_stream(Some("b"), &one).map(|_| ())),
+            ["funding_stream_id"]
+        );
+        let two = [line("a", "2022-23", "10.00"), line("b", "2022-23", "5.00")];
+        assert_eq!(paying_stream(Some("b"), &two).ok().as_deref(), Some("b"));
+        assert_eq!(
+            fields(paying_stream(None, &two).map(|_| ())),
+            ["funding_stream_id"]
+        );
+    }
+
+    #[test]
+    fn only_an_awarded_contract_is_paid() {
+        assert!(check_payable(ContractStatus::Draft).is_err());
+        assert!(check_payable(ContractStatus::Active).is_ok());
+        assert!(check_payable(ContractStatus::Ended).is_ok());
+    }
+
+    #[test]
+    fn a_change_keeps_clears_or_sets_each_field() {
+        let current = DraftTerms {
+            provider_id: "p".into(),
+            kind: ContractKind::Grant,
+            reference: Some("REF-1".into()),
+            title: "Counselling".into(),
+            purpose: Some("Support".into()),
+            start_date: date("2022-04-01"),
+            end_date: date("2023-03-31"),
+            value: m("100.00"),
+            return_due_days: Some(14),
+        };
+        let changes: ContractChanges = serde_json::from_value(serde_json::json!({
+            "reference": "", "purpose": null, "title": " New title ", "value": "90.00"
+        }))
+        .expect("parses");
+        let after = changes.validate().expect("valid").apply(current.clone());
+        assert_eq!(after.reference, None, "blank clears");
+        assert_eq!(after.purpose, current.purpose, "null keeps");
+        assert_eq!(after.title, "New title");
+        assert_eq!(after.value, m("90.00"));
+        assert_eq!(after.return_due_days, Some(14));
+        assert_eq!(after.start_date, current.start_date);
+        let unchanged = ValidContractChanges::default().apply(current.clone());
+        assert_eq!(unchanged, current);
     }
 
     #[test]

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
 use crate::error::{AppError, BudgetShortfall};
@@ -131,23 +132,76 @@ pub struct FundingStreamChanges {
     pub return_due_days: Option<i32>,
 }
 
+/// Validated changes to a stream (see [`patch`]): `None` keeps a field,
+/// `Some(None)` clears the description. `return_due_days` can be set but
+/// not cleared.
+#[derive(Debug, Clone, Default)]
+pub struct ValidFundingStreamChanges {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub funder: Option<String>,
+    pub ringfenced: Option<bool>,
+    pub description: Option<Option<String>>,
+    pub return_due_days: Option<i32>,
+}
+
 impl FundingStreamChanges {
-    pub fn validate(self) -> Result<FundingStreamChanges, AppError> {
+    pub fn validate(self) -> Result<ValidFundingStreamChanges, AppError> {
         let mut checks = Checks::new();
-        let changes = FundingStreamChanges {
+        let changes = ValidFundingStreamChanges {
             code: self.code.map(|c| checks.code("code", &c)),
             name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
             funder: self.funder.map(|f| checks.text("funder", &f, SHORT_TEXT)),
             ringfenced: self.ringfenced,
             return_due_days: self.return_due_days,
-            description: self.description.map(|d| {
-                checks
-                    .optional_text("description", Some(&d), LONG_TEXT)
-                    .unwrap_or_default()
-            }),
+            description: patch::optional_text(
+                &mut checks,
+                "description",
+                self.description,
+                LONG_TEXT,
+            ),
         };
         check_due_days(&mut checks, changes.return_due_days);
         checks.finish(changes)
+    }
+}
+
+/// A stream's own fields, as a change reads and writes them (its budgets
+/// change one year at a time instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamDetails {
+    pub code: String,
+    pub name: String,
+    pub funder: String,
+    pub ringfenced: bool,
+    pub description: Option<String>,
+    pub return_due_days: Option<i32>,
+}
+
+impl FundingStream {
+    pub fn details(&self) -> StreamDetails {
+        StreamDetails {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            funder: self.funder.clone(),
+            ringfenced: self.ringfenced,
+            description: self.description.clone(),
+            return_due_days: self.return_due_days,
+        }
+    }
+}
+
+impl ValidFundingStreamChanges {
+    /// The stream's fields after the change.
+    pub fn apply(self, current: StreamDetails) -> StreamDetails {
+        StreamDetails {
+            code: self.code.unwrap_or(current.code),
+            name: self.name.unwrap_or(current.name),
+            funder: self.funder.unwrap_or(current.funder),
+            ringfenced: self.ringfenced.unwrap_or(current.ringfenced),
+            description: patch::merge(self.description, current.description),
+            return_due_days: self.return_due_days.or(current.return_due_days),
+        }
     }
 }
 
@@ -183,6 +237,39 @@ impl BudgetChange {
         check_budget_amount(&mut checks, "amount", self.amount);
         checks.finish(self)
     }
+
+    /// A year's budget drops below what awards already commit for it
+    /// (`committed`) only when the change says it records a funder's cut.
+    pub fn check_against(&self, year: FinancialYear, committed: Money) -> Result<(), AppError> {
+        if self.amount < committed && !self.accept_over_commitment {
+            return Err(AppError::Conflict(format!(
+                "{year} already has {committed} committed; setting the budget to {} would over-commit \
+                 the stream (send accept_over_commitment: true to record a funder's cut)",
+                self.amount
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A stream can be deleted only while no contract draws on it.
+pub fn check_stream_deletable(funds_contracts: bool) -> Result<(), AppError> {
+    if funds_contracts {
+        return Err(AppError::Conflict(
+            "the funding stream funds contracts; it cannot be deleted".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// A year's budget can be removed only while nothing is committed against it.
+pub fn check_budget_removable(year: FinancialYear, committed: Money) -> Result<(), AppError> {
+    if !committed.is_zero() {
+        return Err(AppError::Conflict(format!(
+            "{year} has {committed} committed; its budget cannot be removed"
+        )));
+    }
+    Ok(())
 }
 
 fn check_budget_amount(checks: &mut Checks, field: &str, amount: Money) {
@@ -262,6 +349,59 @@ mod tests {
             }
             other => panic!("expected BudgetExceeded, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_budget_drops_below_what_is_committed_only_as_a_recorded_cut() {
+        let year = FinancialYear::parse("2022-23").expect("year");
+        let change = |amount: &str, accept_over_commitment: bool| BudgetChange {
+            amount: m(amount),
+            status: BudgetStatus::Confirmed,
+            accept_over_commitment,
+        };
+        assert!(change("100.00", false)
+            .check_against(year, m("100.00"))
+            .is_ok());
+        assert!(matches!(
+            change("99.99", false).check_against(year, m("100.00")),
+            Err(AppError::Conflict(_))
+        ));
+        assert!(change("99.99", true)
+            .check_against(year, m("100.00"))
+            .is_ok());
+        assert!(check_budget_removable(year, m("0.00")).is_ok());
+        assert!(check_stream_deletable(false).is_ok());
+        assert!(check_stream_deletable(true).is_err());
+        assert!(check_budget_removable(year, m("0.01")).is_err());
+    }
+
+    #[test]
+    fn a_change_keeps_clears_or_sets_each_field() {
+        let current = StreamDetails {
+            code: "VSS".into(),
+            name: "Victims".into(),
+            funder: "MoJ".into(),
+            ringfenced: true,
+            description: Some("Specialist services".into()),
+            return_due_days: Some(20),
+        };
+        let changes: FundingStreamChanges = serde_json::from_value(serde_json::json!({
+            "description": " ", "name": "Victims' services"
+        }))
+        .expect("parses");
+        let after = changes.validate().expect("valid").apply(current.clone());
+        assert_eq!(after.description, None, "blank clears");
+        assert_eq!(after.name, "Victims' services");
+        assert_eq!(
+            (after.code.as_str(), after.ringfenced, after.return_due_days),
+            ("VSS", true, Some(20))
+        );
+        let kept: FundingStreamChanges =
+            serde_json::from_value(serde_json::json!({"description": null})).expect("parses");
+        assert_eq!(
+            kept.validate().expect("valid").apply(current.clone()),
+            current
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod funding_stream;
 pub mod id;
 pub mod organisation;
 pub mod outcome;
+pub mod patch;
 pub mod provider;
 pub mod report;
 pub mod sort;

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::contract::{period, ContractStatus};
+use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
 use crate::error::{AppError, FieldError};
@@ -139,6 +141,64 @@ impl OutcomeMeasureChanges {
         };
         checks.finish(changes)
     }
+
+    /// Whether the change gives the measure a unit other than `current`.
+    pub fn changes_unit(&self, current: MeasureUnit) -> bool {
+        self.unit.is_some_and(|unit| unit != current)
+    }
+}
+
+/// A measure's unit decides how its stored values read: it may change only
+/// while no return holds a value for it.
+pub fn check_unit_change(values_held: bool) -> Result<(), AppError> {
+    if values_held {
+        return Err(AppError::Conflict(
+            "returns already hold values for this measure; its unit cannot change".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// A measure may be deleted only while no return holds a value for it.
+pub fn check_measure_deletable(values_held: bool) -> Result<(), AppError> {
+    if values_held {
+        return Err(AppError::Conflict(
+            "returns already hold values for this measure; it cannot be deleted".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// A measure defined for a contract or for a stream funding it, as stored.
+#[derive(Debug, Clone)]
+pub struct DefinedMeasure {
+    pub id: String,
+    /// True for the contract's own measure, false for a stream's.
+    pub contract_own: bool,
+    pub code: String,
+    pub label: String,
+    pub unit: MeasureUnit,
+}
+
+/// The measures a contract reports, from those defined for it and for the
+/// streams funding it (`defined` in the order they were defined). A
+/// contract's own measure replaces a stream's with the same code (the
+/// contract adjusts what it inherits); between streams the earlier-defined
+/// measure holds the code.
+pub fn applicable_measures(defined: Vec<DefinedMeasure>) -> Vec<ApplicableMeasure> {
+    let (own, inherited): (Vec<_>, Vec<_>) = defined.into_iter().partition(|m| m.contract_own);
+    let mut measures: Vec<ApplicableMeasure> = Vec::new();
+    for measure in own.into_iter().chain(inherited) {
+        if measures.iter().all(|m| m.code != measure.code) {
+            measures.push(ApplicableMeasure {
+                id: measure.id,
+                code: measure.code,
+                label: measure.label,
+                unit: measure.unit,
+            });
+        }
+    }
+    measures
 }
 
 /// Where a return is in its review: draft → submitted → accepted, or
@@ -168,6 +228,17 @@ impl ReturnStatus {
         matches!(self, ReturnStatus::Draft | ReturnStatus::Queried)
     }
 
+    /// Only a draft or a queried return can be edited.
+    pub fn check_editable(self) -> Result<(), AppError> {
+        if !self.is_editable() {
+            return Err(AppError::Conflict(format!(
+                "a {} return cannot be edited",
+                self.as_str()
+            )));
+        }
+        Ok(())
+    }
+
     /// Submitting a draft, or resubmitting after a query.
     pub fn submit(self) -> Result<(ReturnStatus, ReturnEvent), AppError> {
         match self {
@@ -192,6 +263,20 @@ impl ReturnStatus {
                 event.as_str()
             ))),
         }
+    }
+}
+
+/// The commissioner's comment a return shows after a review: a query's own
+/// comment; an acceptance keeps the last query's.
+pub fn query_comment_after(
+    event: ReturnEvent,
+    comment: Option<String>,
+    current: Option<String>,
+) -> Option<String> {
+    if event == ReturnEvent::Queried {
+        comment
+    } else {
+        current
     }
 }
 
@@ -272,6 +357,38 @@ pub fn check_required_values(
     } else {
         Err(AppError::Validation(missing))
     }
+}
+
+/// A return is made for an awarded contract, for a quarter its period covers.
+pub fn check_return_quarter(
+    status: ContractStatus,
+    start_date: NaiveDate,
+    end_date: NaiveDate,
+    quarter: FiscalQuarter,
+) -> Result<(), AppError> {
+    if status == ContractStatus::Draft {
+        return Err(AppError::field(
+            "contract_id",
+            "the contract is a draft; returns start once it is active",
+        ));
+    }
+    let covered = period(start_date, end_date)?
+        .intersect(&quarter.date_range())
+        .is_some();
+    if !covered {
+        return Err(AppError::field(
+            "quarter",
+            format!("{quarter} is outside the contract period {start_date} to {end_date}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Days after quarter end a contract's returns are due: the contract's own
+/// setting, else the shortest of its funding streams' (`streams_shortest`),
+/// else none — one calendar month (see [`due_date`]).
+pub fn return_due_days(own: Option<i32>, streams_shortest: Option<i32>) -> Option<i32> {
+    own.or(streams_shortest)
 }
 
 /// When a quarter's return is due: `due_days` after the quarter ends, or one
@@ -470,8 +587,19 @@ pub struct OutcomeReturnChanges {
     pub values: Option<Vec<MeasureValueInput>>,
 }
 
+/// Validated changes to a return (see [`patch`]): `None` keeps a field,
+/// `Some(None)` clears the narrative.
+#[derive(Debug, Clone, Default)]
+pub struct ValidOutcomeReturnChanges {
+    pub referrals: Option<u32>,
+    pub people_supported: Option<u32>,
+    pub spend: Option<Money>,
+    pub narrative: Option<Option<String>>,
+    pub values: Option<Vec<MeasureValueInput>>,
+}
+
 impl OutcomeReturnChanges {
-    pub fn validate(self) -> Result<OutcomeReturnChanges, AppError> {
+    pub fn validate(self) -> Result<ValidOutcomeReturnChanges, AppError> {
         let mut checks = Checks::new();
         if let Some(spend) = self.spend {
             checks.require(!spend.is_negative(), "spend", "must not be negative");
@@ -479,12 +607,56 @@ impl OutcomeReturnChanges {
         if let Some(values) = &self.values {
             check_codes_unique(&mut checks, values);
         }
-        let narrative = self.narrative.map(|n| {
-            checks
-                .optional_text("narrative", Some(&n), LONG_TEXT)
-                .unwrap_or_default()
-        });
-        checks.finish(OutcomeReturnChanges { narrative, ..self })
+        let narrative = patch::optional_text(&mut checks, "narrative", self.narrative, LONG_TEXT);
+        checks.finish(ValidOutcomeReturnChanges {
+            referrals: self.referrals,
+            people_supported: self.people_supported,
+            spend: self.spend,
+            narrative,
+            values: self.values,
+        })
+    }
+}
+
+/// A return's own figures, as a change reads and writes them (its measure
+/// values are written one by one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnFigures {
+    pub referrals: i64,
+    pub people_supported: i64,
+    pub spend: Money,
+    pub narrative: Option<String>,
+}
+
+impl OutcomeReturn {
+    pub fn figures(&self) -> ReturnFigures {
+        ReturnFigures {
+            referrals: self.referrals,
+            people_supported: self.people_supported,
+            spend: self.spend,
+            narrative: self.narrative.clone(),
+        }
+    }
+
+    pub fn set_figures(&mut self, figures: ReturnFigures) {
+        self.referrals = figures.referrals;
+        self.people_supported = figures.people_supported;
+        self.spend = figures.spend;
+        self.narrative = figures.narrative;
+    }
+}
+
+impl ValidOutcomeReturnChanges {
+    /// The return's figures after the change.
+    pub fn apply(&self, current: ReturnFigures) -> ReturnFigures {
+        ReturnFigures {
+            referrals: self.referrals.map_or(current.referrals, i64::from),
+            people_supported: self
+                .people_supported
+                .map_or(current.people_supported, i64::from),
+            spend: self.spend.unwrap_or(current.spend),
+            narrative: patch::merge(self.narrative.clone(), current.narrative),
+        }
     }
 }
 
@@ -689,6 +861,133 @@ mod tests {
         assert!(Draft.review(ReturnEvent::Accepted).is_err());
         assert!(Accepted.review(ReturnEvent::Queried).is_err());
         assert!(!Accepted.is_editable() && Queried.is_editable());
+    }
+
+    fn defined(id: &str, contract_own: bool, code: &str) -> DefinedMeasure {
+        DefinedMeasure {
+            id: id.into(),
+            contract_own,
+            code: code.into(),
+            label: code.into(),
+            unit: MeasureUnit::Count,
+        }
+    }
+
+    #[test]
+    fn a_contracts_own_measure_replaces_a_streams_and_the_earlier_stream_measure_wins() {
+        let applicable = applicable_measures(vec![
+            defined("1", false, "sessions"),
+            defined("2", false, "referrals"),
+            defined("3", false, "sessions"),
+            defined("4", true, "referrals"),
+        ]);
+        let chosen: Vec<(&str, &str)> = applicable
+            .iter()
+            .map(|m| (m.id.as_str(), m.code.as_str()))
+            .collect();
+        assert_eq!(chosen, [("4", "referrals"), ("1", "sessions")]);
+    }
+
+    #[test]
+    fn returns_are_made_for_awarded_contracts_within_their_period() {
+        let (start, end) = (date("2022-07-01"), date("2023-03-31"));
+        let q = |q| quarter("2022-23", q);
+        assert!(check_return_quarter(ContractStatus::Active, start, end, q(Quarter::Q2)).is_ok());
+        assert!(check_return_quarter(ContractStatus::Ended, start, end, q(Quarter::Q4)).is_ok());
+        let field = |result: Result<(), AppError>| match result {
+            Err(AppError::Validation(fields)) => fields[0].field.clone(),
+            other => panic!("expected a validation error, got {other:?}"),
+        };
+        assert_eq!(
+            field(check_return_quarter(
+                ContractStatus::Draft,
+                start,
+                end,
+                q(Quarter::Q2)
+            )),
+            "contract_id"
+        );
+        assert_eq!(
+            field(check_return_quarter(
+                ContractStatus::Active,
+                start,
+                end,
+                q(Quarter::Q1)
+            )),
+            "quarter"
+        );
+    }
+
+    #[test]
+    fn a_contracts_due_days_come_before_its_streams() {
+        assert_eq!(return_due_days(Some(10), Some(5)), Some(10));
+        assert_eq!(return_due_days(None, Some(5)), Some(5));
+        assert_eq!(return_due_days(None, None), None);
+    }
+
+    #[test]
+    fn a_measures_unit_changes_only_while_no_value_is_held() {
+        let changes = OutcomeMeasureChanges {
+            label: None,
+            unit: Some(MeasureUnit::Money),
+        };
+        assert!(changes.changes_unit(MeasureUnit::Count));
+        assert!(!changes.changes_unit(MeasureUnit::Money));
+        assert!(check_unit_change(false).is_ok());
+        assert!(check_unit_change(true).is_err());
+        assert!(check_measure_deletable(false).is_ok());
+        assert!(check_measure_deletable(true).is_err());
+    }
+
+    #[test]
+    fn only_drafts_and_queried_returns_are_edited() {
+        assert!(ReturnStatus::Draft.check_editable().is_ok());
+        assert!(ReturnStatus::Queried.check_editable().is_ok());
+        for status in [
+            ReturnStatus::Submitted,
+            ReturnStatus::Resubmitted,
+            ReturnStatus::Accepted,
+        ] {
+            assert!(status.check_editable().is_err(), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn a_query_sets_the_comment_and_an_acceptance_keeps_it() {
+        let last = Some("explain Q2".to_owned());
+        assert_eq!(
+            query_comment_after(ReturnEvent::Queried, Some("why?".into()), last.clone()),
+            Some("why?".to_owned())
+        );
+        assert_eq!(
+            query_comment_after(ReturnEvent::Accepted, None, last.clone()),
+            last
+        );
+    }
+
+    #[test]
+    fn a_change_keeps_clears_or_sets_each_figure() {
+        let current = ReturnFigures {
+            referrals: 12,
+            people_supported: 9,
+            spend: Money::parse("8750.00").expect("money"),
+            narrative: Some("First quarter".into()),
+        };
+        let changes: OutcomeReturnChanges =
+            serde_json::from_value(json!({"narrative": "", "referrals": 0})).expect("parses");
+        let after = changes.validate().expect("valid").apply(current.clone());
+        assert_eq!(after.narrative, None, "blank clears");
+        assert_eq!(after.referrals, 0);
+        assert_eq!(
+            (after.people_supported, after.spend),
+            (current.people_supported, current.spend)
+        );
+        let kept: OutcomeReturnChanges =
+            serde_json::from_value(json!({"narrative": null})).expect("parses");
+        assert_eq!(
+            kept.validate().expect("valid").apply(current.clone()),
+            current
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::patch;
 use super::text::{Checks, SHORT_TEXT};
 use super::text_enum::text_enum;
 use crate::error::AppError;
@@ -95,7 +96,8 @@ pub struct ProviderChanges {
     pub contact_email: Option<String>,
 }
 
-/// Validated changes: `Some(None)` clears a field.
+/// Validated changes (see [`patch`]): `None` keeps a field, `Some(None)`
+/// clears an optional one.
 #[derive(Debug, Clone, Default)]
 pub struct ValidProviderChanges {
     pub name: Option<String>,
@@ -118,15 +120,66 @@ impl ProviderChanges {
             company_number: self
                 .company_number
                 .map(|c| company_number(&mut checks, Some(&c))),
-            contact_name: self
-                .contact_name
-                .map(|c| checks.optional_text("contact_name", Some(&c), SHORT_TEXT)),
+            contact_name: patch::optional_text(
+                &mut checks,
+                "contact_name",
+                self.contact_name,
+                SHORT_TEXT,
+            ),
             contact_email: self
                 .contact_email
                 .map(|c| contact_email(&mut checks, Some(&c))),
         };
         checks.finish(changes)
     }
+}
+
+/// A provider's own fields, as a change reads and writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderDetails {
+    pub name: String,
+    pub kind: ProviderKind,
+    pub charity_number: Option<String>,
+    pub company_number: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+impl Provider {
+    pub fn details(&self) -> ProviderDetails {
+        ProviderDetails {
+            name: self.name.clone(),
+            kind: self.kind,
+            charity_number: self.charity_number.clone(),
+            company_number: self.company_number.clone(),
+            contact_name: self.contact_name.clone(),
+            contact_email: self.contact_email.clone(),
+        }
+    }
+}
+
+impl ValidProviderChanges {
+    /// The provider's fields after the change.
+    pub fn apply(self, current: ProviderDetails) -> ProviderDetails {
+        ProviderDetails {
+            name: self.name.unwrap_or(current.name),
+            kind: self.kind.unwrap_or(current.kind),
+            charity_number: patch::merge(self.charity_number, current.charity_number),
+            company_number: patch::merge(self.company_number, current.company_number),
+            contact_name: patch::merge(self.contact_name, current.contact_name),
+            contact_email: patch::merge(self.contact_email, current.contact_email),
+        }
+    }
+}
+
+/// A provider can be deleted only while it holds no contracts.
+pub fn check_provider_deletable(holds_contracts: bool) -> Result<(), AppError> {
+    if holds_contracts {
+        return Err(AppError::Conflict(
+            "the provider holds contracts; it cannot be deleted".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// A registered number as stored: upper case, no spaces.
@@ -270,6 +323,50 @@ mod tests {
             Some("SC123456")
         );
         assert!(checks.is_ok());
+    }
+
+    #[test]
+    fn a_change_keeps_clears_or_sets_each_field() {
+        let current = ProviderDetails {
+            name: "Dandelion Time".into(),
+            kind: ProviderKind::Charity,
+            charity_number: Some("1012345".into()),
+            company_number: Some("01234567".into()),
+            contact_name: Some("Jo Smith".into()),
+            contact_email: Some("jo@dandelion.example.org".into()),
+        };
+        let changes: ProviderChanges = serde_json::from_value(serde_json::json!({
+            "company_number": "", "contact_name": "", "contact_email": " ",
+            "charity_number": null, "kind": "company"
+        }))
+        .expect("parses");
+        let after = changes.validate().expect("valid").apply(current.clone());
+        assert_eq!(
+            (
+                after.company_number,
+                after.contact_name,
+                after.contact_email
+            ),
+            (None, None, None),
+            "blank clears"
+        );
+        assert_eq!(after.charity_number, current.charity_number, "null keeps");
+        assert_eq!(after.name, current.name, "absent keeps");
+        assert_eq!(after.kind, ProviderKind::Company);
+        let set: ProviderChanges =
+            serde_json::from_value(serde_json::json!({"company_number": "sc123456"}))
+                .expect("parses");
+        let after = set.validate().expect("valid").apply(current);
+        assert_eq!(after.company_number.as_deref(), Some("SC123456"));
+    }
+
+    #[test]
+    fn a_provider_holding_contracts_is_not_deleted() {
+        assert!(check_provider_deletable(false).is_ok());
+        assert!(matches!(
+            check_provider_deletable(true),
+            Err(AppError::Conflict(_))
+        ));
     }
 
     #[test]

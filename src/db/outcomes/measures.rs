@@ -1,0 +1,253 @@
+//! Outcome measures: defined per stream or per contract, and which of them
+//! a contract reports.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::auth::Scope;
+use crate::db::schema::{
+    contracts as c, funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
+};
+use crate::db::{contracts, funding_streams, new_id, now, DbConn};
+use crate::domain::outcome::{
+    applicable_measures, check_measure_deletable, check_unit_change, ApplicableMeasure,
+    DefinedMeasure, MeasureUnit, NewOutcomeMeasure, OutcomeMeasure, OutcomeMeasureChanges,
+};
+use crate::error::AppError;
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = om)]
+struct MeasureRow {
+    id: String,
+    funding_stream_id: Option<String>,
+    contract_id: Option<String>,
+    code: String,
+    label: String,
+    unit: MeasureUnit,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl From<MeasureRow> for OutcomeMeasure {
+    fn from(row: MeasureRow) -> OutcomeMeasure {
+        OutcomeMeasure {
+            id: row.id,
+            funding_stream_id: row.funding_stream_id,
+            contract_id: row.contract_id,
+            code: row.code,
+            label: row.label,
+            unit: row.unit,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
+/// Filters for `GET /outcome-measures`.
+#[derive(Debug, Default, Clone)]
+pub struct MeasureFilter {
+    pub funding_stream_id: Option<String>,
+    pub contract_id: Option<String>,
+}
+
+/// Measures the scope can see. A provider sees those of its own contracts
+/// and of the streams that fund them.
+fn measures_in(scope: &Scope) -> om::BoxedQuery<'_, Backend> {
+    let mut query = om::table
+        .filter(om::organisation_id.eq(&scope.organisation_id))
+        .into_boxed();
+    if let Some(provider_id) = &scope.provider_id {
+        let own_contracts = c::table
+            .filter(c::provider_id.eq(provider_id))
+            .select(c::id.nullable());
+        let own_streams = fl::table
+            .inner_join(c::table)
+            .filter(c::provider_id.eq(provider_id))
+            .select(fl::funding_stream_id.nullable());
+        query = query.filter(
+            om::contract_id
+                .eq_any(own_contracts)
+                .or(om::funding_stream_id.eq_any(own_streams)),
+        );
+    }
+    query
+}
+
+fn measures_filtered<'a>(
+    scope: &'a Scope,
+    filter: &'a MeasureFilter,
+) -> om::BoxedQuery<'a, Backend> {
+    let mut query = measures_in(scope);
+    if let Some(stream_id) = &filter.funding_stream_id {
+        query = query.filter(om::funding_stream_id.eq(stream_id));
+    }
+    if let Some(contract_id) = &filter.contract_id {
+        query = query.filter(om::contract_id.eq(contract_id));
+    }
+    query
+}
+
+pub fn get_measure(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeMeasure, AppError> {
+    measures_in(scope)
+        .filter(om::id.eq(id))
+        .select(MeasureRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .next()
+        .map(OutcomeMeasure::from)
+        .ok_or(AppError::NotFound("outcome measure"))
+}
+
+pub fn list_measures(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &MeasureFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<OutcomeMeasure>, i64), AppError> {
+    let total = measures_filtered(scope, filter)
+        .count()
+        .get_result::<i64>(conn)?;
+    let rows = measures_filtered(scope, filter)
+        .order(om::id)
+        .limit(limit)
+        .offset(offset)
+        .select(MeasureRow::as_select())
+        .load(conn)?;
+    Ok((rows.into_iter().map(OutcomeMeasure::from).collect(), total))
+}
+
+pub fn create_measure(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    input: NewOutcomeMeasure,
+) -> Result<OutcomeMeasure, AppError> {
+    let mut same_code = om::table.filter(om::code.eq(&input.code)).into_boxed();
+    if let Some(stream_id) = &input.funding_stream_id {
+        if !funding_streams::exists(conn, organisation_id, stream_id)? {
+            return Err(AppError::field(
+                "funding_stream_id",
+                "no such funding stream",
+            ));
+        }
+        same_code = same_code.filter(om::funding_stream_id.eq(stream_id));
+    }
+    if let Some(contract_id) = &input.contract_id {
+        contracts::load(conn, &Scope::organisation(organisation_id), contract_id)
+            .map_err(|_| AppError::field("contract_id", "no such contract"))?;
+        same_code = same_code.filter(om::contract_id.eq(contract_id));
+    }
+    if same_code.count().get_result::<i64>(conn)? > 0 {
+        return Err(AppError::Conflict(format!(
+            "a measure with code {} already exists there",
+            input.code
+        )));
+    }
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(om::table)
+        .values((
+            om::id.eq(&id),
+            om::organisation_id.eq(organisation_id),
+            om::funding_stream_id.eq(&input.funding_stream_id),
+            om::contract_id.eq(&input.contract_id),
+            om::code.eq(&input.code),
+            om::label.eq(&input.label),
+            om::unit.eq(input.unit),
+            om::created_at.eq(at),
+            om::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    get_measure(conn, &Scope::organisation(organisation_id), &id)
+}
+
+fn measure_in_use(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    let used = rv::table
+        .filter(rv::outcome_measure_id.eq(id))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(used > 0)
+}
+
+pub fn update_measure(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    id: &str,
+    changes: OutcomeMeasureChanges,
+) -> Result<OutcomeMeasure, AppError> {
+    let scope = Scope::organisation(organisation_id);
+    let current = get_measure(conn, &scope, id)?;
+    if changes.changes_unit(current.unit) {
+        check_unit_change(measure_in_use(conn, id)?)?;
+    }
+    diesel::update(om::table.find(id))
+        .set((
+            om::label.eq(changes.label.unwrap_or(current.label)),
+            om::unit.eq(changes.unit.unwrap_or(current.unit)),
+            om::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get_measure(conn, &scope, id)
+}
+
+pub fn delete_measure(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+    get_measure(conn, &Scope::organisation(organisation_id), id)?;
+    check_measure_deletable(measure_in_use(conn, id)?)?;
+    diesel::delete(om::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+/// Measures a contract must report: those defined for it and for the
+/// streams funding it, as [`applicable_measures`] chooses among them.
+pub(super) fn measures_of_contract(
+    conn: &mut DbConn,
+    contract_id: &str,
+) -> Result<Vec<ApplicableMeasure>, AppError> {
+    let streams = fl::table
+        .filter(fl::contract_id.eq(contract_id))
+        .select(fl::funding_stream_id.nullable());
+    let rows: Vec<(String, Option<String>, String, String, MeasureUnit)> = om::table
+        .filter(
+            om::contract_id
+                .eq(contract_id)
+                .or(om::funding_stream_id.eq_any(streams)),
+        )
+        .order(om::id)
+        .select((om::id, om::contract_id, om::code, om::label, om::unit))
+        .load(conn)?;
+    let defined = rows
+        .into_iter()
+        .map(|(id, contract_id, code, label, unit)| DefinedMeasure {
+            id,
+            contract_own: contract_id.is_some(),
+            code,
+            label,
+            unit,
+        })
+        .collect();
+    Ok(applicable_measures(defined))
+}
+
+/// The measures a contract reports: its own and its streams', after a
+/// contract measure replaces a stream measure of the same code.
+pub fn contract_measures(
+    conn: &mut DbConn,
+    scope: &Scope,
+    contract_id: &str,
+) -> Result<Vec<OutcomeMeasure>, AppError> {
+    contracts::load(conn, scope, contract_id)?;
+    let ids: Vec<String> = measures_of_contract(conn, contract_id)?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    Ok(om::table
+        .filter(om::id.eq_any(&ids))
+        .order(om::code)
+        .select(MeasureRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(OutcomeMeasure::from)
+        .collect())
+}
