@@ -193,9 +193,8 @@ pub async fn update(
     let changes = body.0.validate()?;
     let id = path.into_inner().into_string();
     let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::update(conn, &actor.organisation_id, id, changes)?;
-            Ok(())
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            contracts::update(conn, &actor.organisation_id, id, changes)
         })
         .await?;
     ok_with_etag(&contract)
@@ -262,13 +261,10 @@ pub async fn change_status(
     let id = path.into_inner().into_string();
     let change = body.0;
     let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change_then_read(
+        .change(
             &state.db,
             AuditAction::StatusChange,
-            move |conn, actor, id| {
-                contracts::change_status(conn, &actor.organisation_id, id, change, &actor.subject)?;
-                Ok(())
-            },
+            move |conn, actor, id| contracts::change_status(conn, actor, id, change),
         )
         .await?;
     ok_with_etag(&contract)
@@ -475,9 +471,8 @@ pub async fn vary(
     let id = path.into_inner().into_string();
     let variation = body.0;
     let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::vary(conn, &actor.organisation_id, id, variation, &actor.subject)?;
-            Ok(())
+        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
+            contracts::vary(conn, actor, id, variation)
         })
         .await?;
     ok_with_etag(&contract)
@@ -542,13 +537,7 @@ pub async fn record_payment(
             &state.db,
             ResourceType::Payment,
             move |conn, actor, payment| {
-                let payment = contracts::record_payment(
-                    conn,
-                    &actor.organisation_id,
-                    &id,
-                    payment,
-                    &actor.subject,
-                )?;
+                let payment = contracts::record_payment(conn, actor, &id, payment)?;
                 Ok(Created {
                     id: payment.id.clone(),
                     path: format!("contracts/{id}/payments"),

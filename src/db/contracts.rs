@@ -8,7 +8,7 @@ use super::schema::{
 };
 use super::sum::sum_pence;
 use super::{new_id, now, DbConn};
-use crate::auth::Scope;
+use crate::auth::{Actor, Scope};
 use crate::domain::contract::{
     check_draft, check_early_end, check_fully_funded, check_line_amount, check_line_is_new,
     check_lines_within, check_new_line, check_payable, check_payment_within_value, paying_stream,
@@ -542,15 +542,15 @@ fn record_history(conn: &mut DbConn, entry: HistoryEntry<'_>) -> Result<(), AppE
 
 /// Moves a contract along draft → active → ended | terminated. Activation
 /// commits its funding lines: they must sum to the value and fit within
-/// every stream's budget for their year. (Takes the organisation and the
-/// actor's subject, not `&Actor`: an exception to the rule in [`crate::db`].)
+/// every stream's budget for their year.
 pub fn change_status(
     conn: &mut DbConn,
-    organisation_id: &str,
+    actor: &Actor,
     id: &str,
     change: StatusChange,
-    recorded_by: &str,
 ) -> Result<Contract, AppError> {
+    let organisation_id = actor.organisation_id.as_str();
+    let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = change.validate(row.status, row.start_date, row.end_date)?;
     let lines = lines_of_one(conn, id)?;
@@ -593,16 +593,15 @@ pub fn change_status(
 }
 
 /// Varies an active contract's value, end date or funding split, keeping
-/// its lines equal to its value and within every stream's budget. (Takes
-/// the organisation and the actor's subject, not `&Actor`: an exception to
-/// the rule in [`crate::db`].)
+/// its lines equal to its value and within every stream's budget.
 pub fn vary(
     conn: &mut DbConn,
-    organisation_id: &str,
+    actor: &Actor,
     id: &str,
     variation: NewVariation,
-    recorded_by: &str,
 ) -> Result<Contract, AppError> {
+    let organisation_id = actor.organisation_id.as_str();
+    let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = variation.validate(row.status, row.start_date, row.value(), row.end_date)?;
     let lines = match &valid.funding_lines {
@@ -736,15 +735,14 @@ impl PaymentRow {
 
 /// Records a payment against an awarded contract. Payments may not exceed
 /// the contract's value, and are paid from one of the streams funding it.
-/// (Takes the organisation and the actor's subject, not `&Actor`: an
-/// exception to the rule in [`crate::db`].)
 pub fn record_payment(
     conn: &mut DbConn,
-    organisation_id: &str,
+    actor: &Actor,
     id: &str,
     payment: NewPayment,
-    recorded_by: &str,
 ) -> Result<Payment, AppError> {
+    let organisation_id = actor.organisation_id.as_str();
+    let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     check_payable(row.status)?;
     let stream_id = paying_stream(

@@ -25,13 +25,6 @@
 //!
 //! Internal helpers follow the same rule (`funding_streams::exists` takes the
 //! organisation, `contracts::load` a scope).
-//!
-//! Three writes do not follow it yet: `contracts::change_status`,
-//! `contracts::vary` and `contracts::record_payment` record who acted (the
-//! contract's history, the payment's `recorded_by`) but take the
-//! organisation id and the actor's subject as two strings. They should take
-//! `&Actor`; that changes their calls in `src/api/contracts.rs`, so it is
-//! left to that side.
 
 /// Orders a boxed query by a [`Sort`](crate::domain::sort::Sort)'s keys,
 /// each mapped to its column, then by `$id` so equal keys keep a stable
