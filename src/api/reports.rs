@@ -11,7 +11,7 @@ use super::responses::{ListErrors, ReportErrors};
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::outcomes::DueFilter;
-use crate::db::reports;
+use crate::db::{reports, DbConn};
 use crate::domain::outcome::ReturnDue;
 use crate::domain::report::{
     BudgetFilter, BudgetReport, OutcomeFilter, OutcomeGrouping, OutcomesReport, ProviderFilter,
@@ -134,6 +134,126 @@ fn respond<T: Serialize>(
     }
 }
 
+/// What a report's query asks of the database, and how its report is
+/// named and written; `serve` does the rest, the same for every report in
+/// either media type.
+trait ReportQuery: Send + 'static {
+    type Report: Serialize + Send + 'static;
+    /// The file name's stem for the CSV.
+    const NAME: &'static str;
+
+    fn years(&self) -> Result<YearRange, AppError>;
+
+    fn run(
+        self,
+        conn: &mut DbConn,
+        organisation_id: &str,
+        years: YearRange,
+    ) -> Result<Self::Report, AppError>;
+
+    fn to_csv(report: &Self::Report) -> String;
+}
+
+async fn serve<Q: ReportQuery>(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: Actor,
+    query: Q,
+    format: Format,
+) -> Result<HttpResponse, AppError> {
+    negotiate(req, format)?;
+    actor.require(Permission::ReadReports)?;
+    let years = query.years()?;
+    let organisation_id = actor.organisation_id;
+    let report = state
+        .db
+        .read(move |conn| query.run(conn, &organisation_id, years))
+        .await?;
+    Ok(respond(format, Q::NAME, years, &report, Q::to_csv))
+}
+
+impl ReportQuery for BudgetQuery {
+    type Report = BudgetReport;
+    const NAME: &'static str = "budget";
+
+    fn years(&self) -> Result<YearRange, AppError> {
+        years(self.financial_year, self.from, self.to)
+    }
+
+    fn run(
+        self,
+        conn: &mut DbConn,
+        organisation_id: &str,
+        years: YearRange,
+    ) -> Result<BudgetReport, AppError> {
+        let filter = BudgetFilter {
+            years,
+            funding_stream_id: self.funding_stream_id,
+        };
+        reports::budget_report(conn, organisation_id, &filter)
+    }
+
+    fn to_csv(report: &BudgetReport) -> String {
+        report.to_csv()
+    }
+}
+
+impl ReportQuery for ProviderReportQuery {
+    type Report = ProviderReport;
+    const NAME: &'static str = "providers";
+
+    fn years(&self) -> Result<YearRange, AppError> {
+        years(self.financial_year, self.from, self.to)
+    }
+
+    fn run(
+        self,
+        conn: &mut DbConn,
+        organisation_id: &str,
+        years: YearRange,
+    ) -> Result<ProviderReport, AppError> {
+        let filter = ProviderFilter {
+            years,
+            provider_id: self.provider_id,
+            funding_stream_id: self.funding_stream_id,
+        };
+        reports::provider_report(conn, organisation_id, &filter)
+    }
+
+    fn to_csv(report: &ProviderReport) -> String {
+        report.to_csv()
+    }
+}
+
+impl ReportQuery for OutcomesQuery {
+    type Report = OutcomesReport;
+    const NAME: &'static str = "outcomes";
+
+    fn years(&self) -> Result<YearRange, AppError> {
+        years(self.financial_year, self.from, self.to)
+    }
+
+    fn run(
+        self,
+        conn: &mut DbConn,
+        organisation_id: &str,
+        years: YearRange,
+    ) -> Result<OutcomesReport, AppError> {
+        let filter = OutcomeFilter {
+            years,
+            group_by: self.group_by.unwrap_or_default(),
+            funding_stream_id: self.funding_stream_id,
+            provider_id: self.provider_id,
+            contract_id: self.contract_id,
+        };
+        reports::outcomes_report(conn, organisation_id, &filter)
+    }
+
+    fn to_csv(report: &OutcomesReport) -> String {
+        report.to_csv()
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -176,16 +296,7 @@ pub async fn budget(
     actor: Actor,
     query: Query<BudgetQuery>,
 ) -> Result<HttpResponse, AppError> {
-    negotiate(&req, Format::Json)?;
-    let query = query.into_inner();
-    let (years, report) = budget_report(&state, actor, query).await?;
-    Ok(respond(
-        Format::Json,
-        "budget",
-        years,
-        &report,
-        BudgetReport::to_csv,
-    ))
+    serve(&req, &state, actor, query.into_inner(), Format::Json).await
 }
 
 /// Budget report as CSV
@@ -206,35 +317,7 @@ pub async fn budget_csv(
     actor: Actor,
     query: Query<BudgetQuery>,
 ) -> Result<HttpResponse, AppError> {
-    negotiate(&req, Format::Csv)?;
-    let query = query.into_inner();
-    let (years, report) = budget_report(&state, actor, query).await?;
-    Ok(respond(
-        Format::Csv,
-        "budget",
-        years,
-        &report,
-        BudgetReport::to_csv,
-    ))
-}
-
-async fn budget_report(
-    state: &AppState,
-    actor: Actor,
-    query: BudgetQuery,
-) -> Result<(YearRange, BudgetReport), AppError> {
-    actor.require(Permission::ReadReports)?;
-    let filter = BudgetFilter {
-        years: years(query.financial_year, query.from, query.to)?,
-        funding_stream_id: query.funding_stream_id,
-    };
-    let years = filter.years;
-    let organisation_id = actor.organisation_id.clone();
-    let report = state
-        .db
-        .read(move |conn| reports::budget_report(conn, &organisation_id, &filter))
-        .await?;
-    Ok((years, report))
+    serve(&req, &state, actor, query.into_inner(), Format::Csv).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -278,16 +361,7 @@ pub async fn providers(
     actor: Actor,
     query: Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    negotiate(&req, Format::Json)?;
-    let query = query.into_inner();
-    let (years, report) = provider_report(&state, actor, query).await?;
-    Ok(respond(
-        Format::Json,
-        "providers",
-        years,
-        &report,
-        ProviderReport::to_csv,
-    ))
+    serve(&req, &state, actor, query.into_inner(), Format::Json).await
 }
 
 /// Provider report as CSV
@@ -310,36 +384,7 @@ pub async fn providers_csv(
     actor: Actor,
     query: Query<ProviderReportQuery>,
 ) -> Result<HttpResponse, AppError> {
-    negotiate(&req, Format::Csv)?;
-    let query = query.into_inner();
-    let (years, report) = provider_report(&state, actor, query).await?;
-    Ok(respond(
-        Format::Csv,
-        "providers",
-        years,
-        &report,
-        ProviderReport::to_csv,
-    ))
-}
-
-async fn provider_report(
-    state: &AppState,
-    actor: Actor,
-    query: ProviderReportQuery,
-) -> Result<(YearRange, ProviderReport), AppError> {
-    actor.require(Permission::ReadReports)?;
-    let filter = ProviderFilter {
-        years: years(query.financial_year, query.from, query.to)?,
-        provider_id: query.provider_id,
-        funding_stream_id: query.funding_stream_id,
-    };
-    let years = filter.years;
-    let organisation_id = actor.organisation_id.clone();
-    let report = state
-        .db
-        .read(move |conn| reports::provider_report(conn, &organisation_id, &filter))
-        .await?;
-    Ok((years, report))
+    serve(&req, &state, actor, query.into_inner(), Format::Csv).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -390,16 +435,7 @@ pub async fn outcomes(
     actor: Actor,
     query: Query<OutcomesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    negotiate(&req, Format::Json)?;
-    let query = query.into_inner();
-    let (years, report) = outcomes_report(&state, actor, query).await?;
-    Ok(respond(
-        Format::Json,
-        "outcomes",
-        years,
-        &report,
-        OutcomesReport::to_csv,
-    ))
+    serve(&req, &state, actor, query.into_inner(), Format::Json).await
 }
 
 /// Outcomes report as CSV
@@ -423,38 +459,7 @@ pub async fn outcomes_csv(
     actor: Actor,
     query: Query<OutcomesQuery>,
 ) -> Result<HttpResponse, AppError> {
-    negotiate(&req, Format::Csv)?;
-    let query = query.into_inner();
-    let (years, report) = outcomes_report(&state, actor, query).await?;
-    Ok(respond(
-        Format::Csv,
-        "outcomes",
-        years,
-        &report,
-        OutcomesReport::to_csv,
-    ))
-}
-
-async fn outcomes_report(
-    state: &AppState,
-    actor: Actor,
-    query: OutcomesQuery,
-) -> Result<(YearRange, OutcomesReport), AppError> {
-    actor.require(Permission::ReadReports)?;
-    let filter = OutcomeFilter {
-        years: years(query.financial_year, query.from, query.to)?,
-        group_by: query.group_by.unwrap_or_default(),
-        funding_stream_id: query.funding_stream_id,
-        provider_id: query.provider_id,
-        contract_id: query.contract_id,
-    };
-    let years = filter.years;
-    let organisation_id = actor.organisation_id.clone();
-    let report = state
-        .db
-        .read(move |conn| reports::outcomes_report(conn, &organisation_id, &filter))
-        .await?;
-    Ok((years, report))
+    serve(&req, &state, actor, query.into_inner(), Format::Csv).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
