@@ -6,8 +6,8 @@ use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
 use super::preconditions::{created_response, ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
-    AwardErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, NestedCreateErrors,
-    ReadErrors, WriteErrors,
+    AwardErrors, CreateAwardErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors,
+    NestedCreateErrors, ReadErrors, WriteErrors,
 };
 use super::writes::{Created, Creation, Guarded};
 use super::{location, AppState};
@@ -77,14 +77,16 @@ pub struct FundingLineChange {
 
 /// Create a contract
 ///
-/// Creates a draft contract or grant, optionally with its funding lines.
+/// Creates a contract or grant, optionally with its funding lines: a draft,
+/// or with `"status": "active"` awarded in the same request under the same
+/// rules as activation. The 201 carries the `ETag` for the next change.
 #[utoipa::path(
     tag = "contracts",
     params(IdempotencyKeyHeader),
     request_body = NewContract,
     responses(
         (status = 201, body = Contract),
-        ListErrors,
+        CreateAwardErrors,
     )
 )]
 #[post("/contracts")]
@@ -97,7 +99,14 @@ pub async fn create(
     let request = request.validated(NewContract::validate)?;
     Creation::new(actor, request)
         .create(&state.db, |conn, actor, input| {
-            contracts::create(conn, &actor.organisation_id, input)
+            let awards = input.awards();
+            let contract = contracts::create(conn, &actor.organisation_id, input)?;
+            match awards {
+                true => {
+                    contracts::change_status(conn, actor, &contract.id, StatusChange::activation())
+                }
+                false => Ok(contract),
+            }
         })
         .await
 }

@@ -120,6 +120,8 @@ response_sets! {
     NestedListErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "422" Invalid];
     /// Creating a record.
     CreateErrors => ["401" Unauthorized, "403" Forbidden, "409" Conflict, "422" Invalid];
+    /// Creating a record that a budget rule can refuse (a contract awarded at once).
+    CreateAwardErrors => ["401" Unauthorized, "403" Forbidden, "409" BudgetConflict, "422" Invalid];
     /// Creating a record under a parent record.
     NestedCreateErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "422" Invalid];
     /// Creating a record under a parent that a budget rule can refuse.

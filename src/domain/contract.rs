@@ -149,9 +149,19 @@ pub struct NewContract {
     /// added later; must sum to `value` before the contract is activated.
     #[serde(default)]
     pub funding_lines: Vec<FundingLineInput>,
+    /// `draft` (the default), or `active` to award it in the same request:
+    /// then the funding lines must sum to the value and fit every stream's
+    /// budget, as for activation (422 / 409 with the budget figures), and
+    /// nothing is created when they do not.
+    pub status: Option<ContractStatus>,
 }
 
 impl NewContract {
+    /// Whether the request awards the contract as it creates it.
+    pub fn awards(&self) -> bool {
+        self.status == Some(ContractStatus::Active)
+    }
+
     pub fn validate(self) -> Result<NewContract, AppError> {
         let mut checks = Checks::new();
         let contract = NewContract {
@@ -165,7 +175,16 @@ impl NewContract {
             value: self.value,
             return_due_days: self.return_due_days,
             funding_lines: self.funding_lines,
+            status: self.status,
         };
+        checks.require(
+            matches!(
+                contract.status,
+                None | Some(ContractStatus::Draft | ContractStatus::Active)
+            ),
+            "status",
+            "a new contract is a draft or, awarded at once, active",
+        );
         check_positive(&mut checks, "value", contract.value);
         check_due_days(&mut checks, contract.return_due_days);
         let period = check_period(&mut checks, contract.start_date, contract.end_date);
@@ -334,6 +353,18 @@ pub struct StatusChange {
     #[serde(default, with = "crate::fiscal::date::option")]
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub effective_date: Option<NaiveDate>,
+}
+
+impl StatusChange {
+    /// Activation (the award), with nothing else to say.
+    pub fn activation() -> StatusChange {
+        StatusChange {
+            status: ContractStatus::Active,
+            reason: None,
+            decision_reference: None,
+            effective_date: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

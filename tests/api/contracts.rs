@@ -486,7 +486,102 @@ async fn funding_lines_are_managed_on_drafts(backend: Backend) {
     assert_eq!(read.body["funded"], "0.00");
 }
 
+/// `"status": "active"` awards a contract in the request that creates it,
+/// under the rules of activation; a refused award creates nothing, and the
+/// 201's ETag is good for the next change.
+async fn a_contract_is_awarded_in_the_request_that_creates_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "50000.00").await;
+    let provider = app.provider("Rubicon Cares").await;
+    let grant = |value: &str, line: &str, status: &str| {
+        json!({
+            "provider_id": provider, "kind": "grant", "title": "Advocacy",
+            "start_date": "2022-04-01", "end_date": "2023-03-31", "value": value,
+            "funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23", "amount": line}],
+            "status": status
+        })
+    };
+    let awarded = app
+        .send(
+            "POST",
+            "contracts",
+            Some(&token),
+            Some(&grant("30000.00", "30000.00", "active")),
+        )
+        .await
+        .expect(201);
+    assert_eq!(awarded.body["status"], "active");
+    let id = awarded.str("id");
+    let history = app
+        .get(&format!("contracts/{id}/variations"), &token)
+        .await
+        .expect(200);
+    assert_eq!(history.body[0]["kind"], "activation", "{}", history.body);
+    let stream_path = format!("funding-streams/{stream}");
+    let committed =
+        app.get(&stream_path, &token).await.expect(200).body["budgets"][0]["committed"].clone();
+    assert_eq!(committed, "30000.00");
+
+    // Over the budget: 409 with the figures, and nothing created.
+    app.send(
+        "POST",
+        "contracts",
+        Some(&token),
+        Some(&grant("25000.00", "25000.00", "active")),
+    )
+    .await
+    .expect_problem(409, None);
+    // Lines that do not sum to the value: 422, and nothing created.
+    app.send(
+        "POST",
+        "contracts",
+        Some(&token),
+        Some(&grant("15000.00", "10000.00", "active")),
+    )
+    .await
+    .expect_problem(422, None);
+    app.send(
+        "POST",
+        "contracts",
+        Some(&token),
+        Some(&grant("15000.00", "15000.00", "ended")),
+    )
+    .await
+    .expect_problem(422, Some("status"));
+    let all = app.get("contracts", &token).await.expect(200);
+    assert_eq!(all.body["total"], 1, "{}", all.body);
+    let committed =
+        app.get(&stream_path, &token).await.expect(200).body["budgets"][0]["committed"].clone();
+    assert_eq!(committed, "30000.00");
+
+    // The creation's ETag is the record's: it ends the contract with no read first.
+    let ended = app
+        .send_if_match(
+            "POST",
+            &format!("contracts/{id}/status"),
+            &token,
+            awarded.etag.as_deref(),
+            Some(&json!({"status": "ended", "reason": "Service complete"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(ended.body["status"], "ended");
+    // A draft is still the default.
+    let draft = app
+        .send(
+            "POST",
+            "contracts",
+            Some(&token),
+            Some(&grant("5000.00", "5000.00", "draft")),
+        )
+        .await
+        .expect(201);
+    assert_eq!(draft.body["status"], "draft");
+}
+
 crate::on_both_backends!(
+    a_contract_is_awarded_in_the_request_that_creates_it,
     a_draft_contract_is_created_read_updated_and_deleted,
     an_awarded_contract_changes_only_by_variation,
     contracts_list_with_filters,

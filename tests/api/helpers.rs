@@ -137,6 +137,8 @@ pub struct Reply {
     pub location: Option<String>,
     /// The RFC 8288 `Link` header of a list page.
     pub link: Option<String>,
+    /// The record's version, on reads and creations.
+    pub etag: Option<String>,
     /// The `Idempotent-Replayed: true` header was sent.
     pub replayed: bool,
     pub body: Value,
@@ -552,6 +554,7 @@ where
     let content_type = header("content-type").unwrap_or_default();
     let location = header("location");
     let link = header("link");
+    let etag = header("etag");
     let replayed = header("idempotent-replayed").as_deref() == Some("true");
     let bytes = response
         .body()
@@ -577,6 +580,7 @@ where
         content_type,
         location,
         link,
+        etag,
         replayed,
         body,
     }
