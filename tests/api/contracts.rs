@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{spawn_app, Backend, Racer};
 
 async fn a_draft_contract_is_created_read_updated_and_deleted(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -580,8 +580,42 @@ async fn a_contract_is_awarded_in_the_request_that_creates_it(backend: Backend) 
     assert_eq!(draft.body["status"], "draft");
 }
 
+/// Awards made as contracts are created race for the last of a budget
+/// like activations do: one wins, the other is refused and leaves nothing.
+async fn awards_on_creation_racing_for_the_last_of_a_budget(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "50000.00").await;
+    let provider = app.provider("Rubicon Cares").await;
+    let grant = json!({
+        "provider_id": provider, "kind": "grant", "title": "Advocacy",
+        "start_date": "2022-04-01", "end_date": "2023-03-31", "value": "30000.00",
+        "funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23", "amount": "30000.00"}],
+        "status": "active"
+    });
+    for _ in 0..5 {
+        let racers = (0..4)
+            .map(|_| Racer::new("POST", "contracts", &token).body(grant.clone()))
+            .collect();
+        let _ = app.race(racers).await;
+    }
+    let all = app.get("contracts?status=active", &token).await.expect(200);
+    assert_eq!(all.body["total"], 1, "one award fits: {}", all.body);
+    let stream = app
+        .get(&format!("funding-streams/{stream}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(stream.body["budgets"][0]["committed"], "30000.00");
+    let contracts = app.get("contracts", &token).await.expect(200);
+    assert_eq!(
+        contracts.body["total"], 1,
+        "a refused award leaves no draft behind"
+    );
+}
+
 crate::on_both_backends!(
     a_contract_is_awarded_in_the_request_that_creates_it,
+    awards_on_creation_racing_for_the_last_of_a_budget,
     a_draft_contract_is_created_read_updated_and_deleted,
     an_awarded_contract_changes_only_by_variation,
     contracts_list_with_filters,
