@@ -6,6 +6,7 @@ use actix_web::{get, patch, web, HttpResponse};
 use super::extract::Json;
 use super::pagination::{self, Page, Pagination};
 use super::preconditions::{ok_with_etag, IfMatch};
+use super::records;
 use super::responses::IfMatchHeader;
 use super::writes::Guarded;
 use super::AppState;
@@ -66,7 +67,7 @@ pub async fn read(
     path: web::Path<Id>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadOrganisation)?;
-    let id = own_organisation(&actor, path.into_inner().into_string())?;
+    let id = records::own_organisation(&actor, path.into_inner().into_string())?;
     let organisation = state
         .db
         .read(move |conn| organisations::get(conn, &id))
@@ -103,7 +104,7 @@ pub async fn update(
     body: Json<OrganisationChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageOrganisation)?;
-    let id = own_organisation(&actor, path.into_inner().into_string())?;
+    let id = records::own_organisation(&actor, path.into_inner().into_string())?;
     let changes = body.0.validate()?;
     let organisation = Guarded::<Organisation>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, _, id| {
@@ -111,13 +112,4 @@ pub async fn update(
         })
         .await?;
     ok_with_etag(&organisation)
-}
-
-/// Another organisation reads exactly like a missing one.
-fn own_organisation(actor: &Actor, id: String) -> Result<String, AppError> {
-    if id == actor.organisation_id {
-        Ok(id)
-    } else {
-        Err(AppError::NotFound("organisation"))
-    }
 }

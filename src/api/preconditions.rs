@@ -22,13 +22,13 @@ fn hex_digest(bytes: &[u8]) -> String {
 }
 
 /// The entity tag of a JSON representation, from its bytes.
-fn tag_of_json(json: &[u8]) -> String {
-    format!("\"{}\"", &hex_digest(json)[..32])
+fn tag_of_json(json: &[u8]) -> header::EntityTag {
+    header::EntityTag::new_strong(hex_digest(json)[..32].to_owned())
 }
 
 /// A strong entity tag for a record's JSON representation: it changes
 /// whenever anything the client can read changes.
-pub fn etag_of<T: Serialize>(value: &T) -> Result<String, AppError> {
+pub fn etag_of<T: Serialize>(value: &T) -> Result<header::EntityTag, AppError> {
     let json = serde_json::to_vec(value).map_err(|e| AppError::internal("cannot tag", e))?;
     Ok(tag_of_json(&json))
 }
@@ -36,7 +36,7 @@ pub fn etag_of<T: Serialize>(value: &T) -> Result<String, AppError> {
 /// `200 OK` with the record and its `ETag`.
 pub fn ok_with_etag<T: Serialize>(value: &T) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag_of(value)?))
+        .insert_header(header::ETag(etag_of(value)?))
         .json(value))
 }
 
@@ -54,9 +54,7 @@ impl IfMatch {
     /// `*` matches any current record; otherwise a tag must match strongly
     /// (RFC 9110 §13.1.1), so a weak `W/"…"` tag never does.
     pub fn check<T: Serialize>(&self, current: &T) -> Result<(), AppError> {
-        let current: header::EntityTag = etag_of(current)?
-            .parse()
-            .map_err(|e| AppError::internal("cannot read our own ETag", e))?;
+        let current = etag_of(current)?;
         match &self.condition {
             None => Err(AppError::PreconditionRequired),
             Some(header::IfMatch::Any) => Ok(()),
@@ -181,7 +179,7 @@ pub fn send(stored: StoredResponse) -> HttpResponse {
     if status == actix_web::http::StatusCode::CREATED {
         // The body is the record as `etag_of` serialises it, so a client
         // can change what it just created without reading it first.
-        response.insert_header((header::ETAG, tag_of_json(stored.body.as_bytes())));
+        response.insert_header(header::ETag(tag_of_json(stored.body.as_bytes())));
     }
     if stored.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));

@@ -47,7 +47,10 @@ macro_rules! problem_responses {
 
         /// Every problem response, for the document's components.
         pub fn components() -> Vec<(String, RefOr<Response>)> {
-            vec![$(($name::response().0.to_owned(), $name::response().1)),*]
+            vec![$({
+                let (name, response) = $name::response();
+                (name.to_owned(), response)
+            }),*]
         }
     };
 }
