@@ -1098,7 +1098,10 @@ mod tests {
             Money::sum(profile_by_year(amount, whole).iter().map(|(_, m)| *m)),
             Ok(amount)
         );
-        let due = crate::domain::outcome::due_date(FiscalQuarter::containing(MAX_DATE), Some(366));
+        let last = FiscalQuarter::containing(MAX_DATE);
+        let due = crate::domain::due::DueRule::DaysAfterQuarterEnd(366).due_date(last);
+        assert!(due > MAX_DATE);
+        let due = crate::domain::due::DueRule::EndOfFollowingMonth.due_date(last);
         assert!(due > MAX_DATE);
     }
 

@@ -251,6 +251,7 @@ pub async fn delete(
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         IfMatchHeader,
+        IdempotencyKeyHeader,
     ),
     request_body = StatusChange,
     responses(
@@ -264,19 +265,19 @@ pub async fn change_status(
     actor: Actor,
     path: web::Path<Id>,
     if_match: IfMatch,
-    body: Json<StatusChange>,
+    request: IdempotentJson<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner().into_string();
-    let change = body.0;
-    let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change(
+    let (change, once) = request.split();
+    Guarded::<Contract>::new(actor, if_match, id)
+        .act(
             &state.db,
             AuditAction::StatusChange,
+            once,
             move |conn, actor, id| contracts::change_status(conn, actor, id, change),
         )
-        .await?;
-    ok_with_etag(&contract)
+        .await
 }
 
 /// List a contract's funding lines
@@ -461,6 +462,7 @@ pub async fn list_variations(
     params(
         ("id" = crate::domain::id::Id, Path, description = "Contract id"),
         IfMatchHeader,
+        IdempotencyKeyHeader,
     ),
     request_body = NewVariation,
     responses(
@@ -474,17 +476,19 @@ pub async fn vary(
     actor: Actor,
     path: web::Path<Id>,
     if_match: IfMatch,
-    body: Json<NewVariation>,
+    request: IdempotentJson<NewVariation>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let id = path.into_inner().into_string();
-    let variation = body.0;
-    let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::vary(conn, actor, id, variation)
-        })
-        .await?;
-    ok_with_etag(&contract)
+    let (variation, once) = request.split();
+    Guarded::<Contract>::new(actor, if_match, id)
+        .act(
+            &state.db,
+            AuditAction::Update,
+            once,
+            move |conn, actor, id| contracts::vary(conn, actor, id, variation),
+        )
+        .await
 }
 
 /// List a contract's payments

@@ -4,7 +4,7 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
-use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::preconditions::{ok_with_etag, Idempotency, IdempotentJson, IfMatch};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
     WriteErrors,
@@ -360,6 +360,7 @@ pub async fn update_return(
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         IfMatchHeader,
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
@@ -372,17 +373,18 @@ pub async fn submit_return(
     actor: Actor,
     path: web::Path<Id>,
     if_match: IfMatch,
+    once: Idempotency,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let id = path.into_inner().into_string();
-    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
-        .change(
+    Guarded::<OutcomeReturn>::new(actor, if_match, id)
+        .act(
             &state.db,
             AuditAction::StatusChange,
+            once,
             outcomes::submit_return,
         )
-        .await?;
-    ok_with_etag(&outcome_return)
+        .await
 }
 
 /// Query an outcome return
@@ -393,6 +395,7 @@ pub async fn submit_return(
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         IfMatchHeader,
+        IdempotencyKeyHeader,
     ),
     request_body = crate::domain::outcome::ReturnQuery,
     responses(
@@ -406,21 +409,22 @@ pub async fn query_return(
     actor: Actor,
     path: web::Path<Id>,
     if_match: IfMatch,
-    body: Json<crate::domain::outcome::ReturnQuery>,
+    request: IdempotentJson<crate::domain::outcome::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
-    let comment = body.0.validate()?;
+    let (query, once) = request.split();
+    let comment = query.validate()?;
     let id = path.into_inner().into_string();
-    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
-        .change(
+    Guarded::<OutcomeReturn>::new(actor, if_match, id)
+        .act(
             &state.db,
             AuditAction::StatusChange,
+            once,
             move |conn, actor, id| {
                 outcomes::review_return(conn, actor, id, ReturnEvent::Queried, Some(comment))
             },
         )
-        .await?;
-    ok_with_etag(&outcome_return)
+        .await
 }
 
 /// Accept an outcome return
@@ -431,6 +435,7 @@ pub async fn query_return(
     params(
         ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
         IfMatchHeader,
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
@@ -443,19 +448,20 @@ pub async fn accept_return(
     actor: Actor,
     path: web::Path<Id>,
     if_match: IfMatch,
+    once: Idempotency,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
     let id = path.into_inner().into_string();
-    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
-        .change(
+    Guarded::<OutcomeReturn>::new(actor, if_match, id)
+        .act(
             &state.db,
             AuditAction::StatusChange,
+            once,
             move |conn, actor, id| {
                 outcomes::review_return(conn, actor, id, ReturnEvent::Accepted, None)
             },
         )
-        .await?;
-    ok_with_etag(&outcome_return)
+        .await
 }
 
 /// List a return's versions

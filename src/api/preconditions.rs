@@ -100,24 +100,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for IdempotentJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let key = req
-            .headers()
-            .get(IDEMPOTENCY_KEY)
-            .map(|v| v.to_str().map(|s| s.trim().to_owned()));
+        let key = idempotency_key(req);
         let path = req.path().to_owned();
         let bytes = web::Bytes::from_request(req, payload);
         let req = req.clone();
         Box::pin(async move {
-            let key = match key {
-                None => None,
-                Some(Ok(key)) if (1..=255).contains(&key.len()) => Some(key),
-                Some(_) => {
-                    return Err(AppError::field(
-                        IDEMPOTENCY_KEY,
-                        "must be 1-255 visible ASCII characters",
-                    ))
-                }
-            };
+            let key = key?;
             let bytes = bytes
                 .await
                 .map_err(|e| AppError::field("body", format!("cannot read the body: {e}")))?;
@@ -135,7 +123,54 @@ impl<T: DeserializeOwned + 'static> FromRequest for IdempotentJson<T> {
     }
 }
 
+/// The `Idempotency-Key` of a request, and what identifies the request it
+/// was first used with (path and body).
+pub struct Idempotency {
+    pub key: Option<String>,
+    pub fingerprint: String,
+}
+
+/// The request's `Idempotency-Key`, if it sends one.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    match req
+        .headers()
+        .get(IDEMPOTENCY_KEY)
+        .map(|v| v.to_str().map(|s| s.trim().to_owned()))
+    {
+        None => Ok(None),
+        Some(Ok(key)) if (1..=255).contains(&key.len()) => Ok(Some(key)),
+        Some(_) => Err(AppError::field(
+            IDEMPOTENCY_KEY,
+            "must be 1-255 visible ASCII characters",
+        )),
+    }
+}
+
+/// A `POST` with no body (submit, accept): the key and the path alone.
+impl FromRequest for Idempotency {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(idempotency_key(req).map(|key| Idempotency {
+            key,
+            fingerprint: hex_digest(req.path().as_bytes()),
+        }))
+    }
+}
+
 impl<T> IdempotentJson<T> {
+    /// The key and fingerprint, apart from the body.
+    pub fn split(self) -> (T, Idempotency) {
+        (
+            self.body,
+            Idempotency {
+                key: self.key,
+                fingerprint: self.fingerprint,
+            },
+        )
+    }
+
     /// The body alone, as the plain extractor gives it.
     pub fn into_json(self) -> Json<T> {
         Json(self.body)
@@ -167,7 +202,17 @@ pub fn created_response<T: Serialize>(
     })
 }
 
-/// Sends a stored (or just made) creation response.
+/// A 200 answer holding the record, to store against an idempotency key.
+pub fn ok_response<T: Serialize>(value: &T) -> Result<StoredResponse, AppError> {
+    Ok(StoredResponse {
+        status: 200,
+        location: None,
+        body: serde_json::to_string(value).map_err(|e| AppError::internal("cannot encode", e))?,
+        replayed: false,
+    })
+}
+
+/// Sends a stored (or just made) creation or action response.
 pub fn send(stored: StoredResponse) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(stored.status)
         .unwrap_or(actix_web::http::StatusCode::OK);
@@ -176,9 +221,9 @@ pub fn send(stored: StoredResponse) -> HttpResponse {
     if let Some(location) = stored.location {
         response.insert_header((header::LOCATION, location));
     }
-    if status == actix_web::http::StatusCode::CREATED {
+    if matches!(stored.status, 200 | 201) {
         // The body is the record as `etag_of` serialises it, so a client
-        // can change what it just created without reading it first.
+        // can change what it just created or acted on without reading it.
         response.insert_header(header::ETag(tag_of_json(stored.body.as_bytes())));
     }
     if stored.replayed {

@@ -15,7 +15,9 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 
 use super::location;
-use super::preconditions::{created_response, send, IdempotentJson, IfMatch};
+use super::preconditions::{
+    created_response, ok_response, send, Idempotency, IdempotentJson, IfMatch,
+};
 use super::records::Record;
 use crate::auth::Actor;
 use crate::db::idempotency::{self, StoredResponse};
@@ -116,6 +118,55 @@ impl<T: Record> Guarded<T> {
             )
         })
         .await
+    }
+
+    /// An action on the record sent as a `POST` (award, vary, submit,
+    /// accept…): a [`change`](Self::change) run once per `Idempotency-Key`.
+    /// A retry with the key replays the first answer (the record as it then
+    /// stood, with its ETag) instead of failing on the If-Match the first
+    /// request made stale.
+    pub async fn act<Apply>(
+        self,
+        db: &Db,
+        action: AuditAction,
+        once: Idempotency,
+        apply: Apply,
+    ) -> Result<HttpResponse, AppError>
+    where
+        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError> + Send + 'static,
+    {
+        let Guarded {
+            actor,
+            if_match,
+            id,
+            ..
+        } = self;
+        let stored = db
+            .write(move |conn| {
+                lock_record(conn, T::RESOURCE, &id)?;
+                idempotency::run_once(
+                    conn,
+                    &actor,
+                    once.key.as_deref(),
+                    &once.fingerprint,
+                    |conn| {
+                        let before = Self::checked(conn, &actor, &if_match, &id)?;
+                        let after = apply(conn, &actor, &id)?;
+                        audit::record(
+                            conn,
+                            &actor,
+                            action,
+                            T::RESOURCE,
+                            &id,
+                            Some(&before),
+                            Some(&after),
+                        )?;
+                        ok_response(&after)
+                    },
+                )
+            })
+            .await?;
+        Ok(send(stored))
     }
 
     /// Locks the record, loads it as the caller sees it, and checks

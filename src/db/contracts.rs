@@ -1,6 +1,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::due::{DueRule, DueRuleKind};
+
 use super::commitments;
 use super::funding_streams::{self, check_award};
 use super::schema::{
@@ -41,6 +43,7 @@ pub struct ContractRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub return_due_days: Option<i32>,
+    pub return_due_rule: Option<DueRuleKind>,
 }
 
 impl ContractRow {
@@ -58,8 +61,13 @@ impl ContractRow {
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value(),
-            return_due_days: self.return_due_days,
+            return_due: self.due_rule(),
         }
+    }
+
+    /// The contract's own due rule, if it sets one.
+    pub fn due_rule(&self) -> Option<DueRule> {
+        DueRule::from_fields(self.return_due_rule, self.return_due_days)
     }
 }
 
@@ -178,6 +186,7 @@ fn contract_from(
         purpose: row.purpose,
         start_date: row.start_date,
         end_date: row.end_date,
+        return_due_rule: row.return_due_rule,
         return_due_days: row.return_due_days,
         funding_lines,
         funded,
@@ -363,6 +372,7 @@ pub fn create(
             c::end_date.eq(input.end_date),
             c::value_pence.eq(input.value.pence()),
             c::status.eq(ContractStatus::Draft),
+            c::return_due_rule.eq(input.return_due_rule),
             c::return_due_days.eq(input.return_due_days),
             c::created_at.eq(at),
             c::updated_at.eq(at),
@@ -406,7 +416,8 @@ pub fn update(
             c::start_date.eq(terms.start_date),
             c::end_date.eq(terms.end_date),
             c::value_pence.eq(terms.value.pence()),
-            c::return_due_days.eq(terms.return_due_days),
+            c::return_due_rule.eq(DueRule::fields(terms.return_due).0),
+            c::return_due_days.eq(DueRule::fields(terms.return_due).1),
             c::updated_at.eq(at),
         ))
         .execute(conn)?;
@@ -419,7 +430,8 @@ pub fn update(
         start_date: terms.start_date,
         end_date: terms.end_date,
         value_pence: terms.value.pence(),
-        return_due_days: terms.return_due_days,
+        return_due_rule: DueRule::fields(terms.return_due).0,
+        return_due_days: DueRule::fields(terms.return_due).1,
         updated_at: at,
         ..row
     };

@@ -3,6 +3,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::due::{DueRule, DueRuleKind};
+
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
 use super::{lock_streams, new_id, now, DbConn};
@@ -31,6 +33,7 @@ struct StreamRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     return_due_days: Option<i32>,
+    return_due_rule: Option<DueRuleKind>,
 }
 
 impl StreamRow {
@@ -42,6 +45,7 @@ impl StreamRow {
             funder: self.funder,
             ringfenced: self.ringfenced,
             description: self.description,
+            return_due_rule: self.return_due_rule,
             return_due_days: self.return_due_days,
             budgets,
             created_at: self.created_at.and_utc(),
@@ -86,6 +90,7 @@ pub fn create(
             fs::funder.eq(&input.funder),
             fs::ringfenced.eq(input.ringfenced),
             fs::description.eq(&input.description),
+            fs::return_due_rule.eq(input.return_due_rule),
             fs::return_due_days.eq(input.return_due_days),
             fs::created_at.eq(at),
             fs::updated_at.eq(at),
@@ -221,7 +226,8 @@ pub fn update(
             fs::funder.eq(&details.funder),
             fs::ringfenced.eq(details.ringfenced),
             fs::description.eq(&details.description),
-            fs::return_due_days.eq(details.return_due_days),
+            fs::return_due_rule.eq(DueRule::fields(details.return_due).0),
+            fs::return_due_days.eq(DueRule::fields(details.return_due).1),
             fs::updated_at.eq(now()),
         ))
         .execute(conn)?;

@@ -191,6 +191,13 @@ pub fn migrate(url: &str) -> Result<Vec<String>, AppError> {
             "profiled commitments of awarded contracts"
         );
     }
+    let keyed = write_transaction(&mut conn, providers::backfill_name_keys)?;
+    if keyed > 0 {
+        tracing::info!(
+            providers = keyed,
+            "keyed provider names for duplicate checks"
+        );
+    }
     Ok(applied)
 }
 

@@ -2,7 +2,8 @@ use diesel::prelude::*;
 
 use super::schema::organisations::dsl as o;
 use super::{new_id, now, DbConn};
-use crate::domain::organisation::{Organisation, OrganisationChanges};
+use crate::domain::due::{DueRule, DueRuleKind};
+use crate::domain::organisation::{Organisation, ValidOrganisationChanges};
 use crate::error::AppError;
 
 #[derive(Queryable, Selectable)]
@@ -12,6 +13,8 @@ struct OrganisationRow {
     name: String,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    return_due_rule: Option<DueRuleKind>,
+    return_due_days: Option<i32>,
 }
 
 impl From<OrganisationRow> for Organisation {
@@ -19,6 +22,8 @@ impl From<OrganisationRow> for Organisation {
         Organisation {
             id: row.id,
             name: row.name,
+            return_due_rule: row.return_due_rule,
+            return_due_days: row.return_due_days,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
         }
@@ -64,13 +69,33 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Organisation>, AppError> {
 pub fn update(
     conn: &mut DbConn,
     id: &str,
-    changes: OrganisationChanges,
+    changes: ValidOrganisationChanges,
 ) -> Result<Organisation, AppError> {
-    get(conn, id)?;
-    if let Some(name) = changes.name {
-        diesel::update(o::organisations.find(id))
-            .set((o::name.eq(name), o::updated_at.eq(now())))
-            .execute(conn)?;
-    }
+    let current = get(conn, id)?;
+    let name = changes.name.unwrap_or(current.name);
+    let due = changes.return_due.or(DueRule::from_fields(
+        current.return_due_rule,
+        current.return_due_days,
+    ));
+    let (rule, days) = DueRule::fields(due);
+    diesel::update(o::organisations.find(id))
+        .set((
+            o::name.eq(name),
+            o::return_due_rule.eq(rule),
+            o::return_due_days.eq(days),
+            o::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
     get(conn, id)
+}
+
+/// The organisation's own due rule, if it sets one.
+pub fn due_rule(conn: &mut DbConn, id: &str) -> Result<Option<DueRule>, AppError> {
+    let found: Option<(Option<DueRuleKind>, Option<i32>)> = o::organisations
+        .find(id)
+        .select((o::return_due_rule, o::return_due_days))
+        .load(conn)?
+        .into_iter()
+        .next();
+    Ok(found.and_then(|(rule, days)| DueRule::from_fields(rule, days)))
 }

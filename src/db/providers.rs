@@ -2,11 +2,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{contracts, providers as pr};
-use super::{new_id, now, DbConn};
+use super::{lock_record, new_id, now, DbConn};
 use crate::auth::Scope;
+use crate::domain::audit::ResourceType;
 use crate::domain::provider::{
-    check_provider_deletable, normalise_number, org_ids, NewProvider, Provider, ProviderKind,
-    ProviderSortKey, ValidProviderChanges,
+    check_not_duplicate, check_provider_deletable, name_key, normalise_number, org_ids,
+    NewProvider, Provider, ProviderKind, ProviderSortKey, ValidProviderChanges,
 };
 use crate::domain::sort::Sort;
 use crate::error::AppError;
@@ -161,11 +162,33 @@ fn check_numbers_free(
     Ok(())
 }
 
+/// The provider of the organisation whose name matches `key`, if any (id, name).
+fn named(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    key: &str,
+) -> Result<Option<(String, String)>, AppError> {
+    Ok(pr::table
+        .filter(pr::organisation_id.eq(organisation_id))
+        .filter(pr::name_key.eq(key))
+        .order(pr::id)
+        .select((pr::id, pr::name))
+        .load(conn)?
+        .into_iter()
+        .next())
+}
+
 pub fn create(
     conn: &mut DbConn,
     organisation_id: &str,
     input: NewProvider,
 ) -> Result<Provider, AppError> {
+    // Two creations of one name must not both pass the check: on
+    // PostgreSQL they queue on the organisation row (SQLite's one writer
+    // already queues them). Numbers are also held unique by the database.
+    lock_record(conn, ResourceType::Organisation, organisation_id)?;
+    let key = name_key(&input.name);
+    check_not_duplicate(named(conn, organisation_id, &key)?, input.allow_duplicate)?;
     let id = new_id();
     check_numbers_free(
         conn,
@@ -180,6 +203,7 @@ pub fn create(
             pr::id.eq(&id),
             pr::organisation_id.eq(organisation_id),
             pr::name.eq(&input.name),
+            pr::name_key.eq(&key),
             pr::kind.eq(input.kind),
             pr::charity_number.eq(&input.charity_number),
             pr::company_number.eq(&input.company_number),
@@ -210,6 +234,7 @@ pub fn update(
     diesel::update(pr::table.find(id))
         .set((
             pr::name.eq(&details.name),
+            pr::name_key.eq(name_key(&details.name)),
             pr::kind.eq(details.kind),
             pr::charity_number.eq(&details.charity_number),
             pr::company_number.eq(&details.company_number),
@@ -230,4 +255,19 @@ pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), 
     check_provider_deletable(held > 0)?;
     diesel::delete(pr::table.find(id)).execute(conn)?;
     Ok(())
+}
+
+/// Gives providers made before names were keyed their key. Run after
+/// migrations; a no-op after the first time.
+pub fn backfill_name_keys(conn: &mut DbConn) -> Result<usize, AppError> {
+    let missing: Vec<(String, String)> = pr::table
+        .filter(pr::name_key.is_null())
+        .select((pr::id, pr::name))
+        .load(conn)?;
+    for (id, name) in &missing {
+        diesel::update(pr::table.find(id))
+            .set(pr::name_key.eq(name_key(name)))
+            .execute(conn)?;
+    }
+    Ok(missing.len())
 }

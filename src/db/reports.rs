@@ -363,7 +363,11 @@ struct PeriodRow {
     #[diesel(sql_type = BigInt)]
     referrals: i64,
     #[diesel(sql_type = BigInt)]
+    referrals_reported: i64,
+    #[diesel(sql_type = BigInt)]
     people: i64,
+    #[diesel(sql_type = BigInt)]
+    people_reported: i64,
     #[diesel(sql_type = BigInt)]
     spend: i64,
 }
@@ -384,6 +388,14 @@ struct MeasureRow {
     label: String,
     #[diesel(sql_type = BigInt)]
     value: i64,
+    #[diesel(sql_type = BigInt)]
+    returns: i64,
+    #[diesel(sql_type = BigInt)]
+    paired_value: i64,
+    #[diesel(sql_type = BigInt)]
+    paired_people: i64,
+    #[diesel(sql_type = BigInt)]
+    paired_returns: i64,
 }
 
 /// Accepted returns of the organisation in the years, filtered, joined as
@@ -450,8 +462,11 @@ fn outcome_periods(
         organisation_id,
         filter,
         grouping,
-        "COUNT(*) AS returns, CAST(SUM(r.referrals) AS BIGINT) AS referrals, \
-         CAST(SUM(r.people_supported) AS BIGINT) AS people, \
+        "COUNT(*) AS returns, \
+         CAST(COALESCE(SUM(r.referrals), 0) AS BIGINT) AS referrals, \
+         COUNT(r.referrals) AS referrals_reported, \
+         CAST(COALESCE(SUM(r.people_supported), 0) AS BIGINT) AS people, \
+         COUNT(r.people_supported) AS people_reported, \
          CAST(SUM(r.spend_pence) AS BIGINT) AS spend",
         "",
     )
@@ -460,8 +475,17 @@ fn outcome_periods(
         organisation_id,
         filter,
         grouping,
+        // Not reported (NULL) is not zero: sums and counts skip it, and
+        // a share pairs only returns that report both figures.
         "m.code AS code, m.unit AS unit, MIN(m.label) AS label, \
-         CAST(SUM(v.value) AS BIGINT) AS value",
+         CAST(COALESCE(SUM(v.value), 0) AS BIGINT) AS value, \
+         COUNT(v.value) AS returns, \
+         CAST(COALESCE(SUM(CASE WHEN r.people_supported IS NOT NULL THEN v.value END), 0) \
+           AS BIGINT) AS paired_value, \
+         CAST(COALESCE(SUM(CASE WHEN v.value IS NOT NULL THEN r.people_supported END), 0) \
+           AS BIGINT) AS paired_people, \
+         COUNT(CASE WHEN v.value IS NOT NULL AND r.people_supported IS NOT NULL THEN 1 END) \
+           AS paired_returns",
         "JOIN outcome_return_values v ON v.outcome_return_id = r.id \
          JOIN outcome_measures m ON m.id = v.outcome_measure_id",
     )
@@ -475,7 +499,9 @@ fn outcome_periods(
             quarter: r.quarter,
             returns: r.returns,
             referrals: r.referrals,
+            referrals_reported: r.referrals_reported,
             people_supported: r.people,
+            people_reported: r.people_reported,
             spend: Money::from_pence(r.spend),
         })
         .collect();
@@ -489,6 +515,10 @@ fn outcome_periods(
             unit: r.unit,
             label: r.label,
             value: r.value,
+            returns: r.returns,
+            paired_value: r.paired_value,
+            paired_people: r.paired_people,
+            paired_returns: r.paired_returns,
         })
         .collect();
     Ok((periods, measures))

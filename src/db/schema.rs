@@ -7,6 +7,8 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        return_due_rule -> Nullable<Text>,
+        return_due_days -> Nullable<Integer>,
     }
 }
 
@@ -22,6 +24,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         return_due_days -> Nullable<Integer>,
+        return_due_rule -> Nullable<Text>,
     }
 }
 
@@ -47,6 +50,7 @@ diesel::table! {
         contact_email -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        name_key -> Nullable<Text>,
     }
 }
 
@@ -66,6 +70,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         return_due_days -> Nullable<Integer>,
+        return_due_rule -> Nullable<Text>,
     }
 }
 
@@ -110,6 +115,8 @@ diesel::table! {
         reference -> Nullable<Text>,
         recorded_by -> Text,
         created_at -> Timestamp,
+        reverses_payment_id -> Nullable<Text>,
+        reason -> Nullable<Text>,
     }
 }
 
@@ -124,6 +131,7 @@ diesel::table! {
         unit -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        required -> Bool,
     }
 }
 
@@ -135,14 +143,15 @@ diesel::table! {
         financial_year -> Text,
         quarter -> Text,
         status -> Text,
-        referrals -> BigInt,
-        people_supported -> BigInt,
+        referrals -> Nullable<BigInt>,
+        people_supported -> Nullable<BigInt>,
         spend_pence -> BigInt,
         narrative -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         query_comment -> Nullable<Text>,
         first_submitted_at -> Nullable<Timestamp>,
+        received_on -> Nullable<Date>,
     }
 }
 
@@ -193,7 +202,7 @@ diesel::table! {
     outcome_return_values (outcome_return_id, outcome_measure_id) {
         outcome_return_id -> Text,
         outcome_measure_id -> Text,
-        value -> BigInt,
+        value -> Nullable<BigInt>,
     }
 }
 
@@ -209,6 +218,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    funding_line_quarters (funding_line_id, quarter) {
+        funding_line_id -> Text,
+        quarter -> Text,
+        amount_pence -> BigInt,
+    }
+}
+
+diesel::joinable!(funding_line_quarters -> funding_lines (funding_line_id));
 diesel::joinable!(funding_streams -> organisations (organisation_id));
 diesel::joinable!(stream_budgets -> funding_streams (funding_stream_id));
 diesel::joinable!(providers -> organisations (organisation_id));
@@ -240,4 +258,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     idempotency_keys,
     commitment_quarters,
+    funding_line_quarters,
 );

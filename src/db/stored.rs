@@ -21,6 +21,7 @@ use diesel::sql_types::{SingleValue, Text};
 use crate::auth::Role;
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::contract::{ContractKind, ContractStatus, VariationKind};
+use crate::domain::due::DueRuleKind;
 use crate::domain::funding_stream::BudgetStatus;
 use crate::domain::outcome::{MeasureUnit, ReturnEvent, ReturnStatus};
 use crate::domain::provider::ProviderKind;
@@ -105,6 +106,7 @@ stored_as_text!(
     ReturnEvent,
     Role,
     Quarter,
+    DueRuleKind,
 );
 
 // A financial year's text ("2022-23") is made, not kept, so it is written as

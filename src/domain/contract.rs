@@ -2,7 +2,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::funding_stream::{check_due_days, overflow};
+use super::due::{check_rule, DueRule, DueRuleKind};
+use super::funding_stream::overflow;
 use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
@@ -98,8 +99,10 @@ pub struct Contract {
     pub end_date: NaiveDate,
     pub value: Money,
     pub status: ContractStatus,
-    /// Days after a quarter ends that its returns are due; when unset, its
-    /// streams' setting, else one calendar month.
+    /// When its returns are due; when unset, the earliest of its streams'
+    /// rules, else the organisation's, else one calendar month.
+    pub return_due_rule: Option<DueRuleKind>,
+    /// Days after quarter end, for the `days_after_quarter_end` rule.
     pub return_due_days: Option<i32>,
     pub funding_lines: Vec<FundingLine>,
     /// Sum of the funding lines; equals `value` for every awarded contract.
@@ -142,6 +145,9 @@ pub struct NewContract {
     #[schema(value_type = crate::fiscal::CalendarDate)]
     pub end_date: NaiveDate,
     pub value: Money,
+    /// When its returns are due (see [`Contract`]); giving only
+    /// `return_due_days` means `days_after_quarter_end`.
+    pub return_due_rule: Option<DueRuleKind>,
     /// Days after quarter end its returns are due (1-366).
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
@@ -173,7 +179,8 @@ impl NewContract {
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value,
-            return_due_days: self.return_due_days,
+            return_due_rule: None,
+            return_due_days: None,
             funding_lines: self.funding_lines,
             status: self.status,
         };
@@ -186,7 +193,13 @@ impl NewContract {
             "a new contract is a draft or, awarded at once, active",
         );
         check_positive(&mut checks, "value", contract.value);
-        check_due_days(&mut checks, contract.return_due_days);
+        let due = check_rule(&mut checks, self.return_due_rule, self.return_due_days);
+        let (return_due_rule, return_due_days) = DueRule::fields(due);
+        let contract = NewContract {
+            return_due_rule,
+            return_due_days,
+            ..contract
+        };
         let period = check_period(&mut checks, contract.start_date, contract.end_date);
         check_funding_lines(
             &mut checks,
@@ -224,12 +237,14 @@ pub struct ContractChanges {
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub end_date: Option<NaiveDate>,
     pub value: Option<Money>,
+    /// Replaces the due rule (with `return_due_days` for a days rule).
+    pub return_due_rule: Option<DueRuleKind>,
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
 }
 
 /// Validated changes to a draft contract (see [`patch`]): `None` keeps a
-/// field, `Some(None)` clears an optional one. `return_due_days` can be set
+/// field, `Some(None)` clears an optional one. The due rule can be replaced
 /// but not cleared.
 #[derive(Debug, Clone, Default)]
 pub struct ValidContractChanges {
@@ -241,7 +256,7 @@ pub struct ValidContractChanges {
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     pub value: Option<Money>,
-    pub return_due_days: Option<i32>,
+    pub return_due: Option<DueRule>,
 }
 
 impl ContractChanges {
@@ -256,9 +271,8 @@ impl ContractChanges {
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value,
-            return_due_days: self.return_due_days,
+            return_due: check_rule(&mut checks, self.return_due_rule, self.return_due_days),
         };
-        check_due_days(&mut checks, changes.return_due_days);
         if let Some(value) = changes.value {
             check_positive(&mut checks, "value", value);
         }
@@ -277,7 +291,7 @@ pub struct DraftTerms {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub value: Money,
-    pub return_due_days: Option<i32>,
+    pub return_due: Option<DueRule>,
 }
 
 impl ValidContractChanges {
@@ -293,7 +307,7 @@ impl ValidContractChanges {
             start_date: self.start_date.unwrap_or(current.start_date),
             end_date: self.end_date.unwrap_or(current.end_date),
             value: self.value.unwrap_or(current.value),
-            return_due_days: self.return_due_days.or(current.return_due_days),
+            return_due: self.return_due.or(current.return_due),
         }
     }
 }
@@ -1046,7 +1060,7 @@ mod tests {
             start_date: date("2022-04-01"),
             end_date: date("2023-03-31"),
             value: m("100.00"),
-            return_due_days: Some(14),
+            return_due: Some(DueRule::DaysAfterQuarterEnd(14)),
         };
         let changes: ContractChanges = serde_json::from_value(serde_json::json!({
             "reference": "", "purpose": null, "title": " New title ", "value": "90.00"
@@ -1057,7 +1071,7 @@ mod tests {
         assert_eq!(after.purpose, current.purpose, "null keeps");
         assert_eq!(after.title, "New title");
         assert_eq!(after.value, m("90.00"));
-        assert_eq!(after.return_due_days, Some(14));
+        assert_eq!(after.return_due, Some(DueRule::DaysAfterQuarterEnd(14)));
         assert_eq!(after.start_date, current.start_date);
         let unchanged = ValidContractChanges::default().apply(current.clone());
         assert_eq!(unchanged, current);

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::due::{check_rule, DueRule, DueRuleKind};
 use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
@@ -42,8 +43,10 @@ pub struct FundingStream {
     pub funder: String,
     pub ringfenced: bool,
     pub description: Option<String>,
-    /// Days after a quarter ends that returns for contracts it funds are
-    /// due; none means one calendar month.
+    /// When returns for contracts it funds are due, unless a contract sets
+    /// its own rule; none: the organisation's rule.
+    pub return_due_rule: Option<DueRuleKind>,
+    /// Days after quarter end, for the `days_after_quarter_end` rule.
     pub return_due_days: Option<i32>,
     /// One entry per financial year with a budget, oldest first.
     pub budgets: Vec<YearBudget>,
@@ -75,8 +78,10 @@ pub struct NewFundingStream {
     pub ringfenced: bool,
     #[schema(max_length = 10000)]
     pub description: Option<String>,
-    /// Days after quarter end its contracts' returns are due (1-366); by
-    /// default one calendar month.
+    /// When its contracts' returns are due; by default the organisation's
+    /// rule. Giving only `return_due_days` means `days_after_quarter_end`.
+    pub return_due_rule: Option<DueRuleKind>,
+    /// Days after quarter end its contracts' returns are due (1-366).
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
     #[serde(default)]
@@ -102,14 +107,16 @@ impl NewFundingStream {
                 "a financial year may appear only once",
             );
         }
-        check_due_days(&mut checks, self.return_due_days);
+        let due = check_rule(&mut checks, self.return_due_rule, self.return_due_days);
+        let (return_due_rule, return_due_days) = DueRule::fields(due);
         checks.finish(NewFundingStream {
             code,
             name,
             funder,
             ringfenced: self.ringfenced,
             description,
-            return_due_days: self.return_due_days,
+            return_due_rule,
+            return_due_days,
             budgets: self.budgets,
         })
     }
@@ -128,12 +135,14 @@ pub struct FundingStreamChanges {
     pub ringfenced: Option<bool>,
     #[schema(max_length = 10000)]
     pub description: Option<String>,
+    /// Replaces the due rule (with `return_due_days` for a days rule).
+    pub return_due_rule: Option<DueRuleKind>,
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
 }
 
 /// Validated changes to a stream (see [`patch`]): `None` keeps a field,
-/// `Some(None)` clears the description. `return_due_days` can be set but
+/// `Some(None)` clears the description. The due rule can be replaced but
 /// not cleared.
 #[derive(Debug, Clone, Default)]
 pub struct ValidFundingStreamChanges {
@@ -142,7 +151,7 @@ pub struct ValidFundingStreamChanges {
     pub funder: Option<String>,
     pub ringfenced: Option<bool>,
     pub description: Option<Option<String>>,
-    pub return_due_days: Option<i32>,
+    pub return_due: Option<DueRule>,
 }
 
 impl FundingStreamChanges {
@@ -153,7 +162,7 @@ impl FundingStreamChanges {
             name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
             funder: self.funder.map(|f| checks.text("funder", &f, SHORT_TEXT)),
             ringfenced: self.ringfenced,
-            return_due_days: self.return_due_days,
+            return_due: check_rule(&mut checks, self.return_due_rule, self.return_due_days),
             description: patch::optional_text(
                 &mut checks,
                 "description",
@@ -161,7 +170,6 @@ impl FundingStreamChanges {
                 LONG_TEXT,
             ),
         };
-        check_due_days(&mut checks, changes.return_due_days);
         checks.finish(changes)
     }
 }
@@ -175,7 +183,7 @@ pub struct StreamDetails {
     pub funder: String,
     pub ringfenced: bool,
     pub description: Option<String>,
-    pub return_due_days: Option<i32>,
+    pub return_due: Option<DueRule>,
 }
 
 impl FundingStream {
@@ -186,7 +194,7 @@ impl FundingStream {
             funder: self.funder.clone(),
             ringfenced: self.ringfenced,
             description: self.description.clone(),
-            return_due_days: self.return_due_days,
+            return_due: DueRule::from_fields(self.return_due_rule, self.return_due_days),
         }
     }
 }
@@ -200,19 +208,8 @@ impl ValidFundingStreamChanges {
             funder: self.funder.unwrap_or(current.funder),
             ringfenced: self.ringfenced.unwrap_or(current.ringfenced),
             description: patch::merge(self.description, current.description),
-            return_due_days: self.return_due_days.or(current.return_due_days),
+            return_due: self.return_due.or(current.return_due),
         }
-    }
-}
-
-/// Days after quarter end a return is due: a day to a year.
-pub fn check_due_days(checks: &mut Checks, days: Option<i32>) {
-    if let Some(days) = days {
-        checks.require(
-            (1..=366).contains(&days),
-            "return_due_days",
-            "must be between 1 and 366",
-        );
     }
 }
 
@@ -383,7 +380,7 @@ mod tests {
             funder: "MoJ".into(),
             ringfenced: true,
             description: Some("Specialist services".into()),
-            return_due_days: Some(20),
+            return_due: Some(DueRule::DaysAfterQuarterEnd(20)),
         };
         let changes: FundingStreamChanges = serde_json::from_value(serde_json::json!({
             "description": " ", "name": "Victims' services"
@@ -393,8 +390,8 @@ mod tests {
         assert_eq!(after.description, None, "blank clears");
         assert_eq!(after.name, "Victims' services");
         assert_eq!(
-            (after.code.as_str(), after.ringfenced, after.return_due_days),
-            ("VSS", true, Some(20))
+            (after.code.as_str(), after.ringfenced, after.return_due),
+            ("VSS", true, Some(DueRule::DaysAfterQuarterEnd(20)))
         );
         let kept: FundingStreamChanges =
             serde_json::from_value(serde_json::json!({"description": null})).expect("parses");

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod commitment;
 pub mod contract;
+pub mod due;
 pub mod funding_stream;
 pub mod id;
 pub mod organisation;

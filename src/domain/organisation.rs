@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::due::{check_rule, DueRule, DueRuleKind};
 use super::text::{Checks, SHORT_TEXT};
 use crate::error::AppError;
 
@@ -10,6 +11,11 @@ use crate::error::AppError;
 pub struct Organisation {
     pub id: String,
     pub name: String,
+    /// When returns are due where neither a contract nor its streams set a
+    /// rule; none: one calendar month after the quarter ends.
+    pub return_due_rule: Option<DueRuleKind>,
+    /// Days after quarter end, for the `days_after_quarter_end` rule.
+    pub return_due_days: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -20,13 +26,26 @@ pub struct Organisation {
 pub struct OrganisationChanges {
     #[schema(min_length = 1, max_length = 300)]
     pub name: Option<String>,
+    /// Replaces the organisation's due rule (with `return_due_days` for a
+    /// days rule; giving only the days means that rule).
+    pub return_due_rule: Option<DueRuleKind>,
+    #[schema(minimum = 1, maximum = 366)]
+    pub return_due_days: Option<i32>,
+}
+
+/// Validated changes to an organisation: `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct ValidOrganisationChanges {
+    pub name: Option<String>,
+    pub return_due: Option<DueRule>,
 }
 
 impl OrganisationChanges {
-    pub fn validate(self) -> Result<OrganisationChanges, AppError> {
+    pub fn validate(self) -> Result<ValidOrganisationChanges, AppError> {
         let mut checks = Checks::new();
         let name = self.name.map(|n| checks.text("name", &n, SHORT_TEXT));
-        checks.finish(OrganisationChanges { name })
+        let return_due = check_rule(&mut checks, self.return_due_rule, self.return_due_days);
+        checks.finish(ValidOrganisationChanges { name, return_due })
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::contract::{period, ContractStatus};
+use super::due::DueRules;
 use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
@@ -66,6 +67,20 @@ impl MeasureUnit {
             MeasureUnit::Money => Value::from(Money::from_pence(stored).to_string()),
         }
     }
+
+    /// Like [`parse_value`](Self::parse_value), with JSON `null` meaning
+    /// "not reported" (`None`), which is not the same as zero.
+    pub fn parse_reported(self, value: &Value) -> Result<Option<i64>, String> {
+        match value {
+            Value::Null => Ok(None),
+            value => self.parse_value(value).map(Some),
+        }
+    }
+
+    /// A stored value, or `null` when it was not reported.
+    pub fn format_reported(self, stored: Option<i64>) -> Value {
+        stored.map_or(Value::Null, |v| self.format_value(v))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -78,6 +93,12 @@ pub struct OutcomeMeasure {
     pub code: String,
     pub label: String,
     pub unit: MeasureUnit,
+    /// Whether a return must give a value to be submitted. An optional
+    /// measure may be left not reported. A contract's own measure with a
+    /// stream measure's code replaces it for that contract, so a stream-wide
+    /// measure is made optional for one contract by defining it there with
+    /// `required: false`.
+    pub required: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -99,6 +120,13 @@ pub struct NewOutcomeMeasure {
     #[schema(min_length = 1, max_length = 300)]
     pub label: String,
     pub unit: MeasureUnit,
+    /// Whether a return must give a value to be submitted (default true).
+    #[serde(default = "required_by_default")]
+    pub required: bool,
+}
+
+fn required_by_default() -> bool {
+    true
 }
 
 impl NewOutcomeMeasure {
@@ -117,6 +145,7 @@ impl NewOutcomeMeasure {
             code: checks.code("code", &self.code),
             label: checks.text("label", &self.label, SHORT_TEXT),
             unit: self.unit,
+            required: self.required,
         };
         checks.finish(measure)
     }
@@ -130,6 +159,8 @@ pub struct OutcomeMeasureChanges {
     pub label: Option<String>,
     /// May change only while no return holds a value for the measure.
     pub unit: Option<MeasureUnit>,
+    /// Whether a return must give a value to be submitted.
+    pub required: Option<bool>,
 }
 
 impl OutcomeMeasureChanges {
@@ -138,6 +169,7 @@ impl OutcomeMeasureChanges {
         let changes = OutcomeMeasureChanges {
             label: self.label.map(|l| checks.text("label", &l, SHORT_TEXT)),
             unit: self.unit,
+            required: self.required,
         };
         checks.finish(changes)
     }
@@ -178,6 +210,7 @@ pub struct DefinedMeasure {
     pub code: String,
     pub label: String,
     pub unit: MeasureUnit,
+    pub required: bool,
 }
 
 /// The measures a contract reports, from those defined for it and for the
@@ -195,6 +228,7 @@ pub fn applicable_measures(defined: Vec<DefinedMeasure>) -> Vec<ApplicableMeasur
                 code: measure.code,
                 label: measure.label,
                 unit: measure.unit,
+                required: measure.required,
             });
         }
     }
@@ -337,18 +371,29 @@ impl ReturnQuery {
     }
 }
 
-/// A submitted return must give a value for every measure its contract reports.
+/// A submitted return must give a value for every required measure its
+/// contract reports (`given`: measure id and value, `None` when recorded as
+/// not reported). Optional measures may be left not reported.
 pub fn check_required_values(
     applicable: &[ApplicableMeasure],
-    given: &[String],
+    given: &[(String, Option<i64>)],
 ) -> Result<(), AppError> {
     let missing: Vec<FieldError> = applicable
         .iter()
-        .filter(|m| !given.contains(&m.id))
+        .filter(|m| m.required)
+        .filter(|m| {
+            !given
+                .iter()
+                .any(|(id, value)| *id == m.id && value.is_some())
+        })
         .map(|m| {
             FieldError::new(
                 format!("values.{}", m.code),
-                format!("a value for '{}' is required to submit", m.code),
+                format!(
+                    "a value for '{}' is required to submit; if it is not collected, \
+                     the commissioner can make the measure optional for this contract",
+                    m.code
+                ),
             )
         })
         .collect();
@@ -357,6 +402,35 @@ pub fn check_required_values(
     } else {
         Err(AppError::Validation(missing))
     }
+}
+
+/// A received date is recorded by the commissioning team for a return that
+/// reached them outside the service, never by the provider (whose own
+/// submission is dated when made, so it cannot be backdated). It lies
+/// between the start of the quarter and `today`.
+pub fn check_received_on(
+    received_on: Option<NaiveDate>,
+    by_provider: bool,
+    quarter: FiscalQuarter,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let Some(on) = received_on else {
+        return Ok(());
+    };
+    let mut checks = Checks::new();
+    checks.require(
+        !by_provider,
+        "received_on",
+        "is recorded by the commissioning team for a return received on a provider's behalf; \
+         a provider's own return is dated when it is submitted",
+    );
+    checks.require(on <= today, "received_on", "must not be in the future");
+    checks.require(
+        on >= quarter.start_date(),
+        "received_on",
+        &format!("must not be before {quarter} began"),
+    );
+    checks.finish(())
 }
 
 /// A return is made for an awarded contract, for a quarter its period covers.
@@ -382,24 +456,6 @@ pub fn check_return_quarter(
         ));
     }
     Ok(())
-}
-
-/// Days after quarter end a contract's returns are due: the contract's own
-/// setting, else the shortest of its funding streams' (`streams_shortest`),
-/// else none — one calendar month (see [`due_date`]).
-pub fn return_due_days(own: Option<i32>, streams_shortest: Option<i32>) -> Option<i32> {
-    own.or(streams_shortest)
-}
-
-/// When a quarter's return is due: `due_days` after the quarter ends, or one
-/// calendar month after when none is set.
-pub fn due_date(period: FiscalQuarter, due_days: Option<i32>) -> NaiveDate {
-    let end = period.end_date();
-    let due = match due_days {
-        Some(days) => end.checked_add_signed(chrono::Duration::days(i64::from(days))),
-        None => end.checked_add_months(chrono::Months::new(1)),
-    };
-    due.unwrap_or(end)
 }
 
 /// Whether a due return has not arrived, or arrived after its due date.
@@ -431,8 +487,9 @@ pub struct ContractReturns {
     pub contract_id: String,
     pub provider_id: String,
     pub period: DateRange,
-    pub due_days: Option<i32>,
-    /// First submission date per quarter that has one.
+    pub due: DueRules,
+    /// When each quarter's return arrived: the day it was received, for one
+    /// entered on the provider's behalf, else its first submission.
     pub submitted: Vec<(FiscalQuarter, NaiveDate)>,
 }
 
@@ -444,7 +501,7 @@ pub fn missing_and_late(contract: &ContractReturns, as_of: NaiveDate) -> Vec<Ret
         .quarters()
         .into_iter()
         .filter_map(|period| {
-            let due = due_date(period, contract.due_days);
+            let due = contract.due.due_date(period);
             let submitted = contract
                 .submitted
                 .iter()
@@ -474,6 +531,26 @@ pub fn missing_and_late(contract: &ContractReturns, as_of: NaiveDate) -> Vec<Ret
 /// (`count`, `people`) or a money string (`money`), as
 /// [`MeasureUnit::parse_value`] accepts and [`MeasureUnit::format_value`] writes.
 pub(crate) fn measure_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    value_kinds()
+        .description(Some(
+            "A whole number for `count` and `people` measures, a decimal string for `money`.",
+        ))
+        .into()
+}
+
+/// [`measure_value_schema`], or `null` for a value not reported.
+pub(crate) fn reported_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    value_kinds()
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "A whole number for `count` and `people` measures, a decimal string for `money`; \
+             `null` when not reported (which is not zero).",
+        ))
+        .into()
+}
+
+fn value_kinds() -> utoipa::openapi::schema::OneOfBuilder {
     use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
     use utoipa::openapi::Ref;
     OneOfBuilder::new()
@@ -486,10 +563,6 @@ pub(crate) fn measure_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::
                 .examples([27]),
         )
         .item(Ref::from_schema_name("Money"))
-        .description(Some(
-            "A whole number for `count` and `people` measures, a decimal string for `money`.",
-        ))
-        .into()
 }
 
 /// One measure's value in a return.
@@ -498,8 +571,9 @@ pub struct MeasureValue {
     pub code: String,
     pub label: String,
     pub unit: MeasureUnit,
-    /// A whole number for `count` and `people` measures, a decimal string for `money`.
-    #[schema(schema_with = measure_value_schema)]
+    /// A whole number for `count` and `people` measures, a decimal string
+    /// for `money`; `null` when not reported.
+    #[schema(schema_with = reported_value_schema)]
     pub value: Value,
 }
 
@@ -510,16 +584,23 @@ pub struct OutcomeReturn {
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     pub status: ReturnStatus,
-    pub referrals: i64,
-    pub people_supported: i64,
+    /// Null when not reported (which is not zero).
+    pub referrals: Option<i64>,
+    /// Null when not reported (which is not zero).
+    pub people_supported: Option<i64>,
     /// Money spent by the provider in the quarter.
     pub spend: Money,
     pub narrative: Option<String>,
     pub values: Vec<MeasureValue>,
-    /// When the return is due (see the contract's or stream's `return_due_days`).
+    /// When the return is due (see the contract's, streams' or
+    /// organisation's due rule).
     pub due_date: NaiveDate,
     /// When it was first submitted.
     pub submitted_at: Option<DateTime<Utc>>,
+    /// For a return entered on a provider's behalf (from paper, or after
+    /// the event): the day it was received, which lateness is judged by
+    /// instead of `submitted_at`.
+    pub received_on: Option<NaiveDate>,
     /// The commissioner's latest query, while it is being answered.
     pub query_comment: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -533,8 +614,9 @@ pub struct MeasureValueInput {
     /// The measure's code.
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: String,
-    /// A whole number for `count` and `people` measures, a decimal string for `money`.
-    #[schema(schema_with = measure_value_schema)]
+    /// A whole number for `count` and `people` measures, a decimal string
+    /// for `money`; `null` records it as not reported.
+    #[schema(schema_with = reported_value_schema)]
     pub value: Value,
 }
 
@@ -547,18 +629,26 @@ pub struct NewOutcomeReturn {
     pub contract_id: String,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
+    /// Left out or null: not reported (which is not zero).
     #[serde(default)]
-    #[schema(value_type = i64, minimum = 0, maximum = 4294967295u64)]
-    pub referrals: u32,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
+    pub referrals: Option<u32>,
+    /// Left out or null: not reported (which is not zero).
     #[serde(default)]
-    #[schema(value_type = i64, minimum = 0, maximum = 4294967295u64)]
-    pub people_supported: u32,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
+    pub people_supported: Option<u32>,
     #[serde(default)]
     pub spend: Money,
     #[schema(max_length = 10000)]
     pub narrative: Option<String>,
     #[serde(default)]
     pub values: Vec<MeasureValueInput>,
+    /// For a return the commissioning team enters on a provider's behalf:
+    /// the day it was received (not in the future). Lateness is judged by
+    /// it. Not for a provider's own return, which is dated when submitted.
+    #[serde(default, with = "crate::fiscal::date::option")]
+    #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
+    pub received_on: Option<NaiveDate>,
 }
 
 impl NewOutcomeReturn {
@@ -575,10 +665,14 @@ impl NewOutcomeReturn {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"referrals": 45, "narrative": "Referrals corrected after the hub's month-end figures."}))]
 pub struct OutcomeReturnChanges {
+    /// Left out keeps the figure; `null` sets it to not reported.
+    #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
-    pub referrals: Option<u32>,
+    pub referrals: Option<Option<u32>>,
+    /// Left out keeps the figure; `null` sets it to not reported.
+    #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
-    pub people_supported: Option<u32>,
+    pub people_supported: Option<Option<u32>>,
     pub spend: Option<Money>,
     /// An empty string clears the narrative.
     #[schema(max_length = 10000)]
@@ -588,11 +682,11 @@ pub struct OutcomeReturnChanges {
 }
 
 /// Validated changes to a return (see [`patch`]): `None` keeps a field,
-/// `Some(None)` clears the narrative.
+/// `Some(None)` clears the narrative or makes a figure not reported.
 #[derive(Debug, Clone, Default)]
 pub struct ValidOutcomeReturnChanges {
-    pub referrals: Option<u32>,
-    pub people_supported: Option<u32>,
+    pub referrals: Option<Option<u32>>,
+    pub people_supported: Option<Option<u32>>,
     pub spend: Option<Money>,
     pub narrative: Option<Option<String>>,
     pub values: Option<Vec<MeasureValueInput>>,
@@ -622,8 +716,8 @@ impl OutcomeReturnChanges {
 /// values are written one by one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnFigures {
-    pub referrals: i64,
-    pub people_supported: i64,
+    pub referrals: Option<i64>,
+    pub people_supported: Option<i64>,
     pub spend: Money,
     pub narrative: Option<String>,
 }
@@ -650,10 +744,11 @@ impl ValidOutcomeReturnChanges {
     /// The return's figures after the change.
     pub fn apply(&self, current: ReturnFigures) -> ReturnFigures {
         ReturnFigures {
-            referrals: self.referrals.map_or(current.referrals, i64::from),
-            people_supported: self
-                .people_supported
-                .map_or(current.people_supported, i64::from),
+            referrals: patch::merge(self.referrals.map(|r| r.map(i64::from)), current.referrals),
+            people_supported: patch::merge(
+                self.people_supported.map(|p| p.map(i64::from)),
+                current.people_supported,
+            ),
             spend: self.spend.unwrap_or(current.spend),
             narrative: patch::merge(self.narrative.clone(), current.narrative),
         }
@@ -678,14 +773,16 @@ pub struct ApplicableMeasure {
     pub code: String,
     pub label: String,
     pub unit: MeasureUnit,
+    pub required: bool,
 }
 
 /// Resolves each input value to a measure that applies to the contract and
-/// parses it in that measure's unit. Returns (measure id, stored value).
+/// parses it in that measure's unit. Returns (measure id, stored value),
+/// `None` for a value recorded as not reported.
 pub fn resolve_values(
     inputs: &[MeasureValueInput],
     applicable: &[ApplicableMeasure],
-) -> Result<Vec<(String, i64)>, AppError> {
+) -> Result<Vec<(String, Option<i64>)>, AppError> {
     let mut checks = Checks::new();
     let mut resolved = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -694,7 +791,7 @@ pub fn resolve_values(
                 format!("values[{i}].code"),
                 format!("no measure '{}' applies to this contract", input.code),
             ),
-            Some(measure) => match measure.unit.parse_value(&input.value) {
+            Some(measure) => match measure.unit.parse_reported(&input.value) {
                 Ok(stored) => resolved.push((measure.id.clone(), stored)),
                 Err(message) => checks.fail(
                     format!("values[{i}].value"),
@@ -736,12 +833,14 @@ mod tests {
                 code: "better_cope".into(),
                 label: "Better able to cope".into(),
                 unit: MeasureUnit::People,
+                required: true,
             },
             ApplicableMeasure {
                 id: "m2".into(),
                 code: "grant_spend".into(),
                 label: "Grant spend".into(),
                 unit: MeasureUnit::Money,
+                required: false,
             },
         ]
     }
@@ -761,7 +860,7 @@ mod tests {
         let resolved = resolve_values(&inputs, &measures()).expect("valid");
         assert_eq!(
             resolved,
-            vec![("m1".to_owned(), 28), ("m2".to_owned(), 125050)]
+            vec![("m1".to_owned(), Some(28)), ("m2".to_owned(), Some(125050))]
         );
     }
 
@@ -805,28 +904,12 @@ mod tests {
     }
 
     #[test]
-    fn returns_are_due_a_month_after_quarter_end_unless_set() {
-        assert_eq!(
-            due_date(quarter("2022-23", Quarter::Q1), None),
-            date("2022-07-30")
-        );
-        assert_eq!(
-            due_date(quarter("2022-23", Quarter::Q4), None),
-            date("2023-04-30")
-        );
-        assert_eq!(
-            due_date(quarter("2022-23", Quarter::Q3), Some(14)),
-            date("2023-01-14")
-        );
-    }
-
-    #[test]
     fn one_on_time_one_late_one_missing() {
         let contract = ContractReturns {
             contract_id: "c".into(),
             provider_id: "p".into(),
             period: DateRange::new(date("2022-04-01"), date("2022-12-31")).expect("range"),
-            due_days: None,
+            due: DueRules::default(),
             submitted: vec![
                 (quarter("2022-23", Quarter::Q1), date("2022-07-30")),
                 (quarter("2022-23", Quarter::Q2), date("2022-11-05")),
@@ -870,6 +953,7 @@ mod tests {
             code: code.into(),
             label: code.into(),
             unit: MeasureUnit::Count,
+            required: true,
         }
     }
 
@@ -919,10 +1003,47 @@ mod tests {
     }
 
     #[test]
-    fn a_contracts_due_days_come_before_its_streams() {
-        assert_eq!(return_due_days(Some(10), Some(5)), Some(10));
-        assert_eq!(return_due_days(None, Some(5)), Some(5));
-        assert_eq!(return_due_days(None, None), None);
+    fn only_required_measures_need_a_value_to_submit() {
+        let applicable = measures();
+        // better_cope is required, grant_spend optional.
+        assert!(check_required_values(&applicable, &[("m1".into(), Some(3))]).is_ok());
+        let refused = [
+            vec![],
+            vec![("m1".to_owned(), None), ("m2".to_owned(), Some(5))],
+        ];
+        for given in refused {
+            match check_required_values(&applicable, &given) {
+                Err(AppError::Validation(fields)) => {
+                    assert_eq!(fields.len(), 1);
+                    assert_eq!(fields[0].field, "values.better_cope");
+                }
+                other => panic!("expected the required measure named, got {other:?}"),
+            }
+        }
+        assert_eq!(
+            MeasureUnit::People.parse_reported(&Value::Null),
+            Ok(None),
+            "null is not reported"
+        );
+        assert_eq!(MeasureUnit::People.format_reported(None), Value::Null);
+    }
+
+    #[test]
+    fn a_received_date_is_the_teams_and_not_in_the_future() {
+        let q1 = quarter("2022-23", Quarter::Q1);
+        let today = date("2022-09-01");
+        assert!(check_received_on(None, true, q1, today).is_ok());
+        assert!(check_received_on(Some(date("2022-07-20")), false, q1, today).is_ok());
+        for (on, by_provider) in [
+            (date("2022-07-20"), true),
+            (date("2022-09-02"), false),
+            (date("2022-03-31"), false),
+        ] {
+            assert!(
+                check_received_on(Some(on), by_provider, q1, today).is_err(),
+                "{on} by provider {by_provider}"
+            );
+        }
     }
 
     #[test]
@@ -930,6 +1051,7 @@ mod tests {
         let changes = OutcomeMeasureChanges {
             label: None,
             unit: Some(MeasureUnit::Money),
+            required: None,
         };
         assert!(changes.changes_unit(MeasureUnit::Count));
         assert!(!changes.changes_unit(MeasureUnit::Money));
@@ -968,8 +1090,8 @@ mod tests {
     #[test]
     fn a_change_keeps_clears_or_sets_each_figure() {
         let current = ReturnFigures {
-            referrals: 12,
-            people_supported: 9,
+            referrals: Some(12),
+            people_supported: Some(9),
             spend: Money::parse("8750.00").expect("money"),
             narrative: Some("First quarter".into()),
         };
@@ -977,11 +1099,16 @@ mod tests {
             serde_json::from_value(json!({"narrative": "", "referrals": 0})).expect("parses");
         let after = changes.validate().expect("valid").apply(current.clone());
         assert_eq!(after.narrative, None, "blank clears");
-        assert_eq!(after.referrals, 0);
+        assert_eq!(after.referrals, Some(0));
         assert_eq!(
             (after.people_supported, after.spend),
             (current.people_supported, current.spend)
         );
+        let unreported: OutcomeReturnChanges =
+            serde_json::from_value(json!({"people_supported": null})).expect("parses");
+        let after = unreported.validate().expect("valid").apply(current.clone());
+        assert_eq!(after.people_supported, None, "null is not reported");
+        assert_eq!(after.referrals, current.referrals, "absent keeps");
         let kept: OutcomeReturnChanges =
             serde_json::from_value(json!({"narrative": null})).expect("parses");
         assert_eq!(

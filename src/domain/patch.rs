@@ -6,6 +6,8 @@
 //! A validated change holds each optional field as `Option<Option<T>>`:
 //! `None` keeps, `Some(None)` clears, `Some(Some(value))` sets.
 
+use serde::Deserialize;
+
 use super::text::Checks;
 
 /// An optional field after a change: kept, cleared or set.
@@ -26,6 +28,17 @@ pub fn optional_text(
     max: usize,
 ) -> Option<Option<String>> {
     value.map(|text| checks.optional_text(field, Some(&text), max))
+}
+
+/// Reads a field of a change where JSON `null` is itself a value (a figure
+/// "not reported"): absent stays `None` (keep, by `#[serde(default)]`),
+/// `null` becomes `Some(None)`, anything else `Some(Some(value))`.
+pub fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]

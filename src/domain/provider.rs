@@ -59,6 +59,11 @@ pub struct NewProvider {
     pub contact_name: Option<String>,
     #[schema(max_length = 300)]
     pub contact_email: Option<String>,
+    /// Create it even though a provider of the same name (case and spacing
+    /// ignored) exists: without it that is a 409 naming the existing one,
+    /// so a re-run loader cannot silently duplicate providers.
+    #[serde(default)]
+    pub allow_duplicate: bool,
 }
 
 impl NewProvider {
@@ -75,8 +80,33 @@ impl NewProvider {
                 SHORT_TEXT,
             ),
             contact_email: contact_email(&mut checks, self.contact_email.as_deref()),
+            allow_duplicate: self.allow_duplicate,
         };
         checks.finish(provider)
+    }
+}
+
+/// A provider's name as duplicates are found by: case and runs of spacing
+/// ignored ("Rubicon  cares " is "rubicon cares").
+pub fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A new provider whose name matches an existing one (`existing`: its id
+/// and name) is refused unless the request says it means a second one.
+pub fn check_not_duplicate(
+    existing: Option<(String, String)>,
+    allow_duplicate: bool,
+) -> Result<(), AppError> {
+    match existing {
+        Some((id, name)) if !allow_duplicate => Err(AppError::Conflict(format!(
+            "a provider named '{name}' already exists ({id}); use it, or send \
+             \"allow_duplicate\": true to create another of the same name"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -279,6 +309,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_match_whatever_their_case_and_spacing() {
+        assert_eq!(name_key("  Rubicon\tCARES  Ltd "), "rubicon cares ltd");
+        assert_eq!(
+            name_key("Rubicon Cares Ltd"),
+            name_key("rubicon  cares ltd")
+        );
+        assert_ne!(name_key("Rubicon Cares"), name_key("Rubicon Care"));
+        let existing = Some(("p1".to_owned(), "Rubicon Cares".to_owned()));
+        match check_not_duplicate(existing.clone(), false) {
+            Err(AppError::Conflict(message)) => {
+                assert!(
+                    message.contains("Rubicon Cares") && message.contains("p1"),
+                    "{message}"
+                )
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        assert!(check_not_duplicate(existing, true).is_ok());
+        assert!(check_not_duplicate(None, false).is_ok());
+    }
+
+    #[test]
     fn registered_numbers_become_org_ids() {
         assert_eq!(
             org_ids(Some("1012345"), Some("01234567")),
@@ -297,6 +349,7 @@ mod tests {
             company_number: Some("ABC".into()),
             contact_name: None,
             contact_email: Some("nobody".into()),
+            allow_duplicate: false,
         };
         match input.validate() {
             Err(AppError::Validation(fields)) => {
@@ -378,6 +431,7 @@ mod tests {
             company_number: Some("sc123456".into()),
             contact_name: None,
             contact_email: None,
+            allow_duplicate: false,
         };
         let valid = input.validate().expect("valid");
         assert_eq!(valid.name, "Dads Unlimited");

@@ -156,4 +156,85 @@ async fn a_key_replays_only_for_the_principal_that_used_it(backend: Backend) {
     .expect_problem(422, Some("Idempotency-Key"));
 }
 
-crate::on_both_backends!(a_key_replays_only_for_the_principal_that_used_it);
+/// An action (`POST …/status`, `…/submit`) retried with its key after the
+/// answer was lost replays that answer, where the stale If-Match alone
+/// would have made the retry a 412 — and nothing is done twice.
+async fn a_retried_action_replays_instead_of_failing_its_precondition(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "1000.00").await;
+    let provider = app.provider("Rubicon Cares").await;
+    let contract = app.grant(&provider, &stream, "400.00").await;
+    let path = format!("contracts/{contract}/status");
+    let tag = app
+        .etag(&format!("contracts/{contract}"), &token)
+        .await
+        .expect("an ETag");
+    let award = || {
+        Racer::new("POST", path.clone(), &token)
+            .if_match(&tag)
+            .key("award-rubicon")
+            .body(json!({"status": "active"}))
+    };
+    let first = app.race(vec![award()]).await.remove(0).expect(200);
+    let again = app.race(vec![award()]).await.remove(0).expect(200);
+    assert!(again.replayed && !first.replayed);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.etag, first.etag);
+    assert!(first.etag.is_some(), "an action answers with the new ETag");
+    // Without the key, the same retry is refused: the If-Match is stale.
+    app.race(vec![Racer::new("POST", path.clone(), &token)
+        .if_match(&tag)
+        .body(json!({"status": "active"}))])
+        .await
+        .remove(0)
+        .expect_problem(412, None);
+    let history = app
+        .get(&format!("contracts/{contract}/variations"), &token)
+        .await
+        .expect(200);
+    assert_eq!(
+        history.body.as_array().map(Vec::len),
+        Some(1),
+        "awarded once"
+    );
+
+    // A body-less action the same way: a return's submission.
+    let own = app.provider_token(&provider);
+    let id = app
+        .post(
+            "outcome-returns",
+            &own,
+            json!({"contract_id": contract, "financial_year": "2022-23", "quarter": "Q1"}),
+        )
+        .await
+        .expect(201)
+        .str("id");
+    let tag = app
+        .etag(&format!("outcome-returns/{id}"), &own)
+        .await
+        .expect("an ETag");
+    let submit = || {
+        Racer::new("POST", format!("outcome-returns/{id}/submit"), &own)
+            .if_match(&tag)
+            .key("q1-submit")
+    };
+    let first = app.race(vec![submit()]).await.remove(0).expect(200);
+    let again = app.race(vec![submit()]).await.remove(0).expect(200);
+    assert!(again.replayed);
+    assert_eq!(again.body, first.body);
+    let versions = app
+        .get(&format!("outcome-returns/{id}/versions"), &own)
+        .await
+        .expect(200);
+    assert_eq!(
+        versions.body.as_array().map(Vec::len),
+        Some(2),
+        "created, submitted once"
+    );
+}
+
+crate::on_both_backends!(
+    a_key_replays_only_for_the_principal_that_used_it,
+    a_retried_action_replays_instead_of_failing_its_precondition,
+);

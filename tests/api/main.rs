@@ -20,6 +20,7 @@ mod outcomes;
 mod providers;
 mod race_matrix;
 mod reports;
+mod returns_as_received;
 mod returns_workflow;
 mod stored_values;
 mod tokens;

@@ -481,7 +481,7 @@ async fn a_return_for_an_active_contract_reads_back_in_full(backend: Backend) {
         .expect(200);
     assert_eq!(&read.body, body);
 
-    // Figures default to zero, and values to none.
+    // Figures left out are not reported (null, not zero), and values none.
     let bare = app
         .post(
             "outcome-returns",
@@ -490,8 +490,8 @@ async fn a_return_for_an_active_contract_reads_back_in_full(backend: Backend) {
         )
         .await
         .expect(201);
-    assert_eq!(bare.body["referrals"], 0);
-    assert_eq!(bare.body["people_supported"], 0);
+    assert_eq!(bare.body["referrals"], Value::Null);
+    assert_eq!(bare.body["people_supported"], Value::Null);
     assert_eq!(bare.body["spend"], "0.00");
     assert_eq!(bare.body["narrative"], Value::Null);
     assert_eq!(bare.body["values"], json!([]));

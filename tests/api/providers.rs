@@ -730,7 +730,78 @@ async fn another_organisation_cannot_see_or_change_these_providers(backend: Back
     assert_eq!(total, 1, "the other organisation's provider is not ours");
 }
 
+/// A loader re-run, or two people entering the same charity, must not
+/// silently make two providers: a name matching an existing provider's (case
+/// and spacing ignored) is a 409 naming it, unless the duplicate is meant.
+async fn a_provider_of_the_same_name_is_refused_naming_the_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let first = app.provider("Rubicon Cares").await;
+    let again = app
+        .post(
+            "providers",
+            &token,
+            json!({"name": "  rubicon   CARES", "kind": "charity"}),
+        )
+        .await
+        .expect_problem(409, None);
+    let detail = again.str("detail");
+    assert!(
+        detail.contains("Rubicon Cares") && detail.contains(&first),
+        "{detail}"
+    );
+    // Meant: a second branch that happens to share the name.
+    app.post(
+        "providers",
+        &token,
+        json!({"name": "Rubicon Cares", "kind": "charity", "allow_duplicate": true}),
+    )
+    .await
+    .expect(201);
+    // A renamed provider is found by its new name.
+    app.patch(
+        &format!("providers/{first}"),
+        &token,
+        json!({"name": "Rubicon Cares North"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        "providers",
+        &token,
+        json!({"name": "RUBICON cares north", "kind": "charity"}),
+    )
+    .await
+    .expect_problem(409, None);
+    let listed = app.get("providers?limit=100", &token).await.expect(200);
+    assert_eq!(listed.body["total"], 2);
+}
+
+/// Eight creations of one name at once (each with its own key, as eight
+/// people would send them) make exactly one provider. On PostgreSQL this
+/// holds only because creations queue on the organisation row: without the
+/// lock they all pass the check together.
+async fn racing_creations_of_one_name_make_one_provider(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let racers = (0..8)
+        .map(|i| {
+            crate::helpers::Racer::new("POST", "providers", &token)
+                .key(&format!("entry-{i}"))
+                .body(json!({"name": "Safe Lives Example", "kind": "charity"}))
+        })
+        .collect();
+    let replies = app.race(racers).await;
+    let mut statuses: Vec<u16> = replies.iter().map(|r| r.status.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+    let listed = app.get("providers?limit=100", &token).await.expect(200);
+    assert_eq!(listed.body["total"], 1);
+}
+
 crate::on_both_backends!(
+    a_provider_of_the_same_name_is_refused_naming_the_first,
+    racing_creations_of_one_name_make_one_provider,
     a_new_provider_is_returned_with_its_location_and_org_ids,
     registered_numbers_are_normalised_into_org_ids,
     providers_are_listed_in_creation_order_a_page_at_a_time,

@@ -6,72 +6,93 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::auth::Scope;
+use crate::db::organisations;
 use crate::db::schema::{
     contracts as c, funding_lines as fl, funding_streams as fs, outcome_returns as r,
 };
 use crate::db::DbConn;
 use crate::domain::contract::{period, ContractStatus};
-use crate::domain::outcome::{missing_and_late, return_due_days, ContractReturns, ReturnDue};
+use crate::domain::due::{DueRule, DueRuleKind, DueRules};
+use crate::domain::outcome::{missing_and_late, ContractReturns, ReturnDue};
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 
-/// Days after quarter end each contract's returns are due: the contract's
-/// own setting, else the shortest of its funding streams', else none (one
-/// calendar month).
-pub(super) fn due_days_for(
+/// The rules that decide each contract's due dates: its own, those of the
+/// streams funding it, and its organisation's.
+pub(super) fn due_rules_for(
     conn: &mut DbConn,
+    organisation_id: &str,
     contract_ids: &[String],
-) -> Result<HashMap<String, Option<i32>>, AppError> {
+) -> Result<HashMap<String, DueRules>, AppError> {
+    type Fields = (String, Option<DueRuleKind>, Option<i32>);
     // `=` for one id: PostgreSQL re-plans `= ANY(...)` on every execution.
-    type DueDays = Vec<(String, Option<i32>)>;
-    let (own, from_streams): (DueDays, DueDays) = match contract_ids {
+    let (own, from_streams): (Vec<Fields>, Vec<Fields>) = match contract_ids {
         [one] => (
             c::table
                 .filter(c::id.eq(one))
-                .select((c::id, c::return_due_days))
+                .select((c::id, c::return_due_rule, c::return_due_days))
                 .load(conn)?,
-            vec![(
-                one.clone(),
-                fl::table
-                    .inner_join(fs::table)
-                    .filter(fl::contract_id.eq(one))
-                    .select(diesel::dsl::min(fs::return_due_days))
-                    .get_result(conn)?,
-            )],
+            fl::table
+                .inner_join(fs::table)
+                .filter(fl::contract_id.eq(one))
+                .filter(
+                    fs::return_due_rule
+                        .is_not_null()
+                        .or(fs::return_due_days.is_not_null()),
+                )
+                .select((fl::contract_id, fs::return_due_rule, fs::return_due_days))
+                .distinct()
+                .load(conn)?,
         ),
         many => (
             c::table
                 .filter(c::id.eq_any(many))
-                .select((c::id, c::return_due_days))
+                .select((c::id, c::return_due_rule, c::return_due_days))
                 .load(conn)?,
             fl::table
                 .inner_join(fs::table)
                 .filter(fl::contract_id.eq_any(many))
-                .group_by(fl::contract_id)
-                .select((fl::contract_id, diesel::dsl::min(fs::return_due_days)))
+                .filter(
+                    fs::return_due_rule
+                        .is_not_null()
+                        .or(fs::return_due_days.is_not_null()),
+                )
+                .select((fl::contract_id, fs::return_due_rule, fs::return_due_days))
+                .distinct()
                 .load(conn)?,
         ),
     };
-    let streams: HashMap<String, Option<i32>> = from_streams.into_iter().collect();
-    Ok(own
+    let organisation = organisations::due_rule(conn, organisation_id)?;
+    let mut rules: HashMap<String, DueRules> = own
         .into_iter()
-        .map(|(id, days)| {
-            let inherited = streams.get(&id).copied().flatten();
-            (id, return_due_days(days, inherited))
+        .map(|(id, kind, days)| {
+            let rules = DueRules {
+                contract: DueRule::from_fields(kind, days),
+                streams: Vec::new(),
+                organisation,
+            };
+            (id, rules)
         })
-        .collect())
+        .collect();
+    for (id, kind, days) in from_streams {
+        if let (Some(entry), Some(rule)) = (rules.get_mut(&id), DueRule::from_fields(kind, days)) {
+            entry.streams.push(rule);
+        }
+    }
+    Ok(rules)
 }
 
-/// The shortest `return_due_days` of the streams funding a contract.
-pub(super) fn streams_due_days(
+/// The rules of one contract.
+pub(super) fn due_rules_of(
     conn: &mut DbConn,
+    organisation_id: &str,
     contract_id: &str,
-) -> Result<Option<i32>, AppError> {
-    Ok(fl::table
-        .inner_join(fs::table)
-        .filter(fl::contract_id.eq(contract_id))
-        .select(diesel::dsl::min(fs::return_due_days))
-        .get_result(conn)?)
+) -> Result<DueRules, AppError> {
+    Ok(
+        due_rules_for(conn, organisation_id, &[contract_id.to_owned()])?
+            .remove(contract_id)
+            .unwrap_or_default(),
+    )
 }
 
 /// Filters for the missing and late returns list.
@@ -114,29 +135,45 @@ pub fn missing_and_late_returns(
         .select((c::id, c::provider_id, c::start_date, c::end_date))
         .load(conn)?;
     let ids: Vec<String> = contracts.iter().map(|c| c.0.clone()).collect();
-    let due_days = due_days_for(conn, &ids)?;
-    let submitted: Vec<(String, FinancialYear, Quarter, NaiveDateTime)> = r::table
+    let mut rules = due_rules_for(conn, &scope.organisation_id, &ids)?;
+    type Arrival = (
+        String,
+        FinancialYear,
+        Quarter,
+        Option<NaiveDateTime>,
+        Option<NaiveDate>,
+    );
+    let arrived: Vec<Arrival> = r::table
         .filter(r::contract_id.eq_any(&ids))
-        .filter(r::first_submitted_at.is_not_null())
+        .filter(
+            r::first_submitted_at
+                .is_not_null()
+                .or(r::received_on.is_not_null()),
+        )
         .select((
             r::contract_id,
             r::financial_year,
             r::quarter,
-            r::first_submitted_at.assume_not_null(),
+            r::first_submitted_at,
+            r::received_on,
         ))
         .load(conn)?;
     let mut due = Vec::new();
     for (contract_id, provider_id, start, end) in contracts {
         let mut on_file = Vec::new();
-        for (_, year, quarter, at) in submitted.iter().filter(|s| s.0 == contract_id) {
+        for (_, year, quarter, at, received) in arrived.iter().filter(|s| s.0 == contract_id) {
             let period = FiscalQuarter {
                 year: *year,
                 quarter: *quarter,
             };
-            on_file.push((period, at.date()));
+            // A return received on paper arrived when it was received,
+            // whenever it was keyed in.
+            if let Some(on) = received.or(at.map(|t| t.date())) {
+                on_file.push((period, on));
+            }
         }
         let contract = ContractReturns {
-            due_days: due_days.get(&contract_id).copied().flatten(),
+            due: rules.remove(&contract_id).unwrap_or_default(),
             contract_id,
             provider_id,
             period: period(start, end)?,

@@ -28,6 +28,7 @@ struct MeasureRow {
     unit: MeasureUnit,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    required: bool,
 }
 
 impl From<MeasureRow> for OutcomeMeasure {
@@ -39,6 +40,7 @@ impl From<MeasureRow> for OutcomeMeasure {
             code: row.code,
             label: row.label,
             unit: row.unit,
+            required: row.required,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
         }
@@ -156,6 +158,7 @@ pub fn create_measure(
             om::code.eq(&input.code),
             om::label.eq(&input.label),
             om::unit.eq(input.unit),
+            om::required.eq(input.required),
             om::created_at.eq(at),
             om::updated_at.eq(at),
         ))
@@ -186,6 +189,7 @@ pub fn update_measure(
         .set((
             om::label.eq(changes.label.unwrap_or(current.label)),
             om::unit.eq(changes.unit.unwrap_or(current.unit)),
+            om::required.eq(changes.required.unwrap_or(current.required)),
             om::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -208,24 +212,35 @@ pub(super) fn measures_of_contract(
     let streams = fl::table
         .filter(fl::contract_id.eq(contract_id))
         .select(fl::funding_stream_id.nullable());
-    let rows: Vec<(String, Option<String>, String, String, MeasureUnit)> = om::table
+    type Defined = (String, Option<String>, String, String, MeasureUnit, bool);
+    let rows: Vec<Defined> = om::table
         .filter(
             om::contract_id
                 .eq(contract_id)
                 .or(om::funding_stream_id.eq_any(streams)),
         )
         .order(om::id)
-        .select((om::id, om::contract_id, om::code, om::label, om::unit))
+        .select((
+            om::id,
+            om::contract_id,
+            om::code,
+            om::label,
+            om::unit,
+            om::required,
+        ))
         .load(conn)?;
     let defined = rows
         .into_iter()
-        .map(|(id, contract_id, code, label, unit)| DefinedMeasure {
-            id,
-            contract_own: contract_id.is_some(),
-            code,
-            label,
-            unit,
-        })
+        .map(
+            |(id, contract_id, code, label, unit, required)| DefinedMeasure {
+                id,
+                contract_own: contract_id.is_some(),
+                code,
+                label,
+                unit,
+                required,
+            },
+        )
         .collect();
     Ok(applicable_measures(defined))
 }

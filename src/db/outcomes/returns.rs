@@ -1,10 +1,10 @@
 //! Outcome returns — a contract's figures for one quarter — as they move
 //! through review, and the version kept of every step.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::due::{due_days_for, streams_due_days};
+use super::due::{due_rules_for, due_rules_of};
 use super::measures::measures_of_contract;
 use crate::auth::{Actor, Role, Scope};
 use crate::db::schema::{
@@ -13,8 +13,8 @@ use crate::db::schema::{
 };
 use crate::db::{contracts, new_id, now, DbConn};
 use crate::domain::outcome::{
-    check_required_values, check_return_quarter, due_date, query_comment_after, resolve_values,
-    return_due_days, MeasureUnit, MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnEvent,
+    check_received_on, check_required_values, check_return_quarter, query_comment_after,
+    resolve_values, MeasureUnit, MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnEvent,
     ReturnSortKey, ReturnStatus, ReturnVersion, ValidOutcomeReturnChanges,
 };
 use crate::domain::sort::Sort;
@@ -32,14 +32,15 @@ struct ReturnRow {
     financial_year: FinancialYear,
     quarter: Quarter,
     status: ReturnStatus,
-    referrals: i64,
-    people_supported: i64,
+    referrals: Option<i64>,
+    people_supported: Option<i64>,
     spend_pence: i64,
     narrative: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     query_comment: Option<String>,
     first_submitted_at: Option<NaiveDateTime>,
+    received_on: Option<NaiveDate>,
 }
 
 /// Filters for `GET /outcome-returns`.
@@ -105,7 +106,7 @@ fn values_of(
             .filter(rv::outcome_return_id.eq_any(many))
             .into_boxed(),
     };
-    let values: Vec<(String, String, String, MeasureUnit, i64)> = values
+    let values: Vec<(String, String, String, MeasureUnit, Option<i64>)> = values
         .order((rv::outcome_return_id, om::code))
         .select((
             rv::outcome_return_id,
@@ -122,16 +123,20 @@ fn values_of(
                 code,
                 label,
                 unit,
-                value: unit.format_value(value),
+                value: unit.format_reported(value),
             };
             (return_id, value)
         })
         .collect())
 }
 
-fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn>, AppError> {
+fn assemble(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    rows: Vec<ReturnRow>,
+) -> Result<Vec<OutcomeReturn>, AppError> {
     let contract_ids: Vec<String> = rows.iter().map(|row| row.contract_id.clone()).collect();
-    let due_days = due_days_for(conn, &contract_ids)?;
+    let rules = due_rules_for(conn, organisation_id, &contract_ids)?;
     let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
     let mut values = values_of(conn, &ids)?;
     rows.into_iter()
@@ -146,8 +151,13 @@ fn assemble(conn: &mut DbConn, rows: Vec<ReturnRow>) -> Result<Vec<OutcomeReturn
                 quarter: row.quarter,
             };
             Ok(OutcomeReturn {
-                due_date: due_date(period, due_days.get(&row.contract_id).copied().flatten()),
+                due_date: rules
+                    .get(&row.contract_id)
+                    .cloned()
+                    .unwrap_or_default()
+                    .due_date(period),
                 submitted_at: row.first_submitted_at.map(|t| t.and_utc()),
+                received_on: row.received_on,
                 query_comment: row.query_comment,
                 financial_year: row.financial_year,
                 quarter: row.quarter,
@@ -174,7 +184,7 @@ pub fn get_return(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeR
         .into_iter()
         .next()
         .ok_or(AppError::NotFound("outcome return"))?;
-    assemble(conn, vec![row])?
+    assemble(conn, &scope.organisation_id, vec![row])?
         .pop()
         .ok_or(AppError::NotFound("outcome return"))
 }
@@ -200,13 +210,13 @@ pub fn list_returns(
     .offset(offset)
     .select(ReturnRow::as_select())
     .load(conn)?;
-    Ok((assemble(conn, rows)?, total))
+    Ok((assemble(conn, &scope.organisation_id, rows)?, total))
 }
 
 fn write_values(
     conn: &mut DbConn,
     return_id: &str,
-    values: &[(String, i64)],
+    values: &[(String, Option<i64>)],
 ) -> Result<(), AppError> {
     for (measure_id, value) in values {
         let updated = diesel::update(rv::table.find((return_id, measure_id)))
@@ -244,14 +254,15 @@ pub fn create_return(
         contract.end_date,
         quarter,
     )?;
+    check_received_on(
+        input.received_on,
+        actor.role == Role::Provider,
+        quarter,
+        chrono::Utc::now().date_naive(),
+    )?;
     let applicable = measures_of_contract(conn, &contract.id)?;
     let values = resolve_values(&input.values, &applicable)?;
-    // The streams' setting counts only when the contract has none of its own.
-    let streams_shortest = match contract.return_due_days {
-        Some(_) => None,
-        None => streams_due_days(conn, &contract.id)?,
-    };
-    let due_days = return_due_days(contract.return_due_days, streams_shortest);
+    let rules = due_rules_of(conn, &contract.organisation_id, &contract.id)?;
     let id = new_id();
     let at = now();
     let inserted = diesel::insert_into(r::table)
@@ -262,8 +273,9 @@ pub fn create_return(
             r::financial_year.eq(input.financial_year),
             r::quarter.eq(input.quarter),
             r::status.eq(ReturnStatus::Draft),
-            r::referrals.eq(i64::from(input.referrals)),
-            r::people_supported.eq(i64::from(input.people_supported)),
+            r::referrals.eq(input.referrals.map(i64::from)),
+            r::people_supported.eq(input.people_supported.map(i64::from)),
+            r::received_on.eq(input.received_on),
             r::spend_pence.eq(input.spend.pence()),
             r::narrative.eq(&input.narrative),
             r::created_at.eq(at),
@@ -303,7 +315,7 @@ pub fn create_return(
                     code: m.code.clone(),
                     label: m.label.clone(),
                     unit: m.unit,
-                    value: m.unit.format_value(*value),
+                    value: m.unit.format_reported(*value),
                 })
         })
         .collect();
@@ -314,13 +326,14 @@ pub fn create_return(
         financial_year: input.financial_year,
         quarter: input.quarter,
         status: ReturnStatus::Draft,
-        referrals: i64::from(input.referrals),
-        people_supported: i64::from(input.people_supported),
+        referrals: input.referrals.map(i64::from),
+        people_supported: input.people_supported.map(i64::from),
         spend: input.spend,
         narrative: input.narrative,
         values: shown,
-        due_date: due_date(quarter, due_days),
+        due_date: rules.due_date(quarter),
         submitted_at: None,
+        received_on: input.received_on,
         query_comment: None,
         created_at: at.and_utc(),
         updated_at: at.and_utc(),
@@ -423,9 +436,9 @@ pub fn submit_return(
 ) -> Result<OutcomeReturn, AppError> {
     let mut current = get_return(conn, &actor.scope(), id)?;
     let (status, event) = current.status.submit()?;
-    let given: Vec<String> = rv::table
+    let given: Vec<(String, Option<i64>)> = rv::table
         .filter(rv::outcome_return_id.eq(id))
-        .select(rv::outcome_measure_id)
+        .select((rv::outcome_measure_id, rv::value))
         .load(conn)?;
     check_required_values(&measures_of_contract(conn, &current.contract_id)?, &given)?;
     let at = now();

@@ -64,8 +64,12 @@ pub struct PeriodSum {
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     pub returns: i64,
+    /// Sum over the returns that report referrals.
     pub referrals: i64,
+    pub referrals_reported: i64,
+    /// Sum over the returns that report people supported.
     pub people_supported: i64,
+    pub people_reported: i64,
     pub spend: Money,
 }
 
@@ -78,7 +82,15 @@ pub struct MeasureSum {
     pub code: String,
     pub unit: MeasureUnit,
     pub label: String,
+    /// Sum over the returns that report the measure.
     pub value: i64,
+    /// Returns that report the measure.
+    pub returns: i64,
+    /// The measure and people supported summed over only the returns that
+    /// report both, which is what a share may rest on.
+    pub paired_value: i64,
+    pub paired_people: i64,
+    pub paired_returns: i64,
 }
 
 /// What the database sums for the outcomes report.
@@ -117,8 +129,14 @@ pub struct OutcomePeriod {
     pub quarter: Option<Quarter>,
     /// Accepted returns counted.
     pub returns: i64,
+    /// Sum over the returns that report referrals (not reported is not zero).
     pub referrals: i64,
+    /// How many returns report referrals.
+    pub returns_reporting_referrals: i64,
+    /// Sum over the returns that report people supported.
     pub people_supported: i64,
+    /// How many returns report people supported.
+    pub returns_reporting_people_supported: i64,
     pub spend: Money,
     pub measures: Vec<MeasureTotal>,
 }
@@ -131,11 +149,52 @@ pub struct MeasureTotal {
     /// A whole number for `count` and `people` measures, a decimal string for `money`.
     #[schema(schema_with = crate::domain::outcome::measure_value_schema)]
     pub value: Value,
+    /// How many returns report the measure (its `value` sums those).
+    pub returns: i64,
     /// For a `people` measure: the share of people supported who reported
-    /// the outcome, to four decimal places ("0.7619" is 76.19%). Null for
-    /// other units or when no one was supported.
+    /// the outcome, to four decimal places ("0.7619" is 76.19%), over only
+    /// the returns that report both the measure and people supported. Null
+    /// for other units or when no such return supported anyone.
     #[schema(pattern = r"^[0-9]+\.[0-9]{4}$", example = "0.7619")]
     pub share_of_people_supported: Option<String>,
+    /// How many returns the share rests on: those reporting both the
+    /// measure and people supported.
+    pub share_returns: i64,
+}
+
+/// Running sums of one measure.
+#[derive(Debug, Clone)]
+struct MeasureTally {
+    label: String,
+    unit: MeasureUnit,
+    value: i64,
+    returns: i64,
+    paired_value: i64,
+    paired_people: i64,
+    paired_returns: i64,
+}
+
+impl MeasureTally {
+    fn new(label: &str, unit: MeasureUnit) -> MeasureTally {
+        MeasureTally {
+            label: label.to_owned(),
+            unit,
+            value: 0,
+            returns: 0,
+            paired_value: 0,
+            paired_people: 0,
+            paired_returns: 0,
+        }
+    }
+
+    fn add(&mut self, value: i64, returns: i64, paired: [i64; 3]) -> Result<(), AppError> {
+        self.value = checked(self.value, value)?;
+        self.returns = checked(self.returns, returns)?;
+        self.paired_value = checked(self.paired_value, paired[0])?;
+        self.paired_people = checked(self.paired_people, paired[1])?;
+        self.paired_returns = checked(self.paired_returns, paired[2])?;
+        Ok(())
+    }
 }
 
 /// Running sums for one group and one period.
@@ -143,41 +202,52 @@ pub struct MeasureTotal {
 struct Tally {
     returns: i64,
     referrals: i64,
+    referrals_reported: i64,
     people_supported: i64,
+    people_reported: i64,
     spend: Money,
-    /// (code, unit) → (label, value)
-    measures: BTreeMap<(String, &'static str), (String, MeasureUnit, i64)>,
+    /// (code, unit) → sums
+    measures: BTreeMap<(String, &'static str), MeasureTally>,
 }
 
 impl Tally {
     fn add_period(&mut self, sum: &PeriodSum) -> Result<(), AppError> {
         self.returns = checked(self.returns, sum.returns)?;
         self.referrals = checked(self.referrals, sum.referrals)?;
+        self.referrals_reported = checked(self.referrals_reported, sum.referrals_reported)?;
         self.people_supported = checked(self.people_supported, sum.people_supported)?;
+        self.people_reported = checked(self.people_reported, sum.people_reported)?;
         self.spend = super::add(self.spend, sum.spend)?;
         Ok(())
     }
 
     fn add_measure(&mut self, sum: &MeasureSum) -> Result<(), AppError> {
-        let entry = self
-            .measures
+        self.measures
             .entry((sum.code.clone(), sum.unit.as_str()))
-            .or_insert_with(|| (sum.label.clone(), sum.unit, 0));
-        entry.2 = checked(entry.2, sum.value)?;
-        Ok(())
+            .or_insert_with(|| MeasureTally::new(&sum.label, sum.unit))
+            .add(
+                sum.value,
+                sum.returns,
+                [sum.paired_value, sum.paired_people, sum.paired_returns],
+            )
     }
 
     fn absorb(&mut self, other: &Tally) -> Result<(), AppError> {
         self.returns = checked(self.returns, other.returns)?;
         self.referrals = checked(self.referrals, other.referrals)?;
+        self.referrals_reported = checked(self.referrals_reported, other.referrals_reported)?;
         self.people_supported = checked(self.people_supported, other.people_supported)?;
+        self.people_reported = checked(self.people_reported, other.people_reported)?;
         self.spend = super::add(self.spend, other.spend)?;
-        for (key, (label, unit, value)) in &other.measures {
-            let entry = self
-                .measures
+        for (key, m) in &other.measures {
+            self.measures
                 .entry(key.clone())
-                .or_insert_with(|| (label.clone(), *unit, 0));
-            entry.2 = checked(entry.2, *value)?;
+                .or_insert_with(|| MeasureTally::new(&m.label, m.unit))
+                .add(
+                    m.value,
+                    m.returns,
+                    [m.paired_value, m.paired_people, m.paired_returns],
+                )?;
         }
         Ok(())
     }
@@ -188,17 +258,21 @@ impl Tally {
             quarter,
             returns: self.returns,
             referrals: self.referrals,
+            returns_reporting_referrals: self.referrals_reported,
             people_supported: self.people_supported,
+            returns_reporting_people_supported: self.people_reported,
             spend: self.spend,
             measures: self
                 .measures
                 .iter()
-                .map(|((code, _), (label, unit, value))| MeasureTotal {
+                .map(|((code, _), m)| MeasureTotal {
                     code: code.clone(),
-                    label: label.clone(),
-                    unit: *unit,
-                    value: unit.format_value(*value),
-                    share_of_people_supported: share(*unit, *value, self.people_supported),
+                    label: m.label.clone(),
+                    unit: m.unit,
+                    value: m.unit.format_value(m.value),
+                    returns: m.returns,
+                    share_of_people_supported: share(m.unit, m.paired_value, m.paired_people),
+                    share_returns: m.paired_returns,
                 })
                 .collect(),
         }
@@ -323,7 +397,9 @@ impl OutcomesReport {
             "quarter",
             "returns",
             "referrals",
+            "returns_reporting_referrals",
             "people_supported",
+            "returns_reporting_people_supported",
             "spend",
         ]
         .map(str::to_owned)
@@ -331,7 +407,9 @@ impl OutcomesReport {
         for (code, unit) in &measures {
             let name = column(code, *unit);
             header.push(format!("measure_{name}"));
+            header.push(format!("returns_{name}"));
             header.push(format!("share_{name}"));
+            header.push(format!("share_returns_{name}"));
         }
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let mut csv = Csv::new(&header);
@@ -348,7 +426,9 @@ impl OutcomesReport {
                 Cell::optional(period.quarter),
                 Cell::plain(period.returns),
                 Cell::plain(period.referrals),
+                Cell::plain(period.returns_reporting_referrals),
                 Cell::plain(period.people_supported),
+                Cell::plain(period.returns_reporting_people_supported),
                 Cell::plain(period.spend),
             ];
             for (code, unit) in &measures {
@@ -362,9 +442,11 @@ impl OutcomesReport {
                             Value::String(s) => s.clone(),
                             other => other.to_string(),
                         }));
+                        cells.push(Cell::plain(m.returns));
                         cells.push(Cell::optional(m.share_of_people_supported.as_ref()));
+                        cells.push(Cell::plain(m.share_returns));
                     }
-                    None => cells.extend([Cell::Empty, Cell::Empty]),
+                    None => cells.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]),
                 }
             }
             csv.row(cells);
@@ -412,10 +494,13 @@ mod tests {
             quarter,
             returns,
             referrals: returns * 10,
+            referrals_reported: returns,
             people_supported: people,
+            people_reported: returns,
             spend: Money::from_pence(100),
         };
-        let measure = |group: Option<&str>, quarter, value| MeasureSum {
+        // Every return here reports both the measure and people supported.
+        let measure = |group: Option<&str>, quarter, value, people| MeasureSum {
             group: group.map(str::to_owned),
             financial_year: year,
             quarter,
@@ -423,6 +508,10 @@ mod tests {
             unit: MeasureUnit::People,
             label: "Better able to cope".to_owned(),
             value,
+            returns: 1,
+            paired_value: value,
+            paired_people: people,
+            paired_returns: 1,
         };
         let sums = OutcomeSums {
             groups: vec![GroupName {
@@ -437,9 +526,9 @@ mod tests {
                 period(None, Quarter::Q2, 3, 126),
             ],
             measures: vec![
-                measure(Some("s1"), Quarter::Q1, 21),
-                measure(Some("s1"), Quarter::Q2, 83),
-                measure(None, Quarter::Q2, 88),
+                measure(Some("s1"), Quarter::Q1, 21, 30),
+                measure(Some("s1"), Quarter::Q2, 83, 118),
+                measure(None, Quarter::Q2, 88, 126),
             ],
         };
         let filter = OutcomeFilter {
@@ -465,5 +554,61 @@ mod tests {
         );
         assert_eq!(report.total[0].returns, 4);
         assert_eq!(report.total[0].measures[0].value, Value::from(88));
+    }
+
+    #[test]
+    fn a_share_rests_only_on_returns_reporting_both_figures() {
+        // The case from a real year: 177 better able to cope over returns
+        // where only some reported people supported (68 of them). The
+        // returns that did not report people supported add nothing to
+        // either side: 60 of the 177 came with the 68.
+        let year = FinancialYear::parse("2022-23").unwrap();
+        let sums = OutcomeSums {
+            groups: Vec::new(),
+            periods: vec![PeriodSum {
+                group: None,
+                financial_year: year,
+                quarter: Quarter::Q1,
+                returns: 3,
+                referrals: 90,
+                referrals_reported: 2,
+                people_supported: 68,
+                people_reported: 1,
+                spend: Money::from_pence(0),
+            }],
+            measures: vec![MeasureSum {
+                group: None,
+                financial_year: year,
+                quarter: Quarter::Q1,
+                code: "better_cope".to_owned(),
+                unit: MeasureUnit::People,
+                label: "Better able to cope".to_owned(),
+                value: 177,
+                returns: 3,
+                paired_value: 60,
+                paired_people: 68,
+                paired_returns: 1,
+            }],
+        };
+        let filter = OutcomeFilter {
+            years: YearRange::single(year),
+            group_by: OutcomeGrouping::Provider,
+            funding_stream_id: None,
+            provider_id: None,
+            contract_id: None,
+        };
+        let report = OutcomesReport::assemble(&filter, sums).unwrap();
+        let whole = &report.total[0];
+        assert_eq!(
+            (
+                whole.returns_reporting_referrals,
+                whole.returns_reporting_people_supported
+            ),
+            (2, 1)
+        );
+        let m = &whole.measures[0];
+        assert_eq!((m.value.clone(), m.returns), (Value::from(177), 3));
+        assert_eq!(m.share_of_people_supported.as_deref(), Some("0.8824"));
+        assert_eq!(m.share_returns, 1);
     }
 }
