@@ -17,7 +17,7 @@ use crate::db::contracts::{self, ContractFilter};
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
-    NewContract, NewPayment, NewVariation, Payment, StatusChange, Variation,
+    NewContract, NewPayment, NewReversal, NewVariation, Payment, StatusChange, Variation,
 };
 use crate::domain::id::Id;
 use crate::error::AppError;
@@ -42,6 +42,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(vary)
         .service(list_payments)
         .service(record_payment)
+        .service(reverse_payment)
         .service(list_measures);
 }
 
@@ -456,7 +457,9 @@ pub async fn list_variations(
 ///
 /// Varies an active contract: a new value (with the new funding lines that sum
 /// to it), a new end date, or a new funding split, with a reason and decision
-/// reference. Budgets are re-checked.
+/// reference. Budgets are re-checked. An ended or terminated contract takes
+/// one more: its closing adjustment, bringing the value down to what was
+/// spent (never below what was paid).
 #[utoipa::path(
     tag = "contracts",
     params(
@@ -551,6 +554,52 @@ pub async fn record_payment(
             ResourceType::Payment,
             move |conn, actor, payment| {
                 let payment = contracts::record_payment(conn, actor, &id, payment)?;
+                Ok(Created {
+                    id: payment.id.clone(),
+                    path: format!("contracts/{id}/payments"),
+                    record: payment,
+                })
+            },
+        )
+        .await
+}
+
+/// Reverse a payment
+///
+/// Reverses a payment recorded in error (finance): a new entry of the
+/// opposite amount that names the payment, in the quarter of `reversed_on`.
+/// The payment itself is never edited, and can be reversed once.
+#[utoipa::path(
+    tag = "contracts",
+    params(
+        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ("payment_id" = crate::domain::id::Id, Path, description = "Payment id"),
+        IdempotencyKeyHeader,
+    ),
+    request_body = NewReversal,
+    responses(
+        (status = 201, body = Payment),
+        NestedCreateErrors,
+    )
+)]
+#[post("/contracts/{id}/payments/{payment_id}/reversal")]
+pub async fn reverse_payment(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<(Id, Id)>,
+    request: IdempotentJson<NewReversal>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::RecordPayments)?;
+    let (id, payment_id) = path.into_inner();
+    let (id, payment_id) = (id.into_string(), payment_id.into_string());
+    let request = request.validated(NewReversal::validate)?;
+    Creation::new(actor, request)
+        .under(CONTRACT, &id)
+        .create_at(
+            &state.db,
+            ResourceType::Payment,
+            move |conn, actor, reversal| {
+                let payment = contracts::reverse_payment(conn, actor, &id, &payment_id, reversal)?;
                 Ok(Created {
                     id: payment.id.clone(),
                     path: format!("contracts/{id}/payments"),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::contracts::{lines_of, ContractRow};
 use super::schema::{commitment_quarters as cq, contracts as c};
 use super::DbConn;
-use crate::domain::commitment::profile_lines;
+use crate::domain::commitment::{profile_lines, CommitmentQuarter};
 use crate::domain::contract::{period, ContractStatus, FundingLine};
 use crate::error::AppError;
 
@@ -42,6 +42,19 @@ pub fn refresh(
         diesel::insert_into(cq::table).values(row).execute(conn)?;
     }
     Ok(())
+}
+
+/// A contract's commitment quarter by quarter, as [`refresh`] would write
+/// it for `contract` and `lines` (whatever the contract's status).
+pub fn parts_of(
+    _conn: &mut DbConn,
+    contract: &ContractRow,
+    lines: &[FundingLine],
+) -> Result<Vec<CommitmentQuarter>, AppError> {
+    Ok(profile_lines(
+        period(contract.start_date, contract.end_date)?,
+        lines,
+    ))
 }
 
 /// Profiles awarded contracts that have no commitment rows yet: those

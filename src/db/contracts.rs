@@ -1,7 +1,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::commitment::kept_until;
 use crate::domain::due::{DueRule, DueRuleKind};
+use crate::domain::funding_stream::overflow;
 
 use super::commitments;
 use super::funding_streams::{self, check_award};
@@ -12,11 +14,12 @@ use super::sum::sum_pence;
 use super::{new_id, now, DbConn};
 use crate::auth::{Actor, Scope};
 use crate::domain::contract::{
-    check_draft, check_early_end, check_fully_funded, check_line_amount, check_line_is_new,
-    check_lines_within, check_new_line, check_payable, check_payment_within_value, paying_stream,
-    period, Contract, ContractKind, ContractSortKey, ContractStatus, DraftChange, DraftTerms,
-    FundingLine, FundingLineInput, NewContract, NewPayment, NewVariation, Payment, StatusChange,
-    ValidContractChanges, Variation, VariationKind,
+    check_closing_adjustment, check_draft, check_early_end, check_fully_funded, check_line_amount,
+    check_line_is_new, check_lines_within, check_new_line, check_payable,
+    check_payment_within_value, check_release_covers_paid, check_reversible, paying_stream, period,
+    Contract, ContractKind, ContractSortKey, ContractStatus, DraftChange, DraftTerms, FundingLine,
+    FundingLineInput, NewContract, NewPayment, NewReversal, NewVariation, Payment, StatusChange,
+    ValidContractChanges, ValidStatusChange, Variation, VariationKind,
 };
 use crate::domain::sort::Sort;
 use crate::domain::text::Checks;
@@ -565,11 +568,14 @@ pub fn change_status(
     let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = change.validate(row.status, row.start_date, row.end_date)?;
-    let lines = lines_of_one(conn, id)?;
+    let mut lines = lines_of_one(conn, id)?;
+    let mut row = row;
     if valid.kind == VariationKind::Activation {
         let amounts: Vec<Money> = lines.iter().map(|l| l.amount).collect();
         check_fully_funded(row.value(), &amounts)?;
         check_award(conn, &award_lines(&lines), Some(id))?;
+    } else if valid.release {
+        (row, lines) = release_after(conn, actor, row, lines, &valid)?;
     } else {
         check_early_end(&lines, row.start_date, row.end_date, valid.end_date)?;
     }
@@ -604,6 +610,79 @@ pub fn change_status(
     written(conn, updated, lines)
 }
 
+/// Ends the service on `valid.end_date` and releases the commitment after
+/// it: each line keeps what its profile commits up to that day (a line left
+/// with nothing is removed), the value becomes their sum, and a variation
+/// records it before the ending does. Returns the contract and lines as
+/// they then stand (still active: the caller ends it).
+fn release_after(
+    conn: &mut DbConn,
+    actor: &Actor,
+    row: ContractRow,
+    lines: Vec<FundingLine>,
+    valid: &ValidStatusChange,
+) -> Result<(ContractRow, Vec<FundingLine>), AppError> {
+    let contract_period = period(row.start_date, row.end_date)?;
+    let parts = commitments::parts_of(conn, &row, &lines)?;
+    let kept = kept_until(&parts, contract_period, valid.end_date).map_err(overflow)?;
+    let kept_total = Money::sum(kept.iter().map(|(_, m)| *m)).map_err(overflow)?;
+    check_release_covers_paid(kept_total, paid_on_contract(conn, &row.id)?)?;
+    if kept_total.pence() <= 0 {
+        return Err(AppError::field(
+            "effective_date",
+            "nothing would be left committed; end the contract on a later date",
+        ));
+    }
+    for (line_id, amount) in &kept {
+        if amount.pence() > 0 {
+            diesel::update(fl::table.find(line_id))
+                .set(fl::amount_pence.eq(amount.pence()))
+                .execute(conn)?;
+        } else {
+            diesel::delete(fl::table.find(line_id)).execute(conn)?;
+        }
+    }
+    let at = now();
+    diesel::update(c::table.find(&row.id))
+        .set((
+            c::value_pence.eq(kept_total.pence()),
+            c::end_date.eq(valid.end_date),
+            c::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    record_history(
+        conn,
+        HistoryEntry {
+            kind: VariationKind::Variation,
+            before: &row,
+            value_after: kept_total,
+            end_date_after: valid.end_date,
+            status_after: row.status,
+            reason: &valid.reason,
+            decision_reference: valid.decision_reference.as_deref(),
+            recorded_by: &actor.subject,
+        },
+    )?;
+    let row = ContractRow {
+        value_pence: kept_total.pence(),
+        end_date: valid.end_date,
+        updated_at: at,
+        ..row
+    };
+    Ok((row.clone(), lines_of_one(conn, &row.id)?))
+}
+
+/// Net payments against a contract (reversals subtract).
+fn paid_on_contract(conn: &mut DbConn, id: &str) -> Result<Money, AppError> {
+    Ok(Money::from_pence(
+        p::table
+            .filter(p::contract_id.eq(id))
+            .select(sum_pence(p::amount_pence))
+            .get_result::<Option<i64>>(conn)?
+            .unwrap_or(0),
+    ))
+}
+
 /// Varies an active contract's value, end date or funding split, keeping
 /// its lines equal to its value and within every stream's budget.
 pub fn vary(
@@ -616,6 +695,24 @@ pub fn vary(
     let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = variation.validate(row.status, row.start_date, row.value(), row.end_date)?;
+    if matches!(
+        row.status,
+        ContractStatus::Ended | ContractStatus::Terminated
+    ) {
+        let adjusted = cv::table
+            .filter(cv::contract_id.eq(id))
+            .filter(cv::kind.eq(VariationKind::Variation))
+            .filter(cv::status_before.eq_any([ContractStatus::Ended, ContractStatus::Terminated]))
+            .count()
+            .get_result::<i64>(conn)?;
+        check_closing_adjustment(
+            adjusted > 0,
+            &valid,
+            row.value(),
+            row.end_date,
+            paid_on_contract(conn, id)?,
+        )?;
+    }
     let lines = match &valid.funding_lines {
         Some(new_lines) => {
             require_streams(conn, organisation_id, "funding_lines", new_lines)?;
@@ -726,6 +823,8 @@ struct PaymentRow {
     reference: Option<String>,
     recorded_by: String,
     created_at: NaiveDateTime,
+    reverses_payment_id: Option<String>,
+    reason: Option<String>,
 }
 
 impl PaymentRow {
@@ -739,10 +838,82 @@ impl PaymentRow {
             amount: Money::from_pence(self.amount_pence),
             paid_on: self.paid_on,
             reference: self.reference,
+            reverses_payment_id: self.reverses_payment_id,
+            reversed_by_payment_id: None,
+            reason: self.reason,
             recorded_by: self.recorded_by,
             created_at: self.created_at.and_utc(),
         }
     }
+}
+
+/// Each reversal's id against the payment it reverses.
+fn link_reversals(mut payments: Vec<Payment>) -> Vec<Payment> {
+    let reversals: Vec<(String, String)> = payments
+        .iter()
+        .filter_map(|p| p.reverses_payment_id.clone().map(|of| (of, p.id.clone())))
+        .collect();
+    for payment in &mut payments {
+        payment.reversed_by_payment_id = reversals
+            .iter()
+            .find(|(of, _)| *of == payment.id)
+            .map(|(_, by)| by.clone());
+    }
+    payments
+}
+
+/// Reverses a payment of the contract: a new entry of the opposite amount,
+/// from the same stream, dated when the reversal is made. The payment
+/// itself is never changed.
+pub fn reverse_payment(
+    conn: &mut DbConn,
+    actor: &Actor,
+    contract_id: &str,
+    payment_id: &str,
+    reversal: NewReversal,
+) -> Result<Payment, AppError> {
+    load(
+        conn,
+        &Scope::organisation(&actor.organisation_id),
+        contract_id,
+    )?;
+    let original = p::table
+        .filter(p::id.eq(payment_id))
+        .filter(p::contract_id.eq(contract_id))
+        .select(PaymentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound("payment"))?
+        .into_payment();
+    let already = p::table
+        .filter(p::reverses_payment_id.eq(payment_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    check_reversible(&original, already > 0, reversal.reversed_on)?;
+    let period = FiscalQuarter::containing(reversal.reversed_on);
+    let id = new_id();
+    diesel::insert_into(p::table)
+        .values((
+            p::id.eq(&id),
+            p::contract_id.eq(contract_id),
+            p::funding_stream_id.eq(&original.funding_stream_id),
+            p::amount_pence.eq(-original.amount.pence()),
+            p::paid_on.eq(reversal.reversed_on),
+            p::financial_year.eq(period.year),
+            p::quarter.eq(period.quarter),
+            p::reference.eq(&reversal.reference),
+            p::recorded_by.eq(&actor.subject),
+            p::created_at.eq(now()),
+            p::reverses_payment_id.eq(payment_id),
+            p::reason.eq(&reversal.reason),
+        ))
+        .execute(conn)?;
+    Ok(p::table
+        .find(&id)
+        .select(PaymentRow::as_select())
+        .get_result::<PaymentRow>(conn)?
+        .into_payment())
 }
 
 /// Records a payment against an awarded contract. Payments may not exceed
@@ -761,12 +932,8 @@ pub fn record_payment(
         payment.funding_stream_id.as_deref(),
         &lines_of_one(conn, id)?,
     )?;
-    let paid = p::table
-        .filter(p::contract_id.eq(id))
-        .select(sum_pence(p::amount_pence))
-        .get_result::<Option<i64>>(conn)?
-        .unwrap_or(0);
-    check_payment_within_value(row.value(), Money::from_pence(paid), payment.amount)?;
+    let paid = paid_on_contract(conn, id)?;
+    check_payment_within_value(row.value(), paid, payment.amount)?;
     let period = FiscalQuarter::containing(payment.paid_on);
     let payment_id = new_id();
     diesel::insert_into(p::table)
@@ -792,12 +959,13 @@ pub fn record_payment(
 
 pub fn list_payments(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Vec<Payment>, AppError> {
     load(conn, scope, id)?;
-    Ok(p::table
+    let payments = p::table
         .filter(p::contract_id.eq(id))
         .order((p::paid_on, p::id))
         .select(PaymentRow::as_select())
         .load(conn)?
         .into_iter()
         .map(PaymentRow::into_payment)
-        .collect())
+        .collect();
+    Ok(link_reversals(payments))
 }

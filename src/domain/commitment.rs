@@ -6,8 +6,10 @@
 //! the penny.
 
 use crate::domain::contract::FundingLine;
-use crate::fiscal::{profile_by_quarter, DateRange, FinancialYear, Quarter};
-use crate::money::Money;
+use chrono::NaiveDate;
+
+use crate::fiscal::{profile_by_quarter, DateRange, FinancialYear, FiscalQuarter, Quarter};
+use crate::money::{apportion, Money, MoneyError};
 
 /// One funding line's share in one quarter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +44,48 @@ pub fn profile_lines(period: DateRange, lines: &[FundingLine]) -> Vec<Commitment
         .collect()
 }
 
+/// What each funding line keeps when the contract ends early on `last_day`
+/// and the commitment after that day is released: every profiled quarter
+/// that ends by then, and of the quarter it falls in the share of its days
+/// up to and including it (largest remainder, so kept and released add back
+/// to the quarter's amount). Ending on a quarter end therefore releases
+/// exactly what the reports show committed to the quarters after it.
+/// `parts` is the contract's commitment as [`profile_lines`] gives it over
+/// `period`; the result has one entry per line in `parts`, some perhaps zero.
+pub fn kept_until(
+    parts: &[CommitmentQuarter],
+    period: DateRange,
+    last_day: NaiveDate,
+) -> Result<Vec<(String, Money)>, MoneyError> {
+    let mut kept: Vec<(String, Money)> = Vec::new();
+    for part in parts {
+        let quarter = FiscalQuarter {
+            year: part.financial_year,
+            quarter: part.quarter,
+        };
+        let share = match period.intersect(&quarter.date_range()) {
+            Some(covered) if covered.end() <= last_day => part.amount,
+            Some(covered) if covered.start() <= last_day => {
+                let kept_days = (last_day - covered.start()).num_days().unsigned_abs() + 1;
+                let released_days = covered.days().saturating_sub(kept_days);
+                apportion(part.amount, &[kept_days, released_days])?
+                    .first()
+                    .copied()
+                    .unwrap_or(part.amount)
+            }
+            _ => Money::ZERO,
+        };
+        match kept.iter_mut().find(|(id, _)| *id == part.funding_line_id) {
+            Some((_, total)) => *total = total.checked_add(share)?,
+            None => kept.push((part.funding_line_id.clone(), share)),
+        }
+    }
+    Ok(kept)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     fn line(id: &str, year: &str, amount: &str) -> FundingLine {
         FundingLine {
@@ -54,6 +94,10 @@ mod tests {
             financial_year: FinancialYear::parse(year).unwrap(),
             amount: Money::parse(amount).unwrap(),
         }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
     fn period(start: &str, end: &str) -> DateRange {
@@ -133,5 +177,31 @@ mod tests {
             .unwrap();
             assert_eq!(sum, l.amount);
         }
+    }
+
+    #[test]
+    fn an_early_end_keeps_the_quarters_served_and_the_days_of_the_last() {
+        let contract = period("2022-04-01", "2024-03-31");
+        let lines = [
+            line("a", "2022-23", "36500.00"),
+            line("b", "2023-24", "36600.00"),
+        ];
+        let parts = profile_lines(contract, &lines);
+        // Ending on 30 September 2022 keeps Q1 and Q2 of the first year,
+        // exactly the quarters the reports commit: 9100 + 9200.
+        let kept = kept_until(&parts, contract, date("2022-09-30")).unwrap();
+        assert_eq!(
+            kept,
+            vec![
+                ("a".to_owned(), Money::parse("18300.00").unwrap()),
+                ("b".to_owned(), Money::ZERO)
+            ]
+        );
+        // Mid-quarter: 15 of Q3's 92 days are kept, 9200 * 15 / 92 = 1500.00 (1500.0000).
+        let kept = kept_until(&parts, contract, date("2022-10-15")).unwrap();
+        assert_eq!(kept[0].1, Money::parse("19800.00").unwrap());
+        // The last day itself keeps everything.
+        let kept = kept_until(&parts, contract, date("2024-03-31")).unwrap();
+        assert_eq!(kept[1].1, Money::parse("36600.00").unwrap());
     }
 }

@@ -361,12 +361,19 @@ pub struct StatusChange {
     #[schema(max_length = 300)]
     pub decision_reference: Option<String>,
     /// Last day of service when ending or terminating early; defaults to the
-    /// current end date. Must lie within the contract period, and no funding
-    /// line may remain in a financial year after it (release such money by a
-    /// variation first).
+    /// current end date. Must lie within the contract period. Without
+    /// `release_commitment`, no funding line may remain in a financial year
+    /// after it.
     #[serde(default, with = "crate::fiscal::date::option")]
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub effective_date: Option<NaiveDate>,
+    /// When ending or terminating early: release, in the same request, the
+    /// commitment after `effective_date` (each line keeps what its quarterly
+    /// profile commits up to that day, by days within its last quarter).
+    /// Recorded as a variation with the reason and decision reference. Not
+    /// possible when more has been paid than the service to date commits.
+    #[serde(default)]
+    pub release_commitment: bool,
 }
 
 impl StatusChange {
@@ -377,6 +384,7 @@ impl StatusChange {
             reason: None,
             decision_reference: None,
             effective_date: None,
+            release_commitment: false,
         }
     }
 }
@@ -388,6 +396,9 @@ pub struct ValidStatusChange {
     pub reason: String,
     pub decision_reference: Option<String>,
     pub end_date: NaiveDate,
+    /// Release the commitment after `end_date` (which is earlier than the
+    /// contract's end).
+    pub release: bool,
 }
 
 impl StatusChange {
@@ -435,7 +446,14 @@ impl StatusChange {
             }
             (_, None) => end_date,
         };
+        if self.release_commitment && kind == VariationKind::Activation {
+            checks.fail(
+                "release_commitment",
+                "applies only when ending or terminating",
+            );
+        }
         checks.finish(ValidStatusChange {
+            release: self.release_commitment && new_end < end_date,
             status: self.status,
             kind,
             reason: reason.unwrap_or_else(|| "awarded".to_owned()),
@@ -445,8 +463,21 @@ impl StatusChange {
     }
 }
 
+/// Releasing the commitment after an early end may not leave the contract
+/// worth less than has been paid against it.
+pub fn check_release_covers_paid(kept: Money, paid: Money) -> Result<(), AppError> {
+    if paid > kept {
+        return Err(AppError::Conflict(format!(
+            "{paid} has been paid, more than the {kept} the service to its end date commits; \
+             end it without releasing the commitment and record a closing adjustment"
+        )));
+    }
+    Ok(())
+}
+
 /// Ending or terminating early must not leave money committed to financial
-/// years the contract no longer reaches: a variation releases it first.
+/// years the contract no longer reaches: release it in the same request
+/// (`release_commitment`), or by a variation first.
 /// `lines` are the contract's funding lines, `end_date` its current end.
 pub fn check_early_end(
     lines: &[FundingLine],
@@ -460,12 +491,47 @@ pub fn check_early_end(
     check_lines_within(lines, period(start_date, new_end_date)?).map_err(|_| {
         AppError::field(
             "effective_date",
-            "funding lines remain in financial years after this date; vary the contract to release them first",
+            "funding lines remain in financial years after this date; send \"release_commitment\": true to release them, or vary the contract first",
         )
     })
 }
 
-/// Body of `POST /contracts/{id}/variations`: a change to an active contract.
+/// An ended or terminated contract may be varied once more, to close it
+/// down: its value brought down to what was spent (no less than has been
+/// paid), its end date unchanged. `adjusted` says whether it already was.
+pub fn check_closing_adjustment(
+    adjusted: bool,
+    variation: &ValidVariation,
+    value: Money,
+    end_date: NaiveDate,
+    paid: Money,
+) -> Result<(), AppError> {
+    if adjusted {
+        return Err(AppError::Conflict(
+            "the contract has already had its closing adjustment".to_owned(),
+        ));
+    }
+    let mut checks = Checks::new();
+    checks.require(
+        variation.end_date == end_date,
+        "end_date",
+        "a closing adjustment changes only the value; the contract has ended",
+    );
+    checks.require(
+        variation.value <= value,
+        "value",
+        &format!("a closing adjustment brings the value down to what was spent; it is {value}"),
+    );
+    checks.require(
+        variation.value >= paid,
+        "value",
+        &format!("must not be less than the {paid} already paid"),
+    );
+    checks.finish(())
+}
+
+/// Body of `POST /contracts/{id}/variations`: a change to an active
+/// contract, or the one closing adjustment of an ended or terminated one.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"end_date": "2024-03-31", "reason": "Extended by a year while the service is re-commissioned", "decision_reference": "PCC-DEC-2023-007"}))]
@@ -501,11 +567,11 @@ impl NewVariation {
         value: Money,
         end_date: NaiveDate,
     ) -> Result<ValidVariation, AppError> {
-        if status != ContractStatus::Active {
-            return Err(AppError::Conflict(format!(
-                "only an active contract can be varied; this one is {}",
-                status.as_str()
-            )));
+        if status == ContractStatus::Draft {
+            return Err(AppError::Conflict(
+                "a draft contract is not varied: change it (PATCH) and its funding lines directly"
+                    .to_owned(),
+            ));
         }
         let mut checks = Checks::new();
         let reason = checks.text("reason", &self.reason, LONG_TEXT);
@@ -563,18 +629,29 @@ pub struct Variation {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// A payment, or the reversal of one: a ledger entry is never edited, a
+/// mistaken payment is reversed by an entry of the opposite amount that
+/// names it, counted in the quarter the reversal is recorded in.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Payment {
     pub id: String,
     pub contract_id: String,
     pub funding_stream_id: String,
+    /// Negative for a reversal.
     pub amount: Money,
+    /// When it was paid; for a reversal, when the reversal was made.
     pub paid_on: NaiveDate,
     /// Derived from `paid_on`.
     pub financial_year: FinancialYear,
     /// Derived from `paid_on`.
     pub quarter: Quarter,
     pub reference: Option<String>,
+    /// For a reversal: the payment it reverses.
+    pub reverses_payment_id: Option<String>,
+    /// For a reversed payment: the entry that reverses it.
+    pub reversed_by_payment_id: Option<String>,
+    /// Why a payment was reversed (on the reversal).
+    pub reason: Option<String>,
     pub recorded_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -606,6 +683,64 @@ impl NewPayment {
         };
         checks.finish(payment)
     }
+}
+
+/// Body of `POST /contracts/{id}/payments/{payment_id}/reversal`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reversed_on": "2022-08-03", "reason": "Paid twice: invoice INV-0042 was also paid on 15 July", "reference": "REV-0042"}))]
+pub struct NewReversal {
+    /// When the reversal is made: its quarter is the one whose paid figure
+    /// it reduces. Not before the payment it reverses.
+    #[serde(with = "crate::fiscal::date")]
+    #[schema(value_type = crate::fiscal::CalendarDate)]
+    pub reversed_on: NaiveDate,
+    #[schema(min_length = 1, max_length = 10000)]
+    pub reason: String,
+    /// The credit note or journal reference, if any.
+    #[schema(max_length = 300)]
+    pub reference: Option<String>,
+}
+
+impl NewReversal {
+    pub fn validate(self) -> Result<NewReversal, AppError> {
+        let mut checks = Checks::new();
+        let reversal = NewReversal {
+            reason: checks.text("reason", &self.reason, LONG_TEXT),
+            reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
+            reversed_on: self.reversed_on,
+        };
+        checks.finish(reversal)
+    }
+}
+
+/// A payment can be reversed once, by an entry dated no earlier than it;
+/// a reversal is not itself reversed (record the payment again instead).
+pub fn check_reversible(
+    payment: &Payment,
+    already_reversed: bool,
+    reversed_on: NaiveDate,
+) -> Result<(), AppError> {
+    if payment.reverses_payment_id.is_some() {
+        return Err(AppError::Conflict(
+            "this entry is itself a reversal; record the payment again instead".to_owned(),
+        ));
+    }
+    if already_reversed {
+        return Err(AppError::Conflict(
+            "this payment has already been reversed".to_owned(),
+        ));
+    }
+    if reversed_on < payment.paid_on {
+        return Err(AppError::field(
+            "reversed_on",
+            format!(
+                "must not be before the payment it reverses ({})",
+                payment.paid_on
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Only an awarded contract can be paid.
@@ -854,6 +989,7 @@ mod tests {
             reason: None,
             decision_reference: None,
             effective_date: Some(date("2022-09-30")),
+            release_commitment: false,
         };
         match change.validate(
             ContractStatus::Active,
@@ -875,6 +1011,7 @@ mod tests {
             reason: Some("contractor default".into()),
             decision_reference: Some("OPCC.D.034.23".into()),
             effective_date: Some(date("2022-09-30")),
+            release_commitment: false,
         };
         let valid = change
             .validate(

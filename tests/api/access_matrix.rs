@@ -227,6 +227,7 @@ fn matrix() -> Vec<Op> {
         // Payments: commissioner and finance read; finance alone records them.
         op([N, Y, Y, OWN], "GET",    "/api/v1/contracts/{id}/payments", Record(Contract)),
         op([N, N, Y, N],   "POST",   "/api/v1/contracts/{id}/payments", Record(Contract)).body(body::payment).naming_another(),
+        op([N, N, Y, N],   "POST",   "/api/v1/contracts/{id}/payments/{payment_id}/reversal", Record(Contract)).body(body::reversal),
 
         // Outcome measures: commissioner read, write; finance read; a
         // provider those of its own contracts.
@@ -320,6 +321,10 @@ mod body {
 
     pub fn payment(ids: &Ids, _: usize) -> Json {
         Some(json!({"amount": "1.00", "paid_on": "2022-07-01", "funding_stream_id": ids.stream}))
+    }
+
+    pub fn reversal(_: &Ids, _: usize) -> Json {
+        Some(json!({"reversed_on": "2022-09-30", "reason": "Paid in error"}))
     }
 
     pub fn new_measure(ids: &Ids, n: usize) -> Json {
@@ -1167,6 +1172,7 @@ fn fill(op: &Op, ids: &Ids, refs: &Ids) -> String {
     op.path
         .replace("{id}", id)
         .replace("{line_id}", &refs.line)
+        .replace("{payment_id}", &ids.payment)
         .replace("{financial_year}", "2023-24")
 }
 

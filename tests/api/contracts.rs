@@ -145,7 +145,7 @@ async fn an_awarded_contract_changes_only_by_variation(backend: Backend) {
         json!({"end_date": "2023-03-31", "reason": "Reopen"}),
     )
     .await
-    .expect_problem(409, None);
+    .expect_problem(422, Some("end_date"));
 }
 
 async fn contracts_list_with_filters(backend: Backend) {

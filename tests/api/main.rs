@@ -7,6 +7,7 @@ mod access;
 mod access_matrix;
 mod brief;
 mod budget_race;
+mod closing_down;
 mod conformance;
 mod contracts;
 mod document;
