@@ -604,6 +604,8 @@ fn commitments(contracts: &[Contract], lines: &[Line]) -> Vec<Commitment> {
                 funding_stream_id: lines[i].stream.to_string(),
                 financial_year: lines[i].year,
                 amount: Money::from_pence(lines[i].pence),
+                quarters: None,
+                profiled: false,
             })
             .collect();
         let period = DateRange::new(contract.start, contract.end).expect("start before end");

@@ -1,30 +1,32 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::domain::commitment::kept_until;
+use crate::domain::commitment::{kept_parts, kept_until};
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::funding_stream::overflow;
+use crate::domain::profile::{Headroom, PlannedLine, QuarterShare};
 
 use super::commitments;
 use super::funding_streams::{self, check_award};
+use super::schema::funding_line_quarters as flq;
 use super::schema::{
     contract_variations as cv, contracts as c, funding_lines as fl, payments as p, providers,
 };
 use super::sum::sum_pence;
-use super::{new_id, now, DbConn};
+use super::{lock_streams, new_id, now, DbConn};
 use crate::auth::{Actor, Scope};
 use crate::domain::contract::{
     check_closing_adjustment, check_draft, check_early_end, check_fully_funded, check_line_amount,
     check_line_is_new, check_lines_within, check_new_line, check_payable,
     check_payment_within_value, check_release_covers_paid, check_reversible, paying_stream, period,
-    Contract, ContractKind, ContractSortKey, ContractStatus, DraftChange, DraftTerms, FundingLine,
-    FundingLineInput, NewContract, NewPayment, NewReversal, NewVariation, Payment, StatusChange,
-    ValidContractChanges, ValidStatusChange, Variation, VariationKind,
+    plan_lines, Contract, ContractKind, ContractSortKey, ContractStatus, DraftChange, DraftTerms,
+    FundingLine, FundingLineInput, NewContract, NewPayment, NewReversal, NewVariation, Payment,
+    StatusChange, ValidContractChanges, ValidStatusChange, Variation, VariationKind,
 };
 use crate::domain::sort::Sort;
 use crate::domain::text::Checks;
 use crate::error::AppError;
-use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
+use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
@@ -118,7 +120,8 @@ pub(crate) fn lines_of(
         [one] => fl::table.filter(fl::contract_id.eq(one)).into_boxed(),
         many => fl::table.filter(fl::contract_id.eq_any(many)).into_boxed(),
     };
-    let rows: Vec<(String, String, String, FinancialYear, i64)> = query
+    type LineRow = (String, String, String, FinancialYear, i64, bool);
+    let rows: Vec<LineRow> = query
         .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
         .select((
             fl::contract_id,
@@ -126,12 +129,15 @@ pub(crate) fn lines_of(
             fl::funding_stream_id,
             fl::financial_year,
             fl::amount_pence,
+            fl::profiled,
         ))
         .load(conn)?;
+    let schedules = schedules_of(conn, contract_ids)?;
     Ok(rows
         .into_iter()
         .map(
-            |(contract_id, id, funding_stream_id, financial_year, pence)| {
+            |(contract_id, id, funding_stream_id, financial_year, pence, profiled)| {
+                let quarters = schedules.get(&id).cloned();
                 (
                     contract_id,
                     FundingLine {
@@ -139,11 +145,43 @@ pub(crate) fn lines_of(
                         funding_stream_id,
                         financial_year,
                         amount: Money::from_pence(pence),
+                        quarters,
+                        profiled,
                     },
                 )
             },
         )
         .collect())
+}
+
+/// The stated quarterly schedules of the contracts' lines, by line id.
+fn schedules_of(
+    conn: &mut DbConn,
+    contract_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<QuarterShare>>, AppError> {
+    let query = match contract_ids {
+        [one] => flq::table
+            .inner_join(fl::table)
+            .filter(fl::contract_id.eq(one))
+            .into_boxed(),
+        many => flq::table
+            .inner_join(fl::table)
+            .filter(fl::contract_id.eq_any(many))
+            .into_boxed(),
+    };
+    let rows: Vec<(String, Quarter, i64)> = query
+        .order((flq::funding_line_id, flq::quarter))
+        .select((flq::funding_line_id, flq::quarter, flq::amount_pence))
+        .load(conn)?;
+    let mut schedules: std::collections::HashMap<String, Vec<QuarterShare>> =
+        std::collections::HashMap::new();
+    for (line_id, quarter, pence) in rows {
+        schedules.entry(line_id).or_default().push(QuarterShare {
+            quarter,
+            amount: Money::from_pence(pence),
+        });
+    }
+    Ok(schedules)
 }
 
 fn paid_by_contract(
@@ -322,12 +360,67 @@ fn require_streams(
     checks.finish(())
 }
 
+/// The lines to store for `inputs` on a contract over `contract_period`,
+/// a profiled line's pennies placed against what each stream's budget has
+/// left (other awards' commitment; `contract_id`'s own is left out). The
+/// streams are locked first, so the headroom read holds until commit.
+fn plan(
+    conn: &mut DbConn,
+    contract_id: Option<&str>,
+    contract_period: DateRange,
+    inputs: &[FundingLineInput],
+) -> Result<Vec<PlannedLine>, AppError> {
+    let profiled: Vec<String> = inputs
+        .iter()
+        .filter(|l| l.financial_year.is_none())
+        .map(|l| l.funding_stream_id.clone())
+        .collect();
+    let mut headroom = std::collections::HashMap::new();
+    if !profiled.is_empty() {
+        lock_streams(conn, &profiled)?;
+        for stream in &profiled {
+            for year in contract_period.financial_years() {
+                let budget = funding_streams::budget(conn, stream, year)?;
+                let committed = funding_streams::committed(conn, stream, year, contract_id)?;
+                let left = budget.checked_sub(committed).map_err(overflow)?;
+                let profiled = profiled_awards(conn, stream, year, contract_id)?;
+                headroom.insert((stream.clone(), year), Headroom { left, profiled });
+            }
+        }
+    }
+    plan_lines(contract_period, inputs, |stream, year| {
+        headroom.get(&(stream.to_owned(), year)).copied()
+    })
+}
+
+/// How many awarded contracts have a profiled line on the stream and year
+/// (`contract_id`'s own left out).
+fn profiled_awards(
+    conn: &mut DbConn,
+    stream_id: &str,
+    year: FinancialYear,
+    contract_id: Option<&str>,
+) -> Result<u32, AppError> {
+    let mut query = fl::table
+        .inner_join(c::table)
+        .filter(fl::funding_stream_id.eq(stream_id))
+        .filter(fl::financial_year.eq(year))
+        .filter(fl::profiled.eq(true))
+        .filter(c::status.ne(ContractStatus::Draft))
+        .into_boxed();
+    if let Some(id) = contract_id {
+        query = query.filter(c::id.ne(id));
+    }
+    let count = query.count().get_result::<i64>(conn)?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
 /// Adds the lines to the contract and returns them as written, in the
 /// order given (a read orders them by year and stream).
 fn insert_lines(
     conn: &mut DbConn,
     contract_id: &str,
-    lines: &[FundingLineInput],
+    lines: &[PlannedLine],
 ) -> Result<Vec<FundingLine>, AppError> {
     let at = now();
     let mut written = Vec::with_capacity(lines.len());
@@ -341,16 +434,99 @@ fn insert_lines(
                 fl::financial_year.eq(line.financial_year),
                 fl::amount_pence.eq(line.amount.pence()),
                 fl::created_at.eq(at),
+                fl::profiled.eq(line.profiled),
             ))
             .execute(conn)?;
+        if let Some(quarters) = &line.quarters {
+            write_schedule(conn, &id, quarters)?;
+        }
         written.push(FundingLine {
             id,
             funding_stream_id: line.funding_stream_id.clone(),
             financial_year: line.financial_year,
             amount: line.amount,
+            quarters: line.quarters.clone(),
+            profiled: line.profiled,
         });
     }
     Ok(written)
+}
+
+/// Replaces a line's stated quarterly schedule.
+fn write_schedule(
+    conn: &mut DbConn,
+    line_id: &str,
+    quarters: &[QuarterShare],
+) -> Result<(), AppError> {
+    diesel::delete(flq::table.filter(flq::funding_line_id.eq(line_id))).execute(conn)?;
+    for share in quarters {
+        diesel::insert_into(flq::table)
+            .values((
+                flq::funding_line_id.eq(line_id),
+                flq::quarter.eq(share.quarter),
+                flq::amount_pence.eq(share.amount.pence()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Re-places the pennies of a contract's profiled lines against what each
+/// stream's budget has left now (at its award, others may have been
+/// awarded since it was drafted). Each stream's total is kept, and no year
+/// moves by more than a penny from its exact share.
+fn replace_profiled_pennies(
+    conn: &mut DbConn,
+    row: &ContractRow,
+    lines: Vec<FundingLine>,
+) -> Result<Vec<FundingLine>, AppError> {
+    let mut streams: Vec<String> = lines
+        .iter()
+        .filter(|l| l.profiled)
+        .map(|l| l.funding_stream_id.clone())
+        .collect();
+    streams.sort();
+    streams.dedup();
+    if streams.is_empty() {
+        return Ok(lines);
+    }
+    let contract_period = period(row.start_date, row.end_date)?;
+    let inputs: Vec<FundingLineInput> = streams
+        .iter()
+        .map(|stream| {
+            let total = Money::sum(
+                lines
+                    .iter()
+                    .filter(|l| l.profiled && l.funding_stream_id == *stream)
+                    .map(|l| l.amount),
+            );
+            total.map(|amount| FundingLineInput {
+                funding_stream_id: stream.clone(),
+                financial_year: None,
+                amount,
+                quarters: None,
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map_err(overflow)?;
+    let replanned = plan(conn, Some(&row.id), contract_period, &inputs)?;
+    let mut changed = false;
+    for line in lines.iter().filter(|l| l.profiled) {
+        let again = replanned.iter().find(|p| {
+            p.funding_stream_id == line.funding_stream_id && p.financial_year == line.financial_year
+        });
+        if let Some(again) = again.filter(|p| p.amount != line.amount) {
+            diesel::update(fl::table.find(&line.id))
+                .set(fl::amount_pence.eq(again.amount.pence()))
+                .execute(conn)?;
+            changed = true;
+        }
+    }
+    if changed {
+        lines_of_one(conn, &row.id)
+    } else {
+        Ok(lines)
+    }
 }
 
 pub fn create(
@@ -360,6 +536,7 @@ pub fn create(
 ) -> Result<Contract, AppError> {
     require_provider(conn, organisation_id, &input.provider_id)?;
     require_streams(conn, organisation_id, "funding_lines", &input.funding_lines)?;
+    let planned = plan(conn, None, input.period()?, &input.funding_lines)?;
     let id = new_id();
     let at = now();
     diesel::insert_into(c::table)
@@ -381,7 +558,7 @@ pub fn create(
             c::updated_at.eq(at),
         ))
         .execute(conn)?;
-    insert_lines(conn, &id, &input.funding_lines)?;
+    insert_lines(conn, &id, &planned)?;
     get(conn, &Scope::organisation(organisation_id), &id)
 }
 
@@ -474,7 +651,13 @@ pub fn add_line(
         ));
     }
     check_line_is_new(&lines_of_one(conn, id)?, &line)?;
-    insert_lines(conn, id, std::slice::from_ref(&line))?
+    let planned = plan(
+        conn,
+        Some(id),
+        period(row.start_date, row.end_date)?,
+        &[line],
+    )?;
+    insert_lines(conn, id, &planned)?
         .pop()
         .ok_or(AppError::NotFound("funding line"))
 }
@@ -497,10 +680,22 @@ pub fn update_line(
     let line = load_line(conn, id, line_id)?;
     check_draft(row.status, DraftChange::ChangeLine)?;
     check_line_amount(amount)?;
+    if line.quarters.is_some() {
+        return Err(AppError::field(
+            "amount",
+            "the line states its quarters, which would no longer sum to it; \
+             remove the line and add it again with its new schedule",
+        ));
+    }
+    // An amount set by hand is no longer the service's profile.
     diesel::update(fl::table.find(line_id))
-        .set(fl::amount_pence.eq(amount.pence()))
+        .set((fl::amount_pence.eq(amount.pence()), fl::profiled.eq(false)))
         .execute(conn)?;
-    Ok(FundingLine { amount, ..line })
+    Ok(FundingLine {
+        amount,
+        profiled: false,
+        ..line
+    })
 }
 
 pub fn delete_line(
@@ -571,6 +766,7 @@ pub fn change_status(
     let mut lines = lines_of_one(conn, id)?;
     let mut row = row;
     if valid.kind == VariationKind::Activation {
+        lines = replace_profiled_pennies(conn, &row, lines)?;
         let amounts: Vec<Money> = lines.iter().map(|l| l.amount).collect();
         check_fully_funded(row.value(), &amounts)?;
         check_award(conn, &award_lines(&lines), Some(id))?;
@@ -624,6 +820,7 @@ fn release_after(
 ) -> Result<(ContractRow, Vec<FundingLine>), AppError> {
     let contract_period = period(row.start_date, row.end_date)?;
     let parts = commitments::parts_of(conn, &row, &lines)?;
+    let kept_by_quarter = kept_parts(&parts, contract_period, valid.end_date).map_err(overflow)?;
     let kept = kept_until(&parts, contract_period, valid.end_date).map_err(overflow)?;
     let kept_total = Money::sum(kept.iter().map(|(_, m)| *m)).map_err(overflow)?;
     check_release_covers_paid(kept_total, paid_on_contract(conn, &row.id)?)?;
@@ -638,6 +835,21 @@ fn release_after(
             diesel::update(fl::table.find(line_id))
                 .set(fl::amount_pence.eq(amount.pence()))
                 .execute(conn)?;
+            // A stated schedule keeps the quarters served.
+            if lines
+                .iter()
+                .any(|l| l.id == *line_id && l.quarters.is_some())
+            {
+                let schedule: Vec<QuarterShare> = kept_by_quarter
+                    .iter()
+                    .filter(|p| p.funding_line_id == *line_id)
+                    .map(|p| QuarterShare {
+                        quarter: p.quarter,
+                        amount: p.amount,
+                    })
+                    .collect();
+                write_schedule(conn, line_id, &schedule)?;
+            }
         } else {
             diesel::delete(fl::table.find(line_id)).execute(conn)?;
         }
@@ -716,13 +928,19 @@ pub fn vary(
     let lines = match &valid.funding_lines {
         Some(new_lines) => {
             require_streams(conn, organisation_id, "funding_lines", new_lines)?;
-            let award: Vec<_> = new_lines
+            let planned = plan(
+                conn,
+                Some(id),
+                period(row.start_date, valid.end_date)?,
+                new_lines,
+            )?;
+            let award: Vec<_> = planned
                 .iter()
                 .map(|l| (l.funding_stream_id.clone(), l.financial_year, l.amount))
                 .collect();
             check_award(conn, &award, Some(id))?;
             diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
-            insert_lines(conn, id, new_lines)?;
+            insert_lines(conn, id, &planned)?;
             // Read back once, in the order a read shows them.
             lines_of_one(conn, id)?
         }

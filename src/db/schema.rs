@@ -82,6 +82,7 @@ diesel::table! {
         financial_year -> Text,
         amount_pence -> BigInt,
         created_at -> Timestamp,
+        profiled -> Bool,
     }
 }
 

@@ -21,11 +21,25 @@ pub struct CommitmentQuarter {
     pub amount: Money,
 }
 
-/// Profiles every line of a contract running over `period`.
+/// Profiles every line of a contract running over `period`. A line that
+/// states its own quarterly schedule commits it as given.
 pub fn profile_lines(period: DateRange, lines: &[FundingLine]) -> Vec<CommitmentQuarter> {
     lines
         .iter()
-        .flat_map(|line| {
+        .flat_map(|line| -> Vec<CommitmentQuarter> {
+            if let Some(quarters) = &line.quarters {
+                return quarters
+                    .iter()
+                    .filter(|share| share.amount.is_positive())
+                    .map(|share| CommitmentQuarter {
+                        funding_line_id: line.id.clone(),
+                        funding_stream_id: line.funding_stream_id.clone(),
+                        financial_year: line.financial_year,
+                        quarter: share.quarter,
+                        amount: share.amount,
+                    })
+                    .collect();
+            }
             let year = line.financial_year.date_range();
             // Validation keeps every line's year within the period; should a
             // stored line fall outside it, spread it over its whole year
@@ -40,6 +54,7 @@ pub fn profile_lines(period: DateRange, lines: &[FundingLine]) -> Vec<Commitment
                     quarter: part.period.quarter,
                     amount: part.amount,
                 })
+                .collect()
         })
         .collect()
 }
@@ -58,6 +73,22 @@ pub fn kept_until(
     last_day: NaiveDate,
 ) -> Result<Vec<(String, Money)>, MoneyError> {
     let mut kept: Vec<(String, Money)> = Vec::new();
+    for part in kept_parts(parts, period, last_day)? {
+        match kept.iter_mut().find(|(id, _)| *id == part.funding_line_id) {
+            Some((_, total)) => *total = total.checked_add(part.amount)?,
+            None => kept.push((part.funding_line_id.clone(), part.amount)),
+        }
+    }
+    Ok(kept)
+}
+
+/// Each part of the commitment as [`kept_until`] keeps it.
+pub fn kept_parts(
+    parts: &[CommitmentQuarter],
+    period: DateRange,
+    last_day: NaiveDate,
+) -> Result<Vec<CommitmentQuarter>, MoneyError> {
+    let mut kept = Vec::with_capacity(parts.len());
     for part in parts {
         let quarter = FiscalQuarter {
             year: part.financial_year,
@@ -75,10 +106,10 @@ pub fn kept_until(
             }
             _ => Money::ZERO,
         };
-        match kept.iter_mut().find(|(id, _)| *id == part.funding_line_id) {
-            Some((_, total)) => *total = total.checked_add(share)?,
-            None => kept.push((part.funding_line_id.clone(), share)),
-        }
+        kept.push(CommitmentQuarter {
+            amount: share,
+            ..part.clone()
+        });
     }
     Ok(kept)
 }
@@ -93,6 +124,8 @@ mod tests {
             funding_stream_id: "stream".to_owned(),
             financial_year: FinancialYear::parse(year).unwrap(),
             amount: Money::parse(amount).unwrap(),
+            quarters: None,
+            profiled: false,
         }
     }
 

@@ -5,10 +5,11 @@ use utoipa::ToSchema;
 use super::due::{check_rule, DueRule, DueRuleKind};
 use super::funding_stream::overflow;
 use super::patch;
+use super::profile::{across_years, Headroom, PlannedLine, QuarterShare};
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
 use crate::error::AppError;
-use crate::fiscal::{DateRange, FinancialYear, Quarter};
+use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -84,6 +85,12 @@ pub struct FundingLine {
     pub funding_stream_id: String,
     pub financial_year: FinancialYear,
     pub amount: Money,
+    /// The line's own quarterly schedule, which the reports use as given;
+    /// null when the year is profiled over its quarters by days.
+    pub quarters: Option<Vec<QuarterShare>>,
+    /// Whether the service spread this stream's amount over the contract's
+    /// years (the line was given without a financial year).
+    pub profiled: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -120,8 +127,28 @@ pub struct FundingLineInput {
     #[serde(deserialize_with = "crate::domain::id::string")]
     #[schema(value_type = crate::domain::id::Id)]
     pub funding_stream_id: String,
-    pub financial_year: FinancialYear,
+    /// The year this amount funds. Left out, the stream funds `amount` over
+    /// the contract's whole period: the service spreads it over the years
+    /// by days (largest remainder, placing pennies so every year fits its
+    /// budget when the totals do), one stored line per year.
+    pub financial_year: Option<FinancialYear>,
     pub amount: Money,
+    /// The line's own quarterly schedule, summing exactly to `amount`, for
+    /// a line with a financial year; quarters left out are zero. Without
+    /// it, the year is profiled over its quarters by days.
+    pub quarters: Option<Vec<QuarterShare>>,
+}
+
+impl FundingLineInput {
+    /// A line for one year, with no schedule of its own.
+    pub fn for_year(stream_id: &str, year: FinancialYear, amount: Money) -> FundingLineInput {
+        FundingLineInput {
+            funding_stream_id: stream_id.to_owned(),
+            financial_year: Some(year),
+            amount,
+            quarters: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -826,6 +853,45 @@ fn check_period(checks: &mut Checks, start: NaiveDate, end: NaiveDate) -> Option
     range
 }
 
+/// The lines to store for `inputs` on a contract running over `period`
+/// (see [`crate::domain::profile`]). `headroom(stream, year)` is what the
+/// stream's budget has left that year, for placing a profiled line's pennies.
+pub fn plan_lines(
+    period: DateRange,
+    inputs: &[FundingLineInput],
+    headroom: impl Fn(&str, FinancialYear) -> Option<Headroom>,
+) -> Result<Vec<PlannedLine>, AppError> {
+    let mut planned = Vec::new();
+    for input in inputs {
+        match input.financial_year {
+            Some(year) => planned.push(PlannedLine {
+                funding_stream_id: input.funding_stream_id.clone(),
+                financial_year: year,
+                amount: input.amount,
+                quarters: input.quarters.clone(),
+                profiled: false,
+            }),
+            None => {
+                let stream = input.funding_stream_id.as_str();
+                let years = across_years(input.amount, period, |year| headroom(stream, year))
+                    .map_err(overflow)?;
+                // A year the period touches by too few days to earn a penny
+                // gets no line.
+                planned.extend(years.into_iter().filter(|(_, a)| a.is_positive()).map(
+                    |(year, amount)| PlannedLine {
+                        funding_stream_id: input.funding_stream_id.clone(),
+                        financial_year: year,
+                        amount,
+                        quarters: None,
+                        profiled: true,
+                    },
+                ));
+            }
+        }
+    }
+    Ok(planned)
+}
+
 /// Amounts a contract is valued, funded or paid at must be more than nothing.
 pub fn check_positive(checks: &mut Checks, field: &str, amount: Money) {
     checks.require(amount.is_positive(), field, "must be more than 0.00");
@@ -836,21 +902,80 @@ pub fn check_positive(checks: &mut Checks, field: &str, amount: Money) {
 pub fn check_new_line(line: &FundingLineInput, period: DateRange) -> Result<(), AppError> {
     let mut checks = Checks::new();
     check_positive(&mut checks, "amount", line.amount);
-    check_line_year(&mut checks, "financial_year", line.financial_year, period);
+    match line.financial_year {
+        Some(year) => {
+            check_line_year(&mut checks, "financial_year", year, period);
+            check_quarters(&mut checks, "quarters", year, line, period);
+        }
+        None => checks.fail(
+            "financial_year",
+            "is required when adding one line; to spread a stream over the contract's years, \
+             give the line without a year in the contract's funding_lines",
+        ),
+    }
     checks.finish(())
+}
+
+/// A stated quarterly schedule: each quarter once, none negative, summing
+/// exactly to the line, and only in quarters the contract period touches.
+fn check_quarters(
+    checks: &mut Checks,
+    field: &str,
+    year: FinancialYear,
+    line: &FundingLineInput,
+    period: DateRange,
+) {
+    let Some(quarters) = &line.quarters else {
+        return;
+    };
+    for (i, share) in quarters.iter().enumerate() {
+        let repeated = quarters[..i].iter().any(|q| q.quarter == share.quarter);
+        checks.require(
+            !repeated,
+            &format!("{field}[{i}].quarter"),
+            "each quarter may appear only once",
+        );
+        checks.require(
+            !share.amount.is_negative(),
+            &format!("{field}[{i}].amount"),
+            "must not be negative",
+        );
+        let covered = FiscalQuarter {
+            year,
+            quarter: share.quarter,
+        }
+        .date_range()
+        .intersect(&period)
+        .is_some();
+        checks.require(
+            covered || !share.amount.is_positive(),
+            &format!("{field}[{i}].quarter"),
+            &format!("{year} {} is outside the contract period", share.quarter),
+        );
+    }
+    match Money::sum(quarters.iter().map(|q| q.amount)) {
+        Ok(sum) if sum == line.amount => {}
+        Ok(sum) => checks.fail(
+            field,
+            format!("the quarters sum to {sum} but the line is {}", line.amount),
+        ),
+        Err(_) => checks.fail(field, "the quarters are too large"),
+    }
 }
 
 /// A contract funds each stream × financial year by one line: a second is
 /// refused, and the first's amount changed instead.
 pub fn check_line_is_new(lines: &[FundingLine], line: &FundingLineInput) -> Result<(), AppError> {
-    let duplicate = lines.iter().any(|existing| {
+    let duplicate = lines.iter().find(|existing| {
         existing.funding_stream_id == line.funding_stream_id
-            && existing.financial_year == line.financial_year
+            && line
+                .financial_year
+                .is_none_or(|y| y == existing.financial_year)
     });
-    if duplicate {
+    if let Some(existing) = duplicate {
         return Err(AppError::Conflict(format!(
             "the contract already has a line for this stream in {}; change its amount instead",
-            line.financial_year
+            existing.financial_year
         )));
     }
     Ok(())
@@ -888,17 +1013,35 @@ pub fn check_funding_lines(
 ) {
     for (i, line) in lines.iter().enumerate() {
         check_positive(checks, &format!("{field}[{i}].amount"), line.amount);
-        if let Some(period) = period {
-            check_line_year(
-                checks,
-                &format!("{field}[{i}].financial_year"),
-                line.financial_year,
-                period,
-            );
+        match (line.financial_year, period) {
+            (Some(year), Some(period)) => {
+                check_line_year(
+                    checks,
+                    &format!("{field}[{i}].financial_year"),
+                    year,
+                    period,
+                );
+                check_quarters(
+                    checks,
+                    &format!("{field}[{i}].quarters"),
+                    year,
+                    line,
+                    period,
+                );
+            }
+            (None, _) if line.quarters.is_some() => checks.fail(
+                format!("{field}[{i}].quarters"),
+                "a line spread over the contract's years cannot state quarters; \
+                 give each year its own line",
+            ),
+            _ => {}
         }
+        // A line without a year covers every year of its stream.
         let repeated = lines[..i].iter().any(|other| {
             other.funding_stream_id == line.funding_stream_id
-                && other.financial_year == line.financial_year
+                && (other.financial_year.is_none()
+                    || line.financial_year.is_none()
+                    || other.financial_year == line.financial_year)
         });
         checks.require(
             !repeated,
@@ -1029,16 +1172,8 @@ mod tests {
         let mut checks = Checks::new();
         let period = DateRange::new(date("2022-07-01"), date("2025-06-30")).ok();
         let lines = vec![
-            FundingLineInput {
-                funding_stream_id: "a".into(),
-                financial_year: FinancialYear::parse("2022-23").expect("year"),
-                amount: m("103716.00"),
-            },
-            FundingLineInput {
-                funding_stream_id: "a".into(),
-                financial_year: FinancialYear::parse("2026-27").expect("year"),
-                amount: m("1.00"),
-            },
+            FundingLineInput::for_year("a", year("2022-23"), m("103716.00")),
+            FundingLineInput::for_year("a", year("2026-27"), m("1.00")),
         ];
         check_funding_lines(&mut checks, "funding_lines", &lines, period);
         match checks.finish(()) {
@@ -1059,6 +1194,8 @@ mod tests {
             funding_stream_id: stream.into(),
             financial_year: year(financial_year),
             amount: m(amount),
+            quarters: None,
+            profiled: false,
         }
     }
 
@@ -1101,11 +1238,7 @@ mod tests {
         assert_eq!(fields(check_line_amount(m("0.00"))), ["amount"]);
         assert_eq!(fields(check_line_amount(m("-5.00"))), ["amount"]);
         let period = DateRange::new(date("2022-04-01"), date("2023-03-31")).expect("range");
-        let zero = FundingLineInput {
-            funding_stream_id: "a".into(),
-            financial_year: year("2022-23"),
-            amount: m("0.00"),
-        };
+        let zero = FundingLineInput::for_year("a", year("2022-23"), m("0.00"));
         assert_eq!(fields(check_new_line(&zero, period)), ["amount"]);
         let payment = NewPayment {
             amount: m("0.00"),
@@ -1119,11 +1252,7 @@ mod tests {
     #[test]
     fn a_new_line_lies_within_the_period_and_is_the_only_one_for_its_stream_and_year() {
         let period = DateRange::new(date("2022-07-01"), date("2023-06-30")).expect("range");
-        let new = |y: &str| FundingLineInput {
-            funding_stream_id: "a".into(),
-            financial_year: year(y),
-            amount: m("10.00"),
-        };
+        let new = |y: &str| FundingLineInput::for_year("a", year(y), m("10.00"));
         assert!(check_new_line(&new("2022-23"), period).is_ok());
         assert!(check_new_line(&new("2023-24"), period).is_ok());
         assert_eq!(

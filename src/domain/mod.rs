@@ -10,6 +10,7 @@ pub mod id;
 pub mod organisation;
 pub mod outcome;
 pub mod patch;
+pub mod profile;
 pub mod provider;
 pub mod report;
 pub mod sort;

@@ -18,6 +18,7 @@ mod input_hardening;
 mod lists;
 mod operations;
 mod outcomes;
+mod profiling;
 mod providers;
 mod race_matrix;
 mod reports;

@@ -18,6 +18,7 @@ ALTER TABLE outcome_returns
     ALTER COLUMN people_supported SET NOT NULL;
 
 DROP TABLE funding_line_quarters;
+ALTER TABLE funding_lines DROP COLUMN profiled;
 ALTER TABLE outcome_measures DROP COLUMN required;
 DROP INDEX providers_name_key;
 ALTER TABLE providers DROP COLUMN name_key;

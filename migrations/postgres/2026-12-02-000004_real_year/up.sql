@@ -20,6 +20,11 @@ CREATE INDEX providers_name_key ON providers (organisation_id, name_key);
 -- A measure a return may leave unreported.
 ALTER TABLE outcome_measures ADD COLUMN required BOOLEAN NOT NULL DEFAULT TRUE;
 
+-- A line the service spread over the contract's years itself (from one
+-- line with no financial year): its pennies may be re-placed, within a
+-- penny of each year's exact share, so the award fits every budget.
+ALTER TABLE funding_lines ADD COLUMN profiled BOOLEAN NOT NULL DEFAULT FALSE;
+
 -- A line's own quarterly schedule, used as given instead of a profile by days.
 CREATE TABLE funding_line_quarters (
     funding_line_id TEXT NOT NULL REFERENCES funding_lines(id) ON DELETE CASCADE,

@@ -60,6 +60,7 @@ ALTER TABLE outcome_returns_old RENAME TO outcome_returns;
 CREATE INDEX outcome_returns_organisation ON outcome_returns (organisation_id, financial_year, quarter);
 
 DROP TABLE funding_line_quarters;
+ALTER TABLE funding_lines DROP COLUMN profiled;
 ALTER TABLE outcome_measures DROP COLUMN required;
 DROP INDEX providers_name_key;
 ALTER TABLE providers DROP COLUMN name_key;
