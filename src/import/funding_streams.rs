@@ -95,9 +95,10 @@ fn parse_row(
     Ok(cells.finish(parsed, problems))
 }
 
-/// Every row, or every problem: rows of one stream must agree on its name,
-/// funder and ringfencing, and give each year once.
-fn parse(table: &Table) -> Result<Vec<StreamRow>, AppError> {
+/// The rows that read well, and the problems of the others: rows of one
+/// stream must agree on its name, funder and ringfencing, and give each year
+/// once. Only a header the import cannot read is refused at once.
+fn parse(table: &Table) -> Result<(Vec<StreamRow>, Problems), AppError> {
     let columns = bind(table, ImportKind::FundingStreams, &[])?;
     let mut problems = Problems::new();
     let mut rows = Vec::with_capacity(table.rows().len());
@@ -140,8 +141,7 @@ fn parse(table: &Table) -> Result<Vec<StreamRow>, AppError> {
             );
         }
     }
-    problems.finish()?;
-    Ok(rows)
+    Ok((rows, problems))
 }
 
 /// What the import writes, and what it tells of each row.
@@ -157,9 +157,12 @@ struct Plan {
 /// Decides each row against the streams as stored (by code). A budget may
 /// not be set below what awards commit for its year, as by hand; a funder's
 /// cut that does so is recorded one year at a time, by hand.
-fn plan(rows: &[StreamRow], stored: &HashMap<String, FundingStream>) -> Result<Plan, AppError> {
+fn plan(
+    rows: &[StreamRow],
+    stored: &HashMap<String, FundingStream>,
+    mut problems: Problems,
+) -> Result<Plan, AppError> {
     let mut plan = Plan::default();
-    let mut problems = Problems::new();
     // Each code's stream id, and whether this import creates it.
     let mut streams: HashMap<&str, (String, bool)> = HashMap::new();
     let mut renamed: HashSet<String> = HashSet::new();
@@ -255,7 +258,7 @@ pub fn import(
     table: &Table,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
-    let rows = parse(table)?;
+    let (rows, problems) = parse(table)?;
     let organisation_id = actor.organisation_id.as_str();
     let mut codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
     codes.sort();
@@ -265,7 +268,7 @@ pub fn import(
             .into_iter()
             .map(|stream| (stream.code.clone(), stream))
             .collect();
-    let plan = plan(&rows, &stored)?;
+    let plan = plan(&rows, &stored, problems)?;
     let at = now();
     for batch in plan.new_streams.chunks(BATCH) {
         funding_streams::insert_many(conn, organisation_id, batch, at)?;
@@ -311,7 +314,8 @@ mod tests {
     const HEADER: &str = "code,name,funder,ringfenced,financial_year,budget,budget_status\n";
 
     fn rows_of(csv: &str) -> Result<Vec<StreamRow>, AppError> {
-        parse(&table(&format!("{HEADER}{csv}")))
+        let (rows, problems) = parse(&table(&format!("{HEADER}{csv}")))?;
+        problems.finish().map(|()| rows)
     }
 
     fn problems(result: Result<impl std::fmt::Debug, AppError>) -> Vec<String> {
@@ -391,7 +395,7 @@ mod tests {
              NEW,New,Home Office,false,2022-23,5.00,confirmed\n",
         )
         .expect("rows");
-        let planned = plan(&rows, &stored("0")).expect("a plan");
+        let planned = plan(&rows, &stored("0"), Problems::new()).expect("a plan");
         let outcomes: Vec<_> = planned
             .results
             .iter()
@@ -411,7 +415,7 @@ mod tests {
 
         let renamed =
             rows_of("VSS,Victims (core),MoJ,true,2022-23,100.00,confirmed\n").expect("rows");
-        let planned = plan(&renamed, &stored("0")).expect("a plan");
+        let planned = plan(&renamed, &stored("0"), Problems::new()).expect("a plan");
         assert_eq!(planned.results[0].outcome, RowOutcome::Updated);
         assert_eq!(planned.changed_streams.len(), 1);
     }
@@ -419,7 +423,7 @@ mod tests {
     #[test]
     fn a_budget_is_not_cut_below_what_is_committed() {
         let rows = rows_of("VSS,Victims,MoJ,true,2022-23,60.00,confirmed\n").expect("rows");
-        let found = problems(plan(&rows, &stored("75.00")));
+        let found = problems(plan(&rows, &stored("75.00"), Problems::new()));
         assert_eq!(found.len(), 1);
         assert!(
             found[0].starts_with(
@@ -427,6 +431,6 @@ mod tests {
             ),
             "{found:?}"
         );
-        assert!(plan(&rows, &stored("60.00")).is_ok());
+        assert!(plan(&rows, &stored("60.00"), Problems::new()).is_ok());
     }
 }

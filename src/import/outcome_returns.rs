@@ -11,7 +11,7 @@
 //! what the return says is unchanged; a changed row may change a return
 //! only while it is editable (a draft, or queried), as by hand.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -181,8 +181,10 @@ fn parse_row(
     Ok(cells.finish(parsed, problems))
 }
 
-/// Every row, or every problem: a file gives a contract's quarter once.
-fn parse(table: &Table) -> Result<(Vec<ReturnRow>, Vec<String>), AppError> {
+/// The rows that read well, the problems of the others and the file's
+/// measure columns: a file gives a contract's quarter once (a second row
+/// for it is left out).
+fn parse(table: &Table) -> Result<(Vec<ReturnRow>, Problems, Vec<String>), AppError> {
     let (columns, measures) = bind(table)?;
     let mut problems = Problems::new();
     let mut rows = Vec::with_capacity(table.rows().len());
@@ -192,11 +194,13 @@ fn parse(table: &Table) -> Result<(Vec<ReturnRow>, Vec<String>), AppError> {
         }
     }
     let mut first: HashMap<(&str, FiscalQuarter), u32> = HashMap::new();
+    let mut repeated = HashSet::new();
     for row in &rows {
         let earlier = *first
             .entry((row.contract_reference.as_str(), row.period))
             .or_insert(row.row);
         if earlier != row.row {
+            repeated.insert(row.row);
             problems.row(
                 row.row,
                 Some("quarter"),
@@ -207,8 +211,8 @@ fn parse(table: &Table) -> Result<(Vec<ReturnRow>, Vec<String>), AppError> {
             );
         }
     }
-    problems.finish()?;
-    Ok((rows, measures))
+    rows.retain(|row| !repeated.contains(&row.row));
+    Ok((rows, problems, measures))
 }
 
 /// A measure cell's value in the measure's unit; `None` when not reported.
@@ -368,7 +372,7 @@ pub fn import(
     table: &Table,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
-    let (rows, measures) = parse(table)?;
+    let (rows, mut problems, measures) = parse(table)?;
     let organisation_id = actor.organisation_id.as_str();
     let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
     references.sort();
@@ -376,21 +380,25 @@ pub fn import(
     let contracts = imports::contracts_by_reference(conn, organisation_id, &references)?;
     let contract_ids: Vec<String> = contracts.values().flatten().map(|c| c.id.clone()).collect();
     let (applicable, codes) = bulk::measures_for_contracts(conn, organisation_id, &contract_ids)?;
-    let mut problems = Problems::new();
-    for code in &measures {
-        if codes.binary_search(code).is_err() {
-            problems.row(
+    let unknown: Vec<&String> = measures
+        .iter()
+        .filter(|code| codes.binary_search(code).is_err())
+        .collect();
+    if !unknown.is_empty() {
+        // A column no measure has: the rows cannot be read.
+        let mut header = Problems::new();
+        for code in unknown {
+            header.row(
                 table.header().number(),
                 Some(code),
                 format!("no outcome measure has the code {code:?}"),
             );
         }
+        return header.finish().map(|()| Vec::new());
     }
-    problems.finish()?;
     let rules = bulk::due_rules(conn, organisation_id, &contract_ids)?;
     let stored = bulk::returns_of(conn, &contract_ids, &rules)?;
 
-    let mut problems = Problems::new();
     let at = now().and_utc();
     let today = at.date_naive();
     let mut results = Vec::with_capacity(rows.len());

@@ -5,7 +5,7 @@
 //! (the contract awarded, the paying stream one that funds it, payments
 //! within its value).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -80,8 +80,9 @@ fn parse_row(
     Ok(cells.finish(parsed, problems))
 }
 
-/// Every row, or every problem: a file may not list one payment twice.
-fn parse(table: &Table) -> Result<Vec<PaymentRow>, AppError> {
+/// The rows that read well, and the problems of the others: a file may not
+/// list one payment twice (the second is left out).
+fn parse(table: &Table) -> Result<(Vec<PaymentRow>, Problems), AppError> {
     let columns = bind(table, ImportKind::Payments, &[])?;
     let mut problems = Problems::new();
     let mut rows = Vec::with_capacity(table.rows().len());
@@ -92,6 +93,7 @@ fn parse(table: &Table) -> Result<Vec<PaymentRow>, AppError> {
     }
     type Key<'a> = (&'a str, NaiveDate, Money, Option<&'a str>);
     let mut first: HashMap<Key<'_>, u32> = HashMap::new();
+    let mut repeated = HashSet::new();
     for row in &rows {
         let key = (
             row.contract_reference.as_str(),
@@ -101,6 +103,7 @@ fn parse(table: &Table) -> Result<Vec<PaymentRow>, AppError> {
         );
         let earlier = *first.entry(key).or_insert(row.row);
         if earlier != row.row {
+            repeated.insert(row.row);
             problems.row(
                 row.row,
                 None,
@@ -111,8 +114,8 @@ fn parse(table: &Table) -> Result<Vec<PaymentRow>, AppError> {
             );
         }
     }
-    problems.finish()?;
-    Ok(rows)
+    rows.retain(|row| !repeated.contains(&row.row));
+    Ok((rows, problems))
 }
 
 pub fn import(
@@ -121,7 +124,7 @@ pub fn import(
     table: &Table,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
-    let rows = parse(table)?;
+    let (rows, mut problems) = parse(table)?;
     let organisation_id = actor.organisation_id.as_str();
     let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
     references.sort();
@@ -138,7 +141,6 @@ pub fn import(
     let streams = imports::stream_ids_by_code(conn, organisation_id, &codes)?;
     let (recorded, mut paid) = imports::payments_of(conn, &contract_ids)?;
 
-    let mut problems = Problems::new();
     let mut new: Vec<NewImportedPayment> = Vec::new();
     let mut results = Vec::with_capacity(rows.len());
     for row in &rows {

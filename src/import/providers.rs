@@ -81,7 +81,8 @@ fn parse_row(
     Ok(cells.finish(parsed, problems))
 }
 
-fn parse(table: &Table) -> Result<Vec<ProviderRow>, AppError> {
+/// The rows that read well, and the problems of the others.
+fn parse(table: &Table) -> Result<(Vec<ProviderRow>, Problems), AppError> {
     let columns = bind(table, ImportKind::Providers, &[])?;
     let mut problems = Problems::new();
     let mut rows = Vec::with_capacity(table.rows().len());
@@ -90,8 +91,7 @@ fn parse(table: &Table) -> Result<Vec<ProviderRow>, AppError> {
             rows.push(parsed);
         }
     }
-    problems.finish()?;
-    Ok(rows)
+    Ok((rows, problems))
 }
 
 /// A provider a row may name: one stored, or one an earlier row creates.
@@ -213,7 +213,11 @@ struct Plan {
 /// Decides each row against the stored providers, in file order, as if
 /// each row were imported after the one before: a row naming a provider an
 /// earlier row already names is refused.
-fn plan(rows: &[ProviderRow], stored: Vec<Provider>) -> Result<Plan, AppError> {
+fn plan(
+    rows: &[ProviderRow],
+    stored: Vec<Provider>,
+    mut problems: Problems,
+) -> Result<Plan, AppError> {
     let mut register = Register::default();
     for provider in stored {
         register.add(Known {
@@ -224,7 +228,6 @@ fn plan(rows: &[ProviderRow], stored: Vec<Provider>) -> Result<Plan, AppError> {
         });
     }
     let mut plan = Plan::default();
-    let mut problems = Problems::new();
     for row in rows {
         let found = match register.find(row) {
             Ok(found) => found,
@@ -315,10 +318,10 @@ pub fn import(
     table: &Table,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
-    let rows = parse(table)?;
+    let (rows, problems) = parse(table)?;
     let organisation_id = actor.organisation_id.as_str();
     let stored = providers::all_locked(conn, organisation_id)?;
-    let plan = plan(&rows, stored)?;
+    let plan = plan(&rows, stored, problems)?;
     let at = now();
     progress(plan.results.len() - plan.new.len() - plan.changed.len());
     for batch in plan.new.chunks(BATCH) {
@@ -341,7 +344,9 @@ mod tests {
 
     fn rows_of(csv: &str) -> Vec<ProviderRow> {
         let table = read(format!("{HEADER}{csv}").as_bytes(), Format::Csv, "").expect("a table");
-        parse(&table).expect("rows")
+        let (rows, problems) = parse(&table).expect("rows");
+        problems.finish().expect("no problems");
+        rows
     }
 
     fn stored(name: &str, charity: Option<&str>) -> Provider {
@@ -389,7 +394,7 @@ mod tests {
     }
 
     fn plan_of(rows: &[ProviderRow], stored: Vec<Provider>) -> Plan {
-        plan(rows, stored).expect("a plan")
+        plan(rows, stored, Problems::new()).expect("a plan")
     }
 
     #[test]
@@ -417,7 +422,7 @@ mod tests {
             stored("Rubicon Cares", Some("1111111")),
             stored("Rubicon Cares", Some("2222222")),
         ];
-        match plan(&rows, stored) {
+        match plan(&rows, stored, Problems::new()) {
             Err(AppError::InvalidRows(found)) => {
                 assert_eq!(found.len(), 2, "{found:?}");
                 assert_eq!(found[0].row, 3);
@@ -441,7 +446,7 @@ mod tests {
             "",
         )
         .expect("a table");
-        match parse(&table) {
+        match parse(&table).and_then(|(_, problems)| problems.finish()) {
             Err(AppError::InvalidRows(found)) => {
                 let columns: Vec<_> = found.iter().map(|e| e.column.as_deref()).collect();
                 assert_eq!(
