@@ -214,6 +214,28 @@ pub fn row_errors(
     }
 }
 
+/// A conflict met while writing rows already checked against what is
+/// stored: a change made meanwhile that no lock held off (a stream of the
+/// same code created by hand, on PostgreSQL), named by the rows being
+/// written. Every rule is checked before anything is written, so that its
+/// refusals come as row errors, all in one answer; this is what is left.
+pub fn while_writing(rows: impl IntoIterator<Item = u32>) -> impl FnOnce(AppError) -> AppError {
+    let rows: Vec<u32> = rows.into_iter().collect();
+    move |error| match error {
+        AppError::Conflict(message) => {
+            let at = match (rows.iter().min(), rows.iter().max()) {
+                (Some(first), Some(last)) if first == last => format!("row {first}"),
+                (Some(first), Some(last)) => format!("rows {first} to {last}"),
+                _ => "the file".to_owned(),
+            };
+            AppError::Conflict(format!(
+                "{at}: {message} (changed while the file was being imported); nothing was imported"
+            ))
+        }
+        other => other,
+    }
+}
+
 /// Problems found across a file's rows, gathered so one answer lists all.
 #[derive(Debug, Default)]
 pub struct Problems {

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::cells::{bind, Cells, Problems};
+use super::cells::{bind, while_writing, Cells, Problems};
 use super::kind::ImportKind;
 use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
@@ -145,12 +145,13 @@ fn parse(table: &Table) -> Result<(Vec<StreamRow>, Problems), AppError> {
 }
 
 /// What the import writes, and what it tells of each row.
+/// Each write with the row it comes from.
 #[derive(Debug, Default)]
 struct Plan {
-    new_streams: Vec<StreamFields>,
-    changed_streams: Vec<StreamFields>,
-    new_budgets: Vec<BudgetFields>,
-    changed_budgets: Vec<BudgetFields>,
+    new_streams: Vec<(u32, StreamFields)>,
+    changed_streams: Vec<(u32, StreamFields)>,
+    new_budgets: Vec<(u32, BudgetFields)>,
+    changed_budgets: Vec<(u32, BudgetFields)>,
     results: Vec<RowResult>,
 }
 
@@ -180,10 +181,11 @@ fn plan(
             .or_insert_with(|| match existing {
                 None => {
                     let id = new_id();
-                    plan.new_streams.push(StreamFields {
+                    let fields = StreamFields {
                         id: id.clone(),
                         ..fields.clone()
-                    });
+                    };
+                    plan.new_streams.push((row.row, fields));
                     (id, true)
                 }
                 Some(stream) => {
@@ -192,10 +194,11 @@ fn plan(
                         && stream.ringfenced == row.ringfenced;
                     if !same {
                         renamed.insert(stream.id.clone());
-                        plan.changed_streams.push(StreamFields {
+                        let fields = StreamFields {
                             id: stream.id.clone(),
                             ..fields.clone()
-                        });
+                        };
+                        plan.changed_streams.push((row.row, fields));
                     }
                     (stream.id.clone(), false)
                 }
@@ -212,7 +215,7 @@ fn plan(
         let details_changed = renamed.contains(&id);
         let outcome = match stored_year {
             None => {
-                plan.new_budgets.push(budget);
+                plan.new_budgets.push((row.row, budget));
                 RowOutcome::Created
             }
             Some(year) if year.budget == row.budget && year.status == row.status => {
@@ -240,7 +243,7 @@ fn plan(
                         ),
                     );
                 }
-                plan.changed_budgets.push(budget);
+                plan.changed_budgets.push((row.row, budget));
                 RowOutcome::Updated
             }
         };
@@ -271,31 +274,39 @@ pub fn import(
     let plan = plan(&rows, &stored, problems)?;
     let at = now();
     for batch in plan.new_streams.chunks(BATCH) {
-        funding_streams::insert_many(conn, organisation_id, batch, at)?;
+        let streams: Vec<StreamFields> = batch.iter().map(|(_, s)| s.clone()).collect();
+        funding_streams::insert_many(conn, organisation_id, &streams, at)
+            .map_err(while_writing(batch.iter().map(|(row, _)| *row)))?;
     }
-    for stream in &plan.changed_streams {
-        funding_streams::set_fields(conn, stream, at)?;
+    for (row, stream) in &plan.changed_streams {
+        funding_streams::set_fields(conn, stream, at).map_err(while_writing([*row]))?;
     }
     for batch in plan.new_budgets.chunks(BATCH) {
-        funding_streams::insert_budgets(conn, batch, at)?;
+        let budgets: Vec<BudgetFields> = batch.iter().map(|(_, b)| b.clone()).collect();
+        funding_streams::insert_budgets(conn, &budgets, at)
+            .map_err(while_writing(batch.iter().map(|(row, _)| *row)))?;
         progress(batch.len());
     }
-    for budget in &plan.changed_budgets {
-        funding_streams::set_budget(conn, budget, at)?;
+    for (row, budget) in &plan.changed_budgets {
+        funding_streams::set_budget(conn, budget, at).map_err(while_writing([*row]))?;
         progress(1);
     }
     // A stream whose budget changed was changed, as `put_budget` marks it
     // (a new one was just written).
+    let created: HashSet<&str> = plan
+        .new_streams
+        .iter()
+        .map(|(_, s)| s.id.as_str())
+        .collect();
     let mut touched: Vec<String> = plan
         .new_budgets
         .iter()
         .chain(&plan.changed_budgets)
-        .map(|b| b.funding_stream_id.clone())
+        .map(|(_, b)| b.funding_stream_id.clone())
+        .filter(|id| !created.contains(id.as_str()))
         .collect();
     touched.sort();
     touched.dedup();
-    let created: HashSet<&str> = plan.new_streams.iter().map(|s| s.id.as_str()).collect();
-    touched.retain(|id| !created.contains(id.as_str()));
     funding_streams::touch_many(conn, &touched, at)?;
     progress(plan.results.len() - plan.new_budgets.len() - plan.changed_budgets.len());
     Ok(plan.results)

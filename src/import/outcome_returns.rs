@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::cells::{Cells, Problems};
+use super::cells::{while_writing, Cells, Problems};
 use super::contract_named;
 use super::kind::ImportKind;
 use super::summary::{RowOutcome, RowResult};
@@ -322,6 +322,7 @@ struct NewReturn {
 /// A stored return the import moves on: as it will stand, the values it
 /// sets, and the steps it records.
 struct ChangedReturn {
+    row: u32,
     shown: OutcomeReturn,
     values: Vec<(String, Option<i64>)>,
     steps: Vec<NewVersion>,
@@ -534,8 +535,9 @@ pub fn import(
             shown.push(current);
         }
         let shown: Vec<&OutcomeReturn> = shown.iter().collect();
-        bulk::insert_returns(conn, organisation_id, &shown)?;
-        bulk::insert_values(conn, &values)?;
+        let rows = || batch.iter().map(|created| created.row);
+        bulk::insert_returns(conn, organisation_id, &shown).map_err(while_writing(rows()))?;
+        bulk::insert_values(conn, &values).map_err(while_writing(rows()))?;
         bulk::insert_versions(conn, actor, &versions, written_at)?;
         progress(batch.len());
     }
@@ -546,8 +548,8 @@ pub fn import(
             .iter()
             .map(|(measure, value)| (change.shown.id.clone(), measure.clone(), *value))
             .collect();
-        bulk::set_values(conn, &values)?;
-        bulk::update_return(conn, &change.shown)?;
+        bulk::set_values(conn, &values).map_err(while_writing([change.row]))?;
+        bulk::update_return(conn, &change.shown).map_err(while_writing([change.row]))?;
         versions.extend(change.steps);
         if versions.len() >= BATCH {
             bulk::insert_versions(conn, actor, &versions, written_at)?;
@@ -679,6 +681,7 @@ fn change(
         }
     }
     Ok(Change::Changed(ChangedReturn {
+        row: row.row,
         shown: updated,
         values,
         steps,

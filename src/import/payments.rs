@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::cells::{bind, Cells, Problems};
+use super::cells::{bind, while_writing, Cells, Problems};
 use super::contract_named;
 use super::kind::ImportKind;
 use super::summary::{RowOutcome, RowResult};
@@ -141,7 +141,7 @@ pub fn import(
     let streams = imports::stream_ids_by_code(conn, organisation_id, &codes)?;
     let (recorded, mut paid) = imports::payments_of(conn, &contract_ids)?;
 
-    let mut new: Vec<NewImportedPayment> = Vec::new();
+    let mut new: Vec<(u32, NewImportedPayment)> = Vec::new();
     let mut results = Vec::with_capacity(rows.len());
     for row in &rows {
         let contract = match contract_named(&contracts, &row.contract_reference) {
@@ -220,17 +220,23 @@ pub fn import(
             ResourceType::Payment,
             &id,
         ));
-        new.push(NewImportedPayment {
-            id,
-            key,
-            funding_stream_id,
-        });
+        new.push((
+            row.row,
+            NewImportedPayment {
+                id,
+                key,
+                funding_stream_id,
+            },
+        ));
     }
     problems.finish()?;
     progress(results.len() - new.len());
     let at = now();
     for batch in new.chunks(BATCH) {
-        imports::insert_payments(conn, batch, &actor.subject, at)?;
+        let rows = batch.iter().map(|(row, _)| *row).collect::<Vec<_>>();
+        let payments: Vec<NewImportedPayment> = batch.iter().map(|(_, p)| p.clone()).collect();
+        imports::insert_payments(conn, &payments, &actor.subject, at)
+            .map_err(while_writing(rows))?;
         progress(batch.len());
     }
     Ok(results)

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::cells::{bind, Cells, Problems};
+use super::cells::{bind, while_writing, Cells, Problems};
 use super::kind::ImportKind;
 use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
@@ -202,11 +202,12 @@ impl Register {
     }
 }
 
-/// What the import writes, and what it tells of each row.
+/// What the import writes (each with the row it comes from), and what it
+/// tells of each row.
 #[derive(Debug, Default)]
 struct Plan {
-    new: Vec<(String, ProviderDetails)>,
-    changed: Vec<(String, ProviderDetails)>,
+    new: Vec<(u32, (String, ProviderDetails))>,
+    changed: Vec<(u32, (String, ProviderDetails))>,
     results: Vec<RowResult>,
 }
 
@@ -252,7 +253,7 @@ fn plan(
                 named_by: Some(row.row),
                 stored: false,
             });
-            plan.new.push((id.clone(), details));
+            plan.new.push((row.row, (id.clone(), details)));
             plan.results.push(RowResult::new(
                 row.row,
                 RowOutcome::Created,
@@ -295,7 +296,8 @@ fn plan(
         let outcome = if wanted == *current {
             RowOutcome::Unchanged
         } else {
-            plan.changed.push((known.id.clone(), wanted.clone()));
+            plan.changed
+                .push((row.row, (known.id.clone(), wanted.clone())));
             known.details = wanted;
             RowOutcome::Updated
         };
@@ -325,11 +327,13 @@ pub fn import(
     let at = now();
     progress(plan.results.len() - plan.new.len() - plan.changed.len());
     for batch in plan.new.chunks(BATCH) {
-        providers::insert_many(conn, organisation_id, batch, at)?;
+        let rows = batch.iter().map(|(row, _)| *row).collect::<Vec<_>>();
+        let new: Vec<(String, ProviderDetails)> = batch.iter().map(|(_, p)| p.clone()).collect();
+        providers::insert_many(conn, organisation_id, &new, at).map_err(while_writing(rows))?;
         progress(batch.len());
     }
-    for (id, details) in &plan.changed {
-        providers::set_details(conn, id, details, at)?;
+    for (row, (id, details)) in &plan.changed {
+        providers::set_details(conn, id, details, at).map_err(while_writing([*row]))?;
         progress(1);
     }
     Ok(plan.results)
@@ -385,9 +389,9 @@ mod tests {
         // The name alone, differently spaced, finds it too; the new spelling is kept.
         let planned = plan_of(&rows[1..], vec![stored("Rubicon Cares", Some("1123456"))]);
         assert_eq!(planned.results[0].outcome, RowOutcome::Updated);
-        assert_eq!(planned.changed[0].1.name, "rubicon   CARES");
+        assert_eq!(planned.changed[0].1 .1.name, "rubicon   CARES");
         assert_eq!(
-            planned.changed[0].1.charity_number.as_deref(),
+            planned.changed[0].1 .1.charity_number.as_deref(),
             Some("1123456"),
             "an empty cell keeps the number"
         );
@@ -406,7 +410,7 @@ mod tests {
         let planned = plan_of(&rows, vec![stored("Citizens Advice", None)]);
         assert_eq!(planned.results[0].outcome, RowOutcome::Updated);
         assert_eq!(
-            planned.changed[0].1.charity_number.as_deref(),
+            planned.changed[0].1 .1.charity_number.as_deref(),
             Some("1234567")
         );
     }
