@@ -54,6 +54,15 @@ pub enum Permission {
     ReviewReturns,
     /// Budget, provider and outcomes reports across the organisation.
     ReadReports,
+    /// Bulk imports from a spreadsheet, one permission per kind: funding
+    /// streams, providers, awards and returns (entered on providers'
+    /// behalf) for the commissioning team, payments for finance; the admin
+    /// may run any.
+    ImportStreams,
+    ImportProviders,
+    ImportAwards,
+    ImportPayments,
+    ImportReturns,
 }
 
 /// The access matrix: each role lists what it may do, so a new permission is
@@ -64,7 +73,14 @@ pub fn permits(role: Role, permission: Permission) -> bool {
     match role {
         Role::Admin => matches!(
             permission,
-            ReadOrganisation | ManageOrganisation | ReadAudit
+            ReadOrganisation
+                | ManageOrganisation
+                | ReadAudit
+                | ImportStreams
+                | ImportProviders
+                | ImportAwards
+                | ImportPayments
+                | ImportReturns
         ),
         Role::Commissioner => matches!(
             permission,
@@ -82,6 +98,10 @@ pub fn permits(role: Role, permission: Permission) -> bool {
                 | WriteReturns
                 | ReviewReturns
                 | ReadReports
+                | ImportStreams
+                | ImportProviders
+                | ImportAwards
+                | ImportReturns
         ),
         Role::Finance => matches!(
             permission,
@@ -93,6 +113,7 @@ pub fn permits(role: Role, permission: Permission) -> bool {
                 | ReadMeasures
                 | ReadReturns
                 | ReadReports
+                | ImportPayments
         ),
         Role::Provider => matches!(
             permission,

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::import::table::RowError;
 use crate::money::Money;
 
 /// One input field that was refused, and why.
@@ -66,6 +67,15 @@ pub enum AppError {
     NotAcceptable { media: &'static str },
     #[error("the {header} header is longer than {max} bytes")]
     HeaderTooLarge { header: String, max: usize },
+    /// The body is not in a media type the path reads; holds those it does.
+    #[error("send the body as {}", .accepted.join(" or "))]
+    UnsupportedMediaType { accepted: &'static [&'static str] },
+    #[error("the body is larger than {} MiB", .max_bytes / (1024 * 1024))]
+    PayloadTooLarge { max_bytes: usize },
+    /// Rows of an uploaded file that cannot be imported, each with where it
+    /// is: nothing of the file was stored.
+    #[error("{} problem(s) in the file; nothing was imported", .0.len())]
+    InvalidRows(Vec<RowError>),
     #[error("the database is unavailable")]
     Unavailable,
     /// Something the caller cannot fix: storage, configuration or a broken

@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod fiscal;
+pub mod import;
 pub mod metrics;
 pub mod money;
 pub mod startup;

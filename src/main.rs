@@ -1,12 +1,15 @@
-//! The command line: serve (default), migrate, openapi, organisation, token.
+//! The command line: serve (default), migrate, openapi, organisation, token,
+//! import.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use commissioning::auth::{Role, Scope};
+use commissioning::auth::{Actor, Role, Scope};
 use commissioning::config::Settings;
 use commissioning::db;
 use commissioning::error::{AppError, ErrorChain};
+use commissioning::import::table::Format;
+use commissioning::import::{self, ImportKind, ImportSummary};
 use commissioning::startup::{init_logging, Application};
 
 /// Longest a minted token may last: ten years.
@@ -60,6 +63,34 @@ enum Command {
         #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(i64).range(1..=MAX_TOKEN_HOURS))]
         hours: i64,
     },
+    /// Import a CSV or XLSX file (by its extension) into an organisation, as
+    /// `POST /api/v1/imports/KIND` does: all of it, or, when any row has a
+    /// problem, none of it (each problem is listed and the exit code is 1).
+    Import {
+        /// funding-streams, providers, payments or outcome-returns.
+        #[arg(value_parser = parse_kind)]
+        kind: ImportKind,
+        /// The file: `.csv` (UTF-8) or `.xlsx`.
+        file: std::path::PathBuf,
+        /// Organisation id the records belong to.
+        #[arg(long)]
+        organisation: String,
+        /// Say what the import would do, and store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// No progress bar (there is none either when stdout is not a terminal).
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+fn parse_kind(text: &str) -> Result<ImportKind, String> {
+    text.parse::<ImportKind>().map_err(|e| {
+        format!(
+            "{text:?} is not a kind of import (one of: {})",
+            e.expected.join(", ")
+        )
+    })
 }
 
 #[derive(Subcommand)]
@@ -96,7 +127,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error with every cause, or each refused field with why.
+/// The error with every cause, each refused field with why, or each
+/// problem of a file on a line of its own.
 fn explain(error: &CliError) -> String {
     match error {
         CliError::App(AppError::Validation(fields)) => fields
@@ -104,6 +136,13 @@ fn explain(error: &CliError) -> String {
             .map(|f| format!("{}: {}", f.field, f.message))
             .collect::<Vec<_>>()
             .join("; "),
+        CliError::App(error @ AppError::InvalidRows(rows)) => {
+            let mut said = format!("{error}:");
+            for row in rows {
+                said.push_str(&format!("\n  {row}"));
+            }
+            said
+        }
         other => ErrorChain(other).to_string(),
     }
 }
@@ -201,7 +240,87 @@ fn run(cli: Cli) -> Result<(), CliError> {
             println!("{token}");
             Ok(())
         }
+        Command::Import {
+            kind,
+            file,
+            organisation,
+            dry_run,
+            quiet,
+        } => {
+            let summary = import_file(&settings, kind, &file, &organisation, dry_run, quiet)?;
+            let rows = |n: usize| if n == 1 { "row" } else { "rows" };
+            let (verb, done) = match summary.dry_run {
+                true => ("would import", "a dry run: nothing was stored in"),
+                false => ("imported", "imported into"),
+            };
+            println!(
+                "{verb} {} {} of {}: {} created, {} updated, {} unchanged",
+                summary.rows,
+                rows(summary.rows),
+                kind.as_str(),
+                summary.created,
+                summary.updated,
+                summary.unchanged
+            );
+            eprintln!("{done} the {}", db::describe(&settings.database_url));
+            Ok(())
+        }
     }
+}
+
+/// Runs an import of `file` as `import::run` runs one for the API, in one
+/// write transaction (rolled back for a dry run), as the organisation's
+/// admin `cli-import`.
+fn import_file(
+    settings: &Settings,
+    kind: ImportKind,
+    file: &std::path::Path,
+    organisation: &str,
+    dry_run: bool,
+    quiet: bool,
+) -> Result<ImportSummary, CliError> {
+    let format = Format::from_file_name(&file.to_string_lossy()).ok_or_else(|| {
+        CliError::Refused(format!(
+            "{}: the file's name must end in .csv or .xlsx, which says how to read it",
+            file.display()
+        ))
+    })?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::Refused(format!("cannot read {}: {e}", file.display())))?;
+    db::migrate(&settings.database_url)?;
+    require_holders(settings, organisation, None)?;
+    let table = import::read(&bytes, format, kind)?;
+    drop(bytes);
+    let actor = Actor {
+        subject: "cli-import".to_owned(),
+        organisation_id: organisation.to_owned(),
+        role: Role::Admin,
+        provider_id: None,
+    };
+    // Drawn on stdout, so hidden when stdout is not a terminal.
+    let bar = match quiet {
+        true => indicatif::ProgressBar::hidden(),
+        false => indicatif::ProgressBar::with_draw_target(
+            Some(table.rows().len() as u64),
+            indicatif::ProgressDrawTarget::stdout(),
+        ),
+    };
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} rows")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(format!("importing {}", kind.as_str()));
+    let mut conn = db::connect_one(&settings.database_url)?;
+    let work = |conn: &mut db::DbConn| {
+        import::run(conn, &actor, kind, &table, dry_run, &|rows| {
+            bar.inc(rows as u64)
+        })
+    };
+    let summary = match dry_run {
+        true => db::trial_transaction(&mut conn, work),
+        false => db::write_transaction(&mut conn, work),
+    };
+    bar.finish_and_clear();
+    Ok(summary?)
 }
 
 /// The organisation, and the provider if one is named, must exist in the

@@ -271,3 +271,106 @@ fn under_cargo_run_the_default_database_is_the_projects_from_any_subfolder() {
         "{unknown}"
     );
 }
+
+#[test]
+fn a_file_is_imported_all_or_nothing_from_the_command_line() {
+    use commissioning::auth::Scope;
+    use commissioning::db;
+    use commissioning::import::xlsx::{self, Cell};
+
+    let folder = Folder::new();
+    let file = folder.path("cli.db");
+    let url = format!("sqlite://{}", file.display());
+    let env = [("DATABASE_URL", url.as_str())];
+    let organisation = create_organisation(&folder.0, &env, "OPCC");
+    let rows = [
+        ["name", "kind", "charity_number", "company_number"],
+        ["Dandelion Time", "charity", "1150222", ""],
+        ["Kent County Council", "local_authority", "", ""],
+    ];
+    let csv: String = rows.iter().map(|row| row.join(",") + "\n").collect();
+    std::fs::write(folder.path("providers.csv"), &csv).expect("a file");
+    let bad = csv.clone() + "Choices,bank,12,\nRubicon Cares,,,\n";
+    std::fs::write(folder.path("bad.csv"), bad).expect("a file");
+    let import = |name: &str, more: &[&str]| {
+        let mut args = vec!["import", "providers", name, "--organisation", &organisation];
+        args.extend_from_slice(more);
+        commissioning(&folder.0, &env, &args)
+    };
+    let providers = || {
+        let mut conn = db::connect_one(&url).expect("connect");
+        let filter = db::providers::ProviderFilter::default();
+        let (_, total) = db::providers::list(
+            &mut conn,
+            &Scope::organisation(&organisation),
+            &filter,
+            50,
+            0,
+        )
+        .expect("providers");
+        total
+    };
+
+    // Every problem, each on its line, and nothing stored.
+    let refused = import("bad.csv", &[]).refused();
+    assert_eq!(
+        refused,
+        "error: 3 problem(s) in the file; nothing was imported:\n  \
+         row 4, column \"kind\": \"bank\" is not one of: charity, company, local_authority, nhs_body, police, other\n  \
+         row 4, column \"charity_number\": must be a registered charity number: 6-8 digits, SC and 6 digits, or NIC and 5-6 digits\n  \
+         row 5, column \"kind\": is empty; give a value"
+    );
+    assert_eq!(providers(), 0);
+
+    // A dry run says what would happen (no progress bar: stdout is a pipe).
+    let dry = import("providers.csv", &["--dry-run"]).ok();
+    assert_eq!(
+        dry.stdout,
+        "would import 2 rows of providers: 2 created, 0 updated, 0 unchanged\n"
+    );
+    assert!(
+        dry.stderr.contains("a dry run: nothing was stored"),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(providers(), 0);
+
+    let done = import("providers.csv", &[]).ok();
+    assert_eq!(
+        done.stdout,
+        "imported 2 rows of providers: 2 created, 0 updated, 0 unchanged\n"
+    );
+    assert_eq!(providers(), 2);
+    // The same rows as a workbook are the same providers.
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|row| row.iter().map(|v| Cell::text(*v)).collect())
+        .collect();
+    let book = xlsx::workbook("providers", &cells).expect("a workbook");
+    std::fs::write(folder.path("providers.XLSX"), book).expect("a file");
+    let again = import("providers.XLSX", &["--quiet"]).ok();
+    assert_eq!(
+        again.stdout,
+        "imported 2 rows of providers: 0 created, 0 updated, 2 unchanged\n"
+    );
+
+    // One audit event, the command line's own admin.
+    let mut conn = db::connect_one(&url).expect("connect");
+    let (events, _) =
+        db::audit::list(&mut conn, &organisation, &Default::default(), 50, 0).expect("events");
+    let events: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.actor.as_str(),
+                e.actor_role.as_str(),
+                e.resource_type.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(events, [("cli-import", "admin", "import")]);
+
+    std::fs::write(folder.path("providers.txt"), &csv).expect("a file");
+    let named = import("providers.txt", &[]).refused();
+    assert!(named.contains("must end in .csv or .xlsx"), "{named}");
+}

@@ -192,10 +192,11 @@ pub fn path_config() -> web::PathConfig {
 /// The resource named by the first path parameter that is not an id, from
 /// the collection segment before it (`contracts/{id}` → "contract").
 fn unparsed_resource(req: &HttpRequest) -> &'static str {
-    const RESOURCES: [(&str, &str); 7] = [
+    const RESOURCES: [(&str, &str); 8] = [
         ("contracts", "contract"),
         ("funding-lines", "funding line"),
         ("funding-streams", "funding stream"),
+        ("imports", "import kind"),
         ("organisations", "organisation"),
         ("outcome-measures", "outcome measure"),
         ("outcome-returns", "outcome return"),

@@ -5,6 +5,7 @@ pub mod contracts;
 pub mod extract;
 pub mod funding_streams;
 pub mod health;
+pub mod imports;
 pub mod openapi;
 pub mod organisations;
 pub mod outcomes;
@@ -43,6 +44,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(contracts::routes)
             .configure(outcomes::routes)
             .configure(reports::routes)
+            .configure(imports::routes)
             .configure(audit::routes),
     );
 }

@@ -111,13 +111,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for IdempotentJson<T> {
                 .map_err(|e| AppError::field("body", format!("cannot read the body: {e}")))?;
             super::extract::require_json(&req)?;
             let body: T = super::extract::parse_json(&bytes)?;
-            let mut fingerprinted = path.into_bytes();
-            fingerprinted.push(0);
-            fingerprinted.extend_from_slice(&bytes);
             Ok(IdempotentJson {
                 body,
                 key,
-                fingerprint: hex_digest(&fingerprinted),
+                fingerprint: fingerprint(&[path.as_bytes(), &bytes]),
             })
         })
     }
@@ -130,8 +127,21 @@ pub struct Idempotency {
     pub fingerprint: String,
 }
 
+/// What identifies a request a key was first used with: its parts (path,
+/// body…), each kept apart from the next.
+pub fn fingerprint(parts: &[&[u8]]) -> String {
+    let mut joined = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            joined.push(0);
+        }
+        joined.extend_from_slice(part);
+    }
+    hex_digest(&joined)
+}
+
 /// The request's `Idempotency-Key`, if it sends one.
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
     match req
         .headers()
         .get(IDEMPOTENCY_KEY)

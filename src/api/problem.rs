@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, BudgetShortfall, ErrorChain, FieldError};
+use crate::import::table::RowError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -21,12 +22,22 @@ pub struct Problem {
     #[schema(minimum = 400, maximum = 599, example = 422)]
     pub status: u16,
     pub detail: String,
-    /// For 422: every field refused, with why.
+    /// For 422: every field refused, with why; for an import, every row
+    /// refused, with the column at fault.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<ProblemError>,
     /// For a refused award: the stream's budget, what is committed, what was asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub budget: Option<BudgetShortfall>,
+}
+
+/// One thing a 422 refused: a field of the request, or a row of an
+/// uploaded file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ProblemError {
+    Field(FieldError),
+    Row(RowError),
 }
 
 impl AppError {
@@ -75,6 +86,21 @@ impl AppError {
                 "/problems/header-too-large",
                 "Request header too large",
             ),
+            AppError::UnsupportedMediaType { .. } => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "/problems/unsupported-media-type",
+                "Unsupported media type",
+            ),
+            AppError::PayloadTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "/problems/payload-too-large",
+                "Payload too large",
+            ),
+            AppError::InvalidRows(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/problems/invalid-rows",
+                "Invalid rows",
+            ),
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "/problems/unavailable",
@@ -91,6 +117,10 @@ impl AppError {
                 [one] => format!("{}: {}", one.field, one.message),
                 many => format!("{} fields are invalid", many.len()),
             },
+            AppError::InvalidRows(rows) => match rows.as_slice() {
+                [one] => format!("{one}; nothing was imported"),
+                many => format!("{} problems in the file; nothing was imported", many.len()),
+            },
             // Never leak internals to the caller; they are logged instead.
             AppError::Internal { .. } => "something went wrong; it has been logged".to_owned(),
             other => other.to_string(),
@@ -101,7 +131,12 @@ impl AppError {
             status: status.as_u16(),
             detail,
             errors: match self {
-                AppError::Validation(errors) => errors.clone(),
+                AppError::Validation(errors) => {
+                    errors.iter().cloned().map(ProblemError::Field).collect()
+                }
+                AppError::InvalidRows(rows) => {
+                    rows.iter().cloned().map(ProblemError::Row).collect()
+                }
                 _ => Vec::new(),
             },
             budget: match self {
@@ -137,6 +172,10 @@ impl ResponseError for AppError {
         }
         if let AppError::MethodNotAllowed { allow } = self {
             response.insert_header((header::ALLOW, allow.as_str()));
+        }
+        if let AppError::UnsupportedMediaType { accepted } = self {
+            // RFC 9110 §15.5.16: say which media types a POST takes.
+            response.insert_header(("Accept-Post", accepted.join(", ")));
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, IntoResponses, ToResponse};
 
 use super::problem::{Problem, PROBLEM_JSON};
 use crate::error::{AppError, BudgetShortfall, FieldError};
+use crate::import::table::RowError;
 
 /// A problem+json response with an example produced by the error it documents.
 fn problem_response(description: &str, example: &AppError) -> RefOr<Response> {
@@ -74,6 +75,15 @@ problem_responses! {
         AppError::Validation(vec![FieldError::new("financial_year", "must be a financial year such as 2022-23")]);
     NotAcceptable => "The path answers one media type (JSON, or CSV at the `.csv` paths) and `Accept` refuses it.",
         AppError::NotAcceptable { media: "text/csv" };
+    InvalidImport => "The file (or the request) is invalid: `errors` lists each row and column at fault (`row`, `column`, `message`; `column` null for a whole row), or each field of the request; nothing was imported.",
+        AppError::InvalidRows(vec![
+            RowError { row: 7, column: Some("amount".to_owned()), message: "amount must have at most 2 decimal places".to_owned() },
+            RowError { row: 12, column: Some("contract_reference".to_owned()), message: "no contract has the reference VSS-2022-099".to_owned() },
+        ]);
+    UnsupportedMediaType => "The body is not in a media type the path reads; `Accept-Post` lists those it does.",
+        AppError::UnsupportedMediaType { accepted: &[crate::import::table::Format::CSV_MEDIA_TYPE, crate::import::table::Format::XLSX_MEDIA_TYPE] };
+    PayloadTooLarge => "The body is larger than the path reads.",
+        AppError::PayloadTooLarge { max_bytes: crate::api::imports::MAX_UPLOAD_BYTES };
     Unavailable => "The database is unreachable; try again shortly.",
         AppError::Unavailable;
     Internal => "Something failed inside the service (for example a stored value it cannot read); the cause is logged, never sent.",
@@ -133,6 +143,8 @@ response_sets! {
     WriteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
     /// Changing a record guarded by `If-Match` that a budget rule can refuse.
     AwardErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" BudgetConflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
+    /// Importing a file.
+    ImportErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "413" PayloadTooLarge, "415" UnsupportedMediaType, "422" InvalidImport];
     /// Deleting a record guarded by `If-Match`.
     DeleteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "428" PreconditionRequired];
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::domain::due::{DueRule, DueRuleKind};
 
+use super::imports::{in_chunks, insert_rows, BATCH, LOOKUP};
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
 use super::{lock_streams, new_id, now, DbConn};
@@ -404,4 +405,154 @@ fn year_budgets(
         });
     }
     Ok(by_stream)
+}
+
+/// The organisation's streams with these codes, for an import: each locked
+/// (PostgreSQL) before its budgets are read, as a budget change locks its
+/// stream, with budget and committed per year.
+pub fn by_codes_locked(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    codes: &[String],
+) -> Result<Vec<FundingStream>, AppError> {
+    let ids: Vec<String> = in_chunks(codes, |chunk| {
+        Ok(fs::table
+            .filter(fs::organisation_id.eq(organisation_id))
+            .filter(fs::code.eq_any(chunk))
+            .select(fs::id)
+            .load(conn)?)
+    })?;
+    lock_streams(conn, &ids)?;
+    let rows: Vec<StreamRow> = in_chunks(&ids, |chunk| {
+        Ok(fs::table
+            .filter(fs::id.eq_any(chunk))
+            .select(StreamRow::as_select())
+            .load(conn)?)
+    })?;
+    let mut budgets = HashMap::new();
+    for chunk in ids.chunks(LOOKUP) {
+        budgets.extend(year_budgets(conn, chunk)?);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let years = budgets.remove(&row.id).unwrap_or_default();
+            row.into_stream(years)
+        })
+        .collect())
+}
+
+/// A stream's own fields as an import writes them.
+#[derive(Debug, Clone)]
+pub struct StreamFields {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub funder: String,
+    pub ringfenced: bool,
+}
+
+/// Creates streams (without budgets), [`BATCH`] to a statement.
+pub fn insert_many(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    streams: &[StreamFields],
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    for batch in streams.chunks(BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|stream| {
+                (
+                    fs::id.eq(&stream.id),
+                    fs::organisation_id.eq(organisation_id),
+                    fs::code.eq(&stream.code),
+                    fs::name.eq(&stream.name),
+                    fs::funder.eq(&stream.funder),
+                    fs::ringfenced.eq(stream.ringfenced),
+                    fs::created_at.eq(at),
+                    fs::updated_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, fs::table, rows)?;
+    }
+    Ok(())
+}
+
+/// Sets a stream's name, funder and ringfencing (its code is how it was found).
+pub fn set_fields(
+    conn: &mut DbConn,
+    stream: &StreamFields,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(fs::table.find(&stream.id))
+        .set((
+            fs::name.eq(&stream.name),
+            fs::funder.eq(&stream.funder),
+            fs::ringfenced.eq(stream.ringfenced),
+            fs::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One year's budget of a stream, as an import sets it.
+#[derive(Debug, Clone)]
+pub struct BudgetFields {
+    pub funding_stream_id: String,
+    pub financial_year: FinancialYear,
+    pub amount: Money,
+    pub status: BudgetStatus,
+}
+
+/// Adds budgets for years the streams have none for, [`BATCH`] to a statement.
+pub fn insert_budgets(
+    conn: &mut DbConn,
+    budgets: &[BudgetFields],
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    for batch in budgets.chunks(BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|budget| {
+                (
+                    sb::funding_stream_id.eq(&budget.funding_stream_id),
+                    sb::financial_year.eq(budget.financial_year),
+                    sb::amount_pence.eq(budget.amount.pence()),
+                    sb::status.eq(budget.status),
+                    sb::updated_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, sb::table, rows)?;
+    }
+    Ok(())
+}
+
+/// Replaces a year's budget.
+pub fn set_budget(
+    conn: &mut DbConn,
+    budget: &BudgetFields,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(sb::table.find((&budget.funding_stream_id, budget.financial_year)))
+        .set((
+            sb::amount_pence.eq(budget.amount.pence()),
+            sb::status.eq(budget.status),
+            sb::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks streams as changed (a budget of theirs was), as `put_budget` does.
+pub fn touch_many(conn: &mut DbConn, ids: &[String], at: NaiveDateTime) -> Result<(), AppError> {
+    in_chunks(ids, |chunk| {
+        diesel::update(fs::table.filter(fs::id.eq_any(chunk)))
+            .set(fs::updated_at.eq(at))
+            .execute(conn)?;
+        Ok(Vec::<()>::new())
+    })?;
+    Ok(())
 }

@@ -50,6 +50,7 @@ pub mod commitments;
 pub mod contracts;
 pub mod funding_streams;
 pub mod idempotency;
+pub mod imports;
 pub mod organisations;
 pub mod outcomes;
 pub mod providers;
@@ -287,6 +288,26 @@ impl Db {
         .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
+    /// Runs work in one write transaction on a blocking thread, as
+    /// [`write`](Self::write) does, and then rolls it back whatever the work
+    /// answered: a dry run of a write, every rule applied and nothing kept.
+    pub async fn trial<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || {
+            let _timer = crate::metrics::DB_SECONDS
+                .with_label_values(&["write"])
+                .start_timer();
+            let mut conn = db.get()?;
+            trial_transaction(&mut conn, work)
+        })
+        .await
+        .map_err(|e| AppError::internal("blocking task failed", e))?
+    }
+
     /// How many connections the pool has open, idle, and at most.
     pub fn pool_state(&self) -> PoolState {
         let state = self.pool.state();
@@ -329,6 +350,48 @@ where
                     Err(error)
                 }
             }
+        }
+    }
+}
+
+/// A write transaction, as [`write_transaction`] begins it, that is always
+/// rolled back: `work` sees and takes every lock a real write would, and
+/// answers as it would, but nothing it wrote is kept.
+pub fn trial_transaction<T, F>(conn: &mut DbConn, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    /// Ends the transaction by rolling it back; a database error is one in
+    /// beginning or rolling back.
+    enum Trial {
+        RolledBack,
+        Database(diesel::result::Error),
+    }
+    impl From<diesel::result::Error> for Trial {
+        fn from(error: diesel::result::Error) -> Trial {
+            Trial::Database(error)
+        }
+    }
+    match conn {
+        DbConn::Postgres(_) => {
+            let mut answer = None;
+            let ended = conn.transaction::<(), Trial, _>(|conn| {
+                answer = Some(work(conn));
+                Err(Trial::RolledBack)
+            });
+            match (ended, answer) {
+                (Err(Trial::RolledBack), Some(answer)) => answer,
+                (Err(Trial::Database(error)), _) => Err(error.into()),
+                (Ok(()), _) | (Err(Trial::RolledBack), None) => Err(AppError::internal_message(
+                    "a trial transaction ended without its work",
+                )),
+            }
+        }
+        DbConn::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            let answer = work(conn);
+            conn.batch_execute("ROLLBACK")?;
+            answer
         }
     }
 }
@@ -381,6 +444,8 @@ pub fn lock_record(conn: &mut DbConn, resource: ResourceType, id: &str) -> Resul
         ResourceType::Payment => lock_row!(payments),
         ResourceType::OutcomeMeasure => lock_row!(outcome_measures),
         ResourceType::OutcomeReturn => lock_row!(outcome_returns),
+        // An import is no row of its own: it locks the records it writes.
+        ResourceType::Import => return Ok(()),
     }?;
     Ok(())
 }

@@ -1,13 +1,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::imports::{insert_rows, BATCH};
 use super::schema::{contracts, providers as pr};
 use super::{lock_record, new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::audit::ResourceType;
 use crate::domain::provider::{
     check_not_duplicate, check_provider_deletable, name_key, normalise_number, org_ids,
-    NewProvider, Provider, ProviderKind, ProviderSortKey, ValidProviderChanges,
+    NewProvider, Provider, ProviderDetails, ProviderKind, ProviderSortKey, ValidProviderChanges,
 };
 use crate::domain::sort::Sort;
 use crate::error::AppError;
@@ -270,4 +271,73 @@ pub fn backfill_name_keys(conn: &mut DbConn) -> Result<usize, AppError> {
             .execute(conn)?;
     }
     Ok(missing.len())
+}
+
+/// Every provider of the organisation, for an import to match its rows
+/// against. The organisation is locked first (PostgreSQL), as a creation
+/// locks it, so no provider of a name or number the import writes is
+/// created meanwhile.
+pub fn all_locked(conn: &mut DbConn, organisation_id: &str) -> Result<Vec<Provider>, AppError> {
+    lock_record(conn, ResourceType::Organisation, organisation_id)?;
+    Ok(pr::table
+        .filter(pr::organisation_id.eq(organisation_id))
+        .order(pr::id)
+        .select(ProviderRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Provider::from)
+        .collect())
+}
+
+/// Creates providers, [`BATCH`] to a statement.
+pub fn insert_many(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    providers: &[(String, ProviderDetails)],
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    for batch in providers.chunks(BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|(id, details)| {
+                (
+                    pr::id.eq(id),
+                    pr::organisation_id.eq(organisation_id),
+                    pr::name.eq(&details.name),
+                    pr::name_key.eq(name_key(&details.name)),
+                    pr::kind.eq(details.kind),
+                    pr::charity_number.eq(&details.charity_number),
+                    pr::company_number.eq(&details.company_number),
+                    pr::contact_name.eq(&details.contact_name),
+                    pr::contact_email.eq(&details.contact_email),
+                    pr::created_at.eq(at),
+                    pr::updated_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, pr::table, rows)?;
+    }
+    Ok(())
+}
+
+/// Replaces a provider's fields.
+pub fn set_details(
+    conn: &mut DbConn,
+    id: &str,
+    details: &ProviderDetails,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(pr::table.find(id))
+        .set((
+            pr::name.eq(&details.name),
+            pr::name_key.eq(name_key(&details.name)),
+            pr::kind.eq(details.kind),
+            pr::charity_number.eq(&details.charity_number),
+            pr::company_number.eq(&details.company_number),
+            pr::contact_name.eq(&details.contact_name),
+            pr::contact_email.eq(&details.contact_email),
+            pr::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

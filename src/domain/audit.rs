@@ -14,6 +14,9 @@ pub enum AuditAction {
     Update,
     StatusChange,
     Delete,
+    /// A bulk import from a spreadsheet: one event for the whole file, whose
+    /// after-state lists every row and what became of it.
+    Import,
 }
 
 text_enum!(AuditAction {
@@ -21,6 +24,7 @@ text_enum!(AuditAction {
     Update => "update",
     StatusChange => "status_change",
     Delete => "delete",
+    Import => "import",
 });
 
 /// The kinds of record the trail names.
@@ -34,6 +38,8 @@ pub enum ResourceType {
     Payment,
     OutcomeMeasure,
     OutcomeReturn,
+    /// A bulk import (its id names the one import run).
+    Import,
 }
 
 text_enum!(ResourceType {
@@ -44,6 +50,7 @@ text_enum!(ResourceType {
     Payment => "payment",
     OutcomeMeasure => "outcome_measure",
     OutcomeReturn => "outcome_return",
+    Import => "import",
 });
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -95,6 +95,9 @@ enum Target {
     Create(Option<Kind>),
     /// The record `{id}` names.
     Record(Kind),
+    /// An import of a file, or its template: records only by what the file
+    /// names (by reference), never by id.
+    Import,
 }
 
 /// A throwaway record made for every cell of a destructive operation, so
@@ -130,7 +133,14 @@ struct Op {
     /// The body, naming the records in the given ids; the number is unique
     /// per cell, for names and codes.
     body: Body,
+    /// What `{kind}` is in the path: an import's kind, each with its own
+    /// access (so one documented operation has a row per kind).
+    kind: Option<&'static str>,
+    /// A file sent as the body instead (CSV), for an import.
+    upload: Option<Upload>,
 }
+
+type Upload = fn(usize) -> String;
 
 fn op(access: [Access; 4], method: &'static str, path: &'static str, target: Target) -> Op {
     Op {
@@ -141,6 +151,8 @@ fn op(access: [Access; 4], method: &'static str, path: &'static str, target: Tar
         fresh: Fresh::No,
         names_another: false,
         body: |_, _| None,
+        kind: None,
+        upload: None,
     }
 }
 
@@ -164,12 +176,36 @@ impl Op {
         (self.method.to_owned(), self.path.to_owned())
     }
 
+    /// The operation with its `{kind}`: what one row of the matrix checks.
+    fn row_key(&self) -> Operation {
+        let path = match self.kind {
+            Some(kind) => self.path.replace("{kind}", kind),
+            None => self.path.to_owned(),
+        };
+        (self.method.to_owned(), path)
+    }
+
+    fn kind(self, kind: &'static str) -> Op {
+        Op {
+            kind: Some(kind),
+            ..self
+        }
+    }
+
+    fn upload(self, upload: Upload) -> Op {
+        Op {
+            upload: Some(upload),
+            ..self
+        }
+    }
+
     /// Whether a record of the operation may belong to another provider.
     fn of_a_provider(&self) -> bool {
         match self.target {
             Target::Public => false,
             Target::List(listed) => listed.of_a_provider(),
             Target::Create(named) => named.is_some_and(Kind::of_a_provider),
+            Target::Import => false,
             Target::Record(kind) => kind.of_a_provider(),
         }
     }
@@ -182,7 +218,7 @@ impl Op {
 fn matrix() -> Vec<Op> {
     use Kind::*;
     use Listed as L;
-    use Target::{Create, List, Record};
+    use Target::{Create, Import, List, Record};
     vec![
         // Health needs no token.
         op([PUB, PUB, PUB, PUB], "GET", "/healthz", Target::Public),
@@ -260,6 +296,20 @@ fn matrix() -> Vec<Op> {
 
         // The audit trail: admin and commissioner.
         op([Y, Y, N, N],   "GET",    "/api/v1/audit-events", List(L::AuditEvents)),
+
+        // Imports and their templates: streams, providers, awards and returns
+        // (entered on providers' behalf) the commissioning team's, payments
+        // finance's alone; the admin may run any.
+        op([Y, Y, N, N],   "POST",   "/api/v1/imports/{kind}", Import).kind("funding-streams").upload(upload::streams),
+        op([Y, Y, N, N],   "POST",   "/api/v1/imports/{kind}", Import).kind("providers").upload(upload::providers),
+        op([Y, Y, N, N],   "POST",   "/api/v1/imports/{kind}", Import).kind("awards").upload(upload::providers),
+        op([Y, N, Y, N],   "POST",   "/api/v1/imports/{kind}", Import).kind("payments").upload(upload::payments),
+        op([Y, Y, N, N],   "POST",   "/api/v1/imports/{kind}", Import).kind("outcome-returns").upload(upload::returns),
+        op([Y, Y, N, N],   "GET",    "/api/v1/imports/{kind}/template", Import).kind("funding-streams"),
+        op([Y, Y, N, N],   "GET",    "/api/v1/imports/{kind}/template", Import).kind("providers"),
+        // The awards template's row comes with the awards import.
+        op([Y, N, Y, N],   "GET",    "/api/v1/imports/{kind}/template", Import).kind("payments"),
+        op([Y, Y, N, N],   "GET",    "/api/v1/imports/{kind}/template", Import).kind("outcome-returns"),
     ]
 }
 
@@ -349,6 +399,35 @@ mod body {
 
     pub fn query(_: &Ids, _: usize) -> Json {
         Some(json!({"comment": "Please check the referrals"}))
+    }
+}
+
+/// Import files, each with one row unique per cell; a payment or return
+/// names a contract by a reference no fixture has (the import refuses it
+/// with a 422, which is access granted).
+mod upload {
+    pub fn streams(n: usize) -> String {
+        format!(
+            "code,name,funder,ringfenced,financial_year,budget,budget_status\n\
+             IMP{n},Imported {n},Home Office,false,2022-23,100.00,indicative\n"
+        )
+    }
+
+    pub fn providers(n: usize) -> String {
+        format!("name,kind,charity_number,company_number\nImported provider {n},charity,,\n")
+    }
+
+    pub fn payments(n: usize) -> String {
+        format!(
+            "contract_reference,paid_on,amount,reference\nNO-SUCH-{n},2022-07-01,1.00,INV-{n}\n"
+        )
+    }
+
+    pub fn returns(n: usize) -> String {
+        format!(
+            "contract_reference,financial_year,quarter,referrals,people_supported,spend,status,received_on\n\
+             NO-SUCH-{n},2022-23,Q2,1,1,1.00,draft,\n"
+        )
     }
 }
 
@@ -583,7 +662,7 @@ impl Variant {
 
 fn variants(op: &Op, role: Role) -> Vec<Variant> {
     match op.target {
-        Target::Public | Target::Create(None) => vec![Variant::Own],
+        Target::Public | Target::Create(None) | Target::Import => vec![Variant::Own],
         _ => {
             let mut variants = vec![Variant::Own, Variant::ForeignOrganisation];
             if role == Role::Provider && op.of_a_provider() {
@@ -788,8 +867,23 @@ impl Run<'_> {
             }
             None => self.app.send(method, path, None, body).await,
         };
+        self.check_leaks(caller.map(|c| c.role), method, path, &reply);
+        reply
+    }
+
+    /// Sends a file (an import) and checks its answer as [`Run::send`] does.
+    async fn send_file(&mut self, caller: &Caller, path: &str, file: &str) -> Reply {
+        let reply = self
+            .app
+            .upload(path, &caller.token, "text/csv", file.as_bytes(), None)
+            .await;
+        self.check_leaks(Some(caller.role), "POST", path, &reply);
+        reply
+    }
+
+    /// Fails the run if the answer names a record the caller may not see.
+    fn check_leaks(&mut self, role: Option<Role>, method: &str, path: &str, reply: &Reply) {
         let text = reply.body.to_string();
-        let role = caller.map(|c| c.role);
         let hidden = self
             .foreign_ids
             .iter()
@@ -813,7 +907,6 @@ impl Run<'_> {
                 leaks[..leaks.len().min(3)].join(", ")
             ));
         }
-        reply
     }
 
     /// A throwaway record in the slot: the slot's ids with the new record's.
@@ -894,7 +987,7 @@ impl Run<'_> {
 
     async fn cell(&mut self, op: &Op, role: Role, variant: Variant) {
         self.cells += 1;
-        let (method, path) = op.key();
+        let (method, path) = op.row_key();
         self.checked.insert((method, path, role.as_str()));
         let n = self.cells;
         let access = op.access[ROLES.iter().position(|r| *r == role).expect("a role")];
@@ -928,15 +1021,19 @@ impl Run<'_> {
             true => Some(self.etag(&path, slot).await),
             false => None,
         };
-        let reply = self
-            .send(
-                Some(&caller),
-                op.method,
-                &path,
-                if_match.as_deref(),
-                body.as_ref(),
-            )
-            .await;
+        let reply = match op.upload {
+            Some(file) => self.send_file(&caller, &path, &file(n)).await,
+            None => {
+                self.send(
+                    Some(&caller),
+                    op.method,
+                    &path,
+                    if_match.as_deref(),
+                    body.as_ref(),
+                )
+                .await
+            }
+        };
         let status = reply.status.as_u16();
         match (access, variant) {
             (Access::Public, _) => {
@@ -1174,6 +1271,7 @@ fn fill(op: &Op, ids: &Ids, refs: &Ids) -> String {
         .replace("{line_id}", &refs.line)
         .replace("{payment_id}", &ids.payment)
         .replace("{financial_year}", "2023-24")
+        .replace("{kind}", op.kind.unwrap_or("providers"))
 }
 
 /// A string field's value ("" when absent or not a string).
@@ -1191,8 +1289,9 @@ async fn every_route_role_and_owner_gets_the_documented_outcome(backend: Backend
     let table = matrix();
     let (documented, if_match) = documented_operations();
     let listed: BTreeSet<Operation> = table.iter().map(Op::key).collect();
+    let rows: BTreeSet<Operation> = table.iter().map(Op::row_key).collect();
     assert_eq!(
-        listed.len(),
+        rows.len(),
         table.len(),
         "an operation is in the matrix twice"
     );

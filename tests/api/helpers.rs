@@ -330,6 +330,32 @@ impl TestApp {
         reply(method, &url, &mut response).await
     }
 
+    /// POSTs a file as the body itself (an import), with an optional
+    /// `Idempotency-Key`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &[u8],
+        key: Option<&str>,
+    ) -> Reply {
+        let url = self.url(path);
+        let mut request = self
+            .client
+            .post(&url)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Content-Type", content_type));
+        if let Some(key) = key {
+            request = request.insert_header(("Idempotency-Key", key));
+        }
+        let mut response = request
+            .send_body(body.to_vec())
+            .await
+            .expect("the request reaches the server");
+        reply("POST", &url, &mut response).await
+    }
+
     /// GET with an `Accept` header, returning the status and the body
     /// exactly as sent (for CSV, and for comparing bytes).
     pub async fn get_text(&self, path: &str, token: &str, accept: &str) -> (u16, String) {
@@ -361,6 +387,40 @@ impl TestApp {
         });
         let text = String::from_utf8(bytes.to_vec()).expect("UTF-8");
         (response.status().as_u16(), text)
+    }
+
+    /// GET with an `Accept` header: the status, media type and body bytes
+    /// (for a file such as an XLSX template).
+    pub async fn get_bytes(&self, path: &str, token: &str, accept: &str) -> (u16, String, Vec<u8>) {
+        let url = self.url(path);
+        let mut response = self
+            .client
+            .get(&url)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .insert_header(("Accept", accept))
+            .send()
+            .await
+            .expect("the request reaches the server");
+        let bytes = response
+            .body()
+            .limit(16 << 20)
+            .await
+            .expect("the body arrives");
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        conformance::check(conformance::Seen {
+            method: "GET",
+            url: &url,
+            status: response.status().as_u16(),
+            content_type: &content_type,
+            headers: response.headers(),
+            body: &bytes,
+        });
+        (response.status().as_u16(), content_type, bytes.to_vec())
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {

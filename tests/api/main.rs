@@ -14,6 +14,7 @@ mod document;
 mod funding_streams;
 mod health_and_docs;
 mod idempotency_scope;
+mod imports;
 mod input_hardening;
 mod lists;
 mod operations;

@@ -3,10 +3,12 @@
 //! - `measures.rs`: measures defined per stream or per contract, and which of
 //!   them a contract reports;
 //! - `returns.rs`: returns, their review and the version kept of each step;
-//! - `due.rs`: when returns are due, and the missing-and-late list.
+//! - `due.rs`: when returns are due, and the missing-and-late list;
+//! - `bulk.rs`: returns loaded and written many at a time, for imports.
 //!
 //! Callers use the items re-exported here (`db::outcomes::get_return`).
 
+pub mod bulk;
 mod due;
 mod measures;
 mod returns;

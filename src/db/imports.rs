@@ -1,0 +1,280 @@
+//! What bulk imports load and write that no record's own module offers:
+//! contracts found by their reference and locked many at once, and payments
+//! loaded per contract and inserted in batches (`contracts::record_payment`
+//! records one, reading it back).
+//!
+//! Every load takes a few queries for the whole file, never one per row;
+//! inserts go [`BATCH`] rows to a statement.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::{contracts as c, funding_streams as fs, payments as p};
+use super::sum::sum_pence;
+use super::DbConn;
+use crate::domain::contract::{ContractStatus, FundingLine};
+use crate::error::AppError;
+use crate::fiscal::FiscalQuarter;
+use crate::money::Money;
+
+/// Rows written by one `INSERT`: few statements for a large file, well
+/// inside both backends' limits on bound values.
+pub const BATCH: usize = 500;
+
+/// Values compared in one `IN (...)`: SQLite binds each one, and allows
+/// 32,766 per statement.
+pub const LOOKUP: usize = 5_000;
+
+/// Runs an `INSERT` of many rows on the connection's own backend: the
+/// multi-backend connection cannot write one statement of many rows.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres(pg) => {
+                diesel::insert_into($table).values($rows).execute(pg)
+            }
+            $crate::db::DbConn::Sqlite(lite) => {
+                diesel::insert_into($table).values($rows).execute(lite)
+            }
+        }
+    };
+}
+pub(crate) use insert_rows;
+
+/// Runs `load` over `keys` a [`LOOKUP`] at a time and gathers what it finds.
+pub fn in_chunks<K, T>(
+    keys: &[K],
+    mut load: impl FnMut(&[K]) -> Result<Vec<T>, AppError>,
+) -> Result<Vec<T>, AppError> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(LOOKUP) {
+        found.extend(load(chunk)?);
+    }
+    Ok(found)
+}
+
+/// A contract as an import names it, by its reference.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReferencedContract {
+    pub id: String,
+    pub reference: String,
+    pub status: ContractStatus,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub value_pence: i64,
+}
+
+impl ReferencedContract {
+    pub fn value(&self) -> Money {
+        Money::from_pence(self.value_pence)
+    }
+}
+
+/// The organisation's contracts with these references, by reference (two
+/// contracts may share one; the import refuses a row naming such a one).
+/// On PostgreSQL each is locked first, in id order, as a payment or a return
+/// made by hand locks its contract (see [`super::lock_record`]); SQLite's
+/// `BEGIN IMMEDIATE` already holds the database.
+pub fn contracts_by_reference(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    references: &[String],
+) -> Result<HashMap<String, Vec<ReferencedContract>>, AppError> {
+    if let DbConn::Postgres(pg) = conn {
+        let mut ids: Vec<String> = Vec::new();
+        for chunk in references.chunks(LOOKUP) {
+            ids.extend(
+                c::table
+                    .filter(c::organisation_id.eq(organisation_id))
+                    .filter(c::reference.eq_any(chunk))
+                    .select(c::id)
+                    .load::<String>(pg)?,
+            );
+        }
+        ids.sort();
+        for chunk in ids.chunks(LOOKUP) {
+            c::table
+                .filter(c::id.eq_any(chunk))
+                .order(c::id)
+                .select(c::id)
+                .for_no_key_update()
+                .load::<String>(pg)?;
+        }
+    }
+    let found: Vec<(
+        String,
+        Option<String>,
+        ContractStatus,
+        NaiveDate,
+        NaiveDate,
+        i64,
+    )> = in_chunks(references, |chunk| {
+        Ok(c::table
+            .filter(c::organisation_id.eq(organisation_id))
+            .filter(c::reference.eq_any(chunk))
+            .order(c::id)
+            .select((
+                c::id,
+                c::reference,
+                c::status,
+                c::start_date,
+                c::end_date,
+                c::value_pence,
+            ))
+            .load(conn)?)
+    })?;
+    let mut by_reference: HashMap<String, Vec<ReferencedContract>> = HashMap::new();
+    for (id, reference, status, start_date, end_date, value_pence) in found {
+        let Some(reference) = reference else { continue };
+        by_reference
+            .entry(reference.clone())
+            .or_default()
+            .push(ReferencedContract {
+                id,
+                reference,
+                status,
+                start_date,
+                end_date,
+                value_pence,
+            });
+    }
+    Ok(by_reference)
+}
+
+/// Each contract's funding lines.
+pub fn funding_lines(
+    conn: &mut DbConn,
+    contract_ids: &[String],
+) -> Result<HashMap<String, Vec<FundingLine>>, AppError> {
+    let lines = in_chunks(contract_ids, |chunk| {
+        super::contracts::lines_of(conn, chunk)
+    })?;
+    let mut by_contract: HashMap<String, Vec<FundingLine>> = HashMap::new();
+    for (contract_id, line) in lines {
+        by_contract.entry(contract_id).or_default().push(line);
+    }
+    Ok(by_contract)
+}
+
+/// The organisation's streams with these codes: code to id.
+pub fn stream_ids_by_code(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    codes: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    let found: Vec<(String, String)> = in_chunks(codes, |chunk| {
+        Ok(fs::table
+            .filter(fs::organisation_id.eq(organisation_id))
+            .filter(fs::code.eq_any(chunk))
+            .select((fs::code, fs::id))
+            .load(conn)?)
+    })?;
+    Ok(found.into_iter().collect())
+}
+
+/// A payment as an import matches it: the same contract, day, amount and
+/// reference are the same payment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PaymentKey {
+    pub contract_id: String,
+    pub paid_on: NaiveDate,
+    pub amount: Money,
+    pub reference: Option<String>,
+}
+
+/// A recorded payment: its id and the stream that paid it.
+#[derive(Debug, Clone)]
+pub struct StoredPayment {
+    pub id: String,
+    pub funding_stream_id: String,
+}
+
+/// The contracts' payments, by what identifies them (the first recorded of
+/// two alike), and what is paid against each contract.
+pub fn payments_of(
+    conn: &mut DbConn,
+    contract_ids: &[String],
+) -> Result<(HashMap<PaymentKey, StoredPayment>, HashMap<String, Money>), AppError> {
+    type Recorded = (String, String, String, NaiveDate, i64, Option<String>);
+    let recorded: Vec<Recorded> = in_chunks(contract_ids, |chunk| {
+        Ok(p::table
+            .filter(p::contract_id.eq_any(chunk))
+            .order(p::id)
+            .select((
+                p::id,
+                p::contract_id,
+                p::funding_stream_id,
+                p::paid_on,
+                p::amount_pence,
+                p::reference,
+            ))
+            .load(conn)?)
+    })?;
+    let sums: Vec<(String, Option<i64>)> = in_chunks(contract_ids, |chunk| {
+        Ok(p::table
+            .filter(p::contract_id.eq_any(chunk))
+            .group_by(p::contract_id)
+            .select((p::contract_id, sum_pence(p::amount_pence)))
+            .load(conn)?)
+    })?;
+    let mut payments = HashMap::new();
+    for (id, contract_id, funding_stream_id, paid_on, pence, reference) in recorded {
+        let key = PaymentKey {
+            contract_id,
+            paid_on,
+            amount: Money::from_pence(pence),
+            reference,
+        };
+        payments.entry(key).or_insert(StoredPayment {
+            id,
+            funding_stream_id,
+        });
+    }
+    let paid = sums
+        .into_iter()
+        .map(|(id, pence)| (id, Money::from_pence(pence.unwrap_or(0))))
+        .collect();
+    Ok((payments, paid))
+}
+
+/// A payment to record, already checked against its contract.
+#[derive(Debug, Clone)]
+pub struct NewImportedPayment {
+    pub id: String,
+    pub key: PaymentKey,
+    pub funding_stream_id: String,
+}
+
+/// Records payments, [`BATCH`] to a statement, as `contracts::record_payment`
+/// records each: its financial year and quarter from the day it was paid.
+pub fn insert_payments(
+    conn: &mut DbConn,
+    payments: &[NewImportedPayment],
+    recorded_by: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    for batch in payments.chunks(BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|payment| {
+                let period = FiscalQuarter::containing(payment.key.paid_on);
+                (
+                    p::id.eq(&payment.id),
+                    p::contract_id.eq(&payment.key.contract_id),
+                    p::funding_stream_id.eq(&payment.funding_stream_id),
+                    p::amount_pence.eq(payment.key.amount.pence()),
+                    p::paid_on.eq(payment.key.paid_on),
+                    p::financial_year.eq(period.year),
+                    p::quarter.eq(period.quarter),
+                    p::reference.eq(&payment.key.reference),
+                    p::recorded_by.eq(recorded_by),
+                    p::created_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, p::table, rows)?;
+    }
+    Ok(())
+}

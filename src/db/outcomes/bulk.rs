@@ -1,0 +1,397 @@
+//! Returns loaded and written many at a time, for an import: the measures
+//! each contract reports, the returns it already has, and new returns,
+//! values and versions inserted in batches. What is written is what the
+//! one-at-a-time functions in `returns.rs` write.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::due::due_rules_for;
+use crate::auth::Actor;
+use crate::db::imports::{in_chunks, insert_rows, BATCH};
+use crate::db::schema::{
+    funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
+    outcome_return_versions as rver, outcome_returns as r,
+};
+use crate::db::DbConn;
+use crate::domain::due::DueRules;
+use crate::domain::outcome::{
+    applicable_measures, ApplicableMeasure, DefinedMeasure, MeasureUnit, MeasureValue,
+    OutcomeReturn, ReturnEvent, ReturnStatus,
+};
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
+use crate::money::Money;
+
+/// The measures each contract reports (see `measures_of_contract`), and the
+/// code of every measure the organisation defines.
+pub fn measures_for_contracts(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    contract_ids: &[String],
+) -> Result<(HashMap<String, Vec<ApplicableMeasure>>, Vec<String>), AppError> {
+    let streams: Vec<(String, String)> = in_chunks(contract_ids, |chunk| {
+        Ok(fl::table
+            .filter(fl::contract_id.eq_any(chunk))
+            .select((fl::contract_id, fl::funding_stream_id))
+            .distinct()
+            .load(conn)?)
+    })?;
+    type Defined = (
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        MeasureUnit,
+        bool,
+    );
+    let defined: Vec<Defined> = om::table
+        .filter(om::organisation_id.eq(organisation_id))
+        .order(om::id)
+        .select((
+            om::id,
+            om::funding_stream_id,
+            om::contract_id,
+            om::code,
+            om::label,
+            om::unit,
+            om::required,
+        ))
+        .load(conn)?;
+    let mut codes: Vec<String> = defined.iter().map(|m| m.3.clone()).collect();
+    codes.sort();
+    codes.dedup();
+    // Each contract's and each stream's measures, by position (= id order).
+    let mut of_contract: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut of_stream: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, stream, contract, ..)) in defined.iter().enumerate() {
+        if let Some(contract) = contract {
+            of_contract.entry(contract.as_str()).or_default().push(i);
+        }
+        if let Some(stream) = stream {
+            of_stream.entry(stream.as_str()).or_default().push(i);
+        }
+    }
+    let mut streams_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (contract, stream) in &streams {
+        streams_of
+            .entry(contract.as_str())
+            .or_default()
+            .push(stream.as_str());
+    }
+    let mut applicable = HashMap::new();
+    for contract in contract_ids {
+        let mut chosen: Vec<usize> = of_contract
+            .get(contract.as_str())
+            .cloned()
+            .unwrap_or_default();
+        for stream in streams_of.get(contract.as_str()).into_iter().flatten() {
+            chosen.extend(of_stream.get(stream).into_iter().flatten());
+        }
+        chosen.sort_unstable();
+        chosen.dedup();
+        let measures = chosen
+            .into_iter()
+            .map(|i| {
+                let (id, _, contract_id, code, label, unit, required) = &defined[i];
+                DefinedMeasure {
+                    id: id.clone(),
+                    contract_own: contract_id.is_some(),
+                    code: code.clone(),
+                    label: label.clone(),
+                    unit: *unit,
+                    required: *required,
+                }
+            })
+            .collect();
+        applicable.insert(contract.clone(), applicable_measures(measures));
+    }
+    Ok((applicable, codes))
+}
+
+/// The rules that decide each contract's due dates.
+pub fn due_rules(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    contract_ids: &[String],
+) -> Result<HashMap<String, DueRules>, AppError> {
+    let mut rules = HashMap::new();
+    for chunk in contract_ids.chunks(crate::db::imports::LOOKUP) {
+        rules.extend(due_rules_for(conn, organisation_id, chunk)?);
+    }
+    Ok(rules)
+}
+
+/// A return as stored: as a read shows it, its values by measure id, and
+/// its latest version number.
+#[derive(Debug, Clone)]
+pub struct StoredReturn {
+    pub shown: OutcomeReturn,
+    pub values: HashMap<String, Option<i64>>,
+    pub version: i32,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = r)]
+struct Row {
+    id: String,
+    contract_id: String,
+    financial_year: FinancialYear,
+    quarter: Quarter,
+    status: ReturnStatus,
+    referrals: Option<i64>,
+    people_supported: Option<i64>,
+    spend_pence: i64,
+    narrative: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    query_comment: Option<String>,
+    first_submitted_at: Option<NaiveDateTime>,
+    received_on: Option<NaiveDate>,
+}
+
+/// The contracts' returns, by (contract, year, quarter). On PostgreSQL each
+/// is locked first, in id order, as a change to one locks it.
+pub fn returns_of(
+    conn: &mut DbConn,
+    contract_ids: &[String],
+    rules: &HashMap<String, DueRules>,
+) -> Result<HashMap<(String, FiscalQuarter), StoredReturn>, AppError> {
+    if let DbConn::Postgres(pg) = conn {
+        let mut ids: Vec<String> = Vec::new();
+        for chunk in contract_ids.chunks(crate::db::imports::LOOKUP) {
+            ids.extend(
+                r::table
+                    .filter(r::contract_id.eq_any(chunk))
+                    .select(r::id)
+                    .load::<String>(pg)?,
+            );
+        }
+        ids.sort();
+        for chunk in ids.chunks(crate::db::imports::LOOKUP) {
+            r::table
+                .filter(r::id.eq_any(chunk))
+                .order(r::id)
+                .select(r::id)
+                .for_no_key_update()
+                .load::<String>(pg)?;
+        }
+    }
+    let rows: Vec<Row> = in_chunks(contract_ids, |chunk| {
+        Ok(r::table
+            .filter(r::contract_id.eq_any(chunk))
+            .select(Row::as_select())
+            .load(conn)?)
+    })?;
+    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+    type Value = (String, String, String, String, MeasureUnit, Option<i64>);
+    let values: Vec<Value> = in_chunks(&ids, |chunk| {
+        Ok(rv::table
+            .inner_join(om::table)
+            .filter(rv::outcome_return_id.eq_any(chunk))
+            .order((rv::outcome_return_id, om::code))
+            .select((
+                rv::outcome_return_id,
+                rv::outcome_measure_id,
+                om::code,
+                om::label,
+                om::unit,
+                rv::value,
+            ))
+            .load(conn)?)
+    })?;
+    let versions: Vec<(String, Option<i32>)> = in_chunks(&ids, |chunk| {
+        Ok(rver::table
+            .filter(rver::outcome_return_id.eq_any(chunk))
+            .group_by(rver::outcome_return_id)
+            .select((rver::outcome_return_id, diesel::dsl::max(rver::version)))
+            .load(conn)?)
+    })?;
+    let versions: HashMap<String, i32> = versions
+        .into_iter()
+        .map(|(id, version)| (id, version.unwrap_or(0)))
+        .collect();
+    let mut shown_values: HashMap<String, Vec<MeasureValue>> = HashMap::new();
+    let mut stored_values: HashMap<String, HashMap<String, Option<i64>>> = HashMap::new();
+    for (return_id, measure_id, code, label, unit, value) in values {
+        shown_values
+            .entry(return_id.clone())
+            .or_default()
+            .push(MeasureValue {
+                code,
+                label,
+                unit,
+                value: unit.format_reported(value),
+            });
+        stored_values
+            .entry(return_id)
+            .or_default()
+            .insert(measure_id, value);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let period = FiscalQuarter {
+                year: row.financial_year,
+                quarter: row.quarter,
+            };
+            let due_date = rules
+                .get(&row.contract_id)
+                .cloned()
+                .unwrap_or_default()
+                .due_date(period);
+            let stored = StoredReturn {
+                values: stored_values.remove(&row.id).unwrap_or_default(),
+                version: versions.get(&row.id).copied().unwrap_or(0),
+                shown: OutcomeReturn {
+                    values: shown_values.remove(&row.id).unwrap_or_default(),
+                    due_date,
+                    submitted_at: row.first_submitted_at.map(|t| t.and_utc()),
+                    received_on: row.received_on,
+                    query_comment: row.query_comment,
+                    financial_year: row.financial_year,
+                    quarter: row.quarter,
+                    status: row.status,
+                    contract_id: row.contract_id.clone(),
+                    referrals: row.referrals,
+                    people_supported: row.people_supported,
+                    spend: Money::from_pence(row.spend_pence),
+                    narrative: row.narrative,
+                    created_at: row.created_at.and_utc(),
+                    updated_at: row.updated_at.and_utc(),
+                    id: row.id,
+                },
+            };
+            ((row.contract_id, period), stored)
+        })
+        .collect())
+}
+
+/// Inserts new returns (as they stand after the import), [`BATCH`] to a
+/// statement. `organisation_id` is every return's.
+pub fn insert_returns(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    returns: &[&OutcomeReturn],
+) -> Result<(), AppError> {
+    for batch in returns.chunks(BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|shown| {
+                (
+                    r::id.eq(&shown.id),
+                    r::organisation_id.eq(organisation_id),
+                    r::contract_id.eq(&shown.contract_id),
+                    r::financial_year.eq(shown.financial_year),
+                    r::quarter.eq(shown.quarter),
+                    r::status.eq(shown.status),
+                    r::referrals.eq(shown.referrals),
+                    r::people_supported.eq(shown.people_supported),
+                    r::spend_pence.eq(shown.spend.pence()),
+                    r::narrative.eq(&shown.narrative),
+                    r::created_at.eq(shown.created_at.naive_utc()),
+                    r::updated_at.eq(shown.updated_at.naive_utc()),
+                    r::query_comment.eq(&shown.query_comment),
+                    r::first_submitted_at.eq(shown.submitted_at.map(|t| t.naive_utc())),
+                    r::received_on.eq(shown.received_on),
+                )
+            })
+            .collect();
+        insert_rows!(conn, r::table, rows)?;
+    }
+    Ok(())
+}
+
+/// Writes an existing return's figures and status as they stand now.
+pub fn update_return(conn: &mut DbConn, shown: &OutcomeReturn) -> Result<(), AppError> {
+    diesel::update(r::table.find(&shown.id))
+        .set((
+            r::status.eq(shown.status),
+            r::referrals.eq(shown.referrals),
+            r::people_supported.eq(shown.people_supported),
+            r::spend_pence.eq(shown.spend.pence()),
+            r::narrative.eq(&shown.narrative),
+            r::query_comment.eq(&shown.query_comment),
+            r::first_submitted_at.eq(shown.submitted_at.map(|t| t.naive_utc())),
+            r::updated_at.eq(shown.updated_at.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One measure value of a return: (return id, measure id, value).
+pub type ValueRow = (String, String, Option<i64>);
+
+/// Inserts the values of new returns, [`BATCH`] to a statement.
+pub fn insert_values(conn: &mut DbConn, values: &[ValueRow]) -> Result<(), AppError> {
+    for batch in values.chunks(BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|(return_id, measure_id, value)| {
+                (
+                    rv::outcome_return_id.eq(return_id),
+                    rv::outcome_measure_id.eq(measure_id),
+                    rv::value.eq(*value),
+                )
+            })
+            .collect();
+        insert_rows!(conn, rv::table, rows)?;
+    }
+    Ok(())
+}
+
+/// Sets values of an existing return, adding those it did not have.
+pub fn set_values(conn: &mut DbConn, values: &[ValueRow]) -> Result<(), AppError> {
+    for (return_id, measure_id, value) in values {
+        let updated = diesel::update(rv::table.find((return_id, measure_id)))
+            .set(rv::value.eq(value))
+            .execute(conn)?;
+        if updated == 0 {
+            insert_values(conn, &[(return_id.clone(), measure_id.clone(), *value)])?;
+        }
+    }
+    Ok(())
+}
+
+/// A step of a return's history, as `returns.rs` records each: `figures`
+/// is the return as it stood after the event, as JSON.
+pub struct NewVersion {
+    pub return_id: String,
+    pub version: i32,
+    pub event: ReturnEvent,
+    pub status: ReturnStatus,
+    pub figures: String,
+}
+
+/// Inserts versions, [`BATCH`] to a statement, each by `actor` at `at`.
+pub fn insert_versions(
+    conn: &mut DbConn,
+    actor: &Actor,
+    versions: &[NewVersion],
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    for batch in versions.chunks(BATCH) {
+        let rows: Vec<_> = batch
+            .iter()
+            .map(|version| {
+                (
+                    rver::id.eq(crate::db::new_id()),
+                    rver::outcome_return_id.eq(&version.return_id),
+                    rver::version.eq(version.version),
+                    rver::event.eq(version.event),
+                    rver::status.eq(version.status),
+                    rver::figures.eq(&version.figures),
+                    rver::comment.eq(None::<String>),
+                    rver::actor.eq(&actor.subject),
+                    rver::actor_role.eq(actor.role),
+                    rver::recorded_at.eq(at),
+                )
+            })
+            .collect();
+        insert_rows!(conn, rver::table, rows)?;
+    }
+    Ok(())
+}

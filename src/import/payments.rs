@@ -1,0 +1,243 @@
+//! Payments against awarded contracts, each found by the contract's
+//! reference. A payment is the same payment when its contract, day, amount
+//! and reference are: a re-import leaves it as it is. Payments are never
+//! changed by an import; each new one is checked as one recorded by hand
+//! (the contract awarded, the paying stream one that funds it, payments
+//! within its value).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use super::cells::{bind, while_writing, Cells, Problems};
+use super::contract_named;
+use super::kind::ImportKind;
+use super::summary::{RowOutcome, RowResult};
+use super::table::{Columns, Row, Table};
+use crate::auth::Actor;
+use crate::db::imports::{self, NewImportedPayment, PaymentKey, BATCH};
+use crate::db::{new_id, now, DbConn};
+use crate::domain::audit::ResourceType;
+use crate::domain::contract::{
+    check_payable, check_payment_within_value, paying_stream, NewPayment,
+};
+use crate::error::AppError;
+use crate::money::Money;
+
+#[derive(Debug, Clone)]
+struct PaymentRow {
+    row: u32,
+    contract_reference: String,
+    paid_on: NaiveDate,
+    amount: Money,
+    reference: Option<String>,
+    funding_stream_code: Option<String>,
+}
+
+fn column_of(field: &str) -> Option<&'static str> {
+    match field {
+        "amount" => Some("amount"),
+        "paid_on" => Some("paid_on"),
+        "reference" => Some("reference"),
+        "funding_stream_id" => Some("funding_stream_code"),
+        _ => None,
+    }
+}
+
+fn parse_row(
+    row: &Row,
+    columns: &Columns,
+    problems: &mut Problems,
+) -> Result<Option<PaymentRow>, AppError> {
+    let mut cells = Cells::new(row, columns);
+    let contract_reference = cells.required("contract_reference");
+    let paid_on = cells.date("paid_on", true);
+    let amount = cells.money("amount", true);
+    let reference = cells.text("reference");
+    let funding_stream_code = cells.text("funding_stream_code");
+    let (Some(paid_on), Some(amount)) = (paid_on, amount) else {
+        return Ok(cells.finish(None, problems));
+    };
+    // The checks a payment recorded by hand gets.
+    let payment = NewPayment {
+        amount,
+        paid_on,
+        funding_stream_id: None,
+        reference: reference.map(str::to_owned),
+    };
+    let valid = cells.check(payment.validate(), column_of)?;
+    let parsed = match (valid, contract_reference) {
+        (Some(valid), Some(contract_reference)) => Some(PaymentRow {
+            row: row.number(),
+            contract_reference: contract_reference.to_owned(),
+            paid_on,
+            amount,
+            reference: valid.reference,
+            funding_stream_code: funding_stream_code.map(str::to_owned),
+        }),
+        _ => None,
+    };
+    Ok(cells.finish(parsed, problems))
+}
+
+/// The rows that read well, and the problems of the others: a file may not
+/// list one payment twice (the second is left out).
+fn parse(table: &Table) -> Result<(Vec<PaymentRow>, Problems), AppError> {
+    let columns = bind(table, ImportKind::Payments, &[])?;
+    let mut problems = Problems::new();
+    let mut rows = Vec::with_capacity(table.rows().len());
+    for row in table.rows() {
+        if let Some(parsed) = parse_row(row, &columns, &mut problems)? {
+            rows.push(parsed);
+        }
+    }
+    type Key<'a> = (&'a str, NaiveDate, Money, Option<&'a str>);
+    let mut first: HashMap<Key<'_>, u32> = HashMap::new();
+    let mut repeated = HashSet::new();
+    for row in &rows {
+        let key = (
+            row.contract_reference.as_str(),
+            row.paid_on,
+            row.amount,
+            row.reference.as_deref(),
+        );
+        let earlier = *first.entry(key).or_insert(row.row);
+        if earlier != row.row {
+            repeated.insert(row.row);
+            problems.row(
+                row.row,
+                None,
+                format!(
+                    "repeats row {earlier}: the same contract, day, amount and reference are one \
+                     payment; give each payment its own reference"
+                ),
+            );
+        }
+    }
+    rows.retain(|row| !repeated.contains(&row.row));
+    Ok((rows, problems))
+}
+
+pub fn import(
+    conn: &mut DbConn,
+    actor: &Actor,
+    table: &Table,
+    progress: &dyn Fn(usize),
+) -> Result<Vec<RowResult>, AppError> {
+    let (rows, mut problems) = parse(table)?;
+    let organisation_id = actor.organisation_id.as_str();
+    let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
+    references.sort();
+    references.dedup();
+    let contracts = imports::contracts_by_reference(conn, organisation_id, &references)?;
+    let contract_ids: Vec<String> = contracts.values().flatten().map(|c| c.id.clone()).collect();
+    let lines = imports::funding_lines(conn, &contract_ids)?;
+    let mut codes: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.funding_stream_code.clone())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let streams = imports::stream_ids_by_code(conn, organisation_id, &codes)?;
+    let (recorded, mut paid) = imports::payments_of(conn, &contract_ids)?;
+
+    let mut new: Vec<(u32, NewImportedPayment)> = Vec::new();
+    let mut results = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let contract = match contract_named(&contracts, &row.contract_reference) {
+            Ok(contract) => contract,
+            Err(message) => {
+                problems.row(row.row, Some("contract_reference"), message);
+                continue;
+            }
+        };
+        let named = match &row.funding_stream_code {
+            None => None,
+            Some(code) => match streams.get(code) {
+                Some(id) => Some(id.as_str()),
+                None => {
+                    problems.row(
+                        row.row,
+                        Some("funding_stream_code"),
+                        format!("no funding stream has the code {code}"),
+                    );
+                    continue;
+                }
+            },
+        };
+        let key = PaymentKey {
+            contract_id: contract.id.clone(),
+            paid_on: row.paid_on,
+            amount: row.amount,
+            reference: row.reference.clone(),
+        };
+        if let Some(payment) = recorded.get(&key) {
+            if named.is_some_and(|stream| stream != payment.funding_stream_id) {
+                problems.row(
+                    row.row,
+                    Some("funding_stream_code"),
+                    "this payment is recorded as paid from another stream; an import does not \
+                     change a recorded payment",
+                );
+            } else {
+                results.push(RowResult::new(
+                    row.row,
+                    RowOutcome::Unchanged,
+                    ResourceType::Payment,
+                    &payment.id,
+                ));
+            }
+            continue;
+        }
+        if let Err(error) = check_payable(contract.status) {
+            problems.refused_at(row.row, "contract_reference", error)?;
+            continue;
+        }
+        let contract_lines = lines
+            .get(&contract.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let funding_stream_id = match paying_stream(named, contract_lines) {
+            Ok(stream) => stream,
+            Err(error) => {
+                problems.refused_at(row.row, "funding_stream_code", error)?;
+                continue;
+            }
+        };
+        let so_far = paid.get(&contract.id).copied().unwrap_or(Money::ZERO);
+        if let Err(error) = check_payment_within_value(contract.value(), so_far, row.amount) {
+            problems.refused_at(row.row, "amount", error)?;
+            continue;
+        }
+        let total = paid.entry(contract.id.clone()).or_insert(Money::ZERO);
+        *total = total
+            .checked_add(row.amount)
+            .map_err(crate::domain::funding_stream::overflow)?;
+        let id = new_id();
+        results.push(RowResult::new(
+            row.row,
+            RowOutcome::Created,
+            ResourceType::Payment,
+            &id,
+        ));
+        new.push((
+            row.row,
+            NewImportedPayment {
+                id,
+                key,
+                funding_stream_id,
+            },
+        ));
+    }
+    problems.finish()?;
+    progress(results.len() - new.len());
+    let at = now();
+    for batch in new.chunks(BATCH) {
+        let rows = batch.iter().map(|(row, _)| *row).collect::<Vec<_>>();
+        let payments: Vec<NewImportedPayment> = batch.iter().map(|(_, p)| p.clone()).collect();
+        imports::insert_payments(conn, &payments, &actor.subject, at)
+            .map_err(while_writing(rows))?;
+        progress(batch.len());
+    }
+    Ok(results)
+}

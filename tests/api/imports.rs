@@ -1,0 +1,1105 @@
+//! Bulk imports: each kind's good file, its dry run, a re-run, bad rows,
+//! CSV and XLSX alike, templates, media types and who may import.
+
+use commissioning::auth::Role;
+use commissioning::import::xlsx::{self, Cell};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Backend, Reply, TestApp};
+
+const CSV: &str = "text/csv";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+type Rows<'a> = &'a [&'a [&'a str]];
+
+/// The rows as CSV (the test values need no quoting).
+fn csv(rows: Rows<'_>) -> Vec<u8> {
+    let lines: Vec<String> = rows.iter().map(|row| row.join(",")).collect();
+    format!("{}\r\n", lines.join("\r\n")).into_bytes()
+}
+
+/// The same rows as a workbook, its sheet named after the kind.
+fn workbook(kind: &str, rows: Rows<'_>) -> Vec<u8> {
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|value| match *value {
+                    "" => Cell::Empty,
+                    text => Cell::text(text),
+                })
+                .collect()
+        })
+        .collect();
+    xlsx::workbook(kind, &cells).expect("a workbook")
+}
+
+async fn import(app: &TestApp, kind: &str, token: &str, media: &str, file: &[u8]) -> Reply {
+    app.upload(&format!("imports/{kind}"), token, media, file, None)
+        .await
+}
+
+async fn dry_run(app: &TestApp, kind: &str, token: &str, media: &str, file: &[u8]) -> Reply {
+    app.upload(
+        &format!("imports/{kind}?dry_run=true"),
+        token,
+        media,
+        file,
+        None,
+    )
+    .await
+}
+
+/// Each row's (row, outcome).
+fn outcomes(reply: &Reply) -> Vec<(u64, String)> {
+    reply.body["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no results in {}", reply.body))
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().expect("a row"),
+                r["outcome"].as_str().expect("an outcome").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn ids(reply: &Reply) -> Vec<Value> {
+    reply.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect()
+}
+
+fn counts(reply: &Reply) -> (u64, u64, u64) {
+    let count = |field: &str| reply.body[field].as_u64().expect("a count");
+    (count("created"), count("updated"), count("unchanged"))
+}
+
+/// The (row, column) of each refused row.
+fn refused(reply: Reply) -> Vec<(u64, Option<String>)> {
+    let reply = reply.expect_problem(422, None);
+    assert_eq!(
+        reply.body["type"], "/problems/invalid-rows",
+        "{}",
+        reply.body
+    );
+    reply.body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().expect("a row"),
+                e["column"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+fn at(row: u64, column: &str) -> (u64, Option<String>) {
+    (row, Some(column.to_owned()))
+}
+
+async fn total(app: &TestApp, path: &str) -> u64 {
+    app.get(path, &app.commissioner()).await.expect(200).body["total"]
+        .as_u64()
+        .expect("a total")
+}
+
+/// The organisation's import events, oldest first.
+async fn import_events(app: &TestApp) -> Vec<Value> {
+    app.get("audit-events?resource_type=import", &app.commissioner())
+        .await
+        .expect(200)
+        .body["items"]
+        .as_array()
+        .expect("items")
+        .clone()
+}
+
+/// An awarded grant for 2022-23 with a reference, funded by the streams' lines.
+async fn awarded(app: &TestApp, provider: &str, reference: &str, lines: &[(&str, &str)]) -> String {
+    let value: i64 = lines
+        .iter()
+        .map(|(_, amount)| {
+            amount
+                .trim_end_matches(".00")
+                .parse::<i64>()
+                .expect("whole pounds")
+        })
+        .sum();
+    let lines: Vec<Value> = lines
+        .iter()
+        .map(|(stream, amount)| {
+            json!({"funding_stream_id": stream, "financial_year": "2022-23", "amount": amount})
+        })
+        .collect();
+    let body = json!({
+        "provider_id": provider, "kind": "grant", "reference": reference, "title": reference,
+        "start_date": "2022-04-01", "end_date": "2023-03-31", "value": format!("{value}.00"),
+        "funding_lines": lines, "status": "active"
+    });
+    app.post("contracts", &app.commissioner(), body)
+        .await
+        .expect(201)
+        .str("id")
+}
+
+const STREAM_HEADER: &[&str] = &[
+    "code",
+    "name",
+    "funder",
+    "ringfenced",
+    "financial_year",
+    "budget",
+    "budget_status",
+];
+
+async fn funding_streams_are_imported_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let rows: Rows<'_> = &[
+        STREAM_HEADER,
+        &[
+            "VSS",
+            "Victims Specialist Services",
+            "Ministry of Justice",
+            "TRUE",
+            "2022-23",
+            "213940.00",
+            "confirmed",
+        ],
+        &[
+            "VSS",
+            "Victims Specialist Services",
+            "Ministry of Justice",
+            "TRUE",
+            "2023-24",
+            "220000",
+            "Indicative",
+        ],
+        &[
+            "SSF4",
+            "Safer Streets round 4",
+            "Home Office",
+            "no",
+            "2022-23",
+            "589042.5",
+            "confirmed",
+        ],
+    ];
+    let (file, book) = (csv(rows), workbook("funding-streams", rows));
+
+    // A dry run answers what would happen, CSV and XLSX alike, and keeps nothing.
+    let dry = dry_run(&app, "funding-streams", &token, CSV, &file)
+        .await
+        .expect(200);
+    assert_eq!(dry.body["dry_run"], true);
+    assert_eq!(
+        (dry.body["rows"].as_u64(), counts(&dry)),
+        (Some(3), (3, 0, 0))
+    );
+    assert!(ids(&dry).iter().all(Value::is_null), "{}", dry.body);
+    let dry_book = dry_run(&app, "funding-streams", &token, XLSX, &book)
+        .await
+        .expect(200);
+    assert_eq!(dry_book.body, dry.body);
+    assert_eq!(total(&app, "funding-streams").await, 0);
+    assert_eq!(total(&app, "audit-events").await, 0);
+
+    let done = import(&app, "funding-streams", &token, CSV, &file)
+        .await
+        .expect(200);
+    assert_eq!(done.body["dry_run"], false);
+    assert_eq!(counts(&done), (3, 0, 0));
+    let ids_done = ids(&done);
+    assert_eq!(ids_done[0], ids_done[1], "two rows of one stream");
+    assert_ne!(ids_done[0], ids_done[2]);
+    let vss = app
+        .get(
+            &format!("funding-streams/{}", ids_done[0].as_str().expect("an id")),
+            &token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(vss.body["ringfenced"], true);
+    assert_eq!(vss.body["budgets"][0]["budget"], "213940.00");
+    assert_eq!(vss.body["budgets"][1]["budget"], "220000.00");
+    assert_eq!(vss.body["budgets"][1]["status"], "indicative");
+    let ssf = app
+        .get(
+            &format!("funding-streams/{}", ids_done[2].as_str().expect("an id")),
+            &token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (&ssf.body["ringfenced"], &ssf.body["budgets"][0]["budget"]),
+        (&json!(false), &json!("589042.50"))
+    );
+    // One audit event, naming every row, and none per record.
+    let events = import_events(&app).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(total(&app, "audit-events").await, 1);
+    assert_eq!(events[0]["action"], "import");
+    assert_eq!(events[0]["actor"], "tester");
+    assert_eq!(events[0]["after"]["created"], 3);
+    assert_eq!(events[0]["after"]["results"][2]["id"], ids_done[2]);
+
+    // The same file again, as a workbook, changes and records nothing.
+    let again = import(&app, "funding-streams", &token, XLSX, &book)
+        .await
+        .expect(200);
+    assert_eq!(counts(&again), (0, 0, 3));
+    assert_eq!(ids(&again), ids_done);
+    assert_eq!(total(&app, "audit-events").await, 1);
+
+    // A corrected budget and a new year.
+    let changed: Rows<'_> = &[
+        STREAM_HEADER,
+        &[
+            "VSS",
+            "Victims Specialist Services",
+            "Ministry of Justice",
+            "true",
+            "2022-23",
+            "213940.00",
+            "confirmed",
+        ],
+        &[
+            "VSS",
+            "Victims Specialist Services",
+            "Ministry of Justice",
+            "true",
+            "2023-24",
+            "225000.00",
+            "confirmed",
+        ],
+        &[
+            "VSS",
+            "Victims Specialist Services",
+            "Ministry of Justice",
+            "true",
+            "2024-25",
+            "230000.00",
+            "indicative",
+        ],
+    ];
+    let next = import(&app, "funding-streams", &token, CSV, &csv(changed))
+        .await
+        .expect(200);
+    assert_eq!(
+        outcomes(&next),
+        [
+            (2, "unchanged".to_owned()),
+            (3, "updated".to_owned()),
+            (4, "created".to_owned())
+        ]
+    );
+    let vss = app
+        .get(
+            &format!("funding-streams/{}", ids_done[0].as_str().expect("an id")),
+            &token,
+        )
+        .await
+        .expect(200);
+    let budgets: Vec<(&str, &str)> = vss.body["budgets"]
+        .as_array()
+        .expect("budgets")
+        .iter()
+        .map(|b| {
+            (
+                b["budget"].as_str().expect("a budget"),
+                b["status"].as_str().expect("a status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        budgets,
+        [
+            ("213940.00", "confirmed"),
+            ("225000.00", "confirmed"),
+            ("230000.00", "indicative")
+        ]
+    );
+    assert_eq!(import_events(&app).await.len(), 2);
+}
+
+async fn a_file_with_bad_rows_stores_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "1000.00").await;
+    let provider = app.provider("Dandelion Time").await;
+    let grant = app.grant(&provider, &stream, "600.00").await;
+    app.activate(&grant).await.expect(200);
+    let audited = total(&app, "audit-events").await;
+
+    let rows: Rows<'_> = &[
+        STREAM_HEADER,
+        &[
+            "NEW",
+            "A good row",
+            "Home Office",
+            "true",
+            "2022-23",
+            "10.00",
+            "confirmed",
+        ],
+        &[
+            "VSS",
+            "Stream VSS",
+            "Ministry of Justice",
+            "true",
+            "2022-23",
+            "500.00",
+            "confirmed",
+        ],
+        &[
+            "bad code",
+            "Stream",
+            "Home Office",
+            "maybe",
+            "2022-24",
+            "1.234",
+            "approved",
+        ],
+        &["", "", "", "", "", "", ""],
+        &[
+            "NEW",
+            "A good row renamed",
+            "Home Office",
+            "true",
+            "2023-24",
+            "10.00",
+            "confirmed",
+        ],
+    ];
+    for (media, file) in [(CSV, csv(rows)), (XLSX, workbook("funding-streams", rows))] {
+        let errors = refused(import(&app, "funding-streams", &token, media, &file).await);
+        assert_eq!(
+            errors,
+            [
+                // Over what awards already commit for the year.
+                at(3, "budget"),
+                at(4, "ringfenced"),
+                at(4, "financial_year"),
+                at(4, "budget"),
+                at(4, "budget_status"),
+                at(4, "code"),
+                // The empty row 5 is skipped, and still counted.
+                at(6, "name"),
+            ],
+            "{media}"
+        );
+    }
+    assert_eq!(total(&app, "funding-streams?code=NEW").await, 0);
+    let vss = app
+        .get(&format!("funding-streams/{stream}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(vss.body["budgets"][0]["budget"], "1000.00");
+    assert_eq!(total(&app, "audit-events").await, audited);
+
+    // Columns: one unknown, one missing; both said at the header's row.
+    let file = csv(&[&[
+        "code",
+        "name",
+        "funder",
+        "ringfenced",
+        "financial_year",
+        "budget",
+        "colour",
+    ]]);
+    let errors = refused(import(&app, "funding-streams", &token, CSV, &file).await);
+    assert_eq!(errors, [at(1, "colour"), at(1, "budget_status")]);
+    // A file that is not one at all.
+    import(&app, "funding-streams", &token, XLSX, b"not a workbook")
+        .await
+        .expect_problem(422, Some("body"));
+}
+
+const PROVIDER_HEADER: &[&str] = &[
+    "name",
+    "kind",
+    "charity_number",
+    "company_number",
+    "contact_email",
+];
+
+async fn providers_are_found_by_number_else_by_name(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let rubicon = app.provider("Rubicon Cares").await;
+    let rows: Rows<'_> = &[
+        PROVIDER_HEADER,
+        &[
+            "Dandelion Time",
+            "charity",
+            "1150222",
+            "",
+            "hello@dandelion.example",
+        ],
+        &["rubicon  cares", "charity", "", "", ""],
+        &["Kent County Council", "local_authority", "", "", ""],
+    ];
+    let (file, book) = (csv(rows), workbook("providers", rows));
+    let dry = dry_run(&app, "providers", &token, XLSX, &book)
+        .await
+        .expect(200);
+    assert_eq!(
+        outcomes(&dry),
+        [
+            (2, "created".to_owned()),
+            (3, "updated".to_owned()),
+            (4, "created".to_owned())
+        ]
+    );
+    assert_eq!(ids(&dry), [Value::Null, json!(rubicon), Value::Null]);
+    assert_eq!(
+        dry_run(&app, "providers", &token, CSV, &file)
+            .await
+            .expect(200)
+            .body,
+        dry.body
+    );
+    assert_eq!(total(&app, "providers").await, 1);
+    let read = app
+        .get(&format!("providers/{rubicon}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(
+        read.body["name"], "Rubicon Cares",
+        "the dry run kept nothing"
+    );
+
+    let done = import(&app, "providers", &token, CSV, &file)
+        .await
+        .expect(200);
+    assert_eq!(counts(&done), (2, 1, 0));
+    assert_eq!(total(&app, "providers").await, 3);
+    let dandelion = ids(&done)[0].as_str().expect("an id").to_owned();
+    let read = app
+        .get(&format!("providers/{dandelion}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(read.body["org_ids"], json!(["GB-CHC-1150222"]));
+    assert_eq!(read.body["contact_email"], "hello@dandelion.example");
+
+    let again = import(&app, "providers", &token, XLSX, &book)
+        .await
+        .expect(200);
+    assert_eq!(counts(&again), (0, 0, 3));
+    assert_eq!(import_events(&app).await.len(), 1);
+
+    // Found by number, whatever the name says; an empty cell keeps what is stored.
+    let changed: Rows<'_> = &[
+        PROVIDER_HEADER,
+        &["Dandelion Time Trust", "charity", "1150222", "", ""],
+        &["Rubicon Cares", "charity", "1123456", "", ""],
+    ];
+    let next = import(&app, "providers", &token, CSV, &csv(changed))
+        .await
+        .expect(200);
+    assert_eq!(ids(&next), [json!(dandelion), json!(rubicon)]);
+    assert_eq!(counts(&next), (0, 2, 0));
+    let read = app
+        .get(&format!("providers/{dandelion}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(
+        (&read.body["name"], &read.body["contact_email"]),
+        (
+            &json!("Dandelion Time Trust"),
+            &json!("hello@dandelion.example")
+        )
+    );
+
+    // One provider twice in a file, and bad cells, are refused with their rows.
+    let bad: Rows<'_> = &[
+        PROVIDER_HEADER,
+        &["Dads Unlimited", "charity", "", "", ""],
+        &["DADS UNLIMITED", "charity", "", "", ""],
+        &["Choices", "bank", "12", "", "not-an-email"],
+    ];
+    let errors = refused(import(&app, "providers", &token, CSV, &csv(bad)).await);
+    assert_eq!(
+        errors,
+        [
+            (3, None),
+            at(4, "kind"),
+            at(4, "charity_number"),
+            at(4, "contact_email")
+        ]
+    );
+    assert_eq!(total(&app, "providers").await, 3);
+}
+
+const PAYMENT_HEADER: &[&str] = &[
+    "contract_reference",
+    "paid_on",
+    "amount",
+    "reference",
+    "funding_stream_code",
+];
+
+async fn payments_name_the_stream_when_a_contract_draws_on_two(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let finance = app.finance();
+    let core = app.stream("CORE", "2022-23", "100000.00").await;
+    let vru = app.stream("VRU", "2022-23", "100000.00").await;
+    let provider = app.provider("Dandelion Time").await;
+    let grant = awarded(&app, &provider, "GRANT-1", &[(&core, "1000.00")]).await;
+    let split = awarded(
+        &app,
+        &provider,
+        "SPLIT-1",
+        &[(&core, "600.00"), (&vru, "400.00")],
+    )
+    .await;
+
+    let unnamed: Rows<'_> = &[
+        PAYMENT_HEADER,
+        &["GRANT-1", "2022-07-15", "250.00", "INV-1", ""],
+        &["SPLIT-1", "2022-07-20", "100", "INV-2", ""],
+        &["NOPE-1", "2022-07-20", "100", "INV-3", ""],
+        &["GRANT-1", "2022-07-15", "250.00", "INV-1", ""],
+    ];
+    let errors = refused(import(&app, "payments", &finance, CSV, &csv(unnamed)).await);
+    assert_eq!(
+        errors,
+        [
+            at(3, "funding_stream_code"),
+            at(4, "contract_reference"),
+            (5, None)
+        ]
+    );
+    let paid = app
+        .get(&format!("contracts/{grant}/payments"), &finance)
+        .await
+        .expect(200);
+    assert_eq!(paid.body, json!([]), "nothing stored");
+
+    let rows: Rows<'_> = &[
+        PAYMENT_HEADER,
+        &["GRANT-1", "2022-07-15", "250.00", "INV-1", ""],
+        &["SPLIT-1", "2022-07-20", "100", "INV-2", "VRU"],
+        &["SPLIT-1", "2023-01-10", "50.5", "", "CORE"],
+    ];
+    let (file, book) = (csv(rows), workbook("payments", rows));
+    let dry = dry_run(&app, "payments", &finance, XLSX, &book)
+        .await
+        .expect(200);
+    assert_eq!(counts(&dry), (3, 0, 0));
+    assert_eq!(
+        dry_run(&app, "payments", &finance, CSV, &file)
+            .await
+            .expect(200)
+            .body,
+        dry.body
+    );
+    let done = import(&app, "payments", &finance, CSV, &file)
+        .await
+        .expect(200);
+    assert_eq!(counts(&done), (3, 0, 0));
+    let paid = app
+        .get(&format!("contracts/{split}/payments"), &finance)
+        .await
+        .expect(200);
+    let paid: Vec<(&str, &str, &str, &str, &Value)> = paid
+        .body
+        .as_array()
+        .expect("payments")
+        .iter()
+        .map(|p| {
+            (
+                p["amount"].as_str().expect("an amount"),
+                p["funding_stream_id"].as_str().expect("a stream"),
+                p["quarter"].as_str().expect("a quarter"),
+                p["recorded_by"].as_str().expect("who"),
+                &p["reference"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        paid,
+        [
+            ("100.00", vru.as_str(), "Q2", "tester", &json!("INV-2")),
+            ("50.50", core.as_str(), "Q4", "tester", &Value::Null)
+        ]
+    );
+    let read = app
+        .get(&format!("contracts/{grant}"), &finance)
+        .await
+        .expect(200);
+    assert_eq!(read.body["paid"], "250.00");
+
+    // The same payments again are the same payments.
+    let again = import(&app, "payments", &finance, XLSX, &book)
+        .await
+        .expect(200);
+    assert_eq!(counts(&again), (0, 0, 3));
+    assert_eq!(ids(&again), ids(&done));
+    assert_eq!(import_events(&app).await.len(), 1);
+
+    // Payments stay within the contract's value, counting the file's own.
+    let over: Rows<'_> = &[
+        PAYMENT_HEADER,
+        &["GRANT-1", "2022-08-01", "700.00", "INV-4", ""],
+        &["GRANT-1", "2022-09-01", "100.00", "INV-5", ""],
+    ];
+    let errors = refused(import(&app, "payments", &finance, CSV, &csv(over)).await);
+    assert_eq!(errors, [at(3, "amount")]);
+}
+
+const RETURN_HEADER: &[&str] = &[
+    "contract_reference",
+    "financial_year",
+    "quarter",
+    "referrals",
+    "people_supported",
+    "spend",
+    "status",
+    "received_on",
+    "better_cope",
+];
+
+async fn outcome_returns_walk_the_workflow(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "100000.00").await;
+    let measure = json!({"funding_stream_id": stream, "code": "better_cope",
+                         "label": "Feel better able to cope", "unit": "people"});
+    app.post("outcome-measures", &token, measure)
+        .await
+        .expect(201);
+    let provider = app.provider("Dandelion Time").await;
+    awarded(&app, &provider, "GRANT-1", &[(&stream, "35000.00")]).await;
+
+    let rows: Rows<'_> = &[
+        RETURN_HEADER,
+        &[
+            "GRANT-1",
+            "2022-23",
+            "Q1",
+            "12",
+            "9",
+            "8750.00",
+            "accepted",
+            "2022-07-20",
+            "7",
+        ],
+        &[
+            "GRANT-1",
+            "2022-23",
+            "q2",
+            "10",
+            "8",
+            "8000",
+            "submitted",
+            "2022-10-25",
+            "6",
+        ],
+        &["GRANT-1", "2022-23", "Q3", "", "", "", "draft", "", ""],
+    ];
+    let (file, book) = (csv(rows), workbook("outcome-returns", rows));
+    let dry = dry_run(&app, "outcome-returns", &token, CSV, &file)
+        .await
+        .expect(200);
+    assert_eq!(counts(&dry), (3, 0, 0));
+    assert_eq!(
+        dry_run(&app, "outcome-returns", &token, XLSX, &book)
+            .await
+            .expect(200)
+            .body,
+        dry.body
+    );
+    assert_eq!(total(&app, "outcome-returns").await, 0);
+
+    let done = import(&app, "outcome-returns", &token, XLSX, &book)
+        .await
+        .expect(200);
+    assert_eq!(counts(&done), (3, 0, 0));
+    let [q1, q2, q3] = [0, 1, 2].map(|i| ids(&done)[i].as_str().expect("an id").to_owned());
+    let read = app
+        .get(&format!("outcome-returns/{q1}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(read.body["status"], "accepted");
+    assert_eq!(read.body["received_on"], "2022-07-20");
+    assert_eq!(read.body["spend"], "8750.00");
+    assert_eq!(
+        read.body["values"],
+        json!([{"code": "better_cope", "label": "Feel better able to cope", "unit": "people", "value": 7}])
+    );
+    let versions = app
+        .get(&format!("outcome-returns/{q1}/versions"), &token)
+        .await
+        .expect(200);
+    let steps: Vec<(&str, &str, &str)> = versions
+        .body
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| {
+            (
+                v["event"].as_str().expect("an event"),
+                v["actor"].as_str().expect("an actor"),
+                v["actor_role"].as_str().expect("a role"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("created", "tester", "commissioner"),
+            ("submitted", "tester", "commissioner"),
+            ("accepted", "tester", "commissioner")
+        ]
+    );
+    let read = app
+        .get(&format!("outcome-returns/{q3}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(
+        (
+            &read.body["status"],
+            &read.body["referrals"],
+            &read.body["values"][0]["value"]
+        ),
+        (&json!("draft"), &Value::Null, &Value::Null),
+        "an empty cell is not reported, not zero"
+    );
+
+    let again = import(&app, "outcome-returns", &token, CSV, &file)
+        .await
+        .expect(200);
+    assert_eq!(counts(&again), (0, 0, 3));
+    assert_eq!(import_events(&app).await.len(), 1);
+
+    // An accepted return is locked; a queried one cannot go back to draft…
+    let locked: Rows<'_> = &[
+        RETURN_HEADER,
+        &[
+            "GRANT-1",
+            "2022-23",
+            "Q1",
+            "13",
+            "9",
+            "8750.00",
+            "accepted",
+            "2022-07-20",
+            "7",
+        ],
+        &[
+            "GRANT-1",
+            "2022-23",
+            "Q2",
+            "10",
+            "8",
+            "8000.00",
+            "draft",
+            "2022-10-25",
+            "6",
+        ],
+        &[
+            "GRANT-1",
+            "2022-23",
+            "Q4",
+            "1",
+            "1",
+            "10.00",
+            "submitted",
+            "",
+            "",
+        ],
+        &[
+            "GRANT-1",
+            "2022-23",
+            "Q3",
+            "1",
+            "1",
+            "10.00",
+            "draft",
+            "2099-01-01",
+            "1",
+        ],
+    ];
+    let errors = refused(import(&app, "outcome-returns", &token, CSV, &csv(locked)).await);
+    assert_eq!(
+        errors,
+        [
+            (2, None),
+            at(3, "status"),
+            at(4, "better_cope"),
+            at(5, "received_on")
+        ]
+    );
+    // …a draft is amended and submitted, a submitted one accepted.
+    let moved: Rows<'_> = &[
+        RETURN_HEADER,
+        &[
+            "GRANT-1",
+            "2022-23",
+            "Q2",
+            "10",
+            "8",
+            "8000.00",
+            "accepted",
+            "2022-10-25",
+            "6",
+        ],
+        &[
+            "GRANT-1",
+            "2022-23",
+            "Q3",
+            "4",
+            "3",
+            "120.00",
+            "submitted",
+            "",
+            "2",
+        ],
+    ];
+    let next = import(&app, "outcome-returns", &token, CSV, &csv(moved))
+        .await
+        .expect(200);
+    assert_eq!(counts(&next), (0, 2, 0));
+    for (id, expected) in [
+        (&q2, ["created", "submitted", "accepted"].as_slice()),
+        (&q3, &["created", "amended", "submitted"]),
+    ] {
+        let versions = app
+            .get(&format!("outcome-returns/{id}/versions"), &token)
+            .await
+            .expect(200);
+        let events: Vec<&str> = versions
+            .body
+            .as_array()
+            .expect("versions")
+            .iter()
+            .map(|v| v["event"].as_str().expect("an event"))
+            .collect();
+        assert_eq!(events, expected);
+    }
+    let read = app
+        .get(&format!("outcome-returns/{q3}"), &token)
+        .await
+        .expect(200);
+    assert_eq!(
+        (&read.body["status"], &read.body["referrals"]),
+        (&json!("submitted"), &json!(4))
+    );
+
+    // Measure columns are the organisation's measures.
+    let unknown: Rows<'_> = &[&[
+        "contract_reference",
+        "financial_year",
+        "quarter",
+        "referrals",
+        "people_supported",
+        "spend",
+        "status",
+        "received_on",
+        "no_such",
+        "two words",
+    ]];
+    let errors = refused(import(&app, "outcome-returns", &token, CSV, &csv(unknown)).await);
+    assert_eq!(errors, [at(1, "two words")]);
+    let errors = refused(
+        import(
+            &app,
+            "outcome-returns",
+            &token,
+            CSV,
+            &csv(&[&unknown[0][..9]]),
+        )
+        .await,
+    );
+    assert_eq!(errors, [at(1, "no_such")]);
+}
+
+async fn only_csv_and_xlsx_are_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let reply = app
+        .upload("imports/providers", &token, "application/json", b"{}", None)
+        .await
+        .expect_problem(415, None);
+    let detail = reply.str("detail");
+    assert!(detail.contains(CSV) && detail.contains(XLSX), "{detail}");
+    app.upload(
+        "imports/providers",
+        &token,
+        "text/plain",
+        b"name,kind\n",
+        None,
+    )
+    .await
+    .expect_problem(415, None);
+    // A kind there is not.
+    app.upload("imports/contracts", &token, CSV, b"name,kind\n", None)
+        .await
+        .expect_problem(404, None);
+    // UTF-8 with a byte-order mark, and a header alone: nothing to do.
+    let bom = "\u{feff}name,kind,charity_number,company_number\r\n";
+    let reply = import(
+        &app,
+        "providers",
+        &token,
+        "text/csv; charset=utf-8",
+        bom.as_bytes(),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        (reply.body["rows"].as_u64(), counts(&reply)),
+        (Some(0), (0, 0, 0))
+    );
+    assert_eq!(import_events(&app).await.len(), 0);
+    // A query parameter there is not.
+    app.upload("imports/providers?dry=1", &token, CSV, bom.as_bytes(), None)
+        .await
+        .expect_problem(422, Some("dry"));
+}
+
+async fn each_template_imports_as_it_is(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    // What the payment and return examples name (the stream is not the
+    // streams example's, which the template creates).
+    let stream = app.stream("MOJ", "2022-23", "213940.00").await;
+    let measure = json!({"funding_stream_id": stream, "code": "better_cope",
+                         "label": "Feel better able to cope", "unit": "people"});
+    app.post("outcome-measures", &token, measure)
+        .await
+        .expect(201);
+    let provider = app.provider("Rubicon Cares").await;
+    awarded(&app, &provider, "VSS-2022-014", &[(&stream, "35000.00")]).await;
+
+    for (kind, who) in [
+        ("funding-streams", app.commissioner()),
+        ("providers", app.commissioner()),
+        ("payments", app.finance()),
+        ("outcome-returns", app.commissioner()),
+    ] {
+        let (status, text) = app
+            .get_text(&format!("imports/{kind}/template"), &who, "text/csv")
+            .await;
+        assert_eq!(status, 200, "{kind}: {text}");
+        assert_eq!(
+            text.lines().count(),
+            2,
+            "{kind}: a header and one example: {text}"
+        );
+        let (status, media, book) = app
+            .get_bytes(&format!("imports/{kind}/template?format=xlsx"), &who, "*/*")
+            .await;
+        assert_eq!((status, media.as_str()), (200, XLSX), "{kind}");
+        let (_, _, asked) = app
+            .get_bytes(&format!("imports/{kind}/template"), &who, XLSX)
+            .await;
+        assert!(
+            asked.starts_with(b"PK"),
+            "{kind}: Accept asks for the workbook"
+        );
+
+        let done = import(&app, kind, &who, CSV, text.as_bytes())
+            .await
+            .expect(200);
+        assert_eq!(counts(&done), (1, 0, 0), "{kind}: {}", done.body);
+        let again = import(&app, kind, &who, XLSX, &book).await.expect(200);
+        assert_eq!(
+            counts(&again),
+            (0, 0, 1),
+            "{kind}: the workbook is the same row"
+        );
+    }
+}
+
+async fn who_may_import_what(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let provider = app.provider("Rubicon Cares").await;
+    let header = |kind: &str| -> Vec<u8> {
+        let columns = match kind {
+            "funding-streams" => STREAM_HEADER,
+            "providers" => &PROVIDER_HEADER[..4],
+            "payments" => &PAYMENT_HEADER[..4],
+            _ => &RETURN_HEADER[..8],
+        };
+        csv(&[columns])
+    };
+    let tokens = [
+        ("admin", app.token(Role::Admin)),
+        ("commissioner", app.commissioner()),
+        ("finance", app.finance()),
+        ("provider", app.provider_token(&provider)),
+    ];
+    for (kind, allowed) in [
+        ("funding-streams", ["admin", "commissioner"]),
+        ("providers", ["admin", "commissioner"]),
+        ("payments", ["admin", "finance"]),
+        ("outcome-returns", ["admin", "commissioner"]),
+    ] {
+        for (role, token) in &tokens {
+            let expected = if allowed.contains(role) { 200 } else { 403 };
+            let reply = import(&app, kind, token, CSV, &header(kind)).await;
+            assert_eq!(
+                reply.status.as_u16(),
+                expected,
+                "{role} importing {kind}: {}",
+                reply.body
+            );
+            let (status, _) = app
+                .get_text(&format!("imports/{kind}/template"), token, "text/csv")
+                .await;
+            assert_eq!(status, expected, "{role} reading the {kind} template");
+        }
+    }
+}
+
+async fn an_import_runs_once_per_idempotency_key(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let file = csv(&[
+        &PROVIDER_HEADER[..4],
+        &["Dandelion Time", "charity", "1150222", ""],
+    ]);
+    let first = app
+        .upload("imports/providers", &token, CSV, &file, Some("import-1"))
+        .await
+        .expect(200);
+    let replay = app
+        .upload("imports/providers", &token, CSV, &file, Some("import-1"))
+        .await
+        .expect(200);
+    assert!(replay.replayed);
+    assert_eq!(replay.body, first.body, "the first answer, not 'unchanged'");
+    // A dry run is another request.
+    app.upload(
+        "imports/providers?dry_run=true",
+        &token,
+        CSV,
+        &file,
+        Some("import-1"),
+    )
+    .await
+    .expect_problem(422, Some("Idempotency-Key"));
+    assert_eq!(total(&app, "providers").await, 1);
+    assert_eq!(import_events(&app).await.len(), 1);
+}
+
+crate::on_both_backends!(
+    funding_streams_are_imported_once,
+    a_file_with_bad_rows_stores_nothing,
+    providers_are_found_by_number_else_by_name,
+    payments_name_the_stream_when_a_contract_draws_on_two,
+    outcome_returns_walk_the_workflow,
+    only_csv_and_xlsx_are_read,
+    each_template_imports_as_it_is,
+    who_may_import_what,
+    an_import_runs_once_per_idempotency_key,
+);
