@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod csv;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod fiscal;

@@ -36,6 +36,13 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Load an invented commissioning year for an "Example" organisation
+    /// into the configured database and print a token for each role.
+    Demo {
+        /// Hours the printed tokens last.
+        #[arg(long, default_value_t = 24 * 30, value_parser = clap::value_parser!(i64).range(1..=MAX_TOKEN_HOURS))]
+        hours: i64,
+    },
     /// Manage organisations (commissioning bodies).
     Organisation {
         #[command(subcommand)]
@@ -164,6 +171,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             print!("{}", commissioning::api::openapi::document_json());
             Ok(())
         }
+        Command::Demo { hours } => demo(&settings, hours),
         Command::Organisation {
             action: OrganisationAction::Create { name },
         } => {
@@ -321,6 +329,58 @@ fn import_file(
     };
     bar.finish_and_clear();
     Ok(summary?)
+}
+
+/// Loads the demo year and prints how to use it.
+fn demo(settings: &Settings, hours: i64) -> Result<(), CliError> {
+    let keys = settings.token_keys()?;
+    if !keys.can_mint() {
+        return Err(CliError::Refused(format!(
+            "with TOKEN_ALGORITHM={} tokens come from the identity provider; \
+             set TOKEN_PRIVATE_KEY_FILE to mint the demo's tokens here",
+            settings.token_algorithm.name()
+        )));
+    }
+    db::migrate(&settings.database_url)?;
+    let loaded = with_connection(settings, commissioning::demo::load)?;
+    println!(
+        "Loaded the demo year for {:?} ({}) into the {}:",
+        commissioning::demo::ORGANISATION,
+        loaded.organisation_id,
+        db::describe(&settings.database_url)
+    );
+    for (kind, created, unchanged) in &loaded.imports {
+        println!(
+            "  {:<16} {created} row(s) created, {unchanged} already there",
+            kind.as_str()
+        );
+    }
+    println!("\nTokens (valid {hours} hours), one per role:");
+    let org = loaded.organisation_id.as_str();
+    for role in [Role::Admin, Role::Commissioner, Role::Finance] {
+        let token = keys.mint(
+            &format!("demo-{}", role.as_str()),
+            org,
+            role,
+            None,
+            hours * 3600,
+        )?;
+        println!("  {:<13} {token}", role.as_str());
+    }
+    let token = keys.mint(
+        "demo-provider",
+        org,
+        Role::Provider,
+        Some(&loaded.provider_id),
+        hours * 3600,
+    )?;
+    println!("  {:<13} {token}   ({})", "provider", loaded.provider_name);
+    println!(
+        "\nStart the service (`cargo run`), open http://{}:{}/docs/ and Authorize with a token; \
+         try GET /api/v1/reports/budget?financial_year=2022-23.",
+        settings.host, settings.port
+    );
+    Ok(())
 }
 
 /// The organisation, and the provider if one is named, must exist in the

@@ -374,3 +374,73 @@ fn a_file_is_imported_all_or_nothing_from_the_command_line() {
     let named = import("providers.txt", &[]).refused();
     assert!(named.contains("must end in .csv or .xlsx"), "{named}");
 }
+
+#[test]
+fn the_demo_year_loads_once_and_prints_a_token_per_role() {
+    use commissioning::auth::Scope;
+    use commissioning::db;
+
+    let folder = Folder::new();
+    let file = folder.path("demo.db");
+    let url = format!("sqlite://{}", file.display());
+    let secret = folder.path("secret");
+    let secret = secret.to_string_lossy();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("TOKEN_SECRET_FILE", secret.as_ref()),
+    ];
+    let first = commissioning(&folder.0, &env, &["demo"]).ok();
+    for role in ["admin", "commissioner", "finance", "provider"] {
+        let line = first
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{role} ")))
+            .unwrap_or_else(|| panic!("no {role} token in {}", first.stdout));
+        assert!(line.contains("eyJ"), "{line}");
+    }
+    let again = commissioning(&folder.0, &env, &["demo"]).ok();
+    assert!(
+        again
+            .stdout
+            .contains("awards           0 row(s) created, 20 already there"),
+        "a second run changes nothing: {}",
+        again.stdout
+    );
+    // The year is there: the early end, the reversal, every return state.
+    let mut conn = db::connect_one(&url).expect("the database");
+    let organisation = db::organisations::list(&mut conn)
+        .expect("organisations")
+        .into_iter()
+        .find(|o| o.name == commissioning::demo::ORGANISATION)
+        .expect("the demo organisation");
+    let scope = Scope::organisation(&organisation.id);
+    let (contracts, total) = db::contracts::list(
+        &mut conn,
+        &scope,
+        &db::contracts::ContractFilter::default(),
+        100,
+        0,
+    )
+    .expect("contracts");
+    assert_eq!(total, 15);
+    let ended = contracts
+        .iter()
+        .find(|c| c.reference.as_deref() == Some("CSF-22-02"))
+        .expect("the service ended early");
+    assert_eq!(
+        (ended.value.to_string(), ended.paid.to_string()),
+        ("15000.00".to_owned(), "15000.00".to_owned())
+    );
+    let (returns, _) = db::outcomes::list_returns(
+        &mut conn,
+        &scope,
+        &db::outcomes::ReturnFilter::default(),
+        100,
+        0,
+    )
+    .expect("returns");
+    let mut states: Vec<String> = returns.iter().map(|r| format!("{:?}", r.status)).collect();
+    states.sort();
+    states.dedup();
+    assert_eq!(states, ["Accepted", "Draft", "Queried", "Submitted"]);
+}

@@ -218,7 +218,7 @@ pub async fn template(
         TemplateFormat::Csv => {
             use crate::csv::{Cell, Csv};
             let mut csv = Csv::new(&header_row);
-            csv.row(example.iter().map(|value| Cell::plain(value)).collect());
+            csv.row(example.iter().map(Cell::plain).collect());
             ("text/csv; charset=utf-8", csv.finish().into_bytes())
         }
         TemplateFormat::Xlsx => {

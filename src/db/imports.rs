@@ -191,12 +191,15 @@ pub struct StoredPayment {
     pub funding_stream_id: String,
 }
 
+/// Payments by what identifies them, and what is paid against each contract.
+pub type RecordedPayments = (HashMap<PaymentKey, StoredPayment>, HashMap<String, Money>);
+
 /// The contracts' payments, by what identifies them (the first recorded of
 /// two alike), and what is paid against each contract.
 pub fn payments_of(
     conn: &mut DbConn,
     contract_ids: &[String],
-) -> Result<(HashMap<PaymentKey, StoredPayment>, HashMap<String, Money>), AppError> {
+) -> Result<RecordedPayments, AppError> {
     type Recorded = (String, String, String, NaiveDate, i64, Option<String>);
     let recorded: Vec<Recorded> = in_chunks(contract_ids, |chunk| {
         Ok(p::table

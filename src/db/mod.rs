@@ -46,6 +46,7 @@ macro_rules! order_by {
 }
 
 pub mod audit;
+pub mod award_batches;
 pub mod commitments;
 pub mod contracts;
 pub mod funding_streams;

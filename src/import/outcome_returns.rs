@@ -480,7 +480,7 @@ pub fn import(
                     Change::Refused => continue,
                     Change::Unchanged => RowOutcome::Unchanged,
                     Change::Changed(change) => {
-                        changed.push(change);
+                        changed.push(*change);
                         RowOutcome::Updated
                     }
                 };
@@ -576,7 +576,7 @@ fn at_row(row: u32, error: AppError) -> AppError {
 /// What a row does to a stored return.
 enum Change {
     Unchanged,
-    Changed(ChangedReturn),
+    Changed(Box<ChangedReturn>),
     /// The row's problems were added to the file's.
     Refused,
 }
@@ -680,10 +680,10 @@ fn change(
             return Ok(Change::Refused);
         }
     }
-    Ok(Change::Changed(ChangedReturn {
+    Ok(Change::Changed(Box::new(ChangedReturn {
         row: row.row,
         shown: updated,
         values,
         steps,
-    }))
+    })))
 }

@@ -1092,7 +1092,489 @@ async fn an_import_runs_once_per_idempotency_key(backend: Backend) {
     assert_eq!(import_events(&app).await.len(), 1);
 }
 
+const AWARDS_HEADER: &[&str] = &[
+    "reference",
+    "provider",
+    "kind",
+    "title",
+    "start_date",
+    "end_date",
+    "value",
+    "funding_stream_code",
+    "financial_year",
+    "amount",
+    "status",
+];
+
+/// VSS with 100,000.00 in 2022-23; CSF with 50,000.00 in 2022-23 and in
+/// 2023-24; two providers.
+async fn awards_setting(app: &TestApp) {
+    let token = app.commissioner();
+    app.stream("VSS", "2022-23", "100000.00").await;
+    app.post(
+        "funding-streams",
+        &token,
+        json!({"code": "CSF", "name": "Community safety", "funder": "OPCC",
+               "budgets": [
+                   {"financial_year": "2022-23", "amount": "50000.00", "status": "confirmed"},
+                   {"financial_year": "2023-24", "amount": "50000.00", "status": "confirmed"}]}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "providers",
+        &token,
+        json!({"name": "Rubicon Cares", "kind": "charity", "charity_number": "1123456"}),
+    )
+    .await
+    .expect(201);
+    app.provider("Dads Unlimited").await;
+}
+
+const AWARDS: &[&[&str]] = &[
+    AWARDS_HEADER,
+    &[
+        "A1",
+        "1123456",
+        "grant",
+        "Advocacy",
+        "2022-04-01",
+        "2023-03-31",
+        "30000.00",
+        "VSS",
+        "2022-23",
+        "30000.00",
+        "active",
+    ],
+    // By name, case and spacing ignored; the stream funds it all, profiled.
+    &[
+        "A2",
+        "dads  unlimited",
+        "contract",
+        "Fathers' support",
+        "2022-04-01",
+        "2024-03-31",
+        "60000.00",
+        "CSF",
+        "",
+        "",
+        "active",
+    ],
+    // Part-funded by two streams, left a draft.
+    &[
+        "A3",
+        "Rubicon Cares",
+        "contract",
+        "Outreach",
+        "2022-04-01",
+        "2023-03-31",
+        "20000.00",
+        "VSS",
+        "2022-23",
+        "12000.00",
+        "draft",
+    ],
+    &[
+        "A3",
+        "Rubicon Cares",
+        "contract",
+        "Outreach",
+        "2022-04-01",
+        "2023-03-31",
+        "20000.00",
+        "CSF",
+        "2022-23",
+        "8000.00",
+        "draft",
+    ],
+];
+
+/// Each stream's (code, year, committed) in the budget report.
+async fn committed(app: &TestApp) -> Vec<(String, String, String)> {
+    let report = app
+        .get("reports/budget?from=2022-23&to=2023-24", &app.finance())
+        .await
+        .expect(200);
+    report.body["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|l| {
+            (
+                l["funding_stream_code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                l["financial_year"].as_str().unwrap_or_default().to_owned(),
+                l["committed"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn line(code: &str, year: &str, amount: &str) -> (String, String, String) {
+    (code.into(), year.into(), amount.into())
+}
+
+async fn awards_are_imported_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    awards_setting(&app).await;
+    let token = app.commissioner();
+    let file = csv(AWARDS);
+
+    let trial = dry_run(&app, "awards", &token, CSV, &file)
+        .await
+        .expect(200);
+    assert_eq!(counts(&trial), (4, 0, 0));
+    assert_eq!(
+        total(&app, "contracts").await,
+        0,
+        "a dry run stores nothing"
+    );
+    assert!(import_events(&app).await.is_empty());
+
+    let done = import(&app, "awards", &token, CSV, &file).await.expect(200);
+    assert_eq!(
+        outcomes(&done),
+        [
+            (2, "created".into()),
+            (3, "created".into()),
+            (4, "created".into()),
+            (5, "created".into())
+        ]
+    );
+    let ids = ids(&done);
+    assert_eq!(ids[2], ids[3], "two rows, one contract");
+    assert_eq!(total(&app, "contracts").await, 3);
+    let a2 = app
+        .get(
+            &format!("contracts/{}", ids[1].as_str().unwrap_or_default()),
+            &token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(a2.body["status"], "active");
+    // 731 days: 365 in 2022-23, 366 in 2023-24.
+    let amounts: Vec<&str> = a2.body["funding_lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["amount"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(amounts, ["29958.96", "30041.04"]);
+    let a3 = app
+        .get(
+            &format!("contracts/{}", ids[2].as_str().unwrap_or_default()),
+            &token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (&a3.body["status"], &a3.body["funded"]),
+        (&json!("draft"), &json!("20000.00"))
+    );
+    let figures = committed(&app).await;
+    assert_eq!(
+        figures,
+        [
+            line("CSF", "2022-23", "29958.96"),
+            line("CSF", "2023-24", "30041.04"),
+            line("VSS", "2022-23", "30000.00")
+        ],
+        "the draft commits nothing"
+    );
+    assert_eq!(
+        import_events(&app).await.len(),
+        1,
+        "one event for the import"
+    );
+
+    // The same file again, and as a workbook: nothing changes.
+    let again = import(&app, "awards", &token, CSV, &file).await.expect(200);
+    assert_eq!(counts(&again), (0, 0, 4));
+    let book = import(&app, "awards", &token, XLSX, &workbook("awards", AWARDS))
+        .await
+        .expect(200);
+    assert_eq!(counts(&book), (0, 0, 4));
+    assert_eq!(total(&app, "contracts").await, 3);
+    assert_eq!(import_events(&app).await.len(), 1);
+
+    // A workbook into a fresh organisation gives the same year.
+    let other = spawn_app(backend).await;
+    awards_setting(&other).await;
+    import(
+        &other,
+        "awards",
+        &other.commissioner(),
+        XLSX,
+        &workbook("awards", AWARDS),
+    )
+    .await
+    .expect(200);
+    assert_eq!(committed(&other).await, figures);
+}
+
+async fn award_rows_are_refused_with_their_row_and_column(backend: Backend) {
+    let app = spawn_app(backend).await;
+    awards_setting(&app).await;
+    let token = app.commissioner();
+    let bad: &[&[&str]] = &[
+        AWARDS_HEADER,
+        &[
+            "B1",
+            "Nobody Known",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-03-31",
+            "10.00",
+            "VSS",
+            "2022-23",
+            "10.00",
+            "active",
+        ],
+        &[
+            "B2",
+            "1123456",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-03-31",
+            "10.00",
+            "NOPE",
+            "2022-23",
+            "10.00",
+            "active",
+        ],
+        &[
+            "B3",
+            "1123456",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-02-30",
+            "10.00",
+            "VSS",
+            "2022-23",
+            "10.00",
+            "active",
+        ],
+        &[
+            "B4",
+            "1123456",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-03-31",
+            "10.00",
+            "VSS",
+            "2022-23",
+            "10.00",
+            "active",
+        ],
+        &[
+            "B4",
+            "1123456",
+            "grant",
+            "other title",
+            "2022-04-01",
+            "2023-03-31",
+            "10.00",
+            "CSF",
+            "2022-23",
+            "10.00",
+            "active",
+        ],
+        &[
+            "B5",
+            "1123456",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-03-31",
+            "10.00",
+            "VSS",
+            "2022-23",
+            "9.00",
+            "active",
+        ],
+        &[
+            "B6",
+            "1123456",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-03-31",
+            "10.00",
+            "VSS",
+            "2022-23",
+            "10.00",
+            "awarded",
+        ],
+    ];
+    assert_eq!(
+        refused(import(&app, "awards", &token, CSV, &csv(bad)).await),
+        [
+            at(2, "provider"),
+            at(3, "funding_stream_code"),
+            at(4, "end_date"),
+            (6, None),
+            at(7, "amount"),
+            at(8, "status"),
+        ]
+    );
+    assert_eq!(total(&app, "contracts").await, 0, "nothing stored");
+
+    // An award past a stream's budget names its row; nothing is awarded.
+    let over: &[&[&str]] = &[
+        AWARDS_HEADER,
+        &[
+            "C1",
+            "1123456",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-03-31",
+            "60000.00",
+            "VSS",
+            "2022-23",
+            "60000.00",
+            "active",
+        ],
+        &[
+            "C2",
+            "Dads Unlimited",
+            "grant",
+            "y",
+            "2022-04-01",
+            "2023-03-31",
+            "40000.01",
+            "VSS",
+            "2022-23",
+            "40000.01",
+            "active",
+        ],
+    ];
+    let reply = import(&app, "awards", &token, CSV, &csv(over)).await;
+    let detail = reply.body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(refused(reply), [at(3, "amount")]);
+    assert!(detail.contains("budget"), "{detail}");
+    assert_eq!(total(&app, "contracts").await, 0);
+    // A changed row for a recorded award is refused, not applied.
+    import(&app, "awards", &token, CSV, &csv(&over[..2]))
+        .await
+        .expect(200);
+    let changed: &[&[&str]] = &[
+        AWARDS_HEADER,
+        &[
+            "C1",
+            "1123456",
+            "grant",
+            "x",
+            "2022-04-01",
+            "2023-03-31",
+            "60000.00",
+            "VSS",
+            "2022-23",
+            "59000.00",
+            "active",
+        ],
+    ];
+    assert_eq!(
+        refused(import(&app, "awards", &token, CSV, &csv(changed)).await),
+        [at(2, "reference")]
+    );
+}
+
+/// The brief's year (`../shared/BRIEF.md`) in three requests: its streams,
+/// providers and 70 award rows, from `tests/fixtures/brief-year`.
+async fn the_briefs_year_loads_in_three_requests(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/fixtures/brief-year/{name}.csv",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("the fixture")
+    };
+    for kind in ["funding-streams", "providers", "awards"] {
+        import(&app, kind, &token, CSV, &fixture(kind))
+            .await
+            .expect(200);
+    }
+    let report = app
+        .get("reports/budget?financial_year=2022-23", &app.finance())
+        .await
+        .expect(200);
+    let lines: Vec<(String, String, String, String)> = report.body["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|l| {
+            let text = |f: &str| l[f].as_str().unwrap_or_default().to_owned();
+            (
+                text("funding_stream_code"),
+                text("budget"),
+                text("committed"),
+                text("uncommitted"),
+            )
+        })
+        .collect();
+    let row = |c: &str, b: &str, m: &str, u: &str| {
+        (c.to_owned(), b.to_owned(), m.to_owned(), u.to_owned())
+    };
+    // By hand: seven VSS grants use it all; sixteen MoJ grants of 40,000.00
+    // (and Rubicon's 41,234.56) leave 23,305.83; the county lines contract's
+    // 51,858.00 from each of OPCC and VRU beside Rubicon's 10,000 and 15,000;
+    // Safer Streets' four districts, profiled by days, exactly fill the
+    // year's 477,116.57; Women in Justice's 27,164.00 all to Rubicon.
+    assert_eq!(
+        lines,
+        [
+            row("MOJ-VICTIMS", "664540.39", "641234.56", "23305.83"),
+            row("OPCC", "500000.00", "61858.00", "438142.00"),
+            row("SSF4", "477116.57", "477116.57", "0.00"),
+            row("VRU", "300000.00", "66858.00", "233142.00"),
+            row("VSS", "213940.00", "213940.00", "0.00"),
+            row("WIJ", "27164.00", "27164.00", "0.00"),
+        ]
+    );
+    assert_eq!(report.body["total"]["budget"], "2182760.96");
+    assert_eq!(report.body["total"]["committed"], "1488171.13");
+    // Safer Streets fits every year to the penny, 318,658.14 in 2024-25 too.
+    let ssf = app
+        .get("reports/budget?from=2023-24&to=2024-25", &app.finance())
+        .await
+        .expect(200);
+    for line in ssf.body["streams"].as_array().expect("streams") {
+        if line["funding_stream_code"] == "SSF4" {
+            assert_eq!(line["committed"], line["budget"], "{line}");
+            assert_eq!(line["uncommitted"], "0.00");
+        }
+    }
+    // One charity under five streams: what do we give them in total?
+    let providers = app
+        .get("reports/providers?financial_year=2022-23", &app.finance())
+        .await
+        .expect(200);
+    let rubicon = providers.body["providers"]
+        .as_array()
+        .expect("providers")
+        .iter()
+        .find(|p| p["provider_name"] == "Rubicon Cares")
+        .expect("Rubicon Cares");
+    assert_eq!(rubicon["awarded"], "125540.56");
+    assert_eq!(rubicon["streams"].as_array().map(Vec::len), Some(5));
+}
+
 crate::on_both_backends!(
+    awards_are_imported_once,
+    award_rows_are_refused_with_their_row_and_column,
+    the_briefs_year_loads_in_three_requests,
     funding_streams_are_imported_once,
     a_file_with_bad_rows_stores_nothing,
     providers_are_found_by_number_else_by_name,

@@ -27,7 +27,8 @@ pub use routes::allowed_methods;
     security(("bearer" = [])),
     components(schemas(
         crate::api::problem::Problem,
-        crate::domain::audit::ResourceType
+        crate::domain::audit::ResourceType,
+        crate::api::imports::TemplateFormat
     )),
     tags(
         (name = "health", description = "Liveness and readiness; no token needed"),
@@ -37,7 +38,7 @@ pub use routes::allowed_methods;
         (name = "contracts", description = "Contracts and grants, their funding lines, variations and payments"),
         (name = "outcomes", description = "Outcome measures and quarterly outcome returns"),
         (name = "reports", description = "Budget, provider, outcomes and missing-and-late reports for finance and commissioners, as JSON or CSV"),
-        (name = "imports", description = "Bulk imports of streams, providers, payments and outcome returns from a CSV or XLSX file, and a template for each"),
+        (name = "imports", description = "Bulk imports of streams, providers, awards, payments and outcome returns from a CSV or XLSX file, and a template for each"),
         (name = "audit", description = "The audit trail of every change"),
     )
 )]

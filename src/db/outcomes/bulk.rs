@@ -25,13 +25,16 @@ use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
+/// The measures each contract reports, and every code the organisation defines.
+pub type MeasuresOfContracts = (HashMap<String, Vec<ApplicableMeasure>>, Vec<String>);
+
 /// The measures each contract reports (see `measures_of_contract`), and the
 /// code of every measure the organisation defines.
 pub fn measures_for_contracts(
     conn: &mut DbConn,
     organisation_id: &str,
     contract_ids: &[String],
-) -> Result<(HashMap<String, Vec<ApplicableMeasure>>, Vec<String>), AppError> {
+) -> Result<MeasuresOfContracts, AppError> {
     let streams: Vec<(String, String)> = in_chunks(contract_ids, |chunk| {
         Ok(fl::table
             .filter(fl::contract_id.eq_any(chunk))

@@ -1,0 +1,330 @@
+//! `commissioning demo`: an invented but realistic commissioning year for an
+//! "Example" Police and Crime Commissioner, loaded into the configured
+//! database so /docs and every report have something to show.
+//!
+//! The year is the five import files beside this module — the same files a
+//! team would load with `commissioning import` — and then what a year does
+//! that a spreadsheet does not: a contract ended early with its commitment
+//! released and closed down, a payment made twice and reversed, a return
+//! queried. Running it again changes nothing: the imports find their
+//! records, and each step checks whether it was done.
+
+use chrono::NaiveDate;
+
+use crate::auth::{Actor, Role, Scope};
+use crate::db::{self, audit, DbConn};
+use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::contract::{
+    ContractStatus, FundingLineInput, NewReversal, NewVariation, StatusChange,
+};
+use crate::domain::due::DueRule;
+use crate::domain::organisation::ValidOrganisationChanges;
+use crate::domain::outcome::{MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, ReturnEvent};
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, Quarter};
+use crate::import::{self, table::Format, ImportKind};
+
+/// The demo organisation's name; a second run finds it by name.
+pub const ORGANISATION: &str = "Example Police and Crime Commissioner";
+
+/// The provider whose token the demo prints.
+const PROVIDER: &str = "Harbour Light Advocacy";
+
+const FILES: [(ImportKind, &str); 5] = [
+    (
+        ImportKind::FundingStreams,
+        include_str!("funding-streams.csv"),
+    ),
+    (ImportKind::Providers, include_str!("providers.csv")),
+    (ImportKind::Awards, include_str!("awards.csv")),
+    (ImportKind::Payments, include_str!("payments.csv")),
+    (
+        ImportKind::OutcomeReturns,
+        include_str!("outcome-returns.csv"),
+    ),
+];
+
+/// What the demo loaded, for the command line to print.
+#[derive(Debug)]
+pub struct Loaded {
+    pub organisation_id: String,
+    pub provider_id: String,
+    pub provider_name: &'static str,
+    /// (kind, rows created, rows unchanged)
+    pub imports: Vec<(ImportKind, usize, usize)>,
+}
+
+/// Loads the year, inside one transaction the caller opens.
+pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
+    let organisation_id = match db::organisations::list(conn)?
+        .into_iter()
+        .find(|o| o.name == ORGANISATION)
+    {
+        Some(found) => found.id,
+        None => db::organisations::create(conn, ORGANISATION)?.id,
+    };
+    let actor = Actor {
+        subject: "demo".to_owned(),
+        organisation_id: organisation_id.clone(),
+        role: Role::Admin,
+        provider_id: None,
+    };
+    // Many funders ask for returns by the end of the following month.
+    db::organisations::update(
+        conn,
+        &organisation_id,
+        ValidOrganisationChanges {
+            name: None,
+            return_due: Some(DueRule::EndOfFollowingMonth),
+        },
+    )?;
+    let mut imports = Vec::new();
+    for (kind, csv) in FILES {
+        if kind == ImportKind::OutcomeReturns {
+            define_measures(conn, &organisation_id)?;
+        }
+        let table = import::read(csv.as_bytes(), Format::Csv, kind)?;
+        let summary = import::run(conn, &actor, kind, &table, false, &|_| {})?;
+        imports.push((kind, summary.created, summary.unchanged));
+    }
+    end_early_and_close(conn, &actor)?;
+    reverse_the_double_payment(conn, &actor)?;
+    query_a_return(conn, &actor)?;
+    let provider_id = db::providers::list(
+        conn,
+        &Scope::organisation(&organisation_id),
+        &db::providers::ProviderFilter {
+            name: Some(PROVIDER.to_owned()),
+            ..Default::default()
+        },
+        1,
+        0,
+    )?
+    .0
+    .into_iter()
+    .next()
+    .map(|p| p.id)
+    .ok_or(AppError::NotFound("provider"))?;
+    Ok(Loaded {
+        organisation_id,
+        provider_id,
+        provider_name: PROVIDER,
+        imports,
+    })
+}
+
+/// "Better able to cope", reported for the victims' streams.
+fn define_measures(conn: &mut DbConn, organisation_id: &str) -> Result<(), AppError> {
+    let scope = Scope::organisation(organisation_id);
+    for code in ["VSS", "CORE"] {
+        let stream = contract_stream(conn, organisation_id, code)?;
+        let defined = db::outcomes::list_measures(
+            conn,
+            &scope,
+            &db::outcomes::MeasureFilter {
+                funding_stream_id: Some(stream.clone()),
+                contract_id: None,
+            },
+            10,
+            0,
+        )?
+        .0;
+        if defined.iter().any(|m| m.code == "better_cope") {
+            continue;
+        }
+        db::outcomes::create_measure(
+            conn,
+            organisation_id,
+            NewOutcomeMeasure {
+                funding_stream_id: Some(stream),
+                contract_id: None,
+                code: "better_cope".to_owned(),
+                label: "Feel better able to cope and recover".to_owned(),
+                unit: MeasureUnit::People,
+                required: true,
+            }
+            .validate()?,
+        )?;
+    }
+    Ok(())
+}
+
+fn contract_stream(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    code: &str,
+) -> Result<String, AppError> {
+    db::imports::stream_ids_by_code(conn, organisation_id, &[code.to_owned()])?
+        .remove(code)
+        .ok_or(AppError::NotFound("funding stream"))
+}
+
+fn contract_id(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    reference: &str,
+) -> Result<String, AppError> {
+    db::imports::contracts_by_reference(conn, organisation_id, &[reference.to_owned()])?
+        .remove(reference)
+        .and_then(|found| found.into_iter().next())
+        .map(|c| c.id)
+        .ok_or(AppError::NotFound("contract"))
+}
+
+/// The family mediation service closed at the end of September 2022: its
+/// commitment after that is released, and once its final invoice was paid
+/// its value is brought down to what was spent.
+fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
+    let id = contract_id(conn, &actor.organisation_id, "CSF-22-02")?;
+    let scope = actor.scope();
+    let before = db::contracts::get(conn, &scope, &id)?;
+    if before.status != ContractStatus::Active {
+        return Ok(());
+    }
+    let ended = db::contracts::change_status(
+        conn,
+        actor,
+        &id,
+        StatusChange {
+            status: ContractStatus::Ended,
+            reason: Some("The provider closed the service when its lead mediator left".to_owned()),
+            decision_reference: Some("OPCC.D.071.22".to_owned()),
+            effective_date: NaiveDate::from_ymd_opt(2022, 9, 30),
+            release_commitment: true,
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        AuditAction::StatusChange,
+        ResourceType::Contract,
+        &id,
+        Some(&before),
+        Some(&ended),
+    )?;
+    let stream = ended
+        .funding_lines
+        .first()
+        .map(|l| l.funding_stream_id.clone())
+        .ok_or(AppError::NotFound("funding line"))?;
+    let spent = ended.paid;
+    let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
+    let closed = db::contracts::vary(
+        conn,
+        actor,
+        &id,
+        NewVariation {
+            value: Some(spent),
+            end_date: None,
+            funding_lines: Some(vec![FundingLineInput::for_year(&stream, year, spent)]),
+            reason: "Closing adjustment to the final spend".to_owned(),
+            decision_reference: Some("OPCC.D.071.22".to_owned()),
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        AuditAction::Update,
+        ResourceType::Contract,
+        &id,
+        Some(&ended),
+        Some(&closed),
+    )
+}
+
+/// Brightwater Dads' first half-year was paid twice in May 2022; finance
+/// reversed the second in June.
+fn reverse_the_double_payment(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
+    let id = contract_id(conn, &actor.organisation_id, "VSS-22-04")?;
+    let payments = db::contracts::list_payments(conn, &actor.scope(), &id)?;
+    let Some(twice) = payments
+        .iter()
+        .find(|p| p.reference.as_deref() == Some("REM-1004-DUP"))
+    else {
+        return Ok(());
+    };
+    if twice.reversed_by_payment_id.is_some() {
+        return Ok(());
+    }
+    let reversal = db::contracts::reverse_payment(
+        conn,
+        actor,
+        &id,
+        &twice.id.clone(),
+        NewReversal {
+            reversed_on: NaiveDate::from_ymd_opt(2022, 6, 2)
+                .ok_or_else(|| AppError::internal_message("demo date"))?,
+            reason: "Paid twice: REM-1004 had already been paid the day before".to_owned(),
+            reference: Some("CN-0042".to_owned()),
+        },
+    )?;
+    audit::record(
+        conn,
+        actor,
+        AuditAction::Create,
+        ResourceType::Payment,
+        &reversal.id,
+        None,
+        Some(&reversal),
+    )
+}
+
+/// Brightwater Dads' Q2 return came in on paper without its referrals;
+/// the commissioner entered it and queried it. (Not in the returns file,
+/// which would submit it again on every load.)
+fn query_a_return(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
+    let id = contract_id(conn, &actor.organisation_id, "VSS-22-04")?;
+    let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
+    let existing = db::outcomes::list_returns(
+        conn,
+        &actor.scope(),
+        &db::outcomes::ReturnFilter {
+            contract_id: Some(id.clone()),
+            quarter: Some(Quarter::Q2),
+            ..Default::default()
+        },
+        1,
+        0,
+    )?
+    .1;
+    if existing > 0 {
+        return Ok(());
+    }
+    let input: NewOutcomeReturn = serde_json::from_value(serde_json::json!({
+        "contract_id": id,
+        "financial_year": year.to_string(),
+        "quarter": "Q2",
+        "people_supported": 14,
+        "spend": "6300.00",
+        "received_on": "2022-10-28",
+        "values": [{"code": "better_cope", "value": 10}]
+    }))
+    .map_err(|e| AppError::internal("demo return", e))?;
+    let created = db::outcomes::create_return(conn, actor, input.validate()?)?;
+    let submitted = db::outcomes::submit_return(conn, actor, &created.id)?;
+    let queried = db::outcomes::review_return(
+        conn,
+        actor,
+        &created.id,
+        ReturnEvent::Queried,
+        Some("Referrals are missing for Q2: how many did the project receive?".to_owned()),
+    )?;
+    audit::record(
+        conn,
+        actor,
+        AuditAction::Create,
+        ResourceType::OutcomeReturn,
+        &created.id,
+        None,
+        Some(&created),
+    )?;
+    audit::record(
+        conn,
+        actor,
+        AuditAction::StatusChange,
+        ResourceType::OutcomeReturn,
+        &created.id,
+        Some(&submitted),
+        Some(&queried),
+    )
+}
