@@ -14,8 +14,8 @@ use super::schema::{
 };
 use super::sum::sum_pence;
 use super::{lock_streams, new_id, now, DbConn};
-use crate::domain::commitment::CommitmentQuarter;
-use crate::domain::contract::{ContractStatus, FundingLine, NewContract, VariationKind};
+use crate::domain::commitment::{profile_lines, CommitmentQuarter};
+use crate::domain::contract::{period, ContractStatus, FundingLine, NewContract, VariationKind};
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 
@@ -79,16 +79,13 @@ pub fn stream_years(
     Ok(years)
 }
 
-/// A contract to create, checked: its lines as planned and, if awarded,
-/// its commitment.
+/// A contract to create, checked, with its lines as planned.
 #[derive(Debug, Clone)]
 pub struct NewAward {
     pub id: String,
     pub provider_id: String,
     pub contract: NewContract,
     pub lines: Vec<FundingLine>,
-    /// Empty for a draft.
-    pub commitment: Vec<CommitmentQuarter>,
 }
 
 impl NewAward {
@@ -176,9 +173,22 @@ pub fn insert(
         for rows in chunks(awarded) {
             insert_rows!(conn, cv::table, rows)?;
         }
-        let commitment: Vec<_> = batch
+        // Profiled here, a batch at a time, rather than held for the whole
+        // file: a contract's quarters outnumber its lines several times.
+        let mut parts: Vec<(&NewAward, CommitmentQuarter)> = Vec::new();
+        for award in batch
             .iter()
-            .flat_map(|a| a.commitment.iter().map(move |part| (a, part)))
+            .filter(|a| a.status() == ContractStatus::Active)
+        {
+            let range = period(award.contract.start_date, award.contract.end_date)?;
+            parts.extend(
+                profile_lines(range, &award.lines)
+                    .into_iter()
+                    .map(|p| (award, p)),
+            );
+        }
+        let commitment: Vec<_> = parts
+            .iter()
             .map(|(a, part)| {
                 (
                     cq::funding_line_id.eq(&part.funding_line_id),

@@ -30,7 +30,6 @@ use crate::db::award_batches::{self, NewAward, StreamYear};
 use crate::db::imports::{self, ReferencedContract};
 use crate::db::{new_id, DbConn};
 use crate::domain::audit::ResourceType;
-use crate::domain::commitment::profile_lines;
 use crate::domain::contract::{
     check_fully_funded, period, plan_lines, ContractKind, ContractStatus, FundingLine,
     FundingLineInput, NewContract,
@@ -473,11 +472,6 @@ pub fn import_awards(
                 profiled: line.profiled,
             })
             .collect();
-        let commitment = if awarded {
-            profile_lines(contract_period, &lines)
-        } else {
-            Vec::new()
-        };
         for row in &group.rows {
             results.push(RowResult::new(
                 row.row,
@@ -491,7 +485,6 @@ pub fn import_awards(
             provider_id,
             contract,
             lines,
-            commitment,
         });
     }
     problems.finish()?;
