@@ -58,21 +58,8 @@ impl<T: Record> Guarded<T> {
             id,
             ..
         } = self;
-        db.write(move |conn| {
-            let before = Self::checked(conn, &actor, &if_match, &id)?;
-            let after = apply(conn, &actor, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                action,
-                T::RESOURCE,
-                &id,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
-        .await
+        db.write(move |conn| Self::audited(conn, &actor, &if_match, &id, action, apply))
+            .await
     }
 
     /// Changes the record with `apply`, then reads it back as the caller
@@ -150,23 +137,40 @@ impl<T: Record> Guarded<T> {
                     once.key.as_deref(),
                     &once.fingerprint,
                     |conn| {
-                        let before = Self::checked(conn, &actor, &if_match, &id)?;
-                        let after = apply(conn, &actor, &id)?;
-                        audit::record(
-                            conn,
-                            &actor,
-                            action,
-                            T::RESOURCE,
-                            &id,
-                            Some(&before),
-                            Some(&after),
-                        )?;
+                        let after = Self::audited(conn, &actor, &if_match, &id, action, apply)?;
                         ok_response(&after)
                     },
                 )
             })
             .await?;
         Ok(send(stored))
+    }
+
+    /// Checks the record ([`checked`](Self::checked)), applies the change
+    /// and records the record before and after in the audit trail.
+    fn audited<Apply>(
+        conn: &mut DbConn,
+        actor: &Actor,
+        if_match: &IfMatch,
+        id: &str,
+        action: AuditAction,
+        apply: Apply,
+    ) -> Result<T, AppError>
+    where
+        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError>,
+    {
+        let before = Self::checked(conn, actor, if_match, id)?;
+        let after = apply(conn, actor, id)?;
+        audit::record(
+            conn,
+            actor,
+            action,
+            T::RESOURCE,
+            id,
+            Some(&before),
+            Some(&after),
+        )?;
+        Ok(after)
     }
 
     /// Locks the record, loads it as the caller sees it, and checks
