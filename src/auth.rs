@@ -63,6 +63,8 @@ pub enum Permission {
     ImportAwards,
     ImportPayments,
     ImportReturns,
+    /// The 360Giving, OCDS and register documents, with a token.
+    ReadPublications,
 }
 
 /// The access matrix: each role lists what it may do, so a new permission is
@@ -81,6 +83,7 @@ pub fn permits(role: Role, permission: Permission) -> bool {
                 | ImportAwards
                 | ImportPayments
                 | ImportReturns
+                | ReadPublications
         ),
         Role::Commissioner => matches!(
             permission,
@@ -102,6 +105,7 @@ pub fn permits(role: Role, permission: Permission) -> bool {
                 | ImportProviders
                 | ImportAwards
                 | ImportReturns
+                | ReadPublications
         ),
         Role::Finance => matches!(
             permission,
@@ -114,6 +118,7 @@ pub fn permits(role: Role, permission: Permission) -> bool {
                 | ReadReturns
                 | ReadReports
                 | ImportPayments
+                | ReadPublications
         ),
         Role::Provider => matches!(
             permission,

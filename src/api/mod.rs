@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod preconditions;
 pub mod problem;
 pub mod providers;
+pub mod publish;
 pub mod records;
 pub mod reports;
 pub mod responses;
@@ -36,7 +37,10 @@ pub const API_PREFIX: &str = "/api/v1";
 /// Every documented route: health at the root, the API under `/api/v1`.
 /// Registering a handler here is what serves it and what documents it.
 pub fn register(cfg: &mut ServiceConfig) {
-    cfg.service(health::live).service(health::ready).service(
+    cfg.service(health::live)
+        .service(health::ready)
+        .configure(publish::public_routes)
+        .service(
         scope(API_PREFIX)
             .configure(organisations::routes)
             .configure(funding_streams::routes)
@@ -45,6 +49,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(outcomes::routes)
             .configure(reports::routes)
             .configure(imports::routes)
+            .configure(publish::routes)
             .configure(audit::routes),
     );
 }

@@ -21,8 +21,8 @@ fn hex_digest(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// The entity tag of a JSON representation, from its bytes.
-fn tag_of_json(json: &[u8]) -> header::EntityTag {
+/// The entity tag of a representation, from its bytes.
+pub fn tag_of_json(json: &[u8]) -> header::EntityTag {
     header::EntityTag::new_strong(hex_digest(json)[..32].to_owned())
 }
 

@@ -12,6 +12,7 @@ use crate::domain::funding_stream::FundingStream;
 use crate::domain::organisation::Organisation;
 use crate::domain::outcome::{OutcomeMeasure, OutcomeReturn};
 use crate::domain::provider::Provider;
+use crate::domain::publication::details::ContractPublication;
 use crate::error::AppError;
 
 pub trait Record: Serialize + Send + Sized + 'static {
@@ -69,6 +70,27 @@ records! {
             let id = own_organisation(actor, id.to_owned())?;
             db::organisations::get(conn, &id)
         };
+}
+
+/// A contract's publication details: guarded by the contract's own lock,
+/// visible to whoever may see the contract.
+impl Record for ContractPublication {
+    const RESOURCE: ResourceType = ResourceType::Contract;
+    const COLLECTION: &'static str = "contracts";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn load(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Self, AppError> {
+        db::contracts::get(conn, &actor.scope(), id)?;
+        let (details, updated_at) = db::publication::details(conn, id)?;
+        Ok(ContractPublication::new(id.to_owned(), details, updated_at))
+    }
+
+    fn path(&self) -> String {
+        format!("contracts/{}/publication", self.id)
+    }
 }
 
 /// Another organisation reads exactly like a missing one.

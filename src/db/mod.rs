@@ -55,6 +55,7 @@ pub mod imports;
 pub mod organisations;
 pub mod outcomes;
 pub mod providers;
+pub mod publication;
 pub mod reports;
 pub mod schema;
 pub mod stored;

@@ -4,7 +4,9 @@ use super::schema::organisations::dsl as o;
 use super::{new_id, now, DbConn};
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::organisation::{Organisation, ValidOrganisationChanges};
+use crate::domain::publication::settings::PublicationSettings;
 use crate::error::AppError;
+use crate::money::Money;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = super::schema::organisations)]
@@ -15,6 +17,13 @@ struct OrganisationRow {
     updated_at: chrono::NaiveDateTime,
     return_due_rule: Option<DueRuleKind>,
     return_due_days: Option<i32>,
+    publisher_org_id: Option<String>,
+    grant_prefix: Option<String>,
+    ocid_prefix: Option<String>,
+    publisher_name: Option<String>,
+    contracts_threshold_pence: i64,
+    spend_threshold_pence: i64,
+    publication_enabled: bool,
 }
 
 impl From<OrganisationRow> for Organisation {
@@ -24,6 +33,15 @@ impl From<OrganisationRow> for Organisation {
             name: row.name,
             return_due_rule: row.return_due_rule,
             return_due_days: row.return_due_days,
+            publication: PublicationSettings {
+                enabled: row.publication_enabled,
+                org_id: row.publisher_org_id,
+                grant_prefix: row.grant_prefix,
+                ocid_prefix: row.ocid_prefix,
+                publisher_name: row.publisher_name,
+                contracts_threshold: Money::from_pence(row.contracts_threshold_pence),
+                spend_threshold: Money::from_pence(row.spend_threshold_pence),
+            },
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
         }
@@ -78,11 +96,19 @@ pub fn update(
         current.return_due_days,
     ));
     let (rule, days) = DueRule::fields(due);
+    let publication = changes.publication.apply(current.publication)?;
     diesel::update(o::organisations.find(id))
         .set((
             o::name.eq(name),
             o::return_due_rule.eq(rule),
             o::return_due_days.eq(days),
+            o::publication_enabled.eq(publication.enabled),
+            o::publisher_org_id.eq(publication.org_id),
+            o::grant_prefix.eq(publication.grant_prefix),
+            o::ocid_prefix.eq(publication.ocid_prefix),
+            o::publisher_name.eq(publication.publisher_name),
+            o::contracts_threshold_pence.eq(publication.contracts_threshold.pence()),
+            o::spend_threshold_pence.eq(publication.spend_threshold.pence()),
             o::updated_at.eq(now()),
         ))
         .execute(conn)?;

@@ -6,6 +6,7 @@ use super::schema::{contracts, providers as pr};
 use super::{lock_record, new_id, now, DbConn};
 use crate::auth::Scope;
 use crate::domain::audit::ResourceType;
+use crate::domain::patch;
 use crate::domain::provider::{
     check_not_duplicate, check_provider_deletable, name_key, normalise_number, org_ids,
     NewProvider, Provider, ProviderDetails, ProviderKind, ProviderSortKey, ValidProviderChanges,
@@ -32,12 +33,18 @@ struct ProviderRow {
     contact_email: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    org_id: Option<String>,
 }
 
 impl From<ProviderRow> for Provider {
     fn from(row: ProviderRow) -> Provider {
         Provider {
-            org_ids: org_ids(row.charity_number.as_deref(), row.company_number.as_deref()),
+            org_ids: org_ids(
+                row.org_id.as_deref(),
+                row.charity_number.as_deref(),
+                row.company_number.as_deref(),
+            ),
+            org_id: row.org_id,
             id: row.id,
             name: row.name,
             kind: row.kind,
@@ -208,6 +215,7 @@ pub fn create(
             pr::kind.eq(input.kind),
             pr::charity_number.eq(&input.charity_number),
             pr::company_number.eq(&input.company_number),
+            pr::org_id.eq(&input.org_id),
             pr::contact_name.eq(&input.contact_name),
             pr::contact_email.eq(&input.contact_email),
             pr::created_at.eq(at),
@@ -224,7 +232,9 @@ pub fn update(
     changes: ValidProviderChanges,
 ) -> Result<Provider, AppError> {
     let scope = Scope::organisation(organisation_id);
-    let details = changes.apply(get(conn, &scope, id)?.details());
+    let current = get(conn, &scope, id)?;
+    let org_id = patch::merge(changes.org_id.clone(), current.org_id.clone());
+    let details = changes.apply(current.details());
     check_numbers_free(
         conn,
         organisation_id,
@@ -241,6 +251,7 @@ pub fn update(
             pr::company_number.eq(&details.company_number),
             pr::contact_name.eq(&details.contact_name),
             pr::contact_email.eq(&details.contact_email),
+            pr::org_id.eq(&org_id),
             pr::updated_at.eq(now()),
         ))
         .execute(conn)?;

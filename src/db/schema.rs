@@ -9,6 +9,13 @@ diesel::table! {
         updated_at -> Timestamp,
         return_due_rule -> Nullable<Text>,
         return_due_days -> Nullable<Integer>,
+        publisher_org_id -> Nullable<Text>,
+        grant_prefix -> Nullable<Text>,
+        ocid_prefix -> Nullable<Text>,
+        publisher_name -> Nullable<Text>,
+        contracts_threshold_pence -> BigInt,
+        spend_threshold_pence -> BigInt,
+        publication_enabled -> Bool,
     }
 }
 
@@ -51,6 +58,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         name_key -> Nullable<Text>,
+        org_id -> Nullable<Text>,
     }
 }
 
@@ -227,6 +235,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contract_publication (contract_id) {
+        contract_id -> Text,
+        description -> Nullable<Text>,
+        procurement_route -> Nullable<Text>,
+        sme -> Nullable<Bool>,
+        vcse -> Nullable<Bool>,
+        beneficiary_locations -> Text,
+        grant_conditions -> Nullable<Text>,
+        grant_reasons -> Nullable<Text>,
+        awarded_on -> Nullable<Date>,
+        review_date -> Nullable<Date>,
+        withheld -> Bool,
+        withheld_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contract_publication -> contracts (contract_id));
 diesel::joinable!(funding_line_quarters -> funding_lines (funding_line_id));
 diesel::joinable!(funding_streams -> organisations (organisation_id));
 diesel::joinable!(stream_budgets -> funding_streams (funding_stream_id));
@@ -260,4 +287,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     commitment_quarters,
     funding_line_quarters,
+    contract_publication,
 );

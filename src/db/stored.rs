@@ -25,6 +25,7 @@ use crate::domain::due::DueRuleKind;
 use crate::domain::funding_stream::BudgetStatus;
 use crate::domain::outcome::{MeasureUnit, ReturnEvent, ReturnStatus};
 use crate::domain::provider::ProviderKind;
+use crate::domain::publication::details::ProcurementRoute;
 use crate::fiscal::{FinancialYear, Quarter};
 
 /// Reads `Self` from TEXT (through `FromStr`) for every backend that reads
@@ -107,6 +108,7 @@ stored_as_text!(
     Role,
     Quarter,
     DueRuleKind,
+    ProcurementRoute,
 );
 
 // A financial year's text ("2022-23") is made, not kept, so it is written as

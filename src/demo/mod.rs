@@ -19,6 +19,7 @@ use crate::domain::contract::{
 };
 use crate::domain::due::DueRule;
 use crate::domain::organisation::ValidOrganisationChanges;
+use crate::domain::publication::settings::ValidPublicationChanges;
 use crate::domain::outcome::{MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, ReturnEvent};
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
@@ -69,13 +70,20 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
         role: Role::Admin,
         provider_id: None,
     };
-    // Many funders ask for returns by the end of the following month.
+    // Many funders ask for returns by the end of the following month. The
+    // publication identifiers are illustrative; publication stays off.
     db::organisations::update(
         conn,
         &organisation_id,
         ValidOrganisationChanges {
             name: None,
             return_due: Some(DueRule::EndOfFollowingMonth),
+            publication: ValidPublicationChanges {
+                org_id: Some(Some("GB-GOR-PC000000".to_owned())),
+                grant_prefix: Some(Some("360G-demo-opcc".to_owned())),
+                ocid_prefix: Some(Some("ocds-demo00".to_owned())),
+                ..ValidPublicationChanges::default()
+            },
         },
     )?;
     let mut imports = Vec::new();

@@ -12,6 +12,7 @@ pub mod outcome;
 pub mod patch;
 pub mod profile;
 pub mod provider;
+pub mod publication;
 pub mod report;
 pub mod sort;
 pub mod text;

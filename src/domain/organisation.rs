@@ -3,6 +3,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::due::{check_rule, DueRule, DueRuleKind};
+use super::publication::settings::{
+    PublicationSettings, PublicationSettingsChanges, ValidPublicationChanges,
+};
 use super::text::{Checks, SHORT_TEXT};
 use crate::error::AppError;
 
@@ -16,6 +19,8 @@ pub struct Organisation {
     pub return_due_rule: Option<DueRuleKind>,
     /// Days after quarter end, for the `days_after_quarter_end` rule.
     pub return_due_days: Option<i32>,
+    /// What it publishes as, and whether its documents are public.
+    pub publication: PublicationSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -31,6 +36,9 @@ pub struct OrganisationChanges {
     pub return_due_rule: Option<DueRuleKind>,
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
+    /// Changes to the publication settings; switching publication on
+    /// publishes the organisation's documents without a token.
+    pub publication: Option<PublicationSettingsChanges>,
 }
 
 /// Validated changes to an organisation: `None` keeps a field.
@@ -38,6 +46,7 @@ pub struct OrganisationChanges {
 pub struct ValidOrganisationChanges {
     pub name: Option<String>,
     pub return_due: Option<DueRule>,
+    pub publication: ValidPublicationChanges,
 }
 
 impl OrganisationChanges {
@@ -45,7 +54,15 @@ impl OrganisationChanges {
         let mut checks = Checks::new();
         let name = self.name.map(|n| checks.text("name", &n, SHORT_TEXT));
         let return_due = check_rule(&mut checks, self.return_due_rule, self.return_due_days);
-        checks.finish(ValidOrganisationChanges { name, return_due })
+        let publication = self
+            .publication
+            .unwrap_or_default()
+            .validate(&mut checks, "publication");
+        checks.finish(ValidOrganisationChanges {
+            name,
+            return_due,
+            publication,
+        })
     }
 }
 

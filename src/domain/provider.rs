@@ -34,8 +34,11 @@ pub struct Provider {
     pub kind: ProviderKind,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
-    /// org-id.guide identifiers derived from the registered numbers, e.g.
-    /// `GB-CHC-1012345`, `GB-COH-01234567`.
+    /// An org-id recorded for it, for a body its registered numbers do not
+    /// identify: a council (`GB-LAE-KEN`), an NHS body (`GB-NHS-RYQ`).
+    pub org_id: Option<String>,
+    /// org-id.guide identifiers: the recorded one, then those derived from
+    /// the registered numbers, e.g. `GB-CHC-1012345`, `GB-COH-01234567`.
     pub org_ids: Vec<String>,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
@@ -55,6 +58,9 @@ pub struct NewProvider {
     pub charity_number: Option<String>,
     /// Companies House number: 8 digits, or 2 letters and 6 digits.
     pub company_number: Option<String>,
+    /// Its org-id where the numbers do not give one, e.g. `GB-LAE-KEN`.
+    #[schema(max_length = 100)]
+    pub org_id: Option<String>,
     #[schema(max_length = 300)]
     pub contact_name: Option<String>,
     #[schema(max_length = 300)]
@@ -74,6 +80,7 @@ impl NewProvider {
             kind: self.kind,
             charity_number: charity_number(&mut checks, self.charity_number.as_deref()),
             company_number: company_number(&mut checks, self.company_number.as_deref()),
+            org_id: org_id(&mut checks, self.org_id),
             contact_name: checks.optional_text(
                 "contact_name",
                 self.contact_name.as_deref(),
@@ -120,6 +127,9 @@ pub struct ProviderChanges {
     pub kind: Option<ProviderKind>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
+    /// Its org-id; blank clears it.
+    #[schema(max_length = 100)]
+    pub org_id: Option<String>,
     #[schema(max_length = 300)]
     pub contact_name: Option<String>,
     #[schema(max_length = 300)]
@@ -134,6 +144,7 @@ pub struct ValidProviderChanges {
     pub kind: Option<ProviderKind>,
     pub charity_number: Option<Option<String>>,
     pub company_number: Option<Option<String>>,
+    pub org_id: Option<Option<String>>,
     pub contact_name: Option<Option<String>>,
     pub contact_email: Option<Option<String>>,
 }
@@ -150,6 +161,7 @@ impl ProviderChanges {
             company_number: self
                 .company_number
                 .map(|c| company_number(&mut checks, Some(&c))),
+            org_id: self.org_id.map(|id| org_id(&mut checks, Some(id))),
             contact_name: patch::optional_text(
                 &mut checks,
                 "contact_name",
@@ -263,6 +275,16 @@ fn company_number(checks: &mut Checks, value: Option<&str>) -> Option<String> {
     Some(number)
 }
 
+fn org_id(checks: &mut Checks, value: Option<String>) -> Option<String> {
+    let id = checks.optional_text("org_id", value.as_deref(), 100)?;
+    checks.require(
+        super::publication::settings::is_org_id(&id),
+        "org_id",
+        "must be an org-id: a list prefix and an identifier, e.g. GB-LAE-KEN",
+    );
+    Some(id)
+}
+
 fn contact_email(checks: &mut Checks, value: Option<&str>) -> Option<String> {
     let email = checks.optional_text("contact_email", value, SHORT_TEXT)?;
     let valid = email.split_once('@').is_some_and(|(user, domain)| {
@@ -273,8 +295,12 @@ fn contact_email(checks: &mut Checks, value: Option<&str>) -> Option<String> {
 }
 
 /// org-id.guide identifiers for a provider's registered numbers.
-pub fn org_ids(charity_number: Option<&str>, company_number: Option<&str>) -> Vec<String> {
-    let mut ids = Vec::new();
+pub fn org_ids(
+    org_id: Option<&str>,
+    charity_number: Option<&str>,
+    company_number: Option<&str>,
+) -> Vec<String> {
+    let mut ids: Vec<String> = org_id.map(str::to_owned).into_iter().collect();
     if let Some(number) = charity_number {
         if let Some(rest) = number.strip_prefix("SC") {
             ids.push(format!("GB-SC-SC{rest}"));
@@ -333,11 +359,15 @@ mod tests {
     #[test]
     fn registered_numbers_become_org_ids() {
         assert_eq!(
-            org_ids(Some("1012345"), Some("01234567")),
+            org_ids(None, Some("1012345"), Some("01234567")),
             vec!["GB-CHC-1012345", "GB-COH-01234567"]
         );
-        assert_eq!(org_ids(Some("SC012345"), None), vec!["GB-SC-SC012345"]);
-        assert_eq!(org_ids(Some("NIC100001"), None), vec!["GB-NIC-100001"]);
+        assert_eq!(org_ids(None, Some("SC012345"), None), vec!["GB-SC-SC012345"]);
+        assert_eq!(org_ids(None, Some("NIC100001"), None), vec!["GB-NIC-100001"]);
+        assert_eq!(
+            org_ids(Some("GB-LAE-KEN"), None, None),
+            vec!["GB-LAE-KEN"]
+        );
     }
 
     #[test]
@@ -347,6 +377,7 @@ mod tests {
             kind: ProviderKind::Charity,
             charity_number: Some("12".into()),
             company_number: Some("ABC".into()),
+            org_id: None,
             contact_name: None,
             contact_email: Some("nobody".into()),
             allow_duplicate: false,
@@ -429,6 +460,7 @@ mod tests {
             kind: ProviderKind::Charity,
             charity_number: Some(" 1 123 456 ".into()),
             company_number: Some("sc123456".into()),
+            org_id: None,
             contact_name: None,
             contact_email: None,
             allow_duplicate: false,

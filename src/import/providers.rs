@@ -61,6 +61,8 @@ fn parse_row(
         kind: kind.unwrap_or(ProviderKind::Other),
         charity_number: charity_number.map(str::to_owned),
         company_number: company_number.map(str::to_owned),
+        // Imports do not touch a provider's recorded org-id.
+        org_id: None,
         contact_name: contact_name.map(str::to_owned),
         contact_email: contact_email.map(str::to_owned),
         allow_duplicate: false,

@@ -1,0 +1,683 @@
+//! Publication: the 360Giving package and flat CSV, the OCDS release
+//! package and the transparency registers, for the organisation's own team
+//! under `/api/v1/publish`, and, once an admin switches publication on, the
+//! same documents for anyone under `/public/{organisation_id}`. Also each
+//! contract's publication details.
+
+use std::time::SystemTime;
+
+use actix_web::http::header::{self, Header, HttpDate};
+use actix_web::{get, put, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::extract::{Json, Query};
+use super::preconditions::{ok_with_etag, tag_of_json, IfMatch};
+use super::responses::{IfMatchHeader, PublicErrors, PublishErrors};
+use super::writes::Guarded;
+use super::AppState;
+use crate::auth::{Actor, Permission};
+use crate::db::publication::{self as stored, Selection};
+use crate::db::DbConn;
+use crate::domain::audit::AuditAction;
+use crate::domain::contract::ContractKind;
+use crate::domain::id::Id;
+use crate::domain::publication::details::{ContractPublication, PublicationInput};
+use crate::domain::publication::registers::{
+    self, ContractsRegister, GrantsRegister, Register, SpendRegister,
+};
+use crate::domain::publication::source::Period;
+use crate::domain::publication::{ocds, threesixty};
+use crate::error::{AppError, FieldError};
+use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(threesixty_giving)
+        .service(ocds_package)
+        .service(read_register)
+        .service(read_details)
+        .service(replace_details);
+}
+
+pub fn public_routes(cfg: &mut ServiceConfig) {
+    cfg.service(public_threesixty_json)
+        .service(public_threesixty_csv)
+        .service(public_ocds)
+        .service(public_register_csv)
+        .service(public_register_json);
+}
+
+/// How long a public document may be cached before it is checked again.
+const PUBLIC_CACHE: &str = "public, max-age=300";
+/// A document fetched with a token is the caller's own: never shared.
+const PRIVATE_CACHE: &str = "private, no-cache";
+/// How many records of the period the document leaves out as withheld.
+pub const WITHHELD_HEADER: &str = "Withheld-Records";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PublishQuery {
+    /// One financial year (with `quarter`, one quarter of it); or give
+    /// `from` and `to`. A public document without any covers every year.
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    pub financial_year: Option<FinancialYear>,
+    /// One quarter of `financial_year`.
+    #[param(value_type = Option<crate::fiscal::Quarter>)]
+    pub quarter: Option<Quarter>,
+    /// First year of a range (with `to`).
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
+    pub from: Option<FinancialYear>,
+    /// Last year of a range (with `from`).
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
+    pub to: Option<FinancialYear>,
+    /// `json` (the default) or `csv`; OCDS is JSON only. Public documents
+    /// take it from the file name instead.
+    pub format: Option<DocumentFormat>,
+}
+
+impl PublishQuery {
+    /// The period asked for; `required` when there is no "every year".
+    fn period(&self, required: bool) -> Result<Period, AppError> {
+        let range = |start, end| {
+            DateRange::new(start, end).map_err(|e| AppError::field("to", e.to_string()))
+        };
+        match (self.financial_year, self.quarter, self.from, self.to) {
+            (Some(year), None, None, None) => Ok(Period::dates(year.date_range())),
+            (Some(year), Some(quarter), None, None) => Ok(Period::dates(
+                FiscalQuarter { year, quarter }.date_range(),
+            )),
+            (None, None, Some(from), Some(to)) if from <= to => {
+                Ok(Period::dates(range(from.start_date(), to.end_date())?))
+            }
+            (None, None, Some(_), Some(_)) => Err(AppError::field("to", "must not be before `from`")),
+            (None, Some(_), _, _) => Err(AppError::field("quarter", "give `quarter` with `financial_year`")),
+            (None, None, Some(_), None) => Err(AppError::field("to", "give `to` with `from`")),
+            (None, None, None, Some(_)) => Err(AppError::field("from", "give `from` with `to`")),
+            (None, None, None, None) if !required => Ok(Period::all()),
+            (None, None, None, None) => Err(AppError::Validation(vec![FieldError::new(
+                "financial_year",
+                "give a financial_year, or from and to",
+            )])),
+            (Some(_), _, _, _) => Err(AppError::field(
+                "financial_year",
+                "give either financial_year or from and to, not both",
+            )),
+        }
+    }
+}
+
+/// Which document, in which format.
+#[derive(Debug, Clone, Copy)]
+enum Document {
+    ThreeSixty(DocumentFormat),
+    Ocds,
+    Register(Register, DocumentFormat),
+}
+
+impl Document {
+    fn format(self) -> DocumentFormat {
+        match self {
+            Document::ThreeSixty(format) | Document::Register(_, format) => format,
+            Document::Ocds => DocumentFormat::Json,
+        }
+    }
+
+    fn file_stem(self) -> String {
+        match self {
+            Document::ThreeSixty(_) => "360giving".to_owned(),
+            Document::Ocds => "ocds".to_owned(),
+            Document::Register(register, _) => format!("{}-register", register.as_str()),
+        }
+    }
+}
+
+/// A document made, with what its response headers say of it.
+struct Published {
+    body: String,
+    modified: DateTime<Utc>,
+    withheld: usize,
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::internal("cannot write the document", e))
+}
+
+/// The register's JSON, one of three shapes.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RegisterDocument {
+    Grants(GrantsRegister),
+    Contracts(ContractsRegister),
+    Spend(SpendRegister),
+}
+
+fn make(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    document: Document,
+    period: Period,
+    uri: String,
+) -> Result<Published, AppError> {
+    let source = |conn: &mut DbConn, kind, selection| {
+        stored::source(conn, organisation_id, kind, selection, period)
+    };
+    let csv = document.format() == DocumentFormat::Csv;
+    let (body, modified, withheld) = match document {
+        Document::ThreeSixty(_) => {
+            let source = source(conn, ContractKind::Grant, Selection::AwardedIn)?;
+            let package = threesixty::package(&source);
+            let body = if csv { threesixty::csv(&package) } else { json(&package)? };
+            (body, source.modified, source.withheld)
+        }
+        Document::Ocds => {
+            let source = source(conn, ContractKind::Contract, Selection::AwardedIn)?;
+            (json(&ocds::package(&source, uri))?, source.modified, source.withheld)
+        }
+        Document::Register(Register::Grants, _) => {
+            let source = source(conn, ContractKind::Grant, Selection::AwardedIn)?;
+            let register = registers::grants(&source);
+            let body = if csv { register.to_csv() } else { json(&RegisterDocument::Grants(register))? };
+            (body, source.modified, source.withheld)
+        }
+        Document::Register(Register::Contracts, _) => {
+            let source = source(conn, ContractKind::Contract, Selection::RunningIn)?;
+            let register = registers::contracts(&source);
+            let body = if csv { register.to_csv() } else { json(&RegisterDocument::Contracts(register))? };
+            (body, source.modified, source.withheld)
+        }
+        Document::Register(Register::Spend, _) => {
+            let spend = stored::spend(conn, organisation_id, period)?;
+            let register = registers::spend(&spend);
+            let body = if csv { register.to_csv() } else { json(&RegisterDocument::Spend(register))? };
+            (body, spend.modified, spend.withheld)
+        }
+    };
+    Ok(Published {
+        body,
+        modified,
+        withheld,
+    })
+}
+
+/// The document's own address, for OCDS's package `uri`.
+fn address(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}{}", info.scheme(), info.host(), req.uri())
+}
+
+/// Whether the client's copy is current: its `If-None-Match` names the
+/// document's tag or, without one, its `If-Modified-Since` is not before
+/// the document's last change.
+fn not_modified(req: &HttpRequest, tag: &header::EntityTag, modified: SystemTime) -> bool {
+    if req.headers().contains_key(header::IF_NONE_MATCH) {
+        return match header::IfNoneMatch::parse(req) {
+            Ok(header::IfNoneMatch::Any) => true,
+            Ok(header::IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(tag)),
+            Err(_) => false,
+        };
+    }
+    match header::IfModifiedSince::parse(req) {
+        Ok(header::IfModifiedSince(since)) => SystemTime::from(since) >= modified,
+        Err(_) => false,
+    }
+}
+
+async fn serve(
+    req: &HttpRequest,
+    state: &AppState,
+    organisation_id: String,
+    document: Document,
+    period: Period,
+    public: bool,
+) -> Result<HttpResponse, AppError> {
+    let uri = address(req);
+    let published = state
+        .db
+        .read(move |conn| {
+            if public && !stored::is_public(conn, &organisation_id)? {
+                return Err(AppError::NotFound("publication"));
+            }
+            make(conn, &organisation_id, document, period, uri)
+        })
+        .await?;
+    let tag = tag_of_json(published.body.as_bytes());
+    // HTTP dates have whole seconds: a change within the second of the
+    // last one is still caught by the ETag.
+    let modified = SystemTime::from(published.modified);
+    let last_modified = header::LastModified(HttpDate::from(modified));
+    let cache = if public { PUBLIC_CACHE } else { PRIVATE_CACHE };
+    let seconds = SystemTime::from(
+        DateTime::from_timestamp(published.modified.timestamp(), 0).unwrap_or(published.modified),
+    );
+    if not_modified(req, &tag, seconds) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(header::ETag(tag))
+            .insert_header(last_modified)
+            .insert_header((header::CACHE_CONTROL, cache))
+            .finish());
+    }
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header(header::ETag(tag))
+        .insert_header(last_modified)
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((WITHHELD_HEADER, published.withheld.to_string()));
+    match document.format() {
+        DocumentFormat::Json => response.content_type("application/json"),
+        DocumentFormat::Csv => response
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.csv\"", document.file_stem()),
+            )),
+    };
+    Ok(response.body(published.body))
+}
+
+/// A standard's own document: an object the standard's schema describes.
+fn standard_document(description: &str, required: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .description(Some(description))
+        .required(required)
+        .property(required, ArrayBuilder::new().items(ObjectBuilder::new()))
+        .into()
+}
+
+/// A 360Giving package (Data Standard 1.4.3).
+pub struct ThreeSixtyGivingPackage;
+
+impl PartialSchema for ThreeSixtyGivingPackage {
+    fn schema() -> RefOr<Schema> {
+        standard_document(
+            "A 360Giving grant package (Data Standard 1.4.3): valid against \
+             https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.3/schema/360-giving-package-schema.json. \
+             Amounts are JSON numbers written digit for digit from the exact decimal.",
+            "grants",
+        )
+    }
+}
+
+impl ToSchema for ThreeSixtyGivingPackage {}
+
+/// An OCDS release package (1.1.5, budget breakdown extension).
+pub struct OcdsReleasePackage;
+
+impl PartialSchema for OcdsReleasePackage {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = standard_document(
+            "An OCDS 1.1.5 release package with the budget breakdown extension: valid against \
+             https://standard.open-contracting.org/schema/1__1__5/release-package-schema.json \
+             with the extension merged. `withheld` (not part of OCDS) says how many contracts \
+             were left out. Amounts are JSON numbers written digit for digit.",
+            "releases",
+        );
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.schema_type = Type::Object.into();
+        }
+        schema
+    }
+}
+
+impl ToSchema for OcdsReleasePackage {}
+
+fn check_no_format(query: &PublishQuery) -> Result<(), AppError> {
+    match query.format {
+        Some(_) => Err(AppError::field(
+            "format",
+            "a public document's format is its file name's extension",
+        )),
+        None => Ok(()),
+    }
+}
+
+fn parse_register(text: &str) -> Result<Register, AppError> {
+    text.parse().map_err(|_| AppError::NotFound("register"))
+}
+
+/// 360Giving grants
+///
+/// The grants awarded in the period (by award date) as a 360Giving package
+/// (Data Standard 1.4.3), or with `format=csv` as 360Giving's flat CSV.
+/// Grant ids carry the organisation's 360Giving prefix, recipients their
+/// org-ids; the funding organisation is the commissioning body and each
+/// funding stream a grant programme. Withheld grants are left out and
+/// counted in `Withheld-Records`.
+#[utoipa::path(
+    tag = "publication",
+    params(PublishQuery),
+    responses(
+        (status = 200, description = "The package (JSON) or the flat CSV.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld")),
+            content(
+                (ThreeSixtyGivingPackage = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublishErrors,
+    )
+)]
+#[get("/publish/360giving")]
+pub async fn threesixty_giving(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadPublications)?;
+    let query = query.into_inner();
+    let period = query.period(true)?;
+    let format = query.format.unwrap_or(DocumentFormat::Json);
+    serve(&req, &state, actor.organisation_id, Document::ThreeSixty(format), period, false).await
+}
+
+/// OCDS contracts
+///
+/// The contracts awarded in the period as an OCDS 1.1.5 release package:
+/// one ocid per contract (the organisation's prefix), its award (parties,
+/// value, period, and the budget broken down per funding line with the
+/// funder as `sourceParty`), each variation as a `contractAmendment`, its
+/// payments as `implementation.transactions`, and its ending or
+/// termination with the decision reference.
+#[utoipa::path(
+    tag = "publication",
+    params(PublishQuery),
+    responses(
+        (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublishErrors,
+    )
+)]
+#[get("/publish/ocds")]
+pub async fn ocds_package(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadPublications)?;
+    let query = query.into_inner();
+    if query.format == Some(DocumentFormat::Csv) {
+        return Err(AppError::field("format", "OCDS is published as JSON only"));
+    }
+    let period = query.period(true)?;
+    serve(&req, &state, actor.organisation_id, Document::Ocds, period, false).await
+}
+
+/// A transparency register
+///
+/// `grants`: each grant awarded in the period, with its recipient, purpose,
+/// conditions, the reasons it was made, amount and date. `contracts`: each
+/// contract running in the period over the organisation's threshold with
+/// the LGTC's columns, and those at or under it. `spend`: each payment in
+/// the period over the spend threshold, with the count and sum of the rest.
+/// A year or a quarter; JSON or, with `format=csv`, CSV.
+#[utoipa::path(
+    tag = "publication",
+    params(
+        ("register" = Register, Path, description = "Which register"),
+        PublishQuery,
+    ),
+    responses(
+        (status = 200, description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld")),
+            content(
+                (RegisterDocument = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        (status = 404, response = crate::api::responses::NotFound),
+        PublishErrors,
+    )
+)]
+#[get("/publish/registers/{register}")]
+pub async fn read_register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadPublications)?;
+    let register = parse_register(&path.into_inner())?;
+    let query = query.into_inner();
+    let period = query.period(true)?;
+    let format = query.format.unwrap_or(DocumentFormat::Json);
+    let document = Document::Register(register, format);
+    serve(&req, &state, actor.organisation_id, document, period, false).await
+}
+
+#[derive(Deserialize)]
+struct PublicPath {
+    organisation_id: Id,
+}
+
+async fn public(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    organisation_id: Id,
+    query: PublishQuery,
+    document: Document,
+) -> Result<HttpResponse, AppError> {
+    check_no_format(&query)?;
+    let period = query.period(false)?;
+    serve(&req, &state, organisation_id.into_string(), document, period, true).await
+}
+
+/// Public 360Giving package
+///
+/// The organisation's 360Giving package, without a token, once an admin has
+/// switched publication on (404 until then): the URL to register with
+/// 360Giving for GrantNav. Every year unless a period is given.
+#[utoipa::path(
+    tag = "public",
+    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublishQuery),
+    security(()),
+    responses(
+        (status = 200, body = ThreeSixtyGivingPackage, description = "The package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublicErrors,
+    )
+)]
+#[get("/public/{organisation_id}/360giving.json")]
+pub async fn public_threesixty_json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<PublicPath>,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    let document = Document::ThreeSixty(DocumentFormat::Json);
+    public(req, state, path.into_inner().organisation_id, query.into_inner(), document).await
+}
+
+/// Public 360Giving flat CSV
+///
+/// The organisation's grants as 360Giving's flat CSV, without a token, once
+/// publication is on (404 until then).
+#[utoipa::path(
+    tag = "public",
+    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublishQuery),
+    security(()),
+    responses(
+        (status = 200, body = String, content_type = "text/csv", description = "The flat CSV.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublicErrors,
+    )
+)]
+#[get("/public/{organisation_id}/360giving.csv")]
+pub async fn public_threesixty_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<PublicPath>,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    let document = Document::ThreeSixty(DocumentFormat::Csv);
+    public(req, state, path.into_inner().organisation_id, query.into_inner(), document).await
+}
+
+/// Public OCDS release package
+///
+/// The organisation's contracts as an OCDS release package, without a
+/// token, once publication is on (404 until then).
+#[utoipa::path(
+    tag = "public",
+    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublishQuery),
+    security(()),
+    responses(
+        (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublicErrors,
+    )
+)]
+#[get("/public/{organisation_id}/ocds.json")]
+pub async fn public_ocds(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<PublicPath>,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    public(req, state, path.into_inner().organisation_id, query.into_inner(), Document::Ocds).await
+}
+
+#[derive(Deserialize)]
+struct PublicRegisterPath {
+    organisation_id: Id,
+    register: String,
+}
+
+/// Public register as CSV
+///
+/// A transparency register (`grants`, `contracts` or `spend`) as CSV,
+/// without a token, once publication is on (404 until then).
+#[utoipa::path(
+    tag = "public",
+    params(
+        ("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"),
+        ("register" = Register, Path, description = "Which register"),
+        PublishQuery,
+    ),
+    security(()),
+    responses(
+        (status = 200, body = String, content_type = "text/csv", description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublicErrors,
+    )
+)]
+#[get("/public/{organisation_id}/registers/{register}.csv")]
+pub async fn public_register_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<PublicRegisterPath>,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    let path = path.into_inner();
+    let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Csv);
+    public(req, state, path.organisation_id, query.into_inner(), document).await
+}
+
+/// Public register as JSON
+///
+/// A transparency register as JSON, without a token, once publication is
+/// on (404 until then).
+#[utoipa::path(
+    tag = "public",
+    params(
+        ("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"),
+        ("register" = Register, Path, description = "Which register"),
+        PublishQuery,
+    ),
+    security(()),
+    responses(
+        (status = 200, body = RegisterDocument, description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublicErrors,
+    )
+)]
+#[get("/public/{organisation_id}/registers/{register}.json")]
+pub async fn public_register_json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<PublicRegisterPath>,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    let path = path.into_inner();
+    let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Json);
+    public(req, state, path.organisation_id, query.into_inner(), document).await
+}
+
+/// Read a contract's publication details
+///
+/// What its publications say beyond its terms, with the ETag a change needs.
+#[utoipa::path(
+    tag = "contracts",
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
+    responses(
+        (status = 200, body = ContractPublication, headers(("ETag" = String))),
+        (status = 401, response = crate::api::responses::Unauthorized),
+        (status = 403, response = crate::api::responses::Forbidden),
+        (status = 404, response = crate::api::responses::NotFound),
+    )
+)]
+#[get("/contracts/{id}/publication")]
+pub async fn read_details(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<Id>,
+) -> Result<HttpResponse, AppError> {
+    use super::records::Record;
+    actor.require(Permission::ReadContracts)?;
+    let id = path.into_inner().into_string();
+    let details = state
+        .db
+        .read(move |conn| ContractPublication::load(conn, &actor, &id))
+        .await?;
+    ok_with_etag(&details)
+}
+
+/// Replace a contract's publication details
+///
+/// Its description, procurement route, SME/VCSE flags, beneficiary
+/// locations, a grant's conditions and reasons, the award and review
+/// dates, and whether it is withheld from every publication (with the
+/// reason). The whole of them: a field left out is cleared. Any status.
+#[utoipa::path(
+    tag = "contracts",
+    params(("id" = crate::domain::id::Id, Path, description = "Contract id"), IfMatchHeader),
+    request_body = PublicationInput,
+    responses(
+        (status = 200, body = ContractPublication, headers(("ETag" = String))),
+        (status = 401, response = crate::api::responses::Unauthorized),
+        (status = 403, response = crate::api::responses::Forbidden),
+        (status = 404, response = crate::api::responses::NotFound),
+        (status = 412, response = crate::api::responses::PreconditionFailed),
+        (status = 422, response = crate::api::responses::Invalid),
+        (status = 428, response = crate::api::responses::PreconditionRequired),
+    )
+)]
+#[put("/contracts/{id}/publication")]
+pub async fn replace_details(
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<Id>,
+    if_match: IfMatch,
+    body: Json<PublicationInput>,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ManageContracts)?;
+    let details = body.0.validate()?;
+    let id = path.into_inner().into_string();
+    let record = Guarded::<ContractPublication>::new(actor, if_match, id)
+        .change_then_read(&state.db, AuditAction::Update, move |conn, _, id| {
+            stored::set_details(conn, id, &details)
+        })
+        .await?;
+    ok_with_etag(&record)
+}
