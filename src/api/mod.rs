@@ -41,17 +41,17 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(health::ready)
         .configure(publish::public_routes)
         .service(
-        scope(API_PREFIX)
-            .configure(organisations::routes)
-            .configure(funding_streams::routes)
-            .configure(providers::routes)
-            .configure(contracts::routes)
-            .configure(outcomes::routes)
-            .configure(reports::routes)
-            .configure(imports::routes)
-            .configure(publish::routes)
-            .configure(audit::routes),
-    );
+            scope(API_PREFIX)
+                .configure(organisations::routes)
+                .configure(funding_streams::routes)
+                .configure(providers::routes)
+                .configure(contracts::routes)
+                .configure(outcomes::routes)
+                .configure(reports::routes)
+                .configure(imports::routes)
+                .configure(publish::routes)
+                .configure(audit::routes),
+        );
 }
 
 /// The document and its interactive docs, which need no token.

@@ -95,14 +95,19 @@ impl PublishQuery {
         };
         match (self.financial_year, self.quarter, self.from, self.to) {
             (Some(year), None, None, None) => Ok(Period::dates(year.date_range())),
-            (Some(year), Some(quarter), None, None) => Ok(Period::dates(
-                FiscalQuarter { year, quarter }.date_range(),
-            )),
+            (Some(year), Some(quarter), None, None) => {
+                Ok(Period::dates(FiscalQuarter { year, quarter }.date_range()))
+            }
             (None, None, Some(from), Some(to)) if from <= to => {
                 Ok(Period::dates(range(from.start_date(), to.end_date())?))
             }
-            (None, None, Some(_), Some(_)) => Err(AppError::field("to", "must not be before `from`")),
-            (None, Some(_), _, _) => Err(AppError::field("quarter", "give `quarter` with `financial_year`")),
+            (None, None, Some(_), Some(_)) => {
+                Err(AppError::field("to", "must not be before `from`"))
+            }
+            (None, Some(_), _, _) => Err(AppError::field(
+                "quarter",
+                "give `quarter` with `financial_year`",
+            )),
             (None, None, Some(_), None) => Err(AppError::field("to", "give `to` with `from`")),
             (None, None, None, Some(_)) => Err(AppError::field("from", "give `from` with `to`")),
             (None, None, None, None) if !required => Ok(Period::all()),
@@ -178,29 +183,49 @@ fn make(
         Document::ThreeSixty(_) => {
             let source = source(conn, ContractKind::Grant, Selection::AwardedIn)?;
             let package = threesixty::package(&source);
-            let body = if csv { threesixty::csv(&package) } else { json(&package)? };
+            let body = if csv {
+                threesixty::csv(&package)
+            } else {
+                json(&package)?
+            };
             (body, source.modified, source.withheld)
         }
         Document::Ocds => {
             let source = source(conn, ContractKind::Contract, Selection::AwardedIn)?;
-            (json(&ocds::package(&source, uri))?, source.modified, source.withheld)
+            (
+                json(&ocds::package(&source, uri))?,
+                source.modified,
+                source.withheld,
+            )
         }
         Document::Register(Register::Grants, _) => {
             let source = source(conn, ContractKind::Grant, Selection::AwardedIn)?;
             let register = registers::grants(&source);
-            let body = if csv { register.to_csv() } else { json(&RegisterDocument::Grants(register))? };
+            let body = if csv {
+                register.to_csv()
+            } else {
+                json(&RegisterDocument::Grants(register))?
+            };
             (body, source.modified, source.withheld)
         }
         Document::Register(Register::Contracts, _) => {
             let source = source(conn, ContractKind::Contract, Selection::RunningIn)?;
             let register = registers::contracts(&source);
-            let body = if csv { register.to_csv() } else { json(&RegisterDocument::Contracts(register))? };
+            let body = if csv {
+                register.to_csv()
+            } else {
+                json(&RegisterDocument::Contracts(register))?
+            };
             (body, source.modified, source.withheld)
         }
         Document::Register(Register::Spend, _) => {
             let spend = stored::spend(conn, organisation_id, period)?;
             let register = registers::spend(&spend);
-            let body = if csv { register.to_csv() } else { json(&RegisterDocument::Spend(register))? };
+            let body = if csv {
+                register.to_csv()
+            } else {
+                json(&RegisterDocument::Spend(register))?
+            };
             (body, spend.modified, spend.withheld)
         }
     };
@@ -378,7 +403,15 @@ pub async fn threesixty_giving(
     let query = query.into_inner();
     let period = query.period(true)?;
     let format = query.format.unwrap_or(DocumentFormat::Json);
-    serve(&req, &state, actor.organisation_id, Document::ThreeSixty(format), period, false).await
+    serve(
+        &req,
+        &state,
+        actor.organisation_id,
+        Document::ThreeSixty(format),
+        period,
+        false,
+    )
+    .await
 }
 
 /// OCDS contracts
@@ -411,7 +444,15 @@ pub async fn ocds_package(
         return Err(AppError::field("format", "OCDS is published as JSON only"));
     }
     let period = query.period(true)?;
-    serve(&req, &state, actor.organisation_id, Document::Ocds, period, false).await
+    serve(
+        &req,
+        &state,
+        actor.organisation_id,
+        Document::Ocds,
+        period,
+        false,
+    )
+    .await
 }
 
 /// A transparency register
@@ -470,7 +511,15 @@ async fn public(
 ) -> Result<HttpResponse, AppError> {
     check_no_format(&query)?;
     let period = query.period(false)?;
-    serve(&req, &state, organisation_id.into_string(), document, period, true).await
+    serve(
+        &req,
+        &state,
+        organisation_id.into_string(),
+        document,
+        period,
+        true,
+    )
+    .await
 }
 
 /// Public 360Giving package
@@ -496,7 +545,14 @@ pub async fn public_threesixty_json(
     query: Query<PublishQuery>,
 ) -> Result<HttpResponse, AppError> {
     let document = Document::ThreeSixty(DocumentFormat::Json);
-    public(req, state, path.into_inner().organisation_id, query.into_inner(), document).await
+    public(
+        req,
+        state,
+        path.into_inner().organisation_id,
+        query.into_inner(),
+        document,
+    )
+    .await
 }
 
 /// Public 360Giving flat CSV
@@ -521,7 +577,14 @@ pub async fn public_threesixty_csv(
     query: Query<PublishQuery>,
 ) -> Result<HttpResponse, AppError> {
     let document = Document::ThreeSixty(DocumentFormat::Csv);
-    public(req, state, path.into_inner().organisation_id, query.into_inner(), document).await
+    public(
+        req,
+        state,
+        path.into_inner().organisation_id,
+        query.into_inner(),
+        document,
+    )
+    .await
 }
 
 /// Public OCDS release package
@@ -545,7 +608,14 @@ pub async fn public_ocds(
     path: web::Path<PublicPath>,
     query: Query<PublishQuery>,
 ) -> Result<HttpResponse, AppError> {
-    public(req, state, path.into_inner().organisation_id, query.into_inner(), Document::Ocds).await
+    public(
+        req,
+        state,
+        path.into_inner().organisation_id,
+        query.into_inner(),
+        Document::Ocds,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -581,7 +651,14 @@ pub async fn public_register_csv(
 ) -> Result<HttpResponse, AppError> {
     let path = path.into_inner();
     let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Csv);
-    public(req, state, path.organisation_id, query.into_inner(), document).await
+    public(
+        req,
+        state,
+        path.organisation_id,
+        query.into_inner(),
+        document,
+    )
+    .await
 }
 
 /// Public register as JSON
@@ -611,7 +688,14 @@ pub async fn public_register_json(
 ) -> Result<HttpResponse, AppError> {
     let path = path.into_inner();
     let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Json);
-    public(req, state, path.organisation_id, query.into_inner(), document).await
+    public(
+        req,
+        state,
+        path.organisation_id,
+        query.into_inner(),
+        document,
+    )
+    .await
 }
 
 /// Read a contract's publication details

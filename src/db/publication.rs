@@ -262,7 +262,10 @@ pub fn source(
     let mut chosen = Vec::new();
     for (contract, provider, stored) in rows {
         let details_changed = stored.as_ref().map(|d| d.updated_at.and_utc());
-        let details = stored.map(DetailsRow::details).transpose()?.unwrap_or_default();
+        let details = stored
+            .map(DetailsRow::details)
+            .transpose()?
+            .unwrap_or_default();
         let awarded_on = award_date(
             details.awarded_on,
             activations.get(&contract.id).map(NaiveDateTime::date),
@@ -323,7 +326,11 @@ pub fn source(
 }
 
 /// Adds each record's funding lines, history, payments and their sum.
-fn fill_in(conn: &mut DbConn, organisation_id: &str, records: &mut [Record]) -> Result<(), AppError> {
+fn fill_in(
+    conn: &mut DbConn,
+    organisation_id: &str,
+    records: &mut [Record],
+) -> Result<(), AppError> {
     let streams = streams(conn, organisation_id)?;
     let index: HashMap<String, usize> = records
         .iter()
@@ -398,7 +405,15 @@ fn fill_in(conn: &mut DbConn, organisation_id: &str, records: &mut [Record]) -> 
                 });
             }
         }
-        type PaymentRow = (String, String, NaiveDate, i64, Option<String>, Option<String>, NaiveDateTime);
+        type PaymentRow = (
+            String,
+            String,
+            NaiveDate,
+            i64,
+            Option<String>,
+            Option<String>,
+            NaiveDateTime,
+        );
         let payments: Vec<PaymentRow> = p::table
             .filter(p::contract_id.eq_any(chunk))
             .order((p::contract_id, p::paid_on, p::created_at, p::id))
@@ -450,7 +465,9 @@ pub fn spend(conn: &mut DbConn, organisation_id: &str, period: Period) -> Result
         NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default(),
         NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
     );
-    let (start, end) = period.dates.map_or(all, |range| (range.start(), range.end()));
+    let (start, end) = period
+        .dates
+        .map_or(all, |range| (range.start(), range.end()));
     macro_rules! in_period {
         () => {
             p::table
@@ -460,10 +477,22 @@ pub fn spend(conn: &mut DbConn, organisation_id: &str, period: Period) -> Result
                 .filter(p::paid_on.le(end))
         };
     }
-    let not_withheld = cp::withheld.nullable().eq(false).or(cp::withheld.nullable().is_null());
-    let over = p::amount_pence.gt(threshold).or(p::amount_pence.lt(-threshold));
+    let not_withheld = cp::withheld
+        .nullable()
+        .eq(false)
+        .or(cp::withheld.nullable().is_null());
+    let over = p::amount_pence
+        .gt(threshold)
+        .or(p::amount_pence.lt(-threshold));
     type ItemRow = (
-        (String, NaiveDate, i64, Option<String>, String, NaiveDateTime),
+        (
+            String,
+            NaiveDate,
+            i64,
+            Option<String>,
+            String,
+            NaiveDateTime,
+        ),
         (String, Option<String>, String, ContractKind, NaiveDateTime),
         ProviderPart,
     );

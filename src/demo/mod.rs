@@ -19,8 +19,8 @@ use crate::domain::contract::{
 };
 use crate::domain::due::DueRule;
 use crate::domain::organisation::ValidOrganisationChanges;
-use crate::domain::publication::settings::ValidPublicationChanges;
 use crate::domain::outcome::{MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, ReturnEvent};
+use crate::domain::publication::settings::ValidPublicationChanges;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
 use crate::import::{self, table::Format, ImportKind};

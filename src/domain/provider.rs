@@ -36,6 +36,7 @@ pub struct Provider {
     pub company_number: Option<String>,
     /// An org-id recorded for it, for a body its registered numbers do not
     /// identify: a council (`GB-LAE-KEN`), an NHS body (`GB-NHS-RYQ`).
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     pub org_id: Option<String>,
     /// org-id.guide identifiers: the recorded one, then those derived from
     /// the registered numbers, e.g. `GB-CHC-1012345`, `GB-COH-01234567`.
@@ -59,6 +60,7 @@ pub struct NewProvider {
     /// Companies House number: 8 digits, or 2 letters and 6 digits.
     pub company_number: Option<String>,
     /// Its org-id where the numbers do not give one, e.g. `GB-LAE-KEN`.
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     #[schema(max_length = 100)]
     pub org_id: Option<String>,
     #[schema(max_length = 300)]
@@ -128,6 +130,7 @@ pub struct ProviderChanges {
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
     /// Its org-id; blank clears it.
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     #[schema(max_length = 100)]
     pub org_id: Option<String>,
     #[schema(max_length = 300)]
@@ -362,12 +365,15 @@ mod tests {
             org_ids(None, Some("1012345"), Some("01234567")),
             vec!["GB-CHC-1012345", "GB-COH-01234567"]
         );
-        assert_eq!(org_ids(None, Some("SC012345"), None), vec!["GB-SC-SC012345"]);
-        assert_eq!(org_ids(None, Some("NIC100001"), None), vec!["GB-NIC-100001"]);
         assert_eq!(
-            org_ids(Some("GB-LAE-KEN"), None, None),
-            vec!["GB-LAE-KEN"]
+            org_ids(None, Some("SC012345"), None),
+            vec!["GB-SC-SC012345"]
         );
+        assert_eq!(
+            org_ids(None, Some("NIC100001"), None),
+            vec!["GB-NIC-100001"]
+        );
+        assert_eq!(org_ids(Some("GB-LAE-KEN"), None, None), vec!["GB-LAE-KEN"]);
     }
 
     #[test]

@@ -362,6 +362,7 @@ mod tests {
             kind: ProviderKind::Charity,
             charity_number: charity.map(str::to_owned),
             company_number: None,
+            org_id: None,
             org_ids: Vec::new(),
             contact_name: None,
             contact_email: Some("old@rubicon.example".to_owned()),

@@ -98,6 +98,8 @@ enum Target {
     /// An import of a file, or its template: records only by what the file
     /// names (by reference), never by id.
     Import,
+    /// A published document of the caller's organisation, for a year.
+    Document,
 }
 
 /// A throwaway record made for every cell of a destructive operation, so
@@ -205,7 +207,7 @@ impl Op {
             Target::Public => false,
             Target::List(listed) => listed.of_a_provider(),
             Target::Create(named) => named.is_some_and(Kind::of_a_provider),
-            Target::Import => false,
+            Target::Import | Target::Document => false,
             Target::Record(kind) => kind.of_a_provider(),
         }
     }
@@ -259,6 +261,8 @@ fn matrix() -> Vec<Op> {
         op([N, Y, N, N],   "DELETE", "/api/v1/contracts/{id}/funding-lines/{line_id}", Record(Draft)).naming_another().fresh(Fresh::Draft),
         op([N, Y, Y, OWN], "GET",    "/api/v1/contracts/{id}/variations", Record(Contract)),
         op([N, Y, N, N],   "POST",   "/api/v1/contracts/{id}/variations", Record(Contract)).body(body::variation).naming_another().fresh(Fresh::Active),
+        op([N, Y, Y, OWN], "GET",    "/api/v1/contracts/{id}/publication", Record(Contract)),
+        op([N, Y, N, N],   "PUT",    "/api/v1/contracts/{id}/publication", Record(Contract)).body(body::publication),
 
         // Payments: commissioner and finance read; finance alone records them.
         op([N, Y, Y, OWN], "GET",    "/api/v1/contracts/{id}/payments", Record(Contract)),
@@ -294,6 +298,18 @@ fn matrix() -> Vec<Op> {
         op([N, Y, Y, N],   "GET",    "/api/v1/reports/providers.csv", List(L::ProviderReport)),
         op([N, Y, Y, N],   "GET",    "/api/v1/reports/outcomes.csv",  List(L::OutcomesReport)),
 
+        // Publication with a token: admin, commissioner and finance; the
+        // organisation publishes them (the fixtures switch it on), so
+        // anyone may read them without one.
+        op([Y, Y, Y, N],   "GET",    "/api/v1/publish/360giving", Target::Document),
+        op([Y, Y, Y, N],   "GET",    "/api/v1/publish/ocds", Target::Document),
+        op([Y, Y, Y, N],   "GET",    "/api/v1/publish/registers/{register}", Target::Document),
+        op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/360giving.json", Target::Public),
+        op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/360giving.csv", Target::Public),
+        op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/ocds.json", Target::Public),
+        op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/registers/{register}.csv", Target::Public),
+        op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/registers/{register}.json", Target::Public),
+
         // The audit trail: admin and commissioner.
         op([Y, Y, N, N],   "GET",    "/api/v1/audit-events", List(L::AuditEvents)),
 
@@ -320,6 +336,10 @@ mod body {
     use super::Ids;
 
     type Json = Option<Value>;
+
+    pub fn publication(_: &Ids, n: usize) -> Json {
+        Some(json!({"description": format!("Published description {n}"), "vcse": true}))
+    }
 
     pub fn rename_organisation(_: &Ids, n: usize) -> Json {
         Some(json!({"name": format!("Office {n}")}))
@@ -662,7 +682,9 @@ impl Variant {
 
 fn variants(op: &Op, role: Role) -> Vec<Variant> {
     match op.target {
-        Target::Public | Target::Create(None) | Target::Import => vec![Variant::Own],
+        Target::Public | Target::Create(None) | Target::Import | Target::Document => {
+            vec![Variant::Own]
+        }
         _ => {
             let mut variants = vec![Variant::Own, Variant::ForeignOrganisation];
             if role == Role::Provider && op.of_a_provider() {
@@ -770,6 +792,7 @@ async fn organisation_fixtures(app: &TestApp, org: &str, providers: &[&str]) -> 
     let measure = json!({"funding_stream_id": stream, "code": "helped",
                          "label": "People helped", "unit": "people"});
     must(app, "outcome-measures", &commissioner, measure).await;
+    publish(app, org).await;
     let mut slots = Vec::new();
     for name in providers {
         let provider = new_provider(app, &commissioner, name).await;
@@ -796,6 +819,22 @@ async fn organisation_fixtures(app: &TestApp, org: &str, providers: &[&str]) -> 
         });
     }
     slots
+}
+
+/// Sets the organisation's publication identifiers and switches it on.
+async fn publish(app: &TestApp, org: &str) {
+    let admin = app.token_for(org, Role::Admin);
+    let path = format!("organisations/{org}");
+    let tag = app
+        .etag(&path, &admin)
+        .await
+        .expect("the organisation's ETag");
+    let body = json!({"publication": {"enabled": true, "org_id": "GB-GOR-PC000001",
+        "grant_prefix": "360G-matrix", "ocid_prefix": "ocds-matrix"}});
+    let reply = app
+        .send_if_match("PATCH", &path, &admin, Some(&tag), Some(&body))
+        .await;
+    assert_eq!(reply.status.as_u16(), 200, "publication on: {}", reply.body);
 }
 
 /// Who sends a cell's request.
@@ -975,7 +1014,8 @@ impl Run<'_> {
         }
         if op.target == Target::Public {
             self.cells += 1;
-            let reply = self.send(None, op.method, op.path, None, None).await;
+            let path = fill(op, &self.own, &self.own);
+            let reply = self.send(None, op.method, &path, None, None).await;
             if reply.status.as_u16() != 200 {
                 self.fail(format!(
                     "{} {} without a token: expected 200, got {} {}",
@@ -1266,12 +1306,19 @@ fn fill(op: &Op, ids: &Ids, refs: &Ids) -> String {
         Target::Record(kind) => ids.of(kind),
         _ => "",
     };
+    let year = match op.target {
+        Target::Document => "?financial_year=2022-23",
+        _ => "",
+    };
     op.path
         .replace("{id}", id)
+        .replace("{organisation_id}", &ids.org)
+        .replace("{register}", "spend")
         .replace("{line_id}", &refs.line)
         .replace("{payment_id}", &ids.payment)
         .replace("{financial_year}", "2023-24")
         .replace("{kind}", op.kind.unwrap_or("providers"))
+        + year
 }
 
 /// A string field's value ("" when absent or not a string).

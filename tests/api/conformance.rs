@@ -40,7 +40,9 @@ fn template_for(path: &str) -> Option<&'static str> {
             let mut literal = 0;
             for (part, segment) in parts.iter().zip(&segments) {
                 if part.starts_with('{') {
-                    if segment.is_empty() {
+                    // `{register}.csv`: the text after the parameter is literal.
+                    let suffix = part.rsplit_once('}').map_or("", |(_, s)| s);
+                    if segment.len() <= suffix.len() || !segment.ends_with(suffix) {
                         return None;
                     }
                 } else if part == segment {

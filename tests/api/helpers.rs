@@ -464,7 +464,14 @@ impl TestApp {
     /// The ETag of the record a path acts on (`collection/id`), read with
     /// `token`; None when that read fails (the write will fail the same way).
     pub async fn etag(&self, path: &str, token: &str) -> Option<String> {
-        let record: Vec<&str> = path.trim_start_matches('/').split('/').take(2).collect();
+        // A write under a record is guarded by the record's ETag, except a
+        // contract's publication details, which are guarded by their own.
+        let segments = if path.ends_with("/publication") { 3 } else { 2 };
+        let record: Vec<&str> = path
+            .trim_start_matches('/')
+            .split('/')
+            .take(segments)
+            .collect();
         let response = self
             .client
             .get(self.url(&record.join("/")))

@@ -21,6 +21,7 @@ mod operations;
 mod outcomes;
 mod profiling;
 mod providers;
+mod publication;
 mod race_matrix;
 mod reports;
 mod returns_as_received;

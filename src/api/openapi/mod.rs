@@ -40,6 +40,8 @@ pub use routes::allowed_methods;
         (name = "reports", description = "Budget, provider, outcomes and missing-and-late reports for finance and commissioners, as JSON or CSV"),
         (name = "imports", description = "Bulk imports of streams, providers, awards, payments and outcome returns from a CSV or XLSX file, and a template for each"),
         (name = "audit", description = "The audit trail of every change"),
+        (name = "publication", description = "360Giving grants, OCDS contracts and the transparency registers (grants, contracts, spend), for the organisation's own team"),
+        (name = "public", description = "The same documents without a token, once an admin switches publication on; 404 until then"),
     )
 )]
 struct ApiDoc;

@@ -215,23 +215,30 @@ impl Modify for DescribedResponses {
 
 /// Tag of the operations anyone may call without a token.
 pub const PUBLIC_TAG: &str = "health";
+/// Tag of the published documents, which need no token either.
+pub const PUBLISHED_TAG: &str = "public";
 
-/// The document asks for a bearer token everywhere; health checks are
-/// public, so they say so with an empty `security`. Every other operation
-/// can also answer 500 and 503.
+/// The document asks for a bearer token everywhere; health checks and the
+/// published documents are public, so they say so with an empty
+/// `security`. Every operation but the health checks can also answer 500
+/// and 503.
 struct PublicOperations;
 
 impl Modify for PublicOperations {
     fn modify(&self, openapi: &mut OpenApi) {
         for item in openapi.paths.paths.values_mut() {
             for operation in operations(item) {
-                let public = operation
-                    .tags
-                    .as_ref()
-                    .is_some_and(|tags| tags.iter().any(|tag| tag == PUBLIC_TAG));
-                if public {
+                let tagged = |name: &str| {
+                    operation
+                        .tags
+                        .as_ref()
+                        .is_some_and(|tags| tags.iter().any(|tag| tag == name))
+                };
+                let public = tagged(PUBLIC_TAG);
+                if public || tagged(PUBLISHED_TAG) {
                     operation.security = Some(Vec::new());
-                } else {
+                }
+                if !public {
                     // Any operation that reaches the database can meet it
                     // down, or a failure of the service's own.
                     for (status, name) in [("500", "Internal"), ("503", "Unavailable")] {

@@ -51,7 +51,9 @@ pub fn allowed_methods(path: &str) -> Option<String> {
         let matches = template.len() == segments.len()
             && template.iter().zip(&segments).all(|(part, segment)| {
                 if part.starts_with('{') {
-                    !segment.is_empty()
+                    // `{register}.csv`: the text after the parameter is literal.
+                    let suffix = part.rsplit_once('}').map_or("", |(_, s)| s);
+                    segment.len() > suffix.len() && segment.ends_with(suffix)
                 } else {
                     part == segment
                 }

@@ -173,7 +173,8 @@ impl PublicationInput {
             );
             if let Some(t) = &code_type {
                 checks.require(
-                    t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+                    t.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
                     &field("geo_code_type"),
                     "must be a geoCodeType code, e.g. LAD or WD",
                 );
@@ -189,8 +190,11 @@ impl PublicationInput {
                 geo_code_type: code_type,
             });
         }
-        let withheld_reason =
-            checks.optional_text("withheld_reason", self.withheld_reason.as_deref(), SHORT_TEXT);
+        let withheld_reason = checks.optional_text(
+            "withheld_reason",
+            self.withheld_reason.as_deref(),
+            SHORT_TEXT,
+        );
         checks.require(
             !self.withheld || withheld_reason.is_some(),
             "withheld_reason",
@@ -219,11 +223,7 @@ impl PublicationInput {
             awarded_on: self.awarded_on,
             review_date: self.review_date,
             withheld: self.withheld,
-            withheld_reason: if self.withheld {
-                withheld_reason
-            } else {
-                None
-            },
+            withheld_reason: if self.withheld { withheld_reason } else { None },
         };
         checks.finish(details)
     }
@@ -254,7 +254,10 @@ mod tests {
             award_date(Some(date("2022-02-14")), Some(date("2022-03-01")), start),
             date("2022-02-14")
         );
-        assert_eq!(award_date(None, Some(date("2022-03-01")), start), date("2022-03-01"));
+        assert_eq!(
+            award_date(None, Some(date("2022-03-01")), start),
+            date("2022-03-01")
+        );
         assert_eq!(award_date(None, Some(date("2026-12-03")), start), start);
         assert_eq!(award_date(None, None, start), start);
     }

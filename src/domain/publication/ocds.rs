@@ -406,7 +406,11 @@ fn award_release(publisher: &Publisher, record: &Record, ocid: &str) -> Release 
             roles: vec!["supplier", "payee"],
         },
     ];
-    let mut funders: Vec<&str> = record.lines.iter().map(|l| l.stream.funder.as_str()).collect();
+    let mut funders: Vec<&str> = record
+        .lines
+        .iter()
+        .map(|l| l.stream.funder.as_str())
+        .collect();
     funders.sort_unstable();
     funders.dedup();
     parties.extend(funders.into_iter().map(|funder| Party {
@@ -493,7 +497,13 @@ mod tests {
 
     #[test]
     fn funders_become_stable_party_ids() {
-        assert_eq!(funder_id("Ministry of Justice"), "funder-ministry-of-justice");
-        assert_eq!(funder_id("Home Office (Safer Streets)"), "funder-home-office-safer-streets");
+        assert_eq!(
+            funder_id("Ministry of Justice"),
+            "funder-ministry-of-justice"
+        );
+        assert_eq!(
+            funder_id("Home Office (Safer Streets)"),
+            "funder-home-office-safer-streets"
+        );
     }
 }

@@ -38,6 +38,7 @@ text_enum!(Register {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RegisterHeading {
     pub publisher: String,
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     pub publisher_org_id: String,
     /// "1 April 2022 to 30 June 2022", or "all years".
     pub period: String,
@@ -49,7 +50,11 @@ pub struct RegisterHeading {
     pub withheld: usize,
 }
 
-fn heading(publisher: &super::source::Publisher, period: super::source::Period, withheld: usize) -> RegisterHeading {
+fn heading(
+    publisher: &super::source::Publisher,
+    period: super::source::Period,
+    withheld: usize,
+) -> RegisterHeading {
     RegisterHeading {
         publisher: publisher.name.clone(),
         publisher_org_id: publisher.ids.org_id.clone(),
@@ -67,6 +72,7 @@ pub struct GrantEntry {
     pub identifier: String,
     pub reference: Option<String>,
     pub recipient: String,
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     pub recipient_org_id: String,
     pub purpose: String,
     pub conditions: Option<String>,
@@ -101,6 +107,7 @@ pub struct ContractEntry {
     pub description: String,
     pub supplier: String,
     /// The supplier's org-id.
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     pub supplier_org_id: String,
     /// Its Companies House or charity number, where it has one.
     pub supplier_registration_number: Option<String>,
@@ -138,6 +145,7 @@ pub struct SpendEntry {
     #[schema(value_type = crate::fiscal::CalendarDate)]
     pub date: NaiveDate,
     pub recipient: String,
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     pub recipient_org_id: String,
     /// What it paid for: the contract's title.
     pub purpose: String,
@@ -379,7 +387,9 @@ impl SpendRegister {
                 Cell::plain(p.amount),
                 Cell::text(p.contract_reference.as_deref().unwrap_or(&p.contract_id)),
                 Cell::plain(p.contract_kind.as_str()),
-                p.payment_reference.as_deref().map_or(Cell::Empty, Cell::text),
+                p.payment_reference
+                    .as_deref()
+                    .map_or(Cell::Empty, Cell::text),
                 Cell::text(&p.funding_stream),
                 Cell::plain(&p.id),
             ]);

@@ -24,6 +24,7 @@ pub struct PublicationSettings {
     pub enabled: bool,
     /// The organisation's own org-id (org-id.guide), e.g. `GB-GOR-PC000123`:
     /// the funding organisation of its grants and the buyer of its contracts.
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     pub org_id: Option<String>,
     /// Its 360Giving prefix (`360G-…`), issued by 360Giving: every grant id
     /// starts with it.
@@ -61,6 +62,7 @@ impl Default for PublicationSettings {
 pub struct PublicationSettingsChanges {
     /// Switching it on needs `org_id`, `grant_prefix` and `ocid_prefix`.
     pub enabled: Option<bool>,
+    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
     #[schema(max_length = 100)]
     pub org_id: Option<String>,
     #[schema(max_length = 100)]
@@ -247,7 +249,12 @@ mod tests {
 
     #[test]
     fn org_ids_have_a_list_and_an_identifier() {
-        for good in ["GB-CHC-1012345", "GB-COH-01234567", "GB-LAE-KEN", "GB-NHS-RYQ"] {
+        for good in [
+            "GB-CHC-1012345",
+            "GB-COH-01234567",
+            "GB-LAE-KEN",
+            "GB-NHS-RYQ",
+        ] {
             assert!(is_org_id(good), "{good}");
         }
         for bad in ["GB-CHC", "gb-chc-1", "GB-CHC-12 34", "1012345", "GBR-CHC-1"] {

@@ -12,7 +12,8 @@ use crate::money::Money;
 
 pub const VERSION: &str = "1.4";
 /// The Open Government Licence, which UK public bodies publish under.
-pub const LICENSE: &str = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/";
+pub const LICENSE: &str =
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/";
 
 #[derive(Debug, Serialize)]
 pub struct Package {
