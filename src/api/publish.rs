@@ -82,9 +82,40 @@ pub struct PublishQuery {
     /// Last year of a range (with `from`).
     #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub to: Option<FinancialYear>,
-    /// `json` (the default) or `csv`; OCDS is JSON only. Public documents
-    /// take it from the file name instead.
+    /// `json` (the default) or `csv`; OCDS is JSON only.
     pub format: Option<DocumentFormat>,
+}
+
+/// The period of a public document: its format is its file name's.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PublicQuery {
+    /// One financial year (with `quarter`, one quarter of it); or give
+    /// `from` and `to`; without any, every year.
+    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
+    pub financial_year: Option<FinancialYear>,
+    /// One quarter of `financial_year`.
+    #[param(value_type = Option<crate::fiscal::Quarter>)]
+    pub quarter: Option<Quarter>,
+    /// First year of a range (with `to`).
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
+    pub from: Option<FinancialYear>,
+    /// Last year of a range (with `from`).
+    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
+    pub to: Option<FinancialYear>,
+}
+
+impl From<PublicQuery> for PublishQuery {
+    fn from(query: PublicQuery) -> PublishQuery {
+        PublishQuery {
+            financial_year: query.financial_year,
+            quarter: query.quarter,
+            from: query.from,
+            to: query.to,
+            format: None,
+        }
+    }
 }
 
 impl PublishQuery {
@@ -357,16 +388,6 @@ impl PartialSchema for OcdsReleasePackage {
 
 impl ToSchema for OcdsReleasePackage {}
 
-fn check_no_format(query: &PublishQuery) -> Result<(), AppError> {
-    match query.format {
-        Some(_) => Err(AppError::field(
-            "format",
-            "a public document's format is its file name's extension",
-        )),
-        None => Ok(()),
-    }
-}
-
 fn parse_register(text: &str) -> Result<Register, AppError> {
     text.parse().map_err(|_| AppError::NotFound("register"))
 }
@@ -506,11 +527,10 @@ async fn public(
     req: HttpRequest,
     state: web::Data<AppState>,
     organisation_id: Id,
-    query: PublishQuery,
+    query: PublicQuery,
     document: Document,
 ) -> Result<HttpResponse, AppError> {
-    check_no_format(&query)?;
-    let period = query.period(false)?;
+    let period = PublishQuery::from(query).period(false)?;
     serve(
         &req,
         &state,
@@ -529,7 +549,7 @@ async fn public(
 /// 360Giving for GrantNav. Every year unless a period is given.
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublishQuery),
+    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublicQuery),
     security(()),
     responses(
         (status = 200, body = ThreeSixtyGivingPackage, description = "The package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
@@ -542,7 +562,7 @@ pub async fn public_threesixty_json(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicPath>,
-    query: Query<PublishQuery>,
+    query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let document = Document::ThreeSixty(DocumentFormat::Json);
     public(
@@ -561,7 +581,7 @@ pub async fn public_threesixty_json(
 /// publication is on (404 until then).
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublishQuery),
+    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublicQuery),
     security(()),
     responses(
         (status = 200, body = String, content_type = "text/csv", description = "The flat CSV.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
@@ -574,7 +594,7 @@ pub async fn public_threesixty_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicPath>,
-    query: Query<PublishQuery>,
+    query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let document = Document::ThreeSixty(DocumentFormat::Csv);
     public(
@@ -593,7 +613,7 @@ pub async fn public_threesixty_csv(
 /// token, once publication is on (404 until then).
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublishQuery),
+    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublicQuery),
     security(()),
     responses(
         (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
@@ -606,7 +626,7 @@ pub async fn public_ocds(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicPath>,
-    query: Query<PublishQuery>,
+    query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
     public(
         req,
@@ -633,7 +653,7 @@ struct PublicRegisterPath {
     params(
         ("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"),
         ("register" = Register, Path, description = "Which register"),
-        PublishQuery,
+        PublicQuery,
     ),
     security(()),
     responses(
@@ -647,7 +667,7 @@ pub async fn public_register_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicRegisterPath>,
-    query: Query<PublishQuery>,
+    query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let path = path.into_inner();
     let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Csv);
@@ -670,7 +690,7 @@ pub async fn public_register_csv(
     params(
         ("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"),
         ("register" = Register, Path, description = "Which register"),
-        PublishQuery,
+        PublicQuery,
     ),
     security(()),
     responses(
@@ -684,7 +704,7 @@ pub async fn public_register_json(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicRegisterPath>,
-    query: Query<PublishQuery>,
+    query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let path = path.into_inner();
     let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Json);

@@ -13,7 +13,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use modifiers::PUBLIC_TAG;
+pub use modifiers::{PUBLIC_TAG, PUBLISHED_TAG};
 pub use routes::allowed_methods;
 
 #[derive(OpenApi)]
@@ -28,7 +28,9 @@ pub use routes::allowed_methods;
     components(schemas(
         crate::api::problem::Problem,
         crate::domain::audit::ResourceType,
-        crate::api::imports::TemplateFormat
+        crate::api::imports::TemplateFormat,
+        crate::api::publish::DocumentFormat,
+        crate::domain::publication::registers::Register
     )),
     tags(
         (name = "health", description = "Liveness and readiness; no token needed"),
