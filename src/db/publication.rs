@@ -143,7 +143,7 @@ pub fn set_details(
         cp::updated_at.eq(now()),
     );
     let updated = diesel::update(cp::table.find(contract_id))
-        .set(values.clone())
+        .set(values)
         .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(cp::table)
