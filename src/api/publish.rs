@@ -10,18 +10,19 @@ use actix_web::http::header::{self, Header, HttpDate};
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Json, Query};
 use super::preconditions::{ok_with_etag, tag_of_json, IfMatch};
+use super::reports;
 use super::responses::{IfMatchHeader, PublicErrors, PublishErrors};
 use super::writes::Guarded;
 use super::AppState;
 use crate::auth::{Actor, Permission};
-use crate::db::publication::{self as stored, Selection};
+use crate::db::publication::{self as stored, Depth, Selection};
 use crate::db::DbConn;
 use crate::domain::audit::AuditAction;
 use crate::domain::contract::ContractKind;
@@ -32,7 +33,7 @@ use crate::domain::publication::registers::{
 };
 use crate::domain::publication::source::Period;
 use crate::domain::publication::{ocds, threesixty};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -119,38 +120,30 @@ impl From<PublicQuery> for PublishQuery {
 }
 
 impl PublishQuery {
-    /// The period asked for; `required` when there is no "every year".
+    /// The period asked for, read as the reports read theirs, or a quarter
+    /// of one year; `required` when there is no "every year".
     fn period(&self, required: bool) -> Result<Period, AppError> {
-        let range = |start, end| {
-            DateRange::new(start, end).map_err(|e| AppError::field("to", e.to_string()))
-        };
-        match (self.financial_year, self.quarter, self.from, self.to) {
-            (Some(year), None, None, None) => Ok(Period::dates(year.date_range())),
-            (Some(year), Some(quarter), None, None) => {
-                Ok(Period::dates(FiscalQuarter { year, quarter }.date_range()))
-            }
-            (None, None, Some(from), Some(to)) if from <= to => {
-                Ok(Period::dates(range(from.start_date(), to.end_date())?))
-            }
-            (None, None, Some(_), Some(_)) => {
-                Err(AppError::field("to", "must not be before `from`"))
-            }
-            (None, Some(_), _, _) => Err(AppError::field(
+        let nothing = self.financial_year.is_none() && self.from.is_none() && self.to.is_none();
+        if self.quarter.is_some() && self.financial_year.is_none() {
+            return Err(AppError::field(
                 "quarter",
                 "give `quarter` with `financial_year`",
-            )),
-            (None, None, Some(_), None) => Err(AppError::field("to", "give `to` with `from`")),
-            (None, None, None, Some(_)) => Err(AppError::field("from", "give `from` with `to`")),
-            (None, None, None, None) if !required => Ok(Period::all()),
-            (None, None, None, None) => Err(AppError::Validation(vec![FieldError::new(
-                "financial_year",
-                "give a financial_year, or from and to",
-            )])),
-            (Some(_), _, _, _) => Err(AppError::field(
-                "financial_year",
-                "give either financial_year or from and to, not both",
-            )),
+            ));
         }
+        if nothing && !required {
+            return Ok(Period::all());
+        }
+        let years = reports::years(self.financial_year, self.from, self.to)?;
+        let dates = match self.quarter {
+            Some(quarter) => FiscalQuarter {
+                year: years.from(),
+                quarter,
+            }
+            .date_range(),
+            None => DateRange::new(years.from().start_date(), years.to().end_date())
+                .map_err(|e| AppError::field("to", e.to_string()))?,
+        };
+        Ok(Period::dates(dates))
     }
 }
 
@@ -206,14 +199,19 @@ fn make(
     period: Period,
     uri: String,
 ) -> Result<Published, AppError> {
-    let source = |conn: &mut DbConn, kind, selection| {
-        stored::source(conn, organisation_id, kind, selection, period)
+    let source = |conn: &mut DbConn, kind, selection, depth| {
+        stored::source(conn, organisation_id, kind, selection, period, depth)
     };
     let csv = document.format() == DocumentFormat::Csv;
     let (body, modified, withheld) = match document {
         Document::ThreeSixty(_) => {
-            let source = source(conn, ContractKind::Grant, Selection::AwardedIn)?;
-            let package = threesixty::package(&source);
+            let source = source(
+                conn,
+                ContractKind::Grant,
+                Selection::AwardedIn,
+                Depth::Terms,
+            )?;
+            let package = threesixty::package(&source)?;
             let body = if csv {
                 threesixty::csv(&package)
             } else {
@@ -222,42 +220,49 @@ fn make(
             (body, source.modified, source.withheld)
         }
         Document::Ocds => {
-            let source = source(conn, ContractKind::Contract, Selection::AwardedIn)?;
-            (
-                json(&ocds::package(&source, uri))?,
-                source.modified,
-                source.withheld,
-            )
-        }
-        Document::Register(Register::Grants, _) => {
-            let source = source(conn, ContractKind::Grant, Selection::AwardedIn)?;
-            let register = registers::grants(&source);
-            let body = if csv {
-                register.to_csv()
-            } else {
-                json(&RegisterDocument::Grants(register))?
-            };
+            let source = source(
+                conn,
+                ContractKind::Contract,
+                Selection::AwardedIn,
+                Depth::History,
+            )?;
+            let body = json(&ocds::package(&source, uri))?;
             (body, source.modified, source.withheld)
         }
-        Document::Register(Register::Contracts, _) => {
-            let source = source(conn, ContractKind::Contract, Selection::RunningIn)?;
-            let register = registers::contracts(&source);
+        Document::Register(register, _) => {
+            let (register, modified, withheld) = match register {
+                Register::Grants => {
+                    let source = source(
+                        conn,
+                        ContractKind::Grant,
+                        Selection::AwardedIn,
+                        Depth::Terms,
+                    )?;
+                    let register = RegisterDocument::Grants(registers::grants(&source)?);
+                    (register, source.modified, source.withheld)
+                }
+                Register::Contracts => {
+                    let source = source(
+                        conn,
+                        ContractKind::Contract,
+                        Selection::RunningIn,
+                        Depth::Terms,
+                    )?;
+                    let register = RegisterDocument::Contracts(registers::contracts(&source));
+                    (register, source.modified, source.withheld)
+                }
+                Register::Spend => {
+                    let spend = stored::spend(conn, organisation_id, period)?;
+                    let register = RegisterDocument::Spend(registers::spend(&spend)?);
+                    (register, spend.modified, spend.withheld)
+                }
+            };
             let body = if csv {
                 register.to_csv()
             } else {
-                json(&RegisterDocument::Contracts(register))?
+                json(&register)?
             };
-            (body, source.modified, source.withheld)
-        }
-        Document::Register(Register::Spend, _) => {
-            let spend = stored::spend(conn, organisation_id, period)?;
-            let register = registers::spend(&spend);
-            let body = if csv {
-                register.to_csv()
-            } else {
-                json(&RegisterDocument::Spend(register))?
-            };
-            (body, spend.modified, spend.withheld)
+            (body, modified, withheld)
         }
     };
     Ok(Published {
@@ -265,6 +270,16 @@ fn make(
         modified,
         withheld,
     })
+}
+
+impl RegisterDocument {
+    fn to_csv(&self) -> String {
+        match self {
+            RegisterDocument::Grants(register) => register.to_csv(),
+            RegisterDocument::Contracts(register) => register.to_csv(),
+            RegisterDocument::Spend(register) => register.to_csv(),
+        }
+    }
 }
 
 /// The document's own address, for OCDS's package `uri`.
@@ -372,17 +387,13 @@ pub struct OcdsReleasePackage;
 
 impl PartialSchema for OcdsReleasePackage {
     fn schema() -> RefOr<Schema> {
-        let mut schema = standard_document(
+        standard_document(
             "An OCDS 1.1.5 release package with the budget breakdown extension: valid against \
              https://standard.open-contracting.org/schema/1__1__5/release-package-schema.json \
              with the extension merged. `withheld` (not part of OCDS) says how many contracts \
              were left out. Amounts are JSON numbers written digit for digit.",
             "releases",
-        );
-        if let RefOr::T(Schema::Object(object)) = &mut schema {
-            object.schema_type = Type::Object.into();
-        }
-        schema
+        )
     }
 }
 

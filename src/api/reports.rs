@@ -82,8 +82,9 @@ fn negotiate(req: &HttpRequest, format: Format) -> Result<(), AppError> {
     }
 }
 
-/// Which years: `financial_year`, or `from` and `to` together.
-fn years(
+/// Which years: `financial_year`, or `from` and `to` together (also how
+/// the publications read their period).
+pub fn years(
     financial_year: Option<FinancialYear>,
     from: Option<FinancialYear>,
     to: Option<FinancialYear>,

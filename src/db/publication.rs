@@ -23,6 +23,15 @@ use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
 
+/// How much of each record a document shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Its terms, funding lines and what has been paid.
+    Terms,
+    /// Those, its history of changes and each payment (OCDS).
+    History,
+}
+
 /// Which contracts a document takes from its period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
@@ -40,7 +49,6 @@ pub fn publisher(
     let organisation = orgs::get(conn, organisation_id)?;
     let settings = &organisation.publication;
     let publisher = Publisher {
-        organisation_id: organisation.id.clone(),
         name: settings
             .publisher_name
             .clone()
@@ -157,7 +165,6 @@ pub fn set_details(
 #[diesel(table_name = c)]
 struct ContractPart {
     id: String,
-    kind: ContractKind,
     reference: Option<String>,
     title: String,
     purpose: Option<String>,
@@ -232,6 +239,7 @@ pub fn source(
     kind: ContractKind,
     selection: Selection,
     period: Period,
+    depth: Depth,
 ) -> Result<Source, AppError> {
     let (publisher, settings_changed) = publisher(conn, organisation_id)?;
     type Row = (ContractPart, ProviderPart, Option<DetailsRow>);
@@ -295,7 +303,6 @@ pub fn source(
         chosen.push(Record {
             recipient: provider.recipient(&publisher),
             id: contract.id,
-            kind: contract.kind,
             reference: contract.reference,
             title: contract.title,
             purpose: contract.purpose,
@@ -312,7 +319,7 @@ pub fn source(
             modified: changed,
         });
     }
-    fill_in(conn, organisation_id, &mut chosen)?;
+    fill_in(conn, organisation_id, &mut chosen, depth)?;
     for record in &chosen {
         modified = modified.max(record.modified);
     }
@@ -325,11 +332,13 @@ pub fn source(
     })
 }
 
-/// Adds each record's funding lines, history, payments and their sum.
+/// Adds each record's funding lines and what has been paid (summed in the
+/// database), and at `Depth::History` its changes and each payment.
 fn fill_in(
     conn: &mut DbConn,
     organisation_id: &str,
     records: &mut [Record],
+    depth: Depth,
 ) -> Result<(), AppError> {
     let streams = streams(conn, organisation_id)?;
     let index: HashMap<String, usize> = records
@@ -339,6 +348,7 @@ fn fill_in(
         .collect();
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
     for chunk in ids.chunks(500) {
+        let at = |contract_id: &str| index.get(contract_id).copied();
         let lines: Vec<(String, String, String, FinancialYear, i64)> = fl::table
             .filter(fl::contract_id.eq_any(chunk))
             .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
@@ -351,7 +361,7 @@ fn fill_in(
             ))
             .load(conn)?;
         for (contract_id, id, stream_id, financial_year, pence) in lines {
-            if let Some(&n) = index.get(&contract_id) {
+            if let Some(n) = at(&contract_id) {
                 records[n].lines.push(Line {
                     id,
                     stream: stream(&streams, &stream_id)?,
@@ -360,95 +370,95 @@ fn fill_in(
                 });
             }
         }
-        type ChangeRow = (
-            String,
-            String,
-            VariationKind,
-            i64,
-            i64,
-            NaiveDate,
-            NaiveDate,
-            String,
-            Option<String>,
-            NaiveDateTime,
-        );
-        let changes: Vec<ChangeRow> = cv::table
-            .filter(cv::contract_id.eq_any(chunk))
-            .order((cv::contract_id, cv::recorded_at, cv::id))
-            .select((
-                cv::contract_id,
-                cv::id,
-                cv::kind,
-                cv::value_before_pence,
-                cv::value_after_pence,
-                cv::end_date_before,
-                cv::end_date_after,
-                cv::reason,
-                cv::decision_reference,
-                cv::recorded_at,
-            ))
-            .load(conn)?;
-        for (contract_id, id, kind, before, after, end_before, end_after, reason, decision, at) in
-            changes
-        {
-            if let Some(&n) = index.get(&contract_id) {
-                records[n].changes.push(Change {
-                    id,
-                    kind,
-                    value_before: Money::from_pence(before),
-                    value_after: Money::from_pence(after),
-                    end_date_before: end_before,
-                    end_date_after: end_after,
-                    reason,
-                    decision_reference: decision,
-                    recorded_at: at.and_utc(),
-                });
-            }
-        }
-        type PaymentRow = (
-            String,
-            String,
-            NaiveDate,
-            i64,
-            Option<String>,
-            Option<String>,
-            NaiveDateTime,
-        );
-        let payments: Vec<PaymentRow> = p::table
-            .filter(p::contract_id.eq_any(chunk))
-            .order((p::contract_id, p::paid_on, p::created_at, p::id))
-            .select((
-                p::contract_id,
-                p::id,
-                p::paid_on,
-                p::amount_pence,
-                p::reference,
-                p::reverses_payment_id,
-                p::created_at,
-            ))
-            .load(conn)?;
-        for (contract_id, id, paid_on, pence, reference, reverses, created_at) in payments {
-            if let Some(&n) = index.get(&contract_id) {
-                let record = &mut records[n];
-                record.modified = record.modified.max(created_at.and_utc());
-                record.payments.push(Paid {
-                    id,
-                    paid_on,
-                    amount: Money::from_pence(pence),
-                    reference,
-                    reverses,
-                });
-            }
-        }
-        let paid: Vec<(String, Option<i64>)> = p::table
+        let paid: Vec<(String, Option<i64>, Option<NaiveDateTime>)> = p::table
             .filter(p::contract_id.eq_any(chunk))
             .group_by(p::contract_id)
-            .select((p::contract_id, sum_pence(p::amount_pence)))
+            .select((
+                p::contract_id,
+                sum_pence(p::amount_pence),
+                diesel::dsl::max(p::created_at),
+            ))
             .load(conn)?;
-        for (contract_id, pence) in paid {
-            if let Some(&n) = index.get(&contract_id) {
-                records[n].paid = Money::from_pence(pence.unwrap_or(0));
+        for (contract_id, pence, last) in paid {
+            if let Some(n) = at(&contract_id) {
+                let record = &mut records[n];
+                record.paid = Money::from_pence(pence.unwrap_or(0));
+                if let Some(last) = last {
+                    record.modified = record.modified.max(last.and_utc());
+                }
             }
+        }
+        if depth == Depth::History {
+            history(conn, chunk, &at, records)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds the records' changes and payments, oldest first.
+fn history(
+    conn: &mut DbConn,
+    chunk: &[String],
+    at: &impl Fn(&str) -> Option<usize>,
+    records: &mut [Record],
+) -> Result<(), AppError> {
+    type ChangeRow = (
+        String,
+        String,
+        VariationKind,
+        i64,
+        i64,
+        NaiveDate,
+        NaiveDate,
+        String,
+        Option<String>,
+        NaiveDateTime,
+    );
+    let changes: Vec<ChangeRow> = cv::table
+        .filter(cv::contract_id.eq_any(chunk))
+        .order((cv::contract_id, cv::recorded_at, cv::id))
+        .select((
+            cv::contract_id,
+            cv::id,
+            cv::kind,
+            cv::value_before_pence,
+            cv::value_after_pence,
+            cv::end_date_before,
+            cv::end_date_after,
+            cv::reason,
+            cv::decision_reference,
+            cv::recorded_at,
+        ))
+        .load(conn)?;
+    for (contract_id, id, kind, before, after, end_before, end_after, reason, decision, at_time) in
+        changes
+    {
+        if let Some(n) = at(&contract_id) {
+            records[n].changes.push(Change {
+                id,
+                kind,
+                value_before: Money::from_pence(before),
+                value_after: Money::from_pence(after),
+                end_date_before: end_before,
+                end_date_after: end_after,
+                reason,
+                decision_reference: decision,
+                recorded_at: at_time.and_utc(),
+            });
+        }
+    }
+    let payments: Vec<(String, String, NaiveDate, i64)> = p::table
+        .filter(p::contract_id.eq_any(chunk))
+        .order((p::contract_id, p::paid_on, p::created_at, p::id))
+        .select((p::contract_id, p::id, p::paid_on, p::amount_pence))
+        .load(conn)?;
+    for (contract_id, id, paid_on, pence) in payments {
+        if let Some(n) = at(&contract_id) {
+            records[n].payments.push(Paid {
+                id,
+                paid_on,
+                amount: Money::from_pence(pence),
+            });
         }
     }
     Ok(())

@@ -461,7 +461,10 @@ fn award_release(publisher: &Publisher, record: &Record, ocid: &str) -> Release 
         tender: Some(Tender {
             id: format!("{}-tender", record.id),
             title: record.title.clone(),
-            procurement_method: record.details.procurement_route.map(method),
+            procurement_method: record
+                .details
+                .procurement_route
+                .map(ProcurementRoute::as_str),
         }),
         awards: vec![Award {
             id: award_id(record),
@@ -485,10 +488,6 @@ fn award_release(publisher: &Publisher, record: &Record, ocid: &str) -> Release 
             ..Contract::default()
         }],
     }
-}
-
-fn method(route: ProcurementRoute) -> &'static str {
-    route.as_str()
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ use super::source::{Record, Source, Spend};
 use super::threesixty::grant_id;
 use crate::csv::{Cell, Csv};
 use crate::domain::contract::{ContractKind, ContractStatus};
+use crate::domain::funding_stream::overflow;
 use crate::domain::text_enum::text_enum;
+use crate::error::AppError;
 use crate::money::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -175,12 +177,11 @@ pub struct SpendRegister {
     pub total: Money,
 }
 
-fn sum(amounts: impl Iterator<Item = Money>) -> Money {
-    // A register's records are a budget's worth of pennies: far from i64.
-    Money::sum(amounts).unwrap_or(Money::ZERO)
+fn sum(amounts: impl Iterator<Item = Money>) -> Result<Money, AppError> {
+    Money::sum(amounts).map_err(overflow)
 }
 
-pub fn grants(source: &Source) -> GrantsRegister {
+pub fn grants(source: &Source) -> Result<GrantsRegister, AppError> {
     let grants: Vec<GrantEntry> = source
         .records
         .iter()
@@ -199,11 +200,11 @@ pub fn grants(source: &Source) -> GrantsRegister {
             funding_streams: r.streams().into_iter().map(|s| s.code.clone()).collect(),
         })
         .collect();
-    GrantsRegister {
+    Ok(GrantsRegister {
         heading: heading(&source.publisher, source.period, source.withheld),
-        total: sum(grants.iter().map(|g| g.amount)),
+        total: sum(grants.iter().map(|g| g.amount))?,
         grants,
-    }
+    })
 }
 
 fn contract_entry(record: &Record) -> ContractEntry {
@@ -243,7 +244,7 @@ pub fn contracts(source: &Source) -> ContractsRegister {
     }
 }
 
-pub fn spend(spend: &Spend) -> SpendRegister {
+pub fn spend(spend: &Spend) -> Result<SpendRegister, AppError> {
     let payments: Vec<SpendEntry> = spend
         .items
         .iter()
@@ -261,16 +262,18 @@ pub fn spend(spend: &Spend) -> SpendRegister {
             funding_stream: p.stream.name.clone(),
         })
         .collect();
-    let listed_total = sum(payments.iter().map(|p| p.amount));
-    SpendRegister {
+    let listed_total = sum(payments.iter().map(|p| p.amount))?;
+    Ok(SpendRegister {
         heading: heading(&spend.publisher, spend.period, spend.withheld),
         threshold: spend.publisher.spend_threshold,
         listed_total,
         under_threshold_count: spend.under_threshold_count,
         under_threshold_total: spend.under_threshold_amount,
-        total: sum([listed_total, spend.under_threshold_amount].into_iter()),
+        total: listed_total
+            .checked_add(spend.under_threshold_amount)
+            .map_err(overflow)?,
         payments,
-    }
+    })
 }
 
 fn yes_no(flag: Option<bool>) -> Cell {
@@ -395,5 +398,107 @@ impl SpendRegister {
             ]);
         }
         csv.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, NaiveDate};
+
+    use super::*;
+    use crate::domain::publication::details::PublicationDetails;
+    use crate::domain::publication::settings::Identifiers;
+    use crate::domain::publication::source::{Period, Publisher, Recipient};
+
+    fn publisher() -> Publisher {
+        Publisher {
+            name: "Test PCC".into(),
+            ids: Identifiers {
+                org_id: "GB-GOR-PC000123".into(),
+                grant_prefix: "360G-test".into(),
+                ocid_prefix: "ocds-t3st00".into(),
+            },
+            contracts_threshold: Money::from_pence(1_000_000),
+            spend_threshold: Money::from_pence(50_000),
+        }
+    }
+
+    fn record(id: &str, pence: i64) -> Record {
+        let day = NaiveDate::from_ymd_opt(2022, 4, 1).expect("a date");
+        Record {
+            id: id.into(),
+            reference: None,
+            title: format!("Contract {id}"),
+            purpose: None,
+            start_date: day,
+            end_date: day,
+            value: Money::from_pence(pence),
+            status: ContractStatus::Active,
+            awarded_on: day,
+            recipient: Recipient {
+                name: "Rubicon Cares".into(),
+                org_id: "GB-CHC-1123456".into(),
+                charity_number: Some("1123456".into()),
+                company_number: None,
+            },
+            lines: Vec::new(),
+            changes: Vec::new(),
+            payments: Vec::new(),
+            paid: Money::ZERO,
+            details: PublicationDetails::default(),
+            modified: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_contract_at_the_threshold_is_not_over_it() {
+        let source = Source {
+            publisher: publisher(),
+            period: Period::all(),
+            records: vec![
+                record("at", 1_000_000),
+                record("over", 1_000_001),
+                record("under", 999_999),
+            ],
+            withheld: 2,
+            modified: DateTime::UNIX_EPOCH,
+        };
+        let register = contracts(&source);
+        let ids = |entries: &[ContractEntry]| -> Vec<String> {
+            entries.iter().map(|e| e.id.clone()).collect()
+        };
+        assert_eq!(ids(&register.contracts), ["over"]);
+        assert_eq!(ids(&register.at_or_under_threshold), ["at", "under"]);
+        assert_eq!(register.heading.withheld, 2);
+        let csv = register.to_csv();
+        assert_eq!(csv.lines().count(), 4);
+        assert!(csv.lines().nth(1).is_some_and(|row| row.ends_with(",Yes")));
+    }
+
+    #[test]
+    fn the_spend_total_is_the_listed_and_the_rest() {
+        let spend = Spend {
+            publisher: publisher(),
+            period: Period::all(),
+            items: Vec::new(),
+            under_threshold_count: 3,
+            under_threshold_amount: Money::from_pence(90_000),
+            withheld: 0,
+            modified: DateTime::UNIX_EPOCH,
+        };
+        let register = super::spend(&spend).expect("adds up");
+        assert_eq!(register.total, Money::from_pence(90_000));
+        assert_eq!(register.listed_total, Money::ZERO);
+        let overflowing = Source {
+            publisher: publisher(),
+            period: Period::all(),
+            records: vec![record("a", i64::MAX), record("b", 1)],
+            withheld: 0,
+            modified: DateTime::UNIX_EPOCH,
+        };
+        assert!(
+            grants(&overflowing).is_err(),
+            "an overflowing total is refused, not zero"
+        );
     }
 }

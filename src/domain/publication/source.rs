@@ -13,7 +13,6 @@ use crate::money::Money;
 /// Who publishes: the commissioning body.
 #[derive(Debug, Clone)]
 pub struct Publisher {
-    pub organisation_id: String,
     /// Its publisher name, else its name.
     pub name: String,
     pub ids: Identifiers,
@@ -122,21 +121,18 @@ pub struct Change {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// A payment (a reversal is negative and names the payment it reverses).
+/// A payment (a reversal is negative).
 #[derive(Debug, Clone)]
 pub struct Paid {
     pub id: String,
     pub paid_on: NaiveDate,
     pub amount: Money,
-    pub reference: Option<String>,
-    pub reverses: Option<String>,
 }
 
 /// An awarded contract or grant that may be published.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub id: String,
-    pub kind: ContractKind,
     pub reference: Option<String>,
     pub title: String,
     pub purpose: Option<String>,
@@ -148,9 +144,9 @@ pub struct Record {
     pub recipient: Recipient,
     /// In year, then stream code order.
     pub lines: Vec<Line>,
-    /// Oldest first.
+    /// Oldest first; loaded only for documents that show the history.
     pub changes: Vec<Change>,
-    /// Oldest first.
+    /// Oldest first; loaded only for documents that show the history.
     pub payments: Vec<Paid>,
     /// The sum of its payments.
     pub paid: Money,

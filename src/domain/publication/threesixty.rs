@@ -8,6 +8,8 @@ use super::details::ProcurementRoute;
 use super::exact::Number;
 use super::source::{date_time, Record, Source};
 use crate::csv::{Cell, Csv};
+use crate::domain::funding_stream::overflow;
+use crate::error::AppError;
 use crate::money::Money;
 
 pub const VERSION: &str = "1.4";
@@ -92,11 +94,11 @@ pub fn grant_id(prefix: &str, contract_id: &str) -> String {
     format!("{prefix}-{contract_id}")
 }
 
-pub fn package(source: &Source) -> Package {
+pub fn package(source: &Source) -> Result<Package, AppError> {
     let publisher = &source.publisher;
     let grants: Vec<Grant> = source.records.iter().map(|r| grant(source, r)).collect();
-    let total = Money::sum(source.records.iter().map(|r| r.value)).unwrap_or(Money::ZERO);
-    Package {
+    let total = Money::sum(source.records.iter().map(|r| r.value)).map_err(overflow)?;
+    Ok(Package {
         version: VERSION,
         title: format!(
             "{}: grants awarded, {}",
@@ -117,7 +119,7 @@ pub fn package(source: &Source) -> Package {
         },
         license: LICENSE,
         grants,
-    }
+    })
 }
 
 /// How a document says what it left out.
