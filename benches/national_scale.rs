@@ -373,14 +373,14 @@ fn run_backend(
     let organisation = data.ids.id(Kind::Organisation, 0);
     let finance = keys.mint(
         "bench-finance",
-        &organisation,
+        organisation.parse().expect("an id"),
         Role::Finance,
         None,
         6 * 3600,
     )?;
     let commissioner = keys.mint(
         "bench-commissioner",
-        &organisation,
+        organisation.parse().expect("an id"),
         Role::Commissioner,
         None,
         6 * 3600,

@@ -9,6 +9,7 @@ use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::id::{OrganisationId, ProviderId};
 use crate::domain::text_enum::text_enum;
 use crate::error::AppError;
 
@@ -136,9 +137,9 @@ pub fn permits(role: Role, permission: Permission) -> bool {
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub subject: String,
-    pub organisation_id: String,
+    pub organisation_id: OrganisationId,
     pub role: Role,
-    pub provider_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
 }
 
 impl Actor {
@@ -158,7 +159,7 @@ impl Actor {
         format!(
             "{}:{}:{}",
             self.role.as_str(),
-            self.provider_id.as_deref().unwrap_or("-"),
+            self.provider_id.as_ref().map_or("-", ProviderId::as_str),
             self.subject
         )
     }
@@ -166,25 +167,25 @@ impl Actor {
     /// The records this actor may see.
     pub fn scope(&self) -> Scope {
         Scope {
-            organisation_id: self.organisation_id.clone(),
-            provider_id: self.provider_id.clone(),
+            organisation_id: self.organisation_id,
+            provider_id: self.provider_id,
         }
     }
 }
 
 /// Records visible to a caller: one organisation's, and for a provider token
 /// only that provider's. Anything outside it reads as not found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope {
-    pub organisation_id: String,
-    pub provider_id: Option<String>,
+    pub organisation_id: OrganisationId,
+    pub provider_id: Option<ProviderId>,
 }
 
 impl Scope {
     /// Everything in one organisation (what its commissioners and finance see).
-    pub fn organisation(organisation_id: &str) -> Scope {
+    pub fn organisation(organisation_id: OrganisationId) -> Scope {
         Scope {
-            organisation_id: organisation_id.to_owned(),
+            organisation_id,
             provider_id: None,
         }
     }
@@ -211,10 +212,10 @@ pub struct Claims {
 #[derive(Debug, Deserialize)]
 struct CallerClaims {
     sub: String,
-    org: String,
+    org: OrganisationId,
     role: Role,
     #[serde(default)]
-    provider_id: Option<String>,
+    provider_id: Option<ProviderId>,
 }
 
 /// The one answer to every refused token, whatever the reason: the reason is
@@ -353,9 +354,9 @@ impl TokenKeys {
     pub fn mint(
         &self,
         subject: &str,
-        organisation_id: &str,
+        organisation_id: OrganisationId,
         role: Role,
-        provider_id: Option<&str>,
+        provider_id: Option<ProviderId>,
         ttl_seconds: i64,
     ) -> Result<String, AppError> {
         let Some(encoding) = &self.encoding else {
@@ -374,9 +375,9 @@ impl TokenKeys {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
-            org: organisation_id.to_owned(),
+            org: organisation_id.to_string(),
             role,
-            provider_id: provider_id.map(str::to_owned),
+            provider_id: provider_id.map(|id| id.to_string()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
@@ -405,8 +406,8 @@ impl TokenKeys {
                 AppError::Unauthorized(TOKEN_REFUSED)
             })?
             .claims;
-        if claims.sub.is_empty() || claims.org.is_empty() {
-            tracing::debug!("token refused: empty subject or organisation");
+        if claims.sub.is_empty() {
+            tracing::debug!("token refused: empty subject");
             return Err(AppError::Unauthorized(TOKEN_REFUSED));
         }
         if (claims.role == Role::Provider) != claims.provider_id.is_some() {
@@ -472,6 +473,14 @@ mod tests {
     const ED_PUBLIC: &[u8] = include_bytes!("../tests/fixtures/test-ed25519-public.pem");
     const ED_PRIVATE: &[u8] = include_bytes!("../tests/fixtures/test-ed25519-private.pem");
 
+    fn org() -> OrganisationId {
+        OrganisationId::parse("0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f").expect("an id")
+    }
+
+    fn provider() -> ProviderId {
+        ProviderId::parse("0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e60").expect("an id")
+    }
+
     fn keys() -> TokenKeys {
         TokenKeys::from_secret(&[7u8; 32], "iss", "aud").expect("keys")
     }
@@ -486,27 +495,27 @@ mod tests {
     #[test]
     fn a_minted_token_verifies() {
         let token = keys()
-            .mint("alice", "org1", Role::Finance, None, 60)
+            .mint("alice", org(), Role::Finance, None, 60)
             .expect("token");
         let actor = keys().verify(&token).expect("valid");
-        assert_eq!(actor.organisation_id, "org1");
+        assert_eq!(actor.organisation_id, org());
         assert_eq!(actor.role, Role::Finance);
     }
 
     #[test]
     fn expired_and_foreign_tokens_are_refused() {
         let expired = keys()
-            .mint("a", "o", Role::Finance, None, -3600)
+            .mint("a", org(), Role::Finance, None, -3600)
             .expect("token");
         assert!(keys().verify(&expired).is_err());
         let other = TokenKeys::from_secret(&[8u8; 32], "iss", "aud").expect("keys");
         let foreign = other
-            .mint("a", "o", Role::Finance, None, 60)
+            .mint("a", org(), Role::Finance, None, 60)
             .expect("token");
         assert!(keys().verify(&foreign).is_err());
         let wrong_audience = TokenKeys::from_secret(&[7u8; 32], "iss", "elsewhere").expect("keys");
         let token = wrong_audience
-            .mint("a", "o", Role::Finance, None, 60)
+            .mint("a", org(), Role::Finance, None, 60)
             .expect("token");
         assert!(keys().verify(&token).is_err());
     }
@@ -519,7 +528,7 @@ mod tests {
     #[test]
     fn rs256_and_eddsa_tokens_verify_with_the_public_key_alone() {
         let token = rsa_keys()
-            .mint("a", "o", Role::Admin, None, 60)
+            .mint("a", org(), Role::Admin, None, 60)
             .expect("token");
         let verifier =
             TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud").expect("keys");
@@ -529,7 +538,7 @@ mod tests {
             .expect("public key")
             .with_private_pem(ED_PRIVATE)
             .expect("private key");
-        let token = ed.mint("a", "o", Role::Finance, None, 60).expect("token");
+        let token = ed.mint("a", org(), Role::Finance, None, 60).expect("token");
         let verifier =
             TokenKeys::from_public_pem(Algorithm::EdDSA, ED_PUBLIC, "iss", "aud").expect("keys");
         assert_eq!(verifier.verify(&token).expect("valid").role, Role::Finance);
@@ -547,7 +556,7 @@ mod tests {
         let keys =
             TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud").expect("keys");
         assert!(!keys.can_mint());
-        match keys.mint("a", "o", Role::Admin, None, 60) {
+        match keys.mint("a", org(), Role::Admin, None, 60) {
             Err(AppError::Internal { context, .. }) => {
                 assert!(context.contains("identity provider"))
             }
@@ -588,7 +597,7 @@ mod tests {
         // The classic confusion: the public key's bytes used as an HMAC secret.
         let confused = TokenKeys::from_secret(RSA_PUBLIC, "iss", "aud").expect("keys");
         let token = confused
-            .mint("a", "o", Role::Admin, None, 60)
+            .mint("a", org(), Role::Admin, None, 60)
             .expect("token");
         let rsa =
             TokenKeys::from_public_pem(Algorithm::RS256, RSA_PUBLIC, "iss", "aud").expect("keys");
@@ -597,13 +606,15 @@ mod tests {
 
     #[test]
     fn a_provider_token_needs_its_provider() {
-        assert!(keys().mint("a", "o", Role::Provider, None, 60).is_err());
-        assert!(keys().mint("a", "o", Role::Admin, Some("p"), 60).is_err());
+        assert!(keys().mint("a", org(), Role::Provider, None, 60).is_err());
+        assert!(keys()
+            .mint("a", org(), Role::Admin, Some(provider()), 60)
+            .is_err());
         let token = keys()
-            .mint("a", "o", Role::Provider, Some("p"), 60)
+            .mint("a", org(), Role::Provider, Some(provider()), 60)
             .expect("token");
         let actor = keys().verify(&token).expect("valid");
-        assert_eq!(actor.provider_id.as_deref(), Some("p"));
+        assert_eq!(actor.provider_id, Some(provider()));
     }
 
     const ALL: [Permission; 16] = [

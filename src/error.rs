@@ -1,6 +1,7 @@
 //! The one error type of the service. Domain rules and storage return it; the
 //! HTTP layer maps it to RFC 9457 problem+json in one place (`api::problem`).
 
+use crate::domain::id::FundingStreamId;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -30,7 +31,7 @@ impl FieldError {
 /// The figures behind a refused award, so the caller can see by how much.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct BudgetShortfall {
-    pub funding_stream_id: String,
+    pub funding_stream_id: FundingStreamId,
     pub financial_year: String,
     pub budget: Money,
     pub committed: Money,

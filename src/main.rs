@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use commissioning::auth::{Actor, Role, Scope};
 use commissioning::config::Settings;
 use commissioning::db;
+use commissioning::domain::id::{OrganisationId, ProviderId};
 use commissioning::error::{AppError, ErrorChain};
 use commissioning::import::table::Format;
 use commissioning::import::{self, ImportKind, ImportSummary};
@@ -53,13 +54,13 @@ enum Command {
     Token {
         /// Organisation id the token acts for.
         #[arg(long)]
-        organisation: String,
+        organisation: OrganisationId,
         /// admin, commissioner, finance or provider.
         #[arg(long, value_enum)]
         role: Role,
         /// Provider id, for a `provider` token (and only for one).
         #[arg(long)]
-        provider: Option<String>,
+        provider: Option<ProviderId>,
         /// Who the token is for: recorded as "who did it" in the audit trail
         /// and return versions, and the owner of its idempotency keys.
         /// Defaults to a new `cli-…` value for every token minted, so two
@@ -81,7 +82,7 @@ enum Command {
         file: std::path::PathBuf,
         /// Organisation id the records belong to.
         #[arg(long)]
-        organisation: String,
+        organisation: OrganisationId,
         /// Say what the import would do, and store nothing.
         #[arg(long)]
         dry_run: bool,
@@ -235,16 +236,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 )));
             }
             db::migrate(&settings.database_url)?;
-            require_holders(&settings, &organisation, provider.as_deref())?;
+            require_holders(&settings, organisation, provider)?;
             let subject =
                 subject.unwrap_or_else(|| format!("cli-{}", uuid::Uuid::now_v7().simple()));
-            let token = keys.mint(
-                &subject,
-                &organisation,
-                role,
-                provider.as_deref(),
-                hours * 3600,
-            )?;
+            let token = keys.mint(&subject, organisation, role, provider, hours * 3600)?;
             println!("{token}");
             Ok(())
         }
@@ -255,7 +250,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             dry_run,
             quiet,
         } => {
-            let summary = import_file(&settings, kind, &file, &organisation, dry_run, quiet)?;
+            let summary = import_file(&settings, kind, &file, organisation, dry_run, quiet)?;
             let rows = |n: usize| if n == 1 { "row" } else { "rows" };
             let (verb, done) = match summary.dry_run {
                 true => ("would import", "a dry run: nothing was stored in"),
@@ -283,7 +278,7 @@ fn import_file(
     settings: &Settings,
     kind: ImportKind,
     file: &std::path::Path,
-    organisation: &str,
+    organisation: OrganisationId,
     dry_run: bool,
     quiet: bool,
 ) -> Result<ImportSummary, CliError> {
@@ -301,7 +296,7 @@ fn import_file(
     drop(bytes);
     let actor = Actor {
         subject: "cli-import".to_owned(),
-        organisation_id: organisation.to_owned(),
+        organisation_id: organisation,
         role: Role::Admin,
         provider_id: None,
     };
@@ -356,7 +351,7 @@ fn demo(settings: &Settings, hours: i64) -> Result<(), CliError> {
         );
     }
     println!("\nTokens (valid {hours} hours), one per role:");
-    let org = loaded.organisation_id.as_str();
+    let org = loaded.organisation_id;
     for role in [Role::Admin, Role::Commissioner, Role::Finance] {
         let token = keys.mint(
             &format!("demo-{}", role.as_str()),
@@ -371,7 +366,7 @@ fn demo(settings: &Settings, hours: i64) -> Result<(), CliError> {
         "demo-provider",
         org,
         Role::Provider,
-        Some(&loaded.provider_id),
+        Some(loaded.provider_id),
         hours * 3600,
     )?;
     println!("  {:<13} {token}   ({})", "provider", loaded.provider_name);
@@ -388,8 +383,8 @@ fn demo(settings: &Settings, hours: i64) -> Result<(), CliError> {
 /// request made with the token would fail.
 fn require_holders(
     settings: &Settings,
-    organisation_id: &str,
-    provider_id: Option<&str>,
+    organisation_id: OrganisationId,
+    provider_id: Option<ProviderId>,
 ) -> Result<(), CliError> {
     let (organisation, provider) = with_connection(settings, |conn| {
         let organisation = found(db::organisations::get(conn, organisation_id))?;

@@ -114,6 +114,11 @@ fn organisations_are_created_and_listed() {
     assert_eq!(blank.refused(), "error: name: must not be empty");
 }
 
+/// A provider inserted by hand, an organisation and a provider that are not there.
+const DANDELION: &str = "0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f";
+const NO_SUCH_ORGANISATION: &str = "0190f0c2-7a4b-7c3d-8e9f-00000000dead";
+const NOBODY: &str = "0190f0c2-7a4b-7c3d-8e9f-00000000beef";
+
 #[test]
 fn a_token_is_minted_only_for_an_organisation_and_provider_that_exist() {
     let folder = Folder::new();
@@ -125,7 +130,7 @@ fn a_token_is_minted_only_for_an_organisation_and_provider_that_exist() {
     let mut conn = SqliteConnection::establish(&file.display().to_string()).expect("connect");
     conn.batch_execute(&format!(
         "INSERT INTO providers (id, organisation_id, name, kind, created_at, updated_at) \
-         VALUES ('dandelion', '{organisation}', 'Dandelion Time', 'charity', \
+         VALUES ('{DANDELION}', '{organisation}', 'Dandelion Time', 'charity', \
          '2022-04-01 00:00:00', '2022-04-01 00:00:00')"
     ))
     .expect("a provider");
@@ -146,14 +151,26 @@ fn a_token_is_minted_only_for_an_organisation_and_provider_that_exist() {
             "--role",
             "finance",
             "--provider",
-            "dandelion"
+            DANDELION
         ])
         .refused(),
         "error: --provider is only for --role provider, not --role finance"
     );
-    let unknown = token(&["--organisation", "no-such-org", "--role", "commissioner"]).refused();
+    let malformed = token(&["--organisation", "no-such-org", "--role", "commissioner"]).refused();
     assert!(
-        unknown.contains("no organisation no-such-org")
+        malformed.contains("invalid value 'no-such-org' for '--organisation")
+            && malformed.contains("must be a record id"),
+        "{malformed}"
+    );
+    let unknown = token(&[
+        "--organisation",
+        NO_SUCH_ORGANISATION,
+        "--role",
+        "commissioner",
+    ])
+    .refused();
+    assert!(
+        unknown.contains(&format!("no organisation {NO_SUCH_ORGANISATION}"))
             && unknown.contains(&format!("SQLite database {}", file.display())),
         "{unknown}"
     );
@@ -163,12 +180,12 @@ fn a_token_is_minted_only_for_an_organisation_and_provider_that_exist() {
         "--role",
         "provider",
         "--provider",
-        "nobody",
+        NOBODY,
     ])
     .refused();
     assert_eq!(
         stranger,
-        format!("error: organisation {organisation} (OPCC) has no provider nobody")
+        format!("error: organisation {organisation} (OPCC) has no provider {NOBODY}")
     );
     // A provider of one organisation is no provider of another.
     let elsewhere = token(&[
@@ -177,11 +194,11 @@ fn a_token_is_minted_only_for_an_organisation_and_provider_that_exist() {
         "--role",
         "provider",
         "--provider",
-        "dandelion",
+        DANDELION,
     ])
     .refused();
     assert!(
-        elsewhere.contains("has no provider dandelion"),
+        elsewhere.contains(&format!("has no provider {DANDELION}")),
         "{elsewhere}"
     );
 
@@ -193,15 +210,18 @@ fn a_token_is_minted_only_for_an_organisation_and_provider_that_exist() {
         "--role",
         "provider",
         "--provider",
-        "dandelion",
+        DANDELION,
     ])
     .ok();
     let actor = keys
         .verify(minted.stdout.trim_end())
         .expect("a valid token");
     assert_eq!(actor.role, Role::Provider);
-    assert_eq!(actor.provider_id.as_deref(), Some("dandelion"));
-    assert_eq!(actor.organisation_id, organisation);
+    assert_eq!(
+        actor.provider_id.map(|id| id.to_string()).as_deref(),
+        Some(DANDELION)
+    );
+    assert_eq!(actor.organisation_id.to_string(), organisation);
     let minted = token(&["--organisation", &organisation, "--role", "commissioner"]).ok();
     assert_eq!(
         keys.verify(minted.stdout.trim_end())
@@ -302,7 +322,7 @@ fn a_file_is_imported_all_or_nothing_from_the_command_line() {
         let filter = db::providers::ProviderFilter::default();
         let (_, total) = db::providers::list(
             &mut conn,
-            &Scope::organisation(&organisation),
+            &Scope::organisation(organisation.parse().expect("an id")),
             &filter,
             50,
             0,
@@ -356,8 +376,14 @@ fn a_file_is_imported_all_or_nothing_from_the_command_line() {
 
     // One audit event, the command line's own admin.
     let mut conn = db::connect_one(&url).expect("connect");
-    let (events, _) =
-        db::audit::list(&mut conn, &organisation, &Default::default(), 50, 0).expect("events");
+    let (events, _) = db::audit::list(
+        &mut conn,
+        organisation.parse().expect("an id"),
+        &Default::default(),
+        50,
+        0,
+    )
+    .expect("events");
     let events: Vec<(&str, &str, &str)> = events
         .iter()
         .map(|e| {
@@ -413,7 +439,7 @@ fn the_demo_year_loads_once_and_prints_a_token_per_role() {
         .into_iter()
         .find(|o| o.name == commissioning::demo::ORGANISATION)
         .expect("the demo organisation");
-    let scope = Scope::organisation(&organisation.id);
+    let scope = Scope::organisation(organisation.id);
     let (contracts, total) = db::contracts::list(
         &mut conn,
         &scope,

@@ -50,8 +50,9 @@ pub fn measure(
         }
 
         let started = Instant::now();
-        let report = reports::budget_report(&mut conn, organisation_id, &filter)
-            .map_err(|e| format!("budget_report: {e}"))?;
+        let report =
+            reports::budget_report(&mut conn, organisation_id.parse().expect("an id"), &filter)
+                .map_err(|e| format!("budget_report: {e}"))?;
         let sql = started.elapsed();
 
         if run == 0 {

@@ -589,6 +589,17 @@ fn budgets(rng: &mut Rng, streams: usize, contracts: &[Contract], lines: &[Line]
     budgets
 }
 
+/// An index as an id, for the profile computation (which names lines and
+/// streams by id): the index in the id's last group.
+fn index_id<I: std::str::FromStr>(index: usize) -> I
+where
+    I::Err: std::fmt::Debug,
+{
+    format!("00000000-0000-7000-8000-{index:012x}")
+        .parse()
+        .expect("an id")
+}
+
 /// Every awarded contract's lines, profiled by quarter as the service does.
 fn commitments(contracts: &[Contract], lines: &[Line]) -> Vec<Commitment> {
     let mut rows = Vec::with_capacity(lines.len() * 4);
@@ -600,8 +611,8 @@ fn commitments(contracts: &[Contract], lines: &[Line]) -> Vec<Commitment> {
         let funding: Vec<FundingLine> = own
             .clone()
             .map(|i| FundingLine {
-                id: i.to_string(),
-                funding_stream_id: lines[i].stream.to_string(),
+                id: index_id(i),
+                funding_stream_id: index_id(lines[i].stream),
                 financial_year: lines[i].year,
                 amount: Money::from_pence(lines[i].pence),
                 quarters: None,
@@ -611,7 +622,8 @@ fn commitments(contracts: &[Contract], lines: &[Line]) -> Vec<Commitment> {
         let period = DateRange::new(contract.start, contract.end).expect("start before end");
         for part in profile_lines(period, &funding) {
             rows.push(Commitment {
-                line: part.funding_line_id.parse().expect("an index"),
+                line: usize::from_str_radix(&part.funding_line_id.as_str()[24..], 16)
+                    .expect("an index"),
                 quarter: FiscalQuarter {
                     year: part.financial_year,
                     quarter: part.quarter,

@@ -1,3 +1,4 @@
+use crate::domain::id::RecordId;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -23,9 +24,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub struct AuditQuery {
     /// The kind of record, e.g. `contract`.
     pub resource_type: Option<ResourceType>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub resource_id: Option<String>,
+    #[serde(default)]
+    pub resource_id: Option<RecordId>,
     /// Token subject that made the change.
     pub actor: Option<String>,
     /// Changes at or after this instant (RFC 3339).
@@ -56,7 +56,7 @@ pub async fn list(
     let page = query.page;
     let query = query.filter;
     let filter = AuditFilter {
-        resource_type: query.resource_type.map(|kind| kind.as_str().to_owned()),
+        resource_type: query.resource_type,
         resource_id: query.resource_id,
         actor: query.actor,
         from: query.from,
@@ -65,7 +65,7 @@ pub async fn list(
     let org = actor.organisation_id;
     let (items, total) = state
         .db
-        .read(move |conn| audit::list(conn, &org, &filter, page.limit, page.offset))
+        .read(move |conn| audit::list(conn, org, &filter, page.limit, page.offset))
         .await?;
     Ok(pagination::respond(items, total, page))
 }

@@ -1,9 +1,11 @@
+use crate::domain::id::{FundingStreamId, ProviderId};
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
+use super::paths::*;
 use super::preconditions::{created_response, ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
     AwardErrors, CreateAwardErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors,
@@ -14,18 +16,15 @@ use super::{location, AppState};
 use crate::auth::{Actor, Permission};
 use crate::db::audit;
 use crate::db::contracts::{self, ContractFilter};
-use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::audit::AuditAction;
 use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
     NewContract, NewPayment, NewReversal, NewVariation, Payment, StatusChange, Variation,
 };
-use crate::domain::id::Id;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-const CONTRACT: ResourceType = ResourceType::Contract;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
@@ -50,15 +49,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ContractQuery {
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub provider_id: Option<String>,
+    #[serde(default)]
+    pub provider_id: Option<ProviderId>,
     pub status: Option<ContractStatus>,
     pub kind: Option<ContractKind>,
     /// Contracts with a funding line on this stream.
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
     /// Contracts whose period overlaps this financial year, e.g. 2022-23.
     #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub financial_year: Option<FinancialYear>,
@@ -101,10 +98,10 @@ pub async fn create(
     Creation::new(actor, request)
         .create(&state.db, |conn, actor, input| {
             let awards = input.awards();
-            let contract = contracts::create(conn, &actor.organisation_id, input)?;
+            let contract = contracts::create(conn, actor.organisation_id, input)?;
             match awards {
                 true => {
-                    contracts::change_status(conn, actor, &contract.id, StatusChange::activation())
+                    contracts::change_status(conn, actor, contract.id, StatusChange::activation())
                 }
                 false => Ok(contract),
             }
@@ -154,7 +151,7 @@ pub async fn list(
 /// A contract with its funding lines, funded and paid totals, and its ETag.
 #[utoipa::path(
     tag = "contracts",
-    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
+    params(ContractPath),
     responses(
         (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         ReadErrors,
@@ -164,14 +161,14 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let contract = state
         .db
-        .read(move |conn| contracts::get(conn, &scope, &id))
+        .read(move |conn| contracts::get(conn, &scope, id))
         .await?;
     ok_with_etag(&contract)
 }
@@ -182,7 +179,7 @@ pub async fn read(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ContractPath,
         IfMatchHeader,
     ),
     request_body = ContractChanges,
@@ -195,16 +192,16 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
     if_match: IfMatch,
     body: Json<ContractChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let contract = Guarded::<Contract>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::update(conn, &actor.organisation_id, id, changes)
+            contracts::update(conn, actor.organisation_id, id, changes)
         })
         .await?;
     ok_with_etag(&contract)
@@ -216,7 +213,7 @@ pub async fn update(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ContractPath,
         IfMatchHeader,
     ),
     responses(
@@ -228,14 +225,14 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Guarded::<Contract>::new(actor, if_match, id)
         .delete(&state.db, move |conn, actor, id| {
-            contracts::delete(conn, &actor.organisation_id, id)
+            contracts::delete(conn, actor.organisation_id, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -250,7 +247,7 @@ pub async fn delete(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ContractPath,
         IfMatchHeader,
         IdempotencyKeyHeader,
     ),
@@ -264,12 +261,12 @@ pub async fn delete(
 pub async fn change_status(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
     if_match: IfMatch,
     request: IdempotentJson<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let (change, once) = request.split();
     Guarded::<Contract>::new(actor, if_match, id)
         .act(
@@ -286,7 +283,7 @@ pub async fn change_status(
 /// Each funding line: the stream, financial year and amount it funds.
 #[utoipa::path(
     tag = "contracts",
-    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
+    params(ContractPath),
     responses(
         (status = 200, body = Vec<FundingLine>),
         ReadErrors,
@@ -296,14 +293,14 @@ pub async fn change_status(
 pub async fn list_lines(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let lines = state
         .db
-        .read(move |conn| contracts::list_lines(conn, &scope, &id))
+        .read(move |conn| contracts::list_lines(conn, &scope, id))
         .await?;
     Ok(HttpResponse::Ok().json(lines))
 }
@@ -314,7 +311,7 @@ pub async fn list_lines(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ContractPath,
         IdempotencyKeyHeader,
     ),
     request_body = FundingLineInput,
@@ -327,23 +324,22 @@ pub async fn list_lines(
 pub async fn add_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
     request: IdempotentJson<FundingLineInput>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Creation::new(actor, request)
-        .under(CONTRACT, &id)
+        .under(id)
         .run(&state.db, move |conn, actor, line| {
-            let before = contracts::get(conn, &actor.scope(), &id)?;
-            let line = contracts::add_line(conn, &actor.organisation_id, &id, line)?;
-            let after = contracts::get(conn, &actor.scope(), &id)?;
+            let before = contracts::get(conn, &actor.scope(), id)?;
+            let line = contracts::add_line(conn, actor.organisation_id, id, line)?;
+            let after = contracts::get(conn, &actor.scope(), id)?;
             audit::record(
                 conn,
                 actor,
                 AuditAction::Update,
-                CONTRACT,
-                &id,
+                id,
                 Some(&before),
                 Some(&after),
             )?;
@@ -359,8 +355,7 @@ pub async fn add_line(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
+        FundingLinePath,
         IfMatchHeader,
     ),
     request_body = FundingLineChange,
@@ -373,17 +368,16 @@ pub async fn add_line(
 pub async fn update_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(Id, Id)>,
+    path: web::Path<FundingLinePath>,
     if_match: IfMatch,
     body: Json<FundingLineChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let (id, line_id) = path.into_inner();
-    let (id, line_id) = (id.into_string(), line_id.into_string());
+    let FundingLinePath { id, line_id } = path.into_inner();
     let amount = body.0.amount;
     let contract = Guarded::<Contract>::new(actor, if_match, id)
         .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::update_line(conn, &actor.organisation_id, id, &line_id, amount)?;
+            contracts::update_line(conn, actor.organisation_id, id, line_id, amount)?;
             Ok(())
         })
         .await?;
@@ -396,8 +390,7 @@ pub async fn update_line(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("line_id" = crate::domain::id::Id, Path, description = "Funding line id"),
+        FundingLinePath,
         IfMatchHeader,
     ),
     responses(
@@ -409,15 +402,14 @@ pub async fn update_line(
 pub async fn delete_line(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(Id, Id)>,
+    path: web::Path<FundingLinePath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let (id, line_id) = path.into_inner();
-    let (id, line_id) = (id.into_string(), line_id.into_string());
+    let FundingLinePath { id, line_id } = path.into_inner();
     let contract = Guarded::<Contract>::new(actor, if_match, id)
         .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::delete_line(conn, &actor.organisation_id, id, &line_id)?;
+            contracts::delete_line(conn, actor.organisation_id, id, line_id)?;
             Ok(())
         })
         .await?;
@@ -431,7 +423,7 @@ pub async fn delete_line(
 /// with its reason and decision reference.
 #[utoipa::path(
     tag = "contracts",
-    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
+    params(ContractPath),
     responses(
         (status = 200, body = Vec<Variation>),
         ReadErrors,
@@ -441,14 +433,14 @@ pub async fn delete_line(
 pub async fn list_variations(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let history = state
         .db
-        .read(move |conn| contracts::list_variations(conn, &scope, &id))
+        .read(move |conn| contracts::list_variations(conn, &scope, id))
         .await?;
     Ok(HttpResponse::Ok().json(history))
 }
@@ -463,7 +455,7 @@ pub async fn list_variations(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ContractPath,
         IfMatchHeader,
         IdempotencyKeyHeader,
     ),
@@ -477,12 +469,12 @@ pub async fn list_variations(
 pub async fn vary(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
     if_match: IfMatch,
     request: IdempotentJson<NewVariation>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let (variation, once) = request.split();
     Guarded::<Contract>::new(actor, if_match, id)
         .act(
@@ -499,7 +491,7 @@ pub async fn vary(
 /// Payments recorded against the contract, oldest first.
 #[utoipa::path(
     tag = "contracts",
-    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
+    params(ContractPath),
     responses(
         (status = 200, body = Vec<Payment>),
         ReadErrors,
@@ -509,14 +501,14 @@ pub async fn vary(
 pub async fn list_payments(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let payments = state
         .db
-        .read(move |conn| contracts::list_payments(conn, &scope, &id))
+        .read(move |conn| contracts::list_payments(conn, &scope, id))
         .await?;
     Ok(HttpResponse::Ok().json(payments))
 }
@@ -528,7 +520,7 @@ pub async fn list_payments(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
+        ContractPath,
         IdempotencyKeyHeader,
     ),
     request_body = NewPayment,
@@ -541,26 +533,22 @@ pub async fn list_payments(
 pub async fn record_payment(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
     request: IdempotentJson<NewPayment>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::RecordPayments)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let request = request.validated(NewPayment::validate)?;
     Creation::new(actor, request)
-        .under(CONTRACT, &id)
-        .create_at(
-            &state.db,
-            ResourceType::Payment,
-            move |conn, actor, payment| {
-                let payment = contracts::record_payment(conn, actor, &id, payment)?;
-                Ok(Created {
-                    id: payment.id.clone(),
-                    path: format!("contracts/{id}/payments"),
-                    record: payment,
-                })
-            },
-        )
+        .under(id)
+        .create_at(&state.db, move |conn, actor, payment| {
+            let payment = contracts::record_payment(conn, actor, id, payment)?;
+            Ok(Created {
+                id: payment.id,
+                path: format!("contracts/{id}/payments"),
+                record: payment,
+            })
+        })
         .await
 }
 
@@ -572,8 +560,7 @@ pub async fn record_payment(
 #[utoipa::path(
     tag = "contracts",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Contract id"),
-        ("payment_id" = crate::domain::id::Id, Path, description = "Payment id"),
+        PaymentPath,
         IdempotencyKeyHeader,
     ),
     request_body = NewReversal,
@@ -586,27 +573,22 @@ pub async fn record_payment(
 pub async fn reverse_payment(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(Id, Id)>,
+    path: web::Path<PaymentPath>,
     request: IdempotentJson<NewReversal>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::RecordPayments)?;
-    let (id, payment_id) = path.into_inner();
-    let (id, payment_id) = (id.into_string(), payment_id.into_string());
+    let PaymentPath { id, payment_id } = path.into_inner();
     let request = request.validated(NewReversal::validate)?;
     Creation::new(actor, request)
-        .under(CONTRACT, &id)
-        .create_at(
-            &state.db,
-            ResourceType::Payment,
-            move |conn, actor, reversal| {
-                let payment = contracts::reverse_payment(conn, actor, &id, &payment_id, reversal)?;
-                Ok(Created {
-                    id: payment.id.clone(),
-                    path: format!("contracts/{id}/payments"),
-                    record: payment,
-                })
-            },
-        )
+        .under(id)
+        .create_at(&state.db, move |conn, actor, reversal| {
+            let payment = contracts::reverse_payment(conn, actor, id, payment_id, reversal)?;
+            Ok(Created {
+                id: payment.id,
+                path: format!("contracts/{id}/payments"),
+                record: payment,
+            })
+        })
         .await
 }
 
@@ -616,7 +598,7 @@ pub async fn reverse_payment(
 /// measures and its own.
 #[utoipa::path(
     tag = "contracts",
-    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
+    params(ContractPath),
     responses(
         (status = 200, body = Vec<crate::domain::outcome::OutcomeMeasure>),
         ReadErrors,
@@ -626,14 +608,14 @@ pub async fn reverse_payment(
 pub async fn list_measures(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadMeasures)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let measures = state
         .db
-        .read(move |conn| crate::db::outcomes::contract_measures(conn, &scope, &id))
+        .read(move |conn| crate::db::outcomes::contract_measures(conn, &scope, id))
         .await?;
     Ok(HttpResponse::Ok().json(measures))
 }

@@ -185,8 +185,25 @@ fn field_error(path: &str, message: &str) -> FieldError {
 /// 404 for the resource the bad segment would have named, exactly as a
 /// well-formed id that matches nothing, without reaching the database.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|_, req| AppError::NotFound(unparsed_resource(req)).into())
+    web::PathConfig::default().error_handler(|_, req| unparsed(req).into())
+}
+
+/// What a path that does not parse answers: a malformed id names no
+/// record (404); a malformed financial year is a bad value (422 naming it).
+fn unparsed(req: &HttpRequest) -> AppError {
+    if let Some(text) = req.match_info().get("financial_year") {
+        if let Err(error) = crate::fiscal::FinancialYear::parse(text) {
+            let ids_parse = req
+                .match_info()
+                .iter()
+                .filter(|(name, _)| *name == "id" || name.ends_with("_id"))
+                .all(|(_, value)| crate::domain::id::is_id(value));
+            if ids_parse {
+                return AppError::field("financial_year", error.to_string());
+            }
+        }
+    }
+    AppError::NotFound(unparsed_resource(req))
 }
 
 /// The resource named by the first path parameter that is not an id, from

@@ -4,6 +4,7 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
+use super::paths::*;
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
@@ -17,9 +18,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
 };
-use crate::domain::id::Id;
 use crate::error::AppError;
-use crate::fiscal::FinancialYear;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -69,7 +68,7 @@ pub async fn create(
     let request = request.validated(NewFundingStream::validate)?;
     Creation::new(actor, request)
         .create(&state.db, |conn, actor, input| {
-            funding_streams::create(conn, &actor.organisation_id, input)
+            funding_streams::create(conn, actor.organisation_id, input)
         })
         .await
 }
@@ -103,7 +102,7 @@ pub async fn list(
     let org = actor.organisation_id;
     let (items, total) = state
         .db
-        .read(move |conn| funding_streams::list(conn, &org, &filter, page.limit, page.offset))
+        .read(move |conn| funding_streams::list(conn, org, &filter, page.limit, page.offset))
         .await?;
     Ok(pagination::respond(items, total, page))
 }
@@ -114,7 +113,7 @@ pub async fn list(
 /// and its ETag.
 #[utoipa::path(
     tag = "funding-streams",
-    params(("id" = crate::domain::id::Id, Path, description = "Funding stream id")),
+    params(StreamPath),
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         ReadErrors,
@@ -124,14 +123,14 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<StreamPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadStreams)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let org = actor.organisation_id;
     let stream = state
         .db
-        .read(move |conn| funding_streams::get(conn, &org, &id))
+        .read(move |conn| funding_streams::get(conn, org, id))
         .await?;
     ok_with_etag(&stream)
 }
@@ -142,7 +141,7 @@ pub async fn read(
 #[utoipa::path(
     tag = "funding-streams",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
+        StreamPath,
         IfMatchHeader,
     ),
     request_body = FundingStreamChanges,
@@ -155,16 +154,16 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<StreamPath>,
     if_match: IfMatch,
     body: Json<FundingStreamChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let stream = Guarded::<FundingStream>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            funding_streams::update(conn, &actor.organisation_id, id, changes)
+            funding_streams::update(conn, actor.organisation_id, id, changes)
         })
         .await?;
     ok_with_etag(&stream)
@@ -176,7 +175,7 @@ pub async fn update(
 #[utoipa::path(
     tag = "funding-streams",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
+        StreamPath,
         IfMatchHeader,
     ),
     responses(
@@ -188,21 +187,17 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<StreamPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Guarded::<FundingStream>::new(actor, if_match, id)
         .delete(&state.db, move |conn, actor, id| {
-            funding_streams::delete(conn, &actor.organisation_id, id)
+            funding_streams::delete(conn, actor.organisation_id, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
-    FinancialYear::parse(value).map_err(|e| AppError::field("financial_year", e.to_string()))
 }
 
 /// Set a year's budget
@@ -212,8 +207,7 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
 #[utoipa::path(
     tag = "funding-streams",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
-        ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        BudgetPath,
         IfMatchHeader,
     ),
     request_body = BudgetChange,
@@ -226,18 +220,19 @@ fn parse_year(value: &str) -> Result<FinancialYear, AppError> {
 pub async fn put_budget(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(Id, String)>,
+    path: web::Path<BudgetPath>,
     if_match: IfMatch,
     body: Json<BudgetChange>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let (id, year) = path.into_inner();
-    let id = id.into_string();
-    let year = parse_year(&year)?;
+    let BudgetPath {
+        id,
+        financial_year: year,
+    } = path.into_inner();
     let change = body.0.validate()?;
     let stream = Guarded::<FundingStream>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            funding_streams::put_budget(conn, &actor.organisation_id, id, year, change)
+            funding_streams::put_budget(conn, actor.organisation_id, id, year, change)
         })
         .await?;
     ok_with_etag(&stream)
@@ -249,8 +244,7 @@ pub async fn put_budget(
 #[utoipa::path(
     tag = "funding-streams",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Funding stream id"),
-        ("financial_year" = crate::fiscal::FinancialYear, Path, description = "Financial year, e.g. 2022-23", example = "2022-23"),
+        BudgetPath,
         IfMatchHeader,
     ),
     responses(
@@ -262,16 +256,17 @@ pub async fn put_budget(
 pub async fn delete_budget(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<(Id, String)>,
+    path: web::Path<BudgetPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let (id, year) = path.into_inner();
-    let id = id.into_string();
-    let year = parse_year(&year)?;
+    let BudgetPath {
+        id,
+        financial_year: year,
+    } = path.into_inner();
     let stream = Guarded::<FundingStream>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            funding_streams::delete_budget(conn, &actor.organisation_id, id, year)
+            funding_streams::delete_budget(conn, actor.organisation_id, id, year)
         })
         .await?;
     ok_with_etag(&stream)

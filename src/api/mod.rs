@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod organisations;
 pub mod outcomes;
 pub mod pagination;
+pub mod paths;
 pub mod preconditions;
 pub mod problem;
 pub mod providers;

@@ -5,6 +5,7 @@ use actix_web::{get, patch, web, HttpResponse};
 
 use super::extract::Json;
 use super::pagination::{self, Page, Pagination};
+use super::paths::*;
 use super::preconditions::{ok_with_etag, IfMatch};
 use super::records;
 use super::responses::IfMatchHeader;
@@ -13,7 +14,6 @@ use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::organisations;
 use crate::domain::audit::AuditAction;
-use crate::domain::id::Id;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -35,10 +35,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[get("/organisations")]
 pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadOrganisation)?;
-    let id = actor.organisation_id.clone();
+    let id = actor.organisation_id;
     let organisation = state
         .db
-        .read(move |conn| organisations::get(conn, &id))
+        .read(move |conn| organisations::get(conn, id))
         .await?;
     let page = Pagination {
         limit: 1,
@@ -53,7 +53,7 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
 /// The caller's own organisation, with its ETag.
 #[utoipa::path(
     tag = "organisations",
-    params(("id" = crate::domain::id::Id, Path, description = "Organisation id")),
+    params(OrganisationPath),
     responses(
         (status = 200, body = Organisation, headers(("ETag" = String))),
         (status = 401, response = crate::api::responses::Unauthorized),
@@ -64,13 +64,13 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<OrganisationPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadOrganisation)?;
-    let id = records::own_organisation(&actor, path.into_inner().into_string())?;
+    let id = records::own_organisation(&actor, path.id)?;
     let organisation = state
         .db
-        .read(move |conn| organisations::get(conn, &id))
+        .read(move |conn| organisations::get(conn, id))
         .await?;
     ok_with_etag(&organisation)
 }
@@ -81,7 +81,7 @@ pub async fn read(
 #[utoipa::path(
     tag = "organisations",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Organisation id"),
+        OrganisationPath,
         IfMatchHeader,
     ),
     request_body = OrganisationChanges,
@@ -99,12 +99,12 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<OrganisationPath>,
     if_match: IfMatch,
     body: Json<OrganisationChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageOrganisation)?;
-    let id = records::own_organisation(&actor, path.into_inner().into_string())?;
+    let id = records::own_organisation(&actor, path.id)?;
     let changes = body.0.validate()?;
     let organisation = Guarded::<Organisation>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, _, id| {

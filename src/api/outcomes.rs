@@ -1,9 +1,11 @@
+use crate::domain::id::{ContractId, FundingStreamId, ProviderId};
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
+use super::paths::*;
 use super::preconditions::{ok_with_etag, Idempotency, IdempotentJson, IfMatch};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
@@ -13,8 +15,7 @@ use super::writes::{Creation, Guarded};
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::outcomes::{self, MeasureFilter, ReturnFilter};
-use crate::domain::audit::{AuditAction, ResourceType};
-use crate::domain::id::Id;
+use crate::domain::audit::AuditAction;
 use crate::domain::outcome::{
     NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
     OutcomeReturnChanges, ReturnEvent, ReturnStatus, ReturnVersion,
@@ -43,24 +44,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MeasureQuery {
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub contract_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
+    #[serde(default)]
+    pub contract_id: Option<ContractId>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ReturnQuery {
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub contract_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub provider_id: Option<String>,
+    #[serde(default)]
+    pub contract_id: Option<ContractId>,
+    #[serde(default)]
+    pub provider_id: Option<ProviderId>,
     #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub financial_year: Option<FinancialYear>,
     #[param(value_type = Option<crate::fiscal::Quarter>)]
@@ -95,7 +92,7 @@ pub async fn create_measure(
     let request = request.validated(NewOutcomeMeasure::validate)?;
     Creation::new(actor, request)
         .create(&state.db, |conn, actor, input| {
-            outcomes::create_measure(conn, &actor.organisation_id, input)
+            outcomes::create_measure(conn, actor.organisation_id, input)
         })
         .await
 }
@@ -136,7 +133,7 @@ pub async fn list_measures(
 /// One outcome measure, with its ETag.
 #[utoipa::path(
     tag = "outcomes",
-    params(("id" = crate::domain::id::Id, Path, description = "Outcome measure id")),
+    params(MeasurePath),
     responses(
         (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         ReadErrors,
@@ -146,14 +143,14 @@ pub async fn list_measures(
 pub async fn read_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<MeasurePath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadMeasures)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let measure = state
         .db
-        .read(move |conn| outcomes::get_measure(conn, &scope, &id))
+        .read(move |conn| outcomes::get_measure(conn, &scope, id))
         .await?;
     ok_with_etag(&measure)
 }
@@ -164,7 +161,7 @@ pub async fn read_measure(
 #[utoipa::path(
     tag = "outcomes",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
+        MeasurePath,
         IfMatchHeader,
     ),
     request_body = OutcomeMeasureChanges,
@@ -177,16 +174,16 @@ pub async fn read_measure(
 pub async fn update_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<MeasurePath>,
     if_match: IfMatch,
     body: Json<OutcomeMeasureChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let measure = Guarded::<OutcomeMeasure>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            outcomes::update_measure(conn, &actor.organisation_id, id, changes)
+            outcomes::update_measure(conn, actor.organisation_id, id, changes)
         })
         .await?;
     ok_with_etag(&measure)
@@ -198,7 +195,7 @@ pub async fn update_measure(
 #[utoipa::path(
     tag = "outcomes",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Outcome measure id"),
+        MeasurePath,
         IfMatchHeader,
     ),
     responses(
@@ -210,14 +207,14 @@ pub async fn update_measure(
 pub async fn delete_measure(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<MeasurePath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageMeasures)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Guarded::<OutcomeMeasure>::new(actor, if_match, id)
         .delete(&state.db, move |conn, actor, id| {
-            outcomes::delete_measure(conn, &actor.organisation_id, id)
+            outcomes::delete_measure(conn, actor.organisation_id, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -243,9 +240,9 @@ pub async fn create_return(
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let request = request.validated(NewOutcomeReturn::validate)?;
-    let contract_id = request.body.contract_id.clone();
+    let contract_id = request.body.contract_id;
     Creation::new(actor, request)
-        .under(ResourceType::Contract, &contract_id)
+        .under(contract_id)
         .create(&state.db, |conn, actor, input| {
             outcomes::create_return(conn, actor, input)
         })
@@ -295,7 +292,7 @@ pub async fn list_returns(
 /// ETag.
 #[utoipa::path(
     tag = "outcomes",
-    params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
+    params(ReturnPath),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         ReadErrors,
@@ -305,14 +302,14 @@ pub async fn list_returns(
 pub async fn read_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ReturnPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let outcome_return = state
         .db
-        .read(move |conn| outcomes::get_return(conn, &scope, &id))
+        .read(move |conn| outcomes::get_return(conn, &scope, id))
         .await?;
     ok_with_etag(&outcome_return)
 }
@@ -323,7 +320,7 @@ pub async fn read_return(
 #[utoipa::path(
     tag = "outcomes",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
+        ReturnPath,
         IfMatchHeader,
     ),
     request_body = OutcomeReturnChanges,
@@ -336,13 +333,13 @@ pub async fn read_return(
 pub async fn update_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ReturnPath>,
     if_match: IfMatch,
     body: Json<OutcomeReturnChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, actor, id| {
             outcomes::update_return(conn, actor, id, changes)
@@ -358,7 +355,7 @@ pub async fn update_return(
 #[utoipa::path(
     tag = "outcomes",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
+        ReturnPath,
         IfMatchHeader,
         IdempotencyKeyHeader,
     ),
@@ -371,12 +368,12 @@ pub async fn update_return(
 pub async fn submit_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ReturnPath>,
     if_match: IfMatch,
     once: Idempotency,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Guarded::<OutcomeReturn>::new(actor, if_match, id)
         .act(
             &state.db,
@@ -393,7 +390,7 @@ pub async fn submit_return(
 #[utoipa::path(
     tag = "outcomes",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
+        ReturnPath,
         IfMatchHeader,
         IdempotencyKeyHeader,
     ),
@@ -407,14 +404,14 @@ pub async fn submit_return(
 pub async fn query_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ReturnPath>,
     if_match: IfMatch,
     request: IdempotentJson<crate::domain::outcome::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
     let (query, once) = request.split();
     let comment = query.validate()?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Guarded::<OutcomeReturn>::new(actor, if_match, id)
         .act(
             &state.db,
@@ -433,7 +430,7 @@ pub async fn query_return(
 #[utoipa::path(
     tag = "outcomes",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Outcome return id"),
+        ReturnPath,
         IfMatchHeader,
         IdempotencyKeyHeader,
     ),
@@ -446,12 +443,12 @@ pub async fn query_return(
 pub async fn accept_return(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ReturnPath>,
     if_match: IfMatch,
     once: Idempotency,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Guarded::<OutcomeReturn>::new(actor, if_match, id)
         .act(
             &state.db,
@@ -470,7 +467,7 @@ pub async fn accept_return(
 /// and the full figures after it.
 #[utoipa::path(
     tag = "outcomes",
-    params(("id" = crate::domain::id::Id, Path, description = "Outcome return id")),
+    params(ReturnPath),
     responses(
         (status = 200, body = Vec<ReturnVersion>),
         ReadErrors,
@@ -480,14 +477,14 @@ pub async fn accept_return(
 pub async fn list_versions(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ReturnPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadReturns)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let versions = state
         .db
-        .read(move |conn| outcomes::list_versions(conn, &scope, &id))
+        .read(move |conn| outcomes::list_versions(conn, &scope, id))
         .await?;
     Ok(HttpResponse::Ok().json(versions))
 }

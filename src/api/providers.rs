@@ -4,6 +4,7 @@ use utoipa::IntoParams;
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
+use super::paths::*;
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
@@ -14,7 +15,6 @@ use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::providers::{self, ProviderFilter};
 use crate::domain::audit::AuditAction;
-use crate::domain::id::Id;
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
 use crate::error::AppError;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -65,7 +65,7 @@ pub async fn create(
     let request = request.validated(NewProvider::validate)?;
     Creation::new(actor, request)
         .create(&state.db, |conn, actor, input| {
-            providers::create(conn, &actor.organisation_id, input)
+            providers::create(conn, actor.organisation_id, input)
         })
         .await
 }
@@ -109,7 +109,7 @@ pub async fn list(
 /// One provider, with its ETag.
 #[utoipa::path(
     tag = "providers",
-    params(("id" = crate::domain::id::Id, Path, description = "Provider id")),
+    params(ProviderPath),
     responses(
         (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
         ReadErrors,
@@ -119,14 +119,14 @@ pub async fn list(
 pub async fn read(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ProviderPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadProviders)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let scope = actor.scope();
     let provider = state
         .db
-        .read(move |conn| providers::get(conn, &scope, &id))
+        .read(move |conn| providers::get(conn, &scope, id))
         .await?;
     ok_with_etag(&provider)
 }
@@ -137,7 +137,7 @@ pub async fn read(
 #[utoipa::path(
     tag = "providers",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Provider id"),
+        ProviderPath,
         IfMatchHeader,
     ),
     request_body = ProviderChanges,
@@ -150,16 +150,16 @@ pub async fn read(
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ProviderPath>,
     if_match: IfMatch,
     body: Json<ProviderChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
     let changes = body.0.validate()?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let provider = Guarded::<Provider>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            providers::update(conn, &actor.organisation_id, id, changes)
+            providers::update(conn, actor.organisation_id, id, changes)
         })
         .await?;
     ok_with_etag(&provider)
@@ -171,7 +171,7 @@ pub async fn update(
 #[utoipa::path(
     tag = "providers",
     params(
-        ("id" = crate::domain::id::Id, Path, description = "Provider id"),
+        ProviderPath,
         IfMatchHeader,
     ),
     responses(
@@ -183,14 +183,14 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ProviderPath>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageProviders)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     Guarded::<Provider>::new(actor, if_match, id)
         .delete(&state.db, move |conn, actor, id| {
-            providers::delete(conn, &actor.organisation_id, id)
+            providers::delete(conn, actor.organisation_id, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,6 +4,7 @@
 //! same documents for anyone under `/public/{organisation_id}`. Also each
 //! contract's publication details.
 
+use crate::domain::id::OrganisationId;
 use std::time::SystemTime;
 
 use actix_web::http::header::{self, Header, HttpDate};
@@ -16,6 +17,7 @@ use utoipa::{IntoParams, PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Json, Query};
+use super::paths::*;
 use super::preconditions::{ok_with_etag, tag_of_json, IfMatch};
 use super::reports;
 use super::responses::{IfMatchHeader, PublicErrors, PublishErrors};
@@ -26,7 +28,6 @@ use crate::db::publication::{self as stored, Depth, Selection};
 use crate::db::DbConn;
 use crate::domain::audit::AuditAction;
 use crate::domain::contract::ContractKind;
-use crate::domain::id::Id;
 use crate::domain::publication::details::{ContractPublication, PublicationInput};
 use crate::domain::publication::registers::{
     self, ContractsRegister, GrantsRegister, Register, SpendRegister,
@@ -194,7 +195,7 @@ pub enum RegisterDocument {
 
 fn make(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     document: Document,
     period: Period,
     uri: String,
@@ -308,7 +309,7 @@ fn not_modified(req: &HttpRequest, tag: &header::EntityTag, modified: SystemTime
 async fn serve(
     req: &HttpRequest,
     state: &AppState,
-    organisation_id: String,
+    organisation_id: OrganisationId,
     document: Document,
     period: Period,
     public: bool,
@@ -317,10 +318,10 @@ async fn serve(
     let published = state
         .db
         .read(move |conn| {
-            if public && !stored::is_public(conn, &organisation_id)? {
+            if public && !stored::is_public(conn, organisation_id)? {
                 return Err(AppError::NotFound("publication"));
             }
-            make(conn, &organisation_id, document, period, uri)
+            make(conn, organisation_id, document, period, uri)
         })
         .await?;
     let tag = tag_of_json(published.body.as_bytes());
@@ -531,26 +532,18 @@ pub async fn read_register(
 
 #[derive(Deserialize)]
 struct PublicPath {
-    organisation_id: Id,
+    organisation_id: OrganisationId,
 }
 
 async fn public(
     req: HttpRequest,
     state: web::Data<AppState>,
-    organisation_id: Id,
+    organisation_id: OrganisationId,
     query: PublicQuery,
     document: Document,
 ) -> Result<HttpResponse, AppError> {
     let period = PublishQuery::from(query).period(false)?;
-    serve(
-        &req,
-        &state,
-        organisation_id.into_string(),
-        document,
-        period,
-        true,
-    )
-    .await
+    serve(&req, &state, organisation_id, document, period, true).await
 }
 
 /// Public 360Giving package
@@ -560,7 +553,7 @@ async fn public(
 /// 360Giving for GrantNav. Every year unless a period is given.
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublicQuery),
+    params(("organisation_id" = OrganisationId, Path, description = "Organisation id"), PublicQuery),
     security(()),
     responses(
         (status = 200, body = ThreeSixtyGivingPackage, description = "The package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
@@ -592,7 +585,7 @@ pub async fn public_threesixty_json(
 /// publication is on (404 until then).
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublicQuery),
+    params(("organisation_id" = OrganisationId, Path, description = "Organisation id"), PublicQuery),
     security(()),
     responses(
         (status = 200, body = String, content_type = "text/csv", description = "The flat CSV.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
@@ -624,7 +617,7 @@ pub async fn public_threesixty_csv(
 /// token, once publication is on (404 until then).
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"), PublicQuery),
+    params(("organisation_id" = OrganisationId, Path, description = "Organisation id"), PublicQuery),
     security(()),
     responses(
         (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
@@ -651,7 +644,7 @@ pub async fn public_ocds(
 
 #[derive(Deserialize)]
 struct PublicRegisterPath {
-    organisation_id: Id,
+    organisation_id: OrganisationId,
     register: String,
 }
 
@@ -662,7 +655,7 @@ struct PublicRegisterPath {
 #[utoipa::path(
     tag = "public",
     params(
-        ("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"),
+        ("organisation_id" = OrganisationId, Path, description = "Organisation id"),
         ("register" = Register, Path, description = "Which register"),
         PublicQuery,
     ),
@@ -699,7 +692,7 @@ pub async fn public_register_csv(
 #[utoipa::path(
     tag = "public",
     params(
-        ("organisation_id" = crate::domain::id::Id, Path, description = "Organisation id"),
+        ("organisation_id" = OrganisationId, Path, description = "Organisation id"),
         ("register" = Register, Path, description = "Which register"),
         PublicQuery,
     ),
@@ -734,7 +727,7 @@ pub async fn public_register_json(
 /// What its publications say beyond its terms, with the ETag a change needs.
 #[utoipa::path(
     tag = "contracts",
-    params(("id" = crate::domain::id::Id, Path, description = "Contract id")),
+    params(ContractPath),
     responses(
         (status = 200, body = ContractPublication, headers(("ETag" = String))),
         (status = 401, response = crate::api::responses::Unauthorized),
@@ -746,14 +739,14 @@ pub async fn public_register_json(
 pub async fn read_details(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
     use super::records::Record;
     actor.require(Permission::ReadContracts)?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let details = state
         .db
-        .read(move |conn| ContractPublication::load(conn, &actor, &id))
+        .read(move |conn| ContractPublication::load(conn, &actor, id))
         .await?;
     ok_with_etag(&details)
 }
@@ -766,7 +759,7 @@ pub async fn read_details(
 /// reason). The whole of them: a field left out is cleared. Any status.
 #[utoipa::path(
     tag = "contracts",
-    params(("id" = crate::domain::id::Id, Path, description = "Contract id"), IfMatchHeader),
+    params(ContractPath, IfMatchHeader),
     request_body = PublicationInput,
     responses(
         (status = 200, body = ContractPublication, headers(("ETag" = String))),
@@ -782,13 +775,13 @@ pub async fn read_details(
 pub async fn replace_details(
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<Id>,
+    path: web::Path<ContractPath>,
     if_match: IfMatch,
     body: Json<PublicationInput>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageContracts)?;
     let details = body.0.validate()?;
-    let id = path.into_inner().into_string();
+    let id = path.id;
     let record = Guarded::<ContractPublication>::new(actor, if_match, id)
         .change_then_read(&state.db, AuditAction::Update, move |conn, _, id| {
             stored::set_details(conn, id, &details)

@@ -5,10 +5,14 @@
 use serde::Serialize;
 
 use crate::auth::Actor;
+use crate::db::Lockable;
 use crate::db::{self, DbConn};
-use crate::domain::audit::ResourceType;
+use crate::domain::audit::Audited;
 use crate::domain::contract::Contract;
 use crate::domain::funding_stream::FundingStream;
+use crate::domain::id::{
+    ContractId, FundingStreamId, MeasureId, OrganisationId, ProviderId, ReturnId,
+};
 use crate::domain::organisation::Organisation;
 use crate::domain::outcome::{OutcomeMeasure, OutcomeReturn};
 use crate::domain::provider::Provider;
@@ -16,16 +20,16 @@ use crate::domain::publication::details::ContractPublication;
 use crate::error::AppError;
 
 pub trait Record: Serialize + Send + Sized + 'static {
-    /// What the audit trail and the row lock call it.
-    const RESOURCE: ResourceType;
+    /// Its id: what the audit trail names and the row lock takes.
+    type Id: Lockable + Audited;
     /// Its collection under the API prefix, e.g. `contracts`.
     const COLLECTION: &'static str;
 
-    fn id(&self) -> &str;
+    fn id(&self) -> Self::Id;
 
     /// The record as `actor` may see it; a record the actor may not see is
     /// `NotFound`, exactly as a missing one.
-    fn load(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Self, AppError>;
+    fn load(conn: &mut DbConn, actor: &Actor, id: Self::Id) -> Result<Self, AppError>;
 
     /// Its path under the API prefix.
     fn path(&self) -> String {
@@ -35,18 +39,18 @@ pub trait Record: Serialize + Send + Sized + 'static {
 
 /// Declares a record: its type, resource, collection and loader.
 macro_rules! records {
-    ($($record:ty => $resource:ident, $collection:literal, $load:expr;)*) => {
+    ($($record:ty => $id:ty, $collection:literal, $load:expr;)*) => {
         $(
             impl Record for $record {
-                const RESOURCE: ResourceType = ResourceType::$resource;
+                type Id = $id;
                 const COLLECTION: &'static str = $collection;
 
-                fn id(&self) -> &str {
-                    &self.id
+                fn id(&self) -> $id {
+                    self.id
                 }
 
-                fn load(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Self, AppError> {
-                    let load: fn(&mut DbConn, &Actor, &str) -> Result<Self, AppError> = $load;
+                fn load(conn: &mut DbConn, actor: &Actor, id: $id) -> Result<Self, AppError> {
+                    let load: fn(&mut DbConn, &Actor, $id) -> Result<Self, AppError> = $load;
                     load(conn, actor, id)
                 }
             }
@@ -55,37 +59,37 @@ macro_rules! records {
 }
 
 records! {
-    FundingStream => FundingStream, "funding-streams",
-        |conn, actor, id| db::funding_streams::get(conn, &actor.organisation_id, id);
-    Provider => Provider, "providers",
+    FundingStream => FundingStreamId, "funding-streams",
+        |conn, actor, id| db::funding_streams::get(conn, actor.organisation_id, id);
+    Provider => ProviderId, "providers",
         |conn, actor, id| db::providers::get(conn, &actor.scope(), id);
-    Contract => Contract, "contracts",
+    Contract => ContractId, "contracts",
         |conn, actor, id| db::contracts::get(conn, &actor.scope(), id);
-    OutcomeMeasure => OutcomeMeasure, "outcome-measures",
+    OutcomeMeasure => MeasureId, "outcome-measures",
         |conn, actor, id| db::outcomes::get_measure(conn, &actor.scope(), id);
-    OutcomeReturn => OutcomeReturn, "outcome-returns",
+    OutcomeReturn => ReturnId, "outcome-returns",
         |conn, actor, id| db::outcomes::get_return(conn, &actor.scope(), id);
-    Organisation => Organisation, "organisations",
+    Organisation => OrganisationId, "organisations",
         |conn, actor, id| {
-            let id = own_organisation(actor, id.to_owned())?;
-            db::organisations::get(conn, &id)
+            let id = own_organisation(actor, id)?;
+            db::organisations::get(conn, id)
         };
 }
 
 /// A contract's publication details: guarded by the contract's own lock,
 /// visible to whoever may see the contract.
 impl Record for ContractPublication {
-    const RESOURCE: ResourceType = ResourceType::Contract;
+    type Id = ContractId;
     const COLLECTION: &'static str = "contracts";
 
-    fn id(&self) -> &str {
-        &self.id
+    fn id(&self) -> ContractId {
+        self.id
     }
 
-    fn load(conn: &mut DbConn, actor: &Actor, id: &str) -> Result<Self, AppError> {
+    fn load(conn: &mut DbConn, actor: &Actor, id: ContractId) -> Result<Self, AppError> {
         db::contracts::get(conn, &actor.scope(), id)?;
         let (details, updated_at) = db::publication::details(conn, id)?;
-        Ok(ContractPublication::new(id.to_owned(), details, updated_at))
+        Ok(ContractPublication::new(id, details, updated_at))
     }
 
     fn path(&self) -> String {
@@ -94,7 +98,7 @@ impl Record for ContractPublication {
 }
 
 /// Another organisation reads exactly like a missing one.
-pub fn own_organisation(actor: &Actor, id: String) -> Result<String, AppError> {
+pub fn own_organisation(actor: &Actor, id: OrganisationId) -> Result<OrganisationId, AppError> {
     if id == actor.organisation_id {
         Ok(id)
     } else {

@@ -1,5 +1,6 @@
 //! Budget, provider and outcomes reports, as JSON or CSV.
 
+use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -148,7 +149,7 @@ trait ReportQuery: Send + 'static {
     fn run(
         self,
         conn: &mut DbConn,
-        organisation_id: &str,
+        organisation_id: OrganisationId,
         years: YearRange,
     ) -> Result<Self::Report, AppError>;
 
@@ -168,7 +169,7 @@ async fn serve<Q: ReportQuery>(
     let organisation_id = actor.organisation_id;
     let report = state
         .db
-        .read(move |conn| query.run(conn, &organisation_id, years))
+        .read(move |conn| query.run(conn, organisation_id, years))
         .await?;
     Ok(respond(format, Q::NAME, years, &report, Q::to_csv))
 }
@@ -184,7 +185,7 @@ impl ReportQuery for BudgetQuery {
     fn run(
         self,
         conn: &mut DbConn,
-        organisation_id: &str,
+        organisation_id: OrganisationId,
         years: YearRange,
     ) -> Result<BudgetReport, AppError> {
         let filter = BudgetFilter {
@@ -210,7 +211,7 @@ impl ReportQuery for ProviderReportQuery {
     fn run(
         self,
         conn: &mut DbConn,
-        organisation_id: &str,
+        organisation_id: OrganisationId,
         years: YearRange,
     ) -> Result<ProviderReport, AppError> {
         let filter = ProviderFilter {
@@ -237,7 +238,7 @@ impl ReportQuery for OutcomesQuery {
     fn run(
         self,
         conn: &mut DbConn,
-        organisation_id: &str,
+        organisation_id: OrganisationId,
         years: YearRange,
     ) -> Result<OutcomesReport, AppError> {
         let filter = OutcomeFilter {
@@ -269,9 +270,8 @@ pub struct BudgetQuery {
     #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub to: Option<FinancialYear>,
     /// Only this stream.
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
 }
 
 /// Budget report
@@ -333,13 +333,11 @@ pub struct ProviderReportQuery {
     #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub to: Option<FinancialYear>,
     /// Only this provider.
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub provider_id: Option<String>,
+    #[serde(default)]
+    pub provider_id: Option<ProviderId>,
     /// Only this stream.
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
 }
 
 /// Provider report
@@ -403,15 +401,12 @@ pub struct OutcomesQuery {
     #[param(value_type = Option<OutcomeGrouping>)]
     pub group_by: Option<OutcomeGrouping>,
     /// Only returns of contracts this stream funds in the return's year.
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub provider_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub contract_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
+    #[serde(default)]
+    pub provider_id: Option<ProviderId>,
+    #[serde(default)]
+    pub contract_id: Option<ContractId>,
 }
 
 /// Outcomes report
@@ -471,12 +466,10 @@ pub struct DueQuery {
     pub financial_year: Option<FinancialYear>,
     #[param(value_type = Option<crate::fiscal::Quarter>)]
     pub quarter: Option<Quarter>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[param(value_type = Option<crate::domain::id::Id>)]
-    pub provider_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
+    #[serde(default)]
+    pub provider_id: Option<ProviderId>,
     /// The day to judge by (default today): returns due before it and not
     /// submitted are missing.
     #[serde(default, with = "crate::fiscal::date::option")]

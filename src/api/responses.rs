@@ -94,7 +94,10 @@ problem_responses! {
 fn shortfall_example() -> BudgetShortfall {
     let money = |s: &str| crate::money::Money::parse(s).unwrap_or_default();
     BudgetShortfall {
-        funding_stream_id: "0190f5b2-7c1e-7a3d-9b5e-1f2a3b4c5d6e".to_owned(),
+        funding_stream_id: crate::domain::id::FundingStreamId::parse(
+            "0190f5b2-7c1e-7a3d-9b5e-1f2a3b4c5d6e",
+        )
+        .unwrap_or_else(|_| crate::domain::id::FundingStreamId::new()),
         financial_year: "2022-23".to_owned(),
         budget: money("664540.39"),
         committed: money("579080.78"),

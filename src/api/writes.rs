@@ -22,18 +22,19 @@ use super::records::Record;
 use crate::auth::Actor;
 use crate::db::idempotency::{self, StoredResponse};
 use crate::db::{audit, lock_record, Db, DbConn};
-use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::audit::{AuditAction, Audited};
+use crate::domain::id::ContractId;
 use crate::error::AppError;
 
-pub struct Guarded<T> {
+pub struct Guarded<T: Record> {
     actor: Actor,
     if_match: IfMatch,
-    id: String,
+    id: T::Id,
     record: PhantomData<fn() -> T>,
 }
 
 impl<T: Record> Guarded<T> {
-    pub fn new(actor: Actor, if_match: IfMatch, id: String) -> Guarded<T> {
+    pub fn new(actor: Actor, if_match: IfMatch, id: T::Id) -> Guarded<T> {
         Guarded {
             actor,
             if_match,
@@ -50,7 +51,7 @@ impl<T: Record> Guarded<T> {
         apply: Apply,
     ) -> Result<T, AppError>
     where
-        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError> + Send + 'static,
+        Apply: FnOnce(&mut DbConn, &Actor, T::Id) -> Result<T, AppError> + Send + 'static,
     {
         let Guarded {
             actor,
@@ -58,7 +59,7 @@ impl<T: Record> Guarded<T> {
             id,
             ..
         } = self;
-        db.write(move |conn| Self::audited(conn, &actor, &if_match, &id, action, apply))
+        db.write(move |conn| Self::audited(conn, &actor, &if_match, id, action, apply))
             .await
     }
 
@@ -71,7 +72,7 @@ impl<T: Record> Guarded<T> {
         apply: Apply,
     ) -> Result<T, AppError>
     where
-        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<(), AppError> + Send + 'static,
+        Apply: FnOnce(&mut DbConn, &Actor, T::Id) -> Result<(), AppError> + Send + 'static,
     {
         self.change(db, action, |conn, actor, id| {
             apply(conn, actor, id)?;
@@ -83,7 +84,7 @@ impl<T: Record> Guarded<T> {
     /// Deletes the record.
     pub async fn delete<Apply>(self, db: &Db, apply: Apply) -> Result<(), AppError>
     where
-        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<(), AppError> + Send + 'static,
+        Apply: FnOnce(&mut DbConn, &Actor, T::Id) -> Result<(), AppError> + Send + 'static,
     {
         let Guarded {
             actor,
@@ -92,17 +93,9 @@ impl<T: Record> Guarded<T> {
             ..
         } = self;
         db.write(move |conn| {
-            let before = Self::checked(conn, &actor, &if_match, &id)?;
-            apply(conn, &actor, &id)?;
-            audit::record(
-                conn,
-                &actor,
-                AuditAction::Delete,
-                T::RESOURCE,
-                &id,
-                Some(&before),
-                None,
-            )
+            let before = Self::checked(conn, &actor, &if_match, id)?;
+            apply(conn, &actor, id)?;
+            audit::record(conn, &actor, AuditAction::Delete, id, Some(&before), None)
         })
         .await
     }
@@ -120,7 +113,7 @@ impl<T: Record> Guarded<T> {
         apply: Apply,
     ) -> Result<HttpResponse, AppError>
     where
-        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError> + Send + 'static,
+        Apply: FnOnce(&mut DbConn, &Actor, T::Id) -> Result<T, AppError> + Send + 'static,
     {
         let Guarded {
             actor,
@@ -130,14 +123,14 @@ impl<T: Record> Guarded<T> {
         } = self;
         let stored = db
             .write(move |conn| {
-                lock_record(conn, T::RESOURCE, &id)?;
+                lock_record(conn, id)?;
                 idempotency::run_once(
                     conn,
                     &actor,
                     once.key.as_deref(),
                     &once.fingerprint,
                     |conn| {
-                        let after = Self::audited(conn, &actor, &if_match, &id, action, apply)?;
+                        let after = Self::audited(conn, &actor, &if_match, id, action, apply)?;
                         ok_response(&after)
                     },
                 )
@@ -152,24 +145,16 @@ impl<T: Record> Guarded<T> {
         conn: &mut DbConn,
         actor: &Actor,
         if_match: &IfMatch,
-        id: &str,
+        id: T::Id,
         action: AuditAction,
         apply: Apply,
     ) -> Result<T, AppError>
     where
-        Apply: FnOnce(&mut DbConn, &Actor, &str) -> Result<T, AppError>,
+        Apply: FnOnce(&mut DbConn, &Actor, T::Id) -> Result<T, AppError>,
     {
         let before = Self::checked(conn, actor, if_match, id)?;
         let after = apply(conn, actor, id)?;
-        audit::record(
-            conn,
-            actor,
-            action,
-            T::RESOURCE,
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
+        audit::record(conn, actor, action, id, Some(&before), Some(&after))?;
         Ok(after)
     }
 
@@ -179,9 +164,9 @@ impl<T: Record> Guarded<T> {
         conn: &mut DbConn,
         actor: &Actor,
         if_match: &IfMatch,
-        id: &str,
+        id: T::Id,
     ) -> Result<T, AppError> {
-        lock_record(conn, T::RESOURCE, id)?;
+        lock_record(conn, id)?;
         let before = T::load(conn, actor, id)?;
         if_match.check(&before)?;
         Ok(before)
@@ -190,8 +175,8 @@ impl<T: Record> Guarded<T> {
 
 /// A new record, as a creation returns it: the record, its id and where it
 /// can be read.
-pub struct Created<T> {
-    pub id: String,
+pub struct Created<I, T> {
+    pub id: I,
     /// Path under the API prefix, e.g. `contracts/{id}`.
     pub path: String,
     pub record: T,
@@ -202,7 +187,8 @@ pub struct Creation<T> {
     body: T,
     key: Option<String>,
     fingerprint: String,
-    parent: Option<(ResourceType, String)>,
+    /// The contract the new record belongs to, if any.
+    parent: Option<ContractId>,
 }
 
 impl<T: Send + 'static> Creation<T> {
@@ -219,8 +205,8 @@ impl<T: Send + 'static> Creation<T> {
     /// The record the new one belongs to, locked before anything is read so
     /// its rules (a contract's status, its value against what is paid) are
     /// checked one writer at a time.
-    pub fn under(mut self, resource: ResourceType, id: &str) -> Creation<T> {
-        self.parent = Some((resource, id.to_owned()));
+    pub fn under(mut self, contract: ContractId) -> Creation<T> {
+        self.parent = Some(contract);
         self
     }
 
@@ -230,10 +216,10 @@ impl<T: Send + 'static> Creation<T> {
         R: Record,
         Make: FnOnce(&mut DbConn, &Actor, T) -> Result<R, AppError> + Send + 'static,
     {
-        self.create_at(db, R::RESOURCE, move |conn, actor, body| {
+        self.create_at(db, move |conn, actor, body| {
             let record = make(conn, actor, body)?;
             Ok(Created {
-                id: record.id().to_owned(),
+                id: record.id(),
                 path: record.path(),
                 record,
             })
@@ -244,15 +230,11 @@ impl<T: Send + 'static> Creation<T> {
     /// Creates something that is not a [`Record`] of its own (a payment,
     /// listed under its contract) and records it in the audit trail as a
     /// `resource`.
-    pub async fn create_at<R, Make>(
-        self,
-        db: &Db,
-        resource: ResourceType,
-        make: Make,
-    ) -> Result<HttpResponse, AppError>
+    pub async fn create_at<I, R, Make>(self, db: &Db, make: Make) -> Result<HttpResponse, AppError>
     where
+        I: Audited,
         R: Serialize,
-        Make: FnOnce(&mut DbConn, &Actor, T) -> Result<Created<R>, AppError> + Send + 'static,
+        Make: FnOnce(&mut DbConn, &Actor, T) -> Result<Created<I, R>, AppError> + Send + 'static,
     {
         self.run(db, move |conn, actor, body| {
             let created = make(conn, actor, body)?;
@@ -260,8 +242,7 @@ impl<T: Send + 'static> Creation<T> {
                 conn,
                 actor,
                 AuditAction::Create,
-                resource,
-                &created.id,
+                created.id,
                 None,
                 Some(&created.record),
             )?;
@@ -285,8 +266,8 @@ impl<T: Send + 'static> Creation<T> {
         } = self;
         let stored = db
             .write(move |conn| {
-                if let Some((resource, id)) = &parent {
-                    lock_record(conn, *resource, id)?;
+                if let Some(contract) = parent {
+                    lock_record(conn, contract)?;
                 }
                 idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
                     make(conn, &actor, body)

@@ -1,11 +1,12 @@
+use crate::domain::id::{AuditEventId, OrganisationId, RecordId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::audit_events as ae;
-use super::{new_id, now, DbConn};
+use super::{now, DbConn};
 use crate::auth::{Actor, Role};
-use crate::domain::audit::{AuditAction, AuditEvent, ResourceType};
+use crate::domain::audit::{AuditAction, AuditEvent, Audited, ResourceType};
 use crate::error::AppError;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
@@ -19,24 +20,23 @@ fn to_json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, AppError> 
 
 /// Records a change. Call inside the write's transaction, so the trail and
 /// the change commit (or roll back) together.
-pub fn record<T: Serialize>(
+pub fn record<I: Audited, T: Serialize>(
     conn: &mut DbConn,
     actor: &Actor,
     action: AuditAction,
-    resource_type: ResourceType,
-    resource_id: &str,
+    resource_id: I,
     before: Option<&T>,
     after: Option<&T>,
 ) -> Result<(), AppError> {
     diesel::insert_into(ae::table)
         .values((
-            ae::id.eq(new_id()),
+            ae::id.eq(AuditEventId::new()),
             ae::organisation_id.eq(&actor.organisation_id),
             ae::actor.eq(&actor.subject),
             ae::actor_role.eq(actor.role),
             ae::action.eq(action),
-            ae::resource_type.eq(resource_type),
-            ae::resource_id.eq(resource_id),
+            ae::resource_type.eq(I::RESOURCE),
+            ae::resource_id.eq(resource_id.record()),
             ae::before_state.eq(to_json(before)?),
             ae::after_state.eq(to_json(after)?),
             ae::occurred_at.eq(now()),
@@ -48,12 +48,12 @@ pub fn record<T: Serialize>(
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = ae)]
 struct EventRow {
-    id: String,
+    id: AuditEventId,
     actor: String,
     actor_role: Role,
     action: AuditAction,
     resource_type: ResourceType,
-    resource_id: String,
+    resource_id: RecordId,
     before_state: Option<String>,
     after_state: Option<String>,
     occurred_at: NaiveDateTime,
@@ -62,14 +62,17 @@ struct EventRow {
 /// Filters for `GET /audit-events`.
 #[derive(Debug, Default, Clone)]
 pub struct AuditFilter {
-    pub resource_type: Option<String>,
-    pub resource_id: Option<String>,
+    pub resource_type: Option<ResourceType>,
+    pub resource_id: Option<RecordId>,
     pub actor: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
 }
 
-fn filtered<'a>(organisation_id: &'a str, filter: &'a AuditFilter) -> ae::BoxedQuery<'a, Backend> {
+fn filtered<'a>(
+    organisation_id: OrganisationId,
+    filter: &'a AuditFilter,
+) -> ae::BoxedQuery<'a, Backend> {
     let mut query = ae::table
         .filter(ae::organisation_id.eq(organisation_id))
         .into_boxed();
@@ -101,7 +104,7 @@ fn parse_state(state: Option<String>) -> Result<Option<serde_json::Value>, AppEr
 /// The organisation's trail, oldest first.
 pub fn list(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &AuditFilter,
     limit: i64,
     offset: i64,

@@ -2,6 +2,7 @@
 //! once, and the new contracts with their lines, award history and
 //! commitment, written in batches.
 
+use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId, VariationId};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -13,7 +14,7 @@ use super::schema::{
     stream_budgets as sb,
 };
 use super::sum::sum_pence;
-use super::{lock_streams, new_id, now, DbConn};
+use super::{lock_streams, now, DbConn};
 use crate::domain::commitment::{profile_lines, CommitmentQuarter};
 use crate::domain::contract::{period, ContractStatus, FundingLine, NewContract, VariationKind};
 use crate::error::AppError;
@@ -33,19 +34,19 @@ pub struct StreamYear {
 /// which are locked first (in id order) so the figures hold until commit.
 pub fn stream_years(
     conn: &mut DbConn,
-    stream_ids: &[String],
-) -> Result<HashMap<(String, FinancialYear), StreamYear>, AppError> {
+    stream_ids: &[FundingStreamId],
+) -> Result<HashMap<(FundingStreamId, FinancialYear), StreamYear>, AppError> {
     lock_streams(conn, stream_ids)?;
-    let mut years: HashMap<(String, FinancialYear), StreamYear> = HashMap::new();
+    let mut years: HashMap<(FundingStreamId, FinancialYear), StreamYear> = HashMap::new();
     for chunk in stream_ids.chunks(BATCH) {
-        let budgets: Vec<(String, FinancialYear, i64)> = sb::table
+        let budgets: Vec<(FundingStreamId, FinancialYear, i64)> = sb::table
             .filter(sb::funding_stream_id.eq_any(chunk))
             .select((sb::funding_stream_id, sb::financial_year, sb::amount_pence))
             .load(conn)?;
         for (stream, year, pence) in budgets {
             years.entry((stream, year)).or_default().budget_pence = pence;
         }
-        let committed: Vec<(String, FinancialYear, Option<i64>)> = fl::table
+        let committed: Vec<(FundingStreamId, FinancialYear, Option<i64>)> = fl::table
             .inner_join(c::table)
             .filter(fl::funding_stream_id.eq_any(chunk))
             .filter(c::status.ne(ContractStatus::Draft))
@@ -59,7 +60,7 @@ pub fn stream_years(
         for (stream, year, pence) in committed {
             years.entry((stream, year)).or_default().committed_pence = pence.unwrap_or(0);
         }
-        let profiled: Vec<(String, FinancialYear, i64)> = fl::table
+        let profiled: Vec<(FundingStreamId, FinancialYear, i64)> = fl::table
             .inner_join(c::table)
             .filter(fl::funding_stream_id.eq_any(chunk))
             .filter(fl::profiled.eq(true))
@@ -82,8 +83,8 @@ pub fn stream_years(
 /// A contract to create, checked, with its lines as planned.
 #[derive(Debug, Clone)]
 pub struct NewAward {
-    pub id: String,
-    pub provider_id: String,
+    pub id: ContractId,
+    pub provider_id: ProviderId,
     pub contract: NewContract,
     pub lines: Vec<FundingLine>,
 }
@@ -99,7 +100,7 @@ impl NewAward {
 /// commitment by quarter. `progress` is told of each batch's lines.
 pub fn insert(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     recorded_by: &str,
     awards: &[NewAward],
     progress: &dyn Fn(usize),
@@ -154,7 +155,7 @@ pub fn insert(
             .map(|a| {
                 let n = &a.contract;
                 (
-                    cv::id.eq(new_id()),
+                    cv::id.eq(VariationId::new()),
                     cv::contract_id.eq(&a.id),
                     cv::kind.eq(VariationKind::Activation),
                     cv::value_before_pence.eq(n.value.pence()),

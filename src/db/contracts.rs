@@ -1,3 +1,6 @@
+use crate::domain::id::{
+    ContractId, FundingLineId, FundingStreamId, OrganisationId, PaymentId, ProviderId, VariationId,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -13,7 +16,7 @@ use super::schema::{
     contract_variations as cv, contracts as c, funding_lines as fl, payments as p, providers,
 };
 use super::sum::sum_pence;
-use super::{lock_streams, new_id, now, DbConn};
+use super::{lock_streams, now, DbConn};
 use crate::auth::{Actor, Scope};
 use crate::domain::contract::{
     check_closing_adjustment, check_draft, check_early_end, check_fully_funded, check_line_amount,
@@ -34,9 +37,9 @@ type Backend = <DbConn as diesel::Connection>::Backend;
 #[derive(Queryable, Selectable, Clone)]
 #[diesel(table_name = c)]
 pub struct ContractRow {
-    pub id: String,
-    pub organisation_id: String,
-    pub provider_id: String,
+    pub id: ContractId,
+    pub organisation_id: OrganisationId,
+    pub provider_id: ProviderId,
     pub kind: ContractKind,
     pub reference: Option<String>,
     pub title: String,
@@ -58,7 +61,7 @@ impl ContractRow {
 
     fn terms(&self) -> DraftTerms {
         DraftTerms {
-            provider_id: self.provider_id.clone(),
+            provider_id: self.provider_id,
             kind: self.kind,
             reference: self.reference.clone(),
             title: self.title.clone(),
@@ -79,10 +82,10 @@ impl ContractRow {
 /// Filters for `GET /contracts`.
 #[derive(Debug, Default, Clone)]
 pub struct ContractFilter {
-    pub provider_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
     pub status: Option<ContractStatus>,
     pub kind: Option<ContractKind>,
-    pub funding_stream_id: Option<String>,
+    pub funding_stream_id: Option<FundingStreamId>,
     /// Contracts whose period overlaps the year.
     pub financial_year: Option<FinancialYear>,
     pub sort: Sort<ContractSortKey>,
@@ -99,7 +102,7 @@ fn scoped(scope: &Scope) -> c::BoxedQuery<'_, Backend> {
 }
 
 /// The contract's row, if the scope can see it.
-pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<ContractRow, AppError> {
+pub fn load(conn: &mut DbConn, scope: &Scope, id: ContractId) -> Result<ContractRow, AppError> {
     scoped(scope)
         .filter(c::id.eq(id))
         .select(ContractRow::as_select())
@@ -111,8 +114,8 @@ pub fn load(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<ContractRow, A
 
 pub(crate) fn lines_of(
     conn: &mut DbConn,
-    contract_ids: &[String],
-) -> Result<Vec<(String, FundingLine)>, AppError> {
+    contract_ids: &[ContractId],
+) -> Result<Vec<(ContractId, FundingLine)>, AppError> {
     // One id is compared with `=`, not `= ANY(...)`: PostgreSQL re-plans
     // an array comparison on every execution, which dominated reading one
     // contract.
@@ -120,7 +123,14 @@ pub(crate) fn lines_of(
         [one] => fl::table.filter(fl::contract_id.eq(one)).into_boxed(),
         many => fl::table.filter(fl::contract_id.eq_any(many)).into_boxed(),
     };
-    type LineRow = (String, String, String, FinancialYear, i64, bool);
+    type LineRow = (
+        ContractId,
+        FundingLineId,
+        FundingStreamId,
+        FinancialYear,
+        i64,
+        bool,
+    );
     let rows: Vec<LineRow> = query
         .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
         .select((
@@ -157,8 +167,8 @@ pub(crate) fn lines_of(
 /// The stated quarterly schedules of the contracts' lines, by line id.
 fn schedules_of(
     conn: &mut DbConn,
-    contract_ids: &[String],
-) -> Result<std::collections::HashMap<String, Vec<QuarterShare>>, AppError> {
+    contract_ids: &[ContractId],
+) -> Result<std::collections::HashMap<FundingLineId, Vec<QuarterShare>>, AppError> {
     let query = match contract_ids {
         [one] => flq::table
             .inner_join(fl::table)
@@ -169,11 +179,11 @@ fn schedules_of(
             .filter(fl::contract_id.eq_any(many))
             .into_boxed(),
     };
-    let rows: Vec<(String, Quarter, i64)> = query
+    let rows: Vec<(FundingLineId, Quarter, i64)> = query
         .order((flq::funding_line_id, flq::quarter))
         .select((flq::funding_line_id, flq::quarter, flq::amount_pence))
         .load(conn)?;
-    let mut schedules: std::collections::HashMap<String, Vec<QuarterShare>> =
+    let mut schedules: std::collections::HashMap<FundingLineId, Vec<QuarterShare>> =
         std::collections::HashMap::new();
     for (line_id, quarter, pence) in rows {
         schedules.entry(line_id).or_default().push(QuarterShare {
@@ -186,17 +196,17 @@ fn schedules_of(
 
 fn paid_by_contract(
     conn: &mut DbConn,
-    contract_ids: &[String],
-) -> Result<Vec<(String, i64)>, AppError> {
+    contract_ids: &[ContractId],
+) -> Result<Vec<(ContractId, i64)>, AppError> {
     if let [one] = contract_ids {
         // `=` for one id: PostgreSQL re-plans `= ANY(...)` every time.
         let pence: Option<i64> = p::table
             .filter(p::contract_id.eq(one))
             .select(sum_pence(p::amount_pence))
             .get_result(conn)?;
-        return Ok(pence.map(|p| (one.clone(), p)).into_iter().collect());
+        return Ok(pence.map(|p| (*one, p)).into_iter().collect());
     }
-    let sums: Vec<(String, Option<i64>)> = p::table
+    let sums: Vec<(ContractId, Option<i64>)> = p::table
         .filter(p::contract_id.eq_any(contract_ids))
         .group_by(p::contract_id)
         .select((p::contract_id, sum_pence(p::amount_pence)))
@@ -238,7 +248,7 @@ fn contract_from(
 }
 
 fn assemble(conn: &mut DbConn, rows: Vec<ContractRow>) -> Result<Vec<Contract>, AppError> {
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<ContractId> = rows.iter().map(|r| r.id).collect();
     let mut lines = lines_of(conn, &ids)?;
     let paid = paid_by_contract(conn, &ids)?;
     rows.into_iter()
@@ -270,7 +280,7 @@ fn written(
     contract_from(row, funding_lines, paid_pence)
 }
 
-pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Contract, AppError> {
+pub fn get(conn: &mut DbConn, scope: &Scope, id: ContractId) -> Result<Contract, AppError> {
     let row = load(conn, scope, id)?;
     let mut contracts = assemble(conn, vec![row])?;
     contracts.pop().ok_or(AppError::NotFound("contract"))
@@ -327,8 +337,8 @@ pub fn list(
 
 fn require_provider(
     conn: &mut DbConn,
-    organisation_id: &str,
-    provider_id: &str,
+    organisation_id: OrganisationId,
+    provider_id: ProviderId,
 ) -> Result<(), AppError> {
     let found = providers::table
         .filter(providers::id.eq(provider_id))
@@ -344,13 +354,13 @@ fn require_provider(
 /// Every line must name a stream of the organisation.
 fn require_streams(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     field: &str,
     lines: &[FundingLineInput],
 ) -> Result<(), AppError> {
     let mut checks = Checks::new();
     for (i, line) in lines.iter().enumerate() {
-        if !funding_streams::exists(conn, organisation_id, &line.funding_stream_id)? {
+        if !funding_streams::exists(conn, organisation_id, line.funding_stream_id)? {
             checks.fail(
                 format!("{field}[{i}].funding_stream_id"),
                 "no such funding stream",
@@ -366,30 +376,30 @@ fn require_streams(
 /// streams are locked first, so the headroom read holds until commit.
 fn plan(
     conn: &mut DbConn,
-    contract_id: Option<&str>,
+    contract_id: Option<ContractId>,
     contract_period: DateRange,
     inputs: &[FundingLineInput],
 ) -> Result<Vec<PlannedLine>, AppError> {
-    let profiled: Vec<String> = inputs
+    let profiled: Vec<FundingStreamId> = inputs
         .iter()
         .filter(|l| l.financial_year.is_none())
-        .map(|l| l.funding_stream_id.clone())
+        .map(|l| l.funding_stream_id)
         .collect();
     let mut headroom = std::collections::HashMap::new();
     if !profiled.is_empty() {
         lock_streams(conn, &profiled)?;
         for stream in &profiled {
             for year in contract_period.financial_years() {
-                let budget = funding_streams::budget(conn, stream, year)?;
-                let committed = funding_streams::committed(conn, stream, year, contract_id)?;
+                let budget = funding_streams::budget(conn, *stream, year)?;
+                let committed = funding_streams::committed(conn, *stream, year, contract_id)?;
                 let left = budget.checked_sub(committed).map_err(overflow)?;
-                let profiled = profiled_awards(conn, stream, year, contract_id)?;
-                headroom.insert((stream.clone(), year), Headroom { left, profiled });
+                let profiled = profiled_awards(conn, *stream, year, contract_id)?;
+                headroom.insert((*stream, year), Headroom { left, profiled });
             }
         }
     }
     plan_lines(contract_period, inputs, |stream, year| {
-        headroom.get(&(stream.to_owned(), year)).copied()
+        headroom.get(&(stream, year)).copied()
     })
 }
 
@@ -397,9 +407,9 @@ fn plan(
 /// (`contract_id`'s own left out).
 fn profiled_awards(
     conn: &mut DbConn,
-    stream_id: &str,
+    stream_id: FundingStreamId,
     year: FinancialYear,
-    contract_id: Option<&str>,
+    contract_id: Option<ContractId>,
 ) -> Result<u32, AppError> {
     let mut query = fl::table
         .inner_join(c::table)
@@ -419,13 +429,13 @@ fn profiled_awards(
 /// order given (a read orders them by year and stream).
 fn insert_lines(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: ContractId,
     lines: &[PlannedLine],
 ) -> Result<Vec<FundingLine>, AppError> {
     let at = now();
     let mut written = Vec::with_capacity(lines.len());
     for line in lines {
-        let id = new_id();
+        let id = FundingLineId::new();
         diesel::insert_into(fl::table)
             .values((
                 fl::id.eq(&id),
@@ -438,11 +448,11 @@ fn insert_lines(
             ))
             .execute(conn)?;
         if let Some(quarters) = &line.quarters {
-            write_schedule(conn, &id, quarters)?;
+            write_schedule(conn, id, quarters)?;
         }
         written.push(FundingLine {
             id,
-            funding_stream_id: line.funding_stream_id.clone(),
+            funding_stream_id: line.funding_stream_id,
             financial_year: line.financial_year,
             amount: line.amount,
             quarters: line.quarters.clone(),
@@ -455,7 +465,7 @@ fn insert_lines(
 /// Replaces a line's stated quarterly schedule.
 fn write_schedule(
     conn: &mut DbConn,
-    line_id: &str,
+    line_id: FundingLineId,
     quarters: &[QuarterShare],
 ) -> Result<(), AppError> {
     diesel::delete(flq::table.filter(flq::funding_line_id.eq(line_id))).execute(conn)?;
@@ -480,10 +490,10 @@ fn replace_profiled_pennies(
     row: &ContractRow,
     lines: Vec<FundingLine>,
 ) -> Result<Vec<FundingLine>, AppError> {
-    let mut streams: Vec<String> = lines
+    let mut streams: Vec<FundingStreamId> = lines
         .iter()
         .filter(|l| l.profiled)
-        .map(|l| l.funding_stream_id.clone())
+        .map(|l| l.funding_stream_id)
         .collect();
     streams.sort();
     streams.dedup();
@@ -501,7 +511,7 @@ fn replace_profiled_pennies(
                     .map(|l| l.amount),
             );
             total.map(|amount| FundingLineInput {
-                funding_stream_id: stream.clone(),
+                funding_stream_id: *stream,
                 financial_year: None,
                 amount,
                 quarters: None,
@@ -509,7 +519,7 @@ fn replace_profiled_pennies(
         })
         .collect::<Result<_, _>>()
         .map_err(overflow)?;
-    let replanned = plan(conn, Some(&row.id), contract_period, &inputs)?;
+    let replanned = plan(conn, Some(row.id), contract_period, &inputs)?;
     let mut changed = false;
     for line in lines.iter().filter(|l| l.profiled) {
         let again = replanned.iter().find(|p| {
@@ -523,7 +533,7 @@ fn replace_profiled_pennies(
         }
     }
     if changed {
-        lines_of_one(conn, &row.id)
+        lines_of_one(conn, row.id)
     } else {
         Ok(lines)
     }
@@ -531,13 +541,13 @@ fn replace_profiled_pennies(
 
 pub fn create(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     input: NewContract,
 ) -> Result<Contract, AppError> {
-    require_provider(conn, organisation_id, &input.provider_id)?;
+    require_provider(conn, organisation_id, input.provider_id)?;
     require_streams(conn, organisation_id, "funding_lines", &input.funding_lines)?;
     let planned = plan(conn, None, input.period()?, &input.funding_lines)?;
-    let id = new_id();
+    let id = ContractId::new();
     let at = now();
     diesel::insert_into(c::table)
         .values((
@@ -558,12 +568,12 @@ pub fn create(
             c::updated_at.eq(at),
         ))
         .execute(conn)?;
-    insert_lines(conn, &id, &planned)?;
-    get(conn, &Scope::organisation(organisation_id), &id)
+    insert_lines(conn, id, &planned)?;
+    get(conn, &Scope::organisation(organisation_id), id)
 }
 
 /// A contract's funding lines, in the order a read shows them.
-fn lines_of_one(conn: &mut DbConn, id: &str) -> Result<Vec<FundingLine>, AppError> {
+fn lines_of_one(conn: &mut DbConn, id: ContractId) -> Result<Vec<FundingLine>, AppError> {
     Ok(lines_of(conn, &[id.to_owned()])?
         .into_iter()
         .map(|(_, line)| line)
@@ -572,14 +582,14 @@ fn lines_of_one(conn: &mut DbConn, id: &str) -> Result<Vec<FundingLine>, AppErro
 
 pub fn update(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
+    organisation_id: OrganisationId,
+    id: ContractId,
     changes: ValidContractChanges,
 ) -> Result<Contract, AppError> {
     let scope = Scope::organisation(organisation_id);
     let row = load(conn, &scope, id)?;
     check_draft(row.status, DraftChange::Edit)?;
-    if let Some(provider_id) = &changes.provider_id {
+    if let Some(provider_id) = changes.provider_id {
         require_provider(conn, organisation_id, provider_id)?;
     }
     let terms = changes.apply(row.terms());
@@ -618,7 +628,11 @@ pub fn update(
     written(conn, updated, lines)
 }
 
-pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+pub fn delete(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    id: ContractId,
+) -> Result<(), AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     check_draft(row.status, DraftChange::Delete)?;
     diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
@@ -629,7 +643,7 @@ pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), 
 pub fn list_lines(
     conn: &mut DbConn,
     scope: &Scope,
-    id: &str,
+    id: ContractId,
 ) -> Result<Vec<FundingLine>, AppError> {
     load(conn, scope, id)?;
     lines_of_one(conn, id)
@@ -637,14 +651,14 @@ pub fn list_lines(
 
 pub fn add_line(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
+    organisation_id: OrganisationId,
+    id: ContractId,
     line: FundingLineInput,
 ) -> Result<FundingLine, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     check_draft(row.status, DraftChange::AddLine)?;
     check_new_line(&line, period(row.start_date, row.end_date)?)?;
-    if !funding_streams::exists(conn, organisation_id, &line.funding_stream_id)? {
+    if !funding_streams::exists(conn, organisation_id, line.funding_stream_id)? {
         return Err(AppError::field(
             "funding_stream_id",
             "no such funding stream",
@@ -662,7 +676,11 @@ pub fn add_line(
         .ok_or(AppError::NotFound("funding line"))
 }
 
-fn load_line(conn: &mut DbConn, contract_id: &str, line_id: &str) -> Result<FundingLine, AppError> {
+fn load_line(
+    conn: &mut DbConn,
+    contract_id: ContractId,
+    line_id: FundingLineId,
+) -> Result<FundingLine, AppError> {
     lines_of_one(conn, contract_id)?
         .into_iter()
         .find(|line| line.id == line_id)
@@ -671,9 +689,9 @@ fn load_line(conn: &mut DbConn, contract_id: &str, line_id: &str) -> Result<Fund
 
 pub fn update_line(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
-    line_id: &str,
+    organisation_id: OrganisationId,
+    id: ContractId,
+    line_id: FundingLineId,
     amount: Money,
 ) -> Result<FundingLine, AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
@@ -700,9 +718,9 @@ pub fn update_line(
 
 pub fn delete_line(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
-    line_id: &str,
+    organisation_id: OrganisationId,
+    id: ContractId,
+    line_id: FundingLineId,
 ) -> Result<(), AppError> {
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     load_line(conn, id, line_id)?;
@@ -711,10 +729,10 @@ pub fn delete_line(
     Ok(())
 }
 
-fn award_lines(lines: &[FundingLine]) -> Vec<(String, FinancialYear, Money)> {
+fn award_lines(lines: &[FundingLine]) -> Vec<(FundingStreamId, FinancialYear, Money)> {
     lines
         .iter()
-        .map(|l| (l.funding_stream_id.clone(), l.financial_year, l.amount))
+        .map(|l| (l.funding_stream_id, l.financial_year, l.amount))
         .collect()
 }
 
@@ -732,7 +750,7 @@ struct HistoryEntry<'a> {
 fn record_history(conn: &mut DbConn, entry: HistoryEntry<'_>) -> Result<(), AppError> {
     diesel::insert_into(cv::table)
         .values((
-            cv::id.eq(new_id()),
+            cv::id.eq(VariationId::new()),
             cv::contract_id.eq(&entry.before.id),
             cv::kind.eq(entry.kind),
             cv::value_before_pence.eq(entry.before.value_pence),
@@ -756,10 +774,10 @@ fn record_history(conn: &mut DbConn, entry: HistoryEntry<'_>) -> Result<(), AppE
 pub fn change_status(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: ContractId,
     change: StatusChange,
 ) -> Result<Contract, AppError> {
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = change.validate(row.status, row.start_date, row.end_date)?;
@@ -823,7 +841,7 @@ fn release_after(
     let kept_by_quarter = kept_parts(&parts, contract_period, valid.end_date).map_err(overflow)?;
     let kept = kept_until(&parts, contract_period, valid.end_date).map_err(overflow)?;
     let kept_total = Money::sum(kept.iter().map(|(_, m)| *m)).map_err(overflow)?;
-    check_release_covers_paid(kept_total, paid_on_contract(conn, &row.id)?)?;
+    check_release_covers_paid(kept_total, paid_on_contract(conn, row.id)?)?;
     if kept_total.pence() <= 0 {
         return Err(AppError::field(
             "effective_date",
@@ -848,7 +866,7 @@ fn release_after(
                         amount: p.amount,
                     })
                     .collect();
-                write_schedule(conn, line_id, &schedule)?;
+                write_schedule(conn, *line_id, &schedule)?;
             }
         } else {
             diesel::delete(fl::table.find(line_id)).execute(conn)?;
@@ -881,11 +899,11 @@ fn release_after(
         updated_at: at,
         ..row
     };
-    Ok((row.clone(), lines_of_one(conn, &row.id)?))
+    Ok((row.clone(), lines_of_one(conn, row.id)?))
 }
 
 /// Net payments against a contract (reversals subtract).
-fn paid_on_contract(conn: &mut DbConn, id: &str) -> Result<Money, AppError> {
+fn paid_on_contract(conn: &mut DbConn, id: ContractId) -> Result<Money, AppError> {
     Ok(Money::from_pence(
         p::table
             .filter(p::contract_id.eq(id))
@@ -900,10 +918,10 @@ fn paid_on_contract(conn: &mut DbConn, id: &str) -> Result<Money, AppError> {
 pub fn vary(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: ContractId,
     variation: NewVariation,
 ) -> Result<Contract, AppError> {
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     let valid = variation.validate(row.status, row.start_date, row.value(), row.end_date)?;
@@ -936,7 +954,7 @@ pub fn vary(
             )?;
             let award: Vec<_> = planned
                 .iter()
-                .map(|l| (l.funding_stream_id.clone(), l.financial_year, l.amount))
+                .map(|l| (l.funding_stream_id, l.financial_year, l.amount))
                 .collect();
             check_award(conn, &award, Some(id))?;
             diesel::delete(fl::table.filter(fl::contract_id.eq(id))).execute(conn)?;
@@ -984,7 +1002,7 @@ pub fn vary(
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = cv)]
 struct VariationRow {
-    id: String,
+    id: VariationId,
     kind: VariationKind,
     value_before_pence: i64,
     value_after_pence: i64,
@@ -1001,7 +1019,7 @@ struct VariationRow {
 pub fn list_variations(
     conn: &mut DbConn,
     scope: &Scope,
-    id: &str,
+    id: ContractId,
 ) -> Result<Vec<Variation>, AppError> {
     load(conn, scope, id)?;
     let rows = cv::table
@@ -1031,9 +1049,9 @@ pub fn list_variations(
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = p)]
 struct PaymentRow {
-    id: String,
-    contract_id: String,
-    funding_stream_id: String,
+    id: PaymentId,
+    contract_id: ContractId,
+    funding_stream_id: FundingStreamId,
     amount_pence: i64,
     paid_on: NaiveDate,
     financial_year: FinancialYear,
@@ -1041,7 +1059,7 @@ struct PaymentRow {
     reference: Option<String>,
     recorded_by: String,
     created_at: NaiveDateTime,
-    reverses_payment_id: Option<String>,
+    reverses_payment_id: Option<PaymentId>,
     reason: Option<String>,
 }
 
@@ -1067,15 +1085,15 @@ impl PaymentRow {
 
 /// Each reversal's id against the payment it reverses.
 fn link_reversals(mut payments: Vec<Payment>) -> Vec<Payment> {
-    let reversals: Vec<(String, String)> = payments
+    let reversals: Vec<(PaymentId, PaymentId)> = payments
         .iter()
-        .filter_map(|p| p.reverses_payment_id.clone().map(|of| (of, p.id.clone())))
+        .filter_map(|p| p.reverses_payment_id.map(|of| (of, p.id)))
         .collect();
     for payment in &mut payments {
         payment.reversed_by_payment_id = reversals
             .iter()
             .find(|(of, _)| *of == payment.id)
-            .map(|(_, by)| by.clone());
+            .map(|(_, by)| *by);
     }
     payments
 }
@@ -1086,13 +1104,13 @@ fn link_reversals(mut payments: Vec<Payment>) -> Vec<Payment> {
 pub fn reverse_payment(
     conn: &mut DbConn,
     actor: &Actor,
-    contract_id: &str,
-    payment_id: &str,
+    contract_id: ContractId,
+    payment_id: PaymentId,
     reversal: NewReversal,
 ) -> Result<Payment, AppError> {
     load(
         conn,
-        &Scope::organisation(&actor.organisation_id),
+        &Scope::organisation(actor.organisation_id),
         contract_id,
     )?;
     let original = p::table
@@ -1110,7 +1128,7 @@ pub fn reverse_payment(
         .get_result::<i64>(conn)?;
     check_reversible(&original, already > 0, reversal.reversed_on)?;
     let period = FiscalQuarter::containing(reversal.reversed_on);
-    let id = new_id();
+    let id = PaymentId::new();
     diesel::insert_into(p::table)
         .values((
             p::id.eq(&id),
@@ -1139,21 +1157,18 @@ pub fn reverse_payment(
 pub fn record_payment(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: ContractId,
     payment: NewPayment,
 ) -> Result<Payment, AppError> {
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let recorded_by = actor.subject.as_str();
     let row = load(conn, &Scope::organisation(organisation_id), id)?;
     check_payable(row.status)?;
-    let stream_id = paying_stream(
-        payment.funding_stream_id.as_deref(),
-        &lines_of_one(conn, id)?,
-    )?;
+    let stream_id = paying_stream(payment.funding_stream_id, &lines_of_one(conn, id)?)?;
     let paid = paid_on_contract(conn, id)?;
     check_payment_within_value(row.value(), paid, payment.amount)?;
     let period = FiscalQuarter::containing(payment.paid_on);
-    let payment_id = new_id();
+    let payment_id = PaymentId::new();
     diesel::insert_into(p::table)
         .values((
             p::id.eq(&payment_id),
@@ -1175,7 +1190,11 @@ pub fn record_payment(
         .into_payment())
 }
 
-pub fn list_payments(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Vec<Payment>, AppError> {
+pub fn list_payments(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: ContractId,
+) -> Result<Vec<Payment>, AppError> {
     load(conn, scope, id)?;
     let payments = p::table
         .filter(p::contract_id.eq(id))

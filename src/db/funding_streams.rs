@@ -8,13 +8,14 @@ use crate::domain::due::{DueRule, DueRuleKind};
 use super::imports::{in_chunks, insert_rows, BATCH, LOOKUP};
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
-use super::{lock_streams, new_id, now, DbConn};
+use super::{lock_streams, now, DbConn};
 use crate::domain::contract::ContractStatus;
 use crate::domain::funding_stream::{
     check_budget_removable, check_stream_deletable, check_within_budget, BudgetChange,
     BudgetStatus, FundingStream, NewFundingStream, StreamSortKey, ValidFundingStreamChanges,
     YearBudget,
 };
+use crate::domain::id::{ContractId, FundingStreamId, OrganisationId};
 use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
@@ -25,7 +26,7 @@ type Backend = <DbConn as diesel::Connection>::Backend;
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = fs)]
 struct StreamRow {
-    id: String,
+    id: FundingStreamId,
     code: String,
     name: String,
     funder: String,
@@ -66,10 +67,10 @@ pub struct StreamFilter {
 
 pub fn create(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     input: NewFundingStream,
 ) -> Result<FundingStream, AppError> {
-    let id = new_id();
+    let id = FundingStreamId::new();
     let at = now();
     let taken = fs::table
         .filter(fs::organisation_id.eq(organisation_id))
@@ -100,18 +101,18 @@ pub fn create(
     for budget in &input.budgets {
         insert_budget(
             conn,
-            &id,
+            id,
             budget.financial_year,
             budget.amount,
             budget.status,
         )?;
     }
-    get(conn, organisation_id, &id)
+    get(conn, organisation_id, id)
 }
 
 fn insert_budget(
     conn: &mut DbConn,
-    stream_id: &str,
+    stream_id: FundingStreamId,
     year: FinancialYear,
     amount: Money,
     status: BudgetStatus,
@@ -128,7 +129,11 @@ fn insert_budget(
     Ok(())
 }
 
-pub fn get(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<FundingStream, AppError> {
+pub fn get(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    id: FundingStreamId,
+) -> Result<FundingStream, AppError> {
     let row = fs::table
         .filter(fs::id.eq(id))
         .filter(fs::organisation_id.eq(organisation_id))
@@ -138,11 +143,15 @@ pub fn get(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<Funding
         .next()
         .ok_or(AppError::NotFound("funding stream"))?;
     let mut budgets = year_budgets(conn, std::slice::from_ref(&row.id))?;
-    Ok(row.into_stream(budgets.remove(id).unwrap_or_default()))
+    Ok(row.into_stream(budgets.remove(&id).unwrap_or_default()))
 }
 
 /// True when the stream exists in the organisation.
-pub fn exists(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<bool, AppError> {
+pub fn exists(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    id: FundingStreamId,
+) -> Result<bool, AppError> {
     let found = fs::table
         .filter(fs::id.eq(id))
         .filter(fs::organisation_id.eq(organisation_id))
@@ -151,7 +160,7 @@ pub fn exists(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<bool
     Ok(found > 0)
 }
 
-fn filtered<'a>(organisation_id: &'a str, filter: &'a StreamFilter) -> fs::BoxedQuery<'a, Backend> {
+fn filtered(organisation_id: OrganisationId, filter: &StreamFilter) -> fs::BoxedQuery<'_, Backend> {
     let mut query = fs::table
         .filter(fs::organisation_id.eq(organisation_id))
         .into_boxed();
@@ -169,7 +178,7 @@ fn filtered<'a>(organisation_id: &'a str, filter: &'a StreamFilter) -> fs::Boxed
 
 pub fn list(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &StreamFilter,
     limit: i64,
     offset: i64,
@@ -187,7 +196,7 @@ pub fn list(
     .offset(offset)
     .select(StreamRow::as_select())
     .load(conn)?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<FundingStreamId> = rows.iter().map(|r| r.id).collect();
     let mut budgets = year_budgets(conn, &ids)?;
     let streams = rows
         .into_iter()
@@ -201,8 +210,8 @@ pub fn list(
 
 pub fn update(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
+    organisation_id: OrganisationId,
+    id: FundingStreamId,
     changes: ValidFundingStreamChanges,
 ) -> Result<FundingStream, AppError> {
     let current = get(conn, organisation_id, id)?;
@@ -235,7 +244,11 @@ pub fn update(
     get(conn, organisation_id, id)
 }
 
-pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+pub fn delete(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    id: FundingStreamId,
+) -> Result<(), AppError> {
     get(conn, organisation_id, id)?;
     let lines = funding_lines::table
         .filter(funding_lines::funding_stream_id.eq(id))
@@ -251,13 +264,13 @@ pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), 
 /// already committed for that year only when the change says so.
 pub fn put_budget(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
+    organisation_id: OrganisationId,
+    id: FundingStreamId,
     year: FinancialYear,
     change: BudgetChange,
 ) -> Result<FundingStream, AppError> {
     get(conn, organisation_id, id)?;
-    lock_streams(conn, &[id.to_owned()])?;
+    lock_streams(conn, &[id])?;
     change.check_against(year, committed(conn, id, year, None)?)?;
     let updated = diesel::update(sb::table.find((id, year)))
         .set((
@@ -275,12 +288,12 @@ pub fn put_budget(
 
 pub fn delete_budget(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
+    organisation_id: OrganisationId,
+    id: FundingStreamId,
     year: FinancialYear,
 ) -> Result<FundingStream, AppError> {
     get(conn, organisation_id, id)?;
-    lock_streams(conn, &[id.to_owned()])?;
+    lock_streams(conn, &[id])?;
     check_budget_removable(year, committed(conn, id, year, None)?)?;
     let deleted = diesel::delete(sb::table.find((id, year))).execute(conn)?;
     if deleted == 0 {
@@ -290,7 +303,7 @@ pub fn delete_budget(
     get(conn, organisation_id, id)
 }
 
-fn touch(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
+fn touch(conn: &mut DbConn, id: FundingStreamId) -> Result<(), AppError> {
     diesel::update(fs::table.find(id))
         .set(fs::updated_at.eq(now()))
         .execute(conn)?;
@@ -298,7 +311,11 @@ fn touch(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
 }
 
 /// A stream's budget for a year; no budget row means nothing may be committed.
-pub fn budget(conn: &mut DbConn, stream_id: &str, year: FinancialYear) -> Result<Money, AppError> {
+pub fn budget(
+    conn: &mut DbConn,
+    stream_id: FundingStreamId,
+    year: FinancialYear,
+) -> Result<Money, AppError> {
     let pence = sb::table
         .find((stream_id, year))
         .select(sb::amount_pence)
@@ -312,9 +329,9 @@ pub fn budget(conn: &mut DbConn, stream_id: &str, year: FinancialYear) -> Result
 /// leaving out one contract (whose own lines are being replaced).
 pub fn committed(
     conn: &mut DbConn,
-    stream_id: &str,
+    stream_id: FundingStreamId,
     year: FinancialYear,
-    excluding_contract: Option<&str>,
+    excluding_contract: Option<ContractId>,
 ) -> Result<Money, AppError> {
     let mut query = funding_lines::table
         .inner_join(contracts::table)
@@ -338,15 +355,15 @@ pub fn committed(
 /// a budget are decided one after the other.
 pub fn check_award(
     conn: &mut DbConn,
-    lines: &[(String, FinancialYear, Money)],
-    excluding_contract: Option<&str>,
+    lines: &[(FundingStreamId, FinancialYear, Money)],
+    excluding_contract: Option<ContractId>,
 ) -> Result<(), AppError> {
-    let stream_ids: Vec<String> = lines.iter().map(|(s, _, _)| s.clone()).collect();
+    let stream_ids: Vec<FundingStreamId> = lines.iter().map(|(s, _, _)| *s).collect();
     lock_streams(conn, &stream_ids)?;
     for (stream_id, year, amount) in lines {
-        let budget = budget(conn, stream_id, *year)?;
-        let committed = committed(conn, stream_id, *year, excluding_contract)?;
-        check_within_budget(stream_id, *year, budget, committed, *amount)?;
+        let budget = budget(conn, *stream_id, *year)?;
+        let committed = committed(conn, *stream_id, *year, excluding_contract)?;
+        check_within_budget(*stream_id, *year, budget, committed, *amount)?;
     }
     Ok(())
 }
@@ -355,9 +372,9 @@ pub fn check_award(
 /// aggregate queries.
 fn year_budgets(
     conn: &mut DbConn,
-    stream_ids: &[String],
-) -> Result<HashMap<String, Vec<YearBudget>>, AppError> {
-    let budgets: Vec<(String, FinancialYear, i64, BudgetStatus)> = sb::table
+    stream_ids: &[FundingStreamId],
+) -> Result<HashMap<FundingStreamId, Vec<YearBudget>>, AppError> {
+    let budgets: Vec<(FundingStreamId, FinancialYear, i64, BudgetStatus)> = sb::table
         .filter(sb::funding_stream_id.eq_any(stream_ids))
         .order((sb::funding_stream_id, sb::financial_year))
         .select((
@@ -367,7 +384,7 @@ fn year_budgets(
             sb::status,
         ))
         .load(conn)?;
-    let committed: Vec<(String, FinancialYear, Option<i64>)> = funding_lines::table
+    let committed: Vec<(FundingStreamId, FinancialYear, Option<i64>)> = funding_lines::table
         .inner_join(contracts::table)
         .filter(funding_lines::funding_stream_id.eq_any(stream_ids))
         .filter(contracts::status.ne(ContractStatus::Draft))
@@ -381,14 +398,14 @@ fn year_budgets(
             sum_pence(funding_lines::amount_pence),
         ))
         .load(conn)?;
-    let committed: HashMap<(String, FinancialYear), i64> = committed
+    let committed: HashMap<(FundingStreamId, FinancialYear), i64> = committed
         .into_iter()
         .map(|(s, y, pence)| ((s, y), pence.unwrap_or(0)))
         .collect();
-    let mut by_stream: HashMap<String, Vec<YearBudget>> = HashMap::new();
+    let mut by_stream: HashMap<FundingStreamId, Vec<YearBudget>> = HashMap::new();
     for (stream_id, financial_year, budget_pence, status) in budgets {
         let committed_pence = committed
-            .get(&(stream_id.clone(), financial_year))
+            .get(&(stream_id, financial_year))
             .copied()
             .unwrap_or(0);
         let budget = Money::from_pence(budget_pence);
@@ -412,10 +429,10 @@ fn year_budgets(
 /// stream, with budget and committed per year.
 pub fn by_codes_locked(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     codes: &[String],
 ) -> Result<Vec<FundingStream>, AppError> {
-    let ids: Vec<String> = in_chunks(codes, |chunk| {
+    let ids: Vec<FundingStreamId> = in_chunks(codes, |chunk| {
         Ok(fs::table
             .filter(fs::organisation_id.eq(organisation_id))
             .filter(fs::code.eq_any(chunk))
@@ -445,7 +462,7 @@ pub fn by_codes_locked(
 /// A stream's own fields as an import writes them.
 #[derive(Debug, Clone)]
 pub struct StreamFields {
-    pub id: String,
+    pub id: FundingStreamId,
     pub code: String,
     pub name: String,
     pub funder: String,
@@ -455,7 +472,7 @@ pub struct StreamFields {
 /// Creates streams (without budgets), [`BATCH`] to a statement.
 pub fn insert_many(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     streams: &[StreamFields],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
@@ -500,7 +517,7 @@ pub fn set_fields(
 /// One year's budget of a stream, as an import sets it.
 #[derive(Debug, Clone)]
 pub struct BudgetFields {
-    pub funding_stream_id: String,
+    pub funding_stream_id: FundingStreamId,
     pub financial_year: FinancialYear,
     pub amount: Money,
     pub status: BudgetStatus,
@@ -547,7 +564,11 @@ pub fn set_budget(
 }
 
 /// Marks streams as changed (a budget of theirs was), as `put_budget` does.
-pub fn touch_many(conn: &mut DbConn, ids: &[String], at: NaiveDateTime) -> Result<(), AppError> {
+pub fn touch_many(
+    conn: &mut DbConn,
+    ids: &[FundingStreamId],
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     in_chunks(ids, |chunk| {
         diesel::update(fs::table.filter(fs::id.eq_any(chunk)))
             .set(fs::updated_at.eq(at))

@@ -6,6 +6,7 @@
 //! Every load takes a few queries for the whole file, never one per row;
 //! inserts go [`BATCH`] rows to a statement.
 
+use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, PaymentId};
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -58,7 +59,7 @@ pub fn in_chunks<K, T>(
 /// A contract as an import names it, by its reference.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReferencedContract {
-    pub id: String,
+    pub id: ContractId,
     pub reference: String,
     pub status: ContractStatus,
     pub start_date: NaiveDate,
@@ -79,18 +80,18 @@ impl ReferencedContract {
 /// `BEGIN IMMEDIATE` already holds the database.
 pub fn contracts_by_reference(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     references: &[String],
 ) -> Result<HashMap<String, Vec<ReferencedContract>>, AppError> {
     if let DbConn::Postgres(pg) = conn {
-        let mut ids: Vec<String> = Vec::new();
+        let mut ids: Vec<ContractId> = Vec::new();
         for chunk in references.chunks(LOOKUP) {
             ids.extend(
                 c::table
                     .filter(c::organisation_id.eq(organisation_id))
                     .filter(c::reference.eq_any(chunk))
                     .select(c::id)
-                    .load::<String>(pg)?,
+                    .load::<ContractId>(pg)?,
             );
         }
         ids.sort();
@@ -104,7 +105,7 @@ pub fn contracts_by_reference(
         }
     }
     let found: Vec<(
-        String,
+        ContractId,
         Option<String>,
         ContractStatus,
         NaiveDate,
@@ -146,12 +147,12 @@ pub fn contracts_by_reference(
 /// Each contract's funding lines.
 pub fn funding_lines(
     conn: &mut DbConn,
-    contract_ids: &[String],
-) -> Result<HashMap<String, Vec<FundingLine>>, AppError> {
+    contract_ids: &[ContractId],
+) -> Result<HashMap<ContractId, Vec<FundingLine>>, AppError> {
     let lines = in_chunks(contract_ids, |chunk| {
         super::contracts::lines_of(conn, chunk)
     })?;
-    let mut by_contract: HashMap<String, Vec<FundingLine>> = HashMap::new();
+    let mut by_contract: HashMap<ContractId, Vec<FundingLine>> = HashMap::new();
     for (contract_id, line) in lines {
         by_contract.entry(contract_id).or_default().push(line);
     }
@@ -161,10 +162,10 @@ pub fn funding_lines(
 /// The organisation's streams with these codes: code to id.
 pub fn stream_ids_by_code(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     codes: &[String],
-) -> Result<HashMap<String, String>, AppError> {
-    let found: Vec<(String, String)> = in_chunks(codes, |chunk| {
+) -> Result<HashMap<String, FundingStreamId>, AppError> {
+    let found: Vec<(String, FundingStreamId)> = in_chunks(codes, |chunk| {
         Ok(fs::table
             .filter(fs::organisation_id.eq(organisation_id))
             .filter(fs::code.eq_any(chunk))
@@ -178,7 +179,7 @@ pub fn stream_ids_by_code(
 /// reference are the same payment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PaymentKey {
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub paid_on: NaiveDate,
     pub amount: Money,
     pub reference: Option<String>,
@@ -187,20 +188,30 @@ pub struct PaymentKey {
 /// A recorded payment: its id and the stream that paid it.
 #[derive(Debug, Clone)]
 pub struct StoredPayment {
-    pub id: String,
-    pub funding_stream_id: String,
+    pub id: PaymentId,
+    pub funding_stream_id: FundingStreamId,
 }
 
 /// Payments by what identifies them, and what is paid against each contract.
-pub type RecordedPayments = (HashMap<PaymentKey, StoredPayment>, HashMap<String, Money>);
+pub type RecordedPayments = (
+    HashMap<PaymentKey, StoredPayment>,
+    HashMap<ContractId, Money>,
+);
 
 /// The contracts' payments, by what identifies them (the first recorded of
 /// two alike), and what is paid against each contract.
 pub fn payments_of(
     conn: &mut DbConn,
-    contract_ids: &[String],
+    contract_ids: &[ContractId],
 ) -> Result<RecordedPayments, AppError> {
-    type Recorded = (String, String, String, NaiveDate, i64, Option<String>);
+    type Recorded = (
+        PaymentId,
+        ContractId,
+        FundingStreamId,
+        NaiveDate,
+        i64,
+        Option<String>,
+    );
     let recorded: Vec<Recorded> = in_chunks(contract_ids, |chunk| {
         Ok(p::table
             .filter(p::contract_id.eq_any(chunk))
@@ -215,7 +226,7 @@ pub fn payments_of(
             ))
             .load(conn)?)
     })?;
-    let sums: Vec<(String, Option<i64>)> = in_chunks(contract_ids, |chunk| {
+    let sums: Vec<(ContractId, Option<i64>)> = in_chunks(contract_ids, |chunk| {
         Ok(p::table
             .filter(p::contract_id.eq_any(chunk))
             .group_by(p::contract_id)
@@ -245,9 +256,9 @@ pub fn payments_of(
 /// A payment to record, already checked against its contract.
 #[derive(Debug, Clone)]
 pub struct NewImportedPayment {
-    pub id: String,
+    pub id: PaymentId,
     pub key: PaymentKey,
-    pub funding_stream_id: String,
+    pub funding_stream_id: FundingStreamId,
 }
 
 /// Records payments, [`BATCH`] to a statement, as `contracts::record_payment`

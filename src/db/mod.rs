@@ -16,7 +16,7 @@
 //!   reads of providers, contracts and what hangs off them, outcome measures,
 //!   returns and the missing-and-late list. A record outside the scope is
 //!   `NotFound`, exactly as a missing one.
-//! - **`organisation_id: &str`** when only the organisation matters: reads of
+//! - **`organisation_id: OrganisationId`** when only the organisation matters: reads of
 //!   what no provider sees (funding streams, reports, the audit trail), and
 //!   writes only the organisation's own staff make that record no actor
 //!   (streams and budgets, providers, a draft contract and its lines,
@@ -68,7 +68,9 @@ use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::domain::audit::ResourceType;
+use crate::domain::id::{
+    ContractId, FundingStreamId, MeasureId, OrganisationId, PaymentId, ProviderId, ReturnId,
+};
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -423,39 +425,51 @@ where
 /// Deadlock-free by order: a transaction locks at most one aggregate, first,
 /// and only then the streams it draws on, in id order. No transaction
 /// locks a stream and then a contract or return.
-pub fn lock_record(conn: &mut DbConn, resource: ResourceType, id: &str) -> Result<(), AppError> {
-    use diesel::prelude::*;
+pub fn lock_record<I: Lockable>(conn: &mut DbConn, id: I) -> Result<(), AppError> {
     let DbConn::Postgres(pg) = conn else {
         // SQLite: `BEGIN IMMEDIATE` already holds the database's write lock.
         return Ok(());
     };
-    macro_rules! lock_row {
-        ($table:ident) => {
-            schema::$table::table
-                .filter(schema::$table::id.eq(id))
-                .select(schema::$table::id)
-                .for_no_key_update()
-                .load::<String>(pg)
-        };
-    }
-    match resource {
-        ResourceType::Organisation => lock_row!(organisations),
-        ResourceType::FundingStream => lock_row!(funding_streams),
-        ResourceType::Provider => lock_row!(providers),
-        ResourceType::Contract => lock_row!(contracts),
-        ResourceType::Payment => lock_row!(payments),
-        ResourceType::OutcomeMeasure => lock_row!(outcome_measures),
-        ResourceType::OutcomeReturn => lock_row!(outcome_returns),
-        // An import is no row of its own: it locks the records it writes.
-        ResourceType::Import => return Ok(()),
-    }?;
+    I::lock(pg, id)?;
     Ok(())
 }
+
+/// The ids of records a write can lock: each names its table.
+pub trait Lockable: crate::domain::id::EntityId {
+    /// Takes the row lock of the record (PostgreSQL only).
+    fn lock(pg: &mut PgConnection, id: Self) -> diesel::QueryResult<()>;
+}
+
+macro_rules! lockable {
+    ($($id:ty => $table:ident),+ $(,)?) => {$(
+        impl Lockable for $id {
+            fn lock(pg: &mut PgConnection, id: Self) -> diesel::QueryResult<()> {
+                use diesel::prelude::*;
+                schema::$table::table
+                    .filter(schema::$table::id.eq(&id))
+                    .select(schema::$table::id)
+                    .for_no_key_update()
+                    .load::<String>(pg)
+                    .map(drop)
+            }
+        }
+    )+};
+}
+
+lockable!(
+    OrganisationId => organisations,
+    FundingStreamId => funding_streams,
+    ProviderId => providers,
+    ContractId => contracts,
+    PaymentId => payments,
+    MeasureId => outcome_measures,
+    ReturnId => outcome_returns,
+);
 
 /// Serialises budget checks on the given streams until the transaction ends.
 /// PostgreSQL takes row locks in id order (so two writers cannot deadlock);
 /// SQLite already holds the database write lock from `BEGIN IMMEDIATE`.
-pub fn lock_streams(conn: &mut DbConn, stream_ids: &[String]) -> Result<(), AppError> {
+pub fn lock_streams(conn: &mut DbConn, stream_ids: &[FundingStreamId]) -> Result<(), AppError> {
     use diesel::prelude::*;
     use schema::funding_streams::dsl as fs;
     if let DbConn::Postgres(pg) = conn {
@@ -470,11 +484,6 @@ pub fn lock_streams(conn: &mut DbConn, stream_ids: &[String]) -> Result<(), AppE
             .load::<String>(pg)?;
     }
     Ok(())
-}
-
-/// A fresh time-ordered id: list order by id is creation order.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 /// The current time in UTC to the microsecond, the precision both backends

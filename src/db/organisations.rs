@@ -1,7 +1,8 @@
+use crate::domain::id::OrganisationId;
 use diesel::prelude::*;
 
 use super::schema::organisations::dsl as o;
-use super::{new_id, now, DbConn};
+use super::{now, DbConn};
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::organisation::{Organisation, ValidOrganisationChanges};
 use crate::domain::publication::settings::PublicationSettings;
@@ -11,7 +12,7 @@ use crate::money::Money;
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = super::schema::organisations)]
 struct OrganisationRow {
-    id: String,
+    id: OrganisationId,
     name: String,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
@@ -49,7 +50,7 @@ impl From<OrganisationRow> for Organisation {
 }
 
 pub fn create(conn: &mut DbConn, name: &str) -> Result<Organisation, AppError> {
-    let id = new_id();
+    let id = OrganisationId::new();
     let at = now();
     diesel::insert_into(o::organisations)
         .values((
@@ -59,10 +60,10 @@ pub fn create(conn: &mut DbConn, name: &str) -> Result<Organisation, AppError> {
             o::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, &id)
+    get(conn, id)
 }
 
-pub fn get(conn: &mut DbConn, id: &str) -> Result<Organisation, AppError> {
+pub fn get(conn: &mut DbConn, id: OrganisationId) -> Result<Organisation, AppError> {
     o::organisations
         .find(id)
         .select(OrganisationRow::as_select())
@@ -86,7 +87,7 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Organisation>, AppError> {
 
 pub fn update(
     conn: &mut DbConn,
-    id: &str,
+    id: OrganisationId,
     changes: ValidOrganisationChanges,
 ) -> Result<Organisation, AppError> {
     let current = get(conn, id)?;
@@ -116,7 +117,7 @@ pub fn update(
 }
 
 /// The organisation's own due rule, if it sets one.
-pub fn due_rule(conn: &mut DbConn, id: &str) -> Result<Option<DueRule>, AppError> {
+pub fn due_rule(conn: &mut DbConn, id: OrganisationId) -> Result<Option<DueRule>, AppError> {
     let found: Option<(Option<DueRuleKind>, Option<i32>)> = o::organisations
         .find(id)
         .select((o::return_due_rule, o::return_due_days))

@@ -1,11 +1,11 @@
+use crate::domain::id::{OrganisationId, ProviderId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::imports::{insert_rows, BATCH};
 use super::schema::{contracts, providers as pr};
-use super::{lock_record, new_id, now, DbConn};
+use super::{lock_record, now, DbConn};
 use crate::auth::Scope;
-use crate::domain::audit::ResourceType;
 use crate::domain::patch;
 use crate::domain::provider::{
     check_not_duplicate, check_provider_deletable, name_key, normalise_number, org_ids,
@@ -24,7 +24,7 @@ diesel::define_sql_function! {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = pr)]
 struct ProviderRow {
-    id: String,
+    id: ProviderId,
     name: String,
     kind: ProviderKind,
     charity_number: Option<String>,
@@ -103,7 +103,7 @@ fn filtered<'a>(scope: &'a Scope, filter: &'a ProviderFilter) -> pr::BoxedQuery<
     query
 }
 
-pub fn get(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<Provider, AppError> {
+pub fn get(conn: &mut DbConn, scope: &Scope, id: ProviderId) -> Result<Provider, AppError> {
     scoped(scope)
         .filter(pr::id.eq(id))
         .select(ProviderRow::as_select())
@@ -137,16 +137,18 @@ pub fn list(
 /// Refuses a registered number another provider of the organisation holds.
 fn check_numbers_free(
     conn: &mut DbConn,
-    organisation_id: &str,
-    own_id: &str,
+    organisation_id: OrganisationId,
+    own_id: ProviderId,
     charity_number: Option<&str>,
     company_number: Option<&str>,
 ) -> Result<(), AppError> {
-    let others = pr::table
-        .filter(pr::organisation_id.eq(organisation_id))
-        .filter(pr::id.ne(own_id));
+    let others = || {
+        pr::table
+            .filter(pr::organisation_id.eq(organisation_id))
+            .filter(pr::id.ne(own_id))
+    };
     if let Some(number) = charity_number {
-        let taken = others
+        let taken = others()
             .filter(pr::charity_number.eq(number))
             .count()
             .get_result::<i64>(conn)?;
@@ -157,7 +159,7 @@ fn check_numbers_free(
         }
     }
     if let Some(number) = company_number {
-        let taken = others
+        let taken = others()
             .filter(pr::company_number.eq(number))
             .count()
             .get_result::<i64>(conn)?;
@@ -173,9 +175,9 @@ fn check_numbers_free(
 /// The provider of the organisation whose name matches `key`, if any (id, name).
 fn named(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     key: &str,
-) -> Result<Option<(String, String)>, AppError> {
+) -> Result<Option<(ProviderId, String)>, AppError> {
     Ok(pr::table
         .filter(pr::organisation_id.eq(organisation_id))
         .filter(pr::name_key.eq(key))
@@ -188,20 +190,20 @@ fn named(
 
 pub fn create(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     input: NewProvider,
 ) -> Result<Provider, AppError> {
     // Two creations of one name must not both pass the check: on
     // PostgreSQL they queue on the organisation row (SQLite's one writer
     // already queues them). Numbers are also held unique by the database.
-    lock_record(conn, ResourceType::Organisation, organisation_id)?;
+    lock_record(conn, organisation_id)?;
     let key = name_key(&input.name);
     check_not_duplicate(named(conn, organisation_id, &key)?, input.allow_duplicate)?;
-    let id = new_id();
+    let id = ProviderId::new();
     check_numbers_free(
         conn,
         organisation_id,
-        &id,
+        id,
         input.charity_number.as_deref(),
         input.company_number.as_deref(),
     )?;
@@ -222,13 +224,13 @@ pub fn create(
             pr::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, &Scope::organisation(organisation_id), &id)
+    get(conn, &Scope::organisation(organisation_id), id)
 }
 
 pub fn update(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
+    organisation_id: OrganisationId,
+    id: ProviderId,
     changes: ValidProviderChanges,
 ) -> Result<Provider, AppError> {
     let scope = Scope::organisation(organisation_id);
@@ -258,7 +260,11 @@ pub fn update(
     get(conn, &scope, id)
 }
 
-pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+pub fn delete(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    id: ProviderId,
+) -> Result<(), AppError> {
     get(conn, &Scope::organisation(organisation_id), id)?;
     let held = contracts::table
         .filter(contracts::provider_id.eq(id))
@@ -272,7 +278,7 @@ pub fn delete(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), 
 /// Gives providers made before names were keyed their key. Run after
 /// migrations; a no-op after the first time.
 pub fn backfill_name_keys(conn: &mut DbConn) -> Result<usize, AppError> {
-    let missing: Vec<(String, String)> = pr::table
+    let missing: Vec<(ProviderId, String)> = pr::table
         .filter(pr::name_key.is_null())
         .select((pr::id, pr::name))
         .load(conn)?;
@@ -288,8 +294,11 @@ pub fn backfill_name_keys(conn: &mut DbConn) -> Result<usize, AppError> {
 /// against. The organisation is locked first (PostgreSQL), as a creation
 /// locks it, so no provider of a name or number the import writes is
 /// created meanwhile.
-pub fn all_locked(conn: &mut DbConn, organisation_id: &str) -> Result<Vec<Provider>, AppError> {
-    lock_record(conn, ResourceType::Organisation, organisation_id)?;
+pub fn all_locked(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+) -> Result<Vec<Provider>, AppError> {
+    lock_record(conn, organisation_id)?;
     Ok(pr::table
         .filter(pr::organisation_id.eq(organisation_id))
         .order(pr::id)
@@ -303,8 +312,8 @@ pub fn all_locked(conn: &mut DbConn, organisation_id: &str) -> Result<Vec<Provid
 /// Creates providers, [`BATCH`] to a statement.
 pub fn insert_many(
     conn: &mut DbConn,
-    organisation_id: &str,
-    providers: &[(String, ProviderDetails)],
+    organisation_id: OrganisationId,
+    providers: &[(ProviderId, ProviderDetails)],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     for batch in providers.chunks(BATCH) {
@@ -334,7 +343,7 @@ pub fn insert_many(
 /// Replaces a provider's fields.
 pub fn set_details(
     conn: &mut DbConn,
-    id: &str,
+    id: ProviderId,
     details: &ProviderDetails,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {

@@ -2,6 +2,9 @@
 //! contracts and grants with their lines, history and payments, and the
 //! payments of a period. Withheld records are counted here and never leave.
 
+use crate::domain::id::{
+    ContractId, FundingLineId, FundingStreamId, OrganisationId, PaymentId, ProviderId, VariationId,
+};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -44,7 +47,7 @@ pub enum Selection {
 /// The organisation as publisher, and when its settings last changed.
 pub fn publisher(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
 ) -> Result<(Publisher, DateTime<Utc>), AppError> {
     let organisation = orgs::get(conn, organisation_id)?;
     let settings = &organisation.publication;
@@ -62,7 +65,7 @@ pub fn publisher(
 
 /// Whether the organisation has switched publication on (false when it
 /// does not exist).
-pub fn is_public(conn: &mut DbConn, organisation_id: &str) -> Result<bool, AppError> {
+pub fn is_public(conn: &mut DbConn, organisation_id: OrganisationId) -> Result<bool, AppError> {
     let enabled: Option<bool> = organisations::table
         .find(organisation_id)
         .select(organisations::publication_enabled)
@@ -112,7 +115,7 @@ impl DetailsRow {
 /// defaults (nothing recorded, not withheld) when none are recorded.
 pub fn details(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: ContractId,
 ) -> Result<(PublicationDetails, Option<DateTime<Utc>>), AppError> {
     let row: Option<DetailsRow> = cp::table
         .find(contract_id)
@@ -131,7 +134,7 @@ pub fn details(
 /// Replaces a contract's publication details (the caller holds its lock).
 pub fn set_details(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: ContractId,
     details: &PublicationDetails,
 ) -> Result<(), AppError> {
     let locations = serde_json::to_string(&details.beneficiary_locations)
@@ -164,7 +167,7 @@ pub fn set_details(
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = c)]
 struct ContractPart {
-    id: String,
+    id: ContractId,
     reference: Option<String>,
     title: String,
     purpose: Option<String>,
@@ -178,7 +181,7 @@ struct ContractPart {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = pr)]
 struct ProviderPart {
-    id: String,
+    id: ProviderId,
     name: String,
     org_id: Option<String>,
     charity_number: Option<String>,
@@ -209,8 +212,11 @@ impl ProviderPart {
 }
 
 /// The organisation's funding streams by id.
-fn streams(conn: &mut DbConn, organisation_id: &str) -> Result<HashMap<String, Stream>, AppError> {
-    let rows: Vec<(String, String, String, String)> = fs::table
+fn streams(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+) -> Result<HashMap<FundingStreamId, Stream>, AppError> {
+    let rows: Vec<(FundingStreamId, String, String, String)> = fs::table
         .filter(fs::organisation_id.eq(organisation_id))
         .select((fs::id, fs::code, fs::name, fs::funder))
         .load(conn)?;
@@ -220,9 +226,12 @@ fn streams(conn: &mut DbConn, organisation_id: &str) -> Result<HashMap<String, S
         .collect())
 }
 
-fn stream(streams: &HashMap<String, Stream>, id: &str) -> Result<Stream, AppError> {
+fn stream(
+    streams: &HashMap<FundingStreamId, Stream>,
+    id: FundingStreamId,
+) -> Result<Stream, AppError> {
     streams
-        .get(id)
+        .get(&id)
         .cloned()
         .ok_or_else(|| AppError::internal("a funding line's stream", MissingStream))
 }
@@ -235,7 +244,7 @@ struct MissingStream;
 /// the period, with withheld ones counted and left out.
 pub fn source(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     kind: ContractKind,
     selection: Selection,
     period: Period,
@@ -256,13 +265,13 @@ pub fn source(
             Option::<DetailsRow>::as_select(),
         ))
         .load(conn)?;
-    let activations: HashMap<String, NaiveDateTime> = cv::table
+    let activations: HashMap<ContractId, NaiveDateTime> = cv::table
         .inner_join(c::table)
         .filter(c::organisation_id.eq(organisation_id))
         .filter(c::kind.eq(kind))
         .filter(cv::kind.eq(VariationKind::Activation))
         .select((cv::contract_id, cv::recorded_at))
-        .load::<(String, NaiveDateTime)>(conn)?
+        .load::<(ContractId, NaiveDateTime)>(conn)?
         .into_iter()
         .collect();
     let mut modified = settings_changed;
@@ -336,20 +345,23 @@ pub fn source(
 /// database), and at `Depth::History` its changes and each payment.
 fn fill_in(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     records: &mut [Record],
     depth: Depth,
 ) -> Result<(), AppError> {
     let streams = streams(conn, organisation_id)?;
-    let index: HashMap<String, usize> = records
-        .iter()
-        .enumerate()
-        .map(|(n, r)| (r.id.clone(), n))
-        .collect();
-    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+    let index: HashMap<ContractId, usize> =
+        records.iter().enumerate().map(|(n, r)| (r.id, n)).collect();
+    let ids: Vec<ContractId> = records.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(500) {
-        let at = |contract_id: &str| index.get(contract_id).copied();
-        let lines: Vec<(String, String, String, FinancialYear, i64)> = fl::table
+        let at = |contract_id: ContractId| index.get(&contract_id).copied();
+        let lines: Vec<(
+            ContractId,
+            FundingLineId,
+            FundingStreamId,
+            FinancialYear,
+            i64,
+        )> = fl::table
             .filter(fl::contract_id.eq_any(chunk))
             .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
             .select((
@@ -361,16 +373,16 @@ fn fill_in(
             ))
             .load(conn)?;
         for (contract_id, id, stream_id, financial_year, pence) in lines {
-            if let Some(n) = at(&contract_id) {
+            if let Some(n) = at(contract_id) {
                 records[n].lines.push(Line {
                     id,
-                    stream: stream(&streams, &stream_id)?,
+                    stream: stream(&streams, stream_id)?,
                     financial_year,
                     amount: Money::from_pence(pence),
                 });
             }
         }
-        let paid: Vec<(String, Option<i64>, Option<NaiveDateTime>)> = p::table
+        let paid: Vec<(ContractId, Option<i64>, Option<NaiveDateTime>)> = p::table
             .filter(p::contract_id.eq_any(chunk))
             .group_by(p::contract_id)
             .select((
@@ -380,7 +392,7 @@ fn fill_in(
             ))
             .load(conn)?;
         for (contract_id, pence, last) in paid {
-            if let Some(n) = at(&contract_id) {
+            if let Some(n) = at(contract_id) {
                 let record = &mut records[n];
                 record.paid = Money::from_pence(pence.unwrap_or(0));
                 if let Some(last) = last {
@@ -398,13 +410,13 @@ fn fill_in(
 /// Adds the records' changes and payments, oldest first.
 fn history(
     conn: &mut DbConn,
-    chunk: &[String],
-    at: &impl Fn(&str) -> Option<usize>,
+    chunk: &[ContractId],
+    at: &impl Fn(ContractId) -> Option<usize>,
     records: &mut [Record],
 ) -> Result<(), AppError> {
     type ChangeRow = (
-        String,
-        String,
+        ContractId,
+        VariationId,
         VariationKind,
         i64,
         i64,
@@ -433,7 +445,7 @@ fn history(
     for (contract_id, id, kind, before, after, end_before, end_after, reason, decision, at_time) in
         changes
     {
-        if let Some(n) = at(&contract_id) {
+        if let Some(n) = at(contract_id) {
             records[n].changes.push(Change {
                 id,
                 kind,
@@ -447,13 +459,13 @@ fn history(
             });
         }
     }
-    let payments: Vec<(String, String, NaiveDate, i64)> = p::table
+    let payments: Vec<(ContractId, PaymentId, NaiveDate, i64)> = p::table
         .filter(p::contract_id.eq_any(chunk))
         .order((p::contract_id, p::paid_on, p::created_at, p::id))
         .select((p::contract_id, p::id, p::paid_on, p::amount_pence))
         .load(conn)?;
     for (contract_id, id, paid_on, pence) in payments {
-        if let Some(n) = at(&contract_id) {
+        if let Some(n) = at(contract_id) {
             records[n].payments.push(Paid {
                 id,
                 paid_on,
@@ -467,7 +479,11 @@ fn history(
 /// The payments of the period on published records: those over the
 /// threshold either way listed, the rest counted and summed in the
 /// database, and those on withheld records counted.
-pub fn spend(conn: &mut DbConn, organisation_id: &str, period: Period) -> Result<Spend, AppError> {
+pub fn spend(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    period: Period,
+) -> Result<Spend, AppError> {
     let (publisher, settings_changed) = publisher(conn, organisation_id)?;
     let threshold = publisher.spend_threshold.pence();
     // Every period lies within these (and both backends store them).
@@ -496,14 +512,20 @@ pub fn spend(conn: &mut DbConn, organisation_id: &str, period: Period) -> Result
         .or(p::amount_pence.lt(-threshold));
     type ItemRow = (
         (
-            String,
+            PaymentId,
             NaiveDate,
             i64,
             Option<String>,
-            String,
+            FundingStreamId,
             NaiveDateTime,
         ),
-        (String, Option<String>, String, ContractKind, NaiveDateTime),
+        (
+            ContractId,
+            Option<String>,
+            String,
+            ContractKind,
+            NaiveDateTime,
+        ),
         ProviderPart,
     );
     let rows: Vec<ItemRow> = in_period!()
@@ -555,7 +577,7 @@ pub fn spend(conn: &mut DbConn, organisation_id: &str, period: Period) -> Result
             contract_reference,
             contract_title,
             contract_kind,
-            stream: stream(&streams, &stream_id)?,
+            stream: stream(&streams, stream_id)?,
         });
     }
     Ok(Spend {

@@ -4,6 +4,7 @@
 //! backends (only the placeholder style differs), so both give the same
 //! figures.
 
+use crate::domain::id::{EntityId, FundingStreamId, OrganisationId, ProviderId, RecordId};
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{BigInt, Nullable, Text};
@@ -32,10 +33,10 @@ struct Statement {
 
 impl Statement {
     /// A statement for one organisation: `text` holds its `?`.
-    fn for_organisation(text: &str, organisation_id: &str) -> Statement {
+    fn for_organisation(text: &str, organisation_id: OrganisationId) -> Statement {
         Statement {
             text: text.to_owned(),
-            binds: vec![organisation_id.to_owned()],
+            binds: vec![organisation_id.to_string()],
         }
     }
 
@@ -51,10 +52,10 @@ impl Statement {
         self.sql(text)
     }
 
-    /// Appends `text` with a `?` when the value is present.
-    fn bind_opt(self, text: &str, value: Option<&str>) -> Statement {
-        match value {
-            Some(value) => self.bind(text, value),
+    /// Appends `text` with a `?` when the id is present.
+    fn bind_opt<I: EntityId>(self, text: &str, id: Option<I>) -> Statement {
+        match id {
+            Some(id) => self.bind(text, id.as_str()),
             None => self,
         }
     }
@@ -108,9 +109,9 @@ fn count(stored: i64) -> Result<u32, AppError> {
 }
 
 #[derive(QueryableByName)]
-struct NameRow {
+struct NameRow<I> {
     #[diesel(sql_type = Text)]
-    id: String,
+    id: I,
     #[diesel(sql_type = Nullable<Text>)]
     code: Option<String>,
     #[diesel(sql_type = Text)]
@@ -120,7 +121,7 @@ struct NameRow {
 #[derive(QueryableByName)]
 struct BudgetRow {
     #[diesel(sql_type = Text)]
-    stream: String,
+    stream: FundingStreamId,
     #[diesel(sql_type = Text)]
     year: FinancialYear,
     #[diesel(sql_type = Text)]
@@ -132,7 +133,7 @@ struct BudgetRow {
 #[derive(QueryableByName)]
 struct QuarterRow {
     #[diesel(sql_type = Text)]
-    stream: String,
+    stream: FundingStreamId,
     #[diesel(sql_type = Text)]
     year: FinancialYear,
     #[diesel(sql_type = Text)]
@@ -143,10 +144,10 @@ struct QuarterRow {
 
 fn streams(
     conn: &mut DbConn,
-    organisation_id: &str,
-    stream_id: Option<&str>,
+    organisation_id: OrganisationId,
+    stream_id: Option<FundingStreamId>,
 ) -> Result<Vec<StreamName>, AppError> {
-    let rows: Vec<NameRow> = Statement::for_organisation(
+    let rows: Vec<NameRow<FundingStreamId>> = Statement::for_organisation(
         "SELECT id, code, name FROM funding_streams WHERE organisation_id = ?",
         organisation_id,
     )
@@ -167,9 +168,9 @@ fn streams(
 fn quarter_sums(
     conn: &mut DbConn,
     table: &str,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &BudgetFilter,
-) -> Result<Vec<(String, FinancialYear, Quarter, Money)>, AppError> {
+) -> Result<Vec<(FundingStreamId, FinancialYear, Quarter, Money)>, AppError> {
     let rows: Vec<QuarterRow> = Statement::for_organisation(
         &format!(
         "SELECT t.funding_stream_id AS stream, t.financial_year AS year, t.quarter AS quarter, \
@@ -180,7 +181,7 @@ fn quarter_sums(
         organisation_id,
     )
     .in_years("t.financial_year", filter.years)
-    .bind_opt("AND s.id = ?", filter.funding_stream_id.as_deref())
+    .bind_opt("AND s.id = ?", filter.funding_stream_id)
     .sql("GROUP BY t.funding_stream_id, t.financial_year, t.quarter")
     .load(conn)?;
     Ok(rows
@@ -192,10 +193,10 @@ fn quarter_sums(
 /// The figures of the budget report, summed in the database.
 pub fn budget_sums(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &BudgetFilter,
 ) -> Result<BudgetSums, AppError> {
-    let streams = streams(conn, organisation_id, filter.funding_stream_id.as_deref())?;
+    let streams = streams(conn, organisation_id, filter.funding_stream_id)?;
     let budgets: Vec<BudgetRow> = Statement::for_organisation(
         "SELECT b.funding_stream_id AS stream, b.financial_year AS year, b.status AS status, \
          b.amount_pence AS pence \
@@ -204,7 +205,7 @@ pub fn budget_sums(
         organisation_id,
     )
     .in_years("b.financial_year", filter.years)
-    .bind_opt("AND s.id = ?", filter.funding_stream_id.as_deref())
+    .bind_opt("AND s.id = ?", filter.funding_stream_id)
     .load(conn)?;
     let budgets = budgets
         .into_iter()
@@ -220,7 +221,7 @@ pub fn budget_sums(
 
 pub fn budget_report(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &BudgetFilter,
 ) -> Result<BudgetReport, AppError> {
     let sums = budget_sums(conn, organisation_id, filter)?;
@@ -230,9 +231,9 @@ pub fn budget_report(
 #[derive(QueryableByName)]
 struct AwardRow {
     #[diesel(sql_type = Text)]
-    provider: String,
+    provider: ProviderId,
     #[diesel(sql_type = Text)]
-    stream: String,
+    stream: FundingStreamId,
     #[diesel(sql_type = BigInt)]
     contracts: i64,
     #[diesel(sql_type = BigInt)]
@@ -242,7 +243,7 @@ struct AwardRow {
 #[derive(QueryableByName)]
 struct ContractCountRow {
     #[diesel(sql_type = Text)]
-    provider: String,
+    provider: ProviderId,
     #[diesel(sql_type = BigInt)]
     contracts: i64,
 }
@@ -250,15 +251,19 @@ struct ContractCountRow {
 #[derive(QueryableByName)]
 struct PaidRow {
     #[diesel(sql_type = Text)]
-    provider: String,
+    provider: ProviderId,
     #[diesel(sql_type = Text)]
-    stream: String,
+    stream: FundingStreamId,
     #[diesel(sql_type = BigInt)]
     pence: i64,
 }
 
 /// Awarded commitment of the organisation's providers in the years.
-fn commitments_of(organisation_id: &str, filter: &ProviderFilter, select: &str) -> Statement {
+fn commitments_of(
+    organisation_id: OrganisationId,
+    filter: &ProviderFilter,
+    select: &str,
+) -> Statement {
     Statement::for_organisation(
         &format!(
             "SELECT {select} FROM commitment_quarters q JOIN providers p ON p.id = q.provider_id \
@@ -267,17 +272,14 @@ fn commitments_of(organisation_id: &str, filter: &ProviderFilter, select: &str) 
         organisation_id,
     )
     .in_years("q.financial_year", filter.years)
-    .bind_opt("AND q.provider_id = ?", filter.provider_id.as_deref())
-    .bind_opt(
-        "AND q.funding_stream_id = ?",
-        filter.funding_stream_id.as_deref(),
-    )
+    .bind_opt("AND q.provider_id = ?", filter.provider_id)
+    .bind_opt("AND q.funding_stream_id = ?", filter.funding_stream_id)
 }
 
 /// The figures of the provider report, summed in the database.
 pub fn provider_sums(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &ProviderFilter,
 ) -> Result<ProviderSums, AppError> {
     let awarded: Vec<AwardRow> = commitments_of(
@@ -303,22 +305,19 @@ pub fn provider_sums(
         organisation_id,
     )
     .in_years("pay.financial_year", filter.years)
-    .bind_opt("AND c.provider_id = ?", filter.provider_id.as_deref())
-    .bind_opt(
-        "AND pay.funding_stream_id = ?",
-        filter.funding_stream_id.as_deref(),
-    )
+    .bind_opt("AND c.provider_id = ?", filter.provider_id)
+    .bind_opt("AND pay.funding_stream_id = ?", filter.funding_stream_id)
     .sql("GROUP BY c.provider_id, pay.funding_stream_id")
     .load(conn)?;
-    let providers: Vec<NameRow> = Statement::for_organisation(
+    let providers: Vec<NameRow<ProviderId>> = Statement::for_organisation(
         "SELECT id, CAST(NULL AS TEXT) AS code, name FROM providers WHERE organisation_id = ?",
         organisation_id,
     )
-    .bind_opt("AND id = ?", filter.provider_id.as_deref())
+    .bind_opt("AND id = ?", filter.provider_id)
     .load(conn)?;
     Ok(ProviderSums {
         providers: providers.into_iter().map(|p| (p.id, p.name)).collect(),
-        streams: streams(conn, organisation_id, filter.funding_stream_id.as_deref())?,
+        streams: streams(conn, organisation_id, filter.funding_stream_id)?,
         awarded: awarded
             .into_iter()
             .map(|r| {
@@ -343,7 +342,7 @@ pub fn provider_sums(
 
 pub fn provider_report(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &ProviderFilter,
 ) -> Result<ProviderReport, AppError> {
     let sums = provider_sums(conn, organisation_id, filter)?;
@@ -353,7 +352,7 @@ pub fn provider_report(
 #[derive(QueryableByName)]
 struct PeriodRow {
     #[diesel(sql_type = Nullable<Text>)]
-    grp: Option<String>,
+    grp: Option<RecordId>,
     #[diesel(sql_type = Text)]
     year: FinancialYear,
     #[diesel(sql_type = Text)]
@@ -375,7 +374,7 @@ struct PeriodRow {
 #[derive(QueryableByName)]
 struct MeasureRow {
     #[diesel(sql_type = Nullable<Text>)]
-    grp: Option<String>,
+    grp: Option<RecordId>,
     #[diesel(sql_type = Text)]
     year: FinancialYear,
     #[diesel(sql_type = Text)]
@@ -401,7 +400,7 @@ struct MeasureRow {
 /// Accepted returns of the organisation in the years, filtered, joined as
 /// the grouping needs. `None` groups nothing: every return counts once.
 fn accepted_returns(
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &OutcomeFilter,
     grouping: Option<OutcomeGrouping>,
     select: &str,
@@ -432,9 +431,9 @@ fn accepted_returns(
         organisation_id,
     )
     .in_years("r.financial_year", filter.years)
-    .bind_opt("AND c.provider_id = ?", filter.provider_id.as_deref())
-    .bind_opt("AND r.contract_id = ?", filter.contract_id.as_deref());
-    let stream = filter.funding_stream_id.as_deref();
+    .bind_opt("AND c.provider_id = ?", filter.provider_id)
+    .bind_opt("AND r.contract_id = ?", filter.contract_id);
+    let stream = filter.funding_stream_id;
     let statement = if by_stream {
         statement.bind_opt("AND fl.funding_stream_id = ?", stream)
     } else {
@@ -454,7 +453,7 @@ fn accepted_returns(
 
 fn outcome_periods(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &OutcomeFilter,
     grouping: Option<OutcomeGrouping>,
 ) -> Result<(Vec<PeriodSum>, Vec<MeasureSum>), AppError> {
@@ -527,7 +526,7 @@ fn outcome_periods(
 /// The figures of the outcomes report, summed in the database.
 pub fn outcome_sums(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &OutcomeFilter,
 ) -> Result<OutcomeSums, AppError> {
     let (mut periods, mut measures) =
@@ -546,7 +545,8 @@ pub fn outcome_sums(
             "SELECT id, reference AS code, title AS name FROM contracts WHERE organisation_id = ?"
         }
     };
-    let names: Vec<NameRow> = Statement::for_organisation(names, organisation_id).load(conn)?;
+    let names: Vec<NameRow<RecordId>> =
+        Statement::for_organisation(names, organisation_id).load(conn)?;
     Ok(OutcomeSums {
         groups: names
             .into_iter()
@@ -563,7 +563,7 @@ pub fn outcome_sums(
 
 pub fn outcomes_report(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     filter: &OutcomeFilter,
 ) -> Result<OutcomesReport, AppError> {
     let sums = outcome_sums(conn, organisation_id, filter)?;

@@ -16,13 +16,17 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::expression::AsExpression;
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::{SingleValue, Text};
+use diesel::sql_types::{Nullable, SingleValue, Text};
 
 use crate::auth::Role;
 use crate::domain::audit::{AuditAction, ResourceType};
 use crate::domain::contract::{ContractKind, ContractStatus, VariationKind};
 use crate::domain::due::DueRuleKind;
 use crate::domain::funding_stream::BudgetStatus;
+use crate::domain::id::{
+    AuditEventId, ContractId, FundingLineId, FundingStreamId, ImportId, MeasureId, OrganisationId,
+    PaymentId, ProviderId, RecordId, ReturnId, ReturnVersionId, VariationId,
+};
 use crate::domain::outcome::{MeasureUnit, ReturnEvent, ReturnStatus};
 use crate::domain::provider::ProviderKind;
 use crate::domain::publication::details::ProcurementRoute;
@@ -109,6 +113,73 @@ stored_as_text!(
     Quarter,
     DueRuleKind,
     ProcurementRoute,
+);
+
+/// Record ids are kept as their canonical text: read through `FromStr` (a
+/// stored text that is not an id fails the read, naming the column), bound
+/// as the text they hold, by reference without a copy.
+macro_rules! stored_ids {
+    ($($type:ty),+ $(,)?) => {$(
+        read_from_text!($type);
+
+        impl<DB> ToSql<Text, DB> for $type
+        where
+            DB: Backend,
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl<'a> AsExpression<Text> for &'a $type {
+            type Expression = <&'a str as AsExpression<Text>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <&'a str as AsExpression<Text>>::as_expression(self.as_str())
+            }
+        }
+
+        impl AsExpression<Text> for $type {
+            type Expression = <String as AsExpression<Text>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <String as AsExpression<Text>>::as_expression(self.as_str().to_owned())
+            }
+        }
+
+        impl<'a> AsExpression<Nullable<Text>> for &'a $type {
+            type Expression = <&'a str as AsExpression<Nullable<Text>>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <&'a str as AsExpression<Nullable<Text>>>::as_expression(self.as_str())
+            }
+        }
+
+        impl AsExpression<Nullable<Text>> for $type {
+            type Expression = <String as AsExpression<Nullable<Text>>>::Expression;
+
+            fn as_expression(self) -> Self::Expression {
+                <String as AsExpression<Nullable<Text>>>::as_expression(self.as_str().to_owned())
+            }
+        }
+    )+};
+}
+
+stored_ids!(
+    OrganisationId,
+    FundingStreamId,
+    ProviderId,
+    ContractId,
+    FundingLineId,
+    VariationId,
+    PaymentId,
+    MeasureId,
+    ReturnId,
+    ReturnVersionId,
+    AuditEventId,
+    ImportId,
+    RecordId,
 );
 
 // A financial year's text ("2022-23") is made, not kept, so it is written as

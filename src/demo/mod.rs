@@ -9,11 +9,12 @@
 //! queried. Running it again changes nothing: the imports find their
 //! records, and each step checks whether it was done.
 
+use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use chrono::NaiveDate;
 
 use crate::auth::{Actor, Role, Scope};
 use crate::db::{self, audit, DbConn};
-use crate::domain::audit::{AuditAction, ResourceType};
+use crate::domain::audit::AuditAction;
 use crate::domain::contract::{
     ContractStatus, FundingLineInput, NewReversal, NewVariation, StatusChange,
 };
@@ -48,8 +49,8 @@ const FILES: [(ImportKind, &str); 5] = [
 /// What the demo loaded, for the command line to print.
 #[derive(Debug)]
 pub struct Loaded {
-    pub organisation_id: String,
-    pub provider_id: String,
+    pub organisation_id: OrganisationId,
+    pub provider_id: ProviderId,
     pub provider_name: &'static str,
     /// (kind, rows created, rows unchanged)
     pub imports: Vec<(ImportKind, usize, usize)>,
@@ -66,7 +67,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
     };
     let actor = Actor {
         subject: "demo".to_owned(),
-        organisation_id: organisation_id.clone(),
+        organisation_id,
         role: Role::Admin,
         provider_id: None,
     };
@@ -74,7 +75,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
     // publication identifiers are illustrative; publication stays off.
     db::organisations::update(
         conn,
-        &organisation_id,
+        organisation_id,
         ValidOrganisationChanges {
             name: None,
             return_due: Some(DueRule::EndOfFollowingMonth),
@@ -89,7 +90,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
     let mut imports = Vec::new();
     for (kind, csv) in FILES {
         if kind == ImportKind::OutcomeReturns {
-            define_measures(conn, &organisation_id)?;
+            define_measures(conn, organisation_id)?;
         }
         let table = import::read(csv.as_bytes(), Format::Csv, kind)?;
         let summary = import::run(conn, &actor, kind, &table, false, &|_| {})?;
@@ -100,7 +101,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
     query_a_return(conn, &actor)?;
     let provider_id = db::providers::list(
         conn,
-        &Scope::organisation(&organisation_id),
+        &Scope::organisation(organisation_id),
         &db::providers::ProviderFilter {
             name: Some(PROVIDER.to_owned()),
             ..Default::default()
@@ -122,7 +123,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
 }
 
 /// "Better able to cope", reported for the victims' streams.
-fn define_measures(conn: &mut DbConn, organisation_id: &str) -> Result<(), AppError> {
+fn define_measures(conn: &mut DbConn, organisation_id: OrganisationId) -> Result<(), AppError> {
     let scope = Scope::organisation(organisation_id);
     for code in ["VSS", "CORE"] {
         let stream = contract_stream(conn, organisation_id, code)?;
@@ -130,7 +131,7 @@ fn define_measures(conn: &mut DbConn, organisation_id: &str) -> Result<(), AppEr
             conn,
             &scope,
             &db::outcomes::MeasureFilter {
-                funding_stream_id: Some(stream.clone()),
+                funding_stream_id: Some(stream),
                 contract_id: None,
             },
             10,
@@ -159,9 +160,9 @@ fn define_measures(conn: &mut DbConn, organisation_id: &str) -> Result<(), AppEr
 
 fn contract_stream(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     code: &str,
-) -> Result<String, AppError> {
+) -> Result<FundingStreamId, AppError> {
     db::imports::stream_ids_by_code(conn, organisation_id, &[code.to_owned()])?
         .remove(code)
         .ok_or(AppError::NotFound("funding stream"))
@@ -169,9 +170,9 @@ fn contract_stream(
 
 fn contract_id(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     reference: &str,
-) -> Result<String, AppError> {
+) -> Result<ContractId, AppError> {
     db::imports::contracts_by_reference(conn, organisation_id, &[reference.to_owned()])?
         .remove(reference)
         .and_then(|found| found.into_iter().next())
@@ -183,16 +184,16 @@ fn contract_id(
 /// commitment after that is released, and once its final invoice was paid
 /// its value is brought down to what was spent.
 fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
-    let id = contract_id(conn, &actor.organisation_id, "CSF-22-02")?;
+    let id = contract_id(conn, actor.organisation_id, "CSF-22-02")?;
     let scope = actor.scope();
-    let before = db::contracts::get(conn, &scope, &id)?;
+    let before = db::contracts::get(conn, &scope, id)?;
     if before.status != ContractStatus::Active {
         return Ok(());
     }
     let ended = db::contracts::change_status(
         conn,
         actor,
-        &id,
+        id,
         StatusChange {
             status: ContractStatus::Ended,
             reason: Some("The provider closed the service when its lead mediator left".to_owned()),
@@ -205,26 +206,25 @@ fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError>
         conn,
         actor,
         AuditAction::StatusChange,
-        ResourceType::Contract,
-        &id,
+        id,
         Some(&before),
         Some(&ended),
     )?;
     let stream = ended
         .funding_lines
         .first()
-        .map(|l| l.funding_stream_id.clone())
+        .map(|l| l.funding_stream_id)
         .ok_or(AppError::NotFound("funding line"))?;
     let spent = ended.paid;
     let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
     let closed = db::contracts::vary(
         conn,
         actor,
-        &id,
+        id,
         NewVariation {
             value: Some(spent),
             end_date: None,
-            funding_lines: Some(vec![FundingLineInput::for_year(&stream, year, spent)]),
+            funding_lines: Some(vec![FundingLineInput::for_year(stream, year, spent)]),
             reason: "Closing adjustment to the final spend".to_owned(),
             decision_reference: Some("OPCC.D.071.22".to_owned()),
         },
@@ -233,8 +233,7 @@ fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError>
         conn,
         actor,
         AuditAction::Update,
-        ResourceType::Contract,
-        &id,
+        id,
         Some(&ended),
         Some(&closed),
     )
@@ -243,8 +242,8 @@ fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError>
 /// Brightwater Dads' first half-year was paid twice in May 2022; finance
 /// reversed the second in June.
 fn reverse_the_double_payment(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
-    let id = contract_id(conn, &actor.organisation_id, "VSS-22-04")?;
-    let payments = db::contracts::list_payments(conn, &actor.scope(), &id)?;
+    let id = contract_id(conn, actor.organisation_id, "VSS-22-04")?;
+    let payments = db::contracts::list_payments(conn, &actor.scope(), id)?;
     let Some(twice) = payments
         .iter()
         .find(|p| p.reference.as_deref() == Some("REM-1004-DUP"))
@@ -257,8 +256,8 @@ fn reverse_the_double_payment(conn: &mut DbConn, actor: &Actor) -> Result<(), Ap
     let reversal = db::contracts::reverse_payment(
         conn,
         actor,
-        &id,
-        &twice.id.clone(),
+        id,
+        twice.id,
         NewReversal {
             reversed_on: NaiveDate::from_ymd_opt(2022, 6, 2)
                 .ok_or_else(|| AppError::internal_message("demo date"))?,
@@ -270,8 +269,7 @@ fn reverse_the_double_payment(conn: &mut DbConn, actor: &Actor) -> Result<(), Ap
         conn,
         actor,
         AuditAction::Create,
-        ResourceType::Payment,
-        &reversal.id,
+        reversal.id,
         None,
         Some(&reversal),
     )
@@ -281,13 +279,13 @@ fn reverse_the_double_payment(conn: &mut DbConn, actor: &Actor) -> Result<(), Ap
 /// the commissioner entered it and queried it. (Not in the returns file,
 /// which would submit it again on every load.)
 fn query_a_return(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
-    let id = contract_id(conn, &actor.organisation_id, "VSS-22-04")?;
+    let id = contract_id(conn, actor.organisation_id, "VSS-22-04")?;
     let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
     let existing = db::outcomes::list_returns(
         conn,
         &actor.scope(),
         &db::outcomes::ReturnFilter {
-            contract_id: Some(id.clone()),
+            contract_id: Some(id),
             quarter: Some(Quarter::Q2),
             ..Default::default()
         },
@@ -309,11 +307,11 @@ fn query_a_return(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
     }))
     .map_err(|e| AppError::internal("demo return", e))?;
     let created = db::outcomes::create_return(conn, actor, input.validate()?)?;
-    let submitted = db::outcomes::submit_return(conn, actor, &created.id)?;
+    let submitted = db::outcomes::submit_return(conn, actor, created.id)?;
     let queried = db::outcomes::review_return(
         conn,
         actor,
-        &created.id,
+        created.id,
         ReturnEvent::Queried,
         Some("Referrals are missing for Q2: how many did the project receive?".to_owned()),
     )?;
@@ -321,8 +319,7 @@ fn query_a_return(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
         conn,
         actor,
         AuditAction::Create,
-        ResourceType::OutcomeReturn,
-        &created.id,
+        created.id,
         None,
         Some(&created),
     )?;
@@ -330,8 +327,7 @@ fn query_a_return(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
         conn,
         actor,
         AuditAction::StatusChange,
-        ResourceType::OutcomeReturn,
-        &created.id,
+        created.id,
         Some(&submitted),
         Some(&queried),
     )

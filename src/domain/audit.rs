@@ -5,6 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::id::{
+    AuditEventId, ContractId, EntityId, FundingStreamId, ImportId, MeasureId, OrganisationId,
+    PaymentId, ProviderId, RecordId, ReturnId,
+};
 use super::text_enum::text_enum;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -53,16 +57,41 @@ text_enum!(ResourceType {
     Import => "import",
 });
 
+/// The ids of records the audit trail names: each says what kind of record
+/// it is, so an event can never name a contract's id as a provider.
+pub trait Audited: EntityId {
+    const RESOURCE: ResourceType;
+}
+
+macro_rules! audited {
+    ($($id:ty => $resource:ident),+ $(,)?) => {$(
+        impl Audited for $id {
+            const RESOURCE: ResourceType = ResourceType::$resource;
+        }
+    )+};
+}
+
+audited!(
+    OrganisationId => Organisation,
+    FundingStreamId => FundingStream,
+    ProviderId => Provider,
+    ContractId => Contract,
+    PaymentId => Payment,
+    MeasureId => OutcomeMeasure,
+    ReturnId => OutcomeReturn,
+    ImportId => Import,
+);
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEvent {
-    pub id: String,
+    pub id: AuditEventId,
     /// Subject of the token that made the change.
     pub actor: String,
     pub actor_role: String,
     pub action: AuditAction,
     #[schema(value_type = ResourceType)]
     pub resource_type: String,
-    pub resource_id: String,
+    pub resource_id: RecordId,
     /// The record before the change (absent for a creation).
     #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub before: Option<Value>,

@@ -6,6 +6,7 @@
 //! the penny.
 
 use crate::domain::contract::FundingLine;
+use crate::domain::id::{FundingLineId, FundingStreamId};
 use chrono::NaiveDate;
 
 use crate::fiscal::{profile_by_quarter, DateRange, FinancialYear, FiscalQuarter, Quarter};
@@ -14,8 +15,8 @@ use crate::money::{apportion, Money, MoneyError};
 /// One funding line's share in one quarter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitmentQuarter {
-    pub funding_line_id: String,
-    pub funding_stream_id: String,
+    pub funding_line_id: FundingLineId,
+    pub funding_stream_id: FundingStreamId,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     pub amount: Money,
@@ -32,8 +33,8 @@ pub fn profile_lines(period: DateRange, lines: &[FundingLine]) -> Vec<Commitment
                     .iter()
                     .filter(|share| share.amount.is_positive())
                     .map(|share| CommitmentQuarter {
-                        funding_line_id: line.id.clone(),
-                        funding_stream_id: line.funding_stream_id.clone(),
+                        funding_line_id: line.id,
+                        funding_stream_id: line.funding_stream_id,
                         financial_year: line.financial_year,
                         quarter: share.quarter,
                         amount: share.amount,
@@ -48,8 +49,8 @@ pub fn profile_lines(period: DateRange, lines: &[FundingLine]) -> Vec<Commitment
             profile_by_quarter(line.amount, covered)
                 .into_iter()
                 .map(move |part| CommitmentQuarter {
-                    funding_line_id: line.id.clone(),
-                    funding_stream_id: line.funding_stream_id.clone(),
+                    funding_line_id: line.id,
+                    funding_stream_id: line.funding_stream_id,
                     financial_year: part.period.year,
                     quarter: part.period.quarter,
                     amount: part.amount,
@@ -71,12 +72,12 @@ pub fn kept_until(
     parts: &[CommitmentQuarter],
     period: DateRange,
     last_day: NaiveDate,
-) -> Result<Vec<(String, Money)>, MoneyError> {
-    let mut kept: Vec<(String, Money)> = Vec::new();
+) -> Result<Vec<(FundingLineId, Money)>, MoneyError> {
+    let mut kept: Vec<(FundingLineId, Money)> = Vec::new();
     for part in kept_parts(parts, period, last_day)? {
         match kept.iter_mut().find(|(id, _)| *id == part.funding_line_id) {
             Some((_, total)) => *total = total.checked_add(part.amount)?,
-            None => kept.push((part.funding_line_id.clone(), part.amount)),
+            None => kept.push((part.funding_line_id, part.amount)),
         }
     }
     Ok(kept)
@@ -120,8 +121,8 @@ mod tests {
 
     fn line(id: &str, year: &str, amount: &str) -> FundingLine {
         FundingLine {
-            id: id.to_owned(),
-            funding_stream_id: "stream".to_owned(),
+            id: id.into(),
+            funding_stream_id: "stream".into(),
             financial_year: FinancialYear::parse(year).unwrap(),
             amount: Money::parse(amount).unwrap(),
             quarters: None,
@@ -226,8 +227,8 @@ mod tests {
         assert_eq!(
             kept,
             vec![
-                ("a".to_owned(), Money::parse("18300.00").unwrap()),
-                ("b".to_owned(), Money::ZERO)
+                ("a".into(), Money::parse("18300.00").unwrap()),
+                ("b".into(), Money::ZERO)
             ]
         );
         // Mid-quarter: 15 of Q3's 92 days are kept, 9200 * 15 / 92 = 1500.00 (1500.0000).

@@ -1,3 +1,6 @@
+use crate::domain::id::{
+    ContractId, FundingLineId, FundingStreamId, PaymentId, ProviderId, VariationId,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,8 +84,8 @@ text_enum!(VariationKind {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FundingLine {
-    pub id: String,
-    pub funding_stream_id: String,
+    pub id: FundingLineId,
+    pub funding_stream_id: FundingStreamId,
     pub financial_year: FinancialYear,
     pub amount: Money,
     /// The line's own quarterly schedule, which the reports use as given;
@@ -95,8 +98,8 @@ pub struct FundingLine {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contract {
-    pub id: String,
-    pub provider_id: String,
+    pub id: ContractId,
+    pub provider_id: ProviderId,
     pub kind: ContractKind,
     /// The commissioner's own reference, if any.
     pub reference: Option<String>,
@@ -124,9 +127,7 @@ pub struct Contract {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "financial_year": "2022-23", "amount": "35000.00"}))]
 pub struct FundingLineInput {
-    #[serde(deserialize_with = "crate::domain::id::string")]
-    #[schema(value_type = crate::domain::id::Id)]
-    pub funding_stream_id: String,
+    pub funding_stream_id: FundingStreamId,
     /// The year this amount funds. Left out, the stream funds `amount` over
     /// the contract's whole period: the service spreads it over the years
     /// by days (largest remainder, placing pennies so every year fits its
@@ -141,7 +142,11 @@ pub struct FundingLineInput {
 
 impl FundingLineInput {
     /// A line for one year, with no schedule of its own.
-    pub fn for_year(stream_id: &str, year: FinancialYear, amount: Money) -> FundingLineInput {
+    pub fn for_year(
+        stream_id: FundingStreamId,
+        year: FinancialYear,
+        amount: Money,
+    ) -> FundingLineInput {
         FundingLineInput {
             funding_stream_id: stream_id.to_owned(),
             financial_year: Some(year),
@@ -155,9 +160,7 @@ impl FundingLineInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"provider_id": "0193a4f2-7d20-7c41-8a61-2b3c4d5e6f70", "kind": "grant", "reference": "VSS-2022-014", "title": "Independent domestic violence advisers", "purpose": "Two advisers for high-risk victims across the force area", "start_date": "2022-04-01", "end_date": "2023-03-31", "value": "35000.00", "funding_lines": [{"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "financial_year": "2022-23", "amount": "35000.00"}]}))]
 pub struct NewContract {
-    #[serde(deserialize_with = "crate::domain::id::string")]
-    #[schema(value_type = crate::domain::id::Id)]
-    pub provider_id: String,
+    pub provider_id: ProviderId,
     pub kind: ContractKind,
     #[schema(max_length = 300)]
     pub reference: Option<String>,
@@ -247,9 +250,8 @@ impl NewContract {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Independent domestic and sexual violence advisers"}))]
 pub struct ContractChanges {
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[schema(value_type = Option<crate::domain::id::Id>)]
-    pub provider_id: Option<String>,
+    #[serde(default)]
+    pub provider_id: Option<ProviderId>,
     pub kind: Option<ContractKind>,
     #[schema(max_length = 300)]
     pub reference: Option<String>,
@@ -275,7 +277,7 @@ pub struct ContractChanges {
 /// but not cleared.
 #[derive(Debug, Clone, Default)]
 pub struct ValidContractChanges {
-    pub provider_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
     pub kind: Option<ContractKind>,
     pub reference: Option<Option<String>>,
     pub title: Option<String>,
@@ -310,7 +312,7 @@ impl ContractChanges {
 /// A draft contract's own fields, as a change reads and writes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftTerms {
-    pub provider_id: String,
+    pub provider_id: ProviderId,
     pub kind: ContractKind,
     pub reference: Option<String>,
     pub title: String,
@@ -641,7 +643,7 @@ impl NewVariation {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Variation {
-    pub id: String,
+    pub id: VariationId,
     pub kind: VariationKind,
     pub value_before: Money,
     pub value_after: Money,
@@ -661,9 +663,9 @@ pub struct Variation {
 /// names it, counted in the quarter the reversal is recorded in.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Payment {
-    pub id: String,
-    pub contract_id: String,
-    pub funding_stream_id: String,
+    pub id: PaymentId,
+    pub contract_id: ContractId,
+    pub funding_stream_id: FundingStreamId,
     /// Negative for a reversal.
     pub amount: Money,
     /// When it was paid; for a reversal, when the reversal was made.
@@ -674,9 +676,9 @@ pub struct Payment {
     pub quarter: Quarter,
     pub reference: Option<String>,
     /// For a reversal: the payment it reverses.
-    pub reverses_payment_id: Option<String>,
+    pub reverses_payment_id: Option<PaymentId>,
     /// For a reversed payment: the entry that reverses it.
-    pub reversed_by_payment_id: Option<String>,
+    pub reversed_by_payment_id: Option<PaymentId>,
     /// Why a payment was reversed (on the reversal).
     pub reason: Option<String>,
     pub recorded_by: String,
@@ -692,9 +694,8 @@ pub struct NewPayment {
     #[schema(value_type = crate::fiscal::CalendarDate)]
     pub paid_on: NaiveDate,
     /// Which stream pays; may be left out when the contract draws on one stream.
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[schema(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
     /// Invoice or remittance reference.
     #[schema(max_length = 300)]
     pub reference: Option<String>,
@@ -783,17 +784,20 @@ pub fn check_payable(status: ContractStatus) -> Result<(), AppError> {
 /// Which stream pays a payment: the one it names, which must fund the
 /// contract; when it names none, the contract's one stream — a contract
 /// drawing on several must be told which.
-pub fn paying_stream(named: Option<&str>, lines: &[FundingLine]) -> Result<String, AppError> {
-    let mut streams: Vec<&str> = lines.iter().map(|l| l.funding_stream_id.as_str()).collect();
+pub fn paying_stream(
+    named: Option<FundingStreamId>,
+    lines: &[FundingLine],
+) -> Result<FundingStreamId, AppError> {
+    let mut streams: Vec<FundingStreamId> = lines.iter().map(|l| l.funding_stream_id).collect();
     streams.sort_unstable();
     streams.dedup();
     match (named, streams.as_slice()) {
-        (Some(stream), _) if streams.contains(&stream) => Ok(stream.to_owned()),
+        (Some(stream), _) if streams.contains(&stream) => Ok(stream),
         (Some(_), _) => Err(AppError::field(
             "funding_stream_id",
             "the contract is not funded by this stream",
         )),
-        (None, [only]) => Ok((*only).to_owned()),
+        (None, [only]) => Ok(*only),
         (None, _) => Err(AppError::field(
             "funding_stream_id",
             "the contract draws on several streams; say which one pays",
@@ -859,27 +863,27 @@ fn check_period(checks: &mut Checks, start: NaiveDate, end: NaiveDate) -> Option
 pub fn plan_lines(
     period: DateRange,
     inputs: &[FundingLineInput],
-    headroom: impl Fn(&str, FinancialYear) -> Option<Headroom>,
+    headroom: impl Fn(FundingStreamId, FinancialYear) -> Option<Headroom>,
 ) -> Result<Vec<PlannedLine>, AppError> {
     let mut planned = Vec::new();
     for input in inputs {
         match input.financial_year {
             Some(year) => planned.push(PlannedLine {
-                funding_stream_id: input.funding_stream_id.clone(),
+                funding_stream_id: input.funding_stream_id,
                 financial_year: year,
                 amount: input.amount,
                 quarters: input.quarters.clone(),
                 profiled: false,
             }),
             None => {
-                let stream = input.funding_stream_id.as_str();
+                let stream = input.funding_stream_id;
                 let years = across_years(input.amount, period, |year| headroom(stream, year))
                     .map_err(overflow)?;
                 // A year the period touches by too few days to earn a penny
                 // gets no line.
                 planned.extend(years.into_iter().filter(|(_, a)| a.is_positive()).map(
                     |(year, amount)| PlannedLine {
-                        funding_stream_id: input.funding_stream_id.clone(),
+                        funding_stream_id: input.funding_stream_id,
                         financial_year: year,
                         amount,
                         quarters: None,
@@ -1172,8 +1176,8 @@ mod tests {
         let mut checks = Checks::new();
         let period = DateRange::new(date("2022-07-01"), date("2025-06-30")).ok();
         let lines = vec![
-            FundingLineInput::for_year("a", year("2022-23"), m("103716.00")),
-            FundingLineInput::for_year("a", year("2026-27"), m("1.00")),
+            FundingLineInput::for_year("a".into(), year("2022-23"), m("103716.00")),
+            FundingLineInput::for_year("a".into(), year("2026-27"), m("1.00")),
         ];
         check_funding_lines(&mut checks, "funding_lines", &lines, period);
         match checks.finish(()) {
@@ -1190,7 +1194,7 @@ mod tests {
 
     fn line(stream: &str, financial_year: &str, amount: &str) -> FundingLine {
         FundingLine {
-            id: format!("{stream}-{financial_year}"),
+            id: format!("{stream}-{financial_year}").as_str().into(),
             funding_stream_id: stream.into(),
             financial_year: year(financial_year),
             amount: m(amount),
@@ -1238,7 +1242,7 @@ mod tests {
         assert_eq!(fields(check_line_amount(m("0.00"))), ["amount"]);
         assert_eq!(fields(check_line_amount(m("-5.00"))), ["amount"]);
         let period = DateRange::new(date("2022-04-01"), date("2023-03-31")).expect("range");
-        let zero = FundingLineInput::for_year("a", year("2022-23"), m("0.00"));
+        let zero = FundingLineInput::for_year("a".into(), year("2022-23"), m("0.00"));
         assert_eq!(fields(check_new_line(&zero, period)), ["amount"]);
         let payment = NewPayment {
             amount: m("0.00"),
@@ -1252,7 +1256,7 @@ mod tests {
     #[test]
     fn a_new_line_lies_within_the_period_and_is_the_only_one_for_its_stream_and_year() {
         let period = DateRange::new(date("2022-07-01"), date("2023-06-30")).expect("range");
-        let new = |y: &str| FundingLineInput::for_year("a", year(y), m("10.00"));
+        let new = |y: &str| FundingLineInput::for_year("a".into(), year(y), m("10.00"));
         assert!(check_new_line(&new("2022-23"), period).is_ok());
         assert!(check_new_line(&new("2023-24"), period).is_ok());
         assert_eq!(
@@ -1294,14 +1298,14 @@ mod tests {
     #[test]
     fn the_paying_stream_is_named_or_the_only_one() {
         let one = [line("a", "2022-23", "10.00"), line("a", "2023-24", "5.00")];
-        assert_eq!(paying_stream(None, &one).ok().as_deref(), Some("a"));
-        assert_eq!(paying_stream(Some("a"), &one).ok().as_deref(), Some("a"));
+        assert_eq!(paying_stream(None, &one).ok(), Some("a".into()));
+        assert_eq!(paying_stream(Some("a".into()), &one).ok(), Some("a".into()));
         assert_eq!(
-            fields(paying_stream(Some("b"), &one).map(|_| ())),
+            fields(paying_stream(Some("b".into()), &one).map(|_| ())),
             ["funding_stream_id"]
         );
         let two = [line("a", "2022-23", "10.00"), line("b", "2022-23", "5.00")];
-        assert_eq!(paying_stream(Some("b"), &two).ok().as_deref(), Some("b"));
+        assert_eq!(paying_stream(Some("b".into()), &two).ok(), Some("b".into()));
         assert_eq!(
             fields(paying_stream(None, &two).map(|_| ())),
             ["funding_stream_id"]

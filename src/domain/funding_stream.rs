@@ -1,3 +1,4 @@
+use crate::domain::id::FundingStreamId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -37,7 +38,7 @@ pub struct YearBudget {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FundingStream {
-    pub id: String,
+    pub id: FundingStreamId,
     pub code: String,
     pub name: String,
     pub funder: String,
@@ -276,7 +277,7 @@ fn check_budget_amount(checks: &mut Checks, field: &str, amount: Money) {
 /// The rule that protects a stream: what is committed for a year may never
 /// exceed its budget. `committed` is what other awards already hold.
 pub fn check_within_budget(
-    funding_stream_id: &str,
+    funding_stream_id: FundingStreamId,
     financial_year: FinancialYear,
     budget: Money,
     committed: Money,
@@ -327,15 +328,20 @@ mod tests {
     #[test]
     fn the_last_penny_of_a_budget_can_be_committed() {
         let year = FinancialYear::parse("2022-23").expect("year");
-        assert!(
-            check_within_budget("s", year, m("664540.39"), m("600000.00"), m("64540.39")).is_ok()
-        );
+        assert!(check_within_budget(
+            "s".into(),
+            year,
+            m("664540.39"),
+            m("600000.00"),
+            m("64540.39")
+        )
+        .is_ok());
     }
 
     #[test]
     fn one_penny_over_is_refused_with_the_figures() {
         let year = FinancialYear::parse("2022-23").expect("year");
-        let err = check_within_budget("s", year, m("213940.00"), m("213940.00"), m("0.01"))
+        let err = check_within_budget("s".into(), year, m("213940.00"), m("213940.00"), m("0.01"))
             .expect_err("over budget");
         match err {
             AppError::BudgetExceeded(shortfall) => {

@@ -1,3 +1,4 @@
+use crate::domain::id::OrganisationId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +13,7 @@ use crate::error::AppError;
 /// The commissioning body: every other record belongs to exactly one.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organisation {
-    pub id: String,
+    pub id: OrganisationId,
     pub name: String,
     /// When returns are due where neither a contract nor its streams set a
     /// rule; none: one calendar month after the quarter ends.

@@ -1,6 +1,7 @@
 //! Outcome measures (defined per stream or per contract, so they are data,
 //! not columns) and the quarterly returns providers make against them.
 
+use crate::domain::id::{ContractId, FundingStreamId, MeasureId, ProviderId, ReturnId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -85,11 +86,11 @@ impl MeasureUnit {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutcomeMeasure {
-    pub id: String,
+    pub id: MeasureId,
     /// Set when the measure applies to every contract the stream funds.
-    pub funding_stream_id: Option<String>,
+    pub funding_stream_id: Option<FundingStreamId>,
     /// Set when the measure applies to one contract only.
-    pub contract_id: Option<String>,
+    pub contract_id: Option<ContractId>,
     pub code: String,
     pub label: String,
     pub unit: MeasureUnit,
@@ -108,12 +109,10 @@ pub struct OutcomeMeasure {
 #[schema(example = json!({"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "code": "better_cope", "label": "Feel better able to cope", "unit": "people"}))]
 pub struct NewOutcomeMeasure {
     /// Give exactly one of `funding_stream_id` and `contract_id`.
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[schema(value_type = Option<crate::domain::id::Id>)]
-    pub funding_stream_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::domain::id::optional")]
-    #[schema(value_type = Option<crate::domain::id::Id>)]
-    pub contract_id: Option<String>,
+    #[serde(default)]
+    pub funding_stream_id: Option<FundingStreamId>,
+    #[serde(default)]
+    pub contract_id: Option<ContractId>,
     /// Short code used in returns, e.g. `better_cope`.
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
     pub code: String,
@@ -204,7 +203,7 @@ pub fn check_measure_deletable(values_held: bool) -> Result<(), AppError> {
 /// A measure defined for a contract or for a stream funding it, as stored.
 #[derive(Debug, Clone)]
 pub struct DefinedMeasure {
-    pub id: String,
+    pub id: MeasureId,
     /// True for the contract's own measure, false for a stream's.
     pub contract_own: bool,
     pub code: String,
@@ -376,7 +375,7 @@ impl ReturnQuery {
 /// not reported). Optional measures may be left not reported.
 pub fn check_required_values(
     applicable: &[ApplicableMeasure],
-    given: &[(String, Option<i64>)],
+    given: &[(MeasureId, Option<i64>)],
 ) -> Result<(), AppError> {
     let missing: Vec<FieldError> = applicable
         .iter()
@@ -468,8 +467,8 @@ pub enum LatenessKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ReturnDue {
-    pub contract_id: String,
-    pub provider_id: String,
+    pub contract_id: ContractId,
+    pub provider_id: ProviderId,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     pub due_date: NaiveDate,
@@ -484,8 +483,8 @@ pub struct ReturnDue {
 /// A contract as the missing/late list sees it.
 #[derive(Debug, Clone)]
 pub struct ContractReturns {
-    pub contract_id: String,
-    pub provider_id: String,
+    pub contract_id: ContractId,
+    pub provider_id: ProviderId,
     pub period: DateRange,
     pub due: DueRules,
     /// When each quarter's return arrived: the day it was received, for one
@@ -514,8 +513,8 @@ pub fn missing_and_late(contract: &ContractReturns, as_of: NaiveDate) -> Vec<Ret
                 None => return None,
             };
             Some(ReturnDue {
-                contract_id: contract.contract_id.clone(),
-                provider_id: contract.provider_id.clone(),
+                contract_id: contract.contract_id,
+                provider_id: contract.provider_id,
                 financial_year: period.year,
                 quarter: period.quarter,
                 due_date: due,
@@ -579,8 +578,8 @@ pub struct MeasureValue {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutcomeReturn {
-    pub id: String,
-    pub contract_id: String,
+    pub id: ReturnId,
+    pub contract_id: ContractId,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     pub status: ReturnStatus,
@@ -624,9 +623,7 @@ pub struct MeasureValueInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"contract_id": "0193a4f2-8e31-7d52-9b72-3c4d5e6f7081", "financial_year": "2022-23", "quarter": "Q1", "referrals": 42, "people_supported": 35, "spend": "8726.03", "narrative": "Both advisers in post from May; referrals from the police hub rising.", "values": [{"code": "better_cope", "value": 27}]}))]
 pub struct NewOutcomeReturn {
-    #[serde(deserialize_with = "crate::domain::id::string")]
-    #[schema(value_type = crate::domain::id::Id)]
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     /// Left out or null: not reported (which is not zero).
@@ -769,7 +766,7 @@ fn check_codes_unique(checks: &mut Checks, values: &[MeasureValueInput]) {
 /// A measure that applies to a contract, as the return's values are checked against.
 #[derive(Debug, Clone)]
 pub struct ApplicableMeasure {
-    pub id: String,
+    pub id: MeasureId,
     pub code: String,
     pub label: String,
     pub unit: MeasureUnit,
@@ -782,7 +779,7 @@ pub struct ApplicableMeasure {
 pub fn resolve_values(
     inputs: &[MeasureValueInput],
     applicable: &[ApplicableMeasure],
-) -> Result<Vec<(String, Option<i64>)>, AppError> {
+) -> Result<Vec<(MeasureId, Option<i64>)>, AppError> {
     let mut checks = Checks::new();
     let mut resolved = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -792,7 +789,7 @@ pub fn resolve_values(
                 format!("no measure '{}' applies to this contract", input.code),
             ),
             Some(measure) => match measure.unit.parse_reported(&input.value) {
-                Ok(stored) => resolved.push((measure.id.clone(), stored)),
+                Ok(stored) => resolved.push((measure.id, stored)),
                 Err(message) => checks.fail(
                     format!("values[{i}].value"),
                     format!("{}: {message}", input.code),
@@ -860,7 +857,7 @@ mod tests {
         let resolved = resolve_values(&inputs, &measures()).expect("valid");
         assert_eq!(
             resolved,
-            vec![("m1".to_owned(), Some(28)), ("m2".to_owned(), Some(125050))]
+            vec![("m1".into(), Some(28)), ("m2".into(), Some(125050))]
         );
     }
 
@@ -965,11 +962,12 @@ mod tests {
             defined("3", false, "sessions"),
             defined("4", true, "referrals"),
         ]);
-        let chosen: Vec<(&str, &str)> = applicable
-            .iter()
-            .map(|m| (m.id.as_str(), m.code.as_str()))
-            .collect();
-        assert_eq!(chosen, [("4", "referrals"), ("1", "sessions")]);
+        let chosen: Vec<(MeasureId, &str)> =
+            applicable.iter().map(|m| (m.id, m.code.as_str())).collect();
+        assert_eq!(
+            chosen,
+            [("4".into(), "referrals"), ("1".into(), "sessions")]
+        );
     }
 
     #[test]
@@ -1007,10 +1005,7 @@ mod tests {
         let applicable = measures();
         // better_cope is required, grant_spend optional.
         assert!(check_required_values(&applicable, &[("m1".into(), Some(3))]).is_ok());
-        let refused = [
-            vec![],
-            vec![("m1".to_owned(), None), ("m2".to_owned(), Some(5))],
-        ];
+        let refused = [vec![], vec![("m1".into(), None), ("m2".into(), Some(5))]];
         for given in refused {
             match check_required_values(&applicable, &given) {
                 Err(AppError::Validation(fields)) => {

@@ -11,6 +11,7 @@
 //! its penny of rounding): so awards that together equal a budget fit it
 //! to the penny, and a real overrun is never hidden by moving pounds.
 
+use crate::domain::id::FundingStreamId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,7 +29,7 @@ pub struct QuarterShare {
 /// A funding line ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedLine {
-    pub funding_stream_id: String,
+    pub funding_stream_id: FundingStreamId,
     pub financial_year: FinancialYear,
     pub amount: Money,
     /// The line's stated quarterly schedule, used as given.

@@ -1,3 +1,4 @@
+use crate::domain::id::ProviderId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,7 +30,7 @@ text_enum!(ProviderKind {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Provider {
-    pub id: String,
+    pub id: ProviderId,
     pub name: String,
     pub kind: ProviderKind,
     pub charity_number: Option<String>,
@@ -107,7 +108,7 @@ pub fn name_key(name: &str) -> String {
 /// A new provider whose name matches an existing one (`existing`: its id
 /// and name) is refused unless the request says it means a second one.
 pub fn check_not_duplicate(
-    existing: Option<(String, String)>,
+    existing: Option<(ProviderId, String)>,
     allow_duplicate: bool,
 ) -> Result<(), AppError> {
     match existing {
@@ -345,11 +346,12 @@ mod tests {
             name_key("rubicon  cares ltd")
         );
         assert_ne!(name_key("Rubicon Cares"), name_key("Rubicon Care"));
-        let existing = Some(("p1".to_owned(), "Rubicon Cares".to_owned()));
+        let existing = Some(("p1".into(), "Rubicon Cares".to_owned()));
         match check_not_duplicate(existing.clone(), false) {
             Err(AppError::Conflict(message)) => {
                 assert!(
-                    message.contains("Rubicon Cares") && message.contains("p1"),
+                    message.contains("Rubicon Cares")
+                        && message.contains(ProviderId::from("p1").as_str()),
                     "{message}"
                 )
             }

@@ -17,6 +17,7 @@
 //! year, awards placed one after another against what is left — and only
 //! then written, in batches, so 100,000 rows take seconds, not hours.
 
+use crate::domain::id::{ContractId, FundingLineId, FundingStreamId, ProviderId};
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -28,8 +29,7 @@ use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::db::award_batches::{self, NewAward, StreamYear};
 use crate::db::imports::{self, ReferencedContract};
-use crate::db::{new_id, DbConn};
-use crate::domain::audit::ResourceType;
+use crate::db::DbConn;
 use crate::domain::contract::{
     check_fully_funded, period, plan_lines, ContractKind, ContractStatus, FundingLine,
     FundingLineInput, NewContract,
@@ -249,18 +249,18 @@ fn grouped<'a>(rows: &'a [AwardRow], problems: &mut Problems) -> Vec<Group<'a>> 
 
 /// Finds providers by registered number, else by name.
 struct Providers {
-    by_number: HashMap<String, String>,
-    by_name: HashMap<String, Vec<String>>,
+    by_number: HashMap<String, ProviderId>,
+    by_name: HashMap<String, Vec<ProviderId>>,
 }
 
 impl Providers {
-    fn find(&self, named: &str) -> Result<&str, String> {
+    fn find(&self, named: &str) -> Result<ProviderId, String> {
         let number = crate::domain::provider::normalise_number(named);
         if let Some(id) = self.by_number.get(&number) {
-            return Ok(id);
+            return Ok(*id);
         }
         match self.by_name.get(&name_key(named)).map(Vec::as_slice) {
-            Some([one]) => Ok(one),
+            Some([one]) => Ok(*one),
             Some(many) if !many.is_empty() => Err(format!(
                 "{} providers are named {named}; name it by its charity or company number",
                 many.len()
@@ -278,7 +278,7 @@ pub fn import_awards(
     table: &Table,
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let columns = bind(table, ImportKind::Awards, &[])?;
     let mut problems = Problems::new();
     let rows: Vec<AwardRow> = table
@@ -292,10 +292,10 @@ pub fn import_awards(
     let providers = {
         let all = crate::db::providers::all_locked(conn, organisation_id)?;
         let mut by_number = HashMap::new();
-        let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<ProviderId>> = HashMap::new();
         for p in all {
             for number in [&p.charity_number, &p.company_number].into_iter().flatten() {
-                by_number.insert(number.clone(), p.id.clone());
+                by_number.insert(number.clone(), p.id);
             }
             by_name.entry(name_key(&p.name)).or_default().push(p.id);
         }
@@ -305,14 +305,14 @@ pub fn import_awards(
     codes.sort();
     codes.dedup();
     let streams = imports::stream_ids_by_code(conn, organisation_id, &codes)?;
-    let stream_ids: Vec<String> = streams.values().cloned().collect();
+    let stream_ids: Vec<FundingStreamId> = streams.values().copied().collect();
     // Locked, so what is left of each budget holds until the import commits.
-    let mut years: HashMap<(String, FinancialYear), StreamYear> =
+    let mut years: HashMap<(FundingStreamId, FinancialYear), StreamYear> =
         award_batches::stream_years(conn, &stream_ids)?;
     let references: Vec<String> = groups.iter().map(|g| g.first().reference.clone()).collect();
     let existing = imports::contracts_by_reference(conn, organisation_id, &references)?;
     let existing_lines = {
-        let ids: Vec<String> = existing.values().flatten().map(|c| c.id.clone()).collect();
+        let ids: Vec<ContractId> = existing.values().flatten().map(|c| c.id).collect();
         imports::funding_lines(conn, &ids)?
     };
 
@@ -355,7 +355,7 @@ pub fn import_awards(
                 }
             };
             inputs.push(FundingLineInput {
-                funding_stream_id: stream_id.clone(),
+                funding_stream_id: *stream_id,
                 financial_year: row.financial_year,
                 amount,
                 quarters: None,
@@ -365,7 +365,7 @@ pub fn import_awards(
             continue;
         }
         let contract = NewContract {
-            provider_id: provider_id.clone(),
+            provider_id,
             kind: first.kind,
             reference: Some(first.reference.clone()),
             title: first.title.clone(),
@@ -394,12 +394,7 @@ pub fn import_awards(
             match unchanged(found, &existing_lines, &contract) {
                 Ok(id) => {
                     for row in &group.rows {
-                        results.push(RowResult::new(
-                            row.row,
-                            RowOutcome::Unchanged,
-                            ResourceType::Contract,
-                            &id,
-                        ));
+                        results.push(RowResult::new(row.row, RowOutcome::Unchanged, id));
                     }
                 }
                 Err(message) => problems.row(first.row, Some("reference"), message),
@@ -408,7 +403,7 @@ pub fn import_awards(
         }
 
         let planned = plan_lines(contract_period, &contract.funding_lines, |stream, year| {
-            years.get(&(stream.to_owned(), year)).map(|y| Headroom {
+            years.get(&(stream, year)).map(|y| Headroom {
                 left: Money::from_pence(y.budget_pence.saturating_sub(y.committed_pence)),
                 profiled: y.profiled,
             })
@@ -423,11 +418,11 @@ pub fn import_awards(
             let mut refused = false;
             for line in &planned {
                 let year = years
-                    .get(&(line.funding_stream_id.clone(), line.financial_year))
+                    .get(&(line.funding_stream_id, line.financial_year))
                     .copied()
                     .unwrap_or_default();
                 if let Err(error) = check_within_budget(
-                    &line.funding_stream_id,
+                    line.funding_stream_id,
                     line.financial_year,
                     Money::from_pence(year.budget_pence),
                     Money::from_pence(year.committed_pence),
@@ -449,7 +444,7 @@ pub fn import_awards(
             // What this award commits is no longer left for the next.
             for line in &planned {
                 let year = years
-                    .entry((line.funding_stream_id.clone(), line.financial_year))
+                    .entry((line.funding_stream_id, line.financial_year))
                     .or_default();
                 year.committed_pence = year
                     .committed_pence
@@ -460,11 +455,11 @@ pub fn import_awards(
                 }
             }
         }
-        let id = new_id();
+        let id = ContractId::new();
         let lines: Vec<FundingLine> = planned
             .into_iter()
             .map(|line| FundingLine {
-                id: new_id(),
+                id: FundingLineId::new(),
                 funding_stream_id: line.funding_stream_id,
                 financial_year: line.financial_year,
                 amount: line.amount,
@@ -473,12 +468,7 @@ pub fn import_awards(
             })
             .collect();
         for row in &group.rows {
-            results.push(RowResult::new(
-                row.row,
-                RowOutcome::Created,
-                ResourceType::Contract,
-                &id,
-            ));
+            results.push(RowResult::new(row.row, RowOutcome::Created, id));
         }
         awards.push(NewAward {
             id,
@@ -502,9 +492,9 @@ pub fn import_awards(
 /// why the rows cannot be imported.
 fn unchanged(
     found: &[ReferencedContract],
-    lines: &HashMap<String, Vec<FundingLine>>,
+    lines: &HashMap<ContractId, Vec<FundingLine>>,
     contract: &NewContract,
-) -> Result<String, String> {
+) -> Result<ContractId, String> {
     let [recorded] = found else {
         return Err(format!(
             "{} contracts already have this reference; give each its own",
@@ -517,7 +507,7 @@ fn unchanged(
         recorded.status,
         ContractStatus::Ended | ContractStatus::Terminated
     ) {
-        return Ok(recorded.id.clone());
+        return Ok(recorded.id);
     }
     let same_terms = recorded.start_date == contract.start_date
         && recorded.end_date == contract.end_date
@@ -540,7 +530,7 @@ fn unchanged(
         }
     }) && recorded_lines.len() >= contract.funding_lines.len();
     if same_terms && same_lines {
-        Ok(recorded.id.clone())
+        Ok(recorded.id)
     } else {
         Err(format!(
             "a contract with reference {} is already recorded with other terms or funding; \

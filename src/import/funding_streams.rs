@@ -2,6 +2,7 @@
 //! year. Rows with the same `code` are one stream, found by that code; each
 //! row's year budget is created, updated or left as it is.
 
+use crate::domain::id::FundingStreamId;
 use std::collections::{HashMap, HashSet};
 
 use super::cells::{bind, while_writing, Cells, Problems};
@@ -11,8 +12,7 @@ use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::db::funding_streams::{self, BudgetFields, StreamFields};
 use crate::db::imports::BATCH;
-use crate::db::{new_id, now, DbConn};
-use crate::domain::audit::ResourceType;
+use crate::db::{now, DbConn};
 use crate::domain::funding_stream::{
     BudgetChange, BudgetInput, BudgetStatus, FundingStream, NewFundingStream,
 };
@@ -165,27 +165,23 @@ fn plan(
 ) -> Result<Plan, AppError> {
     let mut plan = Plan::default();
     // Each code's stream id, and whether this import creates it.
-    let mut streams: HashMap<&str, (String, bool)> = HashMap::new();
-    let mut renamed: HashSet<String> = HashSet::new();
+    let mut streams: HashMap<&str, (FundingStreamId, bool)> = HashMap::new();
+    let mut renamed: HashSet<FundingStreamId> = HashSet::new();
     for row in rows {
-        let fields = StreamFields {
-            id: String::new(),
+        let fields = |id| StreamFields {
+            id,
             code: row.code.clone(),
             name: row.name.clone(),
             funder: row.funder.clone(),
             ringfenced: row.ringfenced,
         };
         let existing = stored.get(&row.code);
-        let (id, new) = streams
+        let (id, new) = *streams
             .entry(row.code.as_str())
             .or_insert_with(|| match existing {
                 None => {
-                    let id = new_id();
-                    let fields = StreamFields {
-                        id: id.clone(),
-                        ..fields.clone()
-                    };
-                    plan.new_streams.push((row.row, fields));
+                    let id = FundingStreamId::new();
+                    plan.new_streams.push((row.row, fields(id)));
                     (id, true)
                 }
                 Some(stream) => {
@@ -193,19 +189,14 @@ fn plan(
                         && stream.funder == row.funder
                         && stream.ringfenced == row.ringfenced;
                     if !same {
-                        renamed.insert(stream.id.clone());
-                        let fields = StreamFields {
-                            id: stream.id.clone(),
-                            ..fields.clone()
-                        };
-                        plan.changed_streams.push((row.row, fields));
+                        renamed.insert(stream.id);
+                        plan.changed_streams.push((row.row, fields(stream.id)));
                     }
-                    (stream.id.clone(), false)
+                    (stream.id, false)
                 }
-            })
-            .clone();
+            });
         let budget = BudgetFields {
-            funding_stream_id: id.clone(),
+            funding_stream_id: id,
             financial_year: row.year,
             amount: row.budget,
             status: row.status,
@@ -247,7 +238,7 @@ fn plan(
                 RowOutcome::Updated
             }
         };
-        let mut result = RowResult::new(row.row, outcome, ResourceType::FundingStream, &id);
+        let mut result = RowResult::new(row.row, outcome, id);
         result.new_record = new;
         plan.results.push(result);
     }
@@ -262,7 +253,7 @@ pub fn import(
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
     let (rows, problems) = parse(table)?;
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let mut codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
     codes.sort();
     codes.dedup();
@@ -293,17 +284,13 @@ pub fn import(
     }
     // A stream whose budget changed was changed, as `put_budget` marks it
     // (a new one was just written).
-    let created: HashSet<&str> = plan
-        .new_streams
-        .iter()
-        .map(|(_, s)| s.id.as_str())
-        .collect();
-    let mut touched: Vec<String> = plan
+    let created: HashSet<FundingStreamId> = plan.new_streams.iter().map(|(_, s)| s.id).collect();
+    let mut touched: Vec<FundingStreamId> = plan
         .new_budgets
         .iter()
         .chain(&plan.changed_budgets)
-        .map(|(_, b)| b.funding_stream_id.clone())
-        .filter(|id| !created.contains(id.as_str()))
+        .map(|(_, b)| b.funding_stream_id)
+        .filter(|id| !created.contains(id))
         .collect();
     touched.sort();
     touched.dedup();
@@ -377,7 +364,7 @@ mod tests {
     fn stored(committed: &str) -> HashMap<String, FundingStream> {
         let money = |s: &str| Money::parse(s).expect("money");
         let stream = FundingStream {
-            id: "stream-1".to_owned(),
+            id: "stream-1".into(),
             code: "VSS".to_owned(),
             name: "Victims".to_owned(),
             funder: "MoJ".to_owned(),

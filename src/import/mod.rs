@@ -35,8 +35,9 @@ pub use summary::{ImportSummary, RowOutcome, RowResult};
 
 use crate::auth::Actor;
 use crate::db::imports::ReferencedContract;
-use crate::db::{audit, new_id, DbConn};
-use crate::domain::audit::{AuditAction, ResourceType};
+use crate::db::{audit, DbConn};
+use crate::domain::audit::AuditAction;
+use crate::domain::id::ImportId;
 use crate::error::AppError;
 use table::{Format, Table};
 
@@ -81,8 +82,7 @@ pub fn run(
             conn,
             actor,
             AuditAction::Import,
-            ResourceType::Import,
-            &new_id(),
+            ImportId::new(),
             None,
             Some(&summary),
         )?;

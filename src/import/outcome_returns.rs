@@ -11,6 +11,7 @@
 //! what the return says is unchanged; a changed row may change a return
 //! only while it is editable (a draft, or queried), as by hand.
 
+use crate::domain::id::{ContractId, MeasureId, ReturnId};
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -23,8 +24,7 @@ use super::table::{Columns, Row, RowError, Table};
 use crate::auth::Actor;
 use crate::db::imports::{self, BATCH};
 use crate::db::outcomes::bulk::{self, NewVersion, StoredReturn, ValueRow};
-use crate::db::{new_id, now, DbConn};
-use crate::domain::audit::ResourceType;
+use crate::db::{now, DbConn};
 use crate::domain::outcome::{
     check_received_on, check_required_values, check_return_quarter, ApplicableMeasure, MeasureUnit,
     MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnEvent, ReturnStatus,
@@ -151,7 +151,7 @@ fn parse_row(
     // quarter it is for is checked against the contract later, so a refused
     // one stands in as any year here).
     let figures = NewOutcomeReturn {
-        contract_id: String::new(),
+        contract_id: ContractId::new(),
         financial_year: year.unwrap_or_else(|| FinancialYear::containing(NaiveDate::MIN)),
         quarter: quarter.unwrap_or(Quarter::Q1),
         referrals,
@@ -237,7 +237,7 @@ fn row_values(
     measures: &[String],
     applicable: &[ApplicableMeasure],
     problems: &mut Problems,
-) -> Option<Vec<(String, Option<i64>)>> {
+) -> Option<Vec<(MeasureId, Option<i64>)>> {
     let mut values = Vec::new();
     let mut refused = false;
     for (code, cell) in measures.iter().zip(&row.measures) {
@@ -256,7 +256,7 @@ fn row_values(
             continue;
         };
         match measure_value(measure.unit, cell.as_deref()) {
-            Ok(value) => values.push((measure.id.clone(), value)),
+            Ok(value) => values.push((measure.id, value)),
             Err(message) => {
                 problems.row(row.row, Some(code), message);
                 refused = true;
@@ -270,7 +270,7 @@ fn row_values(
 /// them: `shown` with `values` set.
 fn with_values(
     mut shown: Vec<MeasureValue>,
-    values: &[(String, Option<i64>)],
+    values: &[(MeasureId, Option<i64>)],
     applicable: &[ApplicableMeasure],
 ) -> Vec<MeasureValue> {
     for (measure_id, value) in values {
@@ -315,7 +315,7 @@ fn missing_values(row: u32, error: AppError, problems: &mut Problems) -> Result<
 struct NewReturn {
     row: u32,
     shown: OutcomeReturn,
-    values: Vec<(String, Option<i64>)>,
+    values: Vec<(MeasureId, Option<i64>)>,
     stage: Stage,
 }
 
@@ -324,7 +324,7 @@ struct NewReturn {
 struct ChangedReturn {
     row: u32,
     shown: OutcomeReturn,
-    values: Vec<(String, Option<i64>)>,
+    values: Vec<(MeasureId, Option<i64>)>,
     steps: Vec<NewVersion>,
 }
 
@@ -334,7 +334,7 @@ fn walk(
     shown: &mut OutcomeReturn,
     mut version: i32,
     target: Stage,
-    given: &[(String, Option<i64>)],
+    given: &[(MeasureId, Option<i64>)],
     applicable: &[ApplicableMeasure],
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<NewVersion>, AppError> {
@@ -342,7 +342,7 @@ fn walk(
     let mut record = |shown: &OutcomeReturn, event: ReturnEvent| -> Result<(), AppError> {
         version += 1;
         steps.push(NewVersion {
-            return_id: shown.id.clone(),
+            return_id: shown.id,
             version,
             event,
             status: shown.status,
@@ -374,12 +374,12 @@ pub fn import(
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
     let (rows, mut problems, measures) = parse(table)?;
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
     references.sort();
     references.dedup();
     let contracts = imports::contracts_by_reference(conn, organisation_id, &references)?;
-    let contract_ids: Vec<String> = contracts.values().flatten().map(|c| c.id.clone()).collect();
+    let contract_ids: Vec<ContractId> = contracts.values().flatten().map(|c| c.id).collect();
     let (applicable, codes) = bulk::measures_for_contracts(conn, organisation_id, &contract_ids)?;
     let unknown: Vec<&String> = measures
         .iter()
@@ -420,7 +420,7 @@ pub fn import(
         let Some(values) = row_values(row, &measures, measures_of, &mut problems) else {
             continue;
         };
-        match stored.get(&(contract.id.clone(), row.period)) {
+        match stored.get(&(contract.id, row.period)) {
             None => {
                 let checks = check_return_quarter(
                     contract.status,
@@ -439,16 +439,11 @@ pub fn import(
                         continue;
                     }
                 }
-                let id = new_id();
-                results.push(RowResult::new(
-                    row.row,
-                    RowOutcome::Created,
-                    ResourceType::OutcomeReturn,
-                    &id,
-                ));
+                let id = ReturnId::new();
+                results.push(RowResult::new(row.row, RowOutcome::Created, id));
                 let shown = OutcomeReturn {
                     id,
-                    contract_id: contract.id.clone(),
+                    contract_id: contract.id,
                     financial_year: row.period.year,
                     quarter: row.period.quarter,
                     status: ReturnStatus::Draft,
@@ -484,12 +479,7 @@ pub fn import(
                         RowOutcome::Updated
                     }
                 };
-                results.push(RowResult::new(
-                    row.row,
-                    outcome,
-                    ResourceType::OutcomeReturn,
-                    &existing.shown.id,
-                ));
+                results.push(RowResult::new(row.row, outcome, existing.shown.id));
             }
         }
     }
@@ -504,7 +494,7 @@ pub fn import(
         for created in batch {
             let mut current = created.shown.clone();
             versions.push(NewVersion {
-                return_id: current.id.clone(),
+                return_id: current.id,
                 version: 1,
                 event: ReturnEvent::Created,
                 status: current.status,
@@ -530,7 +520,7 @@ pub fn import(
                 created
                     .values
                     .iter()
-                    .map(|(measure, value)| (current.id.clone(), measure.clone(), *value)),
+                    .map(|(measure, value)| (current.id, *measure, *value)),
             );
             shown.push(current);
         }
@@ -546,7 +536,7 @@ pub fn import(
         let values: Vec<ValueRow> = change
             .values
             .iter()
-            .map(|(measure, value)| (change.shown.id.clone(), measure.clone(), *value))
+            .map(|(measure, value)| (change.shown.id, *measure, *value))
             .collect();
         bulk::set_values(conn, &values).map_err(while_writing([change.row]))?;
         bulk::update_return(conn, &change.shown).map_err(while_writing([change.row]))?;
@@ -585,7 +575,7 @@ enum Change {
 fn change(
     existing: &StoredReturn,
     row: &ReturnRow,
-    values: Vec<(String, Option<i64>)>,
+    values: Vec<(MeasureId, Option<i64>)>,
     applicable: &[ApplicableMeasure],
     at: chrono::DateTime<chrono::Utc>,
     problems: &mut Problems,
@@ -652,7 +642,7 @@ fn change(
         updated.updated_at = at;
         version += 1;
         steps.push(NewVersion {
-            return_id: updated.id.clone(),
+            return_id: updated.id,
             version,
             event: ReturnEvent::Amended,
             status: updated.status,
@@ -662,15 +652,15 @@ fn change(
     }
     // A submission needs every required measure: those stored, as the row
     // sets them.
-    let mut given: Vec<(String, Option<i64>)> = existing
+    let mut given: Vec<(MeasureId, Option<i64>)> = existing
         .values
         .iter()
-        .map(|(measure, value)| (measure.clone(), *value))
+        .map(|(measure, value)| (*measure, *value))
         .collect();
     for (measure, value) in &values {
         match given.iter_mut().find(|(m, _)| m == measure) {
             Some(entry) => entry.1 = *value,
-            None => given.push((measure.clone(), *value)),
+            None => given.push((*measure, *value)),
         }
     }
     match walk(&mut updated, version, row.stage, &given, applicable, at) {

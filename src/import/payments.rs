@@ -5,6 +5,7 @@
 //! (the contract awarded, the paying stream one that funds it, payments
 //! within its value).
 
+use crate::domain::id::{ContractId, PaymentId};
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -16,8 +17,7 @@ use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::db::imports::{self, NewImportedPayment, PaymentKey, BATCH};
-use crate::db::{new_id, now, DbConn};
-use crate::domain::audit::ResourceType;
+use crate::db::{now, DbConn};
 use crate::domain::contract::{
     check_payable, check_payment_within_value, paying_stream, NewPayment,
 };
@@ -125,12 +125,12 @@ pub fn import(
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
     let (rows, mut problems) = parse(table)?;
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
     references.sort();
     references.dedup();
     let contracts = imports::contracts_by_reference(conn, organisation_id, &references)?;
-    let contract_ids: Vec<String> = contracts.values().flatten().map(|c| c.id.clone()).collect();
+    let contract_ids: Vec<ContractId> = contracts.values().flatten().map(|c| c.id).collect();
     let lines = imports::funding_lines(conn, &contract_ids)?;
     let mut codes: Vec<String> = rows
         .iter()
@@ -154,7 +154,7 @@ pub fn import(
         let named = match &row.funding_stream_code {
             None => None,
             Some(code) => match streams.get(code) {
-                Some(id) => Some(id.as_str()),
+                Some(id) => Some(*id),
                 None => {
                     problems.row(
                         row.row,
@@ -166,7 +166,7 @@ pub fn import(
             },
         };
         let key = PaymentKey {
-            contract_id: contract.id.clone(),
+            contract_id: contract.id,
             paid_on: row.paid_on,
             amount: row.amount,
             reference: row.reference.clone(),
@@ -180,12 +180,7 @@ pub fn import(
                      change a recorded payment",
                 );
             } else {
-                results.push(RowResult::new(
-                    row.row,
-                    RowOutcome::Unchanged,
-                    ResourceType::Payment,
-                    &payment.id,
-                ));
+                results.push(RowResult::new(row.row, RowOutcome::Unchanged, payment.id));
             }
             continue;
         }
@@ -209,17 +204,12 @@ pub fn import(
             problems.refused_at(row.row, "amount", error)?;
             continue;
         }
-        let total = paid.entry(contract.id.clone()).or_insert(Money::ZERO);
+        let total = paid.entry(contract.id).or_insert(Money::ZERO);
         *total = total
             .checked_add(row.amount)
             .map_err(crate::domain::funding_stream::overflow)?;
-        let id = new_id();
-        results.push(RowResult::new(
-            row.row,
-            RowOutcome::Created,
-            ResourceType::Payment,
-            &id,
-        ));
+        let id = PaymentId::new();
+        results.push(RowResult::new(row.row, RowOutcome::Created, id));
         new.push((
             row.row,
             NewImportedPayment {

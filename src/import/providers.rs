@@ -3,6 +3,7 @@
 //! hand). An empty number or contact cell leaves what is stored: an import
 //! adds and corrects, it does not clear.
 
+use crate::domain::id::ProviderId;
 use std::collections::HashMap;
 
 use super::cells::{bind, while_writing, Cells, Problems};
@@ -11,8 +12,7 @@ use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::db::imports::BATCH;
-use crate::db::{new_id, now, providers, DbConn};
-use crate::domain::audit::ResourceType;
+use crate::db::{now, providers, DbConn};
 use crate::domain::provider::{name_key, NewProvider, Provider, ProviderDetails, ProviderKind};
 use crate::error::AppError;
 
@@ -98,7 +98,7 @@ fn parse(table: &Table) -> Result<(Vec<ProviderRow>, Problems), AppError> {
 
 /// A provider a row may name: one stored, or one an earlier row creates.
 struct Known {
-    id: String,
+    id: ProviderId,
     details: ProviderDetails,
     /// The row that names it, once one does.
     named_by: Option<u32>,
@@ -208,8 +208,8 @@ impl Register {
 /// tells of each row.
 #[derive(Debug, Default)]
 struct Plan {
-    new: Vec<(u32, (String, ProviderDetails))>,
-    changed: Vec<(u32, (String, ProviderDetails))>,
+    new: Vec<(u32, (ProviderId, ProviderDetails))>,
+    changed: Vec<(u32, (ProviderId, ProviderDetails))>,
     results: Vec<RowResult>,
 }
 
@@ -248,20 +248,16 @@ fn plan(
                 contact_name: row.contact_name.clone(),
                 contact_email: row.contact_email.clone(),
             };
-            let id = new_id();
+            let id = ProviderId::new();
             register.add(Known {
-                id: id.clone(),
+                id,
                 details: details.clone(),
                 named_by: Some(row.row),
                 stored: false,
             });
-            plan.new.push((row.row, (id.clone(), details)));
-            plan.results.push(RowResult::new(
-                row.row,
-                RowOutcome::Created,
-                ResourceType::Provider,
-                &id,
-            ));
+            plan.new.push((row.row, (id, details)));
+            plan.results
+                .push(RowResult::new(row.row, RowOutcome::Created, id));
             continue;
         };
         let known = &mut register.known[at];
@@ -298,19 +294,13 @@ fn plan(
         let outcome = if wanted == *current {
             RowOutcome::Unchanged
         } else {
-            plan.changed
-                .push((row.row, (known.id.clone(), wanted.clone())));
+            plan.changed.push((row.row, (known.id, wanted.clone())));
             known.details = wanted;
             RowOutcome::Updated
         };
-        let id = known.id.clone();
+        let id = known.id;
         register.renumber(at);
-        plan.results.push(RowResult::new(
-            row.row,
-            outcome,
-            ResourceType::Provider,
-            &id,
-        ));
+        plan.results.push(RowResult::new(row.row, outcome, id));
     }
     problems.finish()?;
     Ok(plan)
@@ -323,19 +313,20 @@ pub fn import(
     progress: &dyn Fn(usize),
 ) -> Result<Vec<RowResult>, AppError> {
     let (rows, problems) = parse(table)?;
-    let organisation_id = actor.organisation_id.as_str();
+    let organisation_id = actor.organisation_id;
     let stored = providers::all_locked(conn, organisation_id)?;
     let plan = plan(&rows, stored, problems)?;
     let at = now();
     progress(plan.results.len() - plan.new.len() - plan.changed.len());
     for batch in plan.new.chunks(BATCH) {
         let rows = batch.iter().map(|(row, _)| *row).collect::<Vec<_>>();
-        let new: Vec<(String, ProviderDetails)> = batch.iter().map(|(_, p)| p.clone()).collect();
+        let new: Vec<(ProviderId, ProviderDetails)> =
+            batch.iter().map(|(_, p)| p.clone()).collect();
         providers::insert_many(conn, organisation_id, &new, at).map_err(while_writing(rows))?;
         progress(batch.len());
     }
     for (row, (id, details)) in &plan.changed {
-        providers::set_details(conn, id, details, at).map_err(while_writing([*row]))?;
+        providers::set_details(conn, *id, details, at).map_err(while_writing([*row]))?;
         progress(1);
     }
     Ok(plan.results)
@@ -357,7 +348,9 @@ mod tests {
 
     fn stored(name: &str, charity: Option<&str>) -> Provider {
         Provider {
-            id: format!("id-{name}-{}", charity.unwrap_or("none")),
+            id: format!("id-{name}-{}", charity.unwrap_or("none"))
+                .as_str()
+                .into(),
             name: name.to_owned(),
             kind: ProviderKind::Charity,
             charity_number: charity.map(str::to_owned),
@@ -374,7 +367,7 @@ mod tests {
     fn outcomes(plan: &Plan) -> Vec<(RowOutcome, String)> {
         plan.results
             .iter()
-            .map(|r| (r.outcome, r.id.clone().unwrap_or_default()))
+            .map(|r| (r.outcome, r.id.map(|id| id.to_string()).unwrap_or_default()))
             .collect()
     }
 
@@ -387,7 +380,10 @@ mod tests {
         let planned = plan_of(&rows[..1], vec![stored("Rubicon Cares", Some("1123456"))]);
         assert_eq!(
             outcomes(&planned),
-            [(RowOutcome::Unchanged, "id-Rubicon Cares-1123456".to_owned())]
+            [(
+                RowOutcome::Unchanged,
+                ProviderId::from("id-Rubicon Cares-1123456").to_string()
+            )]
         );
         // The name alone, differently spaced, finds it too; the new spelling is kept.
         let planned = plan_of(&rows[1..], vec![stored("Rubicon Cares", Some("1123456"))]);

@@ -4,7 +4,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::kind::ImportKind;
-use crate::domain::audit::ResourceType;
+use crate::domain::audit::{Audited, ResourceType};
+use crate::domain::id::RecordId;
 
 /// What happened to the record a row names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -25,19 +26,19 @@ pub struct RowResult {
     pub resource_type: ResourceType,
     /// The record's id; null in a dry run for a record the import would
     /// create (it is not kept, so it has no id to read).
-    pub id: Option<String>,
+    pub id: Option<RecordId>,
     /// The record did not exist before this import.
     #[serde(skip)]
     pub new_record: bool,
 }
 
 impl RowResult {
-    pub fn new(row: u32, outcome: RowOutcome, resource_type: ResourceType, id: &str) -> RowResult {
+    pub fn new<I: Audited>(row: u32, outcome: RowOutcome, id: I) -> RowResult {
         RowResult {
             row,
             outcome,
-            resource_type,
-            id: Some(id.to_owned()),
+            resource_type: I::RESOURCE,
+            id: Some(id.record()),
             new_record: outcome == RowOutcome::Created,
         }
     }

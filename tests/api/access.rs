@@ -3,7 +3,7 @@
 use commissioning::auth::{Role, TokenKeys};
 use serde_json::json;
 
-use crate::helpers::{create_organisation, spawn_app, Backend, SECRET};
+use crate::helpers::{create_organisation, parse_id, spawn_app, Backend, SECRET};
 
 async fn requests_without_a_valid_token_are_401(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -20,18 +20,18 @@ async fn requests_without_a_valid_token_are_401(backend: Backend) {
     let org = app.organisation_id.clone();
     let expired = app
         .keys
-        .mint("x", &org, Role::Commissioner, None, -3600)
+        .mint("x", parse_id(&org), Role::Commissioner, None, -3600)
         .expect("token");
     let tokens = [
         "not-a-jwt".to_owned(),
         other_key
-            .mint("x", &org, Role::Commissioner, None, 3600)
+            .mint("x", parse_id(&org), Role::Commissioner, None, 3600)
             .expect("token"),
         wrong_audience
-            .mint("x", &org, Role::Commissioner, None, 3600)
+            .mint("x", parse_id(&org), Role::Commissioner, None, 3600)
             .expect("token"),
         wrong_issuer
-            .mint("x", &org, Role::Commissioner, None, 3600)
+            .mint("x", parse_id(&org), Role::Commissioner, None, 3600)
             .expect("token"),
         expired,
     ];

@@ -245,18 +245,19 @@ pub fn create_organisation(database_url: &str, name: &str) -> String {
     db::organisations::create(&mut conn, name)
         .expect("create organisation")
         .id
+        .to_string()
 }
 
 impl TestApp {
     pub fn token(&self, role: Role) -> String {
         self.keys
-            .mint("tester", &self.organisation_id, role, None, 3600)
+            .mint("tester", parse_id(&self.organisation_id), role, None, 3600)
             .expect("token")
     }
 
     pub fn token_for(&self, organisation_id: &str, role: Role) -> String {
         self.keys
-            .mint("tester", organisation_id, role, None, 3600)
+            .mint("tester", parse_id(organisation_id), role, None, 3600)
             .expect("token")
     }
 
@@ -264,9 +265,9 @@ impl TestApp {
         self.keys
             .mint(
                 "provider-user",
-                &self.organisation_id,
+                parse_id(&self.organisation_id),
                 Role::Provider,
-                Some(provider_id),
+                Some(parse_id(provider_id)),
                 3600,
             )
             .expect("token")
@@ -674,4 +675,13 @@ macro_rules! on_both_backends {
             )*
         }
     };
+}
+
+/// An id the service issued, from its text (as the JSON answers carry it).
+pub fn parse_id<T>(text: &str) -> T
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Debug,
+{
+    text.parse().expect("an id")
 }

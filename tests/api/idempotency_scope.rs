@@ -5,7 +5,7 @@
 use commissioning::auth::Role;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, Backend, Racer, Reply, TestApp};
+use crate::helpers::{parse_id, spawn_app, Backend, Racer, Reply, TestApp};
 
 async fn create(
     app: &TestApp,
@@ -36,9 +36,9 @@ async fn a_key_replays_only_for_the_principal_that_used_it(backend: Backend) {
             app.keys
                 .mint(
                     "same-user",
-                    &app.organisation_id,
+                    parse_id(&app.organisation_id),
                     Role::Provider,
-                    Some(&provider),
+                    Some(parse_id(&provider)),
                     3600,
                 )
                 .expect("token"),
@@ -113,7 +113,7 @@ async fn a_key_replays_only_for_the_principal_that_used_it(backend: Backend) {
         .keys
         .mint(
             "alice",
-            &app.organisation_id,
+            parse_id(&app.organisation_id),
             Role::Commissioner,
             None,
             3600,
@@ -121,7 +121,13 @@ async fn a_key_replays_only_for_the_principal_that_used_it(backend: Backend) {
         .expect("token");
     let bob = app
         .keys
-        .mint("bob", &app.organisation_id, Role::Commissioner, None, 3600)
+        .mint(
+            "bob",
+            parse_id(&app.organisation_id),
+            Role::Commissioner,
+            None,
+            3600,
+        )
         .expect("token");
     let stream_body = |code: &str| json!({"code": code, "name": format!("Stream {code}"), "funder": "Home Office", "ringfenced": false});
     let by_alice = create(

@@ -682,7 +682,10 @@ fn the_document_states_the_enforced_limits() {
     assert_eq!(parameter("limit")["minimum"], 1);
     assert_eq!(parameter("limit")["maximum"], MAX_LIMIT);
     assert_eq!(parameter("offset")["minimum"], 0);
-    assert_eq!(parameter("provider_id")["$ref"], "#/components/schemas/Id");
+    assert_eq!(
+        parameter("provider_id")["$ref"],
+        "#/components/schemas/ProviderId"
+    );
     assert_eq!(
         parameter("financial_year")["$ref"],
         "#/components/schemas/FinancialYear"
@@ -708,7 +711,7 @@ fn the_document_states_the_enforced_limits() {
     );
     assert_eq!(
         property("NewContract", "provider_id")["$ref"],
-        "#/components/schemas/Id"
+        "#/components/schemas/ProviderId"
     );
 
     assert_eq!(property("NewProvider", "name")["minLength"], 1);

@@ -6,7 +6,7 @@ use commissioning::db;
 use commissioning::error::{AppError, ErrorChain};
 use diesel::connection::SimpleConnection;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{parse_id, spawn_app, Backend, TestApp};
 
 /// Writes `value` into `table.column` of the row `id`, past the column's
 /// CHECK constraint, as a later release or a hand edit might.
@@ -54,8 +54,8 @@ async fn an_unknown_stored_value_is_an_internal_error(backend: Backend) {
 
     // The cause, kept for the log, names the column, the type and the text.
     let mut conn = db::connect_one(&app.database_url).expect("connect");
-    let scope = Scope::organisation(&app.organisation_id);
-    match db::contracts::get(&mut conn, &scope, &contract) {
+    let scope = Scope::organisation(parse_id(&app.organisation_id));
+    match db::contracts::get(&mut conn, &scope, parse_id(&contract)) {
         Err(error @ AppError::Internal { .. }) => {
             let chain = ErrorChain(&error).to_string();
             assert!(

@@ -9,7 +9,7 @@ use commissioning::config::{Settings, TokenAlgorithm};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp, SECRET};
+use crate::helpers::{parse_id, spawn_app, spawn_app_with, Backend, TestApp, SECRET};
 
 const ISSUER: &str = "commissioning";
 const AUDIENCE: &str = "commissioning-api";
@@ -151,7 +151,13 @@ async fn a_token_signed_with_another_key_is_refused(backend: Backend) {
     assert_refused(&app, &token, "another HS256 secret").await;
     // An RS256 token, even with valid claims, when HS256 is configured.
     let token = identity_provider(Algorithm::RS256)
-        .mint("x", &app.organisation_id, Role::Commissioner, None, 3600)
+        .mint(
+            "x",
+            parse_id(&app.organisation_id),
+            Role::Commissioner,
+            None,
+            3600,
+        )
         .expect("token");
     assert_refused(&app, &token, "RS256 when HS256 is configured").await;
 }
@@ -206,7 +212,13 @@ async fn expired_tokens_are_refused(backend: Backend) {
     }
     let expired = app
         .keys
-        .mint("x", &app.organisation_id, Role::Commissioner, None, -3600)
+        .mint(
+            "x",
+            parse_id(&app.organisation_id),
+            Role::Commissioner,
+            None,
+            -3600,
+        )
         .expect("token");
     assert_refused(&app, &expired, "minted expired").await;
 }
@@ -291,7 +303,15 @@ async fn a_provider_token_without_its_provider_is_refused(backend: Backend) {
         "provider role without provider_id",
     )
     .await;
+    // A provider id the service could not have issued names no provider.
     provider["provider_id"] = json!("p-1");
+    assert_refused(
+        &app,
+        &hs256(&provider, SECRET.as_bytes()),
+        "a provider_id that is not an id",
+    )
+    .await;
+    provider["provider_id"] = json!("0190f0c2-7a4b-7c3d-8e9f-0a1b2c3d4e5f");
     assert_accepted(
         &app,
         &hs256(&provider, SECRET.as_bytes()),
@@ -317,7 +337,13 @@ async fn rs256_tokens_are_accepted_when_rs256_is_configured(backend: Backend) {
     assert!(!app.keys.can_mint(), "a public key alone cannot mint");
     let idp = identity_provider(Algorithm::RS256);
     let token = idp
-        .mint("idp-user", &app.organisation_id, Role::Admin, None, 3600)
+        .mint(
+            "idp-user",
+            parse_id(&app.organisation_id),
+            Role::Admin,
+            None,
+            3600,
+        )
         .expect("token");
     assert_accepted(&app, &token, "RS256 admin").await;
     // As an identity provider might shape it: a key id, an audience list
@@ -351,7 +377,7 @@ async fn eddsa_tokens_are_accepted_when_eddsa_is_configured(backend: Backend) {
     let token = identity_provider(Algorithm::EdDSA)
         .mint(
             "idp-user",
-            &app.organisation_id,
+            parse_id(&app.organisation_id),
             Role::Commissioner,
             None,
             3600,
@@ -361,7 +387,7 @@ async fn eddsa_tokens_are_accepted_when_eddsa_is_configured(backend: Backend) {
     let rs256 = identity_provider(Algorithm::RS256)
         .mint(
             "idp-user",
-            &app.organisation_id,
+            parse_id(&app.organisation_id),
             Role::Commissioner,
             None,
             3600,

@@ -4,7 +4,7 @@
 use commissioning::auth::Role;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{parse_id, spawn_app, Backend};
 
 async fn a_stale_if_match_is_refused_and_changes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -152,7 +152,7 @@ async fn a_retried_creation_creates_one_record(backend: Backend) {
         .keys
         .mint(
             "another-commissioner",
-            &app.organisation_id,
+            parse_id(&app.organisation_id),
             Role::Commissioner,
             None,
             3600,

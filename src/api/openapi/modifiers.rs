@@ -8,11 +8,10 @@ use utoipa::Modify;
 
 /// Applies every modifier, in order.
 pub fn apply(openapi: &mut OpenApi) {
-    let modifiers: [&dyn Modify; 8] = [
+    let modifiers: [&dyn Modify; 7] = [
         &BearerScheme,
         // Before any change to the item schemas, while the copies still match.
         &PageItemReferences,
-        &IdFields,
         &DescribedResponses,
         &QualifiedOperationIds,
         &PublicOperations,
@@ -56,74 +55,6 @@ impl Modify for QualifiedOperationIds {
                     *id = format!("{tag}.{id}");
                 }
             }
-        }
-    }
-}
-
-/// Every id the service writes is a UUID, as every id it reads is: a
-/// record's `id` and each `…_id` that names one are typed `Id` in what it
-/// answers too, so a generated client can pass one straight back.
-struct IdFields;
-
-impl Modify for IdFields {
-    fn modify(&self, openapi: &mut OpenApi) {
-        if let Some(components) = openapi.components.as_mut() {
-            for schema in components.schemas.values_mut() {
-                if let utoipa::openapi::RefOr::T(schema) = schema {
-                    Self::retype(schema);
-                }
-            }
-        }
-    }
-}
-
-impl IdFields {
-    /// Retypes the id properties of an object, or of each object an
-    /// `allOf` combines (a flattened struct).
-    fn retype(schema: &mut utoipa::openapi::schema::Schema) {
-        use utoipa::openapi::schema::{OneOfBuilder, Schema, SchemaType, Type};
-        use utoipa::openapi::{Ref, RefOr};
-        let object = match schema {
-            Schema::Object(object) => object,
-            Schema::AllOf(all_of) => {
-                for part in all_of.items.iter_mut() {
-                    if let RefOr::T(part) = part {
-                        Self::retype(part);
-                    }
-                }
-                return;
-            }
-            _ => return,
-        };
-        for (name, property) in object.properties.iter_mut() {
-            if name != "id" && !name.ends_with("_id") {
-                continue;
-            }
-            let RefOr::T(Schema::Object(field)) = property else {
-                continue;
-            };
-            if field.format.is_some() || field.pattern.is_some() || field.enum_values.is_some() {
-                continue;
-            }
-            let description = field.description.clone();
-            let id = Ref::from_schema_name("Id");
-            *property = match &field.schema_type {
-                SchemaType::Type(Type::String) => {
-                    let mut id = id;
-                    id.description = description.unwrap_or_default();
-                    RefOr::Ref(id)
-                }
-                SchemaType::Array(types) if *types == [Type::String, Type::Null] => {
-                    RefOr::T(Schema::OneOf(
-                        OneOfBuilder::new()
-                            .item(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Null))
-                            .item(id)
-                            .description(description)
-                            .build(),
-                    ))
-                }
-                _ => continue,
-            };
         }
     }
 }

@@ -3,6 +3,9 @@
 //! values and versions inserted in batches. What is written is what the
 //! one-at-a-time functions in `returns.rs` write.
 
+use crate::domain::id::{
+    ContractId, FundingStreamId, MeasureId, OrganisationId, ReturnId, ReturnVersionId,
+};
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -26,16 +29,16 @@ use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
 /// The measures each contract reports, and every code the organisation defines.
-pub type MeasuresOfContracts = (HashMap<String, Vec<ApplicableMeasure>>, Vec<String>);
+pub type MeasuresOfContracts = (HashMap<ContractId, Vec<ApplicableMeasure>>, Vec<String>);
 
 /// The measures each contract reports (see `measures_of_contract`), and the
 /// code of every measure the organisation defines.
 pub fn measures_for_contracts(
     conn: &mut DbConn,
-    organisation_id: &str,
-    contract_ids: &[String],
+    organisation_id: OrganisationId,
+    contract_ids: &[ContractId],
 ) -> Result<MeasuresOfContracts, AppError> {
-    let streams: Vec<(String, String)> = in_chunks(contract_ids, |chunk| {
+    let streams: Vec<(ContractId, FundingStreamId)> = in_chunks(contract_ids, |chunk| {
         Ok(fl::table
             .filter(fl::contract_id.eq_any(chunk))
             .select((fl::contract_id, fl::funding_stream_id))
@@ -43,9 +46,9 @@ pub fn measures_for_contracts(
             .load(conn)?)
     })?;
     type Defined = (
-        String,
-        Option<String>,
-        Option<String>,
+        MeasureId,
+        Option<FundingStreamId>,
+        Option<ContractId>,
         String,
         String,
         MeasureUnit,
@@ -68,30 +71,24 @@ pub fn measures_for_contracts(
     codes.sort();
     codes.dedup();
     // Each contract's and each stream's measures, by position (= id order).
-    let mut of_contract: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut of_stream: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut of_contract: HashMap<ContractId, Vec<usize>> = HashMap::new();
+    let mut of_stream: HashMap<FundingStreamId, Vec<usize>> = HashMap::new();
     for (i, (_, stream, contract, ..)) in defined.iter().enumerate() {
         if let Some(contract) = contract {
-            of_contract.entry(contract.as_str()).or_default().push(i);
+            of_contract.entry(*contract).or_default().push(i);
         }
         if let Some(stream) = stream {
-            of_stream.entry(stream.as_str()).or_default().push(i);
+            of_stream.entry(*stream).or_default().push(i);
         }
     }
-    let mut streams_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut streams_of: HashMap<ContractId, Vec<FundingStreamId>> = HashMap::new();
     for (contract, stream) in &streams {
-        streams_of
-            .entry(contract.as_str())
-            .or_default()
-            .push(stream.as_str());
+        streams_of.entry(*contract).or_default().push(*stream);
     }
     let mut applicable = HashMap::new();
     for contract in contract_ids {
-        let mut chosen: Vec<usize> = of_contract
-            .get(contract.as_str())
-            .cloned()
-            .unwrap_or_default();
-        for stream in streams_of.get(contract.as_str()).into_iter().flatten() {
+        let mut chosen: Vec<usize> = of_contract.get(contract).cloned().unwrap_or_default();
+        for stream in streams_of.get(contract).into_iter().flatten() {
             chosen.extend(of_stream.get(stream).into_iter().flatten());
         }
         chosen.sort_unstable();
@@ -101,7 +98,7 @@ pub fn measures_for_contracts(
             .map(|i| {
                 let (id, _, contract_id, code, label, unit, required) = &defined[i];
                 DefinedMeasure {
-                    id: id.clone(),
+                    id: *id,
                     contract_own: contract_id.is_some(),
                     code: code.clone(),
                     label: label.clone(),
@@ -110,7 +107,7 @@ pub fn measures_for_contracts(
                 }
             })
             .collect();
-        applicable.insert(contract.clone(), applicable_measures(measures));
+        applicable.insert(*contract, applicable_measures(measures));
     }
     Ok((applicable, codes))
 }
@@ -118,9 +115,9 @@ pub fn measures_for_contracts(
 /// The rules that decide each contract's due dates.
 pub fn due_rules(
     conn: &mut DbConn,
-    organisation_id: &str,
-    contract_ids: &[String],
-) -> Result<HashMap<String, DueRules>, AppError> {
+    organisation_id: OrganisationId,
+    contract_ids: &[ContractId],
+) -> Result<HashMap<ContractId, DueRules>, AppError> {
     let mut rules = HashMap::new();
     for chunk in contract_ids.chunks(crate::db::imports::LOOKUP) {
         rules.extend(due_rules_for(conn, organisation_id, chunk)?);
@@ -133,15 +130,15 @@ pub fn due_rules(
 #[derive(Debug, Clone)]
 pub struct StoredReturn {
     pub shown: OutcomeReturn,
-    pub values: HashMap<String, Option<i64>>,
+    pub values: HashMap<MeasureId, Option<i64>>,
     pub version: i32,
 }
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = r)]
 struct Row {
-    id: String,
-    contract_id: String,
+    id: ReturnId,
+    contract_id: ContractId,
     financial_year: FinancialYear,
     quarter: Quarter,
     status: ReturnStatus,
@@ -160,17 +157,17 @@ struct Row {
 /// is locked first, in id order, as a change to one locks it.
 pub fn returns_of(
     conn: &mut DbConn,
-    contract_ids: &[String],
-    rules: &HashMap<String, DueRules>,
-) -> Result<HashMap<(String, FiscalQuarter), StoredReturn>, AppError> {
+    contract_ids: &[ContractId],
+    rules: &HashMap<ContractId, DueRules>,
+) -> Result<HashMap<(ContractId, FiscalQuarter), StoredReturn>, AppError> {
     if let DbConn::Postgres(pg) = conn {
-        let mut ids: Vec<String> = Vec::new();
+        let mut ids: Vec<ReturnId> = Vec::new();
         for chunk in contract_ids.chunks(crate::db::imports::LOOKUP) {
             ids.extend(
                 r::table
                     .filter(r::contract_id.eq_any(chunk))
                     .select(r::id)
-                    .load::<String>(pg)?,
+                    .load::<ReturnId>(pg)?,
             );
         }
         ids.sort();
@@ -189,8 +186,15 @@ pub fn returns_of(
             .select(Row::as_select())
             .load(conn)?)
     })?;
-    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
-    type Value = (String, String, String, String, MeasureUnit, Option<i64>);
+    let ids: Vec<ReturnId> = rows.iter().map(|row| row.id).collect();
+    type Value = (
+        ReturnId,
+        MeasureId,
+        String,
+        String,
+        MeasureUnit,
+        Option<i64>,
+    );
     let values: Vec<Value> = in_chunks(&ids, |chunk| {
         Ok(rv::table
             .inner_join(om::table)
@@ -206,22 +210,22 @@ pub fn returns_of(
             ))
             .load(conn)?)
     })?;
-    let versions: Vec<(String, Option<i32>)> = in_chunks(&ids, |chunk| {
+    let versions: Vec<(ReturnId, Option<i32>)> = in_chunks(&ids, |chunk| {
         Ok(rver::table
             .filter(rver::outcome_return_id.eq_any(chunk))
             .group_by(rver::outcome_return_id)
             .select((rver::outcome_return_id, diesel::dsl::max(rver::version)))
             .load(conn)?)
     })?;
-    let versions: HashMap<String, i32> = versions
+    let versions: HashMap<ReturnId, i32> = versions
         .into_iter()
         .map(|(id, version)| (id, version.unwrap_or(0)))
         .collect();
-    let mut shown_values: HashMap<String, Vec<MeasureValue>> = HashMap::new();
-    let mut stored_values: HashMap<String, HashMap<String, Option<i64>>> = HashMap::new();
+    let mut shown_values: HashMap<ReturnId, Vec<MeasureValue>> = HashMap::new();
+    let mut stored_values: HashMap<ReturnId, HashMap<MeasureId, Option<i64>>> = HashMap::new();
     for (return_id, measure_id, code, label, unit, value) in values {
         shown_values
-            .entry(return_id.clone())
+            .entry(return_id)
             .or_default()
             .push(MeasureValue {
                 code,
@@ -258,7 +262,7 @@ pub fn returns_of(
                     financial_year: row.financial_year,
                     quarter: row.quarter,
                     status: row.status,
-                    contract_id: row.contract_id.clone(),
+                    contract_id: row.contract_id,
                     referrals: row.referrals,
                     people_supported: row.people_supported,
                     spend: Money::from_pence(row.spend_pence),
@@ -277,7 +281,7 @@ pub fn returns_of(
 /// statement. `organisation_id` is every return's.
 pub fn insert_returns(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     returns: &[&OutcomeReturn],
 ) -> Result<(), AppError> {
     for batch in returns.chunks(BATCH) {
@@ -326,7 +330,7 @@ pub fn update_return(conn: &mut DbConn, shown: &OutcomeReturn) -> Result<(), App
 }
 
 /// One measure value of a return: (return id, measure id, value).
-pub type ValueRow = (String, String, Option<i64>);
+pub type ValueRow = (ReturnId, MeasureId, Option<i64>);
 
 /// Inserts the values of new returns, [`BATCH`] to a statement.
 pub fn insert_values(conn: &mut DbConn, values: &[ValueRow]) -> Result<(), AppError> {
@@ -353,7 +357,7 @@ pub fn set_values(conn: &mut DbConn, values: &[ValueRow]) -> Result<(), AppError
             .set(rv::value.eq(value))
             .execute(conn)?;
         if updated == 0 {
-            insert_values(conn, &[(return_id.clone(), measure_id.clone(), *value)])?;
+            insert_values(conn, &[(*return_id, *measure_id, *value)])?;
         }
     }
     Ok(())
@@ -362,7 +366,7 @@ pub fn set_values(conn: &mut DbConn, values: &[ValueRow]) -> Result<(), AppError
 /// A step of a return's history, as `returns.rs` records each: `figures`
 /// is the return as it stood after the event, as JSON.
 pub struct NewVersion {
-    pub return_id: String,
+    pub return_id: ReturnId,
     pub version: i32,
     pub event: ReturnEvent,
     pub status: ReturnStatus,
@@ -381,7 +385,7 @@ pub fn insert_versions(
             .iter()
             .map(|version| {
                 (
-                    rver::id.eq(crate::db::new_id()),
+                    rver::id.eq(ReturnVersionId::new()),
                     rver::outcome_return_id.eq(&version.return_id),
                     rver::version.eq(version.version),
                     rver::event.eq(version.event),

@@ -1,5 +1,6 @@
 //! When returns are due, and which are missing or were late.
 
+use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -21,10 +22,10 @@ use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 /// streams funding it, and its organisation's.
 pub(super) fn due_rules_for(
     conn: &mut DbConn,
-    organisation_id: &str,
-    contract_ids: &[String],
-) -> Result<HashMap<String, DueRules>, AppError> {
-    type Fields = (String, Option<DueRuleKind>, Option<i32>);
+    organisation_id: OrganisationId,
+    contract_ids: &[ContractId],
+) -> Result<HashMap<ContractId, DueRules>, AppError> {
+    type Fields = (ContractId, Option<DueRuleKind>, Option<i32>);
     // `=` for one id: PostgreSQL re-plans `= ANY(...)` on every execution.
     let (own, from_streams): (Vec<Fields>, Vec<Fields>) = match contract_ids {
         [one] => (
@@ -63,7 +64,7 @@ pub(super) fn due_rules_for(
         ),
     };
     let organisation = organisations::due_rule(conn, organisation_id)?;
-    let mut rules: HashMap<String, DueRules> = own
+    let mut rules: HashMap<ContractId, DueRules> = own
         .into_iter()
         .map(|(id, kind, days)| {
             let rules = DueRules {
@@ -85,14 +86,12 @@ pub(super) fn due_rules_for(
 /// The rules of one contract.
 pub(super) fn due_rules_of(
     conn: &mut DbConn,
-    organisation_id: &str,
-    contract_id: &str,
+    organisation_id: OrganisationId,
+    contract_id: ContractId,
 ) -> Result<DueRules, AppError> {
-    Ok(
-        due_rules_for(conn, organisation_id, &[contract_id.to_owned()])?
-            .remove(contract_id)
-            .unwrap_or_default(),
-    )
+    Ok(due_rules_for(conn, organisation_id, &[contract_id])?
+        .remove(&contract_id)
+        .unwrap_or_default())
 }
 
 /// Filters for the missing and late returns list.
@@ -100,8 +99,8 @@ pub(super) fn due_rules_of(
 pub struct DueFilter {
     pub financial_year: Option<FinancialYear>,
     pub quarter: Option<Quarter>,
-    pub funding_stream_id: Option<String>,
-    pub provider_id: Option<String>,
+    pub funding_stream_id: Option<FundingStreamId>,
+    pub provider_id: Option<ProviderId>,
 }
 
 /// Returns due by `as_of` and not submitted, and returns submitted late,
@@ -130,14 +129,14 @@ pub fn missing_and_late_returns(
             .select(fl::contract_id);
         query = query.filter(c::id.eq_any(funded));
     }
-    let contracts: Vec<(String, String, chrono::NaiveDate, chrono::NaiveDate)> = query
+    let contracts: Vec<(ContractId, ProviderId, chrono::NaiveDate, chrono::NaiveDate)> = query
         .order(c::id)
         .select((c::id, c::provider_id, c::start_date, c::end_date))
         .load(conn)?;
-    let ids: Vec<String> = contracts.iter().map(|c| c.0.clone()).collect();
-    let mut rules = due_rules_for(conn, &scope.organisation_id, &ids)?;
+    let ids: Vec<ContractId> = contracts.iter().map(|c| c.0).collect();
+    let mut rules = due_rules_for(conn, scope.organisation_id, &ids)?;
     type Arrival = (
-        String,
+        ContractId,
         FinancialYear,
         Quarter,
         Option<NaiveDateTime>,

@@ -1,6 +1,7 @@
 //! Outcome measures: defined per stream or per contract, and which of them
 //! a contract reports.
 
+use crate::domain::id::{ContractId, FundingStreamId, MeasureId, OrganisationId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -8,7 +9,7 @@ use crate::auth::Scope;
 use crate::db::schema::{
     contracts as c, funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
 };
-use crate::db::{contracts, funding_streams, new_id, now, DbConn};
+use crate::db::{contracts, funding_streams, now, DbConn};
 use crate::domain::outcome::{
     applicable_measures, check_measure_deletable, check_unit_change, ApplicableMeasure,
     DefinedMeasure, MeasureUnit, NewOutcomeMeasure, OutcomeMeasure, OutcomeMeasureChanges,
@@ -20,9 +21,9 @@ type Backend = <DbConn as diesel::Connection>::Backend;
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = om)]
 struct MeasureRow {
-    id: String,
-    funding_stream_id: Option<String>,
-    contract_id: Option<String>,
+    id: MeasureId,
+    funding_stream_id: Option<FundingStreamId>,
+    contract_id: Option<ContractId>,
     code: String,
     label: String,
     unit: MeasureUnit,
@@ -50,8 +51,8 @@ impl From<MeasureRow> for OutcomeMeasure {
 /// Filters for `GET /outcome-measures`.
 #[derive(Debug, Default, Clone)]
 pub struct MeasureFilter {
-    pub funding_stream_id: Option<String>,
-    pub contract_id: Option<String>,
+    pub funding_stream_id: Option<FundingStreamId>,
+    pub contract_id: Option<ContractId>,
 }
 
 /// Measures the scope can see. A provider sees those of its own contracts
@@ -91,7 +92,11 @@ fn measures_filtered<'a>(
     query
 }
 
-pub fn get_measure(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeMeasure, AppError> {
+pub fn get_measure(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: MeasureId,
+) -> Result<OutcomeMeasure, AppError> {
     measures_in(scope)
         .filter(om::id.eq(id))
         .select(MeasureRow::as_select())
@@ -123,11 +128,11 @@ pub fn list_measures(
 
 pub fn create_measure(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     input: NewOutcomeMeasure,
 ) -> Result<OutcomeMeasure, AppError> {
     let mut same_code = om::table.filter(om::code.eq(&input.code)).into_boxed();
-    if let Some(stream_id) = &input.funding_stream_id {
+    if let Some(stream_id) = input.funding_stream_id {
         if !funding_streams::exists(conn, organisation_id, stream_id)? {
             return Err(AppError::field(
                 "funding_stream_id",
@@ -136,7 +141,7 @@ pub fn create_measure(
         }
         same_code = same_code.filter(om::funding_stream_id.eq(stream_id));
     }
-    if let Some(contract_id) = &input.contract_id {
+    if let Some(contract_id) = input.contract_id {
         contracts::load(conn, &Scope::organisation(organisation_id), contract_id)
             .map_err(|_| AppError::field("contract_id", "no such contract"))?;
         same_code = same_code.filter(om::contract_id.eq(contract_id));
@@ -147,7 +152,7 @@ pub fn create_measure(
             input.code
         )));
     }
-    let id = new_id();
+    let id = MeasureId::new();
     let at = now();
     diesel::insert_into(om::table)
         .values((
@@ -163,10 +168,10 @@ pub fn create_measure(
             om::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get_measure(conn, &Scope::organisation(organisation_id), &id)
+    get_measure(conn, &Scope::organisation(organisation_id), id)
 }
 
-fn measure_in_use(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+fn measure_in_use(conn: &mut DbConn, id: MeasureId) -> Result<bool, AppError> {
     let used = rv::table
         .filter(rv::outcome_measure_id.eq(id))
         .count()
@@ -176,8 +181,8 @@ fn measure_in_use(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
 
 pub fn update_measure(
     conn: &mut DbConn,
-    organisation_id: &str,
-    id: &str,
+    organisation_id: OrganisationId,
+    id: MeasureId,
     changes: OutcomeMeasureChanges,
 ) -> Result<OutcomeMeasure, AppError> {
     let scope = Scope::organisation(organisation_id);
@@ -196,7 +201,11 @@ pub fn update_measure(
     get_measure(conn, &scope, id)
 }
 
-pub fn delete_measure(conn: &mut DbConn, organisation_id: &str, id: &str) -> Result<(), AppError> {
+pub fn delete_measure(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    id: MeasureId,
+) -> Result<(), AppError> {
     get_measure(conn, &Scope::organisation(organisation_id), id)?;
     check_measure_deletable(measure_in_use(conn, id)?)?;
     diesel::delete(om::table.find(id)).execute(conn)?;
@@ -207,12 +216,19 @@ pub fn delete_measure(conn: &mut DbConn, organisation_id: &str, id: &str) -> Res
 /// streams funding it, as [`applicable_measures`] chooses among them.
 pub(super) fn measures_of_contract(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: ContractId,
 ) -> Result<Vec<ApplicableMeasure>, AppError> {
     let streams = fl::table
         .filter(fl::contract_id.eq(contract_id))
         .select(fl::funding_stream_id.nullable());
-    type Defined = (String, Option<String>, String, String, MeasureUnit, bool);
+    type Defined = (
+        MeasureId,
+        Option<ContractId>,
+        String,
+        String,
+        MeasureUnit,
+        bool,
+    );
     let rows: Vec<Defined> = om::table
         .filter(
             om::contract_id
@@ -250,10 +266,10 @@ pub(super) fn measures_of_contract(
 pub fn contract_measures(
     conn: &mut DbConn,
     scope: &Scope,
-    contract_id: &str,
+    contract_id: ContractId,
 ) -> Result<Vec<OutcomeMeasure>, AppError> {
     contracts::load(conn, scope, contract_id)?;
-    let ids: Vec<String> = measures_of_contract(conn, contract_id)?
+    let ids: Vec<MeasureId> = measures_of_contract(conn, contract_id)?
         .into_iter()
         .map(|m| m.id)
         .collect();

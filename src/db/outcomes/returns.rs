@@ -1,6 +1,9 @@
 //! Outcome returns — a contract's figures for one quarter — as they move
 //! through review, and the version kept of every step.
 
+use crate::domain::id::{
+    ContractId, MeasureId, OrganisationId, ProviderId, ReturnId, ReturnVersionId,
+};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -11,7 +14,7 @@ use crate::db::schema::{
     contracts as c, outcome_measures as om, outcome_return_values as rv,
     outcome_return_versions as rver, outcome_returns as r,
 };
-use crate::db::{contracts, new_id, now, DbConn};
+use crate::db::{contracts, now, DbConn};
 use crate::domain::outcome::{
     check_received_on, check_required_values, check_return_quarter, query_comment_after,
     resolve_values, MeasureUnit, MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnEvent,
@@ -27,8 +30,8 @@ type Backend = <DbConn as diesel::Connection>::Backend;
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = r)]
 struct ReturnRow {
-    id: String,
-    contract_id: String,
+    id: ReturnId,
+    contract_id: ContractId,
     financial_year: FinancialYear,
     quarter: Quarter,
     status: ReturnStatus,
@@ -46,8 +49,8 @@ struct ReturnRow {
 /// Filters for `GET /outcome-returns`.
 #[derive(Debug, Default, Clone)]
 pub struct ReturnFilter {
-    pub contract_id: Option<String>,
-    pub provider_id: Option<String>,
+    pub contract_id: Option<ContractId>,
+    pub provider_id: Option<ProviderId>,
     pub financial_year: Option<FinancialYear>,
     pub quarter: Option<Quarter>,
     pub status: Option<ReturnStatus>,
@@ -94,8 +97,8 @@ fn returns_filtered<'a>(scope: &'a Scope, filter: &'a ReturnFilter) -> r::BoxedQ
 /// measure code.
 fn values_of(
     conn: &mut DbConn,
-    return_ids: &[String],
-) -> Result<Vec<(String, MeasureValue)>, AppError> {
+    return_ids: &[ReturnId],
+) -> Result<Vec<(ReturnId, MeasureValue)>, AppError> {
     let values = match return_ids {
         [one] => rv::table
             .inner_join(om::table)
@@ -106,7 +109,7 @@ fn values_of(
             .filter(rv::outcome_return_id.eq_any(many))
             .into_boxed(),
     };
-    let values: Vec<(String, String, String, MeasureUnit, Option<i64>)> = values
+    let values: Vec<(ReturnId, String, String, MeasureUnit, Option<i64>)> = values
         .order((rv::outcome_return_id, om::code))
         .select((
             rv::outcome_return_id,
@@ -132,12 +135,12 @@ fn values_of(
 
 fn assemble(
     conn: &mut DbConn,
-    organisation_id: &str,
+    organisation_id: OrganisationId,
     rows: Vec<ReturnRow>,
 ) -> Result<Vec<OutcomeReturn>, AppError> {
-    let contract_ids: Vec<String> = rows.iter().map(|row| row.contract_id.clone()).collect();
+    let contract_ids: Vec<ContractId> = rows.iter().map(|row| row.contract_id).collect();
     let rules = due_rules_for(conn, organisation_id, &contract_ids)?;
-    let ids: Vec<String> = rows.iter().map(|row| row.id.clone()).collect();
+    let ids: Vec<ReturnId> = rows.iter().map(|row| row.id).collect();
     let mut values = values_of(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
@@ -176,7 +179,11 @@ fn assemble(
         .collect()
 }
 
-pub fn get_return(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeReturn, AppError> {
+pub fn get_return(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: ReturnId,
+) -> Result<OutcomeReturn, AppError> {
     let row = returns_in(scope)
         .filter(r::id.eq(id))
         .select(ReturnRow::as_select())
@@ -184,7 +191,7 @@ pub fn get_return(conn: &mut DbConn, scope: &Scope, id: &str) -> Result<OutcomeR
         .into_iter()
         .next()
         .ok_or(AppError::NotFound("outcome return"))?;
-    assemble(conn, &scope.organisation_id, vec![row])?
+    assemble(conn, scope.organisation_id, vec![row])?
         .pop()
         .ok_or(AppError::NotFound("outcome return"))
 }
@@ -210,13 +217,13 @@ pub fn list_returns(
     .offset(offset)
     .select(ReturnRow::as_select())
     .load(conn)?;
-    Ok((assemble(conn, &scope.organisation_id, rows)?, total))
+    Ok((assemble(conn, scope.organisation_id, rows)?, total))
 }
 
 fn write_values(
     conn: &mut DbConn,
-    return_id: &str,
-    values: &[(String, Option<i64>)],
+    return_id: ReturnId,
+    values: &[(MeasureId, Option<i64>)],
 ) -> Result<(), AppError> {
     for (measure_id, value) in values {
         let updated = diesel::update(rv::table.find((return_id, measure_id)))
@@ -242,7 +249,7 @@ pub fn create_return(
     input: NewOutcomeReturn,
 ) -> Result<OutcomeReturn, AppError> {
     let scope = &actor.scope();
-    let contract = contracts::load(conn, scope, &input.contract_id)
+    let contract = contracts::load(conn, scope, input.contract_id)
         .map_err(|_| AppError::field("contract_id", "no such contract"))?;
     let quarter = FiscalQuarter {
         year: input.financial_year,
@@ -260,10 +267,10 @@ pub fn create_return(
         quarter,
         chrono::Utc::now().date_naive(),
     )?;
-    let applicable = measures_of_contract(conn, &contract.id)?;
+    let applicable = measures_of_contract(conn, contract.id)?;
     let values = resolve_values(&input.values, &applicable)?;
-    let rules = due_rules_of(conn, &contract.organisation_id, &contract.id)?;
-    let id = new_id();
+    let rules = due_rules_of(conn, contract.organisation_id, contract.id)?;
+    let id = ReturnId::new();
     let at = now();
     let inserted = diesel::insert_into(r::table)
         .values((
@@ -346,13 +353,13 @@ pub fn create_return(
 pub fn update_return(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: ReturnId,
     changes: ValidOutcomeReturnChanges,
 ) -> Result<OutcomeReturn, AppError> {
     let mut current = get_return(conn, &actor.scope(), id)?;
     current.status.check_editable()?;
     if let Some(inputs) = &changes.values {
-        let values = resolve_values(inputs, &measures_of_contract(conn, &current.contract_id)?)?;
+        let values = resolve_values(inputs, &measures_of_contract(conn, current.contract_id)?)?;
         write_values(conn, id, &values)?;
         // Read back once, labelled and in the order a read shows them.
         current.values = values_of(conn, std::slice::from_ref(&current.id))?
@@ -412,7 +419,7 @@ fn insert_version(
         .map_err(|e| AppError::internal("cannot record version", e))?;
     diesel::insert_into(rver::table)
         .values((
-            rver::id.eq(new_id()),
+            rver::id.eq(ReturnVersionId::new()),
             rver::outcome_return_id.eq(&current.id),
             rver::version.eq(version),
             rver::event.eq(event),
@@ -432,15 +439,15 @@ fn insert_version(
 pub fn submit_return(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: ReturnId,
 ) -> Result<OutcomeReturn, AppError> {
     let mut current = get_return(conn, &actor.scope(), id)?;
     let (status, event) = current.status.submit()?;
-    let given: Vec<(String, Option<i64>)> = rv::table
+    let given: Vec<(MeasureId, Option<i64>)> = rv::table
         .filter(rv::outcome_return_id.eq(id))
         .select((rv::outcome_measure_id, rv::value))
         .load(conn)?;
-    check_required_values(&measures_of_contract(conn, &current.contract_id)?, &given)?;
+    check_required_values(&measures_of_contract(conn, current.contract_id)?, &given)?;
     let at = now();
     // Lateness runs from the first submission: a resubmission keeps it.
     let first_submitted_at = current.submitted_at.map_or(at, |t| t.naive_utc());
@@ -462,7 +469,7 @@ pub fn submit_return(
 pub fn review_return(
     conn: &mut DbConn,
     actor: &Actor,
-    id: &str,
+    id: ReturnId,
     event: ReturnEvent,
     comment: Option<String>,
 ) -> Result<OutcomeReturn, AppError> {
@@ -501,7 +508,7 @@ struct VersionRow {
 pub fn list_versions(
     conn: &mut DbConn,
     scope: &Scope,
-    id: &str,
+    id: ReturnId,
 ) -> Result<Vec<ReturnVersion>, AppError> {
     get_return(conn, scope, id)?;
     rver::table

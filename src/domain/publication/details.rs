@@ -3,6 +3,7 @@
 //! its beneficiaries are, a grant's conditions and the reasons it was made,
 //! and whether it must be withheld from every publication.
 
+use crate::domain::id::ContractId;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -67,7 +68,7 @@ pub struct PublicationDetails {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContractPublication {
     /// The contract's id.
-    pub id: String,
+    pub id: ContractId,
     /// What the public reads; none: the contract's purpose, else its title.
     pub description: Option<String>,
     pub procurement_route: Option<ProcurementRoute>,
@@ -98,7 +99,7 @@ pub struct ContractPublication {
 
 impl ContractPublication {
     pub fn new(
-        id: String,
+        id: ContractId,
         details: PublicationDetails,
         updated_at: Option<DateTime<Utc>>,
     ) -> ContractPublication {

@@ -5,6 +5,7 @@
 //! payments one `implementation` release, and the ending or termination a
 //! `contractTermination` with its decision reference.
 
+use crate::domain::id::ContractId;
 use serde::Serialize;
 
 use super::details::ProcurementRoute;
@@ -207,7 +208,7 @@ pub struct Transaction {
 }
 
 /// A contract's ocid: the publisher's prefix and the contract's id.
-pub fn ocid(prefix: &str, contract_id: &str) -> String {
+pub fn ocid(prefix: &str, contract_id: ContractId) -> String {
     format!("{prefix}-{contract_id}")
 }
 
@@ -291,7 +292,7 @@ fn identifier(org_id: &str, name: &str) -> Identifier {
 
 /// Every release of one contract.
 fn releases(publisher: &Publisher, record: &Record) -> Vec<Release> {
-    let ocid = ocid(&publisher.ids.ocid_prefix, &record.id);
+    let ocid = ocid(&publisher.ids.ocid_prefix, record.id);
     let release = |id: String, date: String, tag: Vec<&'static str>, contract: Contract| Release {
         ocid: ocid.clone(),
         id,
@@ -309,7 +310,7 @@ fn releases(publisher: &Publisher, record: &Record) -> Vec<Release> {
     let mut all = vec![award_release(publisher, record, &ocid)];
     for change in &record.changes {
         let contract = Contract {
-            id: record.id.clone(),
+            id: record.id.to_string(),
             award_id: award_id(record),
             ..Contract::default()
         };
@@ -345,7 +346,7 @@ fn releases(publisher: &Publisher, record: &Record) -> Vec<Release> {
             .payments
             .iter()
             .map(|p| Transaction {
-                id: p.id.clone(),
+                id: p.id.to_string(),
                 date: day_start(p.paid_on),
                 value: gbp(p.amount),
                 payer: buyer(publisher),
@@ -357,7 +358,7 @@ fn releases(publisher: &Publisher, record: &Record) -> Vec<Release> {
             day_start(last.paid_on),
             vec!["implementation"],
             Contract {
-                id: record.id.clone(),
+                id: record.id.to_string(),
                 award_id: award_id(record),
                 implementation: Some(Implementation { transactions }),
                 ..Contract::default()
@@ -383,7 +384,7 @@ fn amendment(change: &Change) -> Amendment {
         description.push_str(&format!(". Decision reference: {decision}"));
     }
     Amendment {
-        id: change.id.clone(),
+        id: change.id.to_string(),
         date: date_time(change.recorded_at),
         rationale: change.reason.clone(),
         description,
@@ -423,7 +424,7 @@ fn award_release(publisher: &Publisher, record: &Record, ocid: &str) -> Release 
         .lines
         .iter()
         .map(|line| BudgetBreakdown {
-            id: line.id.clone(),
+            id: line.id.to_string(),
             description: format!(
                 "{} ({}), {}",
                 line.stream.name, line.stream.code, line.financial_year
@@ -477,7 +478,7 @@ fn award_release(publisher: &Publisher, record: &Record, ocid: &str) -> Release 
             contract_period: period(record.start_date, end_date),
         }],
         contracts: vec![Contract {
-            id: record.id.clone(),
+            id: record.id.to_string(),
             award_id: award_id(record),
             title: Some(record.title.clone()),
             description: Some(record.description().to_owned()),

@@ -9,6 +9,7 @@
 //! - `spend`: each payment in the period over the threshold (a reversal of
 //!   one too), with what the rest add up to.
 
+use crate::domain::id::{ContractId, PaymentId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -103,7 +104,7 @@ pub struct GrantsRegister {
 /// A contract as the contracts register lists it (the LGTC's columns).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContractEntry {
-    pub id: String,
+    pub id: ContractId,
     pub reference: Option<String>,
     pub title: String,
     pub description: String,
@@ -143,7 +144,7 @@ pub struct ContractsRegister {
 /// A payment as the spend register lists it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SpendEntry {
-    pub id: String,
+    pub id: PaymentId,
     #[schema(value_type = crate::fiscal::CalendarDate)]
     pub date: NaiveDate,
     pub recipient: String,
@@ -152,7 +153,7 @@ pub struct SpendEntry {
     /// What it paid for: the contract's title.
     pub purpose: String,
     pub amount: Money,
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub contract_reference: Option<String>,
     pub contract_kind: ContractKind,
     /// The payment's own reference (e.g. the invoice).
@@ -186,7 +187,7 @@ pub fn grants(source: &Source) -> Result<GrantsRegister, AppError> {
         .records
         .iter()
         .map(|r| GrantEntry {
-            identifier: grant_id(&source.publisher.ids.grant_prefix, &r.id),
+            identifier: grant_id(&source.publisher.ids.grant_prefix, r.id),
             reference: r.reference.clone(),
             recipient: r.recipient.name.clone(),
             recipient_org_id: r.recipient.org_id.clone(),
@@ -209,7 +210,7 @@ pub fn grants(source: &Source) -> Result<GrantsRegister, AppError> {
 
 fn contract_entry(record: &Record) -> ContractEntry {
     ContractEntry {
-        id: record.id.clone(),
+        id: record.id,
         reference: record.reference.clone(),
         title: record.title.clone(),
         description: record.description().to_owned(),
@@ -249,13 +250,13 @@ pub fn spend(spend: &Spend) -> Result<SpendRegister, AppError> {
         .items
         .iter()
         .map(|p| SpendEntry {
-            id: p.id.clone(),
+            id: p.id,
             date: p.paid_on,
             recipient: p.recipient.name.clone(),
             recipient_org_id: p.recipient.org_id.clone(),
             purpose: p.contract_title.clone(),
             amount: p.amount,
-            contract_id: p.contract_id.clone(),
+            contract_id: p.contract_id,
             contract_reference: p.contract_reference.clone(),
             contract_kind: p.contract_kind,
             payment_reference: p.reference.clone(),
@@ -345,7 +346,7 @@ impl ContractsRegister {
             .chain(self.at_or_under_threshold.iter().map(|c| (c, false)));
         for (c, over) in rows {
             csv.row(vec![
-                Cell::text(c.reference.as_deref().unwrap_or(&c.id)),
+                Cell::text(c.reference.as_deref().unwrap_or(c.id.as_str())),
                 Cell::text(&c.title),
                 Cell::text(&c.description),
                 Cell::text(&c.supplier),
@@ -388,13 +389,17 @@ impl SpendRegister {
                 Cell::plain(&p.recipient_org_id),
                 Cell::text(&p.purpose),
                 Cell::plain(p.amount),
-                Cell::text(p.contract_reference.as_deref().unwrap_or(&p.contract_id)),
+                Cell::text(
+                    p.contract_reference
+                        .as_deref()
+                        .unwrap_or(p.contract_id.as_str()),
+                ),
                 Cell::plain(p.contract_kind.as_str()),
                 p.payment_reference
                     .as_deref()
                     .map_or(Cell::Empty, Cell::text),
                 Cell::text(&p.funding_stream),
-                Cell::plain(&p.id),
+                Cell::plain(p.id),
             ]);
         }
         csv.finish()
@@ -464,11 +469,14 @@ mod tests {
             modified: DateTime::UNIX_EPOCH,
         };
         let register = contracts(&source);
-        let ids = |entries: &[ContractEntry]| -> Vec<String> {
-            entries.iter().map(|e| e.id.clone()).collect()
+        let ids = |entries: &[ContractEntry]| -> Vec<ContractId> {
+            entries.iter().map(|e| e.id).collect()
         };
-        assert_eq!(ids(&register.contracts), ["over"]);
-        assert_eq!(ids(&register.at_or_under_threshold), ["at", "under"]);
+        assert_eq!(ids(&register.contracts), [ContractId::from("over")]);
+        assert_eq!(
+            ids(&register.at_or_under_threshold),
+            [ContractId::from("at"), ContractId::from("under")]
+        );
         assert_eq!(register.heading.withheld, 2);
         let csv = register.to_csv();
         assert_eq!(csv.lines().count(), 4);

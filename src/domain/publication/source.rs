@@ -2,6 +2,7 @@
 //! only what may be published, with withheld records already left out and
 //! counted.
 
+use crate::domain::id::{ContractId, FundingLineId, PaymentId, VariationId};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use super::details::PublicationDetails;
@@ -101,7 +102,7 @@ pub struct Stream {
 /// A funding line: stream × year × amount.
 #[derive(Debug, Clone)]
 pub struct Line {
-    pub id: String,
+    pub id: FundingLineId,
     pub stream: Stream,
     pub financial_year: FinancialYear,
     pub amount: Money,
@@ -110,7 +111,7 @@ pub struct Line {
 /// An entry of the contract's history.
 #[derive(Debug, Clone)]
 pub struct Change {
-    pub id: String,
+    pub id: VariationId,
     pub kind: VariationKind,
     pub value_before: Money,
     pub value_after: Money,
@@ -124,7 +125,7 @@ pub struct Change {
 /// A payment (a reversal is negative).
 #[derive(Debug, Clone)]
 pub struct Paid {
-    pub id: String,
+    pub id: PaymentId,
     pub paid_on: NaiveDate,
     pub amount: Money,
 }
@@ -132,7 +133,7 @@ pub struct Paid {
 /// An awarded contract or grant that may be published.
 #[derive(Debug, Clone)]
 pub struct Record {
-    pub id: String,
+    pub id: ContractId,
     pub reference: Option<String>,
     pub title: String,
     pub purpose: Option<String>,
@@ -201,12 +202,12 @@ pub struct Source {
 /// A payment as the spend register lists it.
 #[derive(Debug, Clone)]
 pub struct SpendItem {
-    pub id: String,
+    pub id: PaymentId,
     pub paid_on: NaiveDate,
     pub amount: Money,
     pub reference: Option<String>,
     pub recipient: Recipient,
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub contract_reference: Option<String>,
     pub contract_title: String,
     pub contract_kind: ContractKind,

@@ -2,6 +2,7 @@
 //! period, as JSON and as the standard's flat CSV (its own column titles,
 //! which GrantNav and 360Giving's tools read).
 
+use crate::domain::id::ContractId;
 use serde::Serialize;
 
 use super::details::ProcurementRoute;
@@ -90,7 +91,7 @@ pub struct Programme {
 }
 
 /// A grant's 360Giving identifier: the publisher's prefix and its id.
-pub fn grant_id(prefix: &str, contract_id: &str) -> String {
+pub fn grant_id(prefix: &str, contract_id: ContractId) -> String {
     format!("{prefix}-{contract_id}")
 }
 
@@ -135,7 +136,7 @@ fn grant(source: &Source, record: &Record) -> Grant {
     let publisher = &source.publisher;
     let recipient = &record.recipient;
     Grant {
-        id: grant_id(&publisher.ids.grant_prefix, &record.id),
+        id: grant_id(&publisher.ids.grant_prefix, record.id),
         title: record.title.clone(),
         description: record.description().to_owned(),
         currency: "GBP",

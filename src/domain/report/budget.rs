@@ -2,6 +2,7 @@
 //! (indicative and confirmed), committed, paid, uncommitted and unpaid
 //! commitment, with the quarterly profile of commitment and payments.
 
+use crate::domain::id::FundingStreamId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -17,7 +18,7 @@ use crate::money::Money;
 #[derive(Debug, Clone)]
 pub struct BudgetFilter {
     pub years: YearRange,
-    pub funding_stream_id: Option<String>,
+    pub funding_stream_id: Option<FundingStreamId>,
 }
 
 /// What the database sums for the budget report.
@@ -25,11 +26,11 @@ pub struct BudgetFilter {
 pub struct BudgetSums {
     pub streams: Vec<StreamName>,
     /// (stream id, year, status, amount) for each budget set.
-    pub budgets: Vec<(String, FinancialYear, BudgetStatus, Money)>,
+    pub budgets: Vec<(FundingStreamId, FinancialYear, BudgetStatus, Money)>,
     /// (stream id, year, quarter, amount) committed by awarded contracts.
-    pub committed: Vec<(String, FinancialYear, Quarter, Money)>,
+    pub committed: Vec<(FundingStreamId, FinancialYear, Quarter, Money)>,
     /// (stream id, year, quarter, amount) paid.
-    pub paid: Vec<(String, FinancialYear, Quarter, Money)>,
+    pub paid: Vec<(FundingStreamId, FinancialYear, Quarter, Money)>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -47,7 +48,7 @@ pub struct BudgetReport {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StreamBudgetLine {
-    pub funding_stream_id: String,
+    pub funding_stream_id: FundingStreamId,
     pub funding_stream_code: String,
     pub funding_stream_name: String,
     pub financial_year: FinancialYear,
@@ -157,7 +158,7 @@ fn quarter_index(quarter: Quarter) -> usize {
 impl BudgetReport {
     /// Puts the database's sums together into report lines and totals.
     pub fn assemble(years: YearRange, sums: BudgetSums) -> Result<BudgetReport, AppError> {
-        let mut cells: BTreeMap<(String, FinancialYear), Accumulator> = BTreeMap::new();
+        let mut cells: BTreeMap<(FundingStreamId, FinancialYear), Accumulator> = BTreeMap::new();
         for (stream, year, status, amount) in sums.budgets {
             let cell = cells.entry((stream, year)).or_default();
             cell.status = Some(status);
@@ -185,7 +186,7 @@ impl BudgetReport {
             .collect();
         for stream in &streams {
             for year in years.years() {
-                let Some(cell) = cells.get(&(stream.id.clone(), year)) else {
+                let Some(cell) = cells.get(&(stream.id, year)) else {
                     continue;
                 };
                 if cell.is_empty() {
@@ -197,7 +198,7 @@ impl BudgetReport {
                     *over += u32::from(figures.over_committed);
                 }
                 lines.push(StreamBudgetLine {
-                    funding_stream_id: stream.id.clone(),
+                    funding_stream_id: stream.id,
                     funding_stream_code: stream.code.clone(),
                     funding_stream_name: stream.name.clone(),
                     financial_year: year,
@@ -262,7 +263,7 @@ impl BudgetReport {
             let mut cells = vec![
                 Cell::plain("stream"),
                 Cell::plain(line.financial_year),
-                Cell::plain(&line.funding_stream_id),
+                Cell::plain(line.funding_stream_id),
                 Cell::text(&line.funding_stream_code),
                 Cell::text(&line.funding_stream_name),
                 Cell::optional(line.budget_status.map(BudgetStatus::as_str)),
@@ -316,7 +317,7 @@ mod tests {
 
     fn stream(id: &str, code: &str) -> StreamName {
         StreamName {
-            id: id.to_owned(),
+            id: id.into(),
             code: code.to_owned(),
             name: format!("Stream {code}"),
         }
@@ -394,8 +395,11 @@ mod tests {
         assert!(lines[0].starts_with("row,financial_year,funding_stream_id,funding_stream_code,"));
         assert_eq!(
             lines[1],
-            "stream,2022-23,s1,VSS,Stream VSS,confirmed,0.00,213940.00,213940.00,35000.00,0.00,\
-             178940.00,35000.00,false,0.00,35000.00,0.00,0.00,0.00,0.00,0.00,0.00"
+            format!(
+                "stream,2022-23,{},VSS,Stream VSS,confirmed,0.00,213940.00,213940.00,35000.00,0.00,\
+                 178940.00,35000.00,false,0.00,35000.00,0.00,0.00,0.00,0.00,0.00,0.00",
+                FundingStreamId::from("s1")
+            )
         );
         assert!(lines[2].starts_with("total,2022-23,,,All streams,,0.00,213940.00,"));
     }

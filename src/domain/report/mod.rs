@@ -7,6 +7,7 @@ pub mod budget;
 pub mod outcomes;
 pub mod providers;
 
+use crate::domain::id::FundingStreamId;
 use crate::error::AppError;
 use crate::money::{Money, MoneyError};
 
@@ -17,7 +18,7 @@ pub use providers::{ProviderFilter, ProviderReport};
 /// A funding stream as reports name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamName {
-    pub id: String,
+    pub id: FundingStreamId,
     pub code: String,
     pub name: String,
 }

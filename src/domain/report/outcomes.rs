@@ -6,6 +6,7 @@
 //! return's financial year, so a contract part-funded by two streams shows
 //! under both; the totals count every return once.
 
+use crate::domain::id::{ContractId, FundingStreamId, ProviderId, RecordId};
 use std::collections::BTreeMap;
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -43,15 +44,15 @@ impl OutcomeGrouping {
 pub struct OutcomeFilter {
     pub years: YearRange,
     pub group_by: OutcomeGrouping,
-    pub funding_stream_id: Option<String>,
-    pub provider_id: Option<String>,
-    pub contract_id: Option<String>,
+    pub funding_stream_id: Option<FundingStreamId>,
+    pub provider_id: Option<ProviderId>,
+    pub contract_id: Option<ContractId>,
 }
 
 /// A stream, provider or contract as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupName {
-    pub id: String,
+    pub id: RecordId,
     /// Stream code or contract reference.
     pub code: Option<String>,
     pub name: String,
@@ -60,7 +61,7 @@ pub struct GroupName {
 /// Sums of one quarter's accepted returns for a group (`None`: all returns).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeriodSum {
-    pub group: Option<String>,
+    pub group: Option<RecordId>,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     pub returns: i64,
@@ -76,7 +77,7 @@ pub struct PeriodSum {
 /// Sum of one measure over one quarter's accepted returns for a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeasureSum {
-    pub group: Option<String>,
+    pub group: Option<RecordId>,
     pub financial_year: FinancialYear,
     pub quarter: Quarter,
     pub code: String,
@@ -114,7 +115,7 @@ pub struct OutcomesReport {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutcomeGroup {
-    pub id: String,
+    pub id: RecordId,
     /// The stream's code or the contract's reference.
     pub code: Option<String>,
     pub name: String,
@@ -316,10 +317,10 @@ fn periods(tallies: &BTreeMap<Key, Tally>) -> Result<Vec<OutcomePeriod>, AppErro
 
 impl OutcomesReport {
     pub fn assemble(filter: &OutcomeFilter, sums: OutcomeSums) -> Result<OutcomesReport, AppError> {
-        let mut by_group: BTreeMap<Option<String>, BTreeMap<Key, Tally>> = BTreeMap::new();
+        let mut by_group: BTreeMap<Option<RecordId>, BTreeMap<Key, Tally>> = BTreeMap::new();
         for sum in &sums.periods {
             by_group
-                .entry(sum.group.clone())
+                .entry(sum.group)
                 .or_default()
                 .entry((sum.financial_year, sum.quarter))
                 .or_default()
@@ -327,7 +328,7 @@ impl OutcomesReport {
         }
         for sum in &sums.measures {
             by_group
-                .entry(sum.group.clone())
+                .entry(sum.group)
                 .or_default()
                 .entry((sum.financial_year, sum.quarter))
                 .or_default()
@@ -343,7 +344,7 @@ impl OutcomesReport {
         });
         let mut groups = Vec::new();
         for name in names {
-            let Some(tallies) = by_group.get(&Some(name.id.clone())) else {
+            let Some(tallies) = by_group.get(&Some(name.id)) else {
                 continue;
             };
             groups.push(OutcomeGroup {
@@ -489,7 +490,7 @@ mod tests {
     fn years_sum_their_quarters_and_totals_stand_apart() {
         let year = FinancialYear::parse("2022-23").unwrap();
         let period = |group: Option<&str>, quarter, returns, people| PeriodSum {
-            group: group.map(str::to_owned),
+            group: group.map(RecordId::from),
             financial_year: year,
             quarter,
             returns,
@@ -501,7 +502,7 @@ mod tests {
         };
         // Every return here reports both the measure and people supported.
         let measure = |group: Option<&str>, quarter, value, people| MeasureSum {
-            group: group.map(str::to_owned),
+            group: group.map(RecordId::from),
             financial_year: year,
             quarter,
             code: "better_cope".to_owned(),
@@ -515,7 +516,7 @@ mod tests {
         };
         let sums = OutcomeSums {
             groups: vec![GroupName {
-                id: "s1".to_owned(),
+                id: "s1".into(),
                 code: Some("VSS".to_owned()),
                 name: "Victims".to_owned(),
             }],

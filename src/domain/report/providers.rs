@@ -1,6 +1,7 @@
 //! The provider report: what each provider is awarded and paid, per stream
 //! and across all streams — "what do we give this charity in total?".
 
+use crate::domain::id::{FundingStreamId, ProviderId};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -15,23 +16,23 @@ use crate::money::Money;
 #[derive(Debug, Clone)]
 pub struct ProviderFilter {
     pub years: YearRange,
-    pub provider_id: Option<String>,
-    pub funding_stream_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
+    pub funding_stream_id: Option<FundingStreamId>,
 }
 
 /// What the database sums for the provider report.
 #[derive(Debug, Clone, Default)]
 pub struct ProviderSums {
     /// (id, name) of every provider that appears below.
-    pub providers: Vec<(String, String)>,
+    pub providers: Vec<(ProviderId, String)>,
     pub streams: Vec<StreamName>,
     /// (provider, stream, contracts, awarded) from awarded contracts' lines.
-    pub awarded: Vec<(String, String, u32, Money)>,
+    pub awarded: Vec<(ProviderId, FundingStreamId, u32, Money)>,
     /// (provider, contracts) counted across all streams: a contract funded
     /// by two streams counts once.
-    pub contracts: Vec<(String, u32)>,
+    pub contracts: Vec<(ProviderId, u32)>,
     /// (provider, stream, paid).
-    pub paid: Vec<(String, String, Money)>,
+    pub paid: Vec<(ProviderId, FundingStreamId, Money)>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -45,7 +46,7 @@ pub struct ProviderReport {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProviderLine {
-    pub provider_id: String,
+    pub provider_id: ProviderId,
     pub provider_name: String,
     /// Awarded contracts with money in the years.
     pub contracts: u32,
@@ -60,7 +61,7 @@ pub struct ProviderLine {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProviderStreamLine {
-    pub funding_stream_id: String,
+    pub funding_stream_id: FundingStreamId,
     pub funding_stream_code: String,
     pub funding_stream_name: String,
     pub contracts: u32,
@@ -87,7 +88,8 @@ struct StreamSums {
 
 impl ProviderReport {
     pub fn assemble(years: YearRange, sums: ProviderSums) -> Result<ProviderReport, AppError> {
-        let mut cells: BTreeMap<String, BTreeMap<String, StreamSums>> = BTreeMap::new();
+        let mut cells: BTreeMap<ProviderId, BTreeMap<FundingStreamId, StreamSums>> =
+            BTreeMap::new();
         for (provider, stream, contracts, awarded) in sums.awarded {
             let cell = cells
                 .entry(provider)
@@ -105,9 +107,9 @@ impl ProviderReport {
                 .or_default()
                 .paid = paid;
         }
-        let contracts: BTreeMap<String, u32> = sums.contracts.into_iter().collect();
-        let streams: BTreeMap<&str, &StreamName> =
-            sums.streams.iter().map(|s| (s.id.as_str(), s)).collect();
+        let contracts: BTreeMap<ProviderId, u32> = sums.contracts.into_iter().collect();
+        let streams: BTreeMap<FundingStreamId, &StreamName> =
+            sums.streams.iter().map(|s| (s.id, s)).collect();
 
         let mut providers = sums.providers;
         providers.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
@@ -117,11 +119,11 @@ impl ProviderReport {
             let mut stream_lines = Vec::new();
             let provider_cells = cells.get(&provider_id).into_iter().flatten();
             for (stream_id, cell) in provider_cells {
-                let Some(stream) = streams.get(stream_id.as_str()) else {
+                let Some(stream) = streams.get(stream_id) else {
                     continue;
                 };
                 stream_lines.push(ProviderStreamLine {
-                    funding_stream_id: stream.id.clone(),
+                    funding_stream_id: stream.id,
                     funding_stream_code: stream.code.clone(),
                     funding_stream_name: stream.name.clone(),
                     contracts: cell.contracts,
@@ -179,7 +181,7 @@ impl ProviderReport {
             for stream in &provider.streams {
                 csv.row(vec![
                     Cell::plain("stream"),
-                    Cell::plain(&provider.provider_id),
+                    Cell::plain(provider.provider_id),
                     Cell::text(&provider.provider_name),
                     Cell::text(&stream.funding_stream_code),
                     Cell::text(&stream.funding_stream_name),
@@ -191,7 +193,7 @@ impl ProviderReport {
             }
             csv.row(vec![
                 Cell::plain("provider"),
-                Cell::plain(&provider.provider_id),
+                Cell::plain(provider.provider_id),
                 Cell::text(&provider.provider_name),
                 Cell::Empty,
                 Cell::plain("All streams"),
@@ -213,7 +215,7 @@ mod tests {
     fn a_provider_totals_its_streams_and_counts_each_contract_once() {
         let m = |s: &str| Money::parse(s).unwrap();
         let stream = |id: &str, code: &str| StreamName {
-            id: id.to_owned(),
+            id: id.into(),
             code: code.to_owned(),
             name: code.to_owned(),
         };
