@@ -195,10 +195,10 @@ impl Scope {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
-    pub org: String,
+    pub org: OrganisationId,
     pub role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_id: Option<String>,
+    pub provider_id: Option<ProviderId>,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -375,9 +375,9 @@ impl TokenKeys {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
-            org: organisation_id.to_string(),
+            org: organisation_id,
             role,
-            provider_id: provider_id.map(|id| id.to_string()),
+            provider_id,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,

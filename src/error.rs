@@ -1,42 +1,35 @@
-//! The one error type of the service. Domain rules and storage return it; the
-//! HTTP layer maps it to RFC 9457 problem+json in one place (`api::problem`).
+//! The service's error: what the domain refuses (`DomainError`, wrapped),
+//! what storage and the request itself can fail with, each with a stable
+//! code. The HTTP layer maps it to RFC 9457 problem+json in one place
+//! (`api::problem`).
 
-use crate::domain::id::FundingStreamId;
 use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::import::table::RowError;
-use crate::money::Money;
+pub use crate::domain::error::{BudgetShortfall, Conflict, ConflictCode, DomainError, FieldError};
 
-/// One input field that was refused, and why.
+/// One problem with an uploaded file, where a spreadsheet user would look
+/// for it. An import answers a list of these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// Path of the field in the request, e.g. `funding_lines[1].amount`.
-    pub field: String,
+pub struct RowError {
+    /// The row number as the spreadsheet shows it (the header's, for a
+    /// problem with the columns).
+    pub row: u32,
+    /// The column's name, if the problem is in one named column.
+    pub column: Option<String>,
     pub message: String,
 }
 
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "row {}, column {column:?}: {}", self.row, self.message),
+            None => write!(f, "row {}: {}", self.row, self.message),
         }
     }
-}
-
-/// The figures behind a refused award, so the caller can see by how much.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct BudgetShortfall {
-    pub funding_stream_id: FundingStreamId,
-    pub financial_year: String,
-    pub budget: Money,
-    pub committed: Money,
-    pub requested: Money,
-    pub available: Money,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,10 +38,14 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The request conflicts with a rule (each rule its own code).
     #[error("{0}")]
-    Conflict(String),
-    #[error("the award exceeds the budget of funding stream {} for {}", .0.funding_stream_id, .0.financial_year)]
-    BudgetExceeded(Box<BudgetShortfall>),
+    Conflict(Conflict),
+    /// The database refused the write because of a change made at the same
+    /// moment (a serialization failure, or a uniqueness or reference check
+    /// that no rule could see coming); sending it again decides it afresh.
+    #[error("the request conflicted with a concurrent change; send it again")]
+    ConcurrentChange,
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -91,9 +88,29 @@ pub enum AppError {
     },
 }
 
+impl From<DomainError> for AppError {
+    fn from(error: DomainError) -> AppError {
+        match error {
+            DomainError::Invalid(fields) => AppError::Validation(fields),
+            DomainError::Conflict(conflict) => AppError::Conflict(conflict),
+            DomainError::Broken(what) => AppError::internal_message(what),
+        }
+    }
+}
+
+impl From<Conflict> for AppError {
+    fn from(conflict: Conflict) -> AppError {
+        AppError::Conflict(conflict)
+    }
+}
+
 impl AppError {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(code: ConflictCode, message: impl Into<String>) -> AppError {
+        AppError::Conflict(Conflict::new(code, message))
     }
 
     /// An internal error: what was being done, and the error that stopped it.
@@ -145,7 +162,10 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => AppError::NotFound("record"),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 tracing::info!(detail = info.message(), "refused a duplicate");
-                AppError::Conflict(duplicate_of(info.constraint_name(), info.message()).to_owned())
+                match duplicate_of(info.constraint_name(), info.message()) {
+                    Some((code, said)) => AppError::Conflict(Conflict::new(code, said)),
+                    None => AppError::ConcurrentChange,
+                }
             }
             // The domain checks every value before it is written; a value the
             // database still refuses is a gap in those checks. It is the
@@ -161,73 +181,71 @@ impl From<diesel::result::Error> for AppError {
                 );
                 AppError::field("body", "a value is outside what the service can record")
             }
-            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => AppError::Conflict(
-                "the request conflicted with a concurrent change; send it again".to_owned(),
-            ),
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                AppError::Conflict("the record is still referenced by other records".to_owned())
-            }
+            // A reference the rules saw and a concurrent write removed (or
+            // a write the database could not order): decided again on a retry.
+            Error::DatabaseError(
+                DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            ) => AppError::ConcurrentChange,
             other => AppError::internal("database", other),
         }
     }
 }
 
-/// What a unique constraint refused, in the caller's words: never the
+/// What a unique constraint refused, as the rule it holds: never the
 /// constraint's or table's own name. PostgreSQL names the constraint
 /// (`funding_streams_organisation_id_code_key`), SQLite the columns
 /// (`UNIQUE constraint failed: funding_streams.organisation_id, …`); either
-/// holds the table and the column.
-fn duplicate_of(constraint: Option<&str>, message: &str) -> &'static str {
-    const DUPLICATES: &[(&str, &str, &str)] = &[
+/// holds the table and the column. `None` for a constraint no rule names.
+fn duplicate_of(constraint: Option<&str>, message: &str) -> Option<(ConflictCode, &'static str)> {
+    const DUPLICATES: &[(&str, &str, ConflictCode, &str)] = &[
         (
             "funding_streams",
             "code",
+            ConflictCode::DuplicateStreamCode,
             "a funding stream with this code already exists",
-        ),
-        (
-            "stream_budgets",
-            "financial_year",
-            "this stream already has a budget for the year",
         ),
         (
             "providers",
             "charity_number",
+            ConflictCode::DuplicateCharityNumber,
             "a provider with this charity number already exists",
         ),
         (
             "providers",
             "company_number",
+            ConflictCode::DuplicateCompanyNumber,
             "a provider with this company number already exists",
         ),
         (
             "funding_lines",
             "financial_year",
+            ConflictCode::DuplicateFundingLine,
             "the contract already has a funding line for this stream and year",
         ),
         (
             "outcome_measures",
             "code",
+            ConflictCode::DuplicateMeasureCode,
             "a measure with this code already exists here",
         ),
         (
             "outcome_returns",
             "quarter",
+            ConflictCode::DuplicateReturn,
             "a return for this contract, financial year and quarter already exists",
         ),
     ];
     let text = format!("{} {message}", constraint.unwrap_or(""));
     DUPLICATES
         .iter()
-        .find(|(table, column, _)| text.contains(table) && text.contains(column))
-        .map_or(
-            "a record with these values already exists",
-            |(_, _, said)| said,
-        )
+        .find(|(table, column, ..)| text.contains(table) && text.contains(column))
+        .map(|(_, _, code, said)| (*code, *said))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{duplicate_of, AppError, ErrorChain};
+    use super::{duplicate_of, AppError, ConflictCode, ErrorChain};
 
     #[test]
     fn an_internal_error_keeps_its_cause_chain() {
@@ -265,18 +283,24 @@ mod tests {
                 Some("funding_streams_organisation_id_code_key"),
                 "duplicate key value"
             ),
-            "a funding stream with this code already exists"
+            Some((
+                ConflictCode::DuplicateStreamCode,
+                "a funding stream with this code already exists"
+            ))
         );
         assert_eq!(
             duplicate_of(
                 None,
                 "UNIQUE constraint failed: providers.organisation_id, providers.charity_number"
             ),
-            "a provider with this charity number already exists"
+            Some((
+                ConflictCode::DuplicateCharityNumber,
+                "a provider with this charity number already exists"
+            ))
         );
         assert_eq!(
             duplicate_of(Some("idempotency_keys_pkey"), "duplicate key"),
-            "a record with these values already exists"
+            None
         );
     }
 }

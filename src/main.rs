@@ -176,7 +176,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Organisation {
             action: OrganisationAction::Create { name },
         } => {
-            let name = commissioning::domain::organisation::validate_name(&name)?;
+            let name = commissioning::domain::organisation::validate_name(&name)
+                .map_err(AppError::from)?;
             db::migrate(&settings.database_url)?;
             let organisation =
                 with_connection(&settings, |conn| db::organisations::create(conn, &name))?;

@@ -187,12 +187,12 @@ impl<T> IdempotentJson<T> {
     }
 
     /// The same request with its body parsed further (validated).
-    pub fn validated<U>(
+    pub fn validated<U, E: Into<AppError>>(
         self,
-        validate: impl FnOnce(T) -> Result<U, AppError>,
+        validate: impl FnOnce(T) -> Result<U, E>,
     ) -> Result<IdempotentJson<U>, AppError> {
         Ok(IdempotentJson {
-            body: validate(self.body)?,
+            body: validate(self.body).map_err(Into::into)?,
             key: self.key,
             fingerprint: self.fingerprint,
         })

@@ -1,22 +1,29 @@
 //! RFC 9457 problem details: the one place errors become HTTP responses.
+//! Every problem has a stable `code`, and its `type` is `/problems/{code}`
+//! (dashes for underscores): a client branches on either, never on the
+//! English of `detail`.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{AppError, BudgetShortfall, ErrorChain, FieldError};
-use crate::import::table::RowError;
+use crate::error::{AppError, BudgetShortfall, ConflictCode, ErrorChain, FieldError, RowError};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An `application/problem+json` body (RFC 9457).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// A URI reference naming the kind of problem.
+    /// A URI reference naming the kind of problem: `/problems/{code}`, the
+    /// code's underscores as dashes.
     #[serde(rename = "type")]
     #[schema(example = "/problems/validation")]
-    pub problem_type: &'static str,
+    pub problem_type: String,
+    /// The kind of problem, for a program to branch on: the same for every
+    /// problem of the kind (see the README's table of codes).
+    #[schema(example = "validation")]
+    pub code: &'static str,
     pub title: &'static str,
     /// The HTTP status, repeated.
     #[schema(minimum = 400, maximum = 599, example = 422)]
@@ -40,78 +47,152 @@ pub enum ProblemError {
     Row(RowError),
 }
 
+/// Every kind of problem the service answers, each with its code, status
+/// and title.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemCode {
+    Validation,
+    InvalidRows,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    NotAcceptable,
+    /// The record changed since the `If-Match` ETag was read.
+    StaleVersion,
+    /// A change came without `If-Match`.
+    VersionRequired,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    HeaderTooLarge,
+    ConcurrentChange,
+    /// A rule of the domain, by its own code.
+    Conflict(ConflictCode),
+    Unavailable,
+    Internal,
+}
+
+impl ProblemCode {
+    /// Every code: the service's own, then each rule's.
+    pub fn all() -> Vec<ProblemCode> {
+        use ProblemCode::*;
+        let mut all = vec![
+            Validation,
+            InvalidRows,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            NotAcceptable,
+            StaleVersion,
+            VersionRequired,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            HeaderTooLarge,
+            ConcurrentChange,
+            Unavailable,
+            Internal,
+        ];
+        all.extend(ConflictCode::ALL.map(Conflict));
+        all
+    }
+
+    pub fn code(self) -> &'static str {
+        use ProblemCode::*;
+        match self {
+            Validation => "validation",
+            InvalidRows => "invalid_rows",
+            Unauthorized => "unauthorized",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            NotAcceptable => "not_acceptable",
+            StaleVersion => "stale_version",
+            VersionRequired => "version_required",
+            PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            HeaderTooLarge => "header_too_large",
+            ConcurrentChange => "concurrent_change",
+            Conflict(rule) => rule.as_str(),
+            Unavailable => "unavailable",
+            Internal => "internal",
+        }
+    }
+
+    /// The problem's `type`: `/problems/{code}` with dashes.
+    pub fn type_uri(self) -> String {
+        format!("/problems/{}", self.code().replace('_', "-"))
+    }
+
+    pub fn status(self) -> StatusCode {
+        use ProblemCode::*;
+        match self {
+            Validation | InvalidRows => StatusCode::UNPROCESSABLE_ENTITY,
+            Unauthorized => StatusCode::UNAUTHORIZED,
+            Forbidden => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            StaleVersion => StatusCode::PRECONDITION_FAILED,
+            VersionRequired => StatusCode::PRECONDITION_REQUIRED,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            HeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ConcurrentChange | Conflict(_) => StatusCode::CONFLICT,
+            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        use ProblemCode::*;
+        match self {
+            Validation => "Invalid request",
+            InvalidRows => "Invalid rows",
+            Unauthorized => "Unauthorized",
+            Forbidden => "Forbidden",
+            NotFound => "Not found",
+            MethodNotAllowed => "Method not allowed",
+            NotAcceptable => "Not acceptable",
+            StaleVersion => "Stale version",
+            VersionRequired => "Version required",
+            PayloadTooLarge => "Payload too large",
+            UnsupportedMediaType => "Unsupported media type",
+            HeaderTooLarge => "Request header too large",
+            ConcurrentChange => "Concurrent change",
+            Conflict(rule) => rule.title(),
+            Unavailable => "Service unavailable",
+            Internal => "Internal server error",
+        }
+    }
+}
+
 impl AppError {
+    /// The kind of problem this error is.
+    pub fn problem_code(&self) -> ProblemCode {
+        match self {
+            AppError::Validation(_) => ProblemCode::Validation,
+            AppError::InvalidRows(_) => ProblemCode::InvalidRows,
+            AppError::NotFound(_) => ProblemCode::NotFound,
+            AppError::Conflict(conflict) => ProblemCode::Conflict(conflict.code),
+            AppError::ConcurrentChange => ProblemCode::ConcurrentChange,
+            AppError::Unauthorized(_) => ProblemCode::Unauthorized,
+            AppError::Forbidden(_) => ProblemCode::Forbidden,
+            AppError::PreconditionFailed => ProblemCode::StaleVersion,
+            AppError::PreconditionRequired => ProblemCode::VersionRequired,
+            AppError::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            AppError::NotAcceptable { .. } => ProblemCode::NotAcceptable,
+            AppError::HeaderTooLarge { .. } => ProblemCode::HeaderTooLarge,
+            AppError::UnsupportedMediaType { .. } => ProblemCode::UnsupportedMediaType,
+            AppError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            AppError::Unavailable => ProblemCode::Unavailable,
+            AppError::Internal { .. } => ProblemCode::Internal,
+        }
+    }
+
     fn problem(&self) -> (StatusCode, Problem) {
-        let (status, problem_type, title) = match self {
-            AppError::Validation(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "/problems/validation",
-                "Invalid request",
-            ),
-            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "/problems/not-found", "Not found"),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, "/problems/conflict", "Conflict"),
-            AppError::BudgetExceeded(_) => (
-                StatusCode::CONFLICT,
-                "/problems/budget-exceeded",
-                "Budget exceeded",
-            ),
-            AppError::Unauthorized(_) => (
-                StatusCode::UNAUTHORIZED,
-                "/problems/unauthorized",
-                "Unauthorized",
-            ),
-            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "/problems/forbidden", "Forbidden"),
-            AppError::PreconditionFailed => (
-                StatusCode::PRECONDITION_FAILED,
-                "/problems/precondition-failed",
-                "Precondition failed",
-            ),
-            AppError::PreconditionRequired => (
-                StatusCode::PRECONDITION_REQUIRED,
-                "/problems/precondition-required",
-                "Precondition required",
-            ),
-            AppError::NotAcceptable { .. } => (
-                StatusCode::NOT_ACCEPTABLE,
-                "/problems/not-acceptable",
-                "Not acceptable",
-            ),
-            AppError::MethodNotAllowed { .. } => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "/problems/method-not-allowed",
-                "Method not allowed",
-            ),
-            AppError::HeaderTooLarge { .. } => (
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                "/problems/header-too-large",
-                "Request header too large",
-            ),
-            AppError::UnsupportedMediaType { .. } => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "/problems/unsupported-media-type",
-                "Unsupported media type",
-            ),
-            AppError::PayloadTooLarge { .. } => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "/problems/payload-too-large",
-                "Payload too large",
-            ),
-            AppError::InvalidRows(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "/problems/invalid-rows",
-                "Invalid rows",
-            ),
-            AppError::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "/problems/unavailable",
-                "Service unavailable",
-            ),
-            AppError::Internal { .. } => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "/problems/internal",
-                "Internal server error",
-            ),
-        };
+        let kind = self.problem_code();
+        let status = kind.status();
         let detail = match self {
             AppError::Validation(errors) => match errors.as_slice() {
                 [one] => format!("{}: {}", one.field, one.message),
@@ -126,8 +207,9 @@ impl AppError {
             other => other.to_string(),
         };
         let problem = Problem {
-            problem_type,
-            title,
+            problem_type: kind.type_uri(),
+            code: kind.code(),
+            title: kind.title(),
             status: status.as_u16(),
             detail,
             errors: match self {
@@ -140,7 +222,7 @@ impl AppError {
                 _ => Vec::new(),
             },
             budget: match self {
-                AppError::BudgetExceeded(shortfall) => Some((**shortfall).clone()),
+                AppError::Conflict(conflict) => conflict.budget.as_deref().cloned(),
                 _ => None,
             },
         };

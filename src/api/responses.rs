@@ -12,8 +12,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoParams, IntoResponses, ToResponse};
 
 use super::problem::{Problem, PROBLEM_JSON};
-use crate::error::{AppError, BudgetShortfall, FieldError};
-use crate::import::table::RowError;
+use crate::error::RowError;
+use crate::error::{AppError, BudgetShortfall, ConflictCode, FieldError};
 
 /// A problem+json response with an example produced by the error it documents.
 fn problem_response(description: &str, example: &AppError) -> RefOr<Response> {
@@ -64,9 +64,9 @@ problem_responses! {
     NotFound => "No such record in the caller's organisation (or visible to a provider).",
         AppError::NotFound("contract");
     Conflict => "The request conflicts with the record's state or a rule (e.g. only drafts can be edited).",
-        AppError::Conflict("only a draft contract can be edited".to_owned());
+        AppError::conflict(ConflictCode::NotDraft, "a contract can be edited only while the contract is a draft; this one is active (use a variation)");
     BudgetConflict => "Refused: the award would take a stream over its budget for a year (type /problems/budget-exceeded, with `budget`: budget, committed, requested, available), or conflicts with the record's state.",
-        AppError::BudgetExceeded(Box::new(shortfall_example()));
+        AppError::Conflict(crate::error::Conflict::budget_exceeded(shortfall_example()));
     PreconditionFailed => "The record changed since the `If-Match` ETag was read; read it again and reapply the change.",
         AppError::PreconditionFailed;
     PreconditionRequired => "Updates need `If-Match` with the ETag last read, so concurrent edits never silently overwrite each other.",

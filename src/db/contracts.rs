@@ -367,7 +367,7 @@ fn require_streams(
             );
         }
     }
-    checks.finish(())
+    Ok(checks.finish(())?)
 }
 
 /// The lines to store for `inputs` on a contract over `contract_period`,
@@ -398,9 +398,9 @@ fn plan(
             }
         }
     }
-    plan_lines(contract_period, inputs, |stream, year| {
+    Ok(plan_lines(contract_period, inputs, |stream, year| {
         headroom.get(&(stream, year)).copied()
-    })
+    })?)
 }
 
 /// How many awarded contracts have a profiled line on the stream and year

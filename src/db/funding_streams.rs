@@ -17,7 +17,7 @@ use crate::domain::funding_stream::{
 };
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId};
 use crate::domain::sort::Sort;
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
 
@@ -78,10 +78,10 @@ pub fn create(
         .count()
         .get_result::<i64>(conn)?;
     if taken > 0 {
-        return Err(AppError::Conflict(format!(
-            "a funding stream with code {} already exists",
-            input.code
-        )));
+        return Err(AppError::conflict(
+            ConflictCode::DuplicateStreamCode,
+            format!("a funding stream with code {} already exists", input.code),
+        ));
     }
     diesel::insert_into(fs::table)
         .values((
@@ -223,10 +223,10 @@ pub fn update(
             .count()
             .get_result::<i64>(conn)?;
         if taken > 0 {
-            return Err(AppError::Conflict(format!(
-                "a funding stream with code {} already exists",
-                details.code
-            )));
+            return Err(AppError::conflict(
+                ConflictCode::DuplicateStreamCode,
+                format!("a funding stream with code {} already exists", details.code),
+            ));
         }
     }
     diesel::update(fs::table.find(id))

@@ -12,7 +12,7 @@ use crate::domain::provider::{
     NewProvider, Provider, ProviderDetails, ProviderKind, ProviderSortKey, ValidProviderChanges,
 };
 use crate::domain::sort::Sort;
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 
 type Backend = <DbConn as diesel::Connection>::Backend;
 
@@ -153,9 +153,10 @@ fn check_numbers_free(
             .count()
             .get_result::<i64>(conn)?;
         if taken > 0 {
-            return Err(AppError::Conflict(format!(
-                "a provider with charity number {number} already exists"
-            )));
+            return Err(AppError::conflict(
+                ConflictCode::DuplicateCharityNumber,
+                format!("a provider with charity number {number} already exists"),
+            ));
         }
     }
     if let Some(number) = company_number {
@@ -164,9 +165,10 @@ fn check_numbers_free(
             .count()
             .get_result::<i64>(conn)?;
         if taken > 0 {
-            return Err(AppError::Conflict(format!(
-                "a provider with company number {number} already exists"
-            )));
+            return Err(AppError::conflict(
+                ConflictCode::DuplicateCompanyNumber,
+                format!("a provider with company number {number} already exists"),
+            ));
         }
     }
     Ok(())

@@ -225,7 +225,7 @@ pub fn budget_report(
     filter: &BudgetFilter,
 ) -> Result<BudgetReport, AppError> {
     let sums = budget_sums(conn, organisation_id, filter)?;
-    BudgetReport::assemble(filter.years, sums)
+    Ok(BudgetReport::assemble(filter.years, sums)?)
 }
 
 #[derive(QueryableByName)]
@@ -346,7 +346,7 @@ pub fn provider_report(
     filter: &ProviderFilter,
 ) -> Result<ProviderReport, AppError> {
     let sums = provider_sums(conn, organisation_id, filter)?;
-    ProviderReport::assemble(filter.years, sums)
+    Ok(ProviderReport::assemble(filter.years, sums)?)
 }
 
 #[derive(QueryableByName)]
@@ -567,5 +567,5 @@ pub fn outcomes_report(
     filter: &OutcomeFilter,
 ) -> Result<OutcomesReport, AppError> {
     let sums = outcome_sums(conn, organisation_id, filter)?;
-    OutcomesReport::assemble(filter, sums)
+    Ok(OutcomesReport::assemble(filter, sums)?)
 }

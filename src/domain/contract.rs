@@ -11,7 +11,7 @@ use super::patch;
 use super::profile::{across_years, Headroom, PlannedLine, QuarterShare};
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
-use crate::error::AppError;
+use crate::domain::error::{ConflictCode, DomainError};
 use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
@@ -50,16 +50,15 @@ impl ContractStatus {
     pub const AWARDED: [&'static str; 3] = ["active", "ended", "terminated"];
 
     /// The kind of history entry a move to `to` records, if the move is allowed.
-    pub fn transition(self, to: ContractStatus) -> Result<VariationKind, AppError> {
+    pub fn transition(self, to: ContractStatus) -> Result<VariationKind, DomainError> {
         match (self, to) {
             (ContractStatus::Draft, ContractStatus::Active) => Ok(VariationKind::Activation),
             (ContractStatus::Active, ContractStatus::Ended) => Ok(VariationKind::Ending),
             (ContractStatus::Active, ContractStatus::Terminated) => Ok(VariationKind::Termination),
-            (from, to) => Err(AppError::Conflict(format!(
-                "a {} contract cannot become {}",
-                from.as_str(),
-                to.as_str()
-            ))),
+            (from, to) => Err(DomainError::conflict(
+                ConflictCode::InvalidStatusChange,
+                format!("a {} contract cannot become {}", from.as_str(), to.as_str()),
+            )),
         }
     }
 }
@@ -198,7 +197,7 @@ impl NewContract {
         self.status == Some(ContractStatus::Active)
     }
 
-    pub fn validate(self) -> Result<NewContract, AppError> {
+    pub fn validate(self) -> Result<NewContract, DomainError> {
         let mut checks = Checks::new();
         let contract = NewContract {
             provider_id: self.provider_id,
@@ -240,7 +239,7 @@ impl NewContract {
         checks.finish(contract)
     }
 
-    pub fn period(&self) -> Result<DateRange, AppError> {
+    pub fn period(&self) -> Result<DateRange, DomainError> {
         period(self.start_date, self.end_date)
     }
 }
@@ -289,7 +288,7 @@ pub struct ValidContractChanges {
 }
 
 impl ContractChanges {
-    pub fn validate(self) -> Result<ValidContractChanges, AppError> {
+    pub fn validate(self) -> Result<ValidContractChanges, DomainError> {
         let mut checks = Checks::new();
         let changes = ValidContractChanges {
             provider_id: self.provider_id,
@@ -366,13 +365,16 @@ impl DraftChange {
 
 /// Only a draft contract can be edited or deleted, or have its funding
 /// lines added, changed or removed.
-pub fn check_draft(status: ContractStatus, change: DraftChange) -> Result<(), AppError> {
+pub fn check_draft(status: ContractStatus, change: DraftChange) -> Result<(), DomainError> {
     if status != ContractStatus::Draft {
-        return Err(AppError::Conflict(format!(
-            "{} only while the contract is a draft; this one is {} (use a variation)",
-            change.described(),
-            status.as_str()
-        )));
+        return Err(DomainError::conflict(
+            ConflictCode::NotDraft,
+            format!(
+                "{} only while the contract is a draft; this one is {} (use a variation)",
+                change.described(),
+                status.as_str()
+            ),
+        ));
     }
     Ok(())
 }
@@ -437,7 +439,7 @@ impl StatusChange {
         current: ContractStatus,
         start_date: NaiveDate,
         end_date: NaiveDate,
-    ) -> Result<ValidStatusChange, AppError> {
+    ) -> Result<ValidStatusChange, DomainError> {
         let kind = current.transition(self.status)?;
         let mut checks = Checks::new();
         let reason = checks.optional_text("reason", self.reason.as_deref(), LONG_TEXT);
@@ -494,12 +496,15 @@ impl StatusChange {
 
 /// Releasing the commitment after an early end may not leave the contract
 /// worth less than has been paid against it.
-pub fn check_release_covers_paid(kept: Money, paid: Money) -> Result<(), AppError> {
+pub fn check_release_covers_paid(kept: Money, paid: Money) -> Result<(), DomainError> {
     if paid > kept {
-        return Err(AppError::Conflict(format!(
-            "{paid} has been paid, more than the {kept} the service to its end date commits; \
+        return Err(DomainError::conflict(
+            ConflictCode::PaidExceedsRelease,
+            format!(
+                "{paid} has been paid, more than the {kept} the service to its end date commits; \
              end it without releasing the commitment and record a closing adjustment"
-        )));
+            ),
+        ));
     }
     Ok(())
 }
@@ -513,12 +518,12 @@ pub fn check_early_end(
     start_date: NaiveDate,
     end_date: NaiveDate,
     new_end_date: NaiveDate,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     if new_end_date == end_date {
         return Ok(());
     }
     check_lines_within(lines, period(start_date, new_end_date)?).map_err(|_| {
-        AppError::field(
+        DomainError::field(
             "effective_date",
             "funding lines remain in financial years after this date; send \"release_commitment\": true to release them, or vary the contract first",
         )
@@ -534,9 +539,10 @@ pub fn check_closing_adjustment(
     value: Money,
     end_date: NaiveDate,
     paid: Money,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     if adjusted {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::AlreadyAdjusted,
             "the contract has already had its closing adjustment".to_owned(),
         ));
     }
@@ -595,9 +601,10 @@ impl NewVariation {
         start_date: NaiveDate,
         value: Money,
         end_date: NaiveDate,
-    ) -> Result<ValidVariation, AppError> {
+    ) -> Result<ValidVariation, DomainError> {
         if status == ContractStatus::Draft {
-            return Err(AppError::Conflict(
+            return Err(DomainError::conflict(
+                ConflictCode::DraftNotVaried,
                 "a draft contract is not varied: change it (PATCH) and its funding lines directly"
                     .to_owned(),
             ));
@@ -702,7 +709,7 @@ pub struct NewPayment {
 }
 
 impl NewPayment {
-    pub fn validate(self) -> Result<NewPayment, AppError> {
+    pub fn validate(self) -> Result<NewPayment, DomainError> {
         let mut checks = Checks::new();
         check_positive(&mut checks, "amount", self.amount);
         let payment = NewPayment {
@@ -731,7 +738,7 @@ pub struct NewReversal {
 }
 
 impl NewReversal {
-    pub fn validate(self) -> Result<NewReversal, AppError> {
+    pub fn validate(self) -> Result<NewReversal, DomainError> {
         let mut checks = Checks::new();
         let reversal = NewReversal {
             reason: checks.text("reason", &self.reason, LONG_TEXT),
@@ -748,19 +755,21 @@ pub fn check_reversible(
     payment: &Payment,
     already_reversed: bool,
     reversed_on: NaiveDate,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     if payment.reverses_payment_id.is_some() {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::ReversalOfReversal,
             "this entry is itself a reversal; record the payment again instead".to_owned(),
         ));
     }
     if already_reversed {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::AlreadyReversed,
             "this payment has already been reversed".to_owned(),
         ));
     }
     if reversed_on < payment.paid_on {
-        return Err(AppError::field(
+        return Err(DomainError::field(
             "reversed_on",
             format!(
                 "must not be before the payment it reverses ({})",
@@ -772,9 +781,10 @@ pub fn check_reversible(
 }
 
 /// Only an awarded contract can be paid.
-pub fn check_payable(status: ContractStatus) -> Result<(), AppError> {
+pub fn check_payable(status: ContractStatus) -> Result<(), DomainError> {
     if status == ContractStatus::Draft {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::DraftNotPayable,
             "a draft contract cannot be paid; activate it first".to_owned(),
         ));
     }
@@ -787,18 +797,18 @@ pub fn check_payable(status: ContractStatus) -> Result<(), AppError> {
 pub fn paying_stream(
     named: Option<FundingStreamId>,
     lines: &[FundingLine],
-) -> Result<FundingStreamId, AppError> {
+) -> Result<FundingStreamId, DomainError> {
     let mut streams: Vec<FundingStreamId> = lines.iter().map(|l| l.funding_stream_id).collect();
     streams.sort_unstable();
     streams.dedup();
     match (named, streams.as_slice()) {
         (Some(stream), _) if streams.contains(&stream) => Ok(stream),
-        (Some(_), _) => Err(AppError::field(
+        (Some(_), _) => Err(DomainError::field(
             "funding_stream_id",
             "the contract is not funded by this stream",
         )),
         (None, [only]) => Ok(*only),
-        (None, _) => Err(AppError::field(
+        (None, _) => Err(DomainError::field(
             "funding_stream_id",
             "the contract draws on several streams; say which one pays",
         )),
@@ -810,10 +820,10 @@ pub fn check_payment_within_value(
     value: Money,
     paid: Money,
     amount: Money,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     let total = paid.checked_add(amount).map_err(overflow)?;
     if total > value {
-        return Err(AppError::Conflict(format!(
+        return Err(DomainError::conflict(ConflictCode::PaidExceedsValue, format!(
             "the payment of {amount} would take payments to {total}, more than the contract value of {value} (already paid {paid})"
         )));
     }
@@ -821,10 +831,10 @@ pub fn check_payment_within_value(
 }
 
 /// A contract becomes active only when its funding lines sum exactly to its value.
-pub fn check_fully_funded(value: Money, lines: &[Money]) -> Result<(), AppError> {
+pub fn check_fully_funded(value: Money, lines: &[Money]) -> Result<(), DomainError> {
     let funded = Money::sum(lines.iter().copied()).map_err(overflow)?;
     if funded != value {
-        return Err(AppError::field(
+        return Err(DomainError::field(
             "funding_lines",
             format!("the funding lines sum to {funded} but the contract value is {value}; they must be equal to activate"),
         ));
@@ -836,7 +846,7 @@ fn check_lines_sum(
     checks: &mut Checks,
     lines: &[FundingLineInput],
     value: Money,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     let funded = Money::sum(lines.iter().map(|l| l.amount)).map_err(overflow)?;
     checks.require(
         funded == value,
@@ -846,9 +856,9 @@ fn check_lines_sum(
     Ok(())
 }
 
-pub fn period(start: NaiveDate, end: NaiveDate) -> Result<DateRange, AppError> {
+pub fn period(start: NaiveDate, end: NaiveDate) -> Result<DateRange, DomainError> {
     DateRange::new(start, end)
-        .map_err(|_| AppError::field("end_date", "must not be before start_date"))
+        .map_err(|_| DomainError::field("end_date", "must not be before start_date"))
 }
 
 fn check_period(checks: &mut Checks, start: NaiveDate, end: NaiveDate) -> Option<DateRange> {
@@ -864,7 +874,7 @@ pub fn plan_lines(
     period: DateRange,
     inputs: &[FundingLineInput],
     headroom: impl Fn(FundingStreamId, FinancialYear) -> Option<Headroom>,
-) -> Result<Vec<PlannedLine>, AppError> {
+) -> Result<Vec<PlannedLine>, DomainError> {
     let mut planned = Vec::new();
     for input in inputs {
         match input.financial_year {
@@ -903,7 +913,7 @@ pub fn check_positive(checks: &mut Checks, field: &str, amount: Money) {
 
 /// A funding line added to a contract: a positive amount, in a financial
 /// year the contract's period touches.
-pub fn check_new_line(line: &FundingLineInput, period: DateRange) -> Result<(), AppError> {
+pub fn check_new_line(line: &FundingLineInput, period: DateRange) -> Result<(), DomainError> {
     let mut checks = Checks::new();
     check_positive(&mut checks, "amount", line.amount);
     match line.financial_year {
@@ -969,7 +979,10 @@ fn check_quarters(
 
 /// A contract funds each stream × financial year by one line: a second is
 /// refused, and the first's amount changed instead.
-pub fn check_line_is_new(lines: &[FundingLine], line: &FundingLineInput) -> Result<(), AppError> {
+pub fn check_line_is_new(
+    lines: &[FundingLine],
+    line: &FundingLineInput,
+) -> Result<(), DomainError> {
     let duplicate = lines.iter().find(|existing| {
         existing.funding_stream_id == line.funding_stream_id
             && line
@@ -977,16 +990,19 @@ pub fn check_line_is_new(lines: &[FundingLine], line: &FundingLineInput) -> Resu
                 .is_none_or(|y| y == existing.financial_year)
     });
     if let Some(existing) = duplicate {
-        return Err(AppError::Conflict(format!(
-            "the contract already has a line for this stream in {}; change its amount instead",
-            existing.financial_year
-        )));
+        return Err(DomainError::conflict(
+            ConflictCode::DuplicateFundingLine,
+            format!(
+                "the contract already has a line for this stream in {}; change its amount instead",
+                existing.financial_year
+            ),
+        ));
     }
     Ok(())
 }
 
 /// A funding line's new amount.
-pub fn check_line_amount(amount: Money) -> Result<(), AppError> {
+pub fn check_line_amount(amount: Money) -> Result<(), DomainError> {
     let mut checks = Checks::new();
     check_positive(&mut checks, "amount", amount);
     checks.finish(())
@@ -994,7 +1010,7 @@ pub fn check_line_amount(amount: Money) -> Result<(), AppError> {
 
 /// Every funding line a contract has must lie in a financial year its
 /// (changed) period touches.
-pub fn check_lines_within(lines: &[FundingLine], period: DateRange) -> Result<(), AppError> {
+pub fn check_lines_within(lines: &[FundingLine], period: DateRange) -> Result<(), DomainError> {
     let mut checks = Checks::new();
     for (i, line) in lines.iter().enumerate() {
         check_line_year(
@@ -1093,6 +1109,7 @@ text_enum!(ContractSortKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::error::Conflict;
 
     fn m(s: &str) -> Money {
         Money::parse(s).expect("money")
@@ -1143,7 +1160,7 @@ mod tests {
             date("2022-04-01"),
             date("2023-03-31"),
         ) {
-            Err(AppError::Validation(fields)) => {
+            Err(DomainError::Invalid(fields)) => {
                 let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
                 assert_eq!(names, ["reason", "decision_reference"]);
             }
@@ -1181,7 +1198,7 @@ mod tests {
         ];
         check_funding_lines(&mut checks, "funding_lines", &lines, period);
         match checks.finish(()) {
-            Err(AppError::Validation(fields)) => {
+            Err(DomainError::Invalid(fields)) => {
                 assert_eq!(fields[0].field, "funding_lines[1].financial_year")
             }
             other => panic!("expected a validation error, got {other:?}"),
@@ -1203,9 +1220,9 @@ mod tests {
         }
     }
 
-    fn fields(result: Result<(), AppError>) -> Vec<String> {
+    fn fields(result: Result<(), DomainError>) -> Vec<String> {
         match result {
-            Err(AppError::Validation(fields)) => fields.into_iter().map(|f| f.field).collect(),
+            Err(DomainError::Invalid(fields)) => fields.into_iter().map(|f| f.field).collect(),
             other => panic!("expected validation errors, got {other:?}"),
         }
     }
@@ -1221,14 +1238,20 @@ mod tests {
                 ContractStatus::Terminated,
             ] {
                 assert!(
-                    matches!(check_draft(status, change), Err(AppError::Conflict(_))),
+                    matches!(
+                        check_draft(status, change),
+                        Err(DomainError::Conflict(Conflict {
+                            code: ConflictCode::NotDraft,
+                            ..
+                        }))
+                    ),
                     "{change:?} of a {status:?} contract must be refused"
                 );
             }
         }
         match check_draft(ContractStatus::Active, ChangeLine) {
-            Err(AppError::Conflict(message)) => assert_eq!(
-                message,
+            Err(DomainError::Conflict(conflict)) => assert_eq!(
+                conflict.message,
                 "funding lines can be changed only while the contract is a draft; \
                  this one is active (use a variation)"
             ),
@@ -1267,7 +1290,10 @@ mod tests {
         assert!(check_line_is_new(&lines, &new("2023-24")).is_ok());
         assert!(matches!(
             check_line_is_new(&lines, &new("2022-23")),
-            Err(AppError::Conflict(_))
+            Err(DomainError::Conflict(Conflict {
+                code: ConflictCode::DuplicateFundingLine,
+                ..
+            }))
         ));
     }
 

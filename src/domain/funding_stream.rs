@@ -7,7 +7,7 @@ use super::due::{check_rule, DueRule, DueRuleKind};
 use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
-use crate::error::{AppError, BudgetShortfall};
+use crate::domain::error::{BudgetShortfall, Conflict, ConflictCode, DomainError};
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
 
@@ -90,7 +90,7 @@ pub struct NewFundingStream {
 }
 
 impl NewFundingStream {
-    pub fn validate(self) -> Result<NewFundingStream, AppError> {
+    pub fn validate(self) -> Result<NewFundingStream, DomainError> {
         let mut checks = Checks::new();
         let code = checks.code("code", &self.code);
         let name = checks.text("name", &self.name, SHORT_TEXT);
@@ -156,7 +156,7 @@ pub struct ValidFundingStreamChanges {
 }
 
 impl FundingStreamChanges {
-    pub fn validate(self) -> Result<ValidFundingStreamChanges, AppError> {
+    pub fn validate(self) -> Result<ValidFundingStreamChanges, DomainError> {
         let mut checks = Checks::new();
         let changes = ValidFundingStreamChanges {
             code: self.code.map(|c| checks.code("code", &c)),
@@ -230,7 +230,7 @@ pub struct BudgetChange {
 }
 
 impl BudgetChange {
-    pub fn validate(self) -> Result<BudgetChange, AppError> {
+    pub fn validate(self) -> Result<BudgetChange, DomainError> {
         let mut checks = Checks::new();
         check_budget_amount(&mut checks, "amount", self.amount);
         checks.finish(self)
@@ -238,9 +238,9 @@ impl BudgetChange {
 
     /// A year's budget drops below what awards already commit for it
     /// (`committed`) only when the change says it records a funder's cut.
-    pub fn check_against(&self, year: FinancialYear, committed: Money) -> Result<(), AppError> {
+    pub fn check_against(&self, year: FinancialYear, committed: Money) -> Result<(), DomainError> {
         if self.amount < committed && !self.accept_over_commitment {
-            return Err(AppError::Conflict(format!(
+            return Err(DomainError::conflict(ConflictCode::BudgetBelowCommitted, format!(
                 "{year} already has {committed} committed; setting the budget to {} would over-commit \
                  the stream (send accept_over_commitment: true to record a funder's cut)",
                 self.amount
@@ -251,9 +251,10 @@ impl BudgetChange {
 }
 
 /// A stream can be deleted only while no contract draws on it.
-pub fn check_stream_deletable(funds_contracts: bool) -> Result<(), AppError> {
+pub fn check_stream_deletable(funds_contracts: bool) -> Result<(), DomainError> {
     if funds_contracts {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::StreamInUse,
             "the funding stream funds contracts; it cannot be deleted".to_owned(),
         ));
     }
@@ -261,11 +262,12 @@ pub fn check_stream_deletable(funds_contracts: bool) -> Result<(), AppError> {
 }
 
 /// A year's budget can be removed only while nothing is committed against it.
-pub fn check_budget_removable(year: FinancialYear, committed: Money) -> Result<(), AppError> {
+pub fn check_budget_removable(year: FinancialYear, committed: Money) -> Result<(), DomainError> {
     if !committed.is_zero() {
-        return Err(AppError::Conflict(format!(
-            "{year} has {committed} committed; its budget cannot be removed"
-        )));
+        return Err(DomainError::conflict(
+            ConflictCode::BudgetCommitted,
+            format!("{year} has {committed} committed; its budget cannot be removed"),
+        ));
     }
     Ok(())
 }
@@ -282,24 +284,24 @@ pub fn check_within_budget(
     budget: Money,
     committed: Money,
     requested: Money,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     let total = committed.checked_add(requested).map_err(overflow)?;
     if total <= budget {
         return Ok(());
     }
-    Err(AppError::BudgetExceeded(Box::new(BudgetShortfall {
-        funding_stream_id: funding_stream_id.to_owned(),
-        financial_year: financial_year.to_string(),
-        budget,
-        committed,
-        requested,
-        available: budget.checked_sub(committed).map_err(overflow)?,
-    })))
+    Err(DomainError::Conflict(Conflict::budget_exceeded(
+        BudgetShortfall {
+            funding_stream_id,
+            financial_year: financial_year.to_string(),
+            budget,
+            committed,
+            requested,
+            available: budget.checked_sub(committed).map_err(overflow)?,
+        },
+    )))
 }
 
-pub fn overflow(error: crate::money::MoneyError) -> AppError {
-    AppError::Conflict(format!("amounts too large to add up: {error}"))
-}
+pub use crate::domain::error::overflow;
 
 /// A funding stream list's sort keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,7 +346,11 @@ mod tests {
         let err = check_within_budget("s".into(), year, m("213940.00"), m("213940.00"), m("0.01"))
             .expect_err("over budget");
         match err {
-            AppError::BudgetExceeded(shortfall) => {
+            DomainError::Conflict(Conflict {
+                code: ConflictCode::BudgetExceeded,
+                budget: Some(shortfall),
+                ..
+            }) => {
                 assert_eq!(shortfall.budget, m("213940.00"));
                 assert_eq!(shortfall.committed, m("213940.00"));
                 assert_eq!(shortfall.requested, m("0.01"));
@@ -367,7 +373,10 @@ mod tests {
             .is_ok());
         assert!(matches!(
             change("99.99", false).check_against(year, m("100.00")),
-            Err(AppError::Conflict(_))
+            Err(DomainError::Conflict(Conflict {
+                code: ConflictCode::BudgetBelowCommitted,
+                ..
+            }))
         ));
         assert!(change("99.99", true)
             .check_against(year, m("100.00"))
@@ -419,7 +428,7 @@ mod tests {
         .expect("parses");
         let err = input.validate().expect_err("duplicate year");
         match err {
-            AppError::Validation(fields) => {
+            DomainError::Invalid(fields) => {
                 assert_eq!(fields[0].field, "budgets[1].financial_year")
             }
             other => panic!("expected validation error, got {other:?}"),

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod commitment;
 pub mod contract;
 pub mod due;
+pub mod error;
 pub mod funding_stream;
 pub mod id;
 pub mod organisation;

@@ -8,7 +8,7 @@ use super::publication::settings::{
     PublicationSettings, PublicationSettingsChanges, ValidPublicationChanges,
 };
 use super::text::{Checks, SHORT_TEXT};
-use crate::error::AppError;
+use crate::domain::error::DomainError;
 
 /// The commissioning body: every other record belongs to exactly one.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -51,7 +51,7 @@ pub struct ValidOrganisationChanges {
 }
 
 impl OrganisationChanges {
-    pub fn validate(self) -> Result<ValidOrganisationChanges, AppError> {
+    pub fn validate(self) -> Result<ValidOrganisationChanges, DomainError> {
         let mut checks = Checks::new();
         let name = self.name.map(|n| checks.text("name", &n, SHORT_TEXT));
         let return_due = check_rule(&mut checks, self.return_due_rule, self.return_due_days);
@@ -67,7 +67,7 @@ impl OrganisationChanges {
     }
 }
 
-pub fn validate_name(name: &str) -> Result<String, AppError> {
+pub fn validate_name(name: &str) -> Result<String, DomainError> {
     let mut checks = Checks::new();
     let name = checks.text("name", name, SHORT_TEXT);
     checks.finish(name)

@@ -12,7 +12,7 @@ use super::due::DueRules;
 use super::patch;
 use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use super::text_enum::text_enum;
-use crate::error::{AppError, FieldError};
+use crate::domain::error::{ConflictCode, DomainError, FieldError};
 use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
@@ -129,7 +129,7 @@ fn required_by_default() -> bool {
 }
 
 impl NewOutcomeMeasure {
-    pub fn validate(self) -> Result<NewOutcomeMeasure, AppError> {
+    pub fn validate(self) -> Result<NewOutcomeMeasure, DomainError> {
         let mut checks = Checks::new();
         let (funding_stream_id, contract_id) = (self.funding_stream_id, self.contract_id);
         if funding_stream_id.is_some() == contract_id.is_some() {
@@ -163,7 +163,7 @@ pub struct OutcomeMeasureChanges {
 }
 
 impl OutcomeMeasureChanges {
-    pub fn validate(self) -> Result<OutcomeMeasureChanges, AppError> {
+    pub fn validate(self) -> Result<OutcomeMeasureChanges, DomainError> {
         let mut checks = Checks::new();
         let changes = OutcomeMeasureChanges {
             label: self.label.map(|l| checks.text("label", &l, SHORT_TEXT)),
@@ -181,9 +181,10 @@ impl OutcomeMeasureChanges {
 
 /// A measure's unit decides how its stored values read: it may change only
 /// while no return holds a value for it.
-pub fn check_unit_change(values_held: bool) -> Result<(), AppError> {
+pub fn check_unit_change(values_held: bool) -> Result<(), DomainError> {
     if values_held {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::MeasureHasValues,
             "returns already hold values for this measure; its unit cannot change".to_owned(),
         ));
     }
@@ -191,9 +192,10 @@ pub fn check_unit_change(values_held: bool) -> Result<(), AppError> {
 }
 
 /// A measure may be deleted only while no return holds a value for it.
-pub fn check_measure_deletable(values_held: bool) -> Result<(), AppError> {
+pub fn check_measure_deletable(values_held: bool) -> Result<(), DomainError> {
     if values_held {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::MeasureHasValues,
             "returns already hold values for this measure; it cannot be deleted".to_owned(),
         ));
     }
@@ -262,39 +264,38 @@ impl ReturnStatus {
     }
 
     /// Only a draft or a queried return can be edited.
-    pub fn check_editable(self) -> Result<(), AppError> {
+    pub fn check_editable(self) -> Result<(), DomainError> {
         if !self.is_editable() {
-            return Err(AppError::Conflict(format!(
-                "a {} return cannot be edited",
-                self.as_str()
-            )));
+            return Err(DomainError::conflict(
+                ConflictCode::ReturnNotEditable,
+                format!("a {} return cannot be edited", self.as_str()),
+            ));
         }
         Ok(())
     }
 
     /// Submitting a draft, or resubmitting after a query.
-    pub fn submit(self) -> Result<(ReturnStatus, ReturnEvent), AppError> {
+    pub fn submit(self) -> Result<(ReturnStatus, ReturnEvent), DomainError> {
         match self {
             ReturnStatus::Draft => Ok((ReturnStatus::Submitted, ReturnEvent::Submitted)),
             ReturnStatus::Queried => Ok((ReturnStatus::Resubmitted, ReturnEvent::Resubmitted)),
-            other => Err(AppError::Conflict(format!(
-                "a {} return cannot be submitted",
-                other.as_str()
-            ))),
+            other => Err(DomainError::conflict(
+                ConflictCode::ReturnNotSubmittable,
+                format!("a {} return cannot be submitted", other.as_str()),
+            )),
         }
     }
 
     /// The commissioner's review: query (back to the provider) or accept (locked).
-    pub fn review(self, event: ReturnEvent) -> Result<ReturnStatus, AppError> {
+    pub fn review(self, event: ReturnEvent) -> Result<ReturnStatus, DomainError> {
         let awaiting_review = matches!(self, ReturnStatus::Submitted | ReturnStatus::Resubmitted);
         match event {
             ReturnEvent::Queried if awaiting_review => Ok(ReturnStatus::Queried),
             ReturnEvent::Accepted if awaiting_review => Ok(ReturnStatus::Accepted),
-            _ => Err(AppError::Conflict(format!(
-                "a {} return cannot be {}",
-                self.as_str(),
-                event.as_str()
-            ))),
+            _ => Err(DomainError::conflict(
+                ConflictCode::ReturnNotReviewable,
+                format!("a {} return cannot be {}", self.as_str(), event.as_str()),
+            )),
         }
     }
 }
@@ -363,7 +364,7 @@ pub struct ReturnQuery {
 }
 
 impl ReturnQuery {
-    pub fn validate(self) -> Result<String, AppError> {
+    pub fn validate(self) -> Result<String, DomainError> {
         let mut checks = Checks::new();
         let comment = checks.text("comment", &self.comment, LONG_TEXT);
         checks.finish(comment)
@@ -376,7 +377,7 @@ impl ReturnQuery {
 pub fn check_required_values(
     applicable: &[ApplicableMeasure],
     given: &[(MeasureId, Option<i64>)],
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     let missing: Vec<FieldError> = applicable
         .iter()
         .filter(|m| m.required)
@@ -399,7 +400,7 @@ pub fn check_required_values(
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(AppError::Validation(missing))
+        Err(DomainError::Invalid(missing))
     }
 }
 
@@ -412,7 +413,7 @@ pub fn check_received_on(
     by_provider: bool,
     quarter: FiscalQuarter,
     today: NaiveDate,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     let Some(on) = received_on else {
         return Ok(());
     };
@@ -438,9 +439,9 @@ pub fn check_return_quarter(
     start_date: NaiveDate,
     end_date: NaiveDate,
     quarter: FiscalQuarter,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     if status == ContractStatus::Draft {
-        return Err(AppError::field(
+        return Err(DomainError::field(
             "contract_id",
             "the contract is a draft; returns start once it is active",
         ));
@@ -449,7 +450,7 @@ pub fn check_return_quarter(
         .intersect(&quarter.date_range())
         .is_some();
     if !covered {
-        return Err(AppError::field(
+        return Err(DomainError::field(
             "quarter",
             format!("{quarter} is outside the contract period {start_date} to {end_date}"),
         ));
@@ -649,7 +650,7 @@ pub struct NewOutcomeReturn {
 }
 
 impl NewOutcomeReturn {
-    pub fn validate(self) -> Result<NewOutcomeReturn, AppError> {
+    pub fn validate(self) -> Result<NewOutcomeReturn, DomainError> {
         let mut checks = Checks::new();
         checks.require(!self.spend.is_negative(), "spend", "must not be negative");
         check_codes_unique(&mut checks, &self.values);
@@ -690,7 +691,7 @@ pub struct ValidOutcomeReturnChanges {
 }
 
 impl OutcomeReturnChanges {
-    pub fn validate(self) -> Result<ValidOutcomeReturnChanges, AppError> {
+    pub fn validate(self) -> Result<ValidOutcomeReturnChanges, DomainError> {
         let mut checks = Checks::new();
         if let Some(spend) = self.spend {
             checks.require(!spend.is_negative(), "spend", "must not be negative");
@@ -779,7 +780,7 @@ pub struct ApplicableMeasure {
 pub fn resolve_values(
     inputs: &[MeasureValueInput],
     applicable: &[ApplicableMeasure],
-) -> Result<Vec<(MeasureId, Option<i64>)>, AppError> {
+) -> Result<Vec<(MeasureId, Option<i64>)>, DomainError> {
     let mut checks = Checks::new();
     let mut resolved = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -878,7 +879,7 @@ mod tests {
             },
         ];
         match resolve_values(&inputs, &measures()) {
-            Err(AppError::Validation(fields)) => {
+            Err(DomainError::Invalid(fields)) => {
                 let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
                 assert_eq!(
                     names,
@@ -976,8 +977,8 @@ mod tests {
         let q = |q| quarter("2022-23", q);
         assert!(check_return_quarter(ContractStatus::Active, start, end, q(Quarter::Q2)).is_ok());
         assert!(check_return_quarter(ContractStatus::Ended, start, end, q(Quarter::Q4)).is_ok());
-        let field = |result: Result<(), AppError>| match result {
-            Err(AppError::Validation(fields)) => fields[0].field.clone(),
+        let field = |result: Result<(), DomainError>| match result {
+            Err(DomainError::Invalid(fields)) => fields[0].field.clone(),
             other => panic!("expected a validation error, got {other:?}"),
         };
         assert_eq!(
@@ -1008,7 +1009,7 @@ mod tests {
         let refused = [vec![], vec![("m1".into(), None), ("m2".into(), Some(5))]];
         for given in refused {
             match check_required_values(&applicable, &given) {
-                Err(AppError::Validation(fields)) => {
+                Err(DomainError::Invalid(fields)) => {
                     assert_eq!(fields.len(), 1);
                     assert_eq!(fields[0].field, "values.better_cope");
                 }

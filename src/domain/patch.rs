@@ -84,7 +84,7 @@ mod tests {
         let mut checks = Checks::new();
         optional_text(&mut checks, "reference", Some("x".repeat(301)), SHORT_TEXT);
         match checks.finish(()) {
-            Err(crate::error::AppError::Validation(fields)) => {
+            Err(crate::domain::error::DomainError::Invalid(fields)) => {
                 assert_eq!(fields[0].field, "reference")
             }
             other => panic!("expected a validation error, got {other:?}"),

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use super::patch;
 use super::text::{Checks, SHORT_TEXT};
 use super::text_enum::text_enum;
-use crate::error::AppError;
+use crate::domain::error::{ConflictCode, DomainError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -76,7 +76,7 @@ pub struct NewProvider {
 }
 
 impl NewProvider {
-    pub fn validate(self) -> Result<NewProvider, AppError> {
+    pub fn validate(self) -> Result<NewProvider, DomainError> {
         let mut checks = Checks::new();
         let provider = NewProvider {
             name: checks.text("name", &self.name, SHORT_TEXT),
@@ -110,12 +110,15 @@ pub fn name_key(name: &str) -> String {
 pub fn check_not_duplicate(
     existing: Option<(ProviderId, String)>,
     allow_duplicate: bool,
-) -> Result<(), AppError> {
+) -> Result<(), DomainError> {
     match existing {
-        Some((id, name)) if !allow_duplicate => Err(AppError::Conflict(format!(
-            "a provider named '{name}' already exists ({id}); use it, or send \
+        Some((id, name)) if !allow_duplicate => Err(DomainError::conflict(
+            ConflictCode::DuplicateProviderName,
+            format!(
+                "a provider named '{name}' already exists ({id}); use it, or send \
              \"allow_duplicate\": true to create another of the same name"
-        ))),
+            ),
+        )),
         _ => Ok(()),
     }
 }
@@ -154,7 +157,7 @@ pub struct ValidProviderChanges {
 }
 
 impl ProviderChanges {
-    pub fn validate(self) -> Result<ValidProviderChanges, AppError> {
+    pub fn validate(self) -> Result<ValidProviderChanges, DomainError> {
         let mut checks = Checks::new();
         let changes = ValidProviderChanges {
             name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
@@ -219,9 +222,10 @@ impl ValidProviderChanges {
 }
 
 /// A provider can be deleted only while it holds no contracts.
-pub fn check_provider_deletable(holds_contracts: bool) -> Result<(), AppError> {
+pub fn check_provider_deletable(holds_contracts: bool) -> Result<(), DomainError> {
     if holds_contracts {
-        return Err(AppError::Conflict(
+        return Err(DomainError::conflict(
+            ConflictCode::ProviderHasContracts,
             "the provider holds contracts; it cannot be deleted".to_owned(),
         ));
     }
@@ -337,6 +341,7 @@ text_enum!(ProviderSortKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::error::Conflict;
 
     #[test]
     fn names_match_whatever_their_case_and_spacing() {
@@ -348,7 +353,11 @@ mod tests {
         assert_ne!(name_key("Rubicon Cares"), name_key("Rubicon Care"));
         let existing = Some(("p1".into(), "Rubicon Cares".to_owned()));
         match check_not_duplicate(existing.clone(), false) {
-            Err(AppError::Conflict(message)) => {
+            Err(DomainError::Conflict(Conflict {
+                code: ConflictCode::DuplicateProviderName,
+                message,
+                ..
+            })) => {
                 assert!(
                     message.contains("Rubicon Cares")
                         && message.contains(ProviderId::from("p1").as_str()),
@@ -391,7 +400,7 @@ mod tests {
             allow_duplicate: false,
         };
         match input.validate() {
-            Err(AppError::Validation(fields)) => {
+            Err(DomainError::Invalid(fields)) => {
                 let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
                 assert_eq!(names, ["charity_number", "company_number", "contact_email"]);
             }
@@ -457,7 +466,10 @@ mod tests {
         assert!(check_provider_deletable(false).is_ok());
         assert!(matches!(
             check_provider_deletable(true),
-            Err(AppError::Conflict(_))
+            Err(DomainError::Conflict(Conflict {
+                code: ConflictCode::ProviderHasContracts,
+                ..
+            }))
         ));
     }
 

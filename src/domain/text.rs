@@ -1,7 +1,7 @@
 //! Collecting field errors while validating an input, so a caller learns about
 //! every bad field in one response.
 
-use crate::error::{AppError, FieldError};
+use crate::domain::error::{DomainError, FieldError};
 
 /// Longest free-text field we accept (titles, names, narratives are shorter
 /// in practice; this only stops abuse).
@@ -94,11 +94,11 @@ impl Checks {
     }
 
     /// The validated value, or every field error found.
-    pub fn finish<T>(self, value: T) -> Result<T, AppError> {
+    pub fn finish<T>(self, value: T) -> Result<T, DomainError> {
         if self.errors.is_empty() {
             Ok(value)
         } else {
-            Err(AppError::Validation(self.errors))
+            Err(DomainError::Invalid(self.errors))
         }
     }
 }

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use super::kind::ImportKind;
 use super::table::{Columns, Row, RowError, Table};
 use crate::domain::text_enum::UnknownVariant;
-use crate::error::AppError;
+use crate::error::{AppError, Conflict};
 use crate::fiscal::{CalendarDate, FinancialYear, Quarter};
 use crate::money::Money;
 
@@ -155,9 +155,9 @@ impl<'a> Cells<'a> {
 
     /// The value a domain check accepted, or its refusal as this row's
     /// problems, each field named by the column `column_of` gives it.
-    pub fn check<T>(
+    pub fn check<T, E: Into<AppError>>(
         &mut self,
-        result: Result<T, AppError>,
+        result: Result<T, E>,
         column_of: fn(&str) -> Option<&'static str>,
     ) -> Result<Option<T>, AppError> {
         match result {
@@ -194,7 +194,7 @@ impl<'a> Cells<'a> {
 /// (storage, an internal error) stays an error.
 pub fn row_errors(
     row: u32,
-    error: AppError,
+    error: impl Into<AppError>,
     column_of: fn(&str) -> Option<&'static str>,
 ) -> Result<Vec<RowError>, AppError> {
     let error_at = |column: Option<&str>, message: String| RowError {
@@ -202,12 +202,12 @@ pub fn row_errors(
         column: column.map(str::to_owned),
         message,
     };
-    match error {
+    match error.into() {
         AppError::Validation(fields) => Ok(fields
             .into_iter()
             .map(|field| error_at(column_of(&field.field), field.message))
             .collect()),
-        error @ (AppError::Conflict(_) | AppError::BudgetExceeded(_) | AppError::NotFound(_)) => {
+        error @ (AppError::Conflict(_) | AppError::NotFound(_)) => {
             Ok(vec![error_at(None, error.to_string())])
         }
         other => Err(other),
@@ -222,15 +222,20 @@ pub fn row_errors(
 pub fn while_writing(rows: impl IntoIterator<Item = u32>) -> impl FnOnce(AppError) -> AppError {
     let rows: Vec<u32> = rows.into_iter().collect();
     move |error| match error {
-        AppError::Conflict(message) => {
+        AppError::Conflict(conflict) => {
             let at = match (rows.iter().min(), rows.iter().max()) {
                 (Some(first), Some(last)) if first == last => format!("row {first}"),
                 (Some(first), Some(last)) => format!("rows {first} to {last}"),
                 _ => "the file".to_owned(),
             };
-            AppError::Conflict(format!(
-                "{at}: {message} (changed while the file was being imported); nothing was imported"
-            ))
+            let conflict = conflict.at(&at);
+            AppError::Conflict(Conflict {
+                message: format!(
+                    "{} (changed while the file was being imported); nothing was imported",
+                    conflict.message
+                ),
+                ..conflict
+            })
         }
         other => other,
     }
@@ -268,7 +273,7 @@ impl Problems {
     pub fn refused(
         &mut self,
         row: u32,
-        error: AppError,
+        error: impl Into<AppError>,
         column_of: fn(&str) -> Option<&'static str>,
     ) -> Result<(), AppError> {
         self.extend(row_errors(row, error, column_of)?);
@@ -277,7 +282,12 @@ impl Problems {
 
     /// A domain rule's refusal of a row, in `column` (the rule's own
     /// fields name no column of the file).
-    pub fn refused_at(&mut self, row: u32, column: &str, error: AppError) -> Result<(), AppError> {
+    pub fn refused_at(
+        &mut self,
+        row: u32,
+        column: &str,
+        error: impl Into<AppError>,
+    ) -> Result<(), AppError> {
         for mut problem in row_errors(row, error, |_| None)? {
             problem.column = Some(column.to_owned());
             self.add(problem);

@@ -30,7 +30,7 @@ use crate::domain::outcome::{
     MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnEvent, ReturnStatus,
 };
 use crate::domain::text_enum::text_enum;
-use crate::error::AppError;
+use crate::error::{AppError, Conflict, ConflictCode};
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
@@ -294,8 +294,12 @@ fn with_values(
 
 /// A refusal by a submission's check that every required measure has a
 /// value, each in its measure's column.
-fn missing_values(row: u32, error: AppError, problems: &mut Problems) -> Result<(), AppError> {
-    match error {
+fn missing_values(
+    row: u32,
+    error: impl Into<AppError>,
+    problems: &mut Problems,
+) -> Result<(), AppError> {
+    match error.into() {
         AppError::Validation(fields) => {
             for field in fields {
                 let code = field.field.strip_prefix("values.").unwrap_or(&field.field);
@@ -553,11 +557,14 @@ pub fn import(
 
 /// A rule that refused a row only once it was being written (it was
 /// checked before, so this is not expected): said with the row.
-fn at_row(row: u32, error: AppError) -> AppError {
-    match error {
-        AppError::Conflict(message) => AppError::Conflict(format!("row {row}: {message}")),
-        AppError::Validation(_) => AppError::Conflict(format!(
-            "row {row}: the return could not be submitted: a required measure has no value"
+fn at_row(row: u32, error: impl Into<AppError>) -> AppError {
+    match error.into() {
+        AppError::Conflict(conflict) => AppError::Conflict(conflict.at(&format!("row {row}"))),
+        AppError::Validation(_) => AppError::Conflict(Conflict::new(
+            ConflictCode::ReturnNotSubmittable,
+            format!(
+                "row {row}: the return could not be submitted: a required measure has no value"
+            ),
         )),
         other => other,
     }

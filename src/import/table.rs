@@ -8,13 +8,10 @@
 //! empty are skipped but still counted, so the numbers stay those shown.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::io::{self, Cursor, Read};
 
 use calamine::{DataRef, ExcelDateTime, Reader, Xlsx, XlsxError};
 use chrono::NaiveDate;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::xlsx::column_letters;
 
@@ -81,26 +78,7 @@ impl Format {
     }
 }
 
-/// One problem with a file, where a spreadsheet user would look for it.
-/// An import answers a list of these.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct RowError {
-    /// The row number as the spreadsheet shows it (the header's, for a
-    /// problem with the columns).
-    pub row: u32,
-    /// The column's name, if the problem is in one named column.
-    pub column: Option<String>,
-    pub message: String,
-}
-
-impl fmt::Display for RowError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.column {
-            Some(column) => write!(f, "row {}, column {column:?}: {}", self.row, self.message),
-            None => write!(f, "row {}: {}", self.row, self.message),
-        }
-    }
-}
+pub use crate::error::RowError;
 
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]

@@ -233,7 +233,7 @@ async fn a_measure_used_by_a_return_keeps_its_unit_and_cannot_be_deleted(backend
         .patch(&path, &token, json!({"unit": "count"}))
         .await
         .expect_problem(409, None);
-    assert_eq!(refused.body["type"], "/problems/conflict");
+    assert_eq!(refused.body["type"], "/problems/measure-has-values");
     app.delete(&path, &token).await.expect_problem(409, None);
     let after = app.get(&path, &token).await.expect(200);
     assert_eq!(after.body, before.body, "still there, still people");
@@ -406,7 +406,7 @@ async fn a_duplicate_code_on_the_same_stream_is_a_conflict(backend: Backend) {
         )
         .await
         .expect_problem(409, None);
-    assert_eq!(refused.body["type"], "/problems/conflict");
+    assert_eq!(refused.body["type"], "/problems/duplicate-measure-code");
     let page = app
         .get(
             &format!("outcome-measures?funding_stream_id={stream}"),
@@ -915,7 +915,7 @@ async fn a_second_return_for_the_same_quarter_is_a_conflict(backend: Backend) {
         .post("outcome-returns", &token, again)
         .await
         .expect_problem(409, None);
-    assert_eq!(refused.body["type"], "/problems/conflict");
+    assert_eq!(refused.body["type"], "/problems/duplicate-return");
 
     let page = app.get("outcome-returns", &token).await.expect(200);
     assert_eq!(page.body["total"], 1);

@@ -341,7 +341,7 @@ async fn refused_patches_change_nothing(backend: Backend) {
         .patch(&path, &token, json!({"charity_number": "1012345"}))
         .await
         .expect_problem(409, None);
-    assert_eq!(taken.body["type"], "/problems/conflict");
+    assert_eq!(taken.body["type"], "/problems/duplicate-charity-number");
 
     let read = app.get(&path, &token).await.expect(200);
     assert_eq!(read.body, other, "every refused patch left it as it was");
@@ -393,7 +393,7 @@ async fn a_provider_holding_a_contract_cannot_be_deleted(backend: Backend) {
         .delete(&format!("providers/{provider}"), &token)
         .await
         .expect_problem(409, None);
-    assert_eq!(refused.body["type"], "/problems/conflict");
+    assert_eq!(refused.body["type"], "/problems/provider-has-contracts");
     let read = app
         .get(&format!("providers/{provider}"), &token)
         .await
@@ -521,7 +521,7 @@ async fn a_registered_number_already_held_is_a_conflict(backend: Backend) {
         )
         .await
         .expect_problem(409, None);
-    assert_eq!(charity.body["type"], "/problems/conflict");
+    assert_eq!(charity.body["type"], "/problems/duplicate-charity-number");
     assert!(
         charity.body["detail"].as_str().unwrap().contains("1012345"),
         "{}",

@@ -14,7 +14,7 @@ use crate::domain::outcome::{
     applicable_measures, check_measure_deletable, check_unit_change, ApplicableMeasure,
     DefinedMeasure, MeasureUnit, NewOutcomeMeasure, OutcomeMeasure, OutcomeMeasureChanges,
 };
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 
 type Backend = <DbConn as diesel::Connection>::Backend;
 
@@ -147,10 +147,10 @@ pub fn create_measure(
         same_code = same_code.filter(om::contract_id.eq(contract_id));
     }
     if same_code.count().get_result::<i64>(conn)? > 0 {
-        return Err(AppError::Conflict(format!(
-            "a measure with code {} already exists there",
-            input.code
-        )));
+        return Err(AppError::conflict(
+            ConflictCode::DuplicateMeasureCode,
+            format!("a measure with code {} already exists there", input.code),
+        ));
     }
     let id = MeasureId::new();
     let at = now();

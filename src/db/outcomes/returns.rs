@@ -21,7 +21,7 @@ use crate::domain::outcome::{
     ReturnSortKey, ReturnStatus, ReturnVersion, ValidOutcomeReturnChanges,
 };
 use crate::domain::sort::Sort;
-use crate::error::AppError;
+use crate::error::{AppError, ConflictCode};
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 use crate::money::Money;
 
@@ -296,9 +296,10 @@ pub fn create_return(
         _,
     )) = inserted
     {
-        return Err(AppError::Conflict(format!(
-            "the contract already has a return for {quarter}"
-        )));
+        return Err(AppError::conflict(
+            ConflictCode::DuplicateReturn,
+            format!("the contract already has a return for {quarter}"),
+        ));
     }
     inserted?;
     for (measure_id, value) in &values {

@@ -8,9 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::error::DomainError;
 use crate::domain::text::{Checks, LONG_TEXT, SHORT_TEXT};
 use crate::domain::text_enum::text_enum;
-use crate::error::AppError;
 
 /// How the contract was let (the procurement routes of the LGTC and OCDS's
 /// `procurementMethod`): an open competition, one limited to invited or
@@ -155,7 +155,7 @@ pub struct PublicationInput {
 const MAX_LOCATIONS: usize = 100;
 
 impl PublicationInput {
-    pub fn validate(self) -> Result<PublicationDetails, AppError> {
+    pub fn validate(self) -> Result<PublicationDetails, DomainError> {
         let mut checks = Checks::new();
         let mut locations = Vec::with_capacity(self.beneficiary_locations.len());
         if self.beneficiary_locations.len() > MAX_LOCATIONS {
@@ -275,7 +275,7 @@ mod tests {
             ..PublicationInput::default()
         };
         match input.validate() {
-            Err(AppError::Validation(fields)) => {
+            Err(DomainError::Invalid(fields)) => {
                 let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
                 assert_eq!(
                     named,

@@ -18,9 +18,9 @@ use super::source::{Record, Source, Spend};
 use super::threesixty::grant_id;
 use crate::csv::{Cell, Csv};
 use crate::domain::contract::{ContractKind, ContractStatus};
+use crate::domain::error::DomainError;
 use crate::domain::funding_stream::overflow;
 use crate::domain::text_enum::text_enum;
-use crate::error::AppError;
 use crate::money::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -178,11 +178,11 @@ pub struct SpendRegister {
     pub total: Money,
 }
 
-fn sum(amounts: impl Iterator<Item = Money>) -> Result<Money, AppError> {
+fn sum(amounts: impl Iterator<Item = Money>) -> Result<Money, DomainError> {
     Money::sum(amounts).map_err(overflow)
 }
 
-pub fn grants(source: &Source) -> Result<GrantsRegister, AppError> {
+pub fn grants(source: &Source) -> Result<GrantsRegister, DomainError> {
     let grants: Vec<GrantEntry> = source
         .records
         .iter()
@@ -245,7 +245,7 @@ pub fn contracts(source: &Source) -> ContractsRegister {
     }
 }
 
-pub fn spend(spend: &Spend) -> Result<SpendRegister, AppError> {
+pub fn spend(spend: &Spend) -> Result<SpendRegister, DomainError> {
     let payments: Vec<SpendEntry> = spend
         .items
         .iter()

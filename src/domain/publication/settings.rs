@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::error::{ConflictCode, DomainError};
 use crate::domain::patch;
 use crate::domain::text::{Checks, SHORT_TEXT};
-use crate::error::AppError;
 use crate::money::Money;
 
 /// A PCC's contracts register lists contracts over £10,000 (the Elected
@@ -149,7 +149,7 @@ impl PublicationSettingsChanges {
 impl ValidPublicationChanges {
     /// The settings after the change; publication cannot be on without the
     /// identifiers every document needs.
-    pub fn apply(self, current: PublicationSettings) -> Result<PublicationSettings, AppError> {
+    pub fn apply(self, current: PublicationSettings) -> Result<PublicationSettings, DomainError> {
         let settings = PublicationSettings {
             enabled: self.enabled.unwrap_or(current.enabled),
             org_id: patch::merge(self.org_id, current.org_id),
@@ -189,14 +189,15 @@ pub struct Identifiers {
 
 impl PublicationSettings {
     /// The identifiers, or a 409 naming what is missing.
-    pub fn identifiers(&self) -> Result<Identifiers, AppError> {
+    pub fn identifiers(&self) -> Result<Identifiers, DomainError> {
         match (&self.org_id, &self.grant_prefix, &self.ocid_prefix) {
             (Some(org_id), Some(grant_prefix), Some(ocid_prefix)) => Ok(Identifiers {
                 org_id: org_id.clone(),
                 grant_prefix: grant_prefix.clone(),
                 ocid_prefix: ocid_prefix.clone(),
             }),
-            _ => Err(AppError::Conflict(
+            _ => Err(DomainError::conflict(
+                ConflictCode::PublicationNotConfigured,
                 "set the organisation's publication org_id, grant_prefix and ocid_prefix \
                  (PATCH /api/v1/organisations/{id}) before publishing"
                     .to_owned(),
@@ -280,7 +281,7 @@ mod tests {
             ..ValidPublicationChanges::default()
         };
         match changes.apply(PublicationSettings::default()) {
-            Err(AppError::Validation(fields)) => {
+            Err(DomainError::Invalid(fields)) => {
                 let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
                 assert_eq!(
                     named,
@@ -303,7 +304,7 @@ mod tests {
         .validate(&mut checks, "publication");
         assert_eq!(changes.grant_prefix, Some(None));
         match checks.finish(()) {
-            Err(AppError::Validation(fields)) => {
+            Err(DomainError::Invalid(fields)) => {
                 let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
                 assert_eq!(
                     named,

@@ -9,8 +9,8 @@ use super::details::ProcurementRoute;
 use super::exact::Number;
 use super::source::{date_time, Record, Source};
 use crate::csv::{Cell, Csv};
+use crate::domain::error::DomainError;
 use crate::domain::funding_stream::overflow;
-use crate::error::AppError;
 use crate::money::Money;
 
 pub const VERSION: &str = "1.4";
@@ -95,7 +95,7 @@ pub fn grant_id(prefix: &str, contract_id: ContractId) -> String {
     format!("{prefix}-{contract_id}")
 }
 
-pub fn package(source: &Source) -> Result<Package, AppError> {
+pub fn package(source: &Source) -> Result<Package, DomainError> {
     let publisher = &source.publisher;
     let grants: Vec<Grant> = source.records.iter().map(|r| grant(source, r)).collect();
     let total = Money::sum(source.records.iter().map(|r| r.value)).map_err(overflow)?;

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::{add, sub, StreamName};
 use crate::csv::{Cell, Csv};
+use crate::domain::error::DomainError;
 use crate::domain::funding_stream::BudgetStatus;
-use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter, YearRange};
 use crate::money::Money;
 
@@ -112,7 +112,7 @@ impl Accumulator {
         self.status.is_none() && self.committed.iter().chain(&self.paid).all(|m| m.is_zero())
     }
 
-    fn absorb(&mut self, other: &Accumulator) -> Result<(), AppError> {
+    fn absorb(&mut self, other: &Accumulator) -> Result<(), DomainError> {
         self.indicative = add(self.indicative, other.indicative)?;
         self.confirmed = add(self.confirmed, other.confirmed)?;
         for q in 0..4 {
@@ -122,7 +122,7 @@ impl Accumulator {
         Ok(())
     }
 
-    fn figures(&self) -> Result<BudgetFigures, AppError> {
+    fn figures(&self) -> Result<BudgetFigures, DomainError> {
         let budget = add(self.indicative, self.confirmed)?;
         let committed = Money::sum(self.committed).map_err(super::too_large)?;
         let paid = Money::sum(self.paid).map_err(super::too_large)?;
@@ -157,7 +157,7 @@ fn quarter_index(quarter: Quarter) -> usize {
 
 impl BudgetReport {
     /// Puts the database's sums together into report lines and totals.
-    pub fn assemble(years: YearRange, sums: BudgetSums) -> Result<BudgetReport, AppError> {
+    pub fn assemble(years: YearRange, sums: BudgetSums) -> Result<BudgetReport, DomainError> {
         let mut cells: BTreeMap<(FundingStreamId, FinancialYear), Accumulator> = BTreeMap::new();
         for (stream, year, status, amount) in sums.budgets {
             let cell = cells.entry((stream, year)).or_default();

@@ -7,8 +7,8 @@ pub mod budget;
 pub mod outcomes;
 pub mod providers;
 
+use crate::domain::error::DomainError;
 use crate::domain::id::FundingStreamId;
-use crate::error::AppError;
 use crate::money::{Money, MoneyError};
 
 pub use budget::{BudgetFilter, BudgetReport};
@@ -23,14 +23,14 @@ pub struct StreamName {
     pub name: String,
 }
 
-fn add(a: Money, b: Money) -> Result<Money, AppError> {
+fn add(a: Money, b: Money) -> Result<Money, DomainError> {
     a.checked_add(b).map_err(too_large)
 }
 
-fn sub(a: Money, b: Money) -> Result<Money, AppError> {
+fn sub(a: Money, b: Money) -> Result<Money, DomainError> {
     a.checked_sub(b).map_err(too_large)
 }
 
-fn too_large(error: MoneyError) -> AppError {
-    AppError::internal("report totals out of range", error)
+fn too_large(_: MoneyError) -> DomainError {
+    DomainError::Broken("report totals out of range")
 }

@@ -15,8 +15,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::csv::{Cell, Csv};
+use crate::domain::error::DomainError;
 use crate::domain::outcome::MeasureUnit;
-use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter, YearRange};
 use crate::money::Money;
 
@@ -188,7 +188,7 @@ impl MeasureTally {
         }
     }
 
-    fn add(&mut self, value: i64, returns: i64, paired: [i64; 3]) -> Result<(), AppError> {
+    fn add(&mut self, value: i64, returns: i64, paired: [i64; 3]) -> Result<(), DomainError> {
         self.value = checked(self.value, value)?;
         self.returns = checked(self.returns, returns)?;
         self.paired_value = checked(self.paired_value, paired[0])?;
@@ -212,7 +212,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn add_period(&mut self, sum: &PeriodSum) -> Result<(), AppError> {
+    fn add_period(&mut self, sum: &PeriodSum) -> Result<(), DomainError> {
         self.returns = checked(self.returns, sum.returns)?;
         self.referrals = checked(self.referrals, sum.referrals)?;
         self.referrals_reported = checked(self.referrals_reported, sum.referrals_reported)?;
@@ -222,7 +222,7 @@ impl Tally {
         Ok(())
     }
 
-    fn add_measure(&mut self, sum: &MeasureSum) -> Result<(), AppError> {
+    fn add_measure(&mut self, sum: &MeasureSum) -> Result<(), DomainError> {
         self.measures
             .entry((sum.code.clone(), sum.unit.as_str()))
             .or_insert_with(|| MeasureTally::new(&sum.label, sum.unit))
@@ -233,7 +233,7 @@ impl Tally {
             )
     }
 
-    fn absorb(&mut self, other: &Tally) -> Result<(), AppError> {
+    fn absorb(&mut self, other: &Tally) -> Result<(), DomainError> {
         self.returns = checked(self.returns, other.returns)?;
         self.referrals = checked(self.referrals, other.referrals)?;
         self.referrals_reported = checked(self.referrals_reported, other.referrals_reported)?;
@@ -280,9 +280,9 @@ impl Tally {
     }
 }
 
-fn checked(a: i64, b: i64) -> Result<i64, AppError> {
+fn checked(a: i64, b: i64) -> Result<i64, DomainError> {
     a.checked_add(b)
-        .ok_or_else(|| AppError::internal_message("outcome totals out of range"))
+        .ok_or(DomainError::Broken("outcome totals out of range"))
 }
 
 /// `value / people_supported` to four places, for `people` measures.
@@ -298,7 +298,7 @@ pub fn share(unit: MeasureUnit, value: i64, people_supported: i64) -> Option<Str
 type Key = (FinancialYear, Quarter);
 
 /// Each year of the data (in order) as a whole, followed by its quarters.
-fn periods(tallies: &BTreeMap<Key, Tally>) -> Result<Vec<OutcomePeriod>, AppError> {
+fn periods(tallies: &BTreeMap<Key, Tally>) -> Result<Vec<OutcomePeriod>, DomainError> {
     let mut out = Vec::new();
     let mut years: BTreeMap<FinancialYear, Vec<(Quarter, &Tally)>> = BTreeMap::new();
     for ((year, quarter), tally) in tallies {
@@ -316,7 +316,10 @@ fn periods(tallies: &BTreeMap<Key, Tally>) -> Result<Vec<OutcomePeriod>, AppErro
 }
 
 impl OutcomesReport {
-    pub fn assemble(filter: &OutcomeFilter, sums: OutcomeSums) -> Result<OutcomesReport, AppError> {
+    pub fn assemble(
+        filter: &OutcomeFilter,
+        sums: OutcomeSums,
+    ) -> Result<OutcomesReport, DomainError> {
         let mut by_group: BTreeMap<Option<RecordId>, BTreeMap<Key, Tally>> = BTreeMap::new();
         for sum in &sums.periods {
             by_group

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{add, sub, StreamName};
 use crate::csv::{Cell, Csv};
-use crate::error::AppError;
+use crate::domain::error::DomainError;
 use crate::fiscal::{FinancialYear, YearRange};
 use crate::money::Money;
 
@@ -87,7 +87,7 @@ struct StreamSums {
 }
 
 impl ProviderReport {
-    pub fn assemble(years: YearRange, sums: ProviderSums) -> Result<ProviderReport, AppError> {
+    pub fn assemble(years: YearRange, sums: ProviderSums) -> Result<ProviderReport, DomainError> {
         let mut cells: BTreeMap<ProviderId, BTreeMap<FundingStreamId, StreamSums>> =
             BTreeMap::new();
         for (provider, stream, contracts, awarded) in sums.awarded {
