@@ -218,7 +218,9 @@ pub async fn template(
         TemplateFormat::Csv => {
             use crate::csv::{Cell, Csv};
             let mut csv = Csv::new(&header_row);
-            csv.row(example.iter().map(Cell::plain).collect());
+            // The example's cells are text, as the XLSX template's are:
+            // what an import reads is text either way.
+            csv.row(example.iter().map(|value| Cell::text(*value)).collect());
             ("text/csv; charset=utf-8", csv.finish().into_bytes())
         }
         TemplateFormat::Xlsx => {

@@ -35,6 +35,7 @@ crate::on_both_backends!(
     a_seeded_year_publishes_valid_documents_that_add_up,
     public_routes_serve_nothing_until_publication_is_on,
     publication_settings_and_details_are_checked,
+    no_csv_cell_carries_a_formula,
 );
 
 const GRANT_PREFIX: &str = "360G-opcc-test";
@@ -1015,4 +1016,143 @@ async fn publication_settings_and_details_are_checked(backend: Backend) {
     app.put(&path, &app.finance(), json!({}))
         .await
         .expect_problem(403, None);
+}
+
+/// A CSV's rows as maps from heading to cell, read as a spreadsheet would
+/// split them (quotes and all).
+fn csv_records(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = reader.headers().expect("a header row").clone();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.expect("a well-formed row");
+            header
+                .iter()
+                .zip(record.iter())
+                .map(|(h, c)| (h.to_owned(), c.to_owned()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Text someone typed that a spreadsheet would run as a formula reaches no
+/// CSV as one: each such text cell starts with `'`, while amounts (a
+/// reversal's negative one too) and dates are written as they are.
+async fn no_csv_cell_carries_a_formula(backend: Backend) {
+    let app = spawn_app(backend).await;
+    identify(&app, true).await;
+    let commissioner = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "100000.00").await;
+    let provider = created(
+        &app,
+        "providers",
+        &commissioner,
+        json!({"name": "-Minus Charity", "kind": "charity", "charity_number": "1123456"}),
+    )
+    .await;
+    let grant = created(
+        &app,
+        "contracts",
+        &commissioner,
+        json!({"provider_id": provider, "kind": "grant", "title": "+Advocacy",
+               "start_date": "2022-04-01", "end_date": "2023-03-31", "value": "5000.00",
+               "funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23",
+                                  "amount": "5000.00"}],
+               "status": "active", "reference": "@REF-1"}),
+    )
+    .await;
+    details(
+        &app,
+        &grant,
+        json!({"description": "@SUM(A1:A9)",
+               "beneficiary_locations": [{"name": "Thanet", "geo_code": "=1+1",
+                                          "geo_code_type": "LAD"}]}),
+    )
+    .await;
+    let finance = app.finance();
+    let payment = created(
+        &app,
+        &format!("contracts/{grant}/payments"),
+        &finance,
+        json!({"amount": "1000.00", "paid_on": "2022-07-15", "reference": "=HYPERLINK(\"x\")"}),
+    )
+    .await;
+    app.post(
+        &format!("contracts/{grant}/payments/{payment}/reversal"),
+        &finance,
+        json!({"reversed_on": "2022-08-01", "reason": "Paid in error"}),
+    )
+    .await
+    .expect(201);
+
+    let year = "financial_year=2022-23";
+    let private = get_csv(
+        &app,
+        &format!("publish/360giving?{year}&format=csv"),
+        &finance,
+    )
+    .await;
+    let public = app
+        .send(
+            "GET",
+            &format!("/public/{}/360giving.csv?{year}", app.organisation_id),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(public.body, Value::String(private.clone()));
+    let rows = csv_records(&private);
+    assert_eq!(rows.len(), 1, "{private}");
+    let grant_row = &rows[0];
+    for (column, expected) in [
+        ("Beneficiary Location:Geographic Code", "'=1+1"),
+        ("Title", "'+Advocacy"),
+        ("Description", "'@SUM(A1:A9)"),
+        ("Recipient Org:Name", "'-Minus Charity"),
+        ("Amount Awarded", "5000.00"),
+        ("Beneficiary Location:Name", "Thanet"),
+    ] {
+        assert_eq!(grant_row[column], expected, "{column} in {private}");
+    }
+
+    // The spend register: the reversal's amount is a number, written as it
+    // is; the payment's reference is text, neutralised.
+    let spend = get_csv(
+        &app,
+        &format!("publish/registers/spend?{year}&format=csv"),
+        &finance,
+    )
+    .await;
+    let rows = csv_records(&spend);
+    let amounts: BTreeSet<&str> = rows.iter().map(|r| r["Amount"].as_str()).collect();
+    assert_eq!(amounts, BTreeSet::from(["1000.00", "-1000.00"]), "{spend}");
+    let references: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["Payment Reference"].as_str())
+        .collect();
+    assert!(
+        references.contains("'=HYPERLINK(\"x\")"),
+        "{references:?} in {spend}"
+    );
+    assert!(rows.iter().all(|r| r["Recipient"] == "'-Minus Charity"));
+    assert!(rows.iter().all(|r| r["Date"].starts_with("2022-")));
+
+    // The reports' CSV, written by the same writer: the provider's name is
+    // neutralised, its amounts are not.
+    let (status, report) = app
+        .get_text(
+            &format!("reports/providers.csv?{year}"),
+            &finance,
+            "text/csv",
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let rows = csv_records(&report);
+    assert!(
+        rows.iter()
+            .all(|r| r["provider_name"] == "'-Minus Charity" && r["awarded"] == "5000.00"),
+        "{report}"
+    );
 }
