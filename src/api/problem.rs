@@ -86,11 +86,13 @@ impl AppError {
                 "/problems/header-too-large",
                 "Request header too large",
             ),
-            AppError::UnsupportedMediaType { .. } => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "/problems/unsupported-media-type",
-                "Unsupported media type",
-            ),
+            AppError::UnsupportedMediaType { .. } | AppError::UnsupportedContentEncoding { .. } => {
+                (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "/problems/unsupported-media-type",
+                    "Unsupported media type",
+                )
+            }
             AppError::PayloadTooLarge { .. } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "/problems/payload-too-large",
@@ -176,6 +178,10 @@ impl ResponseError for AppError {
         if let AppError::UnsupportedMediaType { accepted } = self {
             // RFC 9110 §15.5.16: say which media types a POST takes.
             response.insert_header(("Accept-Post", accepted.join(", ")));
+        }
+        if let AppError::UnsupportedContentEncoding { .. } = self {
+            // RFC 9110 §15.5.16: say which content codings are accepted.
+            response.insert_header((header::ACCEPT_ENCODING, "identity"));
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }
