@@ -157,10 +157,10 @@ response_sets! {
     AwardErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" BudgetConflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
     /// Importing a file.
     ImportErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "413" PayloadTooLarge, "415" UnsupportedMediaType, "422" InvalidImport];
-    /// A publication: its identifiers must be set (409).
-    PublishErrors => ["401" Unauthorized, "403" Forbidden, "409" Conflict, "422" Invalid];
+    /// A publication: its identifiers must be set (409); one media type per path (406).
+    PublishErrors => ["401" Unauthorized, "403" Forbidden, "406" NotAcceptable, "409" Conflict, "422" Invalid];
     /// A public publication: 404 while the organisation does not publish.
-    PublicErrors => ["404" NotFound, "422" Invalid];
+    PublicErrors => ["404" NotFound, "406" NotAcceptable, "422" Invalid];
     /// Deleting a record guarded by `If-Match`.
     DeleteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "428" PreconditionRequired];
 }

@@ -36,6 +36,7 @@ crate::on_both_backends!(
     public_routes_serve_nothing_until_publication_is_on,
     publication_settings_and_details_are_checked,
     no_csv_cell_carries_a_formula,
+    each_publication_path_answers_one_media_type,
 );
 
 const GRANT_PREFIX: &str = "360G-opcc-test";
@@ -543,12 +544,7 @@ async fn a_seeded_year_publishes_valid_documents_that_add_up(backend: Backend) {
         .is_some_and(|d| d.contains("1 record was withheld")));
 
     // The flat CSV: the standard's titles, one row per grant.
-    let csv = get_csv(
-        &app,
-        &format!("publish/360giving?{year}&format=csv"),
-        &finance,
-    )
-    .await;
+    let csv = get_csv(&app, &format!("publish/360giving.csv?{year}"), &finance).await;
     let header = csv.lines().next().expect("a header");
     for title in [
         "Identifier",
@@ -784,7 +780,7 @@ async fn a_seeded_year_publishes_valid_documents_that_add_up(backend: Backend) {
         texts.push(
             get_csv(
                 &app,
-                &format!("publish/registers/{register}?{year}&format=csv"),
+                &format!("publish/registers/{register}.csv?{year}"),
                 &finance,
             )
             .await,
@@ -1087,12 +1083,7 @@ async fn no_csv_cell_carries_a_formula(backend: Backend) {
     .expect(201);
 
     let year = "financial_year=2022-23";
-    let private = get_csv(
-        &app,
-        &format!("publish/360giving?{year}&format=csv"),
-        &finance,
-    )
-    .await;
+    let private = get_csv(&app, &format!("publish/360giving.csv?{year}"), &finance).await;
     let public = app
         .send(
             "GET",
@@ -1121,7 +1112,7 @@ async fn no_csv_cell_carries_a_formula(backend: Backend) {
     // is; the payment's reference is text, neutralised.
     let spend = get_csv(
         &app,
-        &format!("publish/registers/spend?{year}&format=csv"),
+        &format!("publish/registers/spend.csv?{year}"),
         &finance,
     )
     .await;
@@ -1155,4 +1146,102 @@ async fn no_csv_cell_carries_a_formula(backend: Backend) {
             .all(|r| r["provider_name"] == "'-Minus Charity" && r["awarded"] == "5000.00"),
         "{report}"
     );
+}
+
+/// As the reports: each document answers one media type at each path, JSON
+/// or, at its `.csv` path, CSV (OCDS is JSON only), and a request whose
+/// `Accept` rules that out gets 406; there is no `format` parameter.
+async fn each_publication_path_answers_one_media_type(backend: Backend) {
+    let app = spawn_app(backend).await;
+    identify(&app, true).await;
+    seed(&app).await;
+    let finance = app.finance();
+    let year = "financial_year=2022-23";
+    let org = &app.organisation_id;
+    let pairs = [
+        (
+            format!("publish/360giving?{year}"),
+            Some(format!("publish/360giving.csv?{year}")),
+        ),
+        (
+            format!("publish/registers/grants?{year}"),
+            Some(format!("publish/registers/grants.csv?{year}")),
+        ),
+        (
+            format!("publish/registers/contracts?{year}"),
+            Some(format!("publish/registers/contracts.csv?{year}")),
+        ),
+        (
+            format!("publish/registers/spend?{year}"),
+            Some(format!("publish/registers/spend.csv?{year}")),
+        ),
+        (format!("publish/ocds?{year}"), None),
+        (
+            format!("/public/{org}/360giving.json?{year}"),
+            Some(format!("/public/{org}/360giving.csv?{year}")),
+        ),
+        (
+            format!("/public/{org}/registers/spend.json?{year}"),
+            Some(format!("/public/{org}/registers/spend.csv?{year}")),
+        ),
+    ];
+    for (json_path, csv_path) in &pairs {
+        let (status, json) = app.get_text(json_path, &finance, "*/*").await;
+        assert!(
+            status == 200 && json.starts_with('{'),
+            "{json_path}: {json}"
+        );
+        let csv = match csv_path {
+            Some(path) => {
+                let (status, csv) = app.get_text(path, &finance, "*/*").await;
+                assert!(status == 200 && !csv.starts_with('{'), "{path}: {csv}");
+                Some((path, csv))
+            }
+            None => None,
+        };
+        for (accept, json_ok, csv_ok) in [
+            ("application/json", true, false),
+            ("text/csv", false, true),
+            ("text/*", false, true),
+            ("text/csv;q=0, */*", true, false),
+            ("text/html", false, false),
+        ] {
+            let (status, body) = app.get_text(json_path, &finance, accept).await;
+            match json_ok {
+                true => assert_eq!(
+                    (status, body.as_str()),
+                    (200, json.as_str()),
+                    "{json_path} with Accept: {accept}"
+                ),
+                false => assert_eq!(status, 406, "{json_path} with Accept: {accept}: {body}"),
+            }
+            if let Some((path, csv)) = &csv {
+                let (status, body) = app.get_text(path, &finance, accept).await;
+                match csv_ok {
+                    true => assert_eq!(
+                        (status, body.as_str()),
+                        (200, csv.as_str()),
+                        "{path} with Accept: {accept}"
+                    ),
+                    false => assert_eq!(status, 406, "{path} with Accept: {accept}: {body}"),
+                }
+            }
+        }
+    }
+    // The old way of asking for CSV is an unknown parameter now.
+    for path in [
+        "publish/360giving",
+        "publish/registers/spend",
+        "publish/ocds",
+    ] {
+        app.get(&format!("{path}?{year}&format=csv"), &finance)
+            .await
+            .expect_problem(422, Some("format"));
+    }
+    // OCDS has no CSV; nor has a register there is not.
+    for path in ["publish/ocds.csv", "publish/registers/payroll.csv"] {
+        app.get(&format!("{path}?{year}"), &finance)
+            .await
+            .expect_problem(404, None);
+    }
 }
