@@ -91,7 +91,7 @@ problem_responses! {
             RowError { row: 12, column: Some("contract_reference".to_owned()), message: "no contract has the reference VSS-2022-099".to_owned() },
         ]);
     UnsupportedMediaType => "The body is not in a media type the path reads (`Accept-Post` lists those it does), or has a `Content-Encoding` the service does not decode (it reads bodies unencoded only; `Accept-Encoding: identity`).",
-        AppError::UnsupportedMediaType { accepted: &[crate::import::table::Format::CSV_MEDIA_TYPE, crate::import::table::Format::XLSX_MEDIA_TYPE] };
+        AppError::UnsupportedMediaType { accepted: &[crate::import::table::Format::CSV_MEDIA_TYPE, crate::import::table::Format::XLSX_MEDIA_TYPE, crate::import::table::Format::OCTET_STREAM_MEDIA_TYPE] };
     UnsupportedEncoding => "The body has a `Content-Encoding` (such as gzip) the service does not decode; send it unencoded. `Accept-Encoding: identity` says so.",
         AppError::UnsupportedContentEncoding { coding: "gzip".to_owned() };
     PayloadTooLarge => "The body is larger than the path reads.",

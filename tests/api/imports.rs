@@ -9,6 +9,7 @@ use crate::helpers::{spawn_app, Backend, Reply, TestApp};
 
 const CSV: &str = "text/csv";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const OCTET_STREAM: &str = "application/octet-stream";
 
 type Rows<'a> = &'a [&'a [&'a str]];
 
@@ -930,7 +931,10 @@ async fn only_csv_and_xlsx_are_read(backend: Backend) {
         .await
         .expect_problem(415, None);
     let detail = reply.str("detail");
-    assert!(detail.contains(CSV) && detail.contains(XLSX), "{detail}");
+    assert!(
+        detail.contains(CSV) && detail.contains(XLSX) && detail.contains(OCTET_STREAM),
+        "{detail}"
+    );
     app.upload(
         "imports/providers",
         &token,
@@ -964,6 +968,46 @@ async fn only_csv_and_xlsx_are_read(backend: Backend) {
     app.upload("imports/providers?dry=1", &token, CSV, bom.as_bytes(), None)
         .await
         .expect_problem(422, Some("dry"));
+}
+
+/// A file sent as `application/octet-stream`, as generated clients send
+/// one, is told CSV or XLSX by its content: an XLSX file is a zip.
+async fn octet_stream_uploads_are_told_apart_by_content(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let header = &PROVIDER_HEADER[..4];
+    let as_csv = csv(&[header, &["Dandelion Time", "charity", "1150222", ""]]);
+    let as_xlsx = workbook(
+        "providers",
+        &[header, &["Rubicon Cares", "charity", "1123456", ""]],
+    );
+    for (what, file) in [("CSV", &as_csv), ("XLSX", &as_xlsx)] {
+        let done = import(&app, "providers", &token, OCTET_STREAM, file)
+            .await
+            .expect(200);
+        assert_eq!(counts(&done), (1, 0, 0), "{what}: {}", done.body);
+    }
+    assert_eq!(total(&app, "providers").await, 2);
+    // Read again as what they are: the same rows, unchanged.
+    let again = import(&app, "providers", &token, CSV, &as_csv)
+        .await
+        .expect(200);
+    assert_eq!(counts(&again), (0, 0, 1));
+    let again = import(&app, "providers", &token, XLSX, &as_xlsx)
+        .await
+        .expect(200);
+    assert_eq!(counts(&again), (0, 0, 1));
+    // A zip that is no workbook is refused as a workbook would be.
+    import(
+        &app,
+        "providers",
+        &token,
+        OCTET_STREAM,
+        b"PK\x03\x04not a workbook",
+    )
+    .await
+    .expect_problem(422, Some("body"));
+    assert_eq!(total(&app, "providers").await, 2);
 }
 
 async fn each_template_imports_as_it_is(backend: Backend) {
@@ -1584,4 +1628,5 @@ crate::on_both_backends!(
     each_template_imports_as_it_is,
     who_may_import_what,
     an_import_runs_once_per_idempotency_key,
+    octet_stream_uploads_are_told_apart_by_content,
 );
