@@ -196,8 +196,10 @@ pub struct TemplateQuery {
 
 /// Get an import template
 ///
-/// The header an import of this kind reads, with one realistic example row
-/// that imports as it is (once the records it names exist), as CSV or XLSX.
+/// The header an import of this kind reads, with one realistic example row,
+/// as CSV or XLSX. The five templates are one example year: imported in
+/// order (`funding-streams`, `providers`, `awards`, `payments`,
+/// `outcome-returns`) into an empty organisation, each imports as it is.
 #[utoipa::path(
     tag = "imports",
     params(
