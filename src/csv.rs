@@ -1,23 +1,68 @@
-//! Just enough CSV (RFC 4180) for report exports: one header row, CRLF line
-//! ends, fields quoted only when they need it. Text that a spreadsheet would
-//! run as a formula (starting `=`, `+`, `-`, `@`) is prefixed with `'` so an
-//! export cannot carry a formula in a provider's name.
+//! The one CSV writer (RFC 4180) for everything the service writes as CSV:
+//! reports, the 360Giving flat CSV, the registers and the import templates.
+//! One header row, CRLF line ends, fields quoted only when they need it.
+//!
+//! Each cell says what it holds, and the writer decides how that is written:
+//! a [`Cell::Text`] that a spreadsheet would run as a formula (starting `=`,
+//! `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, as OWASP
+//! advises against CSV injection, so no name, code or description anyone
+//! typed can become a formula; a [`Cell::Number`] or [`Cell::Date`] is
+//! written as it is, so a reversal's `-5.00` stays a number. A number can
+//! only be made from a numeric type ([`Number`]), never from text, so text
+//! cannot slip past the check by being called a number.
 
-use std::fmt::Display;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::money::Money;
 
 pub struct Csv {
     out: String,
     columns: usize,
 }
 
-/// One field of a row.
+/// One field of a row, by what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
-    /// Free text entered by a user: quoted as needed, formulas neutralised.
+    /// Any text: names, titles, codes, references, ids, statuses. Quoted as
+    /// needed; a leading formula character is neutralised with `'`.
     Text(String),
-    /// A value the service formats itself (amounts, counts, dates, codes):
-    /// written as is.
-    Plain(String),
+    /// An amount, count or share: written as its decimal text.
+    Number(Number),
+    /// A calendar date, written `YYYY-MM-DD`.
+    Date(NaiveDate),
     Empty,
+}
+
+/// The decimal text of a number (`-5.00`, `42`, `0.7619`). Its field is
+/// private and it is made only from numeric types, so whatever it holds is
+/// a number a spreadsheet reads as one, never a formula.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Number(String);
+
+impl From<Money> for Number {
+    fn from(value: Money) -> Number {
+        Number(value.to_string())
+    }
+}
+
+impl From<i64> for Number {
+    fn from(value: i64) -> Number {
+        Number(value.to_string())
+    }
+}
+
+impl From<u32> for Number {
+    fn from(value: u32) -> Number {
+        Number(value.to_string())
+    }
+}
+
+impl From<Decimal> for Number {
+    fn from(value: Decimal) -> Number {
+        // Decimal's Display is plain decimal text, never an exponent.
+        Number(value.to_string())
+    }
 }
 
 impl Cell {
@@ -25,27 +70,39 @@ impl Cell {
         Cell::Text(value.into())
     }
 
-    pub fn plain(value: impl Display) -> Cell {
-        Cell::Plain(value.to_string())
+    /// Text, or an empty cell for none.
+    pub fn optional_text(value: Option<impl Into<String>>) -> Cell {
+        value.map_or(Cell::Empty, Cell::text)
     }
 
-    pub fn optional(value: Option<impl Display>) -> Cell {
-        value.map_or(Cell::Empty, Cell::plain)
+    pub fn number(value: impl Into<Number>) -> Cell {
+        Cell::Number(value.into())
+    }
+
+    pub fn date(value: NaiveDate) -> Cell {
+        Cell::Date(value)
+    }
+
+    /// A date, or an empty cell for none.
+    pub fn optional_date(value: Option<NaiveDate>) -> Cell {
+        value.map_or(Cell::Empty, Cell::Date)
     }
 }
 
+/// Whether a spreadsheet would read text starting so as a formula (or, for
+/// a tab or carriage return, strip it and read what follows as one).
+fn starts_like_a_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
 impl Csv {
+    /// A CSV with its header row; headings are text like any other.
     pub fn new(header: &[&str]) -> Csv {
         let mut csv = Csv {
             out: String::new(),
             columns: header.len(),
         };
-        csv.row(
-            header
-                .iter()
-                .map(|h| Cell::Plain((*h).to_owned()))
-                .collect(),
-        );
+        csv.row(header.iter().map(|h| Cell::text(*h)).collect());
         csv
     }
 
@@ -57,15 +114,12 @@ impl Csv {
                 self.out.push(',');
             }
             match cell {
-                Cell::Text(text) => {
-                    let neutral = if text.starts_with(['=', '+', '-', '@']) {
-                        format!("'{text}")
-                    } else {
-                        text
-                    };
-                    push_field(&mut self.out, &neutral);
+                Cell::Text(text) if starts_like_a_formula(&text) => {
+                    push_field(&mut self.out, &format!("'{text}"));
                 }
-                Cell::Plain(value) => push_field(&mut self.out, &value),
+                Cell::Text(text) => push_field(&mut self.out, &text),
+                Cell::Number(Number(digits)) => self.out.push_str(&digits),
+                Cell::Date(date) => self.out.push_str(&date.format("%Y-%m-%d").to_string()),
                 Cell::Empty => {}
             }
         }
@@ -91,17 +145,25 @@ fn push_field(out: &mut String, value: &str) {
 mod tests {
     use super::*;
 
+    fn one_column(cells: Vec<Cell>) -> String {
+        let mut csv = Csv::new(&["value"]);
+        for cell in cells {
+            csv.row(vec![cell]);
+        }
+        csv.finish()
+    }
+
     #[test]
     fn quotes_only_what_needs_quoting() {
         let mut csv = Csv::new(&["name", "amount", "note"]);
         csv.row(vec![
             Cell::text("Dads Unlimited"),
-            Cell::plain("35000.00"),
+            Cell::number(Money::from_pence(3_500_000)),
             Cell::Empty,
         ]);
         csv.row(vec![
             Cell::text("Rape Crisis, East Kent \"RCEK\""),
-            Cell::plain("-12.50"),
+            Cell::number(Money::from_pence(-1250)),
             Cell::text("two\nlines"),
         ]);
         assert_eq!(
@@ -114,12 +176,64 @@ mod tests {
 
     #[test]
     fn text_cannot_smuggle_a_formula() {
-        let mut csv = Csv::new(&["name"]);
-        csv.row(vec![Cell::text("=HYPERLINK(\"x\")")]);
-        csv.row(vec![Cell::text("-5 Charity")]);
+        let written = one_column(vec![
+            Cell::text("=HYPERLINK(\"x\")"),
+            Cell::text("=1+1"),
+            Cell::text("+44 20 7946 0000"),
+            Cell::text("-5 Charity"),
+            Cell::text("@SUM(A1)"),
+            Cell::text("\t=1+1"),
+            Cell::text("\r=1+1"),
+        ]);
         assert_eq!(
-            csv.finish(),
-            "name\r\n\"'=HYPERLINK(\"\"x\"\")\"\r\n'-5 Charity\r\n"
+            written,
+            "value\r\n\
+             \"'=HYPERLINK(\"\"x\"\")\"\r\n\
+             '=1+1\r\n\
+             '+44 20 7946 0000\r\n\
+             '-5 Charity\r\n\
+             '@SUM(A1)\r\n\
+             '\t=1+1\r\n\
+             \"'\r=1+1\"\r\n"
         );
+    }
+
+    #[test]
+    fn text_that_is_no_formula_is_left_alone() {
+        let written = one_column(vec![
+            Cell::text("Victims 2022-23"),
+            Cell::text("a=b"),
+            Cell::text("5-a-side"),
+            Cell::text("x@example.org"),
+            Cell::text(""),
+        ]);
+        assert_eq!(
+            written,
+            "value\r\nVictims 2022-23\r\na=b\r\n5-a-side\r\nx@example.org\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn numbers_and_dates_are_written_as_they_are() {
+        let date = NaiveDate::from_ymd_opt(2022, 7, 15).expect("a date");
+        let written = one_column(vec![
+            Cell::number(Money::from_pence(-500)),
+            Cell::number(-3_i64),
+            Cell::number(7_u32),
+            Cell::number(Decimal::new(-7619, 4)),
+            Cell::date(date),
+            Cell::optional_date(None),
+            Cell::optional_text(None::<String>),
+        ]);
+        assert_eq!(
+            written,
+            "value\r\n-5.00\r\n-3\r\n7\r\n-0.7619\r\n2022-07-15\r\n\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn headings_are_text_too() {
+        let csv = Csv::new(&["name", "-measure"]);
+        assert_eq!(csv.finish(), "name,'-measure\r\n");
     }
 }

@@ -68,6 +68,13 @@ pub enum AppError {
     /// The body is not in a media type the path reads; holds those it does.
     #[error("send the body as {}", .accepted.join(" or "))]
     UnsupportedMediaType { accepted: &'static [&'static str] },
+    /// The body arrived with a `Content-Encoding` (holds the coding) that
+    /// the service does not decode: it takes bodies unencoded only.
+    #[error(
+        "the body's Content-Encoding {coding} is not one the service decodes; \
+         send the body unencoded (no Content-Encoding, or Content-Encoding: identity)"
+    )]
+    UnsupportedContentEncoding { coding: String },
     #[error("the body is larger than {} MiB", .max_bytes / (1024 * 1024))]
     PayloadTooLarge { max_bytes: usize },
     /// Rows of an uploaded file that cannot be imported, each with where it

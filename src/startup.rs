@@ -45,6 +45,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(head_as_get))
+                .wrap(from_fn(refuse_encoded_bodies))
                 .wrap(from_fn(limit_header_sizes))
                 .wrap(cors(&origins))
                 .wrap(metrics.clone())
@@ -135,6 +136,20 @@ async fn limit_header_sizes(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody, impl MessageBody>>, actix_web::Error> {
     if let Err(error) = api::extract::check_header_sizes(&req) {
+        let response = actix_web::ResponseError::error_response(&error);
+        return Ok(req.into_response(response).map_into_left_body());
+    }
+    Ok(next.call(req).await?.map_into_right_body())
+}
+
+/// Refuses, with a 415 problem before any handler reads it, a body in a
+/// `Content-Encoding` the service does not decode: every route's body is
+/// read through here, so none can store an encoded body as if plain.
+async fn refuse_encoded_bodies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<BoxBody, impl MessageBody>>, actix_web::Error> {
+    if let Err(error) = api::extract::check_content_encoding(req.headers()) {
         let response = actix_web::ResponseError::error_response(&error);
         return Ok(req.into_response(response).map_into_left_body());
     }

@@ -40,6 +40,39 @@ pub fn check_header_sizes(req: &actix_web::dev::ServiceRequest) -> Result<(), Ap
     }
 }
 
+/// Refuses a body whose `Content-Encoding` names a coding other than
+/// `identity`. The service decodes none (actix-web's decompression
+/// features are off), so such a body would otherwise be read, and stored,
+/// as if it were plain. A request without a body is not refused for the
+/// header alone.
+pub fn check_content_encoding(headers: &header::HeaderMap) -> Result<(), AppError> {
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0");
+    if !has_body {
+        return Ok(());
+    }
+    for value in headers.get_all(header::CONTENT_ENCODING) {
+        // A value that is not visible ASCII names no coding we know either.
+        let Ok(codings) = value.to_str() else {
+            return Err(AppError::UnsupportedContentEncoding {
+                coding: "(not ASCII)".to_owned(),
+            });
+        };
+        let unsupported = codings
+            .split(',')
+            .map(str::trim)
+            .find(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"));
+        if let Some(coding) = unsupported {
+            return Err(AppError::UnsupportedContentEncoding {
+                coding: coding.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A JSON body parsed with the path of any field at fault (e.g.
 /// `funding_lines[1].amount`), so a 422 can name it.
 pub struct Json<T>(pub T);

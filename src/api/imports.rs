@@ -28,7 +28,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// The media types an import reads.
-const ACCEPTED: &[&str] = &[Format::CSV_MEDIA_TYPE, Format::XLSX_MEDIA_TYPE];
+const ACCEPTED: &[&str] = &[
+    Format::CSV_MEDIA_TYPE,
+    Format::XLSX_MEDIA_TYPE,
+    Format::OCTET_STREAM_MEDIA_TYPE,
+];
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -50,7 +54,9 @@ pub struct SpreadsheetFile(Vec<u8>);
 /// Import records from a spreadsheet
 ///
 /// Imports a CSV (UTF-8, with or without a byte-order mark; a header row
-/// first) or XLSX file (the sheet named after the kind, else the first) of
+/// first) or XLSX file (the sheet named after the kind, else the first),
+/// sent as `text/csv`, as the XLSX media type or as
+/// `application/octet-stream` (told apart by content), of
 /// the kind the path names, one record per row: `funding-streams` (code,
 /// name, funder, ringfenced, financial_year, budget, budget_status: one row
 /// per stream and year), `providers` (name, kind, charity_number,
@@ -80,10 +86,11 @@ pub struct SpreadsheetFile(Vec<u8>);
         IdempotencyKeyHeader,
     ),
     request_body(
-        description = "The file itself, as CSV or XLSX.",
+        description = "The file itself, as CSV or XLSX; or either as `application/octet-stream` (as generated clients send a file), told apart by its content: an XLSX file is a zip, starting `PK\\x03\\x04`.",
         content(
             (SpreadsheetFile = "text/csv"),
             (SpreadsheetFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (SpreadsheetFile = "application/octet-stream"),
         )
     ),
     responses(
@@ -103,8 +110,9 @@ pub async fn run(
     actor.require(kind.permission())?;
     let query: ImportQuery = parse_query(req.query_string())?;
     let key = idempotency_key(&req)?;
-    let format = upload_format(&req)?;
+    let declared = declared_format(&req)?;
     let bytes = read_upload(&req, payload).await?;
+    let format = declared.unwrap_or_else(|| Format::of_content(&bytes));
     let dry_run = query.dry_run;
     let flag: &[u8] = if dry_run { b"dry_run" } else { b"" };
     let fingerprint = fingerprint(&[req.path().as_bytes(), flag, &bytes]);
@@ -126,13 +134,23 @@ pub async fn run(
     Ok(send(stored))
 }
 
-/// The file's format, from its `Content-Type`.
-fn upload_format(req: &HttpRequest) -> Result<Format, AppError> {
-    req.headers()
+/// The file's format as its `Content-Type` says: CSV or XLSX, or none for
+/// `application/octet-stream` (as generated clients send a file), whose
+/// format its content tells once it is read. Any other type is refused
+/// before the body is read.
+fn declared_format(req: &HttpRequest) -> Result<Option<Format>, AppError> {
+    let content_type = req
+        .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .and_then(Format::from_content_type)
-        .ok_or(AppError::UnsupportedMediaType { accepted: ACCEPTED })
+        .unwrap_or_default();
+    if Format::is_octet_stream(content_type) {
+        return Ok(None);
+    }
+    match Format::from_content_type(content_type) {
+        Some(format) => Ok(Some(format)),
+        None => Err(AppError::UnsupportedMediaType { accepted: ACCEPTED }),
+    }
 }
 
 /// The whole body, up to [`MAX_UPLOAD_BYTES`] (the service's other bodies
@@ -178,8 +196,10 @@ pub struct TemplateQuery {
 
 /// Get an import template
 ///
-/// The header an import of this kind reads, with one realistic example row
-/// that imports as it is (once the records it names exist), as CSV or XLSX.
+/// The header an import of this kind reads, with one realistic example row,
+/// as CSV or XLSX. The five templates are one example year: imported in
+/// order (`funding-streams`, `providers`, `awards`, `payments`,
+/// `outcome-returns`) into an empty organisation, each imports as it is.
 #[utoipa::path(
     tag = "imports",
     params(
@@ -218,7 +238,9 @@ pub async fn template(
         TemplateFormat::Csv => {
             use crate::csv::{Cell, Csv};
             let mut csv = Csv::new(&header_row);
-            csv.row(example.iter().map(Cell::plain).collect());
+            // The example's cells are text, as the XLSX template's are:
+            // what an import reads is text either way.
+            csv.row(example.iter().map(|value| Cell::text(*value)).collect());
             ("text/csv; charset=utf-8", csv.finish().into_bytes())
         }
         TemplateFormat::Xlsx => {

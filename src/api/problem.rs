@@ -183,7 +183,9 @@ impl AppError {
             AppError::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
             AppError::NotAcceptable { .. } => ProblemCode::NotAcceptable,
             AppError::HeaderTooLarge { .. } => ProblemCode::HeaderTooLarge,
-            AppError::UnsupportedMediaType { .. } => ProblemCode::UnsupportedMediaType,
+            AppError::UnsupportedMediaType { .. } | AppError::UnsupportedContentEncoding { .. } => {
+                ProblemCode::UnsupportedMediaType
+            }
             AppError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
             AppError::Unavailable => ProblemCode::Unavailable,
             AppError::Internal { .. } => ProblemCode::Internal,
@@ -258,6 +260,10 @@ impl ResponseError for AppError {
         if let AppError::UnsupportedMediaType { accepted } = self {
             // RFC 9110 §15.5.16: say which media types a POST takes.
             response.insert_header(("Accept-Post", accepted.join(", ")));
+        }
+        if let AppError::UnsupportedContentEncoding { .. } = self {
+            // RFC 9110 §15.5.16: say which content codings are accepted.
+            response.insert_header((header::ACCEPT_ENCODING, "identity"));
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }

@@ -19,7 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::extract::{Json, Query};
 use super::paths::*;
 use super::preconditions::{ok_with_etag, tag_of_json, IfMatch};
-use super::reports;
+use super::reports::{self, Format};
 use super::responses::{IfMatchHeader, PublicErrors, PublishErrors};
 use super::writes::Guarded;
 use super::AppState;
@@ -38,8 +38,12 @@ use crate::error::AppError;
 use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
 
 pub fn routes(cfg: &mut ServiceConfig) {
+    // `{register}.csv` before `{register}`, which would also match
+    // `grants.csv` as a register's name.
     cfg.service(threesixty_giving)
+        .service(threesixty_giving_csv)
         .service(ocds_package)
+        .service(read_register_csv)
         .service(read_register)
         .service(read_details)
         .service(replace_details);
@@ -60,13 +64,6 @@ const PRIVATE_CACHE: &str = "private, no-cache";
 /// How many records of the period the document leaves out as withheld.
 pub const WITHHELD_HEADER: &str = "Withheld-Records";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentFormat {
-    Json,
-    Csv,
-}
-
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -84,8 +81,6 @@ pub struct PublishQuery {
     /// Last year of a range (with `from`).
     #[param(value_type = Option<crate::fiscal::FinancialYear>)]
     pub to: Option<FinancialYear>,
-    /// `json` (the default) or `csv`; OCDS is JSON only.
-    pub format: Option<DocumentFormat>,
 }
 
 /// The period of a public document: its format is its file name's.
@@ -115,7 +110,6 @@ impl From<PublicQuery> for PublishQuery {
             quarter: query.quarter,
             from: query.from,
             to: query.to,
-            format: None,
         }
     }
 }
@@ -148,19 +142,19 @@ impl PublishQuery {
     }
 }
 
-/// Which document, in which format.
+/// Which document, in which format (its path's).
 #[derive(Debug, Clone, Copy)]
 enum Document {
-    ThreeSixty(DocumentFormat),
+    ThreeSixty(Format),
     Ocds,
-    Register(Register, DocumentFormat),
+    Register(Register, Format),
 }
 
 impl Document {
-    fn format(self) -> DocumentFormat {
+    fn format(self) -> Format {
         match self {
             Document::ThreeSixty(format) | Document::Register(_, format) => format,
-            Document::Ocds => DocumentFormat::Json,
+            Document::Ocds => Format::Json,
         }
     }
 
@@ -203,7 +197,7 @@ fn make(
     let source = |conn: &mut DbConn, kind, selection, depth| {
         stored::source(conn, organisation_id, kind, selection, period, depth)
     };
-    let csv = document.format() == DocumentFormat::Csv;
+    let csv = document.format() == Format::Csv;
     let (body, modified, withheld) = match document {
         Document::ThreeSixty(_) => {
             let source = source(
@@ -314,6 +308,7 @@ async fn serve(
     period: Period,
     public: bool,
 ) -> Result<HttpResponse, AppError> {
+    reports::negotiate(req, document.format())?;
     let uri = address(req);
     let published = state
         .db
@@ -347,8 +342,8 @@ async fn serve(
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((WITHHELD_HEADER, published.withheld.to_string()));
     match document.format() {
-        DocumentFormat::Json => response.content_type("application/json"),
-        DocumentFormat::Csv => response
+        Format::Json => response.content_type("application/json"),
+        Format::Csv => response
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 header::CONTENT_DISPOSITION,
@@ -407,20 +402,16 @@ fn parse_register(text: &str) -> Result<Register, AppError> {
 /// 360Giving grants
 ///
 /// The grants awarded in the period (by award date) as a 360Giving package
-/// (Data Standard 1.4.3), or with `format=csv` as 360Giving's flat CSV.
-/// Grant ids carry the organisation's 360Giving prefix, recipients their
-/// org-ids; the funding organisation is the commissioning body and each
-/// funding stream a grant programme. Withheld grants are left out and
-/// counted in `Withheld-Records`.
+/// (Data Standard 1.4.3); the same grants as 360Giving's flat CSV at
+/// `/publish/360giving.csv`. Grant ids carry the organisation's 360Giving
+/// prefix, recipients their org-ids; the funding organisation is the
+/// commissioning body and each funding stream a grant programme. Withheld
+/// grants are left out and counted in `Withheld-Records`.
 #[utoipa::path(
     tag = "publication",
     params(PublishQuery),
     responses(
-        (status = 200, description = "The package (JSON) or the flat CSV.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld")),
-            content(
-                (ThreeSixtyGivingPackage = "application/json"),
-                (String = "text/csv"),
-            )),
+        (status = 200, body = ThreeSixtyGivingPackage, description = "The package. The same grants as the flat CSV: `/publish/360giving.csv`.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         PublishErrors,
     )
@@ -432,19 +423,47 @@ pub async fn threesixty_giving(
     actor: Actor,
     query: Query<PublishQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadPublications)?;
-    let query = query.into_inner();
-    let period = query.period(true)?;
-    let format = query.format.unwrap_or(DocumentFormat::Json);
-    serve(
-        &req,
-        &state,
-        actor.organisation_id,
-        Document::ThreeSixty(format),
-        period,
-        false,
+    let document = Document::ThreeSixty(Format::Json);
+    private(req, state, actor, query.into_inner(), document).await
+}
+
+/// 360Giving grants as CSV
+///
+/// The grants of `/publish/360giving` as 360Giving's flat CSV, under the
+/// standard's column titles (`Identifier`, `Amount Awarded`,
+/// `Recipient Org:Identifier`…); a list with several entries in some grant
+/// numbers its columns (`Grant Programme:0:Code`).
+#[utoipa::path(
+    tag = "publication",
+    params(PublishQuery),
+    responses(
+        (status = 200, description = "The flat CSV.", content_type = "text/csv", body = String, headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        PublishErrors,
     )
-    .await
+)]
+#[get("/publish/360giving.csv")]
+pub async fn threesixty_giving_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    let document = Document::ThreeSixty(Format::Csv);
+    private(req, state, actor, query.into_inner(), document).await
+}
+
+/// A document for the organisation's own team: a period is needed.
+async fn private(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    query: PublishQuery,
+    document: Document,
+) -> Result<HttpResponse, AppError> {
+    actor.require(Permission::ReadPublications)?;
+    let period = query.period(true)?;
+    serve(&req, &state, actor.organisation_id, document, period, false).await
 }
 
 /// OCDS contracts
@@ -471,21 +490,7 @@ pub async fn ocds_package(
     actor: Actor,
     query: Query<PublishQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadPublications)?;
-    let query = query.into_inner();
-    if query.format == Some(DocumentFormat::Csv) {
-        return Err(AppError::field("format", "OCDS is published as JSON only"));
-    }
-    let period = query.period(true)?;
-    serve(
-        &req,
-        &state,
-        actor.organisation_id,
-        Document::Ocds,
-        period,
-        false,
-    )
-    .await
+    private(req, state, actor, query.into_inner(), Document::Ocds).await
 }
 
 /// A transparency register
@@ -495,7 +500,8 @@ pub async fn ocds_package(
 /// contract running in the period over the organisation's threshold with
 /// the LGTC's columns, and those at or under it. `spend`: each payment in
 /// the period over the spend threshold, with the count and sum of the rest.
-/// A year or a quarter; JSON or, with `format=csv`, CSV.
+/// A year or a quarter; the same register as CSV at
+/// `/publish/registers/{register}.csv`.
 #[utoipa::path(
     tag = "publication",
     params(
@@ -503,11 +509,7 @@ pub async fn ocds_package(
         PublishQuery,
     ),
     responses(
-        (status = 200, description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld")),
-            content(
-                (RegisterDocument = "application/json"),
-                (String = "text/csv"),
-            )),
+        (status = 200, body = RegisterDocument, description = "The register. The same register as CSV: `/publish/registers/{register}.csv`.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         (status = 404, response = crate::api::responses::NotFound),
         PublishErrors,
@@ -521,13 +523,37 @@ pub async fn read_register(
     path: web::Path<String>,
     query: Query<PublishQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadPublications)?;
-    let register = parse_register(&path.into_inner())?;
-    let query = query.into_inner();
-    let period = query.period(true)?;
-    let format = query.format.unwrap_or(DocumentFormat::Json);
-    let document = Document::Register(register, format);
-    serve(&req, &state, actor.organisation_id, document, period, false).await
+    let document = Document::Register(parse_register(&path.into_inner())?, Format::Json);
+    private(req, state, actor, query.into_inner(), document).await
+}
+
+/// A transparency register as CSV
+///
+/// The register of `/publish/registers/{register}` as CSV: one row per
+/// grant, contract (with an `Over Threshold` column) or payment.
+#[utoipa::path(
+    tag = "publication",
+    params(
+        ("register" = Register, Path, description = "Which register"),
+        PublishQuery,
+    ),
+    responses(
+        (status = 200, description = "The register as CSV.", content_type = "text/csv", body = String, headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 304, description = "The copy named by `If-None-Match` is current."),
+        (status = 404, response = crate::api::responses::NotFound),
+        PublishErrors,
+    )
+)]
+#[get("/publish/registers/{register}.csv")]
+pub async fn read_register_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    actor: Actor,
+    path: web::Path<String>,
+    query: Query<PublishQuery>,
+) -> Result<HttpResponse, AppError> {
+    let document = Document::Register(parse_register(&path.into_inner())?, Format::Csv);
+    private(req, state, actor, query.into_inner(), document).await
 }
 
 #[derive(Deserialize)]
@@ -568,7 +594,7 @@ pub async fn public_threesixty_json(
     path: web::Path<PublicPath>,
     query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty(DocumentFormat::Json);
+    let document = Document::ThreeSixty(Format::Json);
     public(
         req,
         state,
@@ -600,7 +626,7 @@ pub async fn public_threesixty_csv(
     path: web::Path<PublicPath>,
     query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty(DocumentFormat::Csv);
+    let document = Document::ThreeSixty(Format::Csv);
     public(
         req,
         state,
@@ -674,7 +700,7 @@ pub async fn public_register_csv(
     query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let path = path.into_inner();
-    let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Csv);
+    let document = Document::Register(parse_register(&path.register)?, Format::Csv);
     public(
         req,
         state,
@@ -711,7 +737,7 @@ pub async fn public_register_json(
     query: Query<PublicQuery>,
 ) -> Result<HttpResponse, AppError> {
     let path = path.into_inner();
-    let document = Document::Register(parse_register(&path.register)?, DocumentFormat::Json);
+    let document = Document::Register(parse_register(&path.register)?, Format::Json);
     public(
         req,
         state,

@@ -32,9 +32,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(missing_and_late);
 }
 
-/// The media types reports are written in.
+/// The media types reports (and the publications) are written in: each
+/// path answers one of them, JSON or, at its `.csv` path, CSV.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub enum Format {
     Json,
     Csv,
 }
@@ -51,8 +52,9 @@ impl Format {
 /// Refuses the request when its `Accept` rules out the one media type the
 /// path answers: the most specific range that matches it decides, and
 /// `q=0` refuses (`*/*, text/csv;q=0` refuses CSV). No `Accept`, or one
-/// that does not parse, accepts anything.
-fn negotiate(req: &HttpRequest, format: Format) -> Result<(), AppError> {
+/// that does not parse, accepts anything. Shared by every path that
+/// answers one media type: the reports and the publications.
+pub fn negotiate(req: &HttpRequest, format: Format) -> Result<(), AppError> {
     use actix_web::http::header::{Accept, Header, Quality};
     let Ok(accept) = Accept::parse(req) else {
         return Ok(());

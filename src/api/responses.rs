@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 
 use utoipa::openapi::example::ExampleBuilder;
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type,
+};
 use utoipa::{IntoParams, IntoResponses, ToResponse};
 
 use super::problem::{Problem, PROBLEM_JSON};
@@ -16,20 +18,28 @@ use crate::error::RowError;
 use crate::error::{AppError, BudgetShortfall, ConflictCode, FieldError};
 
 /// A problem+json response with an example produced by the error it documents.
-fn problem_response(description: &str, example: &AppError) -> RefOr<Response> {
+fn problem_response(description: &str, example_error: &AppError) -> RefOr<Response> {
     let example = ExampleBuilder::new()
-        .value(Some(Problem::example(example)))
+        .value(Some(Problem::example(example_error)))
         .build();
     let content = ContentBuilder::new()
         .schema(Some(Ref::from_schema_name("Problem")))
         .examples_from_iter([("problem", example)])
         .build();
-    RefOr::T(
-        ResponseBuilder::new()
-            .description(description)
-            .content(PROBLEM_JSON, content)
-            .build(),
-    )
+    let mut response = ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, content);
+    // The header `AppError`'s response always carries with this problem.
+    if let AppError::UnsupportedContentEncoding { .. } = example_error {
+        let header = HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(Type::String))
+            .description(Some(
+                "`identity`: the only content coding the service reads",
+            ))
+            .build();
+        response = response.header("Accept-Encoding", header);
+    }
+    RefOr::T(response.build())
 }
 
 /// Declares a problem response component: its name, description and the
@@ -80,8 +90,10 @@ problem_responses! {
             RowError { row: 7, column: Some("amount".to_owned()), message: "amount must have at most 2 decimal places".to_owned() },
             RowError { row: 12, column: Some("contract_reference".to_owned()), message: "no contract has the reference VSS-2022-099".to_owned() },
         ]);
-    UnsupportedMediaType => "The body is not in a media type the path reads; `Accept-Post` lists those it does.",
-        AppError::UnsupportedMediaType { accepted: &[crate::import::table::Format::CSV_MEDIA_TYPE, crate::import::table::Format::XLSX_MEDIA_TYPE] };
+    UnsupportedMediaType => "The body is not in a media type the path reads (`Accept-Post` lists those it does), or has a `Content-Encoding` the service does not decode (it reads bodies unencoded only; `Accept-Encoding: identity`).",
+        AppError::UnsupportedMediaType { accepted: &[crate::import::table::Format::CSV_MEDIA_TYPE, crate::import::table::Format::XLSX_MEDIA_TYPE, crate::import::table::Format::OCTET_STREAM_MEDIA_TYPE] };
+    UnsupportedEncoding => "The body has a `Content-Encoding` (such as gzip) the service does not decode; send it unencoded. `Accept-Encoding: identity` says so.",
+        AppError::UnsupportedContentEncoding { coding: "gzip".to_owned() };
     PayloadTooLarge => "The body is larger than the path reads.",
         AppError::PayloadTooLarge { max_bytes: crate::api::imports::MAX_UPLOAD_BYTES };
     Unavailable => "The database is unreachable; try again shortly.",
@@ -148,10 +160,10 @@ response_sets! {
     AwardErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" BudgetConflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
     /// Importing a file.
     ImportErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "413" PayloadTooLarge, "415" UnsupportedMediaType, "422" InvalidImport];
-    /// A publication: its identifiers must be set (409).
-    PublishErrors => ["401" Unauthorized, "403" Forbidden, "409" Conflict, "422" Invalid];
+    /// A publication: its identifiers must be set (409); one media type per path (406).
+    PublishErrors => ["401" Unauthorized, "403" Forbidden, "406" NotAcceptable, "409" Conflict, "422" Invalid];
     /// A public publication: 404 while the organisation does not publish.
-    PublicErrors => ["404" NotFound, "422" Invalid];
+    PublicErrors => ["404" NotFound, "406" NotAcceptable, "422" Invalid];
     /// Deleting a record guarded by `If-Match`.
     DeleteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "428" PreconditionRequired];
 }

@@ -55,11 +55,13 @@ pub const REQUIRED: &[&str] = &[
 pub const OPTIONAL: &[&str] = &["financial_year", "amount", "status"];
 
 /// The template's example row (one cell per column of `REQUIRED` then
-/// `OPTIONAL`).
+/// `OPTIONAL`): a grant to the providers template's charity (by its
+/// number) from the streams template's stream, part of one example year
+/// (see [`ImportKind::template`]).
 pub fn template() -> Result<Vec<&'static str>, AppError> {
     Ok(vec![
         "VSS-2022-014",
-        "1123456",
+        "1150222",
         "grant",
         "Independent domestic violence advisers",
         "2022-04-01",

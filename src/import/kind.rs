@@ -105,12 +105,17 @@ impl ImportKind {
         }
     }
 
-    /// A template's header and one realistic example row, which imports as
-    /// it is once the records it names exist (a payment's contract, a
-    /// return's contract and its `better_cope` measure).
+    /// A template's header and one realistic example row. The five
+    /// templates are one example year: imported in order (funding streams,
+    /// providers, awards, payments, outcome returns) into an empty
+    /// organisation, each imports as it is, naming only what the ones
+    /// before it made — the award the stream `VSS` and the charity
+    /// 1150222, the payment and the return the award `VSS-2022-014`. No
+    /// import defines outcome measures (they are set up through the API),
+    /// so the returns template has no measure columns.
     pub fn template(self) -> Result<(Vec<&'static str>, Vec<&'static str>), AppError> {
         let (required, optional) = self.columns();
-        let mut header: Vec<&'static str> = required.iter().chain(optional).copied().collect();
+        let header: Vec<&'static str> = required.iter().chain(optional).copied().collect();
         let example: Vec<&'static str> = match self {
             ImportKind::FundingStreams => vec![
                 "VSS",
@@ -131,20 +136,16 @@ impl ImportKind {
             ],
             ImportKind::Awards => super::awards::template()?,
             ImportKind::Payments => vec!["VSS-2022-014", "2022-07-15", "8750.00", "INV-0042", ""],
-            ImportKind::OutcomeReturns => {
-                header.push("better_cope");
-                vec![
-                    "VSS-2022-014",
-                    "2022-23",
-                    "Q1",
-                    "42",
-                    "35",
-                    "8726.03",
-                    "submitted",
-                    "2022-07-20",
-                    "27",
-                ]
-            }
+            ImportKind::OutcomeReturns => vec![
+                "VSS-2022-014",
+                "2022-23",
+                "Q1",
+                "42",
+                "35",
+                "8726.03",
+                "submitted",
+                "2022-07-20",
+            ],
         };
         Ok((header, example))
     }

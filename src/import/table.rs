@@ -33,20 +33,37 @@ impl Format {
     pub const CSV_MEDIA_TYPE: &'static str = "text/csv";
     pub const XLSX_MEDIA_TYPE: &'static str =
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    /// Bytes with nothing said of their format (what generated clients
+    /// send a file as): [`Format::of_content`] tells which it is.
+    pub const OCTET_STREAM_MEDIA_TYPE: &'static str = "application/octet-stream";
 
     /// The format of a `Content-Type` value; parameters such as
     /// `; charset=utf-8` are ignored.
     pub fn from_content_type(content_type: &str) -> Option<Format> {
-        let essence = content_type
-            .split_once(';')
-            .map_or(content_type, |(essence, _)| essence)
-            .trim();
+        let essence = essence(content_type);
         if essence.eq_ignore_ascii_case(Self::CSV_MEDIA_TYPE) {
             Some(Format::Csv)
         } else if essence.eq_ignore_ascii_case(Self::XLSX_MEDIA_TYPE) {
             Some(Format::Xlsx)
         } else {
             None
+        }
+    }
+
+    /// Whether a `Content-Type` value is `application/octet-stream`.
+    pub fn is_octet_stream(content_type: &str) -> bool {
+        essence(content_type).eq_ignore_ascii_case(Self::OCTET_STREAM_MEDIA_TYPE)
+    }
+
+    /// The format of a file told by its first bytes, for one sent as
+    /// `application/octet-stream`: an XLSX workbook is a zip, which starts
+    /// with a local file header, `PK\x03\x04`; anything else is read as CSV
+    /// (and one that is not CSV is refused as a CSV would be).
+    pub fn of_content(bytes: &[u8]) -> Format {
+        if bytes.starts_with(b"PK\x03\x04") {
+            Format::Xlsx
+        } else {
+            Format::Csv
         }
     }
 
@@ -79,6 +96,14 @@ impl Format {
 }
 
 pub use crate::error::RowError;
+
+/// A `Content-Type` value without its parameters (`; charset=utf-8`).
+fn essence(content_type: &str) -> &str {
+    content_type
+        .split_once(';')
+        .map_or(content_type, |(essence, _)| essence)
+        .trim()
+}
 
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -877,6 +902,13 @@ mod tests {
             Some(Format::Xlsx)
         );
         assert_eq!(Format::from_content_type("application/json"), None);
+        assert_eq!(Format::from_content_type("application/octet-stream"), None);
+        assert!(Format::is_octet_stream("Application/Octet-Stream; x=y"));
+        assert!(!Format::is_octet_stream("text/csv"));
+        assert_eq!(Format::of_content(b"PK\x03\x04rest"), Format::Xlsx);
+        assert_eq!(Format::of_content(b"name,kind\r\n"), Format::Csv);
+        assert_eq!(Format::of_content(b"PK,kind\r\n"), Format::Csv);
+        assert_eq!(Format::of_content(b""), Format::Csv);
         assert_eq!(Format::from_file_name("payments.CSV"), Some(Format::Csv));
         assert_eq!(
             Format::from_file_name("/tmp/2023 payments.xlsx"),

@@ -302,8 +302,10 @@ fn matrix() -> Vec<Op> {
         // organisation publishes them (the fixtures switch it on), so
         // anyone may read them without one.
         op([Y, Y, Y, N],   "GET",    "/api/v1/publish/360giving", Target::Document),
+        op([Y, Y, Y, N],   "GET",    "/api/v1/publish/360giving.csv", Target::Document),
         op([Y, Y, Y, N],   "GET",    "/api/v1/publish/ocds", Target::Document),
         op([Y, Y, Y, N],   "GET",    "/api/v1/publish/registers/{register}", Target::Document),
+        op([Y, Y, Y, N],   "GET",    "/api/v1/publish/registers/{register}.csv", Target::Document),
         op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/360giving.json", Target::Public),
         op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/360giving.csv", Target::Public),
         op([PUB, PUB, PUB, PUB], "GET", "/public/{organisation_id}/ocds.json", Target::Public),

@@ -141,6 +141,8 @@ pub struct Reply {
     pub etag: Option<String>,
     /// The `Idempotent-Replayed: true` header was sent.
     pub replayed: bool,
+    /// Every header, for those the fields above do not name.
+    pub headers: awc::http::header::HeaderMap,
     pub body: Value,
 }
 
@@ -326,6 +328,30 @@ impl TestApp {
             .insert_header(("Authorization", format!("Bearer {token}")))
             .insert_header(("Content-Type", content_type))
             .send_body(body.to_owned())
+            .await
+            .expect("the request reaches the server");
+        reply(method, &url, &mut response).await
+    }
+
+    /// Sends a raw body with the given headers (and the token).
+    pub async fn send_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
+        let url = self.url(path);
+        let mut request = self
+            .client
+            .request(parse_method(method), &url)
+            .insert_header(("Authorization", format!("Bearer {token}")));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        let mut response = request
+            .send_body(body.to_vec())
             .await
             .expect("the request reaches the server");
         reply(method, &url, &mut response).await
@@ -650,6 +676,7 @@ where
         link,
         etag,
         replayed,
+        headers: response.headers().clone(),
         body,
     }
 }

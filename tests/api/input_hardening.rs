@@ -659,7 +659,73 @@ crate::on_both_backends!(
     unsupported_methods_are_405_with_allow,
     head_is_get_without_the_body,
     oversized_headers_are_431_problems,
+    encoded_bodies_are_415_and_store_nothing,
 );
+
+/// A body in a `Content-Encoding` the service does not decode is refused
+/// with 415 on any route, before anything reads it as if it were plain;
+/// `identity` (no coding at all) is read as usual.
+async fn encoded_bodies_are_415_and_store_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let body = json!({"code": "GZ", "name": "Gzipped", "funder": "Home Office",
+                      "budgets": [{"financial_year": "2022-23", "amount": "10.00",
+                                   "status": "confirmed"}]})
+    .to_string();
+    for coding in ["gzip", "br", "deflate", "identity, gzip", "x-unknown"] {
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", coding),
+        ];
+        let reply = app
+            .send_with_headers("POST", "funding-streams", &token, &headers, body.as_bytes())
+            .await
+            .expect_problem(415, None);
+        assert_eq!(reply.body["type"], "/problems/unsupported-media-type");
+        let detail = reply.str("detail");
+        assert!(detail.contains("Content-Encoding"), "{coding}: {detail}");
+        assert_eq!(
+            reply
+                .headers
+                .get("accept-encoding")
+                .and_then(|v| v.to_str().ok()),
+            Some("identity"),
+            "{coding}"
+        );
+    }
+    assert_eq!(count(&app, "funding-streams").await, 0, "nothing created");
+
+    // An import's body, whatever its media type, is refused the same way.
+    let headers = [("Content-Type", "text/csv"), ("Content-Encoding", "gzip")];
+    let file = b"name,kind,charity_number,company_number\r\nDandelion Time,charity,,\r\n";
+    app.send_with_headers("POST", "imports/providers", &token, &headers, file)
+        .await
+        .expect_problem(415, None);
+    assert_eq!(count(&app, "providers").await, 0, "nothing imported");
+
+    // No coding, spelt out, is read as usual.
+    for (coding, code) in [("identity", "ID1"), ("IDENTITY", "ID2")] {
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", coding),
+        ];
+        let body = body.replace("GZ", code);
+        app.send_with_headers("POST", "funding-streams", &token, &headers, body.as_bytes())
+            .await
+            .expect(201);
+    }
+    assert_eq!(count(&app, "funding-streams").await, 2);
+    // A request without a body is not refused for the header alone.
+    app.send_with_headers(
+        "GET",
+        "funding-streams",
+        &token,
+        &[("Content-Encoding", "gzip")],
+        b"",
+    )
+    .await
+    .expect(200);
+}
 
 /// The document states the limits the server enforces.
 #[test]

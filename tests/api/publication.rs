@@ -35,6 +35,8 @@ crate::on_both_backends!(
     a_seeded_year_publishes_valid_documents_that_add_up,
     public_routes_serve_nothing_until_publication_is_on,
     publication_settings_and_details_are_checked,
+    no_csv_cell_carries_a_formula,
+    each_publication_path_answers_one_media_type,
 );
 
 const GRANT_PREFIX: &str = "360G-opcc-test";
@@ -542,12 +544,7 @@ async fn a_seeded_year_publishes_valid_documents_that_add_up(backend: Backend) {
         .is_some_and(|d| d.contains("1 record was withheld")));
 
     // The flat CSV: the standard's titles, one row per grant.
-    let csv = get_csv(
-        &app,
-        &format!("publish/360giving?{year}&format=csv"),
-        &finance,
-    )
-    .await;
+    let csv = get_csv(&app, &format!("publish/360giving.csv?{year}"), &finance).await;
     let header = csv.lines().next().expect("a header");
     for title in [
         "Identifier",
@@ -783,7 +780,7 @@ async fn a_seeded_year_publishes_valid_documents_that_add_up(backend: Backend) {
         texts.push(
             get_csv(
                 &app,
-                &format!("publish/registers/{register}?{year}&format=csv"),
+                &format!("publish/registers/{register}.csv?{year}"),
                 &finance,
             )
             .await,
@@ -1015,4 +1012,236 @@ async fn publication_settings_and_details_are_checked(backend: Backend) {
     app.put(&path, &app.finance(), json!({}))
         .await
         .expect_problem(403, None);
+}
+
+/// A CSV's rows as maps from heading to cell, read as a spreadsheet would
+/// split them (quotes and all).
+fn csv_records(text: &str) -> Vec<BTreeMap<String, String>> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = reader.headers().expect("a header row").clone();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.expect("a well-formed row");
+            header
+                .iter()
+                .zip(record.iter())
+                .map(|(h, c)| (h.to_owned(), c.to_owned()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Text someone typed that a spreadsheet would run as a formula reaches no
+/// CSV as one: each such text cell starts with `'`, while amounts (a
+/// reversal's negative one too) and dates are written as they are.
+async fn no_csv_cell_carries_a_formula(backend: Backend) {
+    let app = spawn_app(backend).await;
+    identify(&app, true).await;
+    let commissioner = app.commissioner();
+    let stream = app.stream("VSS", "2022-23", "100000.00").await;
+    let provider = created(
+        &app,
+        "providers",
+        &commissioner,
+        json!({"name": "-Minus Charity", "kind": "charity", "charity_number": "1123456"}),
+    )
+    .await;
+    let grant = created(
+        &app,
+        "contracts",
+        &commissioner,
+        json!({"provider_id": provider, "kind": "grant", "title": "+Advocacy",
+               "start_date": "2022-04-01", "end_date": "2023-03-31", "value": "5000.00",
+               "funding_lines": [{"funding_stream_id": stream, "financial_year": "2022-23",
+                                  "amount": "5000.00"}],
+               "status": "active", "reference": "@REF-1"}),
+    )
+    .await;
+    details(
+        &app,
+        &grant,
+        json!({"description": "@SUM(A1:A9)",
+               "beneficiary_locations": [{"name": "Thanet", "geo_code": "=1+1",
+                                          "geo_code_type": "LAD"}]}),
+    )
+    .await;
+    let finance = app.finance();
+    let payment = created(
+        &app,
+        &format!("contracts/{grant}/payments"),
+        &finance,
+        json!({"amount": "1000.00", "paid_on": "2022-07-15", "reference": "=HYPERLINK(\"x\")"}),
+    )
+    .await;
+    app.post(
+        &format!("contracts/{grant}/payments/{payment}/reversal"),
+        &finance,
+        json!({"reversed_on": "2022-08-01", "reason": "Paid in error"}),
+    )
+    .await
+    .expect(201);
+
+    let year = "financial_year=2022-23";
+    let private = get_csv(&app, &format!("publish/360giving.csv?{year}"), &finance).await;
+    let public = app
+        .send(
+            "GET",
+            &format!("/public/{}/360giving.csv?{year}", app.organisation_id),
+            None,
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(public.body, Value::String(private.clone()));
+    let rows = csv_records(&private);
+    assert_eq!(rows.len(), 1, "{private}");
+    let grant_row = &rows[0];
+    for (column, expected) in [
+        ("Beneficiary Location:Geographic Code", "'=1+1"),
+        ("Title", "'+Advocacy"),
+        ("Description", "'@SUM(A1:A9)"),
+        ("Recipient Org:Name", "'-Minus Charity"),
+        ("Amount Awarded", "5000.00"),
+        ("Beneficiary Location:Name", "Thanet"),
+    ] {
+        assert_eq!(grant_row[column], expected, "{column} in {private}");
+    }
+
+    // The spend register: the reversal's amount is a number, written as it
+    // is; the payment's reference is text, neutralised.
+    let spend = get_csv(
+        &app,
+        &format!("publish/registers/spend.csv?{year}"),
+        &finance,
+    )
+    .await;
+    let rows = csv_records(&spend);
+    let amounts: BTreeSet<&str> = rows.iter().map(|r| r["Amount"].as_str()).collect();
+    assert_eq!(amounts, BTreeSet::from(["1000.00", "-1000.00"]), "{spend}");
+    let references: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["Payment Reference"].as_str())
+        .collect();
+    assert!(
+        references.contains("'=HYPERLINK(\"x\")"),
+        "{references:?} in {spend}"
+    );
+    assert!(rows.iter().all(|r| r["Recipient"] == "'-Minus Charity"));
+    assert!(rows.iter().all(|r| r["Date"].starts_with("2022-")));
+
+    // The reports' CSV, written by the same writer: the provider's name is
+    // neutralised, its amounts are not.
+    let (status, report) = app
+        .get_text(
+            &format!("reports/providers.csv?{year}"),
+            &finance,
+            "text/csv",
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let rows = csv_records(&report);
+    assert!(
+        rows.iter()
+            .all(|r| r["provider_name"] == "'-Minus Charity" && r["awarded"] == "5000.00"),
+        "{report}"
+    );
+}
+
+/// As the reports: each document answers one media type at each path, JSON
+/// or, at its `.csv` path, CSV (OCDS is JSON only), and a request whose
+/// `Accept` rules that out gets 406; there is no `format` parameter.
+async fn each_publication_path_answers_one_media_type(backend: Backend) {
+    let app = spawn_app(backend).await;
+    identify(&app, true).await;
+    seed(&app).await;
+    let finance = app.finance();
+    let year = "financial_year=2022-23";
+    let org = &app.organisation_id;
+    let pairs = [
+        (
+            format!("publish/360giving?{year}"),
+            Some(format!("publish/360giving.csv?{year}")),
+        ),
+        (
+            format!("publish/registers/grants?{year}"),
+            Some(format!("publish/registers/grants.csv?{year}")),
+        ),
+        (
+            format!("publish/registers/contracts?{year}"),
+            Some(format!("publish/registers/contracts.csv?{year}")),
+        ),
+        (
+            format!("publish/registers/spend?{year}"),
+            Some(format!("publish/registers/spend.csv?{year}")),
+        ),
+        (format!("publish/ocds?{year}"), None),
+        (
+            format!("/public/{org}/360giving.json?{year}"),
+            Some(format!("/public/{org}/360giving.csv?{year}")),
+        ),
+        (
+            format!("/public/{org}/registers/spend.json?{year}"),
+            Some(format!("/public/{org}/registers/spend.csv?{year}")),
+        ),
+    ];
+    for (json_path, csv_path) in &pairs {
+        let (status, json) = app.get_text(json_path, &finance, "*/*").await;
+        assert!(
+            status == 200 && json.starts_with('{'),
+            "{json_path}: {json}"
+        );
+        let csv = match csv_path {
+            Some(path) => {
+                let (status, csv) = app.get_text(path, &finance, "*/*").await;
+                assert!(status == 200 && !csv.starts_with('{'), "{path}: {csv}");
+                Some((path, csv))
+            }
+            None => None,
+        };
+        for (accept, json_ok, csv_ok) in [
+            ("application/json", true, false),
+            ("text/csv", false, true),
+            ("text/*", false, true),
+            ("text/csv;q=0, */*", true, false),
+            ("text/html", false, false),
+        ] {
+            let (status, body) = app.get_text(json_path, &finance, accept).await;
+            match json_ok {
+                true => assert_eq!(
+                    (status, body.as_str()),
+                    (200, json.as_str()),
+                    "{json_path} with Accept: {accept}"
+                ),
+                false => assert_eq!(status, 406, "{json_path} with Accept: {accept}: {body}"),
+            }
+            if let Some((path, csv)) = &csv {
+                let (status, body) = app.get_text(path, &finance, accept).await;
+                match csv_ok {
+                    true => assert_eq!(
+                        (status, body.as_str()),
+                        (200, csv.as_str()),
+                        "{path} with Accept: {accept}"
+                    ),
+                    false => assert_eq!(status, 406, "{path} with Accept: {accept}: {body}"),
+                }
+            }
+        }
+    }
+    // The old way of asking for CSV is an unknown parameter now.
+    for path in [
+        "publish/360giving",
+        "publish/registers/spend",
+        "publish/ocds",
+    ] {
+        app.get(&format!("{path}?{year}&format=csv"), &finance)
+            .await
+            .expect_problem(422, Some("format"));
+    }
+    // OCDS has no CSV; nor has a register there is not.
+    for path in ["publish/ocds.csv", "publish/registers/payroll.csv"] {
+        app.get(&format!("{path}?{year}"), &finance)
+            .await
+            .expect_problem(404, None);
+    }
 }

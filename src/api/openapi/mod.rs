@@ -29,7 +29,6 @@ pub use routes::allowed_methods;
         crate::api::problem::Problem,
         crate::domain::audit::ResourceType,
         crate::api::imports::TemplateFormat,
-        crate::api::publish::DocumentFormat,
         crate::domain::publication::registers::Register
     )),
     tags(

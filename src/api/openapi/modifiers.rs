@@ -8,13 +8,14 @@ use utoipa::Modify;
 
 /// Applies every modifier, in order.
 pub fn apply(openapi: &mut OpenApi) {
-    let modifiers: [&dyn Modify; 7] = [
+    let modifiers: [&dyn Modify; 8] = [
         &BearerScheme,
         // Before any change to the item schemas, while the copies still match.
         &PageItemReferences,
         &DescribedResponses,
         &QualifiedOperationIds,
         &PublicOperations,
+        &EncodedBodies,
         &ParameterLimits,
         &TextCharacters,
     ];
@@ -184,6 +185,34 @@ impl Modify for PublicOperations {
                             });
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Every operation that takes a body can answer 415 for a body in a
+/// `Content-Encoding` the service does not decode (`startup`'s
+/// `refuse_encoded_bodies` refuses it on every route), stated here once.
+/// An operation that already lists a 415 (an import, which also refuses
+/// media types) keeps its own, which says both.
+struct EncodedBodies;
+
+impl Modify for EncodedBodies {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                operation
+                    .responses
+                    .responses
+                    .entry("415".to_owned())
+                    .or_insert_with(|| {
+                        utoipa::openapi::RefOr::Ref(utoipa::openapi::Ref::from_response_name(
+                            "UnsupportedEncoding",
+                        ))
+                    });
             }
         }
     }

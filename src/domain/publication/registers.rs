@@ -278,7 +278,7 @@ pub fn spend(spend: &Spend) -> Result<SpendRegister, DomainError> {
 }
 
 fn yes_no(flag: Option<bool>) -> Cell {
-    Cell::optional(flag.map(|f| if f { "Yes" } else { "No" }))
+    Cell::optional_text(flag.map(|f| if f { "Yes" } else { "No" }))
 }
 
 impl GrantsRegister {
@@ -299,17 +299,17 @@ impl GrantsRegister {
         ]);
         for g in &self.grants {
             csv.row(vec![
-                Cell::plain(&g.identifier),
-                g.reference.as_deref().map_or(Cell::Empty, Cell::text),
+                Cell::text(&g.identifier),
+                Cell::optional_text(g.reference.as_deref()),
                 Cell::text(&g.recipient),
-                Cell::plain(&g.recipient_org_id),
+                Cell::text(&g.recipient_org_id),
                 Cell::text(&g.purpose),
-                g.conditions.as_deref().map_or(Cell::Empty, Cell::text),
-                g.reasons.as_deref().map_or(Cell::Empty, Cell::text),
-                Cell::plain(g.amount),
-                Cell::plain(g.award_date),
-                Cell::plain(g.start_date),
-                Cell::plain(g.end_date),
+                Cell::optional_text(g.conditions.as_deref()),
+                Cell::optional_text(g.reasons.as_deref()),
+                Cell::number(g.amount),
+                Cell::date(g.award_date),
+                Cell::date(g.start_date),
+                Cell::date(g.end_date),
                 Cell::text(g.funding_streams.join("; ")),
             ]);
         }
@@ -350,18 +350,18 @@ impl ContractsRegister {
                 Cell::text(&c.title),
                 Cell::text(&c.description),
                 Cell::text(&c.supplier),
-                Cell::plain(&c.supplier_org_id),
-                Cell::optional(c.supplier_registration_number.as_deref()),
-                Cell::plain(c.value),
-                Cell::plain(c.start_date),
-                Cell::plain(c.end_date),
-                Cell::optional(c.review_date),
-                Cell::plain(c.award_date),
-                Cell::optional(c.procurement_route.map(|r| r.as_str())),
+                Cell::text(&c.supplier_org_id),
+                Cell::optional_text(c.supplier_registration_number.as_deref()),
+                Cell::number(c.value),
+                Cell::date(c.start_date),
+                Cell::date(c.end_date),
+                Cell::optional_date(c.review_date),
+                Cell::date(c.award_date),
+                Cell::optional_text(c.procurement_route.map(|r| r.as_str())),
                 yes_no(c.sme),
                 yes_no(c.vcse),
-                Cell::plain(c.status.as_str()),
-                Cell::plain(if over { "Yes" } else { "No" }),
+                Cell::text(c.status.as_str()),
+                Cell::text(if over { "Yes" } else { "No" }),
             ]);
         }
         csv.finish()
@@ -384,22 +384,20 @@ impl SpendRegister {
         ]);
         for p in &self.payments {
             csv.row(vec![
-                Cell::plain(p.date),
+                Cell::date(p.date),
                 Cell::text(&p.recipient),
-                Cell::plain(&p.recipient_org_id),
+                Cell::text(&p.recipient_org_id),
                 Cell::text(&p.purpose),
-                Cell::plain(p.amount),
+                Cell::number(p.amount),
                 Cell::text(
                     p.contract_reference
                         .as_deref()
                         .unwrap_or(p.contract_id.as_str()),
                 ),
-                Cell::plain(p.contract_kind.as_str()),
-                p.payment_reference
-                    .as_deref()
-                    .map_or(Cell::Empty, Cell::text),
+                Cell::text(p.contract_kind.as_str()),
+                Cell::optional_text(p.payment_reference.as_deref()),
                 Cell::text(&p.funding_stream),
-                Cell::plain(p.id),
+                Cell::text(p.id.as_str()),
             ]);
         }
         csv.finish()

@@ -223,21 +223,23 @@ pub fn csv(package: &Package) -> String {
     for grant in &package.grants {
         let recipient = &grant.recipient_organization[0];
         let funder = &grant.funding_organization[0];
+        // The standard's dates are text here (`2022-04-01T00:00:00+00:00`),
+        // written as text like every other string.
         let mut row = vec![
-            Cell::plain(&grant.id),
+            Cell::text(&grant.id),
             Cell::text(&grant.title),
             Cell::text(&grant.description),
-            Cell::plain(grant.currency),
-            Cell::plain(grant.amount_awarded.0),
-            Cell::plain(grant.amount_disbursed.0),
-            Cell::plain(&grant.award_date),
-            Cell::plain(&grant.planned_dates[0].start_date),
-            Cell::plain(&grant.planned_dates[0].end_date),
-            Cell::plain(&recipient.id),
+            Cell::text(grant.currency),
+            Cell::number(grant.amount_awarded.0),
+            Cell::number(grant.amount_disbursed.0),
+            Cell::text(&grant.award_date),
+            Cell::text(&grant.planned_dates[0].start_date),
+            Cell::text(&grant.planned_dates[0].end_date),
+            Cell::text(&recipient.id),
             Cell::text(&recipient.name),
-            Cell::optional(recipient.charity_number.as_deref()),
-            Cell::optional(recipient.company_number.as_deref()),
-            Cell::plain(&funder.id),
+            Cell::optional_text(recipient.charity_number.as_deref()),
+            Cell::optional_text(recipient.company_number.as_deref()),
+            Cell::text(&funder.id),
             Cell::text(&funder.name),
         ];
         for n in 0..programmes {
@@ -250,14 +252,14 @@ pub fn csv(package: &Package) -> String {
             match grant.beneficiary_location.get(n) {
                 Some(l) => row.extend([
                     Cell::text(&l.name),
-                    Cell::optional(l.geo_code.as_deref()),
-                    Cell::optional(l.geo_code_type.as_deref()),
+                    Cell::optional_text(l.geo_code.as_deref()),
+                    Cell::optional_text(l.geo_code_type.as_deref()),
                 ]),
                 None => row.extend([Cell::Empty, Cell::Empty, Cell::Empty]),
             }
         }
-        row.push(Cell::optional(grant.from_open_call));
-        row.push(Cell::plain(&grant.date_modified));
+        row.push(Cell::optional_text(grant.from_open_call));
+        row.push(Cell::text(&grant.date_modified));
         out.row(row);
     }
     out.finish()

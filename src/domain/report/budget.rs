@@ -261,23 +261,23 @@ impl BudgetReport {
         let mut csv = Csv::new(&header);
         for line in &self.streams {
             let mut cells = vec![
-                Cell::plain("stream"),
-                Cell::plain(line.financial_year),
-                Cell::plain(line.funding_stream_id),
+                Cell::text("stream"),
+                Cell::text(line.financial_year.to_string()),
+                Cell::text(line.funding_stream_id.as_str()),
                 Cell::text(&line.funding_stream_code),
                 Cell::text(&line.funding_stream_name),
-                Cell::optional(line.budget_status.map(BudgetStatus::as_str)),
+                Cell::optional_text(line.budget_status.map(BudgetStatus::as_str)),
             ];
             cells.extend(figure_cells(&line.figures, &line.quarters));
             csv.row(cells);
         }
         for line in &self.years {
             let mut cells = vec![
-                Cell::plain("total"),
-                Cell::plain(line.financial_year),
+                Cell::text("total"),
+                Cell::text(line.financial_year.to_string()),
                 Cell::Empty,
                 Cell::Empty,
-                Cell::plain("All streams"),
+                Cell::text("All streams"),
                 Cell::Empty,
             ];
             cells.extend(figure_cells(&line.figures, &line.quarters));
@@ -289,17 +289,17 @@ impl BudgetReport {
 
 fn figure_cells(figures: &BudgetFigures, quarters: &[QuarterFigures]) -> Vec<Cell> {
     let mut cells = vec![
-        Cell::plain(figures.budget_indicative),
-        Cell::plain(figures.budget_confirmed),
-        Cell::plain(figures.budget),
-        Cell::plain(figures.committed),
-        Cell::plain(figures.paid),
-        Cell::plain(figures.uncommitted),
-        Cell::plain(figures.unpaid_commitment),
-        Cell::plain(figures.over_committed),
+        Cell::number(figures.budget_indicative),
+        Cell::number(figures.budget_confirmed),
+        Cell::number(figures.budget),
+        Cell::number(figures.committed),
+        Cell::number(figures.paid),
+        Cell::number(figures.uncommitted),
+        Cell::number(figures.unpaid_commitment),
+        Cell::text(figures.over_committed.to_string()),
     ];
-    cells.extend(quarters.iter().map(|q| Cell::plain(q.committed)));
-    cells.extend(quarters.iter().map(|q| Cell::plain(q.paid)));
+    cells.extend(quarters.iter().map(|q| Cell::number(q.committed)));
+    cells.extend(quarters.iter().map(|q| Cell::number(q.paid)));
     cells
 }
 

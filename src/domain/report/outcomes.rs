@@ -419,21 +419,19 @@ impl OutcomesReport {
         let mut csv = Csv::new(&header);
         let mut write = |row: &str, group: Option<&OutcomeGroup>, period: &OutcomePeriod| {
             let mut cells = vec![
-                Cell::plain(row),
-                Cell::plain(self.group_by.as_str()),
-                Cell::optional(group.map(|g| &g.id)),
-                group
-                    .and_then(|g| g.code.as_deref())
-                    .map_or(Cell::Empty, Cell::text),
-                group.map_or(Cell::plain("All returns"), |g| Cell::text(&g.name)),
-                Cell::plain(period.financial_year),
-                Cell::optional(period.quarter),
-                Cell::plain(period.returns),
-                Cell::plain(period.referrals),
-                Cell::plain(period.returns_reporting_referrals),
-                Cell::plain(period.people_supported),
-                Cell::plain(period.returns_reporting_people_supported),
-                Cell::plain(period.spend),
+                Cell::text(row),
+                Cell::text(self.group_by.as_str()),
+                Cell::optional_text(group.map(|g| g.id.as_str())),
+                Cell::optional_text(group.and_then(|g| g.code.as_deref())),
+                Cell::text(group.map_or("All returns", |g| g.name.as_str())),
+                Cell::text(period.financial_year.to_string()),
+                Cell::optional_text(period.quarter.map(|q| q.to_string())),
+                Cell::number(period.returns),
+                Cell::number(period.referrals),
+                Cell::number(period.returns_reporting_referrals),
+                Cell::number(period.people_supported),
+                Cell::number(period.returns_reporting_people_supported),
+                Cell::number(period.spend),
             ];
             for (code, unit) in &measures {
                 match period
@@ -442,13 +440,14 @@ impl OutcomesReport {
                     .find(|m| m.code == *code && m.unit == *unit)
                 {
                     Some(m) => {
-                        cells.push(Cell::plain(match &m.value {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        }));
-                        cells.push(Cell::plain(m.returns));
-                        cells.push(Cell::optional(m.share_of_people_supported.as_ref()));
-                        cells.push(Cell::plain(m.share_returns));
+                        cells.push(measure_value_cell(&m.value));
+                        cells.push(Cell::number(m.returns));
+                        cells.push(
+                            m.share_of_people_supported
+                                .as_deref()
+                                .map_or(Cell::Empty, decimal_cell),
+                        );
+                        cells.push(Cell::number(m.share_returns));
                     }
                     None => cells.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]),
                 }
@@ -464,6 +463,26 @@ impl OutcomesReport {
             write("total", None, period);
         }
         csv.finish()
+    }
+}
+
+/// A measure's total as a number cell: a whole number for `count` and
+/// `people`, a decimal string for `money` (see [`MeasureUnit::format_value`]).
+fn measure_value_cell(value: &Value) -> Cell {
+    match value {
+        Value::Number(n) => decimal_cell(&n.to_string()),
+        Value::String(text) => decimal_cell(text),
+        Value::Null => Cell::Empty,
+        other => Cell::text(other.to_string()),
+    }
+}
+
+/// Decimal text the report made (a money total, a share) as a number cell;
+/// should it ever not be one, it is written as text, neutralised like any.
+fn decimal_cell(text: &str) -> Cell {
+    match text.parse::<Decimal>() {
+        Ok(decimal) => Cell::number(decimal),
+        Err(_) => Cell::text(text),
     }
 }
 

@@ -180,27 +180,27 @@ impl ProviderReport {
         for provider in &self.providers {
             for stream in &provider.streams {
                 csv.row(vec![
-                    Cell::plain("stream"),
-                    Cell::plain(provider.provider_id),
+                    Cell::text("stream"),
+                    Cell::text(provider.provider_id.as_str()),
                     Cell::text(&provider.provider_name),
                     Cell::text(&stream.funding_stream_code),
                     Cell::text(&stream.funding_stream_name),
-                    Cell::plain(stream.contracts),
-                    Cell::plain(stream.awarded),
-                    Cell::plain(stream.paid),
-                    Cell::plain(stream.unpaid),
+                    Cell::number(stream.contracts),
+                    Cell::number(stream.awarded),
+                    Cell::number(stream.paid),
+                    Cell::number(stream.unpaid),
                 ]);
             }
             csv.row(vec![
-                Cell::plain("provider"),
-                Cell::plain(provider.provider_id),
+                Cell::text("provider"),
+                Cell::text(provider.provider_id.as_str()),
                 Cell::text(&provider.provider_name),
                 Cell::Empty,
-                Cell::plain("All streams"),
-                Cell::plain(provider.contracts),
-                Cell::plain(provider.awarded),
-                Cell::plain(provider.paid),
-                Cell::plain(provider.unpaid),
+                Cell::text("All streams"),
+                Cell::number(provider.contracts),
+                Cell::number(provider.awarded),
+                Cell::number(provider.paid),
+                Cell::number(provider.unpaid),
             ]);
         }
         csv.finish()

@@ -15,8 +15,11 @@
 4. Lists and the audit trail as generated: the contracts list is a page of `Contract`, the audit
    trail's `resource_type` is a `ResourceType` and its `before`/`after` are open objects, and the
    missing-and-late list is a page of `ReturnDue` naming the grant's four missing quarters.
-5. Every `id` and `*_id` field of every generated model is a `UUID`, and every `Page*` model's
+5. Every `id` and `*_id` field of every generated model is a `UUID` (but an `org_id`, an
+   organisation's 360Giving identifier such as `GB-CHC-1150222`), and every `Page*` model's
    `items` is a list of the model its schema refers to.
+6. The import upload, whose generated function sends its file as `application/octet-stream`:
+   a CSV and the XLSX providers template, each as a dry run, are read (told apart by content).
 
 Exits non-zero on the first failure; a line starting NOTE is something seen but not failed on.
 A field listed in STRING_IDS (an id the document still types as a plain string) is a NOTE, not
@@ -129,6 +132,10 @@ def check_models(document: dict[str, Any]) -> None:
             continue
         for field in attrs.fields(cls):
             if field.name != "id" and not field.name.endswith("_id"):
+                continue
+            # An org-id (`GB-CHC-1150222`, 360Giving's organisation identifier) names an
+            # organisation in a public register, not one of our records: text, never a UUID.
+            if field.name == "org_id" or field.name.endswith("_org_id"):
                 continue
             ids += 1
             # The generated modules use `from __future__ import annotations`: the type is its text.
@@ -366,6 +373,33 @@ def main() -> None:
 
     print("== 5. ids are UUIDs and pages hold their item model, in every generated model")
     check_models(document)
+
+    print("== 6. an import takes its file as application/octet-stream, CSV or XLSX")
+    from commissioning_client.models import ImportKind, ImportSummary, TemplateFormat
+    from commissioning_client.types import File
+
+    template = ops["imports.template"].sync_detailed(
+        ImportKind.PROVIDERS, client=commissioner, format_=TemplateFormat.XLSX
+    )
+    if template.status_code != 200 or not template.content.startswith(b"PK"):
+        fail(f"imports_template as XLSX: {int(template.status_code)}, {template.content[:60]!r}")
+    files = {
+        "CSV": f"name,kind,charity_number,company_number\r\nRubicon Cares {run},charity,,\r\n".encode(),
+        "XLSX": template.content,
+    }
+    for what, payload in files.items():
+        summary = parsed(
+            f"imports_run with a {what} file",
+            ops["imports.run"].sync_detailed(
+                ImportKind.PROVIDERS,
+                client=commissioner,
+                dry_run=True,
+                body=File(payload=io.BytesIO(payload), mime_type="application/octet-stream"),
+            ),
+            200,
+            ImportSummary,
+        )
+        equal(f"imports_run with a {what} file: rows read", summary.rows, 1)
 
     print("Python client check: all checks passed")
 
