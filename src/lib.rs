@@ -15,4 +15,5 @@ pub mod fiscal;
 pub mod import;
 pub mod metrics;
 pub mod money;
+pub mod ops;
 pub mod startup;

@@ -11,6 +11,7 @@ use commissioning::domain::id::{OrganisationId, ProviderId};
 use commissioning::error::{AppError, ErrorChain};
 use commissioning::import::table::Format;
 use commissioning::import::{self, ImportKind, ImportSummary};
+use commissioning::ops;
 use commissioning::startup::{init_logging, Application};
 
 /// Longest a minted token may last: ten years.
@@ -313,16 +314,13 @@ fn import_file(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     bar.set_message(format!("importing {}", kind.as_str()));
-    let mut conn = db::connect_one(&settings.database_url)?;
-    let work = |conn: &mut db::DbConn| {
-        import::run(conn, &actor, kind, &table, dry_run, &|rows| {
-            bar.inc(rows as u64)
+    let counter = bar.clone();
+    let summary = with_runtime(settings, move |db| async move {
+        ops::imports::import(&db, &actor, kind, table, dry_run, move |rows| {
+            counter.inc(rows as u64)
         })
-    };
-    let summary = match dry_run {
-        true => db::trial_transaction(&mut conn, work),
-        false => db::write_transaction(&mut conn, work),
-    };
+        .await
+    });
     bar.finish_and_clear();
     Ok(summary?)
 }
@@ -338,7 +336,9 @@ fn demo(settings: &Settings, hours: i64) -> Result<(), CliError> {
         )));
     }
     db::migrate(&settings.database_url)?;
-    let loaded = with_connection(settings, commissioning::demo::load)?;
+    let loaded = with_runtime(settings, |db| async move {
+        commissioning::demo::load(&db).await
+    })?;
     println!(
         "Loaded the demo year for {:?} ({}) into the {}:",
         commissioning::demo::ORGANISATION,
@@ -422,6 +422,17 @@ fn found<T>(result: Result<T, AppError>) -> Result<Option<T>, AppError> {
         Err(AppError::NotFound(_)) => Ok(None),
         Err(other) => Err(other),
     }
+}
+
+/// Runs use cases (`ops`) against the configured database, as the service
+/// would, on a runtime of their own for the command.
+fn with_runtime<T, F, Work>(settings: &Settings, work: Work) -> Result<T, AppError>
+where
+    Work: FnOnce(db::Db) -> F,
+    F: std::future::Future<Output = Result<T, AppError>>,
+{
+    let db = db::Db::connect(&settings.database_url, 2)?;
+    actix_web::rt::System::new().block_on(work(db))
 }
 
 fn with_connection<T>(

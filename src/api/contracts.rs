@@ -1,29 +1,28 @@
-use crate::domain::id::{FundingStreamId, ProviderId};
+//! Contracts and grants, their funding lines, history and payments: each
+//! handler parses the request, calls its use case in `ops::contracts` and
+//! renders the answer.
+
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
-use super::paths::*;
-use super::preconditions::{created_response, ok_with_etag, IdempotentJson, IfMatch};
-use super::responses::{
-    AwardErrors, CreateAwardErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors,
-    NestedCreateErrors, ReadErrors, WriteErrors,
-};
-use super::writes::{Created, Creation, Guarded};
-use super::{location, AppState};
+use super::paths::{ContractPath, FundingLinePath, PaymentPath};
+use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
+use super::responses::{Errors, ReadErrors};
+use super::AppState;
 use crate::auth::{Actor, Permission};
-use crate::db::audit;
-use crate::db::contracts::{self, ContractFilter};
-use crate::domain::audit::AuditAction;
+use crate::db::contracts::ContractFilter;
 use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
     NewContract, NewPayment, NewReversal, NewVariation, Payment, StatusChange, Variation,
 };
+use crate::domain::id::{FundingStreamId, ProviderId};
 use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
+use crate::ops::contracts::{self, lifecycle, lines, payments};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -80,12 +79,9 @@ pub struct FundingLineChange {
 /// rules as activation. The 201 carries the `ETag` for the next change.
 #[utoipa::path(
     tag = "contracts",
-    params(IdempotencyKeyHeader),
+    params(Keyed),
     request_body = NewContract,
-    responses(
-        (status = 201, body = Contract),
-        CreateAwardErrors,
-    )
+    responses((status = 201, body = Contract), Errors<contracts::CreateContract>)
 )]
 #[post("/contracts")]
 pub async fn create(
@@ -93,20 +89,10 @@ pub async fn create(
     actor: Actor,
     request: IdempotentJson<NewContract>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    let request = request.validated(NewContract::validate)?;
-    Creation::new(actor, request)
-        .create(&state.db, |conn, actor, input| {
-            let awards = input.awards();
-            let contract = contracts::create(conn, actor.organisation_id, input)?;
-            match awards {
-                true => {
-                    contracts::change_status(conn, actor, contract.id, StatusChange::activation())
-                }
-                false => Ok(contract),
-            }
-        })
-        .await
+    let (input, once) = request.validated(NewContract::validate)?.split();
+    Ok(send(
+        contracts::create(&state.db, &actor, once, input).await?,
+    ))
 }
 
 /// List contracts
@@ -116,10 +102,7 @@ pub async fn create(
 #[utoipa::path(
     tag = "contracts",
     params(PageParams, ContractQuery),
-    responses(
-        (status = 200, body = Page<Contract>),
-        ListErrors,
-    )
+    responses((status = 200, body = Page<Contract>), Errors<contracts::ListContracts>)
 )]
 #[get("/contracts")]
 pub async fn list(
@@ -127,22 +110,16 @@ pub async fn list(
     actor: Actor,
     query: ListQuery<ContractQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let page = query.page;
-    let query = query.filter;
+    let (filter, page) = (query.filter, query.page);
     let filter = ContractFilter {
-        provider_id: query.provider_id,
-        status: query.status,
-        kind: query.kind,
-        funding_stream_id: query.funding_stream_id,
-        financial_year: query.financial_year,
-        sort: query.sort.unwrap_or_default(),
+        provider_id: filter.provider_id,
+        status: filter.status,
+        kind: filter.kind,
+        funding_stream_id: filter.funding_stream_id,
+        financial_year: filter.financial_year,
+        sort: filter.sort.unwrap_or_default(),
     };
-    let scope = actor.scope();
-    let (items, total) = state
-        .db
-        .read(move |conn| contracts::list(conn, &scope, &filter, page.limit, page.offset))
-        .await?;
+    let (items, total) = contracts::list(&state.db, &actor, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -152,10 +129,7 @@ pub async fn list(
 #[utoipa::path(
     tag = "contracts",
     params(ContractPath),
-    responses(
-        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        ReadErrors,
-    )
+    responses((status = 200, body = Contract), Errors<contracts::ReadContract>)
 )]
 #[get("/contracts/{id}")]
 pub async fn read(
@@ -163,14 +137,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let contract = state
-        .db
-        .read(move |conn| contracts::get(conn, &scope, id))
-        .await?;
-    ok_with_etag(&contract)
+    ok_with_etag(&contracts::read(&state.db, &actor, path.id).await?)
 }
 
 /// Change a draft contract
@@ -178,32 +145,21 @@ pub async fn read(
 /// Changes a draft contract. An awarded contract changes by variation instead.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        ContractPath,
-        IfMatchHeader,
-    ),
+    params(ContractPath, IfMatch),
     request_body = ContractChanges,
-    responses(
-        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
-    )
+    responses((status = 200, body = Contract), Errors<contracts::ChangeDraft>)
 )]
 #[patch("/contracts/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ContractPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<ContractChanges>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
     let changes = body.0.validate()?;
-    let id = path.id;
-    let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::update(conn, actor.organisation_id, id, changes)
-        })
-        .await?;
+    let contract =
+        contracts::change_draft(&state.db, &actor, path.id, seen.into(), changes).await?;
     ok_with_etag(&contract)
 }
 
@@ -212,29 +168,17 @@ pub async fn update(
 /// Deletes a draft contract. Awarded contracts are ended or terminated instead.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        ContractPath,
-        IfMatchHeader,
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        DeleteErrors,
-    )
+    params(ContractPath, IfMatch),
+    responses((status = 204, description = "Deleted"), Errors<contracts::DeleteDraft>)
 )]
 #[delete("/contracts/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ContractPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    let id = path.id;
-    Guarded::<Contract>::new(actor, if_match, id)
-        .delete(&state.db, move |conn, actor, id| {
-            contracts::delete(conn, actor.organisation_id, id)
-        })
-        .await?;
+    contracts::delete_draft(&state.db, &actor, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -246,36 +190,22 @@ pub async fn delete(
 /// terminating a decision reference.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        ContractPath,
-        IfMatchHeader,
-        IdempotencyKeyHeader,
-    ),
+    params(ContractPath, IfMatch, Keyed),
     request_body = StatusChange,
-    responses(
-        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        AwardErrors,
-    )
+    responses((status = 200, body = Contract), Errors<lifecycle::ChangeStatus>)
 )]
 #[post("/contracts/{id}/status")]
 pub async fn change_status(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ContractPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     request: IdempotentJson<StatusChange>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    let id = path.id;
     let (change, once) = request.split();
-    Guarded::<Contract>::new(actor, if_match, id)
-        .act(
-            &state.db,
-            AuditAction::StatusChange,
-            once,
-            move |conn, actor, id| contracts::change_status(conn, actor, id, change),
-        )
-        .await
+    let answer =
+        lifecycle::change_status(&state.db, &actor, path.id, seen.into(), once, change).await?;
+    Ok(send(answer))
 }
 
 /// List a contract's funding lines
@@ -284,10 +214,7 @@ pub async fn change_status(
 #[utoipa::path(
     tag = "contracts",
     params(ContractPath),
-    responses(
-        (status = 200, body = Vec<FundingLine>),
-        ReadErrors,
-    )
+    responses((status = 200, body = Vec<FundingLine>), Errors<lines::ListLines>)
 )]
 #[get("/contracts/{id}/funding-lines")]
 pub async fn list_lines(
@@ -295,14 +222,7 @@ pub async fn list_lines(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let lines = state
-        .db
-        .read(move |conn| contracts::list_lines(conn, &scope, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(lines))
+    Ok(HttpResponse::Ok().json(lines::list(&state.db, &actor, path.id).await?))
 }
 
 /// Add a funding line
@@ -310,15 +230,9 @@ pub async fn list_lines(
 /// Adds a funding line (stream × financial year × amount) to a draft contract.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        ContractPath,
-        IdempotencyKeyHeader,
-    ),
+    params(ContractPath, Keyed),
     request_body = FundingLineInput,
-    responses(
-        (status = 201, body = FundingLine),
-        NestedCreateErrors,
-    )
+    responses((status = 201, body = FundingLine), Errors<lines::AddLine>)
 )]
 #[post("/contracts/{id}/funding-lines")]
 pub async fn add_line(
@@ -327,25 +241,10 @@ pub async fn add_line(
     path: web::Path<ContractPath>,
     request: IdempotentJson<FundingLineInput>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    let id = path.id;
-    Creation::new(actor, request)
-        .under(id)
-        .run(&state.db, move |conn, actor, line| {
-            let before = contracts::get(conn, &actor.scope(), id)?;
-            let line = contracts::add_line(conn, actor.organisation_id, id, line)?;
-            let after = contracts::get(conn, &actor.scope(), id)?;
-            audit::record(
-                conn,
-                actor,
-                AuditAction::Update,
-                id,
-                Some(&before),
-                Some(&after),
-            )?;
-            created_response(location(&format!("contracts/{id}/funding-lines")), &line)
-        })
-        .await
+    let (line, once) = request.split();
+    Ok(send(
+        lines::add(&state.db, &actor, path.id, once, line).await?,
+    ))
 }
 
 /// Change a funding line
@@ -354,33 +253,21 @@ pub async fn add_line(
 /// contract.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        FundingLinePath,
-        IfMatchHeader,
-    ),
+    params(FundingLinePath, IfMatch),
     request_body = FundingLineChange,
-    responses(
-        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
-    )
+    responses((status = 200, body = Contract), Errors<lines::ChangeLine>)
 )]
 #[patch("/contracts/{id}/funding-lines/{line_id}")]
 pub async fn update_line(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<FundingLinePath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<FundingLineChange>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
     let FundingLinePath { id, line_id } = path.into_inner();
-    let amount = body.0.amount;
-    let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::update_line(conn, actor.organisation_id, id, line_id, amount)?;
-            Ok(())
-        })
-        .await?;
+    let contract =
+        lines::change(&state.db, &actor, id, line_id, seen.into(), body.0.amount).await?;
     ok_with_etag(&contract)
 }
 
@@ -389,31 +276,18 @@ pub async fn update_line(
 /// Removes a funding line from a draft contract.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        FundingLinePath,
-        IfMatchHeader,
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        DeleteErrors,
-    )
+    params(FundingLinePath, IfMatch),
+    responses((status = 204, description = "Deleted"), Errors<lines::RemoveLine>)
 )]
 #[delete("/contracts/{id}/funding-lines/{line_id}")]
 pub async fn delete_line(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<FundingLinePath>,
-    if_match: IfMatch,
+    seen: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
     let FundingLinePath { id, line_id } = path.into_inner();
-    let contract = Guarded::<Contract>::new(actor, if_match, id)
-        .change_then_read(&state.db, AuditAction::Update, move |conn, actor, id| {
-            contracts::delete_line(conn, actor.organisation_id, id, line_id)?;
-            Ok(())
-        })
-        .await?;
-    drop(contract);
+    lines::remove(&state.db, &actor, id, line_id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -424,10 +298,7 @@ pub async fn delete_line(
 #[utoipa::path(
     tag = "contracts",
     params(ContractPath),
-    responses(
-        (status = 200, body = Vec<Variation>),
-        ReadErrors,
-    )
+    responses((status = 200, body = Vec<Variation>), Errors<contracts::ReadHistory>)
 )]
 #[get("/contracts/{id}/variations")]
 pub async fn list_variations(
@@ -435,14 +306,7 @@ pub async fn list_variations(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let history = state
-        .db
-        .read(move |conn| contracts::list_variations(conn, &scope, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(history))
+    Ok(HttpResponse::Ok().json(contracts::history(&state.db, &actor, path.id).await?))
 }
 
 /// Vary an active contract
@@ -454,36 +318,21 @@ pub async fn list_variations(
 /// spent (never below what was paid).
 #[utoipa::path(
     tag = "contracts",
-    params(
-        ContractPath,
-        IfMatchHeader,
-        IdempotencyKeyHeader,
-    ),
+    params(ContractPath, IfMatch, Keyed),
     request_body = NewVariation,
-    responses(
-        (status = 200, body = Contract, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        AwardErrors,
-    )
+    responses((status = 200, body = Contract), Errors<lifecycle::Vary>)
 )]
 #[post("/contracts/{id}/variations")]
 pub async fn vary(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ContractPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     request: IdempotentJson<NewVariation>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    let id = path.id;
     let (variation, once) = request.split();
-    Guarded::<Contract>::new(actor, if_match, id)
-        .act(
-            &state.db,
-            AuditAction::Update,
-            once,
-            move |conn, actor, id| contracts::vary(conn, actor, id, variation),
-        )
-        .await
+    let answer = lifecycle::vary(&state.db, &actor, path.id, seen.into(), once, variation).await?;
+    Ok(send(answer))
 }
 
 /// List a contract's payments
@@ -492,10 +341,7 @@ pub async fn vary(
 #[utoipa::path(
     tag = "contracts",
     params(ContractPath),
-    responses(
-        (status = 200, body = Vec<Payment>),
-        ReadErrors,
-    )
+    responses((status = 200, body = Vec<Payment>), Errors<payments::ListPayments>)
 )]
 #[get("/contracts/{id}/payments")]
 pub async fn list_payments(
@@ -503,14 +349,7 @@ pub async fn list_payments(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let payments = state
-        .db
-        .read(move |conn| contracts::list_payments(conn, &scope, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(payments))
+    Ok(HttpResponse::Ok().json(payments::list(&state.db, &actor, path.id).await?))
 }
 
 /// Record a payment
@@ -519,15 +358,9 @@ pub async fn list_payments(
 /// value.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        ContractPath,
-        IdempotencyKeyHeader,
-    ),
+    params(ContractPath, Keyed),
     request_body = NewPayment,
-    responses(
-        (status = 201, body = Payment),
-        NestedCreateErrors,
-    )
+    responses((status = 201, body = Payment), Errors<payments::RecordPayment>)
 )]
 #[post("/contracts/{id}/payments")]
 pub async fn record_payment(
@@ -536,20 +369,10 @@ pub async fn record_payment(
     path: web::Path<ContractPath>,
     request: IdempotentJson<NewPayment>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::RecordPayments)?;
-    let id = path.id;
-    let request = request.validated(NewPayment::validate)?;
-    Creation::new(actor, request)
-        .under(id)
-        .create_at(&state.db, move |conn, actor, payment| {
-            let payment = contracts::record_payment(conn, actor, id, payment)?;
-            Ok(Created {
-                id: payment.id,
-                path: format!("contracts/{id}/payments"),
-                record: payment,
-            })
-        })
-        .await
+    let (payment, once) = request.validated(NewPayment::validate)?.split();
+    Ok(send(
+        payments::record(&state.db, &actor, path.id, once, payment).await?,
+    ))
 }
 
 /// Reverse a payment
@@ -559,15 +382,9 @@ pub async fn record_payment(
 /// The payment itself is never edited, and can be reversed once.
 #[utoipa::path(
     tag = "contracts",
-    params(
-        PaymentPath,
-        IdempotencyKeyHeader,
-    ),
+    params(PaymentPath, Keyed),
     request_body = NewReversal,
-    responses(
-        (status = 201, body = Payment),
-        NestedCreateErrors,
-    )
+    responses((status = 201, body = Payment), Errors<payments::ReversePayment>)
 )]
 #[post("/contracts/{id}/payments/{payment_id}/reversal")]
 pub async fn reverse_payment(
@@ -576,20 +393,10 @@ pub async fn reverse_payment(
     path: web::Path<PaymentPath>,
     request: IdempotentJson<NewReversal>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::RecordPayments)?;
     let PaymentPath { id, payment_id } = path.into_inner();
-    let request = request.validated(NewReversal::validate)?;
-    Creation::new(actor, request)
-        .under(id)
-        .create_at(&state.db, move |conn, actor, reversal| {
-            let payment = contracts::reverse_payment(conn, actor, id, payment_id, reversal)?;
-            Ok(Created {
-                id: payment.id,
-                path: format!("contracts/{id}/payments"),
-                record: payment,
-            })
-        })
-        .await
+    let (reversal, once) = request.validated(NewReversal::validate)?.split();
+    let answer = payments::reverse(&state.db, &actor, id, payment_id, once, reversal).await?;
+    Ok(send(answer))
 }
 
 /// List a contract's outcome measures

@@ -1,7 +1,6 @@
 //! Bulk imports from a spreadsheet (CSV or XLSX), and a template for each
-//! kind. `run` reads the file and hands it to `import::run`, in one
-//! write transaction (rolled back for a dry run) run once per
-//! `Idempotency-Key`.
+//! kind. `run` reads the file and hands it to its use case,
+//! `ops::imports::run`.
 
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -9,14 +8,15 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{parse_query, Query};
-use super::preconditions::{fingerprint, idempotency_key, ok_response, send};
-use super::responses::{IdempotencyKeyHeader, ImportErrors, NestedListErrors};
+use super::preconditions::{idempotency_key, send, Keyed};
+use super::responses::Errors;
 use super::AppState;
 use crate::auth::Actor;
-use crate::db::{idempotency, DbConn};
 use crate::error::AppError;
 use crate::import::table::Format;
 use crate::import::{self, xlsx, ImportKind, ImportSummary};
+use crate::ops::imports;
+use crate::ops::version::Once;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -83,7 +83,7 @@ pub struct SpreadsheetFile(Vec<u8>);
     params(
         ("kind" = ImportKind, Path, description = "What the file holds"),
         ImportQuery,
-        IdempotencyKeyHeader,
+        Keyed,
     ),
     request_body(
         description = "The file itself, as CSV or XLSX; or either as `application/octet-stream` (as generated clients send a file), told apart by its content: an XLSX file is a zip, starting `PK\\x03\\x04`.",
@@ -95,7 +95,7 @@ pub struct SpreadsheetFile(Vec<u8>);
     ),
     responses(
         (status = 200, body = ImportSummary, description = "What the import did (or, for a dry run, would do) with each row."),
-        ImportErrors,
+        Errors<imports::RunImport>,
     )
 )]
 #[post("/imports/{kind}")]
@@ -107,31 +107,22 @@ pub async fn run(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let kind = kind.into_inner();
-    actor.require(kind.permission())?;
+    // Before the body is read: a caller who may not import reads nothing.
+    imports::require(&actor, kind)?;
     let query: ImportQuery = parse_query(req.query_string())?;
     let key = idempotency_key(&req)?;
     let declared = declared_format(&req)?;
     let bytes = read_upload(&req, payload).await?;
     let format = declared.unwrap_or_else(|| Format::of_content(&bytes));
-    let dry_run = query.dry_run;
-    let flag: &[u8] = if dry_run { b"dry_run" } else { b"" };
-    let fingerprint = fingerprint(&[req.path().as_bytes(), flag, &bytes]);
+    let flag: &[u8] = if query.dry_run { b"dry_run" } else { b"" };
+    let once = Once::new(key, &[req.path().as_bytes(), flag, &bytes]);
     // Read before the write transaction begins, so the database waits on
     // no parsing.
     let table = web::block(move || import::read(&bytes, format, kind))
         .await
         .map_err(|e| AppError::internal("blocking task failed", e))??;
-    let work = move |conn: &mut DbConn| {
-        idempotency::run_once(conn, &actor, key.as_deref(), &fingerprint, |conn| {
-            let summary = import::run(conn, &actor, kind, &table, dry_run, &|_| {})?;
-            ok_response(&summary)
-        })
-    };
-    let stored = match dry_run {
-        true => state.db.trial(work).await?,
-        false => state.db.write(work).await?,
-    };
-    Ok(send(stored))
+    let answer = imports::run(&state.db, &actor, kind, table, query.dry_run, once).await?;
+    Ok(send(answer))
 }
 
 /// The file's format as its `Content-Type` says: CSV or XLSX, or none for
@@ -211,7 +202,7 @@ pub struct TemplateQuery {
             (String = "text/csv"),
             (SpreadsheetFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         )),
-        NestedListErrors,
+        Errors<imports::ReadTemplate>,
     )
 )]
 #[get("/imports/{kind}/template")]
@@ -222,7 +213,7 @@ pub async fn template(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let kind = kind.into_inner();
-    actor.require(kind.permission())?;
+    imports::require(&actor, kind)?;
     let asks_for_xlsx = req
         .headers()
         .get(header::ACCEPT)

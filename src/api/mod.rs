@@ -15,7 +15,6 @@ pub mod preconditions;
 pub mod problem;
 pub mod providers;
 pub mod publish;
-pub mod records;
 pub mod reports;
 pub mod responses;
 pub mod writes;

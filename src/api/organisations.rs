@@ -7,7 +7,6 @@ use super::extract::Json;
 use super::pagination::{self, Page, Pagination};
 use super::paths::*;
 use super::preconditions::{ok_with_etag, IfMatch};
-use super::records;
 use super::responses::IfMatchHeader;
 use super::writes::Guarded;
 use super::AppState;
@@ -67,7 +66,7 @@ pub async fn read(
     path: web::Path<OrganisationPath>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReadOrganisation)?;
-    let id = records::own_organisation(&actor, path.id)?;
+    let id = crate::ops::record::own_organisation(&actor, path.id)?;
     let organisation = state
         .db
         .read(move |conn| organisations::get(conn, id))
@@ -104,7 +103,7 @@ pub async fn update(
     body: Json<OrganisationChanges>,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ManageOrganisation)?;
-    let id = records::own_organisation(&actor, path.id)?;
+    let id = crate::ops::record::own_organisation(&actor, path.id)?;
     let changes = body.0.validate()?;
     let organisation = Guarded::<Organisation>::new(actor, if_match, id)
         .change(&state.db, AuditAction::Update, move |conn, _, id| {

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 use super::extract::{Json, ListQuery};
 use super::pagination::{self, Page, PageParams};
 use super::paths::*;
-use super::preconditions::{ok_with_etag, Idempotency, IdempotentJson, IfMatch};
+use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch, Keyed};
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
     WriteErrors,
@@ -370,7 +370,7 @@ pub async fn submit_return(
     actor: Actor,
     path: web::Path<ReturnPath>,
     if_match: IfMatch,
-    once: Idempotency,
+    once: Keyed,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::WriteReturns)?;
     let id = path.id;
@@ -378,7 +378,7 @@ pub async fn submit_return(
         .act(
             &state.db,
             AuditAction::StatusChange,
-            once,
+            once.into(),
             outcomes::submit_return,
         )
         .await
@@ -445,7 +445,7 @@ pub async fn accept_return(
     actor: Actor,
     path: web::Path<ReturnPath>,
     if_match: IfMatch,
-    once: Idempotency,
+    once: Keyed,
 ) -> Result<HttpResponse, AppError> {
     actor.require(Permission::ReviewReturns)?;
     let id = path.id;
@@ -453,7 +453,7 @@ pub async fn accept_return(
         .act(
             &state.db,
             AuditAction::StatusChange,
-            once,
+            once.into(),
             move |conn, actor, id| {
                 outcomes::review_return(conn, actor, id, ReturnEvent::Accepted, None)
             },

@@ -28,6 +28,16 @@ pub struct Pagination {
     pub link_base: LinkBase,
 }
 
+impl Pagination {
+    /// The page the use case is asked for.
+    pub fn page(&self) -> crate::ops::Page {
+        crate::ops::Page {
+            limit: self.limit,
+            offset: self.offset,
+        }
+    }
+}
+
 /// Where a list was asked for: its path and every parameter but `limit`
 /// and `offset`, so links to other pages repeat the same filters and sort.
 #[derive(Debug, Clone, Default)]

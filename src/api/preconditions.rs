@@ -1,5 +1,7 @@
-//! Optimistic concurrency (`ETag` / `If-Match`) and idempotent creation
-//! (`Idempotency-Key`).
+//! The HTTP side of the write guard: `ETag` / `If-Match` (the version of a
+//! record the caller saw) and `Idempotency-Key` (a request made once),
+//! read into the use cases' own types (`ops::version`), and a write's
+//! answer sent as it was first made.
 
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -9,60 +11,38 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::{IntoParams, PartialSchema};
 
-use super::extract::Json;
-use crate::db::idempotency::StoredResponse;
+use super::{location, API_PREFIX};
 use crate::error::AppError;
+use crate::ops::version::{IdempotencyKey, Once, Seen, Version};
 
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-fn hex_digest(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
-}
-
-/// The entity tag of a representation, from its bytes.
-pub fn tag_of_json(json: &[u8]) -> header::EntityTag {
-    header::EntityTag::new_strong(hex_digest(json)[..32].to_owned())
-}
-
-/// A strong entity tag for a record's JSON representation: it changes
-/// whenever anything the client can read changes.
-pub fn etag_of<T: Serialize>(value: &T) -> Result<header::EntityTag, AppError> {
-    let json = serde_json::to_vec(value).map_err(|e| AppError::internal("cannot tag", e))?;
-    Ok(tag_of_json(&json))
+/// The entity tag of a version.
+fn entity_tag(version: &Version) -> header::EntityTag {
+    header::EntityTag::new_strong(version.as_str().to_owned())
 }
 
 /// `200 OK` with the record and its `ETag`.
 pub fn ok_with_etag<T: Serialize>(value: &T) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok()
-        .insert_header(header::ETag(etag_of(value)?))
+        .insert_header(header::ETag(entity_tag(&Version::of(value)?)))
         .json(value))
 }
 
-/// The `If-Match` an update must carry: the `ETag` the client last read.
-/// Checked only once the caller's role and the record are known, so a
-/// forbidden or foreign request still answers 403 or 404: missing → 428,
-/// stale → 412.
-pub struct IfMatch {
-    /// None when the request has no (or only a blank) `If-Match`.
-    condition: Option<header::IfMatch>,
-}
+/// The `If-Match` a change must carry: the `ETag` the client last read.
+/// Checked only once the caller's role and the record are known (by the
+/// use case), so a forbidden or foreign request still answers 403 or 404:
+/// missing → 428, stale → 412. A weak tag never matches (RFC 9110 §13.1.1);
+/// a value that does not parse as entity tags matches nothing.
+pub struct IfMatch(pub Seen);
 
-impl IfMatch {
-    /// Refuses the update when the record changed since the client read it.
-    /// `*` matches any current record; otherwise a tag must match strongly
-    /// (RFC 9110 §13.1.1), so a weak `W/"…"` tag never does.
-    pub fn check<T: Serialize>(&self, current: &T) -> Result<(), AppError> {
-        let current = etag_of(current)?;
-        match &self.condition {
-            None => Err(AppError::PreconditionRequired),
-            Some(header::IfMatch::Any) => Ok(()),
-            Some(header::IfMatch::Items(tags)) if tags.iter().any(|t| t.strong_eq(&current)) => {
-                Ok(())
-            }
-            Some(header::IfMatch::Items(_)) => Err(AppError::PreconditionFailed),
-        }
+impl From<IfMatch> for Seen {
+    fn from(if_match: IfMatch) -> Seen {
+        if_match.0
     }
 }
 
@@ -76,23 +56,94 @@ impl FromRequest for IfMatch {
             v.to_str()
                 .is_ok_and(|v| v.trim().trim_matches(',').trim().is_empty())
         });
-        let condition = match blank {
-            true => None,
-            // A value that does not parse as entity tags can match nothing.
-            false => {
-                Some(header::IfMatch::parse(req).unwrap_or(header::IfMatch::Items(Vec::new())))
-            }
+        let seen = match blank {
+            true => Seen::Nothing,
+            false => match header::IfMatch::parse(req) {
+                Ok(header::IfMatch::Any) => Seen::Any,
+                Ok(header::IfMatch::Items(tags)) => Seen::Versions(
+                    tags.iter()
+                        .filter(|tag| !tag.weak)
+                        .map(|tag| Version::sent(tag.tag()))
+                        .collect(),
+                ),
+                Err(_) => Seen::Versions(Vec::new()),
+            },
         };
-        ready(Ok(IfMatch { condition }))
+        ready(Ok(IfMatch(seen)))
     }
 }
 
-/// A creation's JSON body with its optional `Idempotency-Key` and a
-/// fingerprint of the body, to tell a retry from a different request.
+/// `If-Match` as the document states it: one or more ETags; never none.
+impl IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            // No space at either end (HTTP strips it) and at least one
+            // tag: something that is not a comma or space.
+            .pattern(Some("^(?=.*[^\\s,])[^\\s](.*[^\\s])?$"));
+        vec![ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some("The ETag last read of the record."))
+            .schema(Some(schema))
+            .build()]
+    }
+}
+
+/// The request's `Idempotency-Key`, if it sends one: its type is its check.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, AppError> {
+    match req.headers().get(IDEMPOTENCY_KEY) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|text| IdempotencyKey::parse(text).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::field(IDEMPOTENCY_KEY, crate::ops::version::KeyError.to_string())
+            }),
+    }
+}
+
+/// A request made once: its `Idempotency-Key` and what identifies the
+/// request (its path, for an action without a body).
+pub struct Keyed(pub Once);
+
+impl From<Keyed> for Once {
+    fn from(keyed: Keyed) -> Once {
+        keyed.0
+    }
+}
+
+impl FromRequest for Keyed {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(idempotency_key(req).map(|key| Keyed(Once::new(key, &[req.path().as_bytes()]))))
+    }
+}
+
+/// `Idempotency-Key` as the document states it: the key's own schema.
+impl IntoParams for Keyed {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![ParameterBuilder::new()
+            .name(IDEMPOTENCY_KEY)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .schema(Some(IdempotencyKey::schema()))
+            .build()]
+    }
+}
+
+/// A write's JSON body with the request made once: its `Idempotency-Key`
+/// and what identifies the request (path and body), to tell a retry from a
+/// different request.
 pub struct IdempotentJson<T> {
     pub body: T,
-    pub key: Option<String>,
-    pub fingerprint: String,
+    pub once: Once,
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for IdempotentJson<T> {
@@ -113,131 +164,55 @@ impl<T: DeserializeOwned + 'static> FromRequest for IdempotentJson<T> {
             let body: T = super::extract::parse_json(&bytes)?;
             Ok(IdempotentJson {
                 body,
-                key,
-                fingerprint: fingerprint(&[path.as_bytes(), &bytes]),
+                once: Once::new(key, &[path.as_bytes(), &bytes]),
             })
         })
     }
 }
 
-/// The `Idempotency-Key` of a request, and what identifies the request it
-/// was first used with (path and body).
-pub struct Idempotency {
-    pub key: Option<String>,
-    pub fingerprint: String,
-}
-
-/// What identifies a request a key was first used with: its parts (path,
-/// body…), each kept apart from the next.
-pub fn fingerprint(parts: &[&[u8]]) -> String {
-    let mut joined = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            joined.push(0);
-        }
-        joined.extend_from_slice(part);
-    }
-    hex_digest(&joined)
-}
-
-/// The request's `Idempotency-Key`, if it sends one.
-pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, AppError> {
-    match req
-        .headers()
-        .get(IDEMPOTENCY_KEY)
-        .map(|v| v.to_str().map(|s| s.trim().to_owned()))
-    {
-        None => Ok(None),
-        Some(Ok(key)) if (1..=255).contains(&key.len()) => Ok(Some(key)),
-        Some(_) => Err(AppError::field(
-            IDEMPOTENCY_KEY,
-            "must be 1-255 visible ASCII characters",
-        )),
-    }
-}
-
-/// A `POST` with no body (submit, accept): the key and the path alone.
-impl FromRequest for Idempotency {
-    type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(idempotency_key(req).map(|key| Idempotency {
-            key,
-            fingerprint: hex_digest(req.path().as_bytes()),
-        }))
-    }
-}
-
 impl<T> IdempotentJson<T> {
-    /// The key and fingerprint, apart from the body.
-    pub fn split(self) -> (T, Idempotency) {
-        (
-            self.body,
-            Idempotency {
-                key: self.key,
-                fingerprint: self.fingerprint,
-            },
-        )
+    /// The body, and the request made once.
+    pub fn split(self) -> (T, Once) {
+        (self.body, self.once)
     }
 
-    /// The body alone, as the plain extractor gives it.
-    pub fn into_json(self) -> Json<T> {
-        Json(self.body)
-    }
-
-    /// The same request with its body parsed further (validated).
+    /// The same request with its body checked further.
     pub fn validated<U, E: Into<AppError>>(
         self,
         validate: impl FnOnce(T) -> Result<U, E>,
     ) -> Result<IdempotentJson<U>, AppError> {
         Ok(IdempotentJson {
             body: validate(self.body).map_err(Into::into)?,
-            key: self.key,
-            fingerprint: self.fingerprint,
+            once: self.once,
         })
     }
 }
 
-/// A created record, ready to store for replay and to send.
-pub fn created_response<T: Serialize>(
-    location: String,
-    value: &T,
-) -> Result<StoredResponse, AppError> {
-    Ok(StoredResponse {
-        status: 201,
-        location: Some(location),
-        body: serde_json::to_string(value).map_err(|e| AppError::internal("cannot encode", e))?,
-        replayed: false,
-    })
-}
-
-/// A 200 answer holding the record, to store against an idempotency key.
-pub fn ok_response<T: Serialize>(value: &T) -> Result<StoredResponse, AppError> {
-    Ok(StoredResponse {
-        status: 200,
-        location: None,
-        body: serde_json::to_string(value).map_err(|e| AppError::internal("cannot encode", e))?,
-        replayed: false,
-    })
-}
-
-/// Sends a stored (or just made) creation or action response.
-pub fn send(stored: StoredResponse) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(stored.status)
+/// Sends a write's answer (as just made, or replayed): the record with its
+/// `ETag`, and for a creation its `Location`.
+pub fn send(answer: crate::ops::Answer) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(answer.status)
         .unwrap_or(actix_web::http::StatusCode::OK);
     let mut response = HttpResponse::build(status);
     response.content_type("application/json");
-    if let Some(location) = stored.location {
-        response.insert_header((header::LOCATION, location));
+    if let Some(path) = answer.location {
+        // Answers stored before paths were kept without the prefix carry it.
+        let url = match path.starts_with(API_PREFIX) {
+            true => path,
+            false => location(&path),
+        };
+        response.insert_header((header::LOCATION, url));
     }
-    if matches!(stored.status, 200 | 201) {
-        // The body is the record as `etag_of` serialises it, so a client
-        // can change what it just created or acted on without reading it.
-        response.insert_header(header::ETag(tag_of_json(stored.body.as_bytes())));
+    if matches!(answer.status, 200 | 201) {
+        // The body is the record as `Version::of` serialises it, so a
+        // client can change what it just created or acted on without
+        // reading it.
+        response.insert_header(header::ETag(entity_tag(&Version::of_json(
+            answer.body.as_bytes(),
+        ))));
     }
-    if stored.replayed {
+    if answer.replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    response.body(stored.body)
+    response.body(answer.body)
 }

@@ -18,7 +18,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Json, Query};
 use super::paths::*;
-use super::preconditions::{ok_with_etag, tag_of_json, IfMatch};
+use super::preconditions::{ok_with_etag, IfMatch};
 use super::reports::{self, Format};
 use super::responses::{IfMatchHeader, PublicErrors, PublishErrors};
 use super::writes::Guarded;
@@ -319,7 +319,11 @@ async fn serve(
             make(conn, organisation_id, document, period, uri)
         })
         .await?;
-    let tag = tag_of_json(published.body.as_bytes());
+    let tag = header::EntityTag::new_strong(
+        crate::ops::version::Version::of_json(published.body.as_bytes())
+            .as_str()
+            .to_owned(),
+    );
     // HTTP dates have whole seconds: a change within the second of the
     // last one is still caught by the ETag.
     let modified = SystemTime::from(published.modified);
@@ -767,7 +771,7 @@ pub async fn read_details(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    use super::records::Record;
+    use crate::ops::record::Record;
     actor.require(Permission::ReadContracts)?;
     let id = path.id;
     let details = state

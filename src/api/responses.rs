@@ -6,6 +6,7 @@
 //! besides its success, so a handler names one set instead of listing them.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
 use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::{
@@ -16,6 +17,7 @@ use utoipa::{IntoParams, IntoResponses, ToResponse};
 use super::problem::{Problem, PROBLEM_JSON};
 use crate::error::RowError;
 use crate::error::{AppError, BudgetShortfall, ConflictCode, FieldError};
+use crate::ops::raises::{Operation, Raises};
 
 /// A problem+json response with an example produced by the error it documents.
 fn problem_response(description: &str, example_error: &AppError) -> RefOr<Response> {
@@ -116,6 +118,117 @@ fn shortfall_example() -> BudgetShortfall {
         requested: money("120000.00"),
         available: money("85459.61"),
     }
+}
+
+/// Every error response an operation answers besides its success, from
+/// what its use case raises (`ops::raises`): the problem components above
+/// for the service's own kinds, and a 409 whose `type` and `code` can be
+/// exactly the rules the use case can conflict with, with an example of
+/// each. `Errors<ops::contracts::lifecycle::Vary>` in a handler's
+/// `responses(…)` documents what `vary` can refuse, and nothing else.
+pub struct Errors<O>(PhantomData<O>);
+
+impl<O: Operation> IntoResponses for Errors<O> {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        documented(&O::RAISES)
+    }
+}
+
+fn documented(raises: &Raises) -> BTreeMap<String, RefOr<Response>> {
+    let mut responses = BTreeMap::new();
+    let mut refer = |status: &str, name: &str| {
+        responses.insert(status.to_owned(), RefOr::Ref(Ref::from_response_name(name)));
+    };
+    if raises.forbidden {
+        refer("401", "Unauthorized");
+        refer("403", "Forbidden");
+    }
+    if raises.not_found {
+        refer("404", "NotFound");
+    }
+    if raises.one_media_type {
+        refer("406", "NotAcceptable");
+    }
+    if raises.guarded {
+        refer("412", "PreconditionFailed");
+        refer("428", "PreconditionRequired");
+    }
+    if raises.invalid || raises.keyed {
+        refer("422", "Invalid");
+    }
+    if raises.upload {
+        refer("413", "PayloadTooLarge");
+        refer("415", "UnsupportedMediaType");
+        refer("422", "InvalidImport");
+    }
+    let mut conflicts: Vec<AppError> = raises
+        .conflicts
+        .iter()
+        .map(|code| match code {
+            ConflictCode::BudgetExceeded => {
+                AppError::Conflict(crate::error::Conflict::budget_exceeded(shortfall_example()))
+            }
+            code => AppError::conflict(*code, code.title()),
+        })
+        .collect();
+    if raises.writes {
+        conflicts.push(AppError::ConcurrentChange);
+    }
+    if !conflicts.is_empty() {
+        responses.insert("409".to_owned(), conflict_response(&conflicts));
+    }
+    responses
+}
+
+/// A 409 that can be each of `conflicts`, and only those: its `type` and
+/// `code` are enumerated, so a client (and the conformance test) knows
+/// every rule the operation can refuse on.
+fn conflict_response(conflicts: &[AppError]) -> RefOr<Response> {
+    use utoipa::openapi::schema::{AllOfBuilder, Schema};
+    let kinds: Vec<_> = conflicts.iter().map(AppError::problem_code).collect();
+    let narrowed = ObjectBuilder::new()
+        .property(
+            "type",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(kinds.iter().map(|k| k.type_uri()))),
+        )
+        .property(
+            "code",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(kinds.iter().map(|k| k.code()))),
+        );
+    let schema = Schema::AllOf(
+        AllOfBuilder::new()
+            .item(Ref::from_schema_name("Problem"))
+            .item(narrowed)
+            .build(),
+    );
+    let examples = conflicts.iter().map(|error| {
+        (
+            error.problem_code().code(),
+            ExampleBuilder::new()
+                .value(Some(Problem::example(error)))
+                .build(),
+        )
+    });
+    let codes: Vec<String> = kinds.iter().map(|k| format!("`{}`", k.code())).collect();
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(format!(
+                "The request conflicts with a rule or with what is recorded; `code` says which: {}.",
+                codes.join(", ")
+            ))
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(schema))
+                    .examples_from_iter(examples)
+                    .build(),
+            )
+            .build(),
+    )
 }
 
 /// Declares a set of error responses, each a reference to a component above.

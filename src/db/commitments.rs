@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::contracts::{lines_of, ContractRow};
+use super::contracts::{lines, ContractRow};
 use super::schema::{commitment_quarters as cq, contracts as c};
 use super::DbConn;
 use crate::domain::commitment::{profile_lines, CommitmentQuarter};
@@ -47,7 +47,6 @@ pub fn refresh(
 /// A contract's commitment quarter by quarter, as [`refresh`] would write
 /// it for `contract` and `lines` (whatever the contract's status).
 pub fn parts_of(
-    _conn: &mut DbConn,
     contract: &ContractRow,
     lines: &[FundingLine],
 ) -> Result<Vec<CommitmentQuarter>, AppError> {
@@ -69,10 +68,7 @@ pub fn backfill(conn: &mut DbConn) -> Result<usize, AppError> {
         .select(ContractRow::as_select())
         .load(conn)?;
     for contract in &missing {
-        let lines: Vec<FundingLine> = lines_of(conn, std::slice::from_ref(&contract.id))?
-            .into_iter()
-            .map(|(_, line)| line)
-            .collect();
+        let lines: Vec<FundingLine> = lines::of_contract(conn, contract.id)?;
         refresh(conn, contract, &lines)?;
     }
     Ok(missing.len())

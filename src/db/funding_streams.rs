@@ -11,9 +11,8 @@ use super::sum::sum_pence;
 use super::{lock_streams, now, DbConn};
 use crate::domain::contract::ContractStatus;
 use crate::domain::funding_stream::{
-    check_budget_removable, check_stream_deletable, check_within_budget, BudgetChange,
-    BudgetStatus, FundingStream, NewFundingStream, StreamSortKey, ValidFundingStreamChanges,
-    YearBudget,
+    check_budget_removable, check_stream_deletable, BudgetChange, BudgetStatus, FundingStream,
+    NewFundingStream, StreamSortKey, ValidFundingStreamChanges, YearBudget,
 };
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId};
 use crate::domain::sort::Sort;
@@ -347,25 +346,6 @@ pub fn committed(
         .get_result::<Option<i64>>(conn)?
         .unwrap_or(0);
     Ok(Money::from_pence(pence))
-}
-
-/// Checks that awarding `lines` (stream, year, amount) keeps every stream
-/// within its budget. Call inside the write transaction that records the
-/// award: the streams are locked first, so two awards racing for the last of
-/// a budget are decided one after the other.
-pub fn check_award(
-    conn: &mut DbConn,
-    lines: &[(FundingStreamId, FinancialYear, Money)],
-    excluding_contract: Option<ContractId>,
-) -> Result<(), AppError> {
-    let stream_ids: Vec<FundingStreamId> = lines.iter().map(|(s, _, _)| *s).collect();
-    lock_streams(conn, &stream_ids)?;
-    for (stream_id, year, amount) in lines {
-        let budget = budget(conn, *stream_id, *year)?;
-        let committed = committed(conn, *stream_id, *year, excluding_contract)?;
-        check_within_budget(*stream_id, *year, budget, committed, *amount)?;
-    }
-    Ok(())
 }
 
 /// Budget, committed and uncommitted per year for each stream, in two

@@ -9,14 +9,45 @@ use super::{now, DbConn};
 use crate::auth::Actor;
 use crate::error::AppError;
 
-/// A creation's response, as first sent and as replayed.
+/// A write's answer, as first sent and as replayed: 201 with where the new
+/// record is, or 200, and the record as JSON.
 #[derive(Debug, Clone)]
 pub struct StoredResponse {
     pub status: u16,
+    /// Path under the API prefix, e.g. `contracts/{id}`, for a creation.
     pub location: Option<String>,
     pub body: String,
     /// True when this is a replay of an earlier request.
     pub replayed: bool,
+}
+
+impl StoredResponse {
+    /// A new record at `path`.
+    pub fn created<T: serde::Serialize>(
+        path: String,
+        value: &T,
+    ) -> Result<StoredResponse, AppError> {
+        Ok(StoredResponse {
+            status: 201,
+            location: Some(path),
+            body: json(value)?,
+            replayed: false,
+        })
+    }
+
+    /// The record an action left.
+    pub fn ok<T: serde::Serialize>(value: &T) -> Result<StoredResponse, AppError> {
+        Ok(StoredResponse {
+            status: 200,
+            location: None,
+            body: json(value)?,
+            replayed: false,
+        })
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::internal("cannot encode", e))
 }
 
 /// Runs `create` once per (organisation, principal, key). Call inside the

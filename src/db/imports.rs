@@ -150,7 +150,7 @@ pub fn funding_lines(
     contract_ids: &[ContractId],
 ) -> Result<HashMap<ContractId, Vec<FundingLine>>, AppError> {
     let lines = in_chunks(contract_ids, |chunk| {
-        super::contracts::lines_of(conn, chunk)
+        super::contracts::lines::of_contracts(conn, chunk)
     })?;
     let mut by_contract: HashMap<ContractId, Vec<FundingLine>> = HashMap::new();
     for (contract_id, line) in lines {

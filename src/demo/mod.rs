@@ -9,22 +9,24 @@
 //! queried. Running it again changes nothing: the imports find their
 //! records, and each step checks whether it was done.
 
-use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use chrono::NaiveDate;
 
 use crate::auth::{Actor, Role, Scope};
-use crate::db::{self, audit, DbConn};
+use crate::db::{self, audit, Db, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::contract::{
     ContractStatus, FundingLineInput, NewReversal, NewVariation, StatusChange,
 };
 use crate::domain::due::DueRule;
+use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use crate::domain::organisation::ValidOrganisationChanges;
 use crate::domain::outcome::{MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, ReturnEvent};
 use crate::domain::publication::settings::ValidPublicationChanges;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
 use crate::import::{self, table::Format, ImportKind};
+use crate::ops::contracts::{self as contract_ops, lifecycle, payments};
+use crate::ops::version::{Once, Seen};
 
 /// The demo organisation's name; a second run finds it by name.
 pub const ORGANISATION: &str = "Example Police and Crime Commissioner";
@@ -56,23 +58,74 @@ pub struct Loaded {
     pub imports: Vec<(ImportKind, usize, usize)>,
 }
 
-/// Loads the year, inside one transaction the caller opens.
-pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
-    let organisation_id = match db::organisations::list(conn)?
-        .into_iter()
-        .find(|o| o.name == ORGANISATION)
-    {
-        Some(found) => found.id,
-        None => db::organisations::create(conn, ORGANISATION)?.id,
-    };
-    let actor = Actor {
+/// Loads the year through the same use cases the API runs, each step in
+/// its own transaction; a run stopped half way is finished by the next.
+pub async fn load(store: &Db) -> Result<Loaded, AppError> {
+    let organisation_id = store
+        .write(|conn| {
+            Ok(
+                match db::organisations::list(conn)?
+                    .into_iter()
+                    .find(|o| o.name == ORGANISATION)
+                {
+                    Some(found) => found.id,
+                    None => db::organisations::create(conn, ORGANISATION)?.id,
+                },
+            )
+        })
+        .await?;
+    let admin = Actor {
         subject: "demo".to_owned(),
         organisation_id,
         role: Role::Admin,
         provider_id: None,
     };
-    // Many funders ask for returns by the end of the following month. The
-    // publication identifiers are illustrative; publication stays off.
+    let commissioner = Actor {
+        subject: "demo".to_owned(),
+        role: Role::Commissioner,
+        ..admin.clone()
+    };
+    let finance = Actor {
+        subject: "demo".to_owned(),
+        role: Role::Finance,
+        ..admin.clone()
+    };
+    store
+        .write(move |conn| set_up_organisation(conn, organisation_id))
+        .await?;
+    let mut imports = Vec::new();
+    for (kind, csv) in FILES {
+        if kind == ImportKind::OutcomeReturns {
+            store
+                .write(move |conn| define_measures(conn, organisation_id))
+                .await?;
+        }
+        let table = import::read(csv.as_bytes(), Format::Csv, kind)?;
+        let summary =
+            crate::ops::imports::import(store, &admin, kind, table, false, |_| {}).await?;
+        imports.push((kind, summary.created, summary.unchanged));
+    }
+    end_early_and_close(store, &commissioner, &finance).await?;
+    reverse_the_double_payment(store, &finance).await?;
+    let actor = commissioner.clone();
+    store
+        .write(move |conn| query_a_return(conn, &actor))
+        .await?;
+    let provider_id = store
+        .read(move |conn| provider_named(conn, organisation_id))
+        .await?;
+    Ok(Loaded {
+        organisation_id,
+        provider_id,
+        provider_name: PROVIDER,
+        imports,
+    })
+}
+
+/// The organisation's return due rule and (illustrative) publication
+/// identifiers; publication stays off.
+fn set_up_organisation(conn: &mut DbConn, organisation_id: OrganisationId) -> Result<(), AppError> {
+    // Many funders ask for returns by the end of the following month.
     db::organisations::update(
         conn,
         organisation_id,
@@ -87,19 +140,15 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
             },
         },
     )?;
-    let mut imports = Vec::new();
-    for (kind, csv) in FILES {
-        if kind == ImportKind::OutcomeReturns {
-            define_measures(conn, organisation_id)?;
-        }
-        let table = import::read(csv.as_bytes(), Format::Csv, kind)?;
-        let summary = import::run(conn, &actor, kind, &table, false, &|_| {})?;
-        imports.push((kind, summary.created, summary.unchanged));
-    }
-    end_early_and_close(conn, &actor)?;
-    reverse_the_double_payment(conn, &actor)?;
-    query_a_return(conn, &actor)?;
-    let provider_id = db::providers::list(
+    Ok(())
+}
+
+/// The provider whose token the demo prints.
+fn provider_named(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+) -> Result<ProviderId, AppError> {
+    db::providers::list(
         conn,
         &Scope::organisation(organisation_id),
         &db::providers::ProviderFilter {
@@ -113,13 +162,7 @@ pub fn load(conn: &mut DbConn) -> Result<Loaded, AppError> {
     .into_iter()
     .next()
     .map(|p| p.id)
-    .ok_or(AppError::NotFound("provider"))?;
-    Ok(Loaded {
-        organisation_id,
-        provider_id,
-        provider_name: PROVIDER,
-        imports,
-    })
+    .ok_or(AppError::NotFound("provider"))
 }
 
 /// "Better able to cope", reported for the victims' streams.
@@ -183,17 +226,25 @@ fn contract_id(
 /// The family mediation service closed at the end of September 2022: its
 /// commitment after that is released, and once its final invoice was paid
 /// its value is brought down to what was spent.
-fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
-    let id = contract_id(conn, actor.organisation_id, "CSF-22-02")?;
-    let scope = actor.scope();
-    let before = db::contracts::get(conn, &scope, id)?;
+async fn end_early_and_close(
+    store: &Db,
+    commissioner: &Actor,
+    finance: &Actor,
+) -> Result<(), AppError> {
+    let organisation_id = commissioner.organisation_id;
+    let id = store
+        .read(move |conn| contract_id(conn, organisation_id, "CSF-22-02"))
+        .await?;
+    let before = contract_ops::read(store, finance, id).await?;
     if before.status != ContractStatus::Active {
         return Ok(());
     }
-    let ended = db::contracts::change_status(
-        conn,
-        actor,
+    lifecycle::change_status(
+        store,
+        commissioner,
         id,
+        Seen::Any,
+        Once::unkeyed(),
         StatusChange {
             status: ContractStatus::Ended,
             reason: Some("The provider closed the service when its lead mediator left".to_owned()),
@@ -201,15 +252,9 @@ fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError>
             effective_date: NaiveDate::from_ymd_opt(2022, 9, 30),
             release_commitment: true,
         },
-    )?;
-    audit::record(
-        conn,
-        actor,
-        AuditAction::StatusChange,
-        id,
-        Some(&before),
-        Some(&ended),
-    )?;
+    )
+    .await?;
+    let ended = contract_ops::read(store, finance, id).await?;
     let stream = ended
         .funding_lines
         .first()
@@ -217,10 +262,12 @@ fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError>
         .ok_or(AppError::NotFound("funding line"))?;
     let spent = ended.paid;
     let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
-    let closed = db::contracts::vary(
-        conn,
-        actor,
+    lifecycle::vary(
+        store,
+        commissioner,
         id,
+        Seen::Any,
+        Once::unkeyed(),
         NewVariation {
             value: Some(spent),
             end_date: None,
@@ -228,23 +275,20 @@ fn end_early_and_close(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError>
             reason: "Closing adjustment to the final spend".to_owned(),
             decision_reference: Some("OPCC.D.071.22".to_owned()),
         },
-    )?;
-    audit::record(
-        conn,
-        actor,
-        AuditAction::Update,
-        id,
-        Some(&ended),
-        Some(&closed),
     )
+    .await?;
+    Ok(())
 }
 
 /// Brightwater Dads' first half-year was paid twice in May 2022; finance
 /// reversed the second in June.
-fn reverse_the_double_payment(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
-    let id = contract_id(conn, actor.organisation_id, "VSS-22-04")?;
-    let payments = db::contracts::list_payments(conn, &actor.scope(), id)?;
-    let Some(twice) = payments
+async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), AppError> {
+    let organisation_id = finance.organisation_id;
+    let id = store
+        .read(move |conn| contract_id(conn, organisation_id, "VSS-22-04"))
+        .await?;
+    let recorded = payments::list(store, finance, id).await?;
+    let Some(twice) = recorded
         .iter()
         .find(|p| p.reference.as_deref() == Some("REM-1004-DUP"))
     else {
@@ -253,26 +297,21 @@ fn reverse_the_double_payment(conn: &mut DbConn, actor: &Actor) -> Result<(), Ap
     if twice.reversed_by_payment_id.is_some() {
         return Ok(());
     }
-    let reversal = db::contracts::reverse_payment(
-        conn,
-        actor,
+    payments::reverse(
+        store,
+        finance,
         id,
         twice.id,
+        Once::unkeyed(),
         NewReversal {
             reversed_on: NaiveDate::from_ymd_opt(2022, 6, 2)
                 .ok_or_else(|| AppError::internal_message("demo date"))?,
             reason: "Paid twice: REM-1004 had already been paid the day before".to_owned(),
             reference: Some("CN-0042".to_owned()),
         },
-    )?;
-    audit::record(
-        conn,
-        actor,
-        AuditAction::Create,
-        reversal.id,
-        None,
-        Some(&reversal),
     )
+    .await?;
+    Ok(())
 }
 
 /// Brightwater Dads' Q2 return came in on paper without its referrals;
