@@ -583,6 +583,12 @@ impl DateRange {
         Ok(DateRange { start, end })
     }
 
+    /// From the first day of `from` to the last of `to` (a range of years
+    /// is in order by construction).
+    pub fn spanning(from: FinancialYear, to: FinancialYear) -> DateRange {
+        DateRange::ordered(from.start_date(), to.end_date())
+    }
+
     /// For internally computed bounds that are in order by construction;
     /// sorts them anyway so the invariant `start <= end` cannot break.
     fn ordered(a: NaiveDate, b: NaiveDate) -> DateRange {
@@ -699,6 +705,53 @@ impl YearRange {
             years.push(last.next());
         }
         years
+    }
+}
+
+/// What a question is about in time: one financial year, one quarter of
+/// one, or consecutive years — as a report, a publication or a list is
+/// asked for (`financial_year`, with `quarter`, or `from` and `to`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Year(FinancialYear),
+    Quarter(FiscalQuarter),
+    Years(YearRange),
+}
+
+impl Period {
+    /// The days it covers.
+    pub fn dates(self) -> DateRange {
+        match self {
+            Period::Year(year) => year.date_range(),
+            Period::Quarter(quarter) => quarter.date_range(),
+            Period::Years(years) => DateRange::spanning(years.from(), years.to()),
+        }
+    }
+
+    /// The financial years it touches (a quarter's, its year).
+    pub fn years(self) -> YearRange {
+        match self {
+            Period::Year(year) => YearRange::single(year),
+            Period::Quarter(quarter) => YearRange::single(quarter.year),
+            Period::Years(years) => years,
+        }
+    }
+
+    /// Whether a quarter lies in it.
+    pub fn holds(self, quarter: FiscalQuarter) -> bool {
+        match self {
+            Period::Year(year) => quarter.year == year,
+            Period::Quarter(only) => quarter == only,
+            Period::Years(years) => years.from() <= quarter.year && quarter.year <= years.to(),
+        }
+    }
+
+    /// The quarter it is, if it is one.
+    pub fn quarter(self) -> Option<FiscalQuarter> {
+        match self {
+            Period::Quarter(quarter) => Some(quarter),
+            _ => None,
+        }
     }
 }
 

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ListQuery;
 use super::pagination::{self, Page, PageParams};
+use super::query::ListQuery;
 use super::responses::ListErrors;
 use super::AppState;
 use crate::auth::{Actor, Permission};

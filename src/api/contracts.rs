@@ -6,10 +6,11 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Json, ListQuery};
+use super::extract::Json;
 use super::pagination::{self, Page, PageParams};
 use super::paths::{ContractPath, FundingLinePath, PaymentPath};
 use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
+use super::query::{ListQuery, PeriodParams, WithPeriod};
 use super::responses::{Errors, ReadErrors};
 use super::AppState;
 use crate::auth::{Actor, Permission};
@@ -20,7 +21,6 @@ use crate::domain::contract::{
 };
 use crate::domain::id::{FundingStreamId, ProviderId};
 use crate::error::AppError;
-use crate::fiscal::FinancialYear;
 use crate::money::Money;
 use crate::ops::contracts::{self, lifecycle, lines, payments};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -55,9 +55,6 @@ pub struct ContractQuery {
     /// Contracts with a funding line on this stream.
     #[serde(default)]
     pub funding_stream_id: Option<FundingStreamId>,
-    /// Contracts whose period overlaps this financial year, e.g. 2022-23.
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub financial_year: Option<FinancialYear>,
     /// Order by `reference`, `title`, `start_date`, `end_date`, `value`, `status`, `created_at`, comma-separated, `-` first for descending
     /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
     #[param(value_type = Option<String>, pattern = "^-?(reference|title|start_date|end_date|value|status|created_at)(,-?(reference|title|start_date|end_date|value|status|created_at)){0,3}$")]
@@ -101,22 +98,22 @@ pub async fn create(
 /// provider token sees only its own.
 #[utoipa::path(
     tag = "contracts",
-    params(PageParams, ContractQuery),
+    params(PageParams, PeriodParams, ContractQuery),
     responses((status = 200, body = Page<Contract>), Errors<contracts::ListContracts>)
 )]
 #[get("/contracts")]
 pub async fn list(
     state: web::Data<AppState>,
     actor: Actor,
-    query: ListQuery<ContractQuery>,
+    query: ListQuery<WithPeriod<ContractQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    let (filter, page) = (query.filter, query.page);
+    let (WithPeriod { period, filter }, page) = (query.filter, query.page);
     let filter = ContractFilter {
         provider_id: filter.provider_id,
         status: filter.status,
         kind: filter.kind,
         funding_stream_id: filter.funding_stream_id,
-        financial_year: filter.financial_year,
+        period: period.0,
         sort: filter.sort.unwrap_or_default(),
     };
     let (items, total) = contracts::list(&state.db, &actor, filter, page.page()).await?;

@@ -10,10 +10,8 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use super::pagination::{LinkBase, PageParams, Pagination};
 use super::AppState;
 use crate::auth::Actor;
-use crate::domain::text::control_character;
 use crate::error::{AppError, FieldError};
 
 /// Largest JSON body accepted.
@@ -193,7 +191,7 @@ fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
 
 /// Names the field for serde's messages: a missing or unknown field is
 /// reported at its own path rather than its parent's.
-fn field_error(path: &str, message: &str) -> FieldError {
+pub(super) fn field_error(path: &str, message: &str) -> FieldError {
     let message = message.split(" at line ").next().unwrap_or(message);
     let named = ["missing field `", "unknown field `", "duplicate field `"]
         .iter()
@@ -270,98 +268,6 @@ fn unparsed_resource(req: &HttpRequest) -> &'static str {
                 .map(|(_, resource)| *resource)
         })
         .unwrap_or("record")
-}
-
-/// A list's query string: `limit` and `offset`, plus the resource's filters
-/// `F`. Unknown parameters and values that do not parse are refused with a
-/// 422 naming the parameter.
-pub struct ListQuery<F> {
-    pub page: Pagination,
-    pub filter: F,
-}
-
-impl<F: DeserializeOwned> FromRequest for ListQuery<F> {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_list_query(req.path(), req.query_string()))
-    }
-}
-
-pub fn parse_list_query<F: DeserializeOwned>(
-    path: &str,
-    query: &str,
-) -> Result<ListQuery<F>, AppError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| AppError::field("query", e.to_string()))?;
-    let (page, filter): (Vec<_>, Vec<_>) = pairs
-        .into_iter()
-        .partition(|(key, _)| key == "limit" || key == "offset");
-    let page: PageParams = deserialize_pairs(&page)?;
-    let link_base = LinkBase {
-        path: path.to_owned(),
-        query: filter.clone(),
-    };
-    Ok(ListQuery {
-        page: page.validate(link_base)?,
-        filter: deserialize_pairs(&filter)?,
-    })
-}
-
-fn deserialize_pairs<T: DeserializeOwned>(pairs: &[(String, String)]) -> Result<T, AppError> {
-    // No parameter is free text that could need a control character, and
-    // PostgreSQL cannot compare against NUL.
-    if let Some((key, c)) = pairs
-        .iter()
-        .find_map(|(key, value)| Some((key, control_character(value, false)?)))
-    {
-        return Err(AppError::field(
-            key.as_str(),
-            format!(
-                "must not contain control characters (found U+{:04X})",
-                u32::from(c)
-            ),
-        ));
-    }
-    let encoded =
-        serde_urlencoded::to_string(pairs).map_err(|e| AppError::field("query", e.to_string()))?;
-    let deserializer =
-        serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let message = error.inner().to_string();
-        let mut field = field_error(&path, &message);
-        if field.field == "body" {
-            field.field = "query".to_owned();
-        }
-        AppError::Validation(vec![field])
-    })
-}
-
-/// A query string with no paging: unknown parameters and values that do not
-/// parse are refused with a 422 naming the parameter.
-pub struct Query<T>(T);
-
-impl<T> Query<T> {
-    pub fn into_inner(self) -> T {
-        self.0
-    }
-}
-
-impl<T: DeserializeOwned> FromRequest for Query<T> {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_query(req.query_string()).map(Query))
-    }
-}
-
-pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(query).map_err(|e| AppError::field("query", e.to_string()))?;
-    deserialize_pairs(&pairs)
 }
 
 /// The verified caller. Missing, malformed, expired or foreign tokens are 401.
@@ -455,40 +361,5 @@ mod tests {
         assert_eq!(bearer_token("Bearer "), None);
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("Bearerabc"), None);
-    }
-}
-
-#[cfg(test)]
-mod query_tests {
-    use super::*;
-    use crate::api::providers::ProviderQuery;
-
-    fn refused_field(query: &str) -> String {
-        match parse_list_query::<ProviderQuery>("/providers", query) {
-            Err(AppError::Validation(errors)) => errors[0].field.clone(),
-            Ok(_) => panic!("{query} was accepted"),
-            Err(other) => panic!("expected a validation error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn bad_parameters_are_named() {
-        assert_eq!(refused_field("limit=abc"), "limit");
-        assert_eq!(refused_field("offset=x"), "offset");
-        assert_eq!(refused_field("kind=bank"), "kind");
-        assert_eq!(refused_field("colour=red"), "colour");
-        assert_eq!(refused_field("limit=1&limit=2"), "limit");
-        assert_eq!(refused_field("limit=0"), "limit");
-    }
-
-    #[test]
-    fn good_parameters_parse() {
-        let parsed = parse_list_query::<ProviderQuery>(
-            "/providers",
-            "limit=2&offset=4&name=Rubicon%20Cares&kind=charity",
-        )
-        .expect("valid");
-        assert_eq!((parsed.page.limit, parsed.page.offset), (2, 4));
-        assert_eq!(parsed.filter.name.as_deref(), Some("Rubicon Cares"));
     }
 }

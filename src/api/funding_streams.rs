@@ -2,10 +2,11 @@ use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::{Json, ListQuery};
+use super::extract::Json;
 use super::pagination::{self, Page, PageParams};
 use super::paths::*;
 use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::query::ListQuery;
 use super::responses::{
     CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
     WriteErrors,

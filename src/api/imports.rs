@@ -7,8 +7,8 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{parse_query, Query};
 use super::preconditions::{idempotency_key, send, Keyed};
+use super::query::{parse_query, Query};
 use super::responses::Errors;
 use super::AppState;
 use crate::auth::Actor;

@@ -15,6 +15,7 @@ pub mod preconditions;
 pub mod problem;
 pub mod providers;
 pub mod publish;
+pub mod query;
 pub mod reports;
 pub mod responses;
 pub mod writes;

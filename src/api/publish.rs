@@ -16,9 +16,10 @@ use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::extract::{Json, Query};
+use super::extract::Json;
 use super::paths::*;
 use super::preconditions::{ok_with_etag, IfMatch};
+use super::query::Query;
 use super::reports::{self, Format};
 use super::responses::{IfMatchHeader, PublicErrors, PublishErrors};
 use super::writes::Guarded;

@@ -6,8 +6,8 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
-use super::extract::{ListQuery, Query};
 use super::pagination::{self, Page, PageParams};
+use super::query::{ListQuery, Query};
 use super::responses::{ListErrors, ReportErrors};
 use super::AppState;
 use crate::auth::{Actor, Permission};

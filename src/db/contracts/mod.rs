@@ -21,7 +21,7 @@ use crate::domain::error::overflow;
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use crate::domain::sort::Sort;
 use crate::error::AppError;
-use crate::fiscal::FinancialYear;
+use crate::fiscal::Period;
 use crate::money::Money;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
@@ -98,8 +98,8 @@ pub struct ContractFilter {
     pub status: Option<ContractStatus>,
     pub kind: Option<ContractKind>,
     pub funding_stream_id: Option<FundingStreamId>,
-    /// Contracts whose period overlaps the year.
-    pub financial_year: Option<FinancialYear>,
+    /// Contracts whose period overlaps it.
+    pub period: Option<Period>,
     pub sort: Sort<ContractSortKey>,
 }
 
@@ -206,10 +206,11 @@ fn filtered<'a>(scope: &'a Scope, filter: &'a ContractFilter) -> c::BoxedQuery<'
             .select(fl::contract_id);
         query = query.filter(c::id.eq_any(funded_by));
     }
-    if let Some(year) = filter.financial_year {
+    if let Some(period) = filter.period {
+        let dates = period.dates();
         query = query
-            .filter(c::start_date.le(year.end_date()))
-            .filter(c::end_date.ge(year.start_date()));
+            .filter(c::start_date.le(dates.end()))
+            .filter(c::end_date.ge(dates.start()));
     }
     query
 }
