@@ -55,8 +55,9 @@ pub struct Money(i64);
 impl Money {
     pub const ZERO: Money = Money(0);
 
-    /// Largest magnitude accepted for any single parsed amount
-    /// (£999,999,999,999.99). Sums of amounts may go beyond it.
+    /// Largest magnitude of any amount (£999,999,999,999.99): parsed, and
+    /// reached by arithmetic, so every amount the service shows is one it
+    /// would accept.
     pub const MAX_PENCE: i64 = 99_999_999_999_999;
 
     /// Trusted constructor for values that are already pence (e.g. from the
@@ -135,21 +136,23 @@ impl Money {
     }
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        self.0
-            .checked_add(other.0)
-            .map(Money)
-            .ok_or(MoneyError::Overflow)
+        Money::in_range(self.0.checked_add(other.0))
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
-        self.0
-            .checked_sub(other.0)
+        Money::in_range(self.0.checked_sub(other.0))
+    }
+
+    /// A result of arithmetic, if it is within ±[`Money::MAX_PENCE`].
+    fn in_range(pence: Option<i64>) -> Result<Money, MoneyError> {
+        pence
+            .filter(|pence| pence.abs() <= Self::MAX_PENCE)
             .map(Money)
             .ok_or(MoneyError::Overflow)
     }
 
-    /// Adds up amounts, failing only on `i64` overflow (a sum may exceed
-    /// [`Money::MAX_PENCE`]).
+    /// Adds up amounts, failing when the total (or any total on the way)
+    /// is beyond ±[`Money::MAX_PENCE`].
     pub fn sum<I: IntoIterator<Item = Money>>(items: I) -> Result<Money, MoneyError> {
         items
             .into_iter()
@@ -443,9 +446,11 @@ mod tests {
         assert_eq!(Money::sum(Vec::new()), Ok(Money::ZERO));
         assert_eq!(Money::sum([max, max]), Err(MoneyError::Overflow));
         let big = Money::from_pence(Money::MAX_PENCE);
+        assert_eq!(Money::sum([big, big]), Err(MoneyError::Overflow));
+        assert_eq!(Money::sum([big, m("-0.01"), m("0.01")]), Ok(big));
         assert_eq!(
-            Money::sum([big, big]),
-            Ok(Money::from_pence(2 * Money::MAX_PENCE))
+            Money::ZERO.checked_sub(big),
+            Ok(Money::from_pence(-Money::MAX_PENCE))
         );
     }
 
@@ -513,10 +518,15 @@ mod tests {
 
     #[test]
     fn apportion_extremes_do_not_overflow() {
+        // Parts are summed in i128: their total is beyond any amount.
+        let total = |parts: Vec<Money>| parts.iter().map(|p| i128::from(p.pence())).sum::<i128>();
         let parts = apportion(Money::from_pence(i64::MIN), &[u64::MAX, u64::MAX]).unwrap();
-        assert_eq!(Money::sum(parts), Ok(Money::from_pence(i64::MIN)));
+        assert_eq!(total(parts), i128::from(i64::MIN));
         let parts = apportion(Money::from_pence(i64::MAX), &[u64::MAX, 1, 7]).unwrap();
-        assert_eq!(Money::sum(parts), Ok(Money::from_pence(i64::MAX)));
+        assert_eq!(total(parts), i128::from(i64::MAX));
+        let max = Money::from_pence(Money::MAX_PENCE);
+        let parts = apportion(max, &[u64::MAX, 1, 7]).unwrap();
+        assert_eq!(Money::sum(parts), Ok(max));
     }
 
     fn in_range() -> impl Strategy<Value = i64> {
@@ -539,7 +549,7 @@ mod tests {
         fn checked_add_is_exact_and_commutative(a in any::<i64>(), b in any::<i64>()) {
             let (x, y) = (Money::from_pence(a), Money::from_pence(b));
             prop_assert_eq!(x.checked_add(y), y.checked_add(x));
-            match a.checked_add(b) {
+            match a.checked_add(b).filter(|sum| sum.abs() <= Money::MAX_PENCE) {
                 Some(expected) => prop_assert_eq!(x.checked_add(y), Ok(Money::from_pence(expected))),
                 None => prop_assert_eq!(x.checked_add(y), Err(MoneyError::Overflow)),
             }

@@ -223,7 +223,7 @@ pub async fn template(
         true => TemplateFormat::Xlsx,
         false => TemplateFormat::Csv,
     });
-    let (header_row, example) = kind.template()?;
+    let (header_row, example) = kind.template();
     let name = kind.as_str();
     let (media, body) = match format {
         TemplateFormat::Csv => {

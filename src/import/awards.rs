@@ -23,13 +23,15 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::cells::{bind, Cells, Problems};
-use super::kind::ImportKind;
+use super::kind::{ImportKind, Kind};
 use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
+use crate::auth::Permission;
 use crate::db::award_batches::{self, NewAward, StreamYear};
 use crate::db::imports::{self, ReferencedContract};
 use crate::db::DbConn;
+use crate::domain::audit::ResourceType;
 use crate::domain::contract::{
     check_fully_funded, period, plan_lines, ContractKind, ContractStatus, FundingLine,
     FundingLineInput, NewContract,
@@ -41,25 +43,25 @@ use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
 
-/// The columns an awards file must have, and those it may have.
-pub const REQUIRED: &[&str] = &[
-    "reference",
-    "provider",
-    "kind",
-    "title",
-    "start_date",
-    "end_date",
-    "value",
-    "funding_stream_code",
-];
-pub const OPTIONAL: &[&str] = &["financial_year", "amount", "status"];
-
-/// The template's example row (one cell per column of `REQUIRED` then
-/// `OPTIONAL`): a grant to the providers template's charity (by its
-/// number) from the streams template's stream, part of one example year
+/// The awards import: a row per funding line, the rows of one reference one
+/// contract. Its example is a grant to the providers template's charity (by
+/// its number) from the streams template's stream, part of one example year
 /// (see [`ImportKind::template`]).
-pub fn template() -> Result<Vec<&'static str>, AppError> {
-    Ok(vec![
+pub const KIND: Kind = Kind {
+    permission: Permission::ImportAwards,
+    resource: ResourceType::Contract,
+    required: &[
+        "reference",
+        "provider",
+        "kind",
+        "title",
+        "start_date",
+        "end_date",
+        "value",
+        "funding_stream_code",
+    ],
+    optional: &["financial_year", "amount", "status"],
+    example: &[
         "VSS-2022-014",
         "1150222",
         "grant",
@@ -71,8 +73,9 @@ pub fn template() -> Result<Vec<&'static str>, AppError> {
         "2022-23",
         "35000.00",
         "active",
-    ])
-}
+    ],
+    import: import_awards,
+};
 
 /// One row: a funding line and the terms of its contract.
 #[derive(Debug, Clone)]

@@ -6,13 +6,15 @@ use crate::domain::id::FundingStreamId;
 use std::collections::{HashMap, HashSet};
 
 use super::cells::{bind, while_writing, Cells, Problems};
-use super::kind::ImportKind;
+use super::kind::{ImportKind, Kind};
 use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
+use crate::auth::Permission;
 use crate::db::funding_streams::{self, BudgetFields, StreamFields};
 use crate::db::imports::BATCH;
 use crate::db::{now, DbConn};
+use crate::domain::audit::ResourceType;
 use crate::domain::funding_stream::{
     BudgetChange, BudgetInput, BudgetStatus, FundingStream, NewFundingStream,
 };
@@ -245,6 +247,33 @@ fn plan(
     problems.finish()?;
     Ok(plan)
 }
+
+/// The funding streams import: a row per stream and financial year, matched
+/// by code.
+pub const KIND: Kind = Kind {
+    permission: Permission::ImportStreams,
+    resource: ResourceType::FundingStream,
+    required: &[
+        "code",
+        "name",
+        "funder",
+        "ringfenced",
+        "financial_year",
+        "budget",
+        "budget_status",
+    ],
+    optional: &[],
+    example: &[
+        "VSS",
+        "Victims Specialist Services",
+        "Ministry of Justice",
+        "true",
+        "2022-23",
+        "213940.00",
+        "confirmed",
+    ],
+    import,
+};
 
 pub fn import(
     conn: &mut DbConn,

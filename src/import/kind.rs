@@ -3,7 +3,11 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::summary::RowResult;
+use super::table::Table;
+use crate::auth::Actor;
 use crate::auth::Permission;
+use crate::db::DbConn;
 use crate::domain::audit::ResourceType;
 use crate::domain::text_enum::text_enum;
 use crate::error::AppError;
@@ -35,17 +39,41 @@ text_enum!(ImportKind {
     OutcomeReturns => "outcome-returns",
 });
 
-impl ImportKind {
+/// What an import kind is, declared once beside the code that imports it
+/// (`funding_streams::KIND`, `providers::KIND`…): who may run it, what its
+/// rows name, its columns, its template's example row, and the import.
+pub struct Kind {
     /// What importing it takes: streams, providers, awards and returns are
     /// the commissioning team's; payments are finance's alone, as by hand.
-    pub fn permission(self) -> Permission {
+    pub permission: Permission,
+    /// The kind of record each row names.
+    pub resource: ResourceType,
+    /// The columns a file must have.
+    pub required: &'static [&'static str],
+    /// The columns it may have (outcome returns may also have one column
+    /// per measure code).
+    pub optional: &'static [&'static str],
+    /// The template's example row: one cell per column, required then
+    /// optional.
+    pub example: &'static [&'static str],
+    /// Checks, matches and writes a file's rows (see [`super::run`]).
+    pub import: fn(&mut DbConn, &Actor, &Table, &dyn Fn(usize)) -> Result<Vec<RowResult>, AppError>,
+}
+
+impl ImportKind {
+    /// The kind's declaration.
+    pub fn kind(self) -> &'static Kind {
         match self {
-            ImportKind::FundingStreams => Permission::ImportStreams,
-            ImportKind::Providers => Permission::ImportProviders,
-            ImportKind::Awards => Permission::ImportAwards,
-            ImportKind::Payments => Permission::ImportPayments,
-            ImportKind::OutcomeReturns => Permission::ImportReturns,
+            ImportKind::FundingStreams => &super::funding_streams::KIND,
+            ImportKind::Providers => &super::providers::KIND,
+            ImportKind::Awards => &super::awards::KIND,
+            ImportKind::Payments => &super::payments::KIND,
+            ImportKind::OutcomeReturns => &super::outcome_returns::KIND,
         }
+    }
+
+    pub fn permission(self) -> Permission {
+        self.kind().permission
     }
 
     /// The sheet of a workbook that is read (else its first sheet).
@@ -53,56 +81,15 @@ impl ImportKind {
         self.as_str()
     }
 
-    /// The kind of record each row names.
     pub fn resource(self) -> ResourceType {
-        match self {
-            ImportKind::FundingStreams => ResourceType::FundingStream,
-            ImportKind::Providers => ResourceType::Provider,
-            ImportKind::Awards => ResourceType::Contract,
-            ImportKind::Payments => ResourceType::Payment,
-            ImportKind::OutcomeReturns => ResourceType::OutcomeReturn,
-        }
+        self.kind().resource
     }
 
     /// The columns a file must have, and those it may have, as a template
-    /// heads them. Outcome returns may also have one column per measure code.
+    /// heads them.
     pub fn columns(self) -> (&'static [&'static str], &'static [&'static str]) {
-        match self {
-            ImportKind::FundingStreams => (
-                &[
-                    "code",
-                    "name",
-                    "funder",
-                    "ringfenced",
-                    "financial_year",
-                    "budget",
-                    "budget_status",
-                ],
-                &[],
-            ),
-            ImportKind::Providers => (
-                &["name", "kind", "charity_number", "company_number"],
-                &["contact_name", "contact_email"],
-            ),
-            ImportKind::Awards => (super::awards::REQUIRED, super::awards::OPTIONAL),
-            ImportKind::Payments => (
-                &["contract_reference", "paid_on", "amount", "reference"],
-                &["funding_stream_code"],
-            ),
-            ImportKind::OutcomeReturns => (
-                &[
-                    "contract_reference",
-                    "financial_year",
-                    "quarter",
-                    "referrals",
-                    "people_supported",
-                    "spend",
-                    "status",
-                    "received_on",
-                ],
-                &[],
-            ),
-        }
+        let kind = self.kind();
+        (kind.required, kind.optional)
     }
 
     /// A template's header and one realistic example row. The five
@@ -113,40 +100,9 @@ impl ImportKind {
     /// 1150222, the payment and the return the award `VSS-2022-014`. No
     /// import defines outcome measures (they are set up through the API),
     /// so the returns template has no measure columns.
-    pub fn template(self) -> Result<(Vec<&'static str>, Vec<&'static str>), AppError> {
-        let (required, optional) = self.columns();
-        let header: Vec<&'static str> = required.iter().chain(optional).copied().collect();
-        let example: Vec<&'static str> = match self {
-            ImportKind::FundingStreams => vec![
-                "VSS",
-                "Victims Specialist Services",
-                "Ministry of Justice",
-                "true",
-                "2022-23",
-                "213940.00",
-                "confirmed",
-            ],
-            ImportKind::Providers => vec![
-                "Dandelion Time",
-                "charity",
-                "1150222",
-                "",
-                "Sam Patel",
-                "referrals@dandelion.example",
-            ],
-            ImportKind::Awards => super::awards::template()?,
-            ImportKind::Payments => vec!["VSS-2022-014", "2022-07-15", "8750.00", "INV-0042", ""],
-            ImportKind::OutcomeReturns => vec![
-                "VSS-2022-014",
-                "2022-23",
-                "Q1",
-                "42",
-                "35",
-                "8726.03",
-                "submitted",
-                "2022-07-20",
-            ],
-        };
-        Ok((header, example))
+    pub fn template(self) -> (Vec<&'static str>, Vec<&'static str>) {
+        let kind = self.kind();
+        let header = kind.required.iter().chain(kind.optional).copied().collect();
+        (header, kind.example.to_vec())
     }
 }

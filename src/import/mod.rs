@@ -68,14 +68,7 @@ pub fn run(
     dry_run: bool,
     progress: &dyn Fn(usize),
 ) -> Result<ImportSummary, AppError> {
-    let results = match kind {
-        ImportKind::FundingStreams => funding_streams::import(conn, actor, table, progress)?,
-        ImportKind::Providers => providers::import(conn, actor, table, progress)?,
-        ImportKind::Payments => payments::import(conn, actor, table, progress)?,
-        ImportKind::OutcomeReturns => outcome_returns::import(conn, actor, table, progress)?,
-        // Awards (issue 10, item 1) plug in here: `awards::import_awards`.
-        ImportKind::Awards => awards::import_awards(conn, actor, table, progress)?,
-    };
+    let results = (kind.kind().import)(conn, actor, table, progress)?;
     let summary = ImportSummary::of(kind, results);
     if !summary.changed_nothing() {
         audit::record(

@@ -18,13 +18,15 @@ use chrono::NaiveDate;
 
 use super::cells::{while_writing, Cells, Problems};
 use super::contract_named;
-use super::kind::ImportKind;
+use super::kind::{ImportKind, Kind};
 use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, RowError, Table};
 use crate::auth::Actor;
+use crate::auth::Permission;
 use crate::db::imports::{self, BATCH};
 use crate::db::outcomes::bulk::{self, NewVersion, StoredReturn, ValueRow};
 use crate::db::{now, DbConn};
+use crate::domain::audit::ResourceType;
 use crate::domain::outcome::{
     check_received_on, check_required_values, check_return_quarter, ApplicableMeasure, MeasureUnit,
     MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnEvent, ReturnStatus,
@@ -370,6 +372,36 @@ fn walk(
     }
     Ok(steps)
 }
+
+/// The outcome returns import: a row per return, entered on providers'
+/// behalf, matched by contract, year and quarter; after the fixed columns,
+/// a column per measure code.
+pub const KIND: Kind = Kind {
+    permission: Permission::ImportReturns,
+    resource: ResourceType::OutcomeReturn,
+    required: &[
+        "contract_reference",
+        "financial_year",
+        "quarter",
+        "referrals",
+        "people_supported",
+        "spend",
+        "status",
+        "received_on",
+    ],
+    optional: &[],
+    example: &[
+        "VSS-2022-014",
+        "2022-23",
+        "Q1",
+        "42",
+        "35",
+        "8726.03",
+        "submitted",
+        "2022-07-20",
+    ],
+    import,
+};
 
 pub fn import(
     conn: &mut DbConn,

@@ -12,12 +12,14 @@ use chrono::NaiveDate;
 
 use super::cells::{bind, while_writing, Cells, Problems};
 use super::contract_named;
-use super::kind::ImportKind;
+use super::kind::{ImportKind, Kind};
 use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
+use crate::auth::Permission;
 use crate::db::imports::{self, NewImportedPayment, PaymentKey, BATCH};
 use crate::db::{now, DbConn};
+use crate::domain::audit::ResourceType;
 use crate::domain::contract::{
     check_payable, check_payment_within_value, paying_stream, NewPayment,
 };
@@ -117,6 +119,17 @@ fn parse(table: &Table) -> Result<(Vec<PaymentRow>, Problems), AppError> {
     rows.retain(|row| !repeated.contains(&row.row));
     Ok((rows, problems))
 }
+
+/// The payments import (finance): a row per payment, matched by contract,
+/// day, amount and reference.
+pub const KIND: Kind = Kind {
+    permission: Permission::ImportPayments,
+    resource: ResourceType::Payment,
+    required: &["contract_reference", "paid_on", "amount", "reference"],
+    optional: &["funding_stream_code"],
+    example: &["VSS-2022-014", "2022-07-15", "8750.00", "INV-0042", ""],
+    import,
+};
 
 pub fn import(
     conn: &mut DbConn,

@@ -7,12 +7,14 @@ use crate::domain::id::ProviderId;
 use std::collections::HashMap;
 
 use super::cells::{bind, while_writing, Cells, Problems};
-use super::kind::ImportKind;
+use super::kind::{ImportKind, Kind};
 use super::summary::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
+use crate::auth::Permission;
 use crate::db::imports::BATCH;
 use crate::db::{now, providers, DbConn};
+use crate::domain::audit::ResourceType;
 use crate::domain::provider::{name_key, NewProvider, Provider, ProviderDetails, ProviderKind};
 use crate::error::AppError;
 
@@ -305,6 +307,24 @@ fn plan(
     problems.finish()?;
     Ok(plan)
 }
+
+/// The providers import: a row per provider, matched by registered number,
+/// else by name.
+pub const KIND: Kind = Kind {
+    permission: Permission::ImportProviders,
+    resource: ResourceType::Provider,
+    required: &["name", "kind", "charity_number", "company_number"],
+    optional: &["contact_name", "contact_email"],
+    example: &[
+        "Dandelion Time",
+        "charity",
+        "1150222",
+        "",
+        "Sam Patel",
+        "referrals@dandelion.example",
+    ],
+    import,
+};
 
 pub fn import(
     conn: &mut DbConn,

@@ -19,6 +19,7 @@ mod input_hardening;
 mod lists;
 mod operations;
 mod outcomes;
+mod problem_codes;
 mod profiling;
 mod providers;
 mod publication;

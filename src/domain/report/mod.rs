@@ -31,6 +31,6 @@ fn sub(a: Money, b: Money) -> Result<Money, DomainError> {
     a.checked_sub(b).map_err(too_large)
 }
 
-fn too_large(_: MoneyError) -> DomainError {
-    DomainError::Broken("report totals out of range")
+fn too_large(error: MoneyError) -> DomainError {
+    crate::domain::error::overflow(error)
 }

@@ -281,8 +281,9 @@ impl Tally {
 }
 
 fn checked(a: i64, b: i64) -> Result<i64, DomainError> {
-    a.checked_add(b)
-        .ok_or(DomainError::Broken("outcome totals out of range"))
+    a.checked_add(b).ok_or(crate::domain::error::overflow(
+        crate::money::MoneyError::Overflow,
+    ))
 }
 
 /// `value / people_supported` to four places, for `people` measures.
