@@ -39,6 +39,11 @@ text_enum!(ImportKind {
     OutcomeReturns => "outcome-returns",
 });
 
+/// Checks, matches and writes a file's rows, telling the progress callback
+/// how many more rows are done.
+pub type Import =
+    fn(&mut DbConn, &Actor, &Table, &dyn Fn(usize)) -> Result<Vec<RowResult>, AppError>;
+
 /// What an import kind is, declared once beside the code that imports it
 /// (`funding_streams::KIND`, `providers::KIND`…): who may run it, what its
 /// rows name, its columns, its template's example row, and the import.
@@ -57,7 +62,7 @@ pub struct Kind {
     /// optional.
     pub example: &'static [&'static str],
     /// Checks, matches and writes a file's rows (see [`super::run`]).
-    pub import: fn(&mut DbConn, &Actor, &Table, &dyn Fn(usize)) -> Result<Vec<RowResult>, AppError>,
+    pub import: Import,
 }
 
 impl ImportKind {
