@@ -2,6 +2,8 @@
 //! temporary folder on a SQLite database of its own, with nothing
 //! configured but what each test sets.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test's failure is its answer
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

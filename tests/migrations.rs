@@ -8,6 +8,8 @@
 //! the server the HTTP tests use (`TEST_POSTGRES_URL`, by default
 //! `postgres://postgres@127.0.0.1:5432/postgres`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test's failure is its answer
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

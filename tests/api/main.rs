@@ -1,6 +1,8 @@
 //! Black-box HTTP tests: each starts the real server on its own database and
 //! runs on both SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test's failure is its answer
+
 mod helpers;
 
 mod access;
