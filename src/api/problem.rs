@@ -268,3 +268,39 @@ impl ResponseError for AppError {
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's table of codes lists every code, once, with its status.
+    #[test]
+    fn the_readme_lists_every_code_with_its_status() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split_once("### Errors and their codes")
+            .map(|(_, rest)| rest)
+            .expect("the README's section on errors");
+        let table = section
+            .lines()
+            .skip_while(|line| !line.starts_with('|'))
+            .take_while(|line| line.starts_with('|'));
+        let rows: Vec<(&str, &str)> = table
+            .filter_map(|line| {
+                let mut cells = line.strip_prefix("| `")?.split('|');
+                let code = cells.next()?.trim().trim_end_matches('`');
+                let status = cells.next()?.trim();
+                Some((code, status))
+            })
+            .collect();
+        let expected: Vec<(String, String)> = ProblemCode::all()
+            .into_iter()
+            .map(|kind| (kind.code().to_owned(), kind.status().as_u16().to_string()))
+            .collect();
+        let listed: Vec<(String, String)> = rows
+            .iter()
+            .map(|(code, status)| ((*code).to_owned(), (*status).to_owned()))
+            .collect();
+        assert_eq!(listed, expected);
+    }
+}
