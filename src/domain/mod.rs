@@ -6,6 +6,7 @@ pub mod commitment;
 pub mod contract;
 pub mod due;
 pub mod error;
+pub mod field;
 pub mod funding_stream;
 pub mod id;
 pub mod organisation;

@@ -1,0 +1,564 @@
+//! Text fields that check themselves while they are read: a title, a code,
+//! an email address, a charity number. Each is parsed once, where it enters
+//! (a JSON body, an import cell), into a type that holds only what it
+//! allows, and documents itself: its schema states the same limits its
+//! parse enforces, so the document cannot promise what the service refuses.
+//!
+//! A required field is the type itself (`ShortText`); an optional one is
+//! `Option<OrBlank<ShortText>>`: absent or `null` is nothing, blank (`""`,
+//! spaces) is nothing given (or, in a change, "clear it"), and anything
+//! else must parse.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use super::text::{control_character, LONG_TEXT, SHORT_TEXT};
+
+/// Why a text was refused, in words that follow the field's name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {0} characters")]
+    TooLong(usize),
+    #[error("must not contain control characters (found U+{:04X})", u32::from(*.0))]
+    ControlCharacter(char),
+    #[error("{0}")]
+    Invalid(&'static str),
+}
+
+/// A text field's rule: how the text as sent becomes the value kept, and
+/// the schema that says so.
+pub trait Field: Sized {
+    /// The value kept for the text as sent, or why it is refused; a blank
+    /// text is [`TextError::Empty`] when it is within the length allowed.
+    fn parse(sent: &str) -> Result<Self, TextError>;
+
+    /// The schema of the field as sent: `blank` when a blank text is allowed
+    /// (and means nothing).
+    fn schema(blank: bool) -> ObjectBuilder;
+}
+
+/// Reads a field from a JSON string (or any string a deserializer holds).
+struct FieldVisitor<T>(PhantomData<T>);
+
+impl<T: Field> Visitor<'_> for FieldVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, sent: &str) -> Result<T, E> {
+        T::parse(sent).map_err(E::custom)
+    }
+}
+
+/// Declares the serde and schema side of a field type whose value is a
+/// `String` it keeps: `as_str`, `Display`, `Serialize`, `Deserialize`, and a
+/// named schema.
+macro_rules! field_type {
+    ($name:ty, $schema_name:literal) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(FieldVisitor(PhantomData))
+            }
+        }
+
+        eserde::impl_edeserialize_compat!($name);
+
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                <$name as Field>::schema(false).into()
+            }
+        }
+
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($schema_name)
+            }
+        }
+    };
+}
+
+/// Checks the text as sent against a length, trims it, and refuses a blank
+/// one or one with control characters (`lines`: tab and line breaks are
+/// allowed, as in a narrative).
+fn text(sent: &str, max: usize, lines: bool) -> Result<String, TextError> {
+    if sent.chars().count() > max {
+        return Err(TextError::TooLong(max));
+    }
+    let trimmed = sent.trim();
+    if trimmed.is_empty() {
+        return Err(TextError::Empty);
+    }
+    if let Some(c) = control_character(trimmed, lines) {
+        return Err(TextError::ControlCharacter(c));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The pattern of a text with no control characters (`lines`: but tab and
+/// line breaks), non-blank unless `blank`, spaces about it allowed.
+fn text_pattern(lines: bool, blank: bool) -> &'static str {
+    match (lines, blank) {
+        (false, true) => r"^\s*[^\u0000-\u001F\u007F-\u009F]*\s*$",
+        (false, false) => r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*\s*$",
+        (true, true) => r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        (true, false) => {
+            r"^\s*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+        }
+    }
+}
+
+fn string_schema(max: usize, pattern: &str, blank: bool) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length((!blank).then_some(1))
+        .max_length(Some(max))
+        .pattern(Some(pattern))
+}
+
+/// A short text: a name, a title, a reference — at most 300 characters as
+/// sent, trimmed, not blank, on one line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ShortText(String);
+
+impl Field for ShortText {
+    fn parse(sent: &str) -> Result<ShortText, TextError> {
+        text(sent, SHORT_TEXT, false).map(ShortText)
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        string_schema(SHORT_TEXT, text_pattern(false, blank), blank)
+    }
+}
+
+field_type!(ShortText, "ShortText");
+
+/// A long text: a purpose, a narrative, a reason — at most 10,000
+/// characters as sent, trimmed, not blank; tabs and line breaks allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LongText(String);
+
+impl Field for LongText {
+    fn parse(sent: &str) -> Result<LongText, TextError> {
+        text(sent, LONG_TEXT, true).map(LongText)
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        string_schema(LONG_TEXT, text_pattern(true, blank), blank)
+    }
+}
+
+field_type!(LongText, "LongText");
+
+/// A short code such as `VSS-2022` (a stream's, a measure's): 1 to 64
+/// letters, digits, `-`, `_` and `.`, spaces about it trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code(String);
+
+const CODE_PATTERN: &str = r"^\s*[A-Za-z0-9._-]{1,64}\s*$";
+
+impl Field for Code {
+    fn parse(sent: &str) -> Result<Code, TextError> {
+        let code = sent.trim();
+        let valid = !code.is_empty()
+            && code.len() <= 64
+            && code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if valid {
+            Ok(Code(code.to_owned()))
+        } else if code.is_empty() && sent.len() <= 64 {
+            Err(TextError::Empty)
+        } else {
+            Err(TextError::Invalid(
+                "must be 1-64 characters of letters, digits, '-', '_' or '.'",
+            ))
+        }
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        let pattern = match blank {
+            true => r"^\s*([A-Za-z0-9._-]{1,64})?\s*$",
+            false => CODE_PATTERN,
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern))
+            .examples(["VSS-2022"])
+    }
+}
+
+field_type!(Code, "Code");
+
+/// An email address: a name, `@`, and a domain with a dot, at most 300
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Field for Email {
+    fn parse(sent: &str) -> Result<Email, TextError> {
+        let email = text(sent, SHORT_TEXT, false)?;
+        // A name and a domain with a dot inside it, neither holding a space
+        // or a second `@` (the schema's pattern, said in Rust).
+        let part = |p: &str| !p.is_empty() && !p.contains('@') && !p.contains(char::is_whitespace);
+        let valid = email.split_once('@').is_some_and(|(user, domain)| {
+            part(user)
+                && part(domain)
+                && domain
+                    .char_indices()
+                    .any(|(i, c)| c == '.' && i > 0 && i + 1 < domain.len())
+        });
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err(TextError::Invalid("must be an email address"))
+        }
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        let pattern = match blank {
+            true => r"^\s*([^\s@]+@[^\s@]+\.[^\s@]+)?\s*$",
+            false => r"^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$",
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(SHORT_TEXT))
+            .pattern(Some(pattern))
+            .examples(["referrals@dandelion.example"])
+    }
+}
+
+field_type!(Email, "Email");
+
+/// A registered number as it is written, without spaces, in capitals.
+fn normalised_number(sent: &str) -> String {
+    sent.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn digits(value: &str) -> bool {
+    !value.is_empty() && value.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A registered charity number: England and Wales (6-8 digits), Scotland
+/// (`SC` and 6 digits) or Northern Ireland (`NIC` and 5-6 digits); spaces
+/// are dropped and letters put in capitals.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CharityNumber(String);
+
+impl Field for CharityNumber {
+    fn parse(sent: &str) -> Result<CharityNumber, TextError> {
+        if sent.chars().count() > 64 {
+            return Err(TextError::TooLong(64));
+        }
+        let number = normalised_number(sent);
+        if number.is_empty() {
+            return Err(TextError::Empty);
+        }
+        let valid = (digits(&number) && (6..=8).contains(&number.len()))
+            || number
+                .strip_prefix("SC")
+                .is_some_and(|rest| digits(rest) && rest.len() == 6)
+            || number
+                .strip_prefix("NIC")
+                .is_some_and(|rest| digits(rest) && (5..=6).contains(&rest.len()));
+        if valid {
+            Ok(CharityNumber(number))
+        } else {
+            Err(TextError::Invalid(
+                "must be a registered charity number: 6-8 digits, SC and 6 digits, or NIC and 5-6 digits",
+            ))
+        }
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        let number = r"(\d\s*){6,8}|[Ss]\s*[Cc]\s*(\d\s*){6}|[Nn]\s*[Ii]\s*[Cc]\s*(\d\s*){5,6}";
+        let pattern = match blank {
+            true => format!(r"^\s*({number})?$"),
+            false => format!(r"^\s*({number})$"),
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(64))
+            .pattern(Some(pattern))
+            .examples(["1150222"])
+    }
+}
+
+field_type!(CharityNumber, "CharityNumber");
+
+/// A Companies House number: 8 digits, or 2 letters and 6 digits; spaces
+/// are dropped and letters put in capitals.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CompanyNumber(String);
+
+impl Field for CompanyNumber {
+    fn parse(sent: &str) -> Result<CompanyNumber, TextError> {
+        if sent.chars().count() > 64 {
+            return Err(TextError::TooLong(64));
+        }
+        let number = normalised_number(sent);
+        if number.is_empty() {
+            return Err(TextError::Empty);
+        }
+        // Matched char by char: the input may hold any characters, and
+        // slicing a string at byte offsets panics inside a multi-byte one.
+        let chars: Vec<char> = number.chars().collect();
+        let valid = match chars.as_slice() {
+            [a, b, rest @ ..] if rest.len() == 6 => {
+                let prefix = (a.is_ascii_digit() && b.is_ascii_digit())
+                    || (a.is_ascii_uppercase() && b.is_ascii_uppercase());
+                prefix && rest.iter().all(char::is_ascii_digit)
+            }
+            _ => false,
+        };
+        if valid {
+            Ok(CompanyNumber(number))
+        } else {
+            Err(TextError::Invalid(
+                "must be a Companies House number: 8 digits, or 2 letters and 6 digits",
+            ))
+        }
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        let number = r"([0-9]\s*[0-9]|[A-Za-z]\s*[A-Za-z])\s*(\d\s*){6}";
+        let pattern = match blank {
+            true => format!(r"^\s*({number})?$"),
+            false => format!(r"^\s*({number})$"),
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(64))
+            .pattern(Some(pattern))
+            .examples(["01234567"])
+    }
+}
+
+field_type!(CompanyNumber, "CompanyNumber");
+
+/// An optional field as sent: blank (nothing given, or in a change "clear
+/// it"), or a value that must parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrBlank<T> {
+    Blank,
+    Value(T),
+}
+
+impl<T> OrBlank<T> {
+    /// The value, if one was given.
+    pub fn value(self) -> Option<T> {
+        match self {
+            OrBlank::Blank => None,
+            OrBlank::Value(value) => Some(value),
+        }
+    }
+}
+
+impl<T: Field> Field for OrBlank<T> {
+    fn parse(sent: &str) -> Result<OrBlank<T>, TextError> {
+        match T::parse(sent) {
+            Ok(value) => Ok(OrBlank::Value(value)),
+            Err(TextError::Empty) => Ok(OrBlank::Blank),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn schema(_: bool) -> ObjectBuilder {
+        T::schema(true)
+    }
+}
+
+impl<'de, T: Field> Deserialize<'de> for OrBlank<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(FieldVisitor(PhantomData))
+    }
+}
+
+impl<'de, T: Field> eserde::EDeserialize<'de> for OrBlank<T> {
+    fn deserialize_for_errors<D: Deserializer<'de>>(deserializer: D) -> Result<(), ()> {
+        <Self as Deserialize>::deserialize(deserializer)
+            .map(drop)
+            .map_err(eserde::reporter::ErrorReporter::report)
+    }
+}
+
+impl<T: Field> PartialSchema for OrBlank<T> {
+    fn schema() -> RefOr<Schema> {
+        T::schema(true).into()
+    }
+}
+
+/// A blankable field is documented inline, as what its type allows plus
+/// blank.
+impl<T: Field + ToSchema> ToSchema for OrBlank<T> {
+    fn name() -> Cow<'static, str> {
+        Cow::Owned(format!("{}OrBlank", T::name()))
+    }
+}
+
+/// The value of an optional field: absent, `null` or blank are none.
+pub fn given<T>(field: Option<OrBlank<T>>) -> Option<T> {
+    field.and_then(OrBlank::value)
+}
+
+/// A change to an optional field: absent or `null` keeps (`None`), blank
+/// clears (`Some(None)`), a value sets (`Some(Some(value))`).
+pub fn change<T>(field: Option<OrBlank<T>>) -> Option<Option<T>> {
+    field.map(OrBlank::value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_text_is_trimmed_within_its_limit_as_sent() {
+        assert_eq!(
+            ShortText::parse("  Counselling ").map(ShortText::into_string),
+            Ok("Counselling".to_owned())
+        );
+        assert_eq!(ShortText::parse("   "), Err(TextError::Empty));
+        let padded = format!("\t  {}  ", "*".repeat(SHORT_TEXT - 1));
+        assert_eq!(
+            ShortText::parse(&padded),
+            Err(TextError::TooLong(SHORT_TEXT))
+        );
+        assert_eq!(
+            ShortText::parse("a\u{1b}b"),
+            Err(TextError::ControlCharacter('\u{1b}'))
+        );
+        assert!(ShortText::parse("line\none").is_err());
+        assert!(LongText::parse("line\none\r\n\ttwo").is_ok());
+        assert!(ShortText::parse("Café – “quoted”").is_ok());
+    }
+
+    #[test]
+    fn blank_is_nothing_and_anything_else_must_parse() {
+        assert_eq!(OrBlank::<ShortText>::parse(" "), Ok(OrBlank::Blank));
+        assert_eq!(
+            OrBlank::<ShortText>::parse(&" ".repeat(SHORT_TEXT + 1)),
+            Err(TextError::TooLong(SHORT_TEXT))
+        );
+        assert!(matches!(
+            OrBlank::<Email>::parse("not an email"),
+            Err(TextError::Invalid(_))
+        ));
+        let body: serde_json::Value = serde_json::json!({"a": "", "b": " x ", "c": null});
+        #[derive(Deserialize)]
+        struct Body {
+            a: Option<OrBlank<ShortText>>,
+            b: Option<OrBlank<ShortText>>,
+            c: Option<OrBlank<ShortText>>,
+            #[serde(default)]
+            d: Option<OrBlank<ShortText>>,
+        }
+        let body: Body = serde_json::from_value(body).expect("parses");
+        assert_eq!(change(body.a), Some(None), "blank clears");
+        assert_eq!(
+            given(body.b).map(ShortText::into_string),
+            Some("x".to_owned())
+        );
+        assert_eq!(change(body.c), None, "null keeps");
+        assert_eq!(change(body.d), None, "absent keeps");
+    }
+
+    #[test]
+    fn registered_numbers_are_normalised_and_checked() {
+        assert_eq!(
+            CharityNumber::parse(" sc 012345 ").map(CharityNumber::into_string),
+            Ok("SC012345".to_owned())
+        );
+        assert!(CharityNumber::parse("12345").is_err());
+        assert!(CharityNumber::parse("NIC12345").is_ok());
+        assert_eq!(
+            CompanyNumber::parse("ab 123456").map(CompanyNumber::into_string),
+            Ok("AB123456".to_owned())
+        );
+        assert!(CompanyNumber::parse("A1234567").is_err());
+        assert!(
+            CompanyNumber::parse("１２３４５６７８").is_err(),
+            "not panicked on"
+        );
+        assert!(Code::parse("VSS-2022").is_ok());
+        assert!(Code::parse("VSS 2022").is_err());
+    }
+
+    proptest::proptest! {
+        /// Each field's documented pattern and length say what its parse
+        /// accepts: a text the schema allows parses, one it refuses does not.
+        #[test]
+        fn each_schema_says_what_its_parse_accepts(sent in "[ -~\\t\\n\\u{80}-\\u{ff}é“]{0,20}") {
+            agrees::<ShortText>(&sent)?;
+            agrees::<LongText>(&sent)?;
+            agrees::<Code>(&sent)?;
+            agrees::<Email>(&sent)?;
+            agrees::<CharityNumber>(&sent)?;
+            agrees::<CompanyNumber>(&sent)?;
+            agrees::<OrBlank<ShortText>>(&sent)?;
+            agrees::<OrBlank<Email>>(&sent)?;
+            agrees::<OrBlank<CharityNumber>>(&sent)?;
+        }
+
+        /// The same over texts near the valid ones: numbers with spaces and
+        /// prefixes, codes, addresses.
+        #[test]
+        fn each_schema_says_what_its_parse_accepts_near_valid(sent in "[0-9 SCNIscni@.aAbB_-]{0,12}") {
+            agrees::<Code>(&sent)?;
+            agrees::<Email>(&sent)?;
+            agrees::<CharityNumber>(&sent)?;
+            agrees::<CompanyNumber>(&sent)?;
+            agrees::<OrBlank<CharityNumber>>(&sent)?;
+            agrees::<OrBlank<CompanyNumber>>(&sent)?;
+            agrees::<OrBlank<Code>>(&sent)?;
+        }
+    }
+
+    fn agrees<T: Field>(sent: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        let schema = serde_json::to_value(T::schema(false).build()).expect("a schema");
+        let pattern = schema["pattern"].as_str().unwrap_or(".*");
+        let max = schema["maxLength"]
+            .as_u64()
+            .map_or(usize::MAX, |n| n as usize);
+        let min = schema["minLength"].as_u64().map_or(0, |n| n as usize);
+        let pattern = regex::Regex::new(pattern).expect("a pattern");
+        let length = sent.chars().count();
+        let allowed = pattern.is_match(sent) && (min..=max).contains(&length);
+        proptest::prop_assert_eq!(allowed, T::parse(sent).is_ok(), "{:?}", sent);
+        Ok(())
+    }
+}
