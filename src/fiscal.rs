@@ -492,6 +492,8 @@ impl<'de> Deserialize<'de> for Quarter {
     }
 }
 
+eserde::impl_edeserialize_compat!(Quarter, FinancialYear);
+
 impl PartialSchema for Quarter {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()

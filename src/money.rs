@@ -322,6 +322,8 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+eserde::impl_edeserialize_compat!(Money);
+
 impl PartialSchema for Money {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()

@@ -16,10 +16,12 @@ use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::ContractFilter;
 use crate::domain::contract::{
-    Contract, ContractChanges, ContractKind, ContractStatus, FundingLine, FundingLineInput,
-    NewContract, NewPayment, NewReversal, NewVariation, Payment, StatusChange, Variation,
+    Contract, ContractChanges, ContractKind, ContractSortKey, ContractStatus, FundingLine,
+    FundingLineInput, NewContract, NewPayment, NewReversal, NewVariation, Payment, StatusChange,
+    Variation,
 };
 use crate::domain::id::{FundingStreamId, ProviderId};
+use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::money::Money;
 use crate::ops::contracts::{self, lifecycle, lines, payments};
@@ -55,10 +57,9 @@ pub struct ContractQuery {
     /// Contracts with a funding line on this stream.
     #[serde(default)]
     pub funding_stream_id: Option<FundingStreamId>,
-    /// Order by `reference`, `title`, `start_date`, `end_date`, `value`, `status`, `created_at`, comma-separated, `-` first for descending
-    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?(reference|title|start_date|end_date|value|status|created_at)(,-?(reference|title|start_date|end_date|value|status|created_at)){0,3}$")]
-    pub sort: Option<crate::domain::sort::Sort<crate::domain::contract::ContractSortKey>>,
+    /// The order of the list.
+    #[param(schema_with = Sort::<ContractSortKey>::schema)]
+    pub sort: Option<Sort<ContractSortKey>>,
 }
 
 /// Body of `PATCH /contracts/{id}/funding-lines/{line_id}`.
@@ -86,7 +87,7 @@ pub async fn create(
     actor: Actor,
     request: IdempotentJson<NewContract>,
 ) -> Result<HttpResponse, AppError> {
-    let (input, once) = request.validated(NewContract::validate)?.split();
+    let (input, once) = request.validated(NewContract::check)?.split();
     Ok(send(
         contracts::create(&state.db, &actor, once, input).await?,
     ))
@@ -154,7 +155,7 @@ pub async fn update(
     seen: IfMatch,
     body: Json<ContractChanges>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = body.0.validate()?;
+    let changes = body.0.check()?;
     let contract =
         contracts::change_draft(&state.db, &actor, path.id, seen.into(), changes).await?;
     ok_with_etag(&contract)
@@ -366,7 +367,7 @@ pub async fn record_payment(
     path: web::Path<ContractPath>,
     request: IdempotentJson<NewPayment>,
 ) -> Result<HttpResponse, AppError> {
-    let (payment, once) = request.validated(NewPayment::validate)?.split();
+    let (payment, once) = request.validated(NewPayment::check)?.split();
     Ok(send(
         payments::record(&state.db, &actor, path.id, once, payment).await?,
     ))
@@ -391,8 +392,9 @@ pub async fn reverse_payment(
     request: IdempotentJson<NewReversal>,
 ) -> Result<HttpResponse, AppError> {
     let PaymentPath { id, payment_id } = path.into_inner();
-    let (reversal, once) = request.validated(NewReversal::validate)?.split();
-    let answer = payments::reverse(&state.db, &actor, id, payment_id, once, reversal).await?;
+    let (reversal, once) = request.split();
+    let answer =
+        payments::reverse(&state.db, &actor, id, payment_id, once, reversal.check()).await?;
     Ok(send(answer))
 }
 

@@ -118,9 +118,7 @@ pub async fn run(
     let once = Once::new(key, &[req.path().as_bytes(), flag, &bytes]);
     // Read before the write transaction begins, so the database waits on
     // no parsing.
-    let table = web::block(move || import::read(&bytes, format, kind))
-        .await
-        .map_err(|e| AppError::internal("blocking task failed", e))??;
+    let table = crate::blocking::run(move || import::read(&bytes, format, kind)).await?;
     let answer = imports::run(&state.db, &actor, kind, table, query.dry_run, once).await?;
     Ok(send(answer))
 }

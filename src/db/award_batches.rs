@@ -15,6 +15,7 @@ use super::schema::{
 };
 use super::sum::sum_pence;
 use super::{lock_streams, now, DbConn};
+use crate::domain::checked::Checked;
 use crate::domain::commitment::{profile_lines, CommitmentQuarter};
 use crate::domain::contract::{period, ContractStatus, FundingLine, NewContract, VariationKind};
 use crate::error::AppError;
@@ -85,7 +86,7 @@ pub fn stream_years(
 pub struct NewAward {
     pub id: ContractId,
     pub provider_id: ProviderId,
-    pub contract: NewContract,
+    pub contract: Checked<NewContract>,
     pub lines: Vec<FundingLine>,
 }
 
@@ -116,8 +117,8 @@ pub fn insert(
                     c::organisation_id.eq(organisation_id),
                     c::provider_id.eq(&a.provider_id),
                     c::kind.eq(n.kind),
-                    c::reference.eq(&n.reference),
-                    c::title.eq(&n.title),
+                    c::reference.eq(n.reference()),
+                    c::title.eq(n.title.as_str()),
                     c::start_date.eq(n.start_date),
                     c::end_date.eq(n.end_date),
                     c::value_pence.eq(n.value.pence()),

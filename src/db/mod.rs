@@ -262,7 +262,7 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || {
+        crate::blocking::run(move || {
             let _timer = crate::metrics::DB_SECONDS
                 .with_label_values(&["read"])
                 .start_timer();
@@ -270,7 +270,6 @@ impl Db {
             work(&mut conn)
         })
         .await
-        .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
     /// Runs work in one write transaction on a blocking thread: everything
@@ -281,7 +280,7 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || {
+        crate::blocking::run(move || {
             let _timer = crate::metrics::DB_SECONDS
                 .with_label_values(&["write"])
                 .start_timer();
@@ -289,7 +288,6 @@ impl Db {
             write_transaction(&mut conn, work)
         })
         .await
-        .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
     /// Runs work in one write transaction on a blocking thread, as
@@ -301,7 +299,7 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || {
+        crate::blocking::run(move || {
             let _timer = crate::metrics::DB_SECONDS
                 .with_label_values(&["write"])
                 .start_timer();
@@ -309,7 +307,6 @@ impl Db {
             trial_transaction(&mut conn, work)
         })
         .await
-        .map_err(|e| AppError::internal("blocking task failed", e))?
     }
 
     /// How many connections the pool has open, idle, and at most.

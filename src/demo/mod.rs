@@ -9,14 +9,12 @@
 //! queried. Running it again changes nothing: the imports find their
 //! records, and each step checks whether it was done.
 
-use chrono::NaiveDate;
+use serde_json::json;
 
 use crate::auth::{Actor, Role, Scope};
 use crate::db::{self, audit, Db, DbConn};
 use crate::domain::audit::AuditAction;
-use crate::domain::contract::{
-    ContractStatus, FundingLineInput, NewReversal, NewVariation, StatusChange,
-};
+use crate::domain::contract::{ContractStatus, FundingLineInput, NewReversal, NewVariation};
 use crate::domain::due::DueRule;
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use crate::domain::organisation::ValidOrganisationChanges;
@@ -245,13 +243,13 @@ async fn end_early_and_close(
         id,
         Seen::Any,
         Once::unkeyed(),
-        StatusChange {
-            status: ContractStatus::Ended,
-            reason: Some("The provider closed the service when its lead mediator left".to_owned()),
-            decision_reference: Some("OPCC.D.071.22".to_owned()),
-            effective_date: NaiveDate::from_ymd_opt(2022, 9, 30),
-            release_commitment: true,
-        },
+        body(json!({
+            "status": "ended",
+            "reason": "The provider closed the service when its lead mediator left",
+            "decision_reference": "OPCC.D.071.22",
+            "effective_date": "2022-09-30",
+            "release_commitment": true,
+        }))?,
     )
     .await?;
     let ended = contract_ops::read(store, finance, id).await?;
@@ -269,11 +267,12 @@ async fn end_early_and_close(
         Seen::Any,
         Once::unkeyed(),
         NewVariation {
-            value: Some(spent),
-            end_date: None,
             funding_lines: Some(vec![FundingLineInput::for_year(stream, year, spent)]),
-            reason: "Closing adjustment to the final spend".to_owned(),
-            decision_reference: Some("OPCC.D.071.22".to_owned()),
+            ..body(json!({
+                "value": spent,
+                "reason": "Closing adjustment to the final spend",
+                "decision_reference": "OPCC.D.071.22",
+            }))?
         },
     )
     .await?;
@@ -282,6 +281,12 @@ async fn end_early_and_close(
 
 /// Brightwater Dads' first half-year was paid twice in May 2022; finance
 /// reversed the second in June.
+/// A request body read as the API reads one: the demo's inputs pass the
+/// same parse as any caller's.
+fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_json::from_value(value).map_err(|e| AppError::internal("demo request body", e))
+}
+
 async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), AppError> {
     let organisation_id = finance.organisation_id;
     let id = store
@@ -303,12 +308,12 @@ async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), A
         id,
         twice.id,
         Once::unkeyed(),
-        NewReversal {
-            reversed_on: NaiveDate::from_ymd_opt(2022, 6, 2)
-                .ok_or_else(|| AppError::internal_message("demo date"))?,
-            reason: "Paid twice: REM-1004 had already been paid the day before".to_owned(),
-            reference: Some("CN-0042".to_owned()),
-        },
+        body::<NewReversal>(json!({
+            "reversed_on": "2022-06-02",
+            "reason": "Paid twice: REM-1004 had already been paid the day before",
+            "reference": "CN-0042",
+        }))?
+        .check(),
     )
     .await?;
     Ok(())

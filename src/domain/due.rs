@@ -28,6 +28,8 @@ text_enum!(DueRuleKind {
     EndOfFollowingMonth => "end_of_following_month",
 });
 
+eserde::impl_edeserialize_compat!(DueRuleKind);
+
 /// A due rule as set on a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DueRule {

@@ -76,6 +76,26 @@ macro_rules! field_type {
             }
         }
 
+        /// A field from a literal, in tests.
+        #[cfg(test)]
+        impl From<&str> for $name {
+            fn from(sent: &str) -> $name {
+                <$name as Field>::parse(sent).expect("a valid field")
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(field: $name) -> String {
+                field.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -133,9 +153,11 @@ fn text_pattern(lines: bool, blank: bool) -> &'static str {
     match (lines, blank) {
         (false, true) => r"^\s*[^\u0000-\u001F\u007F-\u009F]*\s*$",
         (false, false) => r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*\s*$",
-        (true, true) => r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        // Spaces about the text are trimmed, including those that are
+        // also control characters (U+0085).
+        (true, true) => r"^\s*[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*\s*$",
         (true, false) => {
-            r"^\s*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+            r"^\s*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*\s*$"
         }
     }
 }
@@ -248,9 +270,11 @@ impl Field for Email {
     }
 
     fn schema(blank: bool) -> ObjectBuilder {
+        // No spaces, `@` or control characters in either part.
+        let part = r"[^\s@\u0000-\u001F\u007F-\u009F]+";
         let pattern = match blank {
-            true => r"^\s*([^\s@]+@[^\s@]+\.[^\s@]+)?\s*$",
-            false => r"^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$",
+            true => format!(r"^\s*({part}@{part}\.{part})?\s*$"),
+            false => format!(r"^\s*{part}@{part}\.{part}\s*$"),
         };
         ObjectBuilder::new()
             .schema_type(Type::String)
@@ -417,17 +441,32 @@ impl<'de, T: Field> eserde::EDeserialize<'de> for OrBlank<T> {
     }
 }
 
-impl<T: Field> PartialSchema for OrBlank<T> {
-    fn schema() -> RefOr<Schema> {
-        T::schema(true).into()
+/// A generic type in a derived schema is composed, not named: this is the
+/// trait utoipa's derive calls for it (its `PartialSchema` follows). The
+/// schema is the field's own with blank allowed, whatever `T`'s is.
+impl<T: Field> utoipa::__dev::ComposeSchema for OrBlank<T> {
+    fn compose(_: Vec<RefOr<Schema>>) -> RefOr<Schema> {
+        T::schema(true)
+            .description(Some(
+                "Blank (empty or only spaces) gives none; in a change, it clears the field.",
+            ))
+            .into()
     }
 }
 
-/// A blankable field is documented inline, as what its type allows plus
-/// blank.
+/// A blankable field is a component of its own: utoipa names a generic
+/// type's schema by the type and its argument (`OrBlank_ShortText`).
 impl<T: Field + ToSchema> ToSchema for OrBlank<T> {
     fn name() -> Cow<'static, str> {
-        Cow::Owned(format!("{}OrBlank", T::name()))
+        Cow::Borrowed("OrBlank")
+    }
+}
+
+/// An optional field from a literal, in tests.
+#[cfg(test)]
+impl<T: Field> From<&str> for OrBlank<T> {
+    fn from(sent: &str) -> OrBlank<T> {
+        OrBlank::parse(sent).expect("a valid field")
     }
 }
 
@@ -440,6 +479,19 @@ pub fn given<T>(field: Option<OrBlank<T>>) -> Option<T> {
 /// clears (`Some(None)`), a value sets (`Some(Some(value))`).
 pub fn change<T>(field: Option<OrBlank<T>>) -> Option<Option<T>> {
     field.map(OrBlank::value)
+}
+
+/// The text of an optional field, if one was given.
+pub fn given_str<T: AsRef<str>>(field: &Option<OrBlank<T>>) -> Option<&str> {
+    match field {
+        Some(OrBlank::Value(value)) => Some(value.as_ref()),
+        _ => None,
+    }
+}
+
+/// [`change`] to the text kept.
+pub fn change_string<T: Into<String>>(field: Option<OrBlank<T>>) -> Option<Option<String>> {
+    change(field).map(|value| value.map(Into::into))
 }
 
 #[cfg(test)]

@@ -214,6 +214,8 @@ macro_rules! ids {
             }
         }
 
+        eserde::impl_edeserialize_compat!($name);
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 deserializer.deserialize_str(IdVisitor(std::marker::PhantomData))

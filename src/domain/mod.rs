@@ -2,6 +2,7 @@
 //! rest of the service works with the validated values. No HTTP, no SQL.
 
 pub mod audit;
+pub mod checked;
 pub mod commitment;
 pub mod contract;
 pub mod due;

@@ -12,14 +12,14 @@
 //! to the penny, and a real overrun is never hidden by moving pounds.
 
 use crate::domain::id::FundingStreamId;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::fiscal::{DateRange, FinancialYear, Quarter};
 use crate::money::{apportion, Money, MoneyError};
 
 /// One quarter's amount of a line's stated schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuarterShare {
     pub quarter: Quarter,

@@ -7,8 +7,10 @@ use std::str::FromStr;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 
-use super::text_enum::UnknownVariant;
+use super::text_enum::{TextEnum, UnknownVariant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -66,10 +68,7 @@ impl fmt::Display for SortError {
     }
 }
 
-impl<K> FromStr for Sort<K>
-where
-    K: FromStr<Err = UnknownVariant> + PartialEq + Copy,
-{
+impl<K: TextEnum> FromStr for Sort<K> {
     type Err = SortError;
 
     fn from_str(text: &str) -> Result<Sort<K>, SortError> {
@@ -95,17 +94,11 @@ where
     }
 }
 
-impl<'de, K> Deserialize<'de> for Sort<K>
-where
-    K: FromStr<Err = UnknownVariant> + PartialEq + Copy,
-{
+impl<'de, K: TextEnum> Deserialize<'de> for Sort<K> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Sort<K>, D::Error> {
         struct SortVisitor<K>(std::marker::PhantomData<K>);
 
-        impl<K> Visitor<'_> for SortVisitor<K>
-        where
-            K: FromStr<Err = UnknownVariant> + PartialEq + Copy,
-        {
+        impl<K: TextEnum> Visitor<'_> for SortVisitor<K> {
             type Value = Sort<K>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,6 +111,31 @@ where
         }
 
         deserializer.deserialize_str(SortVisitor(std::marker::PhantomData))
+    }
+}
+
+/// The pattern of a `sort` over `K`'s keys: up to [`MAX_KEYS`] of them,
+/// comma-separated, each optionally prefixed by `-`.
+pub fn pattern<K: TextEnum>() -> String {
+    let keys = K::TEXTS.join("|");
+    format!("^-?({keys})(,-?({keys})){{0,{}}}$", MAX_KEYS - 1)
+}
+
+impl<K: TextEnum> Sort<K> {
+    /// The schema of a list's `sort` parameter, from the list's own keys
+    /// (`#[param(schema_with = Sort::<Key>::schema)]`).
+    pub fn schema() -> RefOr<Schema> {
+        let keys: Vec<String> = K::TEXTS.iter().map(|key| format!("`{key}`")).collect();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern::<K>()))
+            .description(Some(format!(
+                "Order by {}, comma-separated, `-` first for descending (`-{}`); \
+                 ties, and lists with no `sort`, go by id: creation order.",
+                keys.join(", "),
+                K::TEXTS.last().copied().unwrap_or_default()
+            )))
+            .into()
     }
 }
 
@@ -136,6 +154,22 @@ mod tests {
         Name => "name",
         CreatedAt => "created_at",
     });
+
+    /// Every text the pattern allows is a sort of at most four known keys,
+    /// and what it refuses does not parse (the parse also refuses a key
+    /// given twice, which a pattern cannot say).
+    #[test]
+    fn the_pattern_documents_the_parse() {
+        let pattern = regex::Regex::new(&pattern::<Key>()).unwrap();
+        for text in ["name", "-created_at,name", "name,-name"] {
+            assert!(pattern.is_match(text), "{text}");
+        }
+        for text in ["", "colour", "name,", "--name", "name,name,name,name,name"] {
+            assert!(!pattern.is_match(text), "{text}");
+            assert!(text.parse::<Sort<Key>>().is_err(), "{text}");
+        }
+        assert!("-created_at,name".parse::<Sort<Key>>().is_ok());
+    }
 
     #[test]
     fn keys_parse_in_order_with_their_direction() {

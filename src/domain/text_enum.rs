@@ -31,6 +31,14 @@ impl fmt::Display for UnknownVariant {
 
 impl std::error::Error for UnknownVariant {}
 
+/// An enum whose variants each have one text (see [`text_enum!`]).
+pub trait TextEnum:
+    Sized + Copy + PartialEq + std::str::FromStr<Err = UnknownVariant> + 'static
+{
+    /// Every variant's text, in the order listed.
+    const TEXTS: &'static [&'static str];
+}
+
 /// For an enum and its `Variant => "text"` pairs (every variant, once),
 /// writes `ALL`, `as_str`, and `FromStr` / `TryFrom<&str>` that refuse any
 /// other text with an [`UnknownVariant`] naming the type and the text.
@@ -65,6 +73,10 @@ macro_rules! text_enum {
                     }),
                 }
             }
+        }
+
+        impl $crate::domain::text_enum::TextEnum for $name {
+            const TEXTS: &'static [&'static str] = &[$($text),+];
         }
 
         impl TryFrom<&str> for $name {

@@ -36,6 +36,7 @@ use crate::domain::contract::{
     check_fully_funded, period, plan_lines, ContractKind, ContractStatus, FundingLine,
     FundingLineInput, NewContract,
 };
+use crate::domain::field::{OrBlank, ShortText};
 use crate::domain::funding_stream::{check_within_budget, overflow};
 use crate::domain::profile::Headroom;
 use crate::domain::provider::name_key;
@@ -81,10 +82,10 @@ pub const KIND: Kind = Kind {
 #[derive(Debug, Clone)]
 struct AwardRow {
     row: u32,
-    reference: String,
+    reference: ShortText,
     provider: String,
     kind: ContractKind,
-    title: String,
+    title: ShortText,
     start_date: NaiveDate,
     end_date: NaiveDate,
     value: Money,
@@ -110,7 +111,7 @@ impl AwardRow {
         (
             &self.provider,
             self.kind,
-            &self.title,
+            self.title.as_str(),
             self.start_date,
             self.end_date,
             self.value,
@@ -121,10 +122,10 @@ impl AwardRow {
 
 fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<AwardRow> {
     let mut cells = Cells::new(row, columns);
-    let reference = cells.required("reference");
+    let reference = cells.field::<ShortText>("reference", true);
     let provider = cells.required("provider");
     let kind = cells.choice::<ContractKind>("kind");
-    let title = cells.required("title");
+    let title = cells.field::<ShortText>("title", true);
     let start_date = cells.date("start_date", true);
     let end_date = cells.date("end_date", true);
     let value = cells.money("value", true);
@@ -176,10 +177,10 @@ fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<Aw
             Some(status),
         ) => Some(AwardRow {
             row: row.number(),
-            reference: reference.to_owned(),
+            reference,
             provider: provider.to_owned(),
             kind,
-            title: title.to_owned(),
+            title,
             start_date,
             end_date,
             value,
@@ -244,7 +245,7 @@ fn grouped<'a>(rows: &'a [AwardRow], problems: &mut Problems) -> Vec<Group<'a>> 
                 }
             }
             None => {
-                index.insert(&row.reference, order.len());
+                index.insert(row.reference.as_str(), order.len());
                 order.push(Group { rows: vec![row] });
             }
         }
@@ -314,7 +315,10 @@ pub fn import_awards(
     // Locked, so what is left of each budget holds until the import commits.
     let mut years: HashMap<(FundingStreamId, FinancialYear), StreamYear> =
         award_batches::stream_years(conn, &stream_ids)?;
-    let references: Vec<String> = groups.iter().map(|g| g.first().reference.clone()).collect();
+    let references: Vec<String> = groups
+        .iter()
+        .map(|g| g.first().reference.to_string())
+        .collect();
     let existing = imports::contracts_by_reference(conn, organisation_id, &references)?;
     let existing_lines = {
         let ids: Vec<ContractId> = existing.values().flatten().map(|c| c.id).collect();
@@ -372,7 +376,7 @@ pub fn import_awards(
         let contract = NewContract {
             provider_id,
             kind: first.kind,
-            reference: Some(first.reference.clone()),
+            reference: Some(OrBlank::Value(first.reference.clone())),
             title: first.title.clone(),
             purpose: None,
             start_date: first.start_date,
@@ -383,7 +387,7 @@ pub fn import_awards(
             funding_lines: inputs,
             status: Some(first.status),
         };
-        let contract = match contract.validate() {
+        let contract = match contract.check() {
             Ok(valid) => valid,
             Err(error) => {
                 // A line's problem belongs to that line's row.
@@ -395,7 +399,7 @@ pub fn import_awards(
         };
         let contract_period = period(contract.start_date, contract.end_date)?;
 
-        if let Some(found) = existing.get(&first.reference) {
+        if let Some(found) = existing.get(first.reference.as_str()) {
             match unchanged(found, &existing_lines, &contract) {
                 Ok(id) => {
                     for row in &group.rows {
@@ -540,7 +544,7 @@ fn unchanged(
         Err(format!(
             "a contract with reference {} is already recorded with other terms or funding; \
              an import does not change it (vary it, or edit the draft, through the API)",
-            contract.reference.as_deref().unwrap_or_default()
+            contract.reference().unwrap_or_default()
         ))
     }
 }

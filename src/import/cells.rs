@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use super::kind::ImportKind;
 use super::table::{Columns, Row, RowError, Table};
+use crate::domain::field::Field;
 use crate::domain::text_enum::UnknownVariant;
 use crate::error::{AppError, Conflict};
 use crate::fiscal::{CalendarDate, FinancialYear, Quarter};
@@ -93,6 +94,14 @@ impl<'a> Cells<'a> {
                 None
             }
         }
+    }
+
+    /// A text field (a title, a code, an email address) as its type reads
+    /// it. An empty cell is `None` (an error if `required`).
+    pub fn field<T: Field>(&mut self, column: &str, required: bool) -> Option<T> {
+        self.parsed(column, required, |text| {
+            T::parse(text).map_err(|e| e.to_string())
+        })
     }
 
     pub fn money(&mut self, column: &str, required: bool) -> Option<Money> {

@@ -23,6 +23,7 @@ use crate::domain::audit::ResourceType;
 use crate::domain::contract::{
     check_payable, check_payment_within_value, paying_stream, NewPayment,
 };
+use crate::domain::field::{OrBlank, ShortText};
 use crate::error::AppError;
 use crate::money::Money;
 
@@ -55,7 +56,7 @@ fn parse_row(
     let contract_reference = cells.required("contract_reference");
     let paid_on = cells.date("paid_on", true);
     let amount = cells.money("amount", true);
-    let reference = cells.text("reference");
+    let reference = cells.field::<ShortText>("reference", false);
     let funding_stream_code = cells.text("funding_stream_code");
     let (Some(paid_on), Some(amount)) = (paid_on, amount) else {
         return Ok(cells.finish(None, problems));
@@ -65,16 +66,16 @@ fn parse_row(
         amount,
         paid_on,
         funding_stream_id: None,
-        reference: reference.map(str::to_owned),
+        reference: reference.map(OrBlank::Value),
     };
-    let valid = cells.check(payment.validate(), column_of)?;
+    let valid = cells.check(payment.check(), column_of)?;
     let parsed = match (valid, contract_reference) {
         (Some(valid), Some(contract_reference)) => Some(PaymentRow {
             row: row.number(),
             contract_reference: contract_reference.to_owned(),
             paid_on,
             amount,
-            reference: valid.reference,
+            reference: valid.reference().map(str::to_owned),
             funding_stream_code: funding_stream_code.map(str::to_owned),
         }),
         _ => None,

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use super::schema::{contracts as c, funding_lines as fl, providers};
 use super::DbConn;
 use crate::auth::Scope;
+use crate::domain::checked::Checked;
 use crate::domain::contract::{
     Contract, ContractKind, ContractSortKey, ContractStatus, DraftTerms, FundingLine, NewContract,
 };
@@ -258,7 +259,7 @@ pub fn insert(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     id: ContractId,
-    input: &NewContract,
+    input: &Checked<NewContract>,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(c::table)
@@ -267,9 +268,9 @@ pub fn insert(
             c::organisation_id.eq(organisation_id),
             c::provider_id.eq(input.provider_id),
             c::kind.eq(input.kind),
-            c::reference.eq(&input.reference),
-            c::title.eq(&input.title),
-            c::purpose.eq(&input.purpose),
+            c::reference.eq(input.reference()),
+            c::title.eq(input.title.as_str()),
+            c::purpose.eq(input.purpose()),
             c::start_date.eq(input.start_date),
             c::end_date.eq(input.end_date),
             c::value_pence.eq(input.value.pence()),

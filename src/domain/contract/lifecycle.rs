@@ -5,17 +5,17 @@
 use super::*;
 
 /// Body of `POST /contracts/{id}/status`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "active"}))]
 pub struct StatusChange {
     pub status: ContractStatus,
     /// Why; required to end or terminate a contract.
-    #[schema(max_length = 10000)]
-    pub reason: Option<String>,
+    #[serde(default)]
+    pub reason: Option<OrBlank<LongText>>,
     /// The recorded decision, e.g. `OPCC.D.034.23`; required to terminate.
-    #[schema(max_length = 300)]
-    pub decision_reference: Option<String>,
+    #[serde(default)]
+    pub decision_reference: Option<OrBlank<ShortText>>,
     /// Last day of service when ending or terminating early; defaults to the
     /// current end date. Must lie within the contract period. Without
     /// `release_commitment`, no funding line may remain in a financial year
@@ -59,20 +59,16 @@ pub struct ValidStatusChange {
 
 impl StatusChange {
     /// Checks the change against the contract it applies to.
-    pub fn validate(
+    pub fn check(
         self,
         current: ContractStatus,
         start_date: NaiveDate,
         end_date: NaiveDate,
-    ) -> Result<ValidStatusChange, DomainError> {
+    ) -> Result<Checked<ValidStatusChange>, DomainError> {
         let kind = current.transition(self.status)?;
         let mut checks = Checks::new();
-        let reason = checks.optional_text("reason", self.reason.as_deref(), LONG_TEXT);
-        let decision_reference = checks.optional_text(
-            "decision_reference",
-            self.decision_reference.as_deref(),
-            SHORT_TEXT,
-        );
+        let reason = field::given(self.reason).map(String::from);
+        let decision_reference = field::given(self.decision_reference).map(String::from);
         if matches!(kind, VariationKind::Ending | VariationKind::Termination) {
             checks.require(
                 reason.is_some(),
@@ -108,14 +104,16 @@ impl StatusChange {
                 "applies only when ending or terminating",
             );
         }
-        checks.finish(ValidStatusChange {
-            release: self.release_commitment && new_end < end_date,
-            status: self.status,
-            kind,
-            reason: reason.unwrap_or_else(|| "awarded".to_owned()),
-            decision_reference,
-            end_date: new_end,
-        })
+        checks
+            .finish(ValidStatusChange {
+                release: self.release_commitment && new_end < end_date,
+                status: self.status,
+                kind,
+                reason: reason.unwrap_or_else(|| "awarded".to_owned()),
+                decision_reference,
+                end_date: new_end,
+            })
+            .map(Checked::new)
     }
 }
 
@@ -192,22 +190,23 @@ pub fn check_closing_adjustment(
 
 /// Body of `POST /contracts/{id}/variations`: a change to an active
 /// contract, or the one closing adjustment of an ended or terminated one.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"end_date": "2024-03-31", "reason": "Extended by a year while the service is re-commissioned", "decision_reference": "PCC-DEC-2023-007"}))]
 pub struct NewVariation {
     /// New total value; requires `funding_lines` that sum to it.
+    #[serde(default)]
     pub value: Option<Money>,
     /// New end date (an extension or an early end).
     #[serde(default, with = "crate::fiscal::date::option")]
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub end_date: Option<NaiveDate>,
     /// The complete new funding split, replacing the current lines.
+    #[serde(default)]
     pub funding_lines: Option<Vec<FundingLineInput>>,
-    #[schema(min_length = 1, max_length = 10000)]
-    pub reason: String,
-    #[schema(max_length = 300)]
-    pub decision_reference: Option<String>,
+    pub reason: LongText,
+    #[serde(default)]
+    pub decision_reference: Option<OrBlank<ShortText>>,
 }
 
 #[derive(Debug, Clone)]
@@ -220,13 +219,13 @@ pub struct ValidVariation {
 }
 
 impl NewVariation {
-    pub fn validate(
+    pub fn check(
         self,
         status: ContractStatus,
         start_date: NaiveDate,
         value: Money,
         end_date: NaiveDate,
-    ) -> Result<ValidVariation, DomainError> {
+    ) -> Result<Checked<ValidVariation>, DomainError> {
         if status == ContractStatus::Draft {
             return Err(DomainError::conflict(
                 ConflictCode::DraftNotVaried,
@@ -235,12 +234,8 @@ impl NewVariation {
             ));
         }
         let mut checks = Checks::new();
-        let reason = checks.text("reason", &self.reason, LONG_TEXT);
-        let decision_reference = checks.optional_text(
-            "decision_reference",
-            self.decision_reference.as_deref(),
-            SHORT_TEXT,
-        );
+        let reason = self.reason.into_string();
+        let decision_reference = field::given(self.decision_reference).map(String::from);
         if self.value.is_none() && self.end_date.is_none() && self.funding_lines.is_none() {
             checks.fail(
                 "value",
@@ -263,13 +258,15 @@ impl NewVariation {
                 check_lines_sum(&mut checks, lines, new_value)?;
             }
         }
-        checks.finish(ValidVariation {
-            value: new_value,
-            end_date: new_end,
-            funding_lines: self.funding_lines,
-            reason,
-            decision_reference,
-        })
+        checks
+            .finish(ValidVariation {
+                value: new_value,
+                end_date: new_end,
+                funding_lines: self.funding_lines,
+                reason,
+                decision_reference,
+            })
+            .map(Checked::new)
     }
 }
 

@@ -17,7 +17,7 @@ pub struct FundingLine {
     pub profiled: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "financial_year": "2022-23", "amount": "35000.00"}))]
 pub struct FundingLineInput {
@@ -26,11 +26,13 @@ pub struct FundingLineInput {
     /// the contract's whole period: the service spreads it over the years
     /// by days (largest remainder, placing pennies so every year fits its
     /// budget when the totals do), one stored line per year.
+    #[serde(default)]
     pub financial_year: Option<FinancialYear>,
     pub amount: Money,
     /// The line's own quarterly schedule, summing exactly to `amount`, for
     /// a line with a financial year; quarters left out are zero. Without
     /// it, the year is profiled over its quarters by days.
+    #[serde(default)]
     pub quarters: Option<Vec<QuarterShare>>,
 }
 

@@ -17,11 +17,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::checked::Checked;
 use super::due::{check_rule, DueRule, DueRuleKind};
+use super::field::{self, LongText, OrBlank, ShortText};
 use super::funding_stream::overflow;
 use super::patch;
 use super::profile::{across_years, Headroom, PlannedLine, QuarterShare};
-use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use super::text::Checks;
 use super::text_enum::text_enum;
 use crate::domain::error::{ConflictCode, DomainError};
 use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
@@ -56,6 +58,8 @@ text_enum!(ContractStatus {
     Ended => "ended",
     Terminated => "terminated",
 });
+
+eserde::impl_edeserialize_compat!(ContractKind, ContractStatus);
 
 impl ContractStatus {
     /// Statuses whose funding lines count as committed.
@@ -120,18 +124,17 @@ pub struct Contract {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"provider_id": "0193a4f2-7d20-7c41-8a61-2b3c4d5e6f70", "kind": "grant", "reference": "VSS-2022-014", "title": "Independent domestic violence advisers", "purpose": "Two advisers for high-risk victims across the force area", "start_date": "2022-04-01", "end_date": "2023-03-31", "value": "35000.00", "funding_lines": [{"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "financial_year": "2022-23", "amount": "35000.00"}]}))]
 pub struct NewContract {
     pub provider_id: ProviderId,
     pub kind: ContractKind,
-    #[schema(max_length = 300)]
-    pub reference: Option<String>,
-    #[schema(min_length = 1, max_length = 300)]
-    pub title: String,
-    #[schema(max_length = 10000)]
-    pub purpose: Option<String>,
+    #[serde(default)]
+    pub reference: Option<OrBlank<ShortText>>,
+    pub title: ShortText,
+    #[serde(default)]
+    pub purpose: Option<OrBlank<LongText>>,
     #[serde(with = "crate::fiscal::date")]
     #[schema(value_type = crate::fiscal::CalendarDate)]
     pub start_date: NaiveDate,
@@ -141,8 +144,10 @@ pub struct NewContract {
     pub value: Money,
     /// When its returns are due (see [`Contract`]); giving only
     /// `return_due_days` means `days_after_quarter_end`.
+    #[serde(default)]
     pub return_due_rule: Option<DueRuleKind>,
     /// Days after quarter end its returns are due (1-366).
+    #[serde(default)]
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
     /// How the value is funded: stream × financial year × amount. May be
@@ -153,6 +158,7 @@ pub struct NewContract {
     /// then the funding lines must sum to the value and fit every stream's
     /// budget, as for activation (422 / 409 with the budget figures), and
     /// nothing is created when they do not.
+    #[serde(default)]
     pub status: Option<ContractStatus>,
 }
 
@@ -162,14 +168,26 @@ impl NewContract {
         self.status == Some(ContractStatus::Active)
     }
 
-    pub fn validate(self) -> Result<NewContract, DomainError> {
+    /// The reference given, if any.
+    pub fn reference(&self) -> Option<&str> {
+        field::given_str(&self.reference)
+    }
+
+    /// The purpose given, if any.
+    pub fn purpose(&self) -> Option<&str> {
+        field::given_str(&self.purpose)
+    }
+
+    /// The contract, checked against the rules that need no stored record:
+    /// a positive value, a period, a due rule, lines within the period.
+    pub fn check(self) -> Result<Checked<NewContract>, DomainError> {
         let mut checks = Checks::new();
         let contract = NewContract {
             provider_id: self.provider_id,
             kind: self.kind,
-            reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
-            title: checks.text("title", &self.title, SHORT_TEXT),
-            purpose: checks.optional_text("purpose", self.purpose.as_deref(), LONG_TEXT),
+            reference: self.reference,
+            title: self.title,
+            purpose: self.purpose,
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value,
@@ -201,7 +219,7 @@ impl NewContract {
             &contract.funding_lines,
             period,
         );
-        checks.finish(contract)
+        checks.finish(contract).map(Checked::new)
     }
 
     pub fn period(&self) -> Result<DateRange, DomainError> {
@@ -210,28 +228,32 @@ impl NewContract {
 }
 
 /// Changes to a draft contract.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Independent domestic and sexual violence advisers"}))]
 pub struct ContractChanges {
     #[serde(default)]
     pub provider_id: Option<ProviderId>,
+    #[serde(default)]
     pub kind: Option<ContractKind>,
-    #[schema(max_length = 300)]
-    pub reference: Option<String>,
-    #[schema(min_length = 1, max_length = 300)]
-    pub title: Option<String>,
-    #[schema(max_length = 10000)]
-    pub purpose: Option<String>,
+    #[serde(default)]
+    pub reference: Option<OrBlank<ShortText>>,
+    #[serde(default)]
+    pub title: Option<ShortText>,
+    #[serde(default)]
+    pub purpose: Option<OrBlank<LongText>>,
     #[serde(default, with = "crate::fiscal::date::option")]
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub start_date: Option<NaiveDate>,
     #[serde(default, with = "crate::fiscal::date::option")]
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub end_date: Option<NaiveDate>,
+    #[serde(default)]
     pub value: Option<Money>,
     /// Replaces the due rule (with `return_due_days` for a days rule).
+    #[serde(default)]
     pub return_due_rule: Option<DueRuleKind>,
+    #[serde(default)]
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
 }
@@ -253,14 +275,14 @@ pub struct ValidContractChanges {
 }
 
 impl ContractChanges {
-    pub fn validate(self) -> Result<ValidContractChanges, DomainError> {
+    pub fn check(self) -> Result<Checked<ValidContractChanges>, DomainError> {
         let mut checks = Checks::new();
         let changes = ValidContractChanges {
             provider_id: self.provider_id,
             kind: self.kind,
-            reference: patch::optional_text(&mut checks, "reference", self.reference, SHORT_TEXT),
-            title: self.title.map(|t| checks.text("title", &t, SHORT_TEXT)),
-            purpose: patch::optional_text(&mut checks, "purpose", self.purpose, LONG_TEXT),
+            reference: field::change_string(self.reference),
+            title: self.title.map(ShortText::into_string),
+            purpose: field::change_string(self.purpose),
             start_date: self.start_date,
             end_date: self.end_date,
             value: self.value,
@@ -269,7 +291,7 @@ impl ContractChanges {
         if let Some(value) = changes.value {
             check_positive(&mut checks, "value", value);
         }
-        checks.finish(changes)
+        checks.finish(changes).map(Checked::new)
     }
 }
 
@@ -431,7 +453,7 @@ mod tests {
             effective_date: Some(date("2022-09-30")),
             release_commitment: false,
         };
-        match change.validate(
+        match change.check(
             ContractStatus::Active,
             date("2022-04-01"),
             date("2023-03-31"),
@@ -454,7 +476,7 @@ mod tests {
             release_commitment: false,
         };
         let valid = change
-            .validate(
+            .check(
                 ContractStatus::Active,
                 date("2022-04-01"),
                 date("2023-03-31"),
@@ -549,7 +571,7 @@ mod tests {
             funding_stream_id: None,
             reference: None,
         };
-        assert_eq!(fields(payment.validate().map(|_| ())), ["amount"]);
+        assert_eq!(fields(payment.check().map(|_| ())), ["amount"]);
     }
 
     #[test]
@@ -638,7 +660,11 @@ mod tests {
             "reference": "", "purpose": null, "title": " New title ", "value": "90.00"
         }))
         .expect("parses");
-        let after = changes.validate().expect("valid").apply(current.clone());
+        let after = changes
+            .check()
+            .expect("valid")
+            .into_inner()
+            .apply(current.clone());
         assert_eq!(after.reference, None, "blank clears");
         assert_eq!(after.purpose, current.purpose, "null keeps");
         assert_eq!(after.title, "New title");

@@ -30,7 +30,7 @@ pub struct Payment {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": "8750.00", "paid_on": "2022-07-15", "reference": "INV-0042"}))]
 pub struct NewPayment {
@@ -42,24 +42,25 @@ pub struct NewPayment {
     #[serde(default)]
     pub funding_stream_id: Option<FundingStreamId>,
     /// Invoice or remittance reference.
-    #[schema(max_length = 300)]
-    pub reference: Option<String>,
+    #[serde(default)]
+    pub reference: Option<OrBlank<ShortText>>,
 }
 
 impl NewPayment {
-    pub fn validate(self) -> Result<NewPayment, DomainError> {
+    pub fn check(self) -> Result<Checked<NewPayment>, DomainError> {
         let mut checks = Checks::new();
         check_positive(&mut checks, "amount", self.amount);
-        let payment = NewPayment {
-            reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
-            ..self
-        };
-        checks.finish(payment)
+        checks.finish(self).map(Checked::new)
+    }
+
+    /// The reference given, if any.
+    pub fn reference(&self) -> Option<&str> {
+        field::given_str(&self.reference)
     }
 }
 
 /// Body of `POST /contracts/{id}/payments/{payment_id}/reversal`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reversed_on": "2022-08-03", "reason": "Paid twice: invoice INV-0042 was also paid on 15 July", "reference": "REV-0042"}))]
 pub struct NewReversal {
@@ -68,22 +69,22 @@ pub struct NewReversal {
     #[serde(with = "crate::fiscal::date")]
     #[schema(value_type = crate::fiscal::CalendarDate)]
     pub reversed_on: NaiveDate,
-    #[schema(min_length = 1, max_length = 10000)]
-    pub reason: String,
+    pub reason: LongText,
     /// The credit note or journal reference, if any.
-    #[schema(max_length = 300)]
-    pub reference: Option<String>,
+    #[serde(default)]
+    pub reference: Option<OrBlank<ShortText>>,
 }
 
 impl NewReversal {
-    pub fn validate(self) -> Result<NewReversal, DomainError> {
-        let mut checks = Checks::new();
-        let reversal = NewReversal {
-            reason: checks.text("reason", &self.reason, LONG_TEXT),
-            reference: checks.optional_text("reference", self.reference.as_deref(), SHORT_TEXT),
-            reversed_on: self.reversed_on,
-        };
-        checks.finish(reversal)
+    /// A reversal's fields check themselves as they are read; whether it
+    /// may be made depends on the payment ([`check_reversible`]).
+    pub fn check(self) -> Checked<NewReversal> {
+        Checked::new(self)
+    }
+
+    /// The reference given, if any.
+    pub fn reference(&self) -> Option<&str> {
+        field::given_str(&self.reference)
     }
 }
 

@@ -75,7 +75,7 @@ pub(super) fn change_status_in(
     change: StatusChange,
 ) -> Result<Contract, AppError> {
     let row = stored::load(conn, &actor.scope(), id)?;
-    let valid = change.validate(row.status, row.start_date, row.end_date)?;
+    let valid = change.check(row.status, row.start_date, row.end_date)?;
     let mut lines = stored_lines::of_contract(conn, id)?;
     let mut row = row;
     if valid.kind == VariationKind::Activation {
@@ -213,7 +213,7 @@ fn vary_in(
     variation: NewVariation,
 ) -> Result<Contract, AppError> {
     let row = stored::load(conn, &actor.scope(), id)?;
-    let valid = variation.validate(row.status, row.start_date, row.value(), row.end_date)?;
+    let valid = variation.check(row.status, row.start_date, row.value(), row.end_date)?;
     if matches!(
         row.status,
         ContractStatus::Ended | ContractStatus::Terminated

@@ -13,6 +13,7 @@ use crate::auth::{Actor, Permission};
 use crate::db::contracts::{self as stored, history, lines as stored_lines, ContractFilter};
 use crate::db::{now, Db, DbConn};
 use crate::domain::audit::AuditAction;
+use crate::domain::checked::Checked;
 use crate::domain::contract::{
     check_draft, check_lines_within, period, Contract, DraftChange, NewContract, StatusChange,
     ValidContractChanges, Variation,
@@ -61,7 +62,7 @@ pub async fn create(
     db: &Db,
     actor: &Actor,
     once: Once,
-    input: NewContract,
+    input: Checked<NewContract>,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::ManageContracts)?;
     guard::create(db, actor, once, move |conn, actor| {
@@ -79,7 +80,11 @@ pub async fn create(
 }
 
 /// Writes a new draft with its lines, planned against the streams' budgets.
-fn draft(conn: &mut DbConn, actor: &Actor, input: NewContract) -> Result<Contract, AppError> {
+fn draft(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: Checked<NewContract>,
+) -> Result<Contract, AppError> {
     let organisation_id = actor.organisation_id;
     award::require_provider(conn, organisation_id, input.provider_id)?;
     award::require_streams(conn, organisation_id, "funding_lines", &input.funding_lines)?;
@@ -97,7 +102,7 @@ pub async fn change_draft(
     actor: &Actor,
     id: ContractId,
     seen: Seen,
-    changes: ValidContractChanges,
+    changes: Checked<ValidContractChanges>,
 ) -> Result<Contract, AppError> {
     actor.require(Permission::ManageContracts)?;
     guard::change(
@@ -112,7 +117,7 @@ pub async fn change_draft(
             if let Some(provider_id) = changes.provider_id {
                 award::require_provider(conn, actor.organisation_id, provider_id)?;
             }
-            let terms = changes.apply(row.terms());
+            let terms = changes.into_inner().apply(row.terms());
             let lines = stored_lines::of_contract(conn, id)?;
             check_lines_within(&lines, period(terms.start_date, terms.end_date)?)?;
             let row = row.with_terms(terms, now());

@@ -6,6 +6,7 @@
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::{self as stored, lines as stored_lines, payments as stored_payments};
 use crate::db::Db;
+use crate::domain::checked::Checked;
 use crate::domain::contract::{
     check_payable, check_payment_within_value, check_reversible, paying_stream, NewPayment,
     NewReversal, Payment,
@@ -43,7 +44,7 @@ pub async fn record(
     actor: &Actor,
     id: ContractId,
     once: Once,
-    payment: NewPayment,
+    payment: Checked<NewPayment>,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::RecordPayments)?;
     guard::create_under(db, actor, Some(id), once, move |conn, actor| {
@@ -62,7 +63,7 @@ pub async fn record(
                 funding_stream_id: stream,
                 amount: payment.amount,
                 paid_on: payment.paid_on,
-                reference: payment.reference.as_deref(),
+                reference: payment.reference(),
                 recorded_by: &actor.subject,
                 reverses: None,
             },
@@ -81,7 +82,7 @@ pub async fn reverse(
     id: ContractId,
     payment_id: PaymentId,
     once: Once,
-    reversal: NewReversal,
+    reversal: Checked<NewReversal>,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::RecordPayments)?;
     guard::create_under(db, actor, Some(id), once, move |conn, actor| {
@@ -96,9 +97,9 @@ pub async fn reverse(
                 funding_stream_id: original.funding_stream_id,
                 amount: Money::from_pence(-original.amount.pence()),
                 paid_on: reversal.reversed_on,
-                reference: reversal.reference.as_deref(),
+                reference: reversal.reference(),
                 recorded_by: &actor.subject,
-                reverses: Some((payment_id, &reversal.reason)),
+                reverses: Some((payment_id, reversal.reason.as_str())),
             },
         )?;
         Ok(paid_at(id, recorded))
