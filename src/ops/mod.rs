@@ -11,6 +11,7 @@
 //! (`raises`), so every front door documents exactly that.
 
 pub mod contracts;
+pub mod funding_streams;
 pub mod guard;
 pub mod imports;
 pub mod raises;
