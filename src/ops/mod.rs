@@ -14,6 +14,7 @@ pub mod contracts;
 pub mod funding_streams;
 pub mod guard;
 pub mod imports;
+pub mod organisations;
 pub mod providers;
 pub mod raises;
 pub mod record;
