@@ -8,6 +8,7 @@ use commissioning::auth::{Actor, Role, Scope};
 use commissioning::config::Settings;
 use commissioning::db;
 use commissioning::domain::id::{OrganisationId, ProviderId};
+use commissioning::domain::organisation::OrganisationName;
 use commissioning::error::{AppError, ErrorChain};
 use commissioning::import::table::Format;
 use commissioning::import::{self, ImportKind, ImportSummary};
@@ -177,11 +178,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Organisation {
             action: OrganisationAction::Create { name },
         } => {
-            let name = commissioning::domain::organisation::validate_name(&name)
-                .map_err(AppError::from)?;
+            let name = OrganisationName::parse(&name).map_err(AppError::from)?;
             db::migrate(&settings.database_url)?;
-            let organisation =
-                with_connection(&settings, |conn| db::organisations::create(conn, &name))?;
+            let organisation = with_runtime(&settings, |db| async move {
+                ops::organisations::create(&db, name).await
+            })?;
             // Said on stderr, so that `ORG=$(… organisation create …)` holds the id alone.
             eprintln!(
                 "created organisation {:?} in the {}",
@@ -195,7 +196,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             action: OrganisationAction::List,
         } => {
             db::migrate(&settings.database_url)?;
-            let organisations = with_connection(&settings, db::organisations::list)?;
+            let all = |db: db::Db| async move { ops::organisations::all(&db).await };
+            let organisations = with_runtime(&settings, all)?;
             if organisations.is_empty() {
                 eprintln!(
                     "no organisations in the {} (create one with `organisation create --name …`)",

@@ -1,25 +1,25 @@
+//! Funding streams and their budgets per year: each handler parses the
+//! request, calls its use case in `ops::funding_streams` and renders the
+//! answer.
+
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::Json;
 use super::pagination::{self, Page, PageParams};
-use super::paths::*;
-use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::paths::{BudgetPath, StreamPath};
+use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
 use super::query::ListQuery;
-use super::responses::{
-    CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
-    WriteErrors,
-};
-use super::writes::{Creation, Guarded};
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
-use crate::db::funding_streams::{self, StreamFilter};
-use crate::domain::audit::AuditAction;
+use crate::auth::Actor;
+use crate::db::funding_streams::StreamFilter;
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
 };
 use crate::error::AppError;
+use crate::ops::funding_streams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -52,12 +52,9 @@ pub struct StreamQuery {
 /// Creates a funding stream, optionally with its budgets per financial year.
 #[utoipa::path(
     tag = "funding-streams",
-    params(IdempotencyKeyHeader),
+    params(Keyed),
     request_body = NewFundingStream,
-    responses(
-        (status = 201, body = FundingStream),
-        CreateErrors,
-    )
+    responses((status = 201, body = FundingStream), Errors<funding_streams::CreateStream>)
 )]
 #[post("/funding-streams")]
 pub async fn create(
@@ -65,13 +62,10 @@ pub async fn create(
     actor: Actor,
     request: IdempotentJson<NewFundingStream>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageStreams)?;
-    let request = request.validated(NewFundingStream::validate)?;
-    Creation::new(actor, request)
-        .create(&state.db, |conn, actor, input| {
-            funding_streams::create(conn, actor.organisation_id, input)
-        })
-        .await
+    let (input, once) = request.split();
+    Ok(send(
+        funding_streams::create(&state.db, &actor, once, input).await?,
+    ))
 }
 
 /// List funding streams
@@ -81,10 +75,7 @@ pub async fn create(
 #[utoipa::path(
     tag = "funding-streams",
     params(PageParams, StreamQuery),
-    responses(
-        (status = 200, body = Page<FundingStream>),
-        ListErrors,
-    )
+    responses((status = 200, body = Page<FundingStream>), Errors<funding_streams::ListStreams>)
 )]
 #[get("/funding-streams")]
 pub async fn list(
@@ -92,19 +83,14 @@ pub async fn list(
     actor: Actor,
     query: ListQuery<StreamQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadStreams)?;
-    let page = query.page;
+    let (filter, page) = (query.filter, query.page);
     let filter = StreamFilter {
-        funder: query.filter.funder,
-        code: query.filter.code,
-        ringfenced: query.filter.ringfenced,
-        sort: query.filter.sort.unwrap_or_default(),
+        funder: filter.funder,
+        code: filter.code,
+        ringfenced: filter.ringfenced,
+        sort: filter.sort.unwrap_or_default(),
     };
-    let org = actor.organisation_id;
-    let (items, total) = state
-        .db
-        .read(move |conn| funding_streams::list(conn, org, &filter, page.limit, page.offset))
-        .await?;
+    let (items, total) = funding_streams::list(&state.db, &actor, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -117,7 +103,7 @@ pub async fn list(
     params(StreamPath),
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        ReadErrors,
+        Errors<funding_streams::ReadStream>,
     )
 )]
 #[get("/funding-streams/{id}")]
@@ -126,14 +112,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<StreamPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadStreams)?;
-    let id = path.id;
-    let org = actor.organisation_id;
-    let stream = state
-        .db
-        .read(move |conn| funding_streams::get(conn, org, id))
-        .await?;
-    ok_with_etag(&stream)
+    ok_with_etag(&funding_streams::read(&state.db, &actor, path.id).await?)
 }
 
 /// Change a funding stream
@@ -141,14 +120,11 @@ pub async fn read(
 /// Changes a stream's code, name, funder, ringfencing or description.
 #[utoipa::path(
     tag = "funding-streams",
-    params(
-        StreamPath,
-        IfMatchHeader,
-    ),
+    params(StreamPath, IfMatch),
     request_body = FundingStreamChanges,
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<funding_streams::ChangeStream>,
     )
 )]
 #[patch("/funding-streams/{id}")]
@@ -156,17 +132,10 @@ pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<StreamPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<FundingStreamChanges>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageStreams)?;
-    let changes = body.0.validate()?;
-    let id = path.id;
-    let stream = Guarded::<FundingStream>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            funding_streams::update(conn, actor.organisation_id, id, changes)
-        })
-        .await?;
+    let stream = funding_streams::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
     ok_with_etag(&stream)
 }
 
@@ -175,29 +144,17 @@ pub async fn update(
 /// Deletes a stream that funds nothing.
 #[utoipa::path(
     tag = "funding-streams",
-    params(
-        StreamPath,
-        IfMatchHeader,
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        DeleteErrors,
-    )
+    params(StreamPath, IfMatch),
+    responses((status = 204, description = "Deleted"), Errors<funding_streams::DeleteStream>)
 )]
 #[delete("/funding-streams/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<StreamPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageStreams)?;
-    let id = path.id;
-    Guarded::<FundingStream>::new(actor, if_match, id)
-        .delete(&state.db, move |conn, actor, id| {
-            funding_streams::delete(conn, actor.organisation_id, id)
-        })
-        .await?;
+    funding_streams::delete(&state.db, &actor, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -207,14 +164,11 @@ pub async fn delete(
 /// set below what is already committed for that year.
 #[utoipa::path(
     tag = "funding-streams",
-    params(
-        BudgetPath,
-        IfMatchHeader,
-    ),
+    params(BudgetPath, IfMatch),
     request_body = BudgetChange,
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<funding_streams::SetBudget>,
     )
 )]
 #[put("/funding-streams/{id}/budgets/{financial_year}")]
@@ -222,20 +176,13 @@ pub async fn put_budget(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<BudgetPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<BudgetChange>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageStreams)?;
-    let BudgetPath {
-        id,
-        financial_year: year,
-    } = path.into_inner();
-    let change = body.0.validate()?;
-    let stream = Guarded::<FundingStream>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            funding_streams::put_budget(conn, actor.organisation_id, id, year, change)
-        })
-        .await?;
+    let BudgetPath { id, financial_year } = path.into_inner();
+    let stream =
+        funding_streams::set_budget(&state.db, &actor, id, financial_year, seen.into(), body.0)
+            .await?;
     ok_with_etag(&stream)
 }
 
@@ -244,13 +191,10 @@ pub async fn put_budget(
 /// Removes a year's budget while nothing is committed against it.
 #[utoipa::path(
     tag = "funding-streams",
-    params(
-        BudgetPath,
-        IfMatchHeader,
-    ),
+    params(BudgetPath, IfMatch),
     responses(
         (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<funding_streams::RemoveBudget>,
     )
 )]
 #[delete("/funding-streams/{id}/budgets/{financial_year}")]
@@ -258,17 +202,10 @@ pub async fn delete_budget(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<BudgetPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageStreams)?;
-    let BudgetPath {
-        id,
-        financial_year: year,
-    } = path.into_inner();
-    let stream = Guarded::<FundingStream>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            funding_streams::delete_budget(conn, actor.organisation_id, id, year)
-        })
-        .await?;
+    let BudgetPath { id, financial_year } = path.into_inner();
+    let stream =
+        funding_streams::remove_budget(&state.db, &actor, id, financial_year, seen.into()).await?;
     ok_with_etag(&stream)
 }

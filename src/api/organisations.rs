@@ -1,20 +1,20 @@
-//! The caller's own organisation. Organisations are created by the operator
-//! (`commissioning organisation create`), since every token already names one.
+//! The caller's own organisation: each handler parses the request, calls
+//! its use case in `ops::organisations` and renders the answer.
+//! Organisations are created by the operator (`commissioning organisation
+//! create`), since every token already names one.
 
 use actix_web::{get, patch, web, HttpResponse};
 
 use super::extract::Json;
 use super::pagination::{self, Page, Pagination};
-use super::paths::*;
+use super::paths::OrganisationPath;
 use super::preconditions::{ok_with_etag, IfMatch};
-use super::responses::IfMatchHeader;
-use super::writes::Guarded;
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
-use crate::db::organisations;
-use crate::domain::audit::AuditAction;
+use crate::auth::Actor;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
+use crate::ops::organisations;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -28,23 +28,20 @@ pub fn routes(cfg: &mut ServiceConfig) {
     tag = "organisations",
     responses(
         (status = 200, body = Page<Organisation>),
-        (status = 401, response = crate::api::responses::Unauthorized),
+        Errors<organisations::ListOrganisations>,
     )
 )]
 #[get("/organisations")]
 pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadOrganisation)?;
-    let id = actor.organisation_id;
-    let organisation = state
-        .db
-        .read(move |conn| organisations::get(conn, id))
-        .await?;
+    let own = organisations::list(&state.db, &actor).await?;
+    let total = own.len() as i64;
+    // One page holding the one organisation.
     let page = Pagination {
         limit: 1,
         offset: 0,
         ..Pagination::default()
     };
-    Ok(pagination::respond(vec![organisation], 1, page))
+    Ok(pagination::respond(own, total, page))
 }
 
 /// Read an organisation
@@ -55,8 +52,7 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
     params(OrganisationPath),
     responses(
         (status = 200, body = Organisation, headers(("ETag" = String))),
-        (status = 401, response = crate::api::responses::Unauthorized),
-        (status = 404, response = crate::api::responses::NotFound),
+        Errors<organisations::ReadOrganisation>,
     )
 )]
 #[get("/organisations/{id}")]
@@ -65,13 +61,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<OrganisationPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadOrganisation)?;
-    let id = crate::ops::record::own_organisation(&actor, path.id)?;
-    let organisation = state
-        .db
-        .read(move |conn| organisations::get(conn, id))
-        .await?;
-    ok_with_etag(&organisation)
+    ok_with_etag(&organisations::read(&state.db, &actor, path.id).await?)
 }
 
 /// Change an organisation
@@ -79,19 +69,11 @@ pub async fn read(
 /// Changes the organisation's name or its quarterly return due rule (admin).
 #[utoipa::path(
     tag = "organisations",
-    params(
-        OrganisationPath,
-        IfMatchHeader,
-    ),
+    params(OrganisationPath, IfMatch),
     request_body = OrganisationChanges,
     responses(
         (status = 200, body = Organisation, headers(("ETag" = String))),
-        (status = 412, response = crate::api::responses::PreconditionFailed),
-        (status = 428, response = crate::api::responses::PreconditionRequired),
-        (status = 401, response = crate::api::responses::Unauthorized),
-        (status = 403, response = crate::api::responses::Forbidden),
-        (status = 404, response = crate::api::responses::NotFound),
-        (status = 422, response = crate::api::responses::Invalid),
+        Errors<organisations::ChangeOrganisation>,
     )
 )]
 #[patch("/organisations/{id}")]
@@ -99,16 +81,10 @@ pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<OrganisationPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<OrganisationChanges>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageOrganisation)?;
-    let id = crate::ops::record::own_organisation(&actor, path.id)?;
-    let changes = body.0.validate()?;
-    let organisation = Guarded::<Organisation>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, _, id| {
-            organisations::update(conn, id, changes)
-        })
-        .await?;
+    let organisation =
+        organisations::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
     ok_with_etag(&organisation)
 }

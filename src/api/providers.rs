@@ -1,23 +1,22 @@
+//! Providers: each handler parses the request, calls its use case in
+//! `ops::providers` and renders the answer.
+
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::Json;
 use super::pagination::{self, Page, PageParams};
-use super::paths::*;
-use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch};
+use super::paths::ProviderPath;
+use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
 use super::query::ListQuery;
-use super::responses::{
-    CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
-    WriteErrors,
-};
-use super::writes::{Creation, Guarded};
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
-use crate::db::providers::{self, ProviderFilter};
-use crate::domain::audit::AuditAction;
+use crate::auth::Actor;
+use crate::db::providers::ProviderFilter;
 use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
 use crate::error::AppError;
+use crate::ops::providers;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -49,12 +48,9 @@ pub struct ProviderQuery {
 /// registered numbers and contact.
 #[utoipa::path(
     tag = "providers",
-    params(IdempotencyKeyHeader),
+    params(Keyed),
     request_body = NewProvider,
-    responses(
-        (status = 201, body = Provider),
-        CreateErrors,
-    )
+    responses((status = 201, body = Provider), Errors<providers::CreateProvider>)
 )]
 #[post("/providers")]
 pub async fn create(
@@ -62,13 +58,10 @@ pub async fn create(
     actor: Actor,
     request: IdempotentJson<NewProvider>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageProviders)?;
-    let request = request.validated(NewProvider::validate)?;
-    Creation::new(actor, request)
-        .create(&state.db, |conn, actor, input| {
-            providers::create(conn, actor.organisation_id, input)
-        })
-        .await
+    let (input, once) = request.split();
+    Ok(send(
+        providers::create(&state.db, &actor, once, input).await?,
+    ))
 }
 
 /// List providers
@@ -77,10 +70,7 @@ pub async fn create(
 #[utoipa::path(
     tag = "providers",
     params(PageParams, ProviderQuery),
-    responses(
-        (status = 200, body = Page<Provider>),
-        ListErrors,
-    )
+    responses((status = 200, body = Page<Provider>), Errors<providers::ListProviders>)
 )]
 #[get("/providers")]
 pub async fn list(
@@ -88,20 +78,15 @@ pub async fn list(
     actor: Actor,
     query: ListQuery<ProviderQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadProviders)?;
-    let page = query.page;
+    let (filter, page) = (query.filter, query.page);
     let filter = ProviderFilter {
-        kind: query.filter.kind,
-        name: query.filter.name,
-        charity_number: query.filter.charity_number,
-        company_number: query.filter.company_number,
-        sort: query.filter.sort.unwrap_or_default(),
+        kind: filter.kind,
+        name: filter.name,
+        charity_number: filter.charity_number,
+        company_number: filter.company_number,
+        sort: filter.sort.unwrap_or_default(),
     };
-    let scope = actor.scope();
-    let (items, total) = state
-        .db
-        .read(move |conn| providers::list(conn, &scope, &filter, page.limit, page.offset))
-        .await?;
+    let (items, total) = providers::list(&state.db, &actor, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -113,7 +98,7 @@ pub async fn list(
     params(ProviderPath),
     responses(
         (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        ReadErrors,
+        Errors<providers::ReadProvider>,
     )
 )]
 #[get("/providers/{id}")]
@@ -122,14 +107,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<ProviderPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadProviders)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let provider = state
-        .db
-        .read(move |conn| providers::get(conn, &scope, id))
-        .await?;
-    ok_with_etag(&provider)
+    ok_with_etag(&providers::read(&state.db, &actor, path.id).await?)
 }
 
 /// Change a provider
@@ -137,14 +115,11 @@ pub async fn read(
 /// Changes a provider. An empty string clears an optional field.
 #[utoipa::path(
     tag = "providers",
-    params(
-        ProviderPath,
-        IfMatchHeader,
-    ),
+    params(ProviderPath, IfMatch),
     request_body = ProviderChanges,
     responses(
         (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<providers::ChangeProvider>,
     )
 )]
 #[patch("/providers/{id}")]
@@ -152,17 +127,10 @@ pub async fn update(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ProviderPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<ProviderChanges>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageProviders)?;
-    let changes = body.0.validate()?;
-    let id = path.id;
-    let provider = Guarded::<Provider>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            providers::update(conn, actor.organisation_id, id, changes)
-        })
-        .await?;
+    let provider = providers::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
     ok_with_etag(&provider)
 }
 
@@ -171,28 +139,16 @@ pub async fn update(
 /// Deletes a provider that holds no contracts.
 #[utoipa::path(
     tag = "providers",
-    params(
-        ProviderPath,
-        IfMatchHeader,
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        DeleteErrors,
-    )
+    params(ProviderPath, IfMatch),
+    responses((status = 204, description = "Deleted"), Errors<providers::DeleteProvider>)
 )]
 #[delete("/providers/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ProviderPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageProviders)?;
-    let id = path.id;
-    Guarded::<Provider>::new(actor, if_match, id)
-        .delete(&state.db, move |conn, actor, id| {
-            providers::delete(conn, actor.organisation_id, id)
-        })
-        .await?;
+    providers::delete(&state.db, &actor, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,22 +1,24 @@
+//! Funding streams and their budgets per year as stored, with what awards
+//! commit against them. Queries only: the rules a change keeps are the
+//! domain's, applied in order by `ops::funding_streams`.
+
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::domain::due::{DueRule, DueRuleKind};
-
 use super::imports::{in_chunks, insert_rows, BATCH, LOOKUP};
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
-use super::{lock_streams, now, DbConn};
+use super::{lock_streams, DbConn};
 use crate::domain::contract::ContractStatus;
+use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::funding_stream::{
-    check_budget_removable, check_stream_deletable, BudgetChange, BudgetStatus, FundingStream,
-    NewFundingStream, StreamSortKey, ValidFundingStreamChanges, YearBudget,
+    BudgetStatus, FundingStream, NewFundingStream, StreamDetails, StreamSortKey, YearBudget,
 };
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId};
 use crate::domain::sort::Sort;
-use crate::error::{AppError, ConflictCode};
+use crate::error::AppError;
 use crate::fiscal::FinancialYear;
 use crate::money::Money;
 
@@ -64,24 +66,14 @@ pub struct StreamFilter {
     pub sort: Sort<StreamSortKey>,
 }
 
-pub fn create(
+/// Writes a new stream with its budgets.
+pub fn insert(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
-    input: NewFundingStream,
-) -> Result<FundingStream, AppError> {
-    let id = FundingStreamId::new();
-    let at = now();
-    let taken = fs::table
-        .filter(fs::organisation_id.eq(organisation_id))
-        .filter(fs::code.eq(&input.code))
-        .count()
-        .get_result::<i64>(conn)?;
-    if taken > 0 {
-        return Err(AppError::conflict(
-            ConflictCode::DuplicateStreamCode,
-            format!("a funding stream with code {} already exists", input.code),
-        ));
-    }
+    id: FundingStreamId,
+    input: &NewFundingStream,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::insert_into(fs::table)
         .values((
             fs::id.eq(&id),
@@ -104,9 +96,10 @@ pub fn create(
             budget.financial_year,
             budget.amount,
             budget.status,
+            at,
         )?;
     }
-    get(conn, organisation_id, id)
+    Ok(())
 }
 
 fn insert_budget(
@@ -115,6 +108,7 @@ fn insert_budget(
     year: FinancialYear,
     amount: Money,
     status: BudgetStatus,
+    at: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(sb::table)
         .values((
@@ -122,7 +116,7 @@ fn insert_budget(
             sb::financial_year.eq(year),
             sb::amount_pence.eq(amount.pence()),
             sb::status.eq(status),
-            sb::updated_at.eq(now()),
+            sb::updated_at.eq(at),
         ))
         .execute(conn)?;
     Ok(())
@@ -157,6 +151,23 @@ pub fn exists(
         .count()
         .get_result::<i64>(conn)?;
     Ok(found > 0)
+}
+
+/// Whether another stream of the organisation than `except` has the code.
+pub fn code_taken(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    code: &str,
+    except: Option<FundingStreamId>,
+) -> Result<bool, AppError> {
+    let mut query = fs::table
+        .filter(fs::organisation_id.eq(organisation_id))
+        .filter(fs::code.eq(code))
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(fs::id.ne(id));
+    }
+    Ok(query.count().get_result::<i64>(conn)? > 0)
 }
 
 fn filtered(organisation_id: OrganisationId, filter: &StreamFilter) -> fs::BoxedQuery<'_, Backend> {
@@ -207,27 +218,14 @@ pub fn list(
     Ok((streams, total))
 }
 
-pub fn update(
+/// Writes a stream's own fields as they now stand.
+pub fn set_details(
     conn: &mut DbConn,
-    organisation_id: OrganisationId,
     id: FundingStreamId,
-    changes: ValidFundingStreamChanges,
-) -> Result<FundingStream, AppError> {
-    let current = get(conn, organisation_id, id)?;
-    let details = changes.apply(current.details());
-    if details.code != current.code {
-        let taken = fs::table
-            .filter(fs::organisation_id.eq(organisation_id))
-            .filter(fs::code.eq(&details.code))
-            .count()
-            .get_result::<i64>(conn)?;
-        if taken > 0 {
-            return Err(AppError::conflict(
-                ConflictCode::DuplicateStreamCode,
-                format!("a funding stream with code {} already exists", details.code),
-            ));
-        }
-    }
+    details: &StreamDetails,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let (return_due_rule, return_due_days) = DueRule::fields(details.return_due);
     diesel::update(fs::table.find(id))
         .set((
             fs::code.eq(&details.code),
@@ -235,80 +233,69 @@ pub fn update(
             fs::funder.eq(&details.funder),
             fs::ringfenced.eq(details.ringfenced),
             fs::description.eq(&details.description),
-            fs::return_due_rule.eq(DueRule::fields(details.return_due).0),
-            fs::return_due_days.eq(DueRule::fields(details.return_due).1),
-            fs::updated_at.eq(now()),
+            fs::return_due_rule.eq(return_due_rule),
+            fs::return_due_days.eq(return_due_days),
+            fs::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, organisation_id, id)
+    Ok(())
 }
 
-pub fn delete(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    id: FundingStreamId,
-) -> Result<(), AppError> {
-    get(conn, organisation_id, id)?;
+/// Whether any contract, draft or awarded, has a funding line on the stream.
+pub fn funds_contracts(conn: &mut DbConn, id: FundingStreamId) -> Result<bool, AppError> {
     let lines = funding_lines::table
         .filter(funding_lines::funding_stream_id.eq(id))
         .count()
         .get_result::<i64>(conn)?;
-    check_stream_deletable(lines > 0)?;
+    Ok(lines > 0)
+}
+
+/// Removes a stream and its budgets.
+pub fn delete(conn: &mut DbConn, id: FundingStreamId) -> Result<(), AppError> {
     diesel::delete(sb::table.filter(sb::funding_stream_id.eq(id))).execute(conn)?;
     diesel::delete(fs::table.find(id)).execute(conn)?;
     Ok(())
 }
 
-/// Sets (creates or replaces) one year's budget. It drops below what is
-/// already committed for that year only when the change says so.
+/// Sets (creates or replaces) one year's budget.
 pub fn put_budget(
     conn: &mut DbConn,
-    organisation_id: OrganisationId,
     id: FundingStreamId,
     year: FinancialYear,
-    change: BudgetChange,
-) -> Result<FundingStream, AppError> {
-    get(conn, organisation_id, id)?;
-    lock_streams(conn, &[id])?;
-    change.check_against(year, committed(conn, id, year, None)?)?;
+    amount: Money,
+    status: BudgetStatus,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     let updated = diesel::update(sb::table.find((id, year)))
         .set((
-            sb::amount_pence.eq(change.amount.pence()),
-            sb::status.eq(change.status),
-            sb::updated_at.eq(now()),
+            sb::amount_pence.eq(amount.pence()),
+            sb::status.eq(status),
+            sb::updated_at.eq(at),
         ))
         .execute(conn)?;
     if updated == 0 {
-        insert_budget(conn, id, year, change.amount, change.status)?;
+        insert_budget(conn, id, year, amount, status, at)?;
     }
-    touch(conn, id)?;
-    get(conn, organisation_id, id)
-}
-
-pub fn delete_budget(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    id: FundingStreamId,
-    year: FinancialYear,
-) -> Result<FundingStream, AppError> {
-    get(conn, organisation_id, id)?;
-    lock_streams(conn, &[id])?;
-    check_budget_removable(year, committed(conn, id, year, None)?)?;
-    let deleted = diesel::delete(sb::table.find((id, year))).execute(conn)?;
-    if deleted == 0 {
-        return Err(AppError::NotFound("budget"));
-    }
-    touch(conn, id)?;
-    get(conn, organisation_id, id)
-}
-
-fn touch(conn: &mut DbConn, id: FundingStreamId) -> Result<(), AppError> {
-    diesel::update(fs::table.find(id))
-        .set(fs::updated_at.eq(now()))
-        .execute(conn)?;
     Ok(())
 }
 
+/// Removes one year's budget; false when the stream had none for the year.
+pub fn delete_budget(
+    conn: &mut DbConn,
+    id: FundingStreamId,
+    year: FinancialYear,
+) -> Result<bool, AppError> {
+    let deleted = diesel::delete(sb::table.find((id, year))).execute(conn)?;
+    Ok(deleted > 0)
+}
+
+/// Marks the stream as changed (a budget of its own was).
+pub fn touch(conn: &mut DbConn, id: FundingStreamId, at: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(fs::table.find(id))
+        .set(fs::updated_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
 /// A stream's budget for a year; no budget row means nothing may be committed.
 pub fn budget(
     conn: &mut DbConn,
@@ -543,7 +530,7 @@ pub fn set_budget(
     Ok(())
 }
 
-/// Marks streams as changed (a budget of theirs was), as `put_budget` does.
+/// Marks streams as changed (a budget of theirs was), as [`touch`] does.
 pub fn touch_many(
     conn: &mut DbConn,
     ids: &[FundingStreamId],

@@ -1,10 +1,14 @@
-use crate::domain::id::OrganisationId;
+//! Organisations as stored. Queries only: a change's rules are applied by
+//! `ops::organisations`.
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::organisations::dsl as o;
 use super::{now, DbConn};
 use crate::domain::due::{DueRule, DueRuleKind};
-use crate::domain::organisation::{Organisation, ValidOrganisationChanges};
+use crate::domain::id::OrganisationId;
+use crate::domain::organisation::{Organisation, OrganisationDetails};
 use crate::domain::publication::settings::PublicationSettings;
 use crate::error::AppError;
 use crate::money::Money;
@@ -14,8 +18,8 @@ use crate::money::Money;
 struct OrganisationRow {
     id: OrganisationId,
     name: String,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
     return_due_rule: Option<DueRuleKind>,
     return_due_days: Option<i32>,
     publisher_org_id: Option<String>,
@@ -49,6 +53,7 @@ impl From<OrganisationRow> for Organisation {
     }
 }
 
+/// Writes a new organisation of the name (checked by the caller).
 pub fn create(conn: &mut DbConn, name: &str) -> Result<Organisation, AppError> {
     let id = OrganisationId::new();
     let at = now();
@@ -85,35 +90,31 @@ pub fn list(conn: &mut DbConn) -> Result<Vec<Organisation>, AppError> {
         .collect())
 }
 
-pub fn update(
+/// Writes an organisation's fields as they now stand.
+pub fn set_details(
     conn: &mut DbConn,
     id: OrganisationId,
-    changes: ValidOrganisationChanges,
-) -> Result<Organisation, AppError> {
-    let current = get(conn, id)?;
-    let name = changes.name.unwrap_or(current.name);
-    let due = changes.return_due.or(DueRule::from_fields(
-        current.return_due_rule,
-        current.return_due_days,
-    ));
-    let (rule, days) = DueRule::fields(due);
-    let publication = changes.publication.apply(current.publication)?;
+    details: &OrganisationDetails,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let (rule, days) = DueRule::fields(details.return_due);
+    let publication = &details.publication;
     diesel::update(o::organisations.find(id))
         .set((
-            o::name.eq(name),
+            o::name.eq(&details.name),
             o::return_due_rule.eq(rule),
             o::return_due_days.eq(days),
             o::publication_enabled.eq(publication.enabled),
-            o::publisher_org_id.eq(publication.org_id),
-            o::grant_prefix.eq(publication.grant_prefix),
-            o::ocid_prefix.eq(publication.ocid_prefix),
-            o::publisher_name.eq(publication.publisher_name),
+            o::publisher_org_id.eq(&publication.org_id),
+            o::grant_prefix.eq(&publication.grant_prefix),
+            o::ocid_prefix.eq(&publication.ocid_prefix),
+            o::publisher_name.eq(&publication.publisher_name),
             o::contracts_threshold_pence.eq(publication.contracts_threshold.pence()),
             o::spend_threshold_pence.eq(publication.spend_threshold.pence()),
-            o::updated_at.eq(now()),
+            o::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, id)
+    Ok(())
 }
 
 /// The organisation's own due rule, if it sets one.

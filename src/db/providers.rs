@@ -1,18 +1,20 @@
-use crate::domain::id::{OrganisationId, ProviderId};
+//! Providers as stored. Queries only: the rules a change keeps are the
+//! domain's, applied in order by `ops::providers`.
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::imports::{insert_rows, BATCH};
 use super::schema::{contracts, providers as pr};
-use super::{lock_record, now, DbConn};
+use super::{lock_record, DbConn};
 use crate::auth::Scope;
-use crate::domain::patch;
+use crate::domain::id::{OrganisationId, ProviderId};
 use crate::domain::provider::{
-    check_not_duplicate, check_provider_deletable, name_key, normalise_number, org_ids,
-    NewProvider, Provider, ProviderDetails, ProviderKind, ProviderSortKey, ValidProviderChanges,
+    name_key, normalise_number, org_ids, NewProvider, Provider, ProviderDetails, ProviderKind,
+    ProviderSortKey,
 };
 use crate::domain::sort::Sort;
-use crate::error::{AppError, ConflictCode};
+use crate::error::AppError;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
 
@@ -134,48 +136,45 @@ pub fn list(
     Ok((rows.into_iter().map(Provider::from).collect(), total))
 }
 
-/// Refuses a registered number another provider of the organisation holds.
-fn check_numbers_free(
+/// Whether another provider of the organisation than `except` holds the
+/// charity number.
+pub fn charity_number_taken(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
-    own_id: ProviderId,
-    charity_number: Option<&str>,
-    company_number: Option<&str>,
-) -> Result<(), AppError> {
-    let others = || {
-        pr::table
-            .filter(pr::organisation_id.eq(organisation_id))
-            .filter(pr::id.ne(own_id))
-    };
-    if let Some(number) = charity_number {
-        let taken = others()
-            .filter(pr::charity_number.eq(number))
-            .count()
-            .get_result::<i64>(conn)?;
-        if taken > 0 {
-            return Err(AppError::conflict(
-                ConflictCode::DuplicateCharityNumber,
-                format!("a provider with charity number {number} already exists"),
-            ));
-        }
+    number: &str,
+    except: Option<ProviderId>,
+) -> Result<bool, AppError> {
+    let mut query = pr::table
+        .filter(pr::organisation_id.eq(organisation_id))
+        .filter(pr::charity_number.eq(number))
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(pr::id.ne(id));
     }
-    if let Some(number) = company_number {
-        let taken = others()
-            .filter(pr::company_number.eq(number))
-            .count()
-            .get_result::<i64>(conn)?;
-        if taken > 0 {
-            return Err(AppError::conflict(
-                ConflictCode::DuplicateCompanyNumber,
-                format!("a provider with company number {number} already exists"),
-            ));
-        }
-    }
-    Ok(())
+    Ok(query.count().get_result::<i64>(conn)? > 0)
 }
 
-/// The provider of the organisation whose name matches `key`, if any (id, name).
-fn named(
+/// Whether another provider of the organisation than `except` holds the
+/// company number.
+pub fn company_number_taken(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    number: &str,
+    except: Option<ProviderId>,
+) -> Result<bool, AppError> {
+    let mut query = pr::table
+        .filter(pr::organisation_id.eq(organisation_id))
+        .filter(pr::company_number.eq(number))
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(pr::id.ne(id));
+    }
+    Ok(query.count().get_result::<i64>(conn)? > 0)
+}
+
+/// The provider of the organisation whose name matches `key` (see
+/// [`name_key`]), if any: its id and name.
+pub fn named(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     key: &str,
@@ -190,32 +189,20 @@ fn named(
         .next())
 }
 
-pub fn create(
+/// Writes a new provider.
+pub fn insert(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
-    input: NewProvider,
-) -> Result<Provider, AppError> {
-    // Two creations of one name must not both pass the check: on
-    // PostgreSQL they queue on the organisation row (SQLite's one writer
-    // already queues them). Numbers are also held unique by the database.
-    lock_record(conn, organisation_id)?;
-    let key = name_key(&input.name);
-    check_not_duplicate(named(conn, organisation_id, &key)?, input.allow_duplicate)?;
-    let id = ProviderId::new();
-    check_numbers_free(
-        conn,
-        organisation_id,
-        id,
-        input.charity_number.as_deref(),
-        input.company_number.as_deref(),
-    )?;
-    let at = now();
+    id: ProviderId,
+    input: &NewProvider,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::insert_into(pr::table)
         .values((
             pr::id.eq(&id),
             pr::organisation_id.eq(organisation_id),
             pr::name.eq(&input.name),
-            pr::name_key.eq(&key),
+            pr::name_key.eq(name_key(&input.name)),
             pr::kind.eq(input.kind),
             pr::charity_number.eq(&input.charity_number),
             pr::company_number.eq(&input.company_number),
@@ -226,53 +213,33 @@ pub fn create(
             pr::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get(conn, &Scope::organisation(organisation_id), id)
+    Ok(())
 }
 
-pub fn update(
+/// Sets the org-id recorded for a provider.
+pub fn set_org_id(
     conn: &mut DbConn,
-    organisation_id: OrganisationId,
     id: ProviderId,
-    changes: ValidProviderChanges,
-) -> Result<Provider, AppError> {
-    let scope = Scope::organisation(organisation_id);
-    let current = get(conn, &scope, id)?;
-    let org_id = patch::merge(changes.org_id.clone(), current.org_id.clone());
-    let details = changes.apply(current.details());
-    check_numbers_free(
-        conn,
-        organisation_id,
-        id,
-        details.charity_number.as_deref(),
-        details.company_number.as_deref(),
-    )?;
-    diesel::update(pr::table.find(id))
-        .set((
-            pr::name.eq(&details.name),
-            pr::name_key.eq(name_key(&details.name)),
-            pr::kind.eq(details.kind),
-            pr::charity_number.eq(&details.charity_number),
-            pr::company_number.eq(&details.company_number),
-            pr::contact_name.eq(&details.contact_name),
-            pr::contact_email.eq(&details.contact_email),
-            pr::org_id.eq(&org_id),
-            pr::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    get(conn, &scope, id)
-}
-
-pub fn delete(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    id: ProviderId,
+    org_id: Option<&str>,
+    at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    get(conn, &Scope::organisation(organisation_id), id)?;
+    diesel::update(pr::table.find(id))
+        .set((pr::org_id.eq(org_id), pr::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the provider holds any contract, draft or awarded.
+pub fn holds_contracts(conn: &mut DbConn, id: ProviderId) -> Result<bool, AppError> {
     let held = contracts::table
         .filter(contracts::provider_id.eq(id))
         .count()
         .get_result::<i64>(conn)?;
-    check_provider_deletable(held > 0)?;
+    Ok(held > 0)
+}
+
+/// Removes a provider.
+pub fn delete(conn: &mut DbConn, id: ProviderId) -> Result<(), AppError> {
     diesel::delete(pr::table.find(id)).execute(conn)?;
     Ok(())
 }

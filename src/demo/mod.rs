@@ -15,15 +15,16 @@ use crate::auth::{Actor, Role, Scope};
 use crate::db::{self, audit, Db, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::contract::{ContractStatus, FundingLineInput, NewReversal, NewVariation};
-use crate::domain::due::DueRule;
+use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
-use crate::domain::organisation::ValidOrganisationChanges;
+use crate::domain::organisation::{OrganisationChanges, OrganisationName};
 use crate::domain::outcome::{MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, ReturnEvent};
-use crate::domain::publication::settings::ValidPublicationChanges;
+use crate::domain::publication::settings::PublicationSettingsChanges;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
 use crate::import::{self, table::Format, ImportKind};
 use crate::ops::contracts::{self as contract_ops, lifecycle, payments};
+use crate::ops::organisations;
 use crate::ops::version::{Once, Seen};
 
 /// The demo organisation's name; a second run finds it by name.
@@ -59,19 +60,18 @@ pub struct Loaded {
 /// Loads the year through the same use cases the API runs, each step in
 /// its own transaction; a run stopped half way is finished by the next.
 pub async fn load(store: &Db) -> Result<Loaded, AppError> {
-    let organisation_id = store
-        .write(|conn| {
-            Ok(
-                match db::organisations::list(conn)?
-                    .into_iter()
-                    .find(|o| o.name == ORGANISATION)
-                {
-                    Some(found) => found.id,
-                    None => db::organisations::create(conn, ORGANISATION)?.id,
-                },
-            )
-        })
-        .await?;
+    let found = organisations::all(store)
+        .await?
+        .into_iter()
+        .find(|o| o.name == ORGANISATION);
+    let organisation_id = match found {
+        Some(found) => found.id,
+        None => {
+            organisations::create(store, OrganisationName::parse(ORGANISATION)?)
+                .await?
+                .id
+        }
+    };
     let admin = Actor {
         subject: "demo".to_owned(),
         organisation_id,
@@ -88,9 +88,7 @@ pub async fn load(store: &Db) -> Result<Loaded, AppError> {
         role: Role::Finance,
         ..admin.clone()
     };
-    store
-        .write(move |conn| set_up_organisation(conn, organisation_id))
-        .await?;
+    set_up_organisation(store, &admin).await?;
     let mut imports = Vec::new();
     for (kind, csv) in FILES {
         if kind == ImportKind::OutcomeReturns {
@@ -121,23 +119,39 @@ pub async fn load(store: &Db) -> Result<Loaded, AppError> {
 }
 
 /// The organisation's return due rule and (illustrative) publication
-/// identifiers; publication stays off.
-fn set_up_organisation(conn: &mut DbConn, organisation_id: OrganisationId) -> Result<(), AppError> {
-    // Many funders ask for returns by the end of the following month.
-    db::organisations::update(
-        conn,
-        organisation_id,
-        ValidOrganisationChanges {
+/// identifiers; publication stays off. Set once: a second run finds them.
+async fn set_up_organisation(store: &Db, admin: &Actor) -> Result<(), AppError> {
+    const ORG_ID: &str = "GB-GOR-PC000000";
+    const GRANT_PREFIX: &str = "360G-demo-opcc";
+    const OCID_PREFIX: &str = "ocds-demo00";
+    let current = organisations::read(store, admin, admin.organisation_id).await?;
+    let settings = &current.publication;
+    let done = current.details().return_due == Some(DueRule::EndOfFollowingMonth)
+        && settings.org_id.as_deref() == Some(ORG_ID)
+        && settings.grant_prefix.as_deref() == Some(GRANT_PREFIX)
+        && settings.ocid_prefix.as_deref() == Some(OCID_PREFIX);
+    if done {
+        return Ok(());
+    }
+    organisations::change(
+        store,
+        admin,
+        admin.organisation_id,
+        Seen::Any,
+        OrganisationChanges {
             name: None,
-            return_due: Some(DueRule::EndOfFollowingMonth),
-            publication: ValidPublicationChanges {
-                org_id: Some(Some("GB-GOR-PC000000".to_owned())),
-                grant_prefix: Some(Some("360G-demo-opcc".to_owned())),
-                ocid_prefix: Some(Some("ocds-demo00".to_owned())),
-                ..ValidPublicationChanges::default()
-            },
+            // Many funders ask for returns by the end of the following month.
+            return_due_rule: Some(DueRuleKind::EndOfFollowingMonth),
+            return_due_days: None,
+            publication: Some(PublicationSettingsChanges {
+                org_id: Some(ORG_ID.to_owned()),
+                grant_prefix: Some(GRANT_PREFIX.to_owned()),
+                ocid_prefix: Some(OCID_PREFIX.to_owned()),
+                ..PublicationSettingsChanges::default()
+            }),
         },
-    )?;
+    )
+    .await?;
     Ok(())
 }
 

@@ -250,6 +250,18 @@ impl BudgetChange {
     }
 }
 
+/// A stream's code is unique within its organisation: `taken` says whether
+/// another of its streams has it.
+pub fn check_code_free(code: &str, taken: bool) -> Result<(), DomainError> {
+    if taken {
+        return Err(DomainError::conflict(
+            ConflictCode::DuplicateStreamCode,
+            format!("a funding stream with code {code} already exists"),
+        ));
+    }
+    Ok(())
+}
+
 /// A stream can be deleted only while no contract draws on it.
 pub fn check_stream_deletable(funds_contracts: bool) -> Result<(), DomainError> {
     if funds_contracts {
@@ -385,6 +397,14 @@ mod tests {
         assert!(check_stream_deletable(false).is_ok());
         assert!(check_stream_deletable(true).is_err());
         assert!(check_budget_removable(year, m("0.01")).is_err());
+        assert!(check_code_free("VSS", false).is_ok());
+        assert!(matches!(
+            check_code_free("VSS", true),
+            Err(DomainError::Conflict(Conflict {
+                code: ConflictCode::DuplicateStreamCode,
+                ..
+            }))
+        ));
     }
 
     #[test]

@@ -67,8 +67,48 @@ impl OrganisationChanges {
     }
 }
 
-pub fn validate_name(name: &str) -> Result<String, DomainError> {
-    let mut checks = Checks::new();
-    let name = checks.text("name", name, SHORT_TEXT);
-    checks.finish(name)
+/// An organisation's own fields, as a change reads and writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationDetails {
+    pub name: String,
+    pub return_due: Option<DueRule>,
+    pub publication: PublicationSettings,
+}
+
+impl Organisation {
+    pub fn details(&self) -> OrganisationDetails {
+        OrganisationDetails {
+            name: self.name.clone(),
+            return_due: DueRule::from_fields(self.return_due_rule, self.return_due_days),
+            publication: self.publication.clone(),
+        }
+    }
+}
+
+impl ValidOrganisationChanges {
+    /// The organisation's fields after the change; publication cannot be
+    /// switched on without the identifiers its documents need.
+    pub fn apply(self, current: OrganisationDetails) -> Result<OrganisationDetails, DomainError> {
+        Ok(OrganisationDetails {
+            name: self.name.unwrap_or(current.name),
+            return_due: self.return_due.or(current.return_due),
+            publication: self.publication.apply(current.publication)?,
+        })
+    }
+}
+
+/// A new organisation's name, checked as it is parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationName(String);
+
+impl OrganisationName {
+    pub fn parse(name: &str) -> Result<OrganisationName, DomainError> {
+        let mut checks = Checks::new();
+        let name = checks.text("name", name, SHORT_TEXT);
+        checks.finish(OrganisationName(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }

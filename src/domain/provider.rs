@@ -123,6 +123,30 @@ pub fn check_not_duplicate(
     }
 }
 
+/// A registered charity number identifies one provider of an organisation:
+/// `taken` says whether another of its providers holds it.
+pub fn check_charity_number_free(number: &str, taken: bool) -> Result<(), DomainError> {
+    if taken {
+        return Err(DomainError::conflict(
+            ConflictCode::DuplicateCharityNumber,
+            format!("a provider with charity number {number} already exists"),
+        ));
+    }
+    Ok(())
+}
+
+/// A Companies House number identifies one provider of an organisation:
+/// `taken` says whether another of its providers holds it.
+pub fn check_company_number_free(number: &str, taken: bool) -> Result<(), DomainError> {
+    if taken {
+        return Err(DomainError::conflict(
+            ConflictCode::DuplicateCompanyNumber,
+            format!("a provider with company number {number} already exists"),
+        ));
+    }
+    Ok(())
+}
+
 /// Changes to a provider. An empty string clears an optional field.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -368,6 +392,24 @@ mod tests {
         }
         assert!(check_not_duplicate(existing, true).is_ok());
         assert!(check_not_duplicate(None, false).is_ok());
+    }
+
+    #[test]
+    fn a_registered_number_is_held_by_one_provider() {
+        let code = |result: Result<(), DomainError>| match result {
+            Err(DomainError::Conflict(Conflict { code, .. })) => Some(code),
+            _ => None,
+        };
+        assert_eq!(code(check_charity_number_free("1123456", false)), None);
+        assert_eq!(
+            code(check_charity_number_free("1123456", true)),
+            Some(ConflictCode::DuplicateCharityNumber)
+        );
+        assert_eq!(code(check_company_number_free("01234567", false)), None);
+        assert_eq!(
+            code(check_company_number_free("01234567", true)),
+            Some(ConflictCode::DuplicateCompanyNumber)
+        );
     }
 
     #[test]

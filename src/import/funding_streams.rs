@@ -311,7 +311,7 @@ pub fn import(
         funding_streams::set_budget(conn, budget, at).map_err(while_writing([*row]))?;
         progress(1);
     }
-    // A stream whose budget changed was changed, as `put_budget` marks it
+    // A stream whose budget changed was changed, as setting a budget marks it
     // (a new one was just written).
     let created: HashSet<FundingStreamId> = plan.new_streams.iter().map(|(_, s)| s.id).collect();
     let mut touched: Vec<FundingStreamId> = plan

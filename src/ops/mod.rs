@@ -11,8 +11,11 @@
 //! (`raises`), so every front door documents exactly that.
 
 pub mod contracts;
+pub mod funding_streams;
 pub mod guard;
 pub mod imports;
+pub mod organisations;
+pub mod providers;
 pub mod raises;
 pub mod record;
 pub mod version;

@@ -1,0 +1,157 @@
+//! Providers: reading them, registering one, changing and deleting it.
+//! Each use case checks the caller's permission, runs under the write guard
+//! (`ops::guard`) and applies the domain's rules in order; `db::providers`
+//! only reads and writes.
+
+use crate::auth::{Actor, Permission};
+use crate::db::providers::{self as stored, ProviderFilter};
+use crate::db::{now, Db, DbConn};
+use crate::domain::audit::AuditAction;
+use crate::domain::error::ConflictCode::*;
+use crate::domain::id::{OrganisationId, ProviderId};
+use crate::domain::patch;
+use crate::domain::provider::{
+    check_charity_number_free, check_company_number_free, check_not_duplicate,
+    check_provider_deletable, name_key, NewProvider, Provider, ProviderChanges,
+};
+use crate::error::AppError;
+use crate::ops::guard::{self, Answer, Created};
+use crate::ops::raises::{operations, Raises};
+use crate::ops::version::{Once, Seen};
+use crate::ops::Page;
+
+operations! {
+    ReadProvider => Raises::read();
+    ListProviders => Raises::list();
+    CreateProvider => Raises::create(&[
+        DuplicateProviderName,
+        DuplicateCharityNumber,
+        DuplicateCompanyNumber,
+    ]);
+    ChangeProvider => Raises::change(&[DuplicateCharityNumber, DuplicateCompanyNumber]);
+    DeleteProvider => Raises::delete(&[ProviderHasContracts]);
+}
+
+/// A provider as the caller may see it (a provider token: only itself).
+pub async fn read(db: &Db, actor: &Actor, id: ProviderId) -> Result<Provider, AppError> {
+    actor.require(Permission::ReadProviders)?;
+    let scope = actor.scope();
+    db.read(move |conn| stored::get(conn, &scope, id)).await
+}
+
+/// A page of the providers the caller may see.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    filter: ProviderFilter,
+    page: Page,
+) -> Result<(Vec<Provider>, i64), AppError> {
+    actor.require(Permission::ReadProviders)?;
+    let scope = actor.scope();
+    db.read(move |conn| stored::list(conn, &scope, &filter, page.limit, page.offset))
+        .await
+}
+
+/// Registers a provider, once per idempotency key. A name the organisation
+/// already has (case and spacing ignored) is refused unless the request
+/// says it means a second one; a registered number, always.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    once: Once,
+    input: NewProvider,
+) -> Result<Answer, AppError> {
+    actor.require(Permission::ManageProviders)?;
+    let input = input.validate()?;
+    // Under the organisation's lock, so two registrations of one name
+    // cannot both pass the check (numbers the database holds unique too).
+    let organisation_id = actor.organisation_id;
+    guard::create_under(
+        db,
+        actor,
+        Some(organisation_id),
+        once,
+        move |conn, actor| {
+            let named = stored::named(conn, organisation_id, &name_key(&input.name))?;
+            check_not_duplicate(named, input.allow_duplicate)?;
+            check_numbers_free(
+                conn,
+                organisation_id,
+                None,
+                input.charity_number.as_deref(),
+                input.company_number.as_deref(),
+            )?;
+            let id = ProviderId::new();
+            stored::insert(conn, organisation_id, id, &input, now())?;
+            Ok(Created::record(stored::get(conn, &actor.scope(), id)?))
+        },
+    )
+    .await
+}
+
+/// Changes a provider; its registered numbers stay its own.
+pub async fn change(
+    db: &Db,
+    actor: &Actor,
+    id: ProviderId,
+    seen: Seen,
+    changes: ProviderChanges,
+) -> Result<Provider, AppError> {
+    actor.require(Permission::ManageProviders)?;
+    let changes = changes.validate()?;
+    guard::change(
+        db,
+        actor,
+        id,
+        seen,
+        AuditAction::Update,
+        move |conn, actor, id| {
+            let scope = actor.scope();
+            let current = stored::get(conn, &scope, id)?;
+            let org_id = patch::merge(changes.org_id.clone(), current.org_id.clone());
+            let details = changes.apply(current.details());
+            check_numbers_free(
+                conn,
+                actor.organisation_id,
+                Some(id),
+                details.charity_number.as_deref(),
+                details.company_number.as_deref(),
+            )?;
+            let at = now();
+            stored::set_details(conn, id, &details, at)?;
+            stored::set_org_id(conn, id, org_id.as_deref(), at)?;
+            stored::get(conn, &scope, id)
+        },
+    )
+    .await
+}
+
+/// Deletes a provider that holds no contracts.
+pub async fn delete(db: &Db, actor: &Actor, id: ProviderId, seen: Seen) -> Result<(), AppError> {
+    actor.require(Permission::ManageProviders)?;
+    guard::delete::<Provider, _>(db, actor, id, seen, |conn, _, id| {
+        check_provider_deletable(stored::holds_contracts(conn, id)?)?;
+        stored::delete(conn, id)
+    })
+    .await
+}
+
+/// Refuses a registered number another provider of the organisation than
+/// `own` holds: the charity number first, then the company number.
+fn check_numbers_free(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    own: Option<ProviderId>,
+    charity_number: Option<&str>,
+    company_number: Option<&str>,
+) -> Result<(), AppError> {
+    if let Some(number) = charity_number {
+        let taken = stored::charity_number_taken(conn, organisation_id, number, own)?;
+        check_charity_number_free(number, taken)?;
+    }
+    if let Some(number) = company_number {
+        let taken = stored::company_number_taken(conn, organisation_id, number, own)?;
+        check_company_number_free(number, taken)?;
+    }
+    Ok(())
+}
