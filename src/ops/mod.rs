@@ -10,6 +10,7 @@
 //! `db` the queries; what each use case can refuse is declared beside it
 //! (`raises`), so every front door documents exactly that.
 
+pub mod audit;
 pub mod contracts;
 pub mod guard;
 pub mod imports;
