@@ -17,6 +17,7 @@ pub mod imports;
 pub mod publication;
 pub mod raises;
 pub mod record;
+pub mod reports;
 pub mod version;
 
 pub use guard::Answer;
