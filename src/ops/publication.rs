@@ -26,6 +26,7 @@ use crate::ops::record::Record;
 use crate::ops::version::Seen;
 
 operations! {
+    /// A contract's publication details, as whoever may see it sees them.
     ReadDetails => Raises::read();
     /// The whole of them, under the contract's lock.
     ReplaceDetails => Raises::change(&[]);
