@@ -1,14 +1,15 @@
 //! Budget report latency: `GET /api/v1/reports/budget` through the service,
-//! against its floor — the same `db::reports::budget_report` (the report's
+//! against its floor — the same `ops::reports::budget_in` (the report's
 //! SQL and assembly) called in-process on one connection. Runs alternate
 //! between the two so that both see the same machine; the first few of
 //! each are warm-ups. The API's JSON must equal the in-process report's.
 
 use std::time::Instant;
 
-use commissioning::db::{self, reports};
+use commissioning::db;
 use commissioning::domain::report::BudgetFilter;
 use commissioning::fiscal::{FinancialYear, YearRange};
+use commissioning::ops::reports;
 
 use crate::http::{Connection, Request};
 use crate::report::{BudgetFigures, Latency};
@@ -51,8 +52,8 @@ pub fn measure(
 
         let started = Instant::now();
         let report =
-            reports::budget_report(&mut conn, organisation_id.parse().expect("an id"), &filter)
-                .map_err(|e| format!("budget_report: {e}"))?;
+            reports::budget_in(&mut conn, organisation_id.parse().expect("an id"), &filter)
+                .map_err(|e| format!("budget_in: {e}"))?;
         let sql = started.elapsed();
 
         if run == 0 {
@@ -60,7 +61,7 @@ pub fn measure(
                 serde_json::from_slice(&response.body).map_err(|e| e.to_string())?;
             let in_process = serde_json::to_value(&report).map_err(|e| e.to_string())?;
             if from_api != in_process {
-                return Err("the API's budget report differs from budget_report's".into());
+                return Err("the API's budget report differs from budget_in's".into());
             }
             let lines = from_api
                 .get("streams")

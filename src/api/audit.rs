@@ -1,3 +1,6 @@
+//! The audit trail: the handler reads the filters and the page, calls
+//! `ops::audit::list` and answers the page.
+
 use crate::domain::id::RecordId;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -6,12 +9,13 @@ use utoipa::IntoParams;
 
 use super::pagination::{self, Page, PageParams};
 use super::query::ListQuery;
-use super::responses::ListErrors;
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
-use crate::db::audit::{self, AuditFilter};
+use crate::auth::Actor;
+use crate::db::audit::AuditFilter;
 use crate::domain::audit::{AuditEvent, ResourceType};
 use crate::error::AppError;
+use crate::ops::audit::{self, ListAuditEvents};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -43,7 +47,7 @@ pub struct AuditQuery {
     params(PageParams, AuditQuery),
     responses(
         (status = 200, body = Page<AuditEvent>),
-        ListErrors,
+        Errors<ListAuditEvents>,
     )
 )]
 #[get("/audit-events")]
@@ -52,9 +56,7 @@ pub async fn list(
     actor: Actor,
     query: ListQuery<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadAudit)?;
-    let page = query.page;
-    let query = query.filter;
+    let (query, page) = (query.filter, query.page);
     let filter = AuditFilter {
         resource_type: query.resource_type,
         resource_id: query.resource_id,
@@ -62,10 +64,6 @@ pub async fn list(
         from: query.from,
         to: query.to,
     };
-    let org = actor.organisation_id;
-    let (items, total) = state
-        .db
-        .read(move |conn| audit::list(conn, org, &filter, page.limit, page.offset))
-        .await?;
+    let (items, total) = audit::list(&state.db, &actor, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }

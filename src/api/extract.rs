@@ -240,7 +240,7 @@ fn unparsed(req: &HttpRequest) -> AppError {
 /// The resource named by the first path parameter that is not an id, from
 /// the collection segment before it (`contracts/{id}` → "contract").
 fn unparsed_resource(req: &HttpRequest) -> &'static str {
-    const RESOURCES: [(&str, &str); 8] = [
+    const RESOURCES: &[(&str, &str)] = &[
         ("contracts", "contract"),
         ("funding-lines", "funding line"),
         ("funding-streams", "funding stream"),
@@ -249,6 +249,8 @@ fn unparsed_resource(req: &HttpRequest) -> &'static str {
         ("outcome-measures", "outcome measure"),
         ("outcome-returns", "outcome return"),
         ("providers", "provider"),
+        ("public", "publication"),
+        ("registers", "register"),
     ];
     let Some(pattern) = req.match_pattern() else {
         return "record";
@@ -257,7 +259,8 @@ fn unparsed_resource(req: &HttpRequest) -> &'static str {
     segments
         .windows(2)
         .find_map(|pair| {
-            let name = pair[1].strip_prefix('{')?.strip_suffix('}')?;
+            // `{register}.csv`: the parameter, then a literal.
+            let (name, _) = pair[1].strip_prefix('{')?.split_once('}')?;
             let value = req.match_info().get(name)?;
             if crate::domain::id::is_id(value) {
                 return None;

@@ -10,6 +10,7 @@ use crate::domain::id::{
     ContractId, FundingLineId, FundingStreamId, MeasureId, OrganisationId, PaymentId, ProviderId,
     ReturnId,
 };
+use crate::domain::publication::registers::Register;
 use crate::fiscal::FinancialYear;
 
 /// Declares a path struct per resource: its fields are the path's
@@ -66,6 +67,23 @@ paths! {
         id: ContractId,
         /// The payment's id.
         payment_id: PaymentId,
+    }
+    /// `/publish/registers/{register}` (and `.csv`).
+    RegisterPath {
+        /// Which register.
+        register: Register,
+    }
+    /// `/public/{organisation_id}/…`: a published document.
+    PublicPath {
+        /// The organisation's id.
+        organisation_id: OrganisationId,
+    }
+    /// `/public/{organisation_id}/registers/{register}.…`.
+    PublicRegisterPath {
+        /// The organisation's id.
+        organisation_id: OrganisationId,
+        /// Which register.
+        register: Register,
     }
     /// `/outcome-measures/{id}`.
     MeasurePath {

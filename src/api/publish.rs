@@ -2,41 +2,39 @@
 //! package and the transparency registers, for the organisation's own team
 //! under `/api/v1/publish`, and, once an admin switches publication on, the
 //! same documents for anyone under `/public/{organisation_id}`. Also each
-//! contract's publication details.
+//! contract's publication details. Each handler reads the period, calls its
+//! use case in `ops::publication` and writes the document in its path's
+//! media type, with what a cache needs to keep it.
 
 use crate::domain::id::OrganisationId;
 use std::time::SystemTime;
 
 use actix_web::http::header::{self, Header, HttpDate};
 use actix_web::{get, put, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::DateTime;
+use serde::Serialize;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
 use utoipa::openapi::RefOr;
-use utoipa::{IntoParams, PartialSchema, ToSchema};
+use utoipa::{PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::Json;
-use super::paths::*;
+use super::paths::{ContractPath, PublicPath, PublicRegisterPath, RegisterPath};
 use super::preconditions::{ok_with_etag, IfMatch};
-use super::query::Query;
-use super::reports::{self, Format};
-use super::responses::{IfMatchHeader, PublicErrors, PublishErrors};
-use super::writes::Guarded;
+use super::query::{PeriodParams, Query};
+use super::reports::{negotiate, Format};
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
-use crate::db::publication::{self as stored, Depth, Selection};
-use crate::db::DbConn;
-use crate::domain::audit::AuditAction;
-use crate::domain::contract::ContractKind;
+use crate::auth::Actor;
 use crate::domain::publication::details::{ContractPublication, PublicationInput};
-use crate::domain::publication::registers::{
-    self, ContractsRegister, GrantsRegister, Register, SpendRegister,
-};
-use crate::domain::publication::source::Period;
-use crate::domain::publication::{ocds, threesixty};
+use crate::domain::publication::registers::RegisterDocument;
+use crate::domain::publication::threesixty;
 use crate::error::AppError;
-use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
+use crate::ops::publication::{
+    self, Content, Document, Made, ReadDetails, ReadDocument, ReadPublicDocument, ReadRegister,
+    ReplaceDetails,
+};
+use crate::ops::version::Version;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     // `{register}.csv` before `{register}`, which would also match
@@ -65,216 +63,27 @@ const PRIVATE_CACHE: &str = "private, no-cache";
 /// How many records of the period the document leaves out as withheld.
 pub const WITHHELD_HEADER: &str = "Withheld-Records";
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PublishQuery {
-    /// One financial year (with `quarter`, one quarter of it); or give
-    /// `from` and `to`. A public document without any covers every year.
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
-    pub financial_year: Option<FinancialYear>,
-    /// One quarter of `financial_year`.
-    #[param(value_type = Option<crate::fiscal::Quarter>)]
-    pub quarter: Option<Quarter>,
-    /// First year of a range (with `to`).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub from: Option<FinancialYear>,
-    /// Last year of a range (with `from`).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub to: Option<FinancialYear>,
-}
-
-/// The period of a public document: its format is its file name's.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PublicQuery {
-    /// One financial year (with `quarter`, one quarter of it); or give
-    /// `from` and `to`; without any, every year.
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
-    pub financial_year: Option<FinancialYear>,
-    /// One quarter of `financial_year`.
-    #[param(value_type = Option<crate::fiscal::Quarter>)]
-    pub quarter: Option<Quarter>,
-    /// First year of a range (with `to`).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub from: Option<FinancialYear>,
-    /// Last year of a range (with `from`).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub to: Option<FinancialYear>,
-}
-
-impl From<PublicQuery> for PublishQuery {
-    fn from(query: PublicQuery) -> PublishQuery {
-        PublishQuery {
-            financial_year: query.financial_year,
-            quarter: query.quarter,
-            from: query.from,
-            to: query.to,
-        }
+/// The name of the document's CSV file, without `.csv`.
+fn file_stem(document: &Document) -> String {
+    match document {
+        Document::ThreeSixty => "360giving".to_owned(),
+        Document::Ocds { .. } => "ocds".to_owned(),
+        Document::Register(register) => format!("{}-register", register.as_str()),
     }
-}
-
-impl PublishQuery {
-    /// The period asked for, read as the reports read theirs, or a quarter
-    /// of one year; `required` when there is no "every year".
-    fn period(&self, required: bool) -> Result<Period, AppError> {
-        let nothing = self.financial_year.is_none() && self.from.is_none() && self.to.is_none();
-        if self.quarter.is_some() && self.financial_year.is_none() {
-            return Err(AppError::field(
-                "quarter",
-                "give `quarter` with `financial_year`",
-            ));
-        }
-        if nothing && !required {
-            return Ok(Period::all());
-        }
-        let years = reports::years(self.financial_year, self.from, self.to)?;
-        let dates = match self.quarter {
-            Some(quarter) => FiscalQuarter {
-                year: years.from(),
-                quarter,
-            }
-            .date_range(),
-            None => DateRange::new(years.from().start_date(), years.to().end_date())
-                .map_err(|e| AppError::field("to", e.to_string()))?,
-        };
-        Ok(Period::dates(dates))
-    }
-}
-
-/// Which document, in which format (its path's).
-#[derive(Debug, Clone, Copy)]
-enum Document {
-    ThreeSixty(Format),
-    Ocds,
-    Register(Register, Format),
-}
-
-impl Document {
-    fn format(self) -> Format {
-        match self {
-            Document::ThreeSixty(format) | Document::Register(_, format) => format,
-            Document::Ocds => Format::Json,
-        }
-    }
-
-    fn file_stem(self) -> String {
-        match self {
-            Document::ThreeSixty(_) => "360giving".to_owned(),
-            Document::Ocds => "ocds".to_owned(),
-            Document::Register(register, _) => format!("{}-register", register.as_str()),
-        }
-    }
-}
-
-/// A document made, with what its response headers say of it.
-struct Published {
-    body: String,
-    modified: DateTime<Utc>,
-    withheld: usize,
 }
 
 fn json<T: Serialize>(value: &T) -> Result<String, AppError> {
     serde_json::to_string(value).map_err(|e| AppError::internal("cannot write the document", e))
 }
 
-/// The register's JSON, one of three shapes.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum RegisterDocument {
-    Grants(GrantsRegister),
-    Contracts(ContractsRegister),
-    Spend(SpendRegister),
-}
-
-fn make(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    document: Document,
-    period: Period,
-    uri: String,
-) -> Result<Published, AppError> {
-    let source = |conn: &mut DbConn, kind, selection, depth| {
-        stored::source(conn, organisation_id, kind, selection, period, depth)
-    };
-    let csv = document.format() == Format::Csv;
-    let (body, modified, withheld) = match document {
-        Document::ThreeSixty(_) => {
-            let source = source(
-                conn,
-                ContractKind::Grant,
-                Selection::AwardedIn,
-                Depth::Terms,
-            )?;
-            let package = threesixty::package(&source)?;
-            let body = if csv {
-                threesixty::csv(&package)
-            } else {
-                json(&package)?
-            };
-            (body, source.modified, source.withheld)
-        }
-        Document::Ocds => {
-            let source = source(
-                conn,
-                ContractKind::Contract,
-                Selection::AwardedIn,
-                Depth::History,
-            )?;
-            let body = json(&ocds::package(&source, uri))?;
-            (body, source.modified, source.withheld)
-        }
-        Document::Register(register, _) => {
-            let (register, modified, withheld) = match register {
-                Register::Grants => {
-                    let source = source(
-                        conn,
-                        ContractKind::Grant,
-                        Selection::AwardedIn,
-                        Depth::Terms,
-                    )?;
-                    let register = RegisterDocument::Grants(registers::grants(&source)?);
-                    (register, source.modified, source.withheld)
-                }
-                Register::Contracts => {
-                    let source = source(
-                        conn,
-                        ContractKind::Contract,
-                        Selection::RunningIn,
-                        Depth::Terms,
-                    )?;
-                    let register = RegisterDocument::Contracts(registers::contracts(&source));
-                    (register, source.modified, source.withheld)
-                }
-                Register::Spend => {
-                    let spend = stored::spend(conn, organisation_id, period)?;
-                    let register = RegisterDocument::Spend(registers::spend(&spend)?);
-                    (register, spend.modified, spend.withheld)
-                }
-            };
-            let body = if csv {
-                register.to_csv()
-            } else {
-                json(&register)?
-            };
-            (body, modified, withheld)
-        }
-    };
-    Ok(Published {
-        body,
-        modified,
-        withheld,
-    })
-}
-
-impl RegisterDocument {
-    fn to_csv(&self) -> String {
-        match self {
-            RegisterDocument::Grants(register) => register.to_csv(),
-            RegisterDocument::Contracts(register) => register.to_csv(),
-            RegisterDocument::Spend(register) => register.to_csv(),
-        }
+/// The document written in `format` (OCDS has no `.csv` path: always JSON).
+fn written(content: &Content, format: Format) -> Result<String, AppError> {
+    match (content, format) {
+        (Content::ThreeSixty(package), Format::Csv) => Ok(threesixty::csv(package)),
+        (Content::ThreeSixty(package), Format::Json) => json(package),
+        (Content::Ocds(package), _) => json(package),
+        (Content::Register(register), Format::Csv) => Ok(register.to_csv()),
+        (Content::Register(register), Format::Json) => json(register),
     }
 }
 
@@ -301,37 +110,24 @@ fn not_modified(req: &HttpRequest, tag: &header::EntityTag, modified: SystemTime
     }
 }
 
-async fn serve(
+/// Sends the document made, in `format`, with its version and last change
+/// (or 304 when the client's copy is current).
+fn send(
     req: &HttpRequest,
-    state: &AppState,
-    organisation_id: OrganisationId,
-    document: Document,
-    period: Period,
+    made: Made,
+    format: Format,
+    file_stem: &str,
     public: bool,
 ) -> Result<HttpResponse, AppError> {
-    reports::negotiate(req, document.format())?;
-    let uri = address(req);
-    let published = state
-        .db
-        .read(move |conn| {
-            if public && !stored::is_public(conn, organisation_id)? {
-                return Err(AppError::NotFound("publication"));
-            }
-            make(conn, organisation_id, document, period, uri)
-        })
-        .await?;
-    let tag = header::EntityTag::new_strong(
-        crate::ops::version::Version::of_json(published.body.as_bytes())
-            .as_str()
-            .to_owned(),
-    );
+    let body = written(&made.content, format)?;
+    let tag = header::EntityTag::new_strong(Version::of_json(body.as_bytes()).as_str().to_owned());
     // HTTP dates have whole seconds: a change within the second of the
     // last one is still caught by the ETag.
-    let modified = SystemTime::from(published.modified);
+    let modified = SystemTime::from(made.modified);
     let last_modified = header::LastModified(HttpDate::from(modified));
     let cache = if public { PUBLIC_CACHE } else { PRIVATE_CACHE };
     let seconds = SystemTime::from(
-        DateTime::from_timestamp(published.modified.timestamp(), 0).unwrap_or(published.modified),
+        DateTime::from_timestamp(made.modified.timestamp(), 0).unwrap_or(made.modified),
     );
     if not_modified(req, &tag, seconds) {
         return Ok(HttpResponse::NotModified()
@@ -345,17 +141,51 @@ async fn serve(
         .insert_header(header::ETag(tag))
         .insert_header(last_modified)
         .insert_header((header::CACHE_CONTROL, cache))
-        .insert_header((WITHHELD_HEADER, published.withheld.to_string()));
-    match document.format() {
+        .insert_header((WITHHELD_HEADER, made.withheld.to_string()));
+    match format {
         Format::Json => response.content_type("application/json"),
         Format::Csv => response
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}.csv\"", document.file_stem()),
+                format!("attachment; filename=\"{file_stem}.csv\""),
             )),
     };
-    Ok(response.body(published.body))
+    Ok(response.body(body))
+}
+
+/// A document for the organisation's own team: a period is needed.
+async fn private(
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    period: PeriodParams,
+    document: Document,
+    format: Format,
+) -> Result<HttpResponse, AppError> {
+    // Before the period: a caller who may not publish learns nothing.
+    publication::require(actor)?;
+    let period = period.required()?;
+    negotiate(req, format)?;
+    let stem = file_stem(&document);
+    let made = publication::document(&state.db, actor, document, period).await?;
+    send(req, made, format, &stem, false)
+}
+
+/// A document for anyone, once the organisation publishes: of every year
+/// unless a period is given.
+async fn public(
+    req: &HttpRequest,
+    state: &AppState,
+    organisation_id: OrganisationId,
+    period: PeriodParams,
+    document: Document,
+    format: Format,
+) -> Result<HttpResponse, AppError> {
+    negotiate(req, format)?;
+    let stem = file_stem(&document);
+    let made = publication::public_document(&state.db, organisation_id, document, period.0).await?;
+    send(req, made, format, &stem, true)
 }
 
 /// A standard's own document: an object the standard's schema describes.
@@ -400,10 +230,6 @@ impl PartialSchema for OcdsReleasePackage {
 
 impl ToSchema for OcdsReleasePackage {}
 
-fn parse_register(text: &str) -> Result<Register, AppError> {
-    text.parse().map_err(|_| AppError::NotFound("register"))
-}
-
 /// 360Giving grants
 ///
 /// The grants awarded in the period (by award date) as a 360Giving package
@@ -414,11 +240,11 @@ fn parse_register(text: &str) -> Result<Register, AppError> {
 /// grants are left out and counted in `Withheld-Records`.
 #[utoipa::path(
     tag = "publication",
-    params(PublishQuery),
+    params(PeriodParams),
     responses(
         (status = 200, body = ThreeSixtyGivingPackage, description = "The package. The same grants as the flat CSV: `/publish/360giving.csv`.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublishErrors,
+        Errors<ReadDocument>,
     )
 )]
 #[get("/publish/360giving")]
@@ -426,10 +252,18 @@ pub async fn threesixty_giving(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<PublishQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty(Format::Json);
-    private(req, state, actor, query.into_inner(), document).await
+    let document = Document::ThreeSixty;
+    private(
+        &req,
+        &state,
+        &actor,
+        query.into_inner(),
+        document,
+        Format::Json,
+    )
+    .await
 }
 
 /// 360Giving grants as CSV
@@ -440,11 +274,11 @@ pub async fn threesixty_giving(
 /// numbers its columns (`Grant Programme:0:Code`).
 #[utoipa::path(
     tag = "publication",
-    params(PublishQuery),
+    params(PeriodParams),
     responses(
         (status = 200, description = "The flat CSV.", content_type = "text/csv", body = String, headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublishErrors,
+        Errors<ReadDocument>,
     )
 )]
 #[get("/publish/360giving.csv")]
@@ -452,23 +286,18 @@ pub async fn threesixty_giving_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<PublishQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty(Format::Csv);
-    private(req, state, actor, query.into_inner(), document).await
-}
-
-/// A document for the organisation's own team: a period is needed.
-async fn private(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: PublishQuery,
-    document: Document,
-) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadPublications)?;
-    let period = query.period(true)?;
-    serve(&req, &state, actor.organisation_id, document, period, false).await
+    let document = Document::ThreeSixty;
+    private(
+        &req,
+        &state,
+        &actor,
+        query.into_inner(),
+        document,
+        Format::Csv,
+    )
+    .await
 }
 
 /// OCDS contracts
@@ -481,11 +310,11 @@ async fn private(
 /// termination with the decision reference.
 #[utoipa::path(
     tag = "publication",
-    params(PublishQuery),
+    params(PeriodParams),
     responses(
         (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublishErrors,
+        Errors<ReadDocument>,
     )
 )]
 #[get("/publish/ocds")]
@@ -493,9 +322,18 @@ pub async fn ocds_package(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<PublishQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    private(req, state, actor, query.into_inner(), Document::Ocds).await
+    let document = Document::Ocds { uri: address(&req) };
+    private(
+        &req,
+        &state,
+        &actor,
+        query.into_inner(),
+        document,
+        Format::Json,
+    )
+    .await
 }
 
 /// A transparency register
@@ -509,15 +347,11 @@ pub async fn ocds_package(
 /// `/publish/registers/{register}.csv`.
 #[utoipa::path(
     tag = "publication",
-    params(
-        ("register" = Register, Path, description = "Which register"),
-        PublishQuery,
-    ),
+    params(RegisterPath, PeriodParams),
     responses(
         (status = 200, body = RegisterDocument, description = "The register. The same register as CSV: `/publish/registers/{register}.csv`.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        (status = 404, response = crate::api::responses::NotFound),
-        PublishErrors,
+        Errors<ReadRegister>,
     )
 )]
 #[get("/publish/registers/{register}")]
@@ -525,11 +359,19 @@ pub async fn read_register(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
-    query: Query<PublishQuery>,
+    path: web::Path<RegisterPath>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::Register(parse_register(&path.into_inner())?, Format::Json);
-    private(req, state, actor, query.into_inner(), document).await
+    let document = Document::Register(path.register);
+    private(
+        &req,
+        &state,
+        &actor,
+        query.into_inner(),
+        document,
+        Format::Json,
+    )
+    .await
 }
 
 /// A transparency register as CSV
@@ -538,15 +380,11 @@ pub async fn read_register(
 /// grant, contract (with an `Over Threshold` column) or payment.
 #[utoipa::path(
     tag = "publication",
-    params(
-        ("register" = Register, Path, description = "Which register"),
-        PublishQuery,
-    ),
+    params(RegisterPath, PeriodParams),
     responses(
         (status = 200, description = "The register as CSV.", content_type = "text/csv", body = String, headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        (status = 404, response = crate::api::responses::NotFound),
-        PublishErrors,
+        Errors<ReadRegister>,
     )
 )]
 #[get("/publish/registers/{register}.csv")]
@@ -554,27 +392,19 @@ pub async fn read_register_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    path: web::Path<String>,
-    query: Query<PublishQuery>,
+    path: web::Path<RegisterPath>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::Register(parse_register(&path.into_inner())?, Format::Csv);
-    private(req, state, actor, query.into_inner(), document).await
-}
-
-#[derive(Deserialize)]
-struct PublicPath {
-    organisation_id: OrganisationId,
-}
-
-async fn public(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    organisation_id: OrganisationId,
-    query: PublicQuery,
-    document: Document,
-) -> Result<HttpResponse, AppError> {
-    let period = PublishQuery::from(query).period(false)?;
-    serve(&req, &state, organisation_id, document, period, true).await
+    let document = Document::Register(path.register);
+    private(
+        &req,
+        &state,
+        &actor,
+        query.into_inner(),
+        document,
+        Format::Csv,
+    )
+    .await
 }
 
 /// Public 360Giving package
@@ -584,12 +414,12 @@ async fn public(
 /// 360Giving for GrantNav. Every year unless a period is given.
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = OrganisationId, Path, description = "Organisation id"), PublicQuery),
+    params(PublicPath, PeriodParams),
     security(()),
     responses(
         (status = 200, body = ThreeSixtyGivingPackage, description = "The package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublicErrors,
+        Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/360giving.json")]
@@ -597,15 +427,16 @@ pub async fn public_threesixty_json(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicPath>,
-    query: Query<PublicQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty(Format::Json);
+    let (organisation_id, document) = (path.organisation_id, Document::ThreeSixty);
     public(
-        req,
-        state,
-        path.into_inner().organisation_id,
+        &req,
+        &state,
+        organisation_id,
         query.into_inner(),
         document,
+        Format::Json,
     )
     .await
 }
@@ -613,15 +444,15 @@ pub async fn public_threesixty_json(
 /// Public 360Giving flat CSV
 ///
 /// The organisation's grants as 360Giving's flat CSV, without a token, once
-/// publication is on (404 until then).
+/// publication is on (404 until then). Every year unless a period is given.
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = OrganisationId, Path, description = "Organisation id"), PublicQuery),
+    params(PublicPath, PeriodParams),
     security(()),
     responses(
         (status = 200, body = String, content_type = "text/csv", description = "The flat CSV.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublicErrors,
+        Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/360giving.csv")]
@@ -629,15 +460,16 @@ pub async fn public_threesixty_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicPath>,
-    query: Query<PublicQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty(Format::Csv);
+    let (organisation_id, document) = (path.organisation_id, Document::ThreeSixty);
     public(
-        req,
-        state,
-        path.into_inner().organisation_id,
+        &req,
+        &state,
+        organisation_id,
         query.into_inner(),
         document,
+        Format::Csv,
     )
     .await
 }
@@ -645,15 +477,16 @@ pub async fn public_threesixty_csv(
 /// Public OCDS release package
 ///
 /// The organisation's contracts as an OCDS release package, without a
-/// token, once publication is on (404 until then).
+/// token, once publication is on (404 until then). Every year unless a
+/// period is given.
 #[utoipa::path(
     tag = "public",
-    params(("organisation_id" = OrganisationId, Path, description = "Organisation id"), PublicQuery),
+    params(PublicPath, PeriodParams),
     security(()),
     responses(
         (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublicErrors,
+        Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/ocds.json")]
@@ -661,40 +494,34 @@ pub async fn public_ocds(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicPath>,
-    query: Query<PublicQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
+    let document = Document::Ocds { uri: address(&req) };
+    let organisation_id = path.organisation_id;
     public(
-        req,
-        state,
-        path.into_inner().organisation_id,
+        &req,
+        &state,
+        organisation_id,
         query.into_inner(),
-        Document::Ocds,
+        document,
+        Format::Json,
     )
     .await
-}
-
-#[derive(Deserialize)]
-struct PublicRegisterPath {
-    organisation_id: OrganisationId,
-    register: String,
 }
 
 /// Public register as CSV
 ///
 /// A transparency register (`grants`, `contracts` or `spend`) as CSV,
-/// without a token, once publication is on (404 until then).
+/// without a token, once publication is on (404 until then). Every year
+/// unless a period is given.
 #[utoipa::path(
     tag = "public",
-    params(
-        ("organisation_id" = OrganisationId, Path, description = "Organisation id"),
-        ("register" = Register, Path, description = "Which register"),
-        PublicQuery,
-    ),
+    params(PublicRegisterPath, PeriodParams),
     security(()),
     responses(
         (status = 200, body = String, content_type = "text/csv", description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublicErrors,
+        Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/registers/{register}.csv")]
@@ -702,16 +529,16 @@ pub async fn public_register_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicRegisterPath>,
-    query: Query<PublicQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let path = path.into_inner();
-    let document = Document::Register(parse_register(&path.register)?, Format::Csv);
+    let (organisation_id, document) = (path.organisation_id, Document::Register(path.register));
     public(
-        req,
-        state,
-        path.organisation_id,
+        &req,
+        &state,
+        organisation_id,
         query.into_inner(),
         document,
+        Format::Csv,
     )
     .await
 }
@@ -719,19 +546,15 @@ pub async fn public_register_csv(
 /// Public register as JSON
 ///
 /// A transparency register as JSON, without a token, once publication is
-/// on (404 until then).
+/// on (404 until then). Every year unless a period is given.
 #[utoipa::path(
     tag = "public",
-    params(
-        ("organisation_id" = OrganisationId, Path, description = "Organisation id"),
-        ("register" = Register, Path, description = "Which register"),
-        PublicQuery,
-    ),
+    params(PublicRegisterPath, PeriodParams),
     security(()),
     responses(
         (status = 200, body = RegisterDocument, description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
-        PublicErrors,
+        Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/registers/{register}.json")]
@@ -739,16 +562,16 @@ pub async fn public_register_json(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<PublicRegisterPath>,
-    query: Query<PublicQuery>,
+    query: Query<PeriodParams>,
 ) -> Result<HttpResponse, AppError> {
-    let path = path.into_inner();
-    let document = Document::Register(parse_register(&path.register)?, Format::Json);
+    let (organisation_id, document) = (path.organisation_id, Document::Register(path.register));
     public(
-        req,
-        state,
-        path.organisation_id,
+        &req,
+        &state,
+        organisation_id,
         query.into_inner(),
         document,
+        Format::Json,
     )
     .await
 }
@@ -761,9 +584,7 @@ pub async fn public_register_json(
     params(ContractPath),
     responses(
         (status = 200, body = ContractPublication, headers(("ETag" = String))),
-        (status = 401, response = crate::api::responses::Unauthorized),
-        (status = 403, response = crate::api::responses::Forbidden),
-        (status = 404, response = crate::api::responses::NotFound),
+        Errors<ReadDetails>,
     )
 )]
 #[get("/contracts/{id}/publication")]
@@ -772,14 +593,7 @@ pub async fn read_details(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    use crate::ops::record::Record;
-    actor.require(Permission::ReadContracts)?;
-    let id = path.id;
-    let details = state
-        .db
-        .read(move |conn| ContractPublication::load(conn, &actor, id))
-        .await?;
-    ok_with_etag(&details)
+    ok_with_etag(&publication::read_details(&state.db, &actor, path.id).await?)
 }
 
 /// Replace a contract's publication details
@@ -790,16 +604,11 @@ pub async fn read_details(
 /// reason). The whole of them: a field left out is cleared. Any status.
 #[utoipa::path(
     tag = "contracts",
-    params(ContractPath, IfMatchHeader),
+    params(ContractPath, IfMatch),
     request_body = PublicationInput,
     responses(
         (status = 200, body = ContractPublication, headers(("ETag" = String))),
-        (status = 401, response = crate::api::responses::Unauthorized),
-        (status = 403, response = crate::api::responses::Forbidden),
-        (status = 404, response = crate::api::responses::NotFound),
-        (status = 412, response = crate::api::responses::PreconditionFailed),
-        (status = 422, response = crate::api::responses::Invalid),
-        (status = 428, response = crate::api::responses::PreconditionRequired),
+        Errors<ReplaceDetails>,
     )
 )]
 #[put("/contracts/{id}/publication")]
@@ -807,16 +616,11 @@ pub async fn replace_details(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ContractPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<PublicationInput>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageContracts)?;
     let details = body.0.validate()?;
-    let id = path.id;
-    let record = Guarded::<ContractPublication>::new(actor, if_match, id)
-        .change_then_read(&state.db, AuditAction::Update, move |conn, _, id| {
-            stored::set_details(conn, id, &details)
-        })
-        .await?;
+    let record =
+        publication::replace_details(&state.db, &actor, path.id, seen.into(), details).await?;
     ok_with_etag(&record)
 }

@@ -1,25 +1,28 @@
-//! Budget, provider and outcomes reports, as JSON or CSV.
+//! Budget, provider and outcomes reports, as JSON or CSV: each handler reads
+//! the period and the report's filters, calls its use case in
+//! `ops::reports` and writes the report in its path's media type. Also the
+//! missing-and-late returns list.
 
-use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
+use crate::domain::id::{ContractId, FundingStreamId, ProviderId};
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::pagination::{self, Page, PageParams};
-use super::query::{ListQuery, Query};
-use super::responses::{ListErrors, ReportErrors};
+use super::query::{ListQuery, PeriodParams, Query, WithPeriod};
+use super::responses::{Errors, ListErrors};
 use super::AppState;
 use crate::auth::{Actor, Permission};
 use crate::db::outcomes::DueFilter;
-use crate::db::{reports, DbConn};
 use crate::domain::outcome::ReturnDue;
 use crate::domain::report::{
     BudgetFilter, BudgetReport, OutcomeFilter, OutcomeGrouping, OutcomesReport, ProviderFilter,
     ProviderReport,
 };
-use crate::error::{AppError, FieldError};
-use crate::fiscal::{FinancialYear, Quarter, YearRange, YearRangeError};
+use crate::error::AppError;
+use crate::fiscal::{FinancialYear, Quarter, YearRange};
+use crate::ops::reports::{self, ReadBudgetReport, ReadOutcomesReport, ReadProviderReport};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -85,33 +88,7 @@ pub fn negotiate(req: &HttpRequest, format: Format) -> Result<(), AppError> {
     }
 }
 
-/// Which years: `financial_year`, or `from` and `to` together (also how
-/// the publications read their period).
-pub fn years(
-    financial_year: Option<FinancialYear>,
-    from: Option<FinancialYear>,
-    to: Option<FinancialYear>,
-) -> Result<YearRange, AppError> {
-    match (financial_year, from, to) {
-        (Some(year), None, None) => Ok(YearRange::single(year)),
-        (None, Some(from), Some(to)) => YearRange::new(from, to).map_err(|e| match e {
-            YearRangeError::Reversed { .. } | YearRangeError::TooLong => {
-                AppError::field("to", e.to_string())
-            }
-        }),
-        (None, Some(_), None) => Err(AppError::field("to", "give `to` with `from`")),
-        (None, None, Some(_)) => Err(AppError::field("from", "give `from` with `to`")),
-        (None, None, None) => Err(AppError::Validation(vec![FieldError::new(
-            "financial_year",
-            "give a financial_year, or from and to",
-        )])),
-        (Some(_), _, _) => Err(AppError::field(
-            "financial_year",
-            "give either financial_year or from and to, not both",
-        )),
-    }
-}
-
+/// The report in `format`: JSON, or CSV named for the report and its years.
 fn respond<T: Serialize>(
     format: Format,
     name: &str,
@@ -138,142 +115,39 @@ fn respond<T: Serialize>(
     }
 }
 
-/// What a report's query asks of the database, and how its report is
-/// named and written; `serve` does the rest, the same for every report in
-/// either media type.
-trait ReportQuery: Send + 'static {
-    type Report: Serialize + Send + 'static;
-    /// The file name's stem for the CSV.
-    const NAME: &'static str;
-
-    fn years(&self) -> Result<YearRange, AppError>;
-
-    fn run(
-        self,
-        conn: &mut DbConn,
-        organisation_id: OrganisationId,
-        years: YearRange,
-    ) -> Result<Self::Report, AppError>;
-
-    fn to_csv(report: &Self::Report) -> String;
-}
-
-async fn serve<Q: ReportQuery>(
-    req: &HttpRequest,
-    state: &AppState,
-    actor: Actor,
-    query: Q,
-    format: Format,
-) -> Result<HttpResponse, AppError> {
-    negotiate(req, format)?;
-    actor.require(Permission::ReadReports)?;
-    let years = query.years()?;
-    let organisation_id = actor.organisation_id;
-    let report = state
-        .db
-        .read(move |conn| query.run(conn, organisation_id, years))
-        .await?;
-    Ok(respond(format, Q::NAME, years, &report, Q::to_csv))
-}
-
-impl ReportQuery for BudgetQuery {
-    type Report = BudgetReport;
-    const NAME: &'static str = "budget";
-
-    fn years(&self) -> Result<YearRange, AppError> {
-        years(self.financial_year, self.from, self.to)
-    }
-
-    fn run(
-        self,
-        conn: &mut DbConn,
-        organisation_id: OrganisationId,
-        years: YearRange,
-    ) -> Result<BudgetReport, AppError> {
-        let filter = BudgetFilter {
-            years,
-            funding_stream_id: self.funding_stream_id,
-        };
-        reports::budget_report(conn, organisation_id, &filter)
-    }
-
-    fn to_csv(report: &BudgetReport) -> String {
-        report.to_csv()
-    }
-}
-
-impl ReportQuery for ProviderReportQuery {
-    type Report = ProviderReport;
-    const NAME: &'static str = "providers";
-
-    fn years(&self) -> Result<YearRange, AppError> {
-        years(self.financial_year, self.from, self.to)
-    }
-
-    fn run(
-        self,
-        conn: &mut DbConn,
-        organisation_id: OrganisationId,
-        years: YearRange,
-    ) -> Result<ProviderReport, AppError> {
-        let filter = ProviderFilter {
-            years,
-            provider_id: self.provider_id,
-            funding_stream_id: self.funding_stream_id,
-        };
-        reports::provider_report(conn, organisation_id, &filter)
-    }
-
-    fn to_csv(report: &ProviderReport) -> String {
-        report.to_csv()
-    }
-}
-
-impl ReportQuery for OutcomesQuery {
-    type Report = OutcomesReport;
-    const NAME: &'static str = "outcomes";
-
-    fn years(&self) -> Result<YearRange, AppError> {
-        years(self.financial_year, self.from, self.to)
-    }
-
-    fn run(
-        self,
-        conn: &mut DbConn,
-        organisation_id: OrganisationId,
-        years: YearRange,
-    ) -> Result<OutcomesReport, AppError> {
-        let filter = OutcomeFilter {
-            years,
-            group_by: self.group_by.unwrap_or_default(),
-            funding_stream_id: self.funding_stream_id,
-            provider_id: self.provider_id,
-            contract_id: self.contract_id,
-        };
-        reports::outcomes_report(conn, organisation_id, &filter)
-    }
-
-    fn to_csv(report: &OutcomesReport) -> String {
-        report.to_csv()
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BudgetQuery {
-    /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
-    pub financial_year: Option<FinancialYear>,
-    /// First year of a range (with `to`; at most 10 years).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub from: Option<FinancialYear>,
-    /// Last year of a range (with `from`).
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub to: Option<FinancialYear>,
     /// Only this stream.
     #[serde(default)]
     pub funding_stream_id: Option<FundingStreamId>,
+}
+
+/// The budget report for the whole years asked about, in `format`.
+async fn budget_as(
+    format: Format,
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    query: WithPeriod<BudgetQuery>,
+) -> Result<HttpResponse, AppError> {
+    negotiate(req, format)?;
+    // Before the period: a caller who may not read reports learns nothing.
+    reports::require(actor)?;
+    let years = query.period.years()?;
+    let filter = BudgetFilter {
+        years,
+        funding_stream_id: query.filter.funding_stream_id,
+    };
+    let report = reports::budget(&state.db, actor, filter).await?;
+    Ok(respond(
+        format,
+        "budget",
+        years,
+        &report,
+        BudgetReport::to_csv,
+    ))
 }
 
 /// Budget report
@@ -286,10 +160,10 @@ pub struct BudgetQuery {
 /// the range.
 #[utoipa::path(
     tag = "reports",
-    params(BudgetQuery),
+    params(PeriodParams, BudgetQuery),
     responses(
         (status = 200, body = BudgetReport, description = "One line per stream and year, with its quarters, then a total per year and over the range. The same figures as CSV: `/reports/budget.csv`."),
-        ReportErrors,
+        Errors<ReadBudgetReport>,
     )
 )]
 #[get("/reports/budget")]
@@ -297,9 +171,9 @@ pub async fn budget(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<BudgetQuery>,
+    query: Query<WithPeriod<BudgetQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&req, &state, actor, query.into_inner(), Format::Json).await
+    budget_as(Format::Json, &req, &state, &actor, query.into_inner()).await
 }
 
 /// Budget report as CSV
@@ -307,10 +181,10 @@ pub async fn budget(
 /// The budget report as CSV (the same figures as `/reports/budget`): one row per stream and year, then a `total` row per year.
 #[utoipa::path(
     tag = "reports",
-    params(BudgetQuery),
+    params(PeriodParams, BudgetQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
-        ReportErrors,
+        Errors<ReadBudgetReport>,
     )
 )]
 #[get("/reports/budget.csv")]
@@ -318,28 +192,48 @@ pub async fn budget_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<BudgetQuery>,
+    query: Query<WithPeriod<BudgetQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&req, &state, actor, query.into_inner(), Format::Csv).await
+    budget_as(Format::Csv, &req, &state, &actor, query.into_inner()).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProviderReportQuery {
-    /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
-    pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub from: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub to: Option<FinancialYear>,
     /// Only this provider.
     #[serde(default)]
     pub provider_id: Option<ProviderId>,
     /// Only this stream.
     #[serde(default)]
     pub funding_stream_id: Option<FundingStreamId>,
+}
+
+/// The provider report for the whole years asked about, in `format`.
+async fn providers_as(
+    format: Format,
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    query: WithPeriod<ProviderReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    negotiate(req, format)?;
+    // Before the period: a caller who may not read reports learns nothing.
+    reports::require(actor)?;
+    let years = query.period.years()?;
+    let filter = ProviderFilter {
+        years,
+        provider_id: query.filter.provider_id,
+        funding_stream_id: query.filter.funding_stream_id,
+    };
+    let report = reports::providers(&state.db, actor, filter).await?;
+    Ok(respond(
+        format,
+        "providers",
+        years,
+        &report,
+        ProviderReport::to_csv,
+    ))
 }
 
 /// Provider report
@@ -349,10 +243,10 @@ pub struct ProviderReportQuery {
 /// give this charity across all our streams?".
 #[utoipa::path(
     tag = "reports",
-    params(ProviderReportQuery),
+    params(PeriodParams, ProviderReportQuery),
     responses(
         (status = 200, body = ProviderReport, description = "One line per provider, with a line per stream it is funded from. The same figures as CSV: `/reports/providers.csv`."),
-        ReportErrors,
+        Errors<ReadProviderReport>,
     )
 )]
 #[get("/reports/providers")]
@@ -360,9 +254,9 @@ pub async fn providers(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<ProviderReportQuery>,
+    query: Query<WithPeriod<ProviderReportQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&req, &state, actor, query.into_inner(), Format::Json).await
+    providers_as(Format::Json, &req, &state, &actor, query.into_inner()).await
 }
 
 /// Provider report as CSV
@@ -372,10 +266,10 @@ pub async fn providers(
 /// row across its streams.
 #[utoipa::path(
     tag = "reports",
-    params(ProviderReportQuery),
+    params(PeriodParams, ProviderReportQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
-        ReportErrors,
+        Errors<ReadProviderReport>,
     )
 )]
 #[get("/reports/providers.csv")]
@@ -383,22 +277,15 @@ pub async fn providers_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<ProviderReportQuery>,
+    query: Query<WithPeriod<ProviderReportQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&req, &state, actor, query.into_inner(), Format::Csv).await
+    providers_as(Format::Csv, &req, &state, &actor, query.into_inner()).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OutcomesQuery {
-    /// One financial year; or give `from` and `to`.
-    #[param(value_type = Option<crate::fiscal::FinancialYear>, example = "2022-23")]
-    pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub from: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub to: Option<FinancialYear>,
     /// `stream` (default), `provider` or `contract`.
     #[param(value_type = Option<OutcomeGrouping>)]
     pub group_by: Option<OutcomeGrouping>,
@@ -411,6 +298,35 @@ pub struct OutcomesQuery {
     pub contract_id: Option<ContractId>,
 }
 
+/// The outcomes report for the whole years asked about, in `format`.
+async fn outcomes_as(
+    format: Format,
+    req: &HttpRequest,
+    state: &AppState,
+    actor: &Actor,
+    query: WithPeriod<OutcomesQuery>,
+) -> Result<HttpResponse, AppError> {
+    negotiate(req, format)?;
+    // Before the period: a caller who may not read reports learns nothing.
+    reports::require(actor)?;
+    let years = query.period.years()?;
+    let filter = OutcomeFilter {
+        years,
+        group_by: query.filter.group_by.unwrap_or_default(),
+        funding_stream_id: query.filter.funding_stream_id,
+        provider_id: query.filter.provider_id,
+        contract_id: query.filter.contract_id,
+    };
+    let report = reports::outcomes(&state.db, actor, filter).await?;
+    Ok(respond(
+        format,
+        "outcomes",
+        years,
+        &report,
+        OutcomesReport::to_csv,
+    ))
+}
+
 /// Outcomes report
 ///
 /// Sums over accepted returns of referrals, people supported, spend and each
@@ -420,10 +336,10 @@ pub struct OutcomesQuery {
 /// `total` counts each return once.
 #[utoipa::path(
     tag = "reports",
-    params(OutcomesQuery),
+    params(PeriodParams, OutcomesQuery),
     responses(
         (status = 200, body = OutcomesReport, description = "One group per stream, provider or contract, each with its year and quarters, then the totals. The same figures as CSV: `/reports/outcomes.csv`."),
-        ReportErrors,
+        Errors<ReadOutcomesReport>,
     )
 )]
 #[get("/reports/outcomes")]
@@ -431,9 +347,9 @@ pub async fn outcomes(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<OutcomesQuery>,
+    query: Query<WithPeriod<OutcomesQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&req, &state, actor, query.into_inner(), Format::Json).await
+    outcomes_as(Format::Json, &req, &state, &actor, query.into_inner()).await
 }
 
 /// Outcomes report as CSV
@@ -444,10 +360,10 @@ pub async fn outcomes(
 /// measure.
 #[utoipa::path(
     tag = "reports",
-    params(OutcomesQuery),
+    params(PeriodParams, OutcomesQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
-        ReportErrors,
+        Errors<ReadOutcomesReport>,
     )
 )]
 #[get("/reports/outcomes.csv")]
@@ -455,9 +371,9 @@ pub async fn outcomes_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
     actor: Actor,
-    query: Query<OutcomesQuery>,
+    query: Query<WithPeriod<OutcomesQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    serve(&req, &state, actor, query.into_inner(), Format::Csv).await
+    outcomes_as(Format::Csv, &req, &state, &actor, query.into_inner()).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

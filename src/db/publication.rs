@@ -1,6 +1,7 @@
-//! What the publications read: the organisation as publisher, its awarded
-//! contracts and grants with their lines, history and payments, and the
-//! payments of a period. Withheld records are counted here and never leave.
+//! What the publications read: whether the organisation publishes, its
+//! awarded contracts and grants with their lines, history and payments, and
+//! the payments of a period, for a publisher `ops::publication` has checked.
+//! Withheld records are counted here and never leave.
 
 use crate::domain::id::{
     ContractId, FundingLineId, FundingStreamId, OrganisationId, PaymentId, ProviderId, VariationId,
@@ -15,7 +16,7 @@ use super::schema::{
     funding_streams as fs, organisations, payments as p, providers as pr,
 };
 use super::sum::sum_pence;
-use super::{now, organisations as orgs, DbConn};
+use super::{now, DbConn};
 use crate::domain::contract::{ContractKind, ContractStatus, VariationKind};
 use crate::domain::provider::org_ids;
 use crate::domain::publication::details::{award_date, ProcurementRoute, PublicationDetails};
@@ -44,23 +45,13 @@ pub enum Selection {
     RunningIn,
 }
 
-/// The organisation as publisher, and when its settings last changed.
-pub fn publisher(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-) -> Result<(Publisher, DateTime<Utc>), AppError> {
-    let organisation = orgs::get(conn, organisation_id)?;
-    let settings = &organisation.publication;
-    let publisher = Publisher {
-        name: settings
-            .publisher_name
-            .clone()
-            .unwrap_or_else(|| organisation.name.clone()),
-        ids: settings.identifiers()?,
-        contracts_threshold: settings.contracts_threshold,
-        spend_threshold: settings.spend_threshold,
-    };
-    Ok((publisher, organisation.updated_at))
+/// The organisation as publisher, and when its settings last changed: the
+/// oldest a document's last change can be.
+#[derive(Debug, Clone)]
+pub struct Publishing {
+    pub organisation_id: OrganisationId,
+    pub publisher: Publisher,
+    pub settings_changed: DateTime<Utc>,
 }
 
 /// Whether the organisation has switched publication on (false when it
@@ -244,13 +235,17 @@ struct MissingStream;
 /// the period, with withheld ones counted and left out.
 pub fn source(
     conn: &mut DbConn,
-    organisation_id: OrganisationId,
+    publishing: &Publishing,
     kind: ContractKind,
     selection: Selection,
     period: Period,
     depth: Depth,
 ) -> Result<Source, AppError> {
-    let (publisher, settings_changed) = publisher(conn, organisation_id)?;
+    let Publishing {
+        organisation_id,
+        publisher,
+        settings_changed,
+    } = publishing.clone();
     type Row = (ContractPart, ProviderPart, Option<DetailsRow>);
     let rows: Vec<Row> = c::table
         .inner_join(pr::table)
@@ -481,10 +476,14 @@ fn history(
 /// database, and those on withheld records counted.
 pub fn spend(
     conn: &mut DbConn,
-    organisation_id: OrganisationId,
+    publishing: &Publishing,
     period: Period,
 ) -> Result<Spend, AppError> {
-    let (publisher, settings_changed) = publisher(conn, organisation_id)?;
+    let Publishing {
+        organisation_id,
+        publisher,
+        settings_changed,
+    } = publishing.clone();
     let threshold = publisher.spend_threshold.pence();
     // Every period lies within these (and both backends store them).
     let all = (
@@ -492,7 +491,7 @@ pub fn spend(
         NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default(),
     );
     let (start, end) = period
-        .dates
+        .dates()
         .map_or(all, |range| (range.start(), range.end()));
     macro_rules! in_period {
         () => {

@@ -1,6 +1,6 @@
 //! The SQL behind the reports: every figure is a `SUM` or `COUNT` grouped in
 //! the database, read back as a few hundred rows at most per stream, and put
-//! together by `domain::report`. The statements are plain SQL shared by both
+//! together by `domain::report` (in `ops::reports`). The statements are plain SQL shared by both
 //! backends (only the placeholder style differs), so both give the same
 //! figures.
 
@@ -17,8 +17,7 @@ use crate::domain::report::budget::BudgetSums;
 use crate::domain::report::outcomes::{GroupName, MeasureSum, OutcomeSums, PeriodSum};
 use crate::domain::report::providers::ProviderSums;
 use crate::domain::report::{
-    BudgetFilter, BudgetReport, OutcomeFilter, OutcomeGrouping, OutcomesReport, ProviderFilter,
-    ProviderReport, StreamName,
+    BudgetFilter, OutcomeFilter, OutcomeGrouping, ProviderFilter, StreamName,
 };
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter, YearRange};
@@ -219,15 +218,6 @@ pub fn budget_sums(
     })
 }
 
-pub fn budget_report(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    filter: &BudgetFilter,
-) -> Result<BudgetReport, AppError> {
-    let sums = budget_sums(conn, organisation_id, filter)?;
-    Ok(BudgetReport::assemble(filter.years, sums)?)
-}
-
 #[derive(QueryableByName)]
 struct AwardRow {
     #[diesel(sql_type = Text)]
@@ -338,15 +328,6 @@ pub fn provider_sums(
             .map(|r| (r.provider, r.stream, Money::from_pence(r.pence)))
             .collect(),
     })
-}
-
-pub fn provider_report(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    filter: &ProviderFilter,
-) -> Result<ProviderReport, AppError> {
-    let sums = provider_sums(conn, organisation_id, filter)?;
-    Ok(ProviderReport::assemble(filter.years, sums)?)
 }
 
 #[derive(QueryableByName)]
@@ -559,13 +540,4 @@ pub fn outcome_sums(
         periods,
         measures,
     })
-}
-
-pub fn outcomes_report(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    filter: &OutcomeFilter,
-) -> Result<OutcomesReport, AppError> {
-    let sums = outcome_sums(conn, organisation_id, filter)?;
-    Ok(OutcomesReport::assemble(filter, sums)?)
 }

@@ -10,14 +10,17 @@
 //! `db` the queries; what each use case can refuse is declared beside it
 //! (`raises`), so every front door documents exactly that.
 
+pub mod audit;
 pub mod contracts;
 pub mod funding_streams;
 pub mod guard;
 pub mod imports;
 pub mod organisations;
 pub mod providers;
+pub mod publication;
 pub mod raises;
 pub mod record;
+pub mod reports;
 pub mod version;
 
 pub use guard::Answer;

@@ -62,8 +62,8 @@ fn heading(
         publisher: publisher.name.clone(),
         publisher_org_id: publisher.ids.org_id.clone(),
         period: period.describe(),
-        period_start: period.dates.map(|d| d.start()),
-        period_end: period.dates.map(|d| d.end()),
+        period_start: period.dates().map(|d| d.start()),
+        period_end: period.dates().map(|d| d.end()),
         withheld,
     }
 }
@@ -176,6 +176,25 @@ pub struct SpendRegister {
     /// Everything paid in the period on published records:
     /// `listed_total + under_threshold_total`.
     pub total: Money,
+}
+
+/// The register's JSON, one of three shapes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RegisterDocument {
+    Grants(GrantsRegister),
+    Contracts(ContractsRegister),
+    Spend(SpendRegister),
+}
+
+impl RegisterDocument {
+    pub fn to_csv(&self) -> String {
+        match self {
+            RegisterDocument::Grants(register) => register.to_csv(),
+            RegisterDocument::Contracts(register) => register.to_csv(),
+            RegisterDocument::Spend(register) => register.to_csv(),
+        }
+    }
 }
 
 fn sum(amounts: impl Iterator<Item = Money>) -> Result<Money, DomainError> {

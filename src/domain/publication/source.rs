@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use super::details::PublicationDetails;
 use super::settings::Identifiers;
 use crate::domain::contract::{ContractKind, ContractStatus, VariationKind};
-use crate::fiscal::{DateRange, FinancialYear};
+use crate::fiscal::{self, DateRange, FinancialYear};
 use crate::money::Money;
 
 /// Who publishes: the commissioning body.
@@ -41,34 +41,34 @@ pub fn split_org_id(org_id: &str) -> (&str, &str) {
     }
 }
 
-/// The period a document covers: none is every record.
+/// The period a document covers: a year, a quarter of one or consecutive
+/// years, as every query reads it (`fiscal::Period`); none is every record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub dates: Option<DateRange>,
-}
+pub struct Period(Option<fiscal::Period>);
 
 impl Period {
     pub fn all() -> Period {
-        Period { dates: None }
+        Period(None)
     }
 
-    pub fn dates(range: DateRange) -> Period {
-        Period { dates: Some(range) }
+    /// The days it covers; `None` for every year.
+    pub fn dates(&self) -> Option<DateRange> {
+        self.0.map(fiscal::Period::dates)
     }
 
     pub fn contains(&self, date: NaiveDate) -> bool {
-        self.dates.is_none_or(|range| range.contains(date))
+        self.dates().is_none_or(|range| range.contains(date))
     }
 
     /// Whether a record running from `start` to `end` runs in it at all.
     pub fn overlaps(&self, start: NaiveDate, end: NaiveDate) -> bool {
-        self.dates
+        self.dates()
             .is_none_or(|range| start <= range.end() && end >= range.start())
     }
 
     /// For titles: "1 April 2022 to 31 March 2023", or "all years".
     pub fn describe(&self) -> String {
-        match self.dates {
+        match self.dates() {
             Some(range) => format!(
                 "{} to {}",
                 range.start().format("%-d %B %Y"),
@@ -76,6 +76,19 @@ impl Period {
             ),
             None => "all years".to_owned(),
         }
+    }
+}
+
+/// A document of one period, or (`None`) of every year.
+impl From<Option<fiscal::Period>> for Period {
+    fn from(period: Option<fiscal::Period>) -> Period {
+        Period(period)
+    }
+}
+
+impl From<fiscal::Period> for Period {
+    fn from(period: fiscal::Period) -> Period {
+        Period(Some(period))
     }
 }
 
