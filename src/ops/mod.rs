@@ -13,6 +13,7 @@
 pub mod contracts;
 pub mod guard;
 pub mod imports;
+pub mod outcomes;
 pub mod raises;
 pub mod record;
 pub mod version;
