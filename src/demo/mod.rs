@@ -329,7 +329,7 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
         year,
         quarter: Quarter::Q2,
     };
-    let entered = match q2_return(store, commissioner, id, q2).await? {
+    let entered = match return_for(store, commissioner, id, q2).await? {
         Some(entered) => entered,
         None => {
             let input: NewOutcomeReturn = serde_json::from_value(serde_json::json!({
@@ -343,7 +343,7 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
             }))
             .map_err(|e| AppError::internal("demo return", e))?;
             returns::create(store, commissioner, Once::unkeyed(), input.validate()?).await?;
-            q2_return(store, commissioner, id, q2)
+            return_for(store, commissioner, id, q2)
                 .await?
                 .ok_or(AppError::NotFound("outcome return"))?
         }
@@ -367,7 +367,7 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
 }
 
 /// The contract's return for the quarter, if it has one.
-async fn q2_return(
+async fn return_for(
     store: &Db,
     actor: &Actor,
     contract_id: ContractId,
