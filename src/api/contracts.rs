@@ -11,9 +11,9 @@ use super::pagination::{self, Page, PageParams};
 use super::paths::{ContractPath, FundingLinePath, PaymentPath};
 use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
 use super::query::{ListQuery, PeriodParams, WithPeriod};
-use super::responses::{Errors, ReadErrors};
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
+use crate::auth::Actor;
 use crate::db::contracts::ContractFilter;
 use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractSortKey, ContractStatus, FundingLine,
@@ -25,6 +25,7 @@ use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::money::Money;
 use crate::ops::contracts::{self, lifecycle, lines, payments};
+use crate::ops::outcomes::measures;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -407,7 +408,7 @@ pub async fn reverse_payment(
     params(ContractPath),
     responses(
         (status = 200, body = Vec<crate::domain::outcome::OutcomeMeasure>),
-        ReadErrors,
+        Errors<measures::ContractMeasures>,
     )
 )]
 #[get("/contracts/{id}/outcome-measures")]
@@ -416,12 +417,5 @@ pub async fn list_measures(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadMeasures)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let measures = state
-        .db
-        .read(move |conn| crate::db::outcomes::contract_measures(conn, &scope, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(measures))
+    Ok(HttpResponse::Ok().json(measures::of_contract(&state.db, &actor, path.id).await?))
 }

@@ -1,28 +1,27 @@
-use crate::domain::id::{ContractId, FundingStreamId, ProviderId};
+//! Outcome measures and returns, and a return's versions: each handler
+//! parses the request, calls its use case in `ops::outcomes` and renders
+//! the answer.
+
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::extract::Json;
 use super::pagination::{self, Page, PageParams};
-use super::paths::*;
-use super::preconditions::{ok_with_etag, IdempotentJson, IfMatch, Keyed};
-use super::query::ListQuery;
-use super::responses::{
-    CreateErrors, DeleteErrors, IdempotencyKeyHeader, IfMatchHeader, ListErrors, ReadErrors,
-    WriteErrors,
-};
-use super::writes::{Creation, Guarded};
+use super::paths::{MeasurePath, ReturnPath};
+use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
+use super::query::{ListQuery, PeriodParams, WithPeriod};
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
-use crate::db::outcomes::{self, MeasureFilter, ReturnFilter};
-use crate::domain::audit::AuditAction;
+use crate::auth::Actor;
+use crate::db::outcomes::{MeasureFilter, ReturnFilter};
+use crate::domain::id::{ContractId, FundingStreamId, ProviderId};
 use crate::domain::outcome::{
     NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
-    OutcomeReturnChanges, ReturnEvent, ReturnStatus, ReturnVersion,
+    OutcomeReturnChanges, ReturnStatus, ReturnVersion,
 };
 use crate::error::AppError;
-use crate::fiscal::{FinancialYear, Quarter};
+use crate::ops::outcomes::{measures, returns};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -59,10 +58,6 @@ pub struct ReturnQuery {
     pub contract_id: Option<ContractId>,
     #[serde(default)]
     pub provider_id: Option<ProviderId>,
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::Quarter>)]
-    pub quarter: Option<Quarter>,
     pub status: Option<ReturnStatus>,
     /// Order by `financial_year`, `quarter`, `status`, `created_at`, `updated_at`, comma-separated, `-` first for descending
     /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
@@ -76,12 +71,9 @@ pub struct ReturnQuery {
 /// reports it) or for one contract.
 #[utoipa::path(
     tag = "outcomes",
-    params(IdempotencyKeyHeader),
+    params(Keyed),
     request_body = NewOutcomeMeasure,
-    responses(
-        (status = 201, body = OutcomeMeasure),
-        CreateErrors,
-    )
+    responses((status = 201, body = OutcomeMeasure), Errors<measures::DefineMeasure>)
 )]
 #[post("/outcome-measures")]
 pub async fn create_measure(
@@ -89,13 +81,10 @@ pub async fn create_measure(
     actor: Actor,
     request: IdempotentJson<NewOutcomeMeasure>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageMeasures)?;
-    let request = request.validated(NewOutcomeMeasure::validate)?;
-    Creation::new(actor, request)
-        .create(&state.db, |conn, actor, input| {
-            outcomes::create_measure(conn, actor.organisation_id, input)
-        })
-        .await
+    let (input, once) = request.validated(NewOutcomeMeasure::validate)?.split();
+    Ok(send(
+        measures::define(&state.db, &actor, once, input).await?,
+    ))
 }
 
 /// List outcome measures
@@ -104,10 +93,7 @@ pub async fn create_measure(
 #[utoipa::path(
     tag = "outcomes",
     params(PageParams, MeasureQuery),
-    responses(
-        (status = 200, body = Page<OutcomeMeasure>),
-        ListErrors,
-    )
+    responses((status = 200, body = Page<OutcomeMeasure>), Errors<measures::ListMeasures>)
 )]
 #[get("/outcome-measures")]
 pub async fn list_measures(
@@ -115,17 +101,12 @@ pub async fn list_measures(
     actor: Actor,
     query: ListQuery<MeasureQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadMeasures)?;
-    let page = query.page;
+    let (filter, page) = (query.filter, query.page);
     let filter = MeasureFilter {
-        funding_stream_id: query.filter.funding_stream_id,
-        contract_id: query.filter.contract_id,
+        funding_stream_id: filter.funding_stream_id,
+        contract_id: filter.contract_id,
     };
-    let scope = actor.scope();
-    let (items, total) = state
-        .db
-        .read(move |conn| outcomes::list_measures(conn, &scope, &filter, page.limit, page.offset))
-        .await?;
+    let (items, total) = measures::list(&state.db, &actor, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -137,7 +118,7 @@ pub async fn list_measures(
     params(MeasurePath),
     responses(
         (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        ReadErrors,
+        Errors<measures::ReadMeasure>,
     )
 )]
 #[get("/outcome-measures/{id}")]
@@ -146,14 +127,7 @@ pub async fn read_measure(
     actor: Actor,
     path: web::Path<MeasurePath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadMeasures)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let measure = state
-        .db
-        .read(move |conn| outcomes::get_measure(conn, &scope, id))
-        .await?;
-    ok_with_etag(&measure)
+    ok_with_etag(&measures::read(&state.db, &actor, path.id).await?)
 }
 
 /// Change an outcome measure
@@ -161,14 +135,11 @@ pub async fn read_measure(
 /// Changes a measure's label, or its unit while no return holds a value for it.
 #[utoipa::path(
     tag = "outcomes",
-    params(
-        MeasurePath,
-        IfMatchHeader,
-    ),
+    params(MeasurePath, IfMatch),
     request_body = OutcomeMeasureChanges,
     responses(
         (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<measures::ChangeMeasure>,
     )
 )]
 #[patch("/outcome-measures/{id}")]
@@ -176,17 +147,11 @@ pub async fn update_measure(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<MeasurePath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<OutcomeMeasureChanges>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageMeasures)?;
     let changes = body.0.validate()?;
-    let id = path.id;
-    let measure = Guarded::<OutcomeMeasure>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            outcomes::update_measure(conn, actor.organisation_id, id, changes)
-        })
-        .await?;
+    let measure = measures::change(&state.db, &actor, path.id, seen.into(), changes).await?;
     ok_with_etag(&measure)
 }
 
@@ -195,29 +160,17 @@ pub async fn update_measure(
 /// Deletes a measure no return has a value for.
 #[utoipa::path(
     tag = "outcomes",
-    params(
-        MeasurePath,
-        IfMatchHeader,
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        DeleteErrors,
-    )
+    params(MeasurePath, IfMatch),
+    responses((status = 204, description = "Deleted"), Errors<measures::DeleteMeasure>)
 )]
 #[delete("/outcome-measures/{id}")]
 pub async fn delete_measure(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<MeasurePath>,
-    if_match: IfMatch,
+    seen: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ManageMeasures)?;
-    let id = path.id;
-    Guarded::<OutcomeMeasure>::new(actor, if_match, id)
-        .delete(&state.db, move |conn, actor, id| {
-            outcomes::delete_measure(conn, actor.organisation_id, id)
-        })
-        .await?;
+    measures::delete(&state.db, &actor, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -226,12 +179,9 @@ pub async fn delete_measure(
 /// Creates a draft outcome return for a contract and a quarter it covers.
 #[utoipa::path(
     tag = "outcomes",
-    params(IdempotencyKeyHeader),
+    params(Keyed),
     request_body = NewOutcomeReturn,
-    responses(
-        (status = 201, body = OutcomeReturn),
-        CreateErrors,
-    )
+    responses((status = 201, body = OutcomeReturn), Errors<returns::CreateReturn>)
 )]
 #[post("/outcome-returns")]
 pub async fn create_return(
@@ -239,51 +189,35 @@ pub async fn create_return(
     actor: Actor,
     request: IdempotentJson<NewOutcomeReturn>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::WriteReturns)?;
-    let request = request.validated(NewOutcomeReturn::validate)?;
-    let contract_id = request.body.contract_id;
-    Creation::new(actor, request)
-        .under(contract_id)
-        .create(&state.db, |conn, actor, input| {
-            outcomes::create_return(conn, actor, input)
-        })
-        .await
+    let (input, once) = request.validated(NewOutcomeReturn::validate)?.split();
+    Ok(send(returns::create(&state.db, &actor, once, input).await?))
 }
 
 /// List outcome returns
 ///
-/// Outcome returns with their figures and status; a provider token sees only
-/// its own.
+/// Outcome returns with their figures and status, for a quarter in the
+/// period asked about (a year, a quarter of one, or `from` to `to`); a
+/// provider token sees only its own.
 #[utoipa::path(
     tag = "outcomes",
-    params(PageParams, ReturnQuery),
-    responses(
-        (status = 200, body = Page<OutcomeReturn>),
-        ListErrors,
-    )
+    params(PageParams, PeriodParams, ReturnQuery),
+    responses((status = 200, body = Page<OutcomeReturn>), Errors<returns::ListReturns>)
 )]
 #[get("/outcome-returns")]
 pub async fn list_returns(
     state: web::Data<AppState>,
     actor: Actor,
-    query: ListQuery<ReturnQuery>,
+    query: ListQuery<WithPeriod<ReturnQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let page = query.page;
-    let query = query.filter;
+    let (WithPeriod { period, filter }, page) = (query.filter, query.page);
     let filter = ReturnFilter {
-        contract_id: query.contract_id,
-        provider_id: query.provider_id,
-        financial_year: query.financial_year,
-        quarter: query.quarter,
-        status: query.status,
-        sort: query.sort.unwrap_or_default(),
+        contract_id: filter.contract_id,
+        provider_id: filter.provider_id,
+        period: period.0,
+        status: filter.status,
+        sort: filter.sort.unwrap_or_default(),
     };
-    let scope = actor.scope();
-    let (items, total) = state
-        .db
-        .read(move |conn| outcomes::list_returns(conn, &scope, &filter, page.limit, page.offset))
-        .await?;
+    let (items, total) = returns::list(&state.db, &actor, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -296,7 +230,7 @@ pub async fn list_returns(
     params(ReturnPath),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        ReadErrors,
+        Errors<returns::ReadReturn>,
     )
 )]
 #[get("/outcome-returns/{id}")]
@@ -305,14 +239,7 @@ pub async fn read_return(
     actor: Actor,
     path: web::Path<ReturnPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let outcome_return = state
-        .db
-        .read(move |conn| outcomes::get_return(conn, &scope, id))
-        .await?;
-    ok_with_etag(&outcome_return)
+    ok_with_etag(&returns::read(&state.db, &actor, path.id).await?)
 }
 
 /// Change an outcome return
@@ -320,14 +247,11 @@ pub async fn read_return(
 /// Changes a draft (or queried) return's figures, values and narrative.
 #[utoipa::path(
     tag = "outcomes",
-    params(
-        ReturnPath,
-        IfMatchHeader,
-    ),
+    params(ReturnPath, IfMatch),
     request_body = OutcomeReturnChanges,
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<returns::ChangeReturn>,
     )
 )]
 #[patch("/outcome-returns/{id}")]
@@ -335,17 +259,11 @@ pub async fn update_return(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ReturnPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     body: Json<OutcomeReturnChanges>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::WriteReturns)?;
     let changes = body.0.validate()?;
-    let id = path.id;
-    let outcome_return = Guarded::<OutcomeReturn>::new(actor, if_match, id)
-        .change(&state.db, AuditAction::Update, move |conn, actor, id| {
-            outcomes::update_return(conn, actor, id, changes)
-        })
-        .await?;
+    let outcome_return = returns::change(&state.db, &actor, path.id, seen.into(), changes).await?;
     ok_with_etag(&outcome_return)
 }
 
@@ -355,14 +273,10 @@ pub async fn update_return(
 /// contract reports needs a value (422 names each one missing).
 #[utoipa::path(
     tag = "outcomes",
-    params(
-        ReturnPath,
-        IfMatchHeader,
-        IdempotencyKeyHeader,
-    ),
+    params(ReturnPath, IfMatch, Keyed),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<returns::SubmitReturn>,
     )
 )]
 #[post("/outcome-returns/{id}/submit")]
@@ -370,19 +284,11 @@ pub async fn submit_return(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ReturnPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     once: Keyed,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::WriteReturns)?;
-    let id = path.id;
-    Guarded::<OutcomeReturn>::new(actor, if_match, id)
-        .act(
-            &state.db,
-            AuditAction::StatusChange,
-            once.into(),
-            outcomes::submit_return,
-        )
-        .await
+    let answer = returns::submit(&state.db, &actor, path.id, seen.into(), once.into()).await?;
+    Ok(send(answer))
 }
 
 /// Query an outcome return
@@ -390,15 +296,11 @@ pub async fn submit_return(
 /// Queries a submitted return: it goes back to the provider with the comment.
 #[utoipa::path(
     tag = "outcomes",
-    params(
-        ReturnPath,
-        IfMatchHeader,
-        IdempotencyKeyHeader,
-    ),
+    params(ReturnPath, IfMatch, Keyed),
     request_body = crate::domain::outcome::ReturnQuery,
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        WriteErrors,
+        Errors<returns::QueryReturn>,
     )
 )]
 #[post("/outcome-returns/{id}/query")]
@@ -406,23 +308,14 @@ pub async fn query_return(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ReturnPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     request: IdempotentJson<crate::domain::outcome::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReviewReturns)?;
-    let (query, once) = request.split();
-    let comment = query.validate()?;
-    let id = path.id;
-    Guarded::<OutcomeReturn>::new(actor, if_match, id)
-        .act(
-            &state.db,
-            AuditAction::StatusChange,
-            once,
-            move |conn, actor, id| {
-                outcomes::review_return(conn, actor, id, ReturnEvent::Queried, Some(comment))
-            },
-        )
-        .await
+    let (comment, once) = request
+        .validated(crate::domain::outcome::ReturnQuery::validate)?
+        .split();
+    let answer = returns::query(&state.db, &actor, path.id, seen.into(), once, comment).await?;
+    Ok(send(answer))
 }
 
 /// Accept an outcome return
@@ -430,14 +323,10 @@ pub async fn query_return(
 /// Accepts a submitted return; it is locked from then on.
 #[utoipa::path(
     tag = "outcomes",
-    params(
-        ReturnPath,
-        IfMatchHeader,
-        IdempotencyKeyHeader,
-    ),
+    params(ReturnPath, IfMatch, Keyed),
     responses(
         (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
-        DeleteErrors,
+        Errors<returns::AcceptReturn>,
     )
 )]
 #[post("/outcome-returns/{id}/accept")]
@@ -445,21 +334,11 @@ pub async fn accept_return(
     state: web::Data<AppState>,
     actor: Actor,
     path: web::Path<ReturnPath>,
-    if_match: IfMatch,
+    seen: IfMatch,
     once: Keyed,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReviewReturns)?;
-    let id = path.id;
-    Guarded::<OutcomeReturn>::new(actor, if_match, id)
-        .act(
-            &state.db,
-            AuditAction::StatusChange,
-            once.into(),
-            move |conn, actor, id| {
-                outcomes::review_return(conn, actor, id, ReturnEvent::Accepted, None)
-            },
-        )
-        .await
+    let answer = returns::accept(&state.db, &actor, path.id, seen.into(), once.into()).await?;
+    Ok(send(answer))
 }
 
 /// List a return's versions
@@ -469,10 +348,7 @@ pub async fn accept_return(
 #[utoipa::path(
     tag = "outcomes",
     params(ReturnPath),
-    responses(
-        (status = 200, body = Vec<ReturnVersion>),
-        ReadErrors,
-    )
+    responses((status = 200, body = Vec<ReturnVersion>), Errors<returns::ListVersions>)
 )]
 #[get("/outcome-returns/{id}/versions")]
 pub async fn list_versions(
@@ -480,12 +356,5 @@ pub async fn list_versions(
     actor: Actor,
     path: web::Path<ReturnPath>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let id = path.id;
-    let scope = actor.scope();
-    let versions = state
-        .db
-        .read(move |conn| outcomes::list_versions(conn, &scope, id))
-        .await?;
-    Ok(HttpResponse::Ok().json(versions))
+    Ok(HttpResponse::Ok().json(returns::versions(&state.db, &actor, path.id).await?))
 }

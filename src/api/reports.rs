@@ -11,9 +11,9 @@ use utoipa::IntoParams;
 
 use super::pagination::{self, Page, PageParams};
 use super::query::{ListQuery, PeriodParams, Query, WithPeriod};
-use super::responses::{Errors, ListErrors};
+use super::responses::Errors;
 use super::AppState;
-use crate::auth::{Actor, Permission};
+use crate::auth::Actor;
 use crate::db::outcomes::DueFilter;
 use crate::domain::outcome::ReturnDue;
 use crate::domain::report::{
@@ -21,7 +21,8 @@ use crate::domain::report::{
     ProviderReport,
 };
 use crate::error::AppError;
-use crate::fiscal::{FinancialYear, Quarter, YearRange};
+use crate::fiscal::YearRange;
+use crate::ops::outcomes::due;
 use crate::ops::reports::{self, ReadBudgetReport, ReadOutcomesReport, ReadProviderReport};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -380,10 +381,6 @@ pub async fn outcomes_csv(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
-    #[param(value_type = Option<crate::fiscal::FinancialYear>)]
-    pub financial_year: Option<FinancialYear>,
-    #[param(value_type = Option<crate::fiscal::Quarter>)]
-    pub quarter: Option<Quarter>,
     #[serde(default)]
     pub funding_stream_id: Option<FundingStreamId>,
     #[serde(default)]
@@ -398,46 +395,32 @@ pub struct DueQuery {
 /// Missing and late returns
 ///
 /// Returns due and not submitted (missing, with days overdue), and returns
-/// submitted after their due date (late, with days late); paged like every
-/// list, in contract then quarter order.
+/// submitted after their due date (late, with days late), for a quarter in
+/// the period asked about (a year, a quarter of one, or `from` to `to`);
+/// paged like every list, in contract then quarter order.
 #[utoipa::path(
     tag = "reports",
-    params(PageParams, DueQuery),
+    params(PageParams, PeriodParams, DueQuery),
     responses(
         (status = 200, body = Page<ReturnDue>, description = "A page of returns due and not in (missing) or in after their due date (late), with the days."),
-        ListErrors,
+        Errors<due::MissingAndLate>,
     )
 )]
 #[get("/reports/missing-and-late-returns")]
 pub async fn missing_and_late(
     state: web::Data<AppState>,
     actor: Actor,
-    query: ListQuery<DueQuery>,
+    query: ListQuery<WithPeriod<DueQuery>>,
 ) -> Result<HttpResponse, AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let page = query.page;
-    let query = query.filter;
-    let as_of = query
+    let (WithPeriod { period, filter }, page) = (query.filter, query.page);
+    let as_of = filter
         .as_of
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let filter = DueFilter {
-        financial_year: query.financial_year,
-        quarter: query.quarter,
-        funding_stream_id: query.funding_stream_id,
-        provider_id: query.provider_id,
+    let contracts = DueFilter {
+        funding_stream_id: filter.funding_stream_id,
+        provider_id: filter.provider_id,
     };
-    let scope = actor.scope();
-    let due = state
-        .db
-        .read(move |conn| {
-            crate::db::outcomes::missing_and_late_returns(conn, &scope, &filter, as_of)
-        })
-        .await?;
-    // Derived from every contract's periods rather than stored rows, so the
-    // page is cut from the whole list.
-    let total = i64::try_from(due.len()).unwrap_or(i64::MAX);
-    let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
-    let take = usize::try_from(page.limit).unwrap_or(0);
-    let items = due.into_iter().skip(skip).take(take).collect();
+    let (items, total) =
+        due::missing_and_late(&state.db, &actor, contracts, period.0, as_of, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }

@@ -12,20 +12,24 @@
 use serde_json::json;
 
 use crate::auth::{Actor, Role, Scope};
-use crate::db::{self, audit, Db, DbConn};
-use crate::domain::audit::AuditAction;
+use crate::db::outcomes::{MeasureFilter, ReturnFilter};
+use crate::db::{self, Db, DbConn};
 use crate::domain::contract::{ContractStatus, FundingLineInput, NewReversal, NewVariation};
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use crate::domain::organisation::{OrganisationChanges, OrganisationName};
-use crate::domain::outcome::{MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, ReturnEvent};
+use crate::domain::outcome::{
+    MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, OutcomeReturn, ReturnStatus,
+};
 use crate::domain::publication::settings::PublicationSettingsChanges;
 use crate::error::AppError;
-use crate::fiscal::{FinancialYear, Quarter};
+use crate::fiscal::{FinancialYear, FiscalQuarter, Period, Quarter};
 use crate::import::{self, table::Format, ImportKind};
 use crate::ops::contracts::{self as contract_ops, lifecycle, payments};
 use crate::ops::organisations;
+use crate::ops::outcomes::{measures, returns};
 use crate::ops::version::{Once, Seen};
+use crate::ops::Page;
 
 /// The demo organisation's name; a second run finds it by name.
 pub const ORGANISATION: &str = "Example Police and Crime Commissioner";
@@ -92,9 +96,7 @@ pub async fn load(store: &Db) -> Result<Loaded, AppError> {
     let mut imports = Vec::new();
     for (kind, csv) in FILES {
         if kind == ImportKind::OutcomeReturns {
-            store
-                .write(move |conn| define_measures(conn, organisation_id))
-                .await?;
+            define_measures(store, &commissioner).await?;
         }
         let table = import::read(csv.as_bytes(), Format::Csv, kind)?;
         let summary =
@@ -103,10 +105,7 @@ pub async fn load(store: &Db) -> Result<Loaded, AppError> {
     }
     end_early_and_close(store, &commissioner, &finance).await?;
     reverse_the_double_payment(store, &finance).await?;
-    let actor = commissioner.clone();
-    store
-        .write(move |conn| query_a_return(conn, &actor))
-        .await?;
+    query_a_return(store, &commissioner).await?;
     let provider_id = store
         .read(move |conn| provider_named(conn, organisation_id))
         .await?;
@@ -178,37 +177,39 @@ fn provider_named(
 }
 
 /// "Better able to cope", reported for the victims' streams.
-fn define_measures(conn: &mut DbConn, organisation_id: OrganisationId) -> Result<(), AppError> {
-    let scope = Scope::organisation(organisation_id);
+async fn define_measures(store: &Db, commissioner: &Actor) -> Result<(), AppError> {
+    let organisation_id = commissioner.organisation_id;
     for code in ["VSS", "CORE"] {
-        let stream = contract_stream(conn, organisation_id, code)?;
-        let defined = db::outcomes::list_measures(
-            conn,
-            &scope,
-            &db::outcomes::MeasureFilter {
-                funding_stream_id: Some(stream),
-                contract_id: None,
+        let stream = store
+            .read(move |conn| contract_stream(conn, organisation_id, code))
+            .await?;
+        let filter = MeasureFilter {
+            funding_stream_id: Some(stream),
+            contract_id: None,
+        };
+        let (defined, _) = measures::list(
+            store,
+            commissioner,
+            filter,
+            Page {
+                limit: 10,
+                offset: 0,
             },
-            10,
-            0,
-        )?
-        .0;
+        )
+        .await?;
         if defined.iter().any(|m| m.code == "better_cope") {
             continue;
         }
-        db::outcomes::create_measure(
-            conn,
-            organisation_id,
-            NewOutcomeMeasure {
-                funding_stream_id: Some(stream),
-                contract_id: None,
-                code: "better_cope".to_owned(),
-                label: "Feel better able to cope and recover".to_owned(),
-                unit: MeasureUnit::People,
-                required: true,
-            }
-            .validate()?,
-        )?;
+        let measure = NewOutcomeMeasure {
+            funding_stream_id: Some(stream),
+            contract_id: None,
+            code: "better_cope".to_owned(),
+            label: "Feel better able to cope and recover".to_owned(),
+            unit: MeasureUnit::People,
+            required: true,
+        }
+        .validate()?;
+        measures::define(store, commissioner, Once::unkeyed(), measure).await?;
     }
     Ok(())
 }
@@ -334,59 +335,77 @@ async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), A
 }
 
 /// Brightwater Dads' Q2 return came in on paper without its referrals;
-/// the commissioner entered it and queried it. (Not in the returns file,
-/// which would submit it again on every load.)
-fn query_a_return(conn: &mut DbConn, actor: &Actor) -> Result<(), AppError> {
-    let id = contract_id(conn, actor.organisation_id, "VSS-22-04")?;
+/// the commissioner entered it, submitted it and queried it, each step
+/// done once. (Not in the returns file, which would submit it again on
+/// every load.)
+async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError> {
+    let organisation_id = commissioner.organisation_id;
+    let id = store
+        .read(move |conn| contract_id(conn, organisation_id, "VSS-22-04"))
+        .await?;
     let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
-    let existing = db::outcomes::list_returns(
-        conn,
-        &actor.scope(),
-        &db::outcomes::ReturnFilter {
-            contract_id: Some(id),
-            quarter: Some(Quarter::Q2),
-            ..Default::default()
-        },
-        1,
-        0,
-    )?
-    .1;
-    if existing > 0 {
-        return Ok(());
+    let q2 = FiscalQuarter {
+        year,
+        quarter: Quarter::Q2,
+    };
+    let entered = match return_for(store, commissioner, id, q2).await? {
+        Some(entered) => entered,
+        None => {
+            let input: NewOutcomeReturn = serde_json::from_value(serde_json::json!({
+                "contract_id": id,
+                "financial_year": year.to_string(),
+                "quarter": "Q2",
+                "people_supported": 14,
+                "spend": "6300.00",
+                "received_on": "2022-10-28",
+                "values": [{"code": "better_cope", "value": 10}]
+            }))
+            .map_err(|e| AppError::internal("demo return", e))?;
+            returns::create(store, commissioner, Once::unkeyed(), input.validate()?).await?;
+            return_for(store, commissioner, id, q2)
+                .await?
+                .ok_or(AppError::NotFound("outcome return"))?
+        }
+    };
+    if entered.status == ReturnStatus::Draft {
+        returns::submit(store, commissioner, entered.id, Seen::Any, Once::unkeyed()).await?;
     }
-    let input: NewOutcomeReturn = serde_json::from_value(serde_json::json!({
-        "contract_id": id,
-        "financial_year": year.to_string(),
-        "quarter": "Q2",
-        "people_supported": 14,
-        "spend": "6300.00",
-        "received_on": "2022-10-28",
-        "values": [{"code": "better_cope", "value": 10}]
-    }))
-    .map_err(|e| AppError::internal("demo return", e))?;
-    let created = db::outcomes::create_return(conn, actor, input.validate()?)?;
-    let submitted = db::outcomes::submit_return(conn, actor, created.id)?;
-    let queried = db::outcomes::review_return(
-        conn,
+    let submitted = returns::read(store, commissioner, entered.id).await?;
+    if submitted.status == ReturnStatus::Submitted {
+        returns::query(
+            store,
+            commissioner,
+            entered.id,
+            Seen::Any,
+            Once::unkeyed(),
+            "Referrals are missing for Q2: how many did the project receive?".to_owned(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The contract's return for the quarter, if it has one.
+async fn return_for(
+    store: &Db,
+    actor: &Actor,
+    contract_id: ContractId,
+    quarter: FiscalQuarter,
+) -> Result<Option<OutcomeReturn>, AppError> {
+    let filter = ReturnFilter {
+        contract_id: Some(contract_id),
+        period: Some(Period::Quarter(quarter)),
+        ..Default::default()
+    };
+    let (found, _) = returns::list(
+        store,
         actor,
-        created.id,
-        ReturnEvent::Queried,
-        Some("Referrals are missing for Q2: how many did the project receive?".to_owned()),
-    )?;
-    audit::record(
-        conn,
-        actor,
-        AuditAction::Create,
-        created.id,
-        None,
-        Some(&created),
-    )?;
-    audit::record(
-        conn,
-        actor,
-        AuditAction::StatusChange,
-        created.id,
-        Some(&submitted),
-        Some(&queried),
+        filter,
+        Page {
+            limit: 1,
+            offset: 0,
+        },
     )
+    .await?;
+    Ok(found.into_iter().next())
 }

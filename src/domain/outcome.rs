@@ -177,6 +177,16 @@ impl OutcomeMeasureChanges {
     pub fn changes_unit(&self, current: MeasureUnit) -> bool {
         self.unit.is_some_and(|unit| unit != current)
     }
+
+    /// The measure after the change: what it names changes, the rest stays.
+    pub fn apply(self, current: OutcomeMeasure) -> OutcomeMeasure {
+        OutcomeMeasure {
+            label: self.label.unwrap_or(current.label),
+            unit: self.unit.unwrap_or(current.unit),
+            required: self.required.unwrap_or(current.required),
+            ..current
+        }
+    }
 }
 
 /// A measure's unit decides how its stored values read: it may change only
@@ -650,6 +660,14 @@ pub struct NewOutcomeReturn {
 }
 
 impl NewOutcomeReturn {
+    /// The quarter the return is for.
+    pub fn fiscal_quarter(&self) -> FiscalQuarter {
+        FiscalQuarter {
+            year: self.financial_year,
+            quarter: self.quarter,
+        }
+    }
+
     pub fn validate(self) -> Result<NewOutcomeReturn, DomainError> {
         let mut checks = Checks::new();
         checks.require(!self.spend.is_negative(), "spend", "must not be negative");
@@ -799,6 +817,30 @@ pub fn resolve_values(
         }
     }
     checks.finish(resolved)
+}
+
+/// Resolved values (measure id, stored value) as a return shows them:
+/// each with its measure's code, label and unit, by code.
+pub fn shown_values(
+    values: &[(MeasureId, Option<i64>)],
+    applicable: &[ApplicableMeasure],
+) -> Vec<MeasureValue> {
+    let mut shown: Vec<MeasureValue> = values
+        .iter()
+        .filter_map(|(measure_id, value)| {
+            applicable
+                .iter()
+                .find(|m| m.id == *measure_id)
+                .map(|m| MeasureValue {
+                    code: m.code.clone(),
+                    label: m.label.clone(),
+                    unit: m.unit,
+                    value: m.unit.format_reported(*value),
+                })
+        })
+        .collect();
+    shown.sort_by(|a, b| a.code.cmp(&b.code));
+    shown
 }
 
 /// An outcome return list's sort keys.

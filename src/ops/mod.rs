@@ -16,6 +16,7 @@ pub mod funding_streams;
 pub mod guard;
 pub mod imports;
 pub mod organisations;
+pub mod outcomes;
 pub mod providers;
 pub mod publication;
 pub mod raises;

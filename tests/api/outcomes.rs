@@ -593,14 +593,28 @@ async fn returns_are_listed_by_contract_provider_year_and_quarter(backend: Backe
             vec![first_q1, second_q1, first_q2],
         ),
         ("financial_year=2023-24".to_owned(), vec![]),
-        ("quarter=Q1".to_owned(), vec![first_q1, second_q1]),
-        ("quarter=Q3".to_owned(), vec![]),
         (
-            format!("contract_id={}&quarter=Q2", first.contract),
+            "from=2021-22&to=2022-23".to_owned(),
+            vec![first_q1, second_q1, first_q2],
+        ),
+        ("from=2023-24&to=2024-25".to_owned(), vec![]),
+        (
+            "financial_year=2022-23&quarter=Q1".to_owned(),
+            vec![first_q1, second_q1],
+        ),
+        ("financial_year=2022-23&quarter=Q3".to_owned(), vec![]),
+        (
+            format!(
+                "contract_id={}&financial_year=2022-23&quarter=Q2",
+                first.contract
+            ),
             vec![first_q2],
         ),
         (
-            format!("provider_id={}&quarter=Q2", second.provider),
+            format!(
+                "provider_id={}&financial_year=2022-23&quarter=Q2",
+                second.provider
+            ),
             vec![],
         ),
         (
@@ -631,11 +645,19 @@ async fn returns_are_listed_by_contract_provider_year_and_quarter(backend: Backe
             .await
             .expect_problem(422, Some(query.split('=').next().unwrap()));
     }
-    // Bad filter values are refused naming the parameter.
-    for query in ["quarter=Q5", "financial_year=2022/23", "status=lost"] {
+    // Bad filter values are refused naming the parameter; a quarter is one
+    // of a financial year.
+    for (query, field) in [
+        ("quarter=Q5", "quarter"),
+        ("financial_year=2022-23&quarter=Q5", "quarter"),
+        ("financial_year=2022/23", "financial_year"),
+        ("status=lost", "status"),
+        ("quarter=Q1", "quarter"),
+        ("from=2022-23", "to"),
+    ] {
         app.get(&format!("outcome-returns?{query}"), &token)
             .await
-            .expect_problem(422, Some(query.split('=').next().unwrap_or_default()));
+            .expect_problem(422, Some(field));
     }
 }
 

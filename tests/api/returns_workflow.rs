@@ -268,15 +268,35 @@ async fn missing_and_late_returns_are_listed(backend: Backend) {
         .expect(200);
     assert_eq!(second.body["items"], json!([report.body["items"][1]]));
     assert_eq!(second.body["total"], 2);
-    // Filters: quarter, stream, provider; before Q3 fell due it was not missing.
+    // Filters: period, stream, provider; before Q3 fell due it was not missing.
     let q3 = app
         .get(
-            "reports/missing-and-late-returns?as_of=2023-02-10&quarter=Q3",
+            "reports/missing-and-late-returns?as_of=2023-02-10&financial_year=2022-23&quarter=Q3",
             &token,
         )
         .await
         .expect(200);
     assert_eq!(q3.body["items"].as_array().map(Vec::len), Some(1));
+    for (period, expected) in [
+        ("financial_year=2022-23", 2),
+        ("financial_year=2023-24", 0),
+        ("from=2021-22&to=2022-23", 2),
+    ] {
+        let listed = app
+            .get(
+                &format!("reports/missing-and-late-returns?as_of=2023-02-10&{period}"),
+                &token,
+            )
+            .await
+            .expect(200);
+        assert_eq!(listed.body["total"], expected, "{period}");
+    }
+    app.get(
+        "reports/missing-and-late-returns?as_of=2023-02-10&quarter=Q3",
+        &token,
+    )
+    .await
+    .expect_problem(422, Some("quarter"));
     let by_stream = app
         .get(
             &format!(

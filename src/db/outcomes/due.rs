@@ -1,4 +1,5 @@
-//! When returns are due, and which are missing or were late.
+//! When returns are due, and what the missing and late list judges each
+//! contract by.
 
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::domain::contract::{period, ContractStatus};
 use crate::domain::due::{DueRule, DueRuleKind, DueRules};
-use crate::domain::outcome::{missing_and_late, ContractReturns, ReturnDue};
+use crate::domain::outcome::ContractReturns;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
 
@@ -94,23 +95,20 @@ pub(super) fn due_rules_of(
         .unwrap_or_default())
 }
 
-/// Filters for the missing and late returns list.
+/// Which contracts the missing and late returns list is about.
 #[derive(Debug, Default, Clone)]
 pub struct DueFilter {
-    pub financial_year: Option<FinancialYear>,
-    pub quarter: Option<Quarter>,
     pub funding_stream_id: Option<FundingStreamId>,
     pub provider_id: Option<ProviderId>,
 }
 
-/// Returns due by `as_of` and not submitted, and returns submitted late,
-/// for every awarded contract in scope.
-pub fn missing_and_late_returns(
+/// Every awarded contract in scope, as the missing and late list judges
+/// it: its period, its due rules, and when each of its returns arrived.
+pub fn contracts_due(
     conn: &mut DbConn,
     scope: &Scope,
     filter: &DueFilter,
-    as_of: NaiveDate,
-) -> Result<Vec<ReturnDue>, AppError> {
+) -> Result<Vec<ContractReturns>, AppError> {
     let mut query = c::table
         .filter(c::organisation_id.eq(&scope.organisation_id))
         .filter(c::status.ne(ContractStatus::Draft))
@@ -129,7 +127,7 @@ pub fn missing_and_late_returns(
             .select(fl::contract_id);
         query = query.filter(c::id.eq_any(funded));
     }
-    let contracts: Vec<(ContractId, ProviderId, chrono::NaiveDate, chrono::NaiveDate)> = query
+    let contracts: Vec<(ContractId, ProviderId, NaiveDate, NaiveDate)> = query
         .order(c::id)
         .select((c::id, c::provider_id, c::start_date, c::end_date))
         .load(conn)?;
@@ -157,33 +155,28 @@ pub fn missing_and_late_returns(
             r::received_on,
         ))
         .load(conn)?;
-    let mut due = Vec::new();
-    for (contract_id, provider_id, start, end) in contracts {
-        let mut on_file = Vec::new();
-        for (_, year, quarter, at, received) in arrived.iter().filter(|s| s.0 == contract_id) {
-            let period = FiscalQuarter {
-                year: *year,
-                quarter: *quarter,
-            };
-            // A return received on paper arrived when it was received,
-            // whenever it was keyed in.
-            if let Some(on) = received.or(at.map(|t| t.date())) {
-                on_file.push((period, on));
+    contracts
+        .into_iter()
+        .map(|(contract_id, provider_id, start, end)| {
+            let mut on_file = Vec::new();
+            for (_, year, quarter, at, received) in arrived.iter().filter(|s| s.0 == contract_id) {
+                let period = FiscalQuarter {
+                    year: *year,
+                    quarter: *quarter,
+                };
+                // A return received on paper arrived when it was received,
+                // whenever it was keyed in.
+                if let Some(on) = received.or(at.map(|t| t.date())) {
+                    on_file.push((period, on));
+                }
             }
-        }
-        let contract = ContractReturns {
-            due: rules.remove(&contract_id).unwrap_or_default(),
-            contract_id,
-            provider_id,
-            period: period(start, end)?,
-            submitted: on_file,
-        };
-        due.extend(
-            missing_and_late(&contract, as_of)
-                .into_iter()
-                .filter(|d| filter.financial_year.is_none_or(|y| y == d.financial_year))
-                .filter(|d| filter.quarter.is_none_or(|q| q == d.quarter)),
-        );
-    }
-    Ok(due)
+            Ok(ContractReturns {
+                due: rules.remove(&contract_id).unwrap_or_default(),
+                contract_id,
+                provider_id,
+                period: period(start, end)?,
+                submitted: on_file,
+            })
+        })
+        .collect()
 }

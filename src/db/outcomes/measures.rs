@@ -1,5 +1,5 @@
-//! Outcome measures: defined per stream or per contract, and which of them
-//! a contract reports.
+//! Outcome measures: defined per stream or per contract, and those defined
+//! for a contract and the streams funding it.
 
 use crate::domain::id::{ContractId, FundingStreamId, MeasureId, OrganisationId};
 use chrono::NaiveDateTime;
@@ -9,12 +9,9 @@ use crate::auth::Scope;
 use crate::db::schema::{
     contracts as c, funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
 };
-use crate::db::{contracts, funding_streams, now, DbConn};
-use crate::domain::outcome::{
-    applicable_measures, check_measure_deletable, check_unit_change, ApplicableMeasure,
-    DefinedMeasure, MeasureUnit, NewOutcomeMeasure, OutcomeMeasure, OutcomeMeasureChanges,
-};
-use crate::error::{AppError, ConflictCode};
+use crate::db::DbConn;
+use crate::domain::outcome::{DefinedMeasure, MeasureUnit, NewOutcomeMeasure, OutcomeMeasure};
+use crate::error::AppError;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
 
@@ -126,34 +123,26 @@ pub fn list_measures(
     Ok((rows.into_iter().map(OutcomeMeasure::from).collect(), total))
 }
 
-pub fn create_measure(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    input: NewOutcomeMeasure,
-) -> Result<OutcomeMeasure, AppError> {
+/// Whether a measure with `input`'s code is already defined where `input`
+/// would define it: on its funding stream, or on its contract.
+pub fn measure_code_taken(conn: &mut DbConn, input: &NewOutcomeMeasure) -> Result<bool, AppError> {
     let mut same_code = om::table.filter(om::code.eq(&input.code)).into_boxed();
     if let Some(stream_id) = input.funding_stream_id {
-        if !funding_streams::exists(conn, organisation_id, stream_id)? {
-            return Err(AppError::field(
-                "funding_stream_id",
-                "no such funding stream",
-            ));
-        }
         same_code = same_code.filter(om::funding_stream_id.eq(stream_id));
     }
     if let Some(contract_id) = input.contract_id {
-        contracts::load(conn, &Scope::organisation(organisation_id), contract_id)
-            .map_err(|_| AppError::field("contract_id", "no such contract"))?;
         same_code = same_code.filter(om::contract_id.eq(contract_id));
     }
-    if same_code.count().get_result::<i64>(conn)? > 0 {
-        return Err(AppError::conflict(
-            ConflictCode::DuplicateMeasureCode,
-            format!("a measure with code {} already exists there", input.code),
-        ));
-    }
-    let id = MeasureId::new();
-    let at = now();
+    Ok(same_code.count().get_result::<i64>(conn)? > 0)
+}
+
+pub fn insert_measure(
+    conn: &mut DbConn,
+    organisation_id: OrganisationId,
+    id: MeasureId,
+    input: &NewOutcomeMeasure,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::insert_into(om::table)
         .values((
             om::id.eq(&id),
@@ -168,10 +157,11 @@ pub fn create_measure(
             om::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get_measure(conn, &Scope::organisation(organisation_id), id)
+    Ok(())
 }
 
-fn measure_in_use(conn: &mut DbConn, id: MeasureId) -> Result<bool, AppError> {
+/// Whether any return holds a value for the measure.
+pub fn measure_holds_values(conn: &mut DbConn, id: MeasureId) -> Result<bool, AppError> {
     let used = rv::table
         .filter(rv::outcome_measure_id.eq(id))
         .count()
@@ -179,45 +169,36 @@ fn measure_in_use(conn: &mut DbConn, id: MeasureId) -> Result<bool, AppError> {
     Ok(used > 0)
 }
 
-pub fn update_measure(
+/// Writes the measure's label, unit and required flag as `measure` has
+/// them, changed at `at`.
+pub fn set_measure(
     conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    id: MeasureId,
-    changes: OutcomeMeasureChanges,
-) -> Result<OutcomeMeasure, AppError> {
-    let scope = Scope::organisation(organisation_id);
-    let current = get_measure(conn, &scope, id)?;
-    if changes.changes_unit(current.unit) {
-        check_unit_change(measure_in_use(conn, id)?)?;
-    }
-    diesel::update(om::table.find(id))
+    measure: &OutcomeMeasure,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(om::table.find(measure.id))
         .set((
-            om::label.eq(changes.label.unwrap_or(current.label)),
-            om::unit.eq(changes.unit.unwrap_or(current.unit)),
-            om::required.eq(changes.required.unwrap_or(current.required)),
-            om::updated_at.eq(now()),
+            om::label.eq(&measure.label),
+            om::unit.eq(measure.unit),
+            om::required.eq(measure.required),
+            om::updated_at.eq(at),
         ))
         .execute(conn)?;
-    get_measure(conn, &scope, id)
+    Ok(())
 }
 
-pub fn delete_measure(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    id: MeasureId,
-) -> Result<(), AppError> {
-    get_measure(conn, &Scope::organisation(organisation_id), id)?;
-    check_measure_deletable(measure_in_use(conn, id)?)?;
+pub fn delete_measure(conn: &mut DbConn, id: MeasureId) -> Result<(), AppError> {
     diesel::delete(om::table.find(id)).execute(conn)?;
     Ok(())
 }
 
-/// Measures a contract must report: those defined for it and for the
-/// streams funding it, as [`applicable_measures`] chooses among them.
-pub(super) fn measures_of_contract(
+/// The measures defined for a contract and for the streams funding it, in
+/// the order they were defined (which of them it reports is the domain's
+/// `applicable_measures`).
+pub fn measures_defined_for(
     conn: &mut DbConn,
     contract_id: ContractId,
-) -> Result<Vec<ApplicableMeasure>, AppError> {
+) -> Result<Vec<DefinedMeasure>, AppError> {
     let streams = fl::table
         .filter(fl::contract_id.eq(contract_id))
         .select(fl::funding_stream_id.nullable());
@@ -245,7 +226,7 @@ pub(super) fn measures_of_contract(
             om::required,
         ))
         .load(conn)?;
-    let defined = rows
+    Ok(rows
         .into_iter()
         .map(
             |(id, contract_id, code, label, unit, required)| DefinedMeasure {
@@ -257,24 +238,16 @@ pub(super) fn measures_of_contract(
                 required,
             },
         )
-        .collect();
-    Ok(applicable_measures(defined))
+        .collect())
 }
 
-/// The measures a contract reports: its own and its streams', after a
-/// contract measure replaces a stream measure of the same code.
-pub fn contract_measures(
+/// The measures with these ids, by code.
+pub fn measures_by_code(
     conn: &mut DbConn,
-    scope: &Scope,
-    contract_id: ContractId,
+    ids: &[MeasureId],
 ) -> Result<Vec<OutcomeMeasure>, AppError> {
-    contracts::load(conn, scope, contract_id)?;
-    let ids: Vec<MeasureId> = measures_of_contract(conn, contract_id)?
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
     Ok(om::table
-        .filter(om::id.eq_any(&ids))
+        .filter(om::id.eq_any(ids))
         .order(om::code)
         .select(MeasureRow::as_select())
         .load(conn)?

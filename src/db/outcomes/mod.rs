@@ -1,9 +1,11 @@
-//! Outcome measures and the quarterly returns providers make against them:
+//! Outcome measures and the quarterly returns providers make against them,
+//! as stored (the rules they are written under are in `ops::outcomes`):
 //!
-//! - `measures.rs`: measures defined per stream or per contract, and which of
-//!   them a contract reports;
-//! - `returns.rs`: returns, their review and the version kept of each step;
-//! - `due.rs`: when returns are due, and the missing-and-late list;
+//! - `measures.rs`: measures defined per stream or per contract;
+//! - `returns.rs`: returns, and the writes their review makes;
+//! - `versions.rs`: the version kept of each step of a return;
+//! - `due.rs`: when returns are due, and what the missing-and-late list
+//!   judges each contract by;
 //! - `bulk.rs`: returns loaded and written many at a time, for imports.
 //!
 //! Callers use the items re-exported here (`db::outcomes::get_return`).
@@ -12,13 +14,15 @@ pub mod bulk;
 mod due;
 mod measures;
 mod returns;
+mod versions;
 
-pub use due::{missing_and_late_returns, DueFilter};
+pub use due::{contracts_due, DueFilter};
 pub use measures::{
-    contract_measures, create_measure, delete_measure, get_measure, list_measures, update_measure,
-    MeasureFilter,
+    delete_measure, get_measure, insert_measure, list_measures, measure_code_taken,
+    measure_holds_values, measures_by_code, measures_defined_for, set_measure, MeasureFilter,
 };
 pub use returns::{
-    create_return, get_return, list_returns, list_versions, review_return, submit_return,
-    update_return, ReturnFilter,
+    drafted, get_return, given_values, insert_return, insert_values, list_returns, set_figures,
+    set_reviewed, set_submitted, set_values, shown_values, Inserted, ReturnFilter,
 };
+pub use versions::{record_created, record_version, versions_of};
