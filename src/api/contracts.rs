@@ -88,7 +88,7 @@ pub async fn create(
     actor: Actor,
     request: IdempotentJson<NewContract>,
 ) -> Result<HttpResponse, AppError> {
-    let (input, once) = request.validated(NewContract::check)?.split();
+    let (input, once) = request.split();
     Ok(send(
         contracts::create(&state.db, &actor, once, input).await?,
     ))
@@ -156,7 +156,7 @@ pub async fn update(
     seen: IfMatch,
     body: Json<ContractChanges>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = body.0.check()?;
+    let changes = body.0;
     let contract =
         contracts::change_draft(&state.db, &actor, path.id, seen.into(), changes).await?;
     ok_with_etag(&contract)
@@ -368,7 +368,7 @@ pub async fn record_payment(
     path: web::Path<ContractPath>,
     request: IdempotentJson<NewPayment>,
 ) -> Result<HttpResponse, AppError> {
-    let (payment, once) = request.validated(NewPayment::check)?.split();
+    let (payment, once) = request.split();
     Ok(send(
         payments::record(&state.db, &actor, path.id, once, payment).await?,
     ))
@@ -394,8 +394,7 @@ pub async fn reverse_payment(
 ) -> Result<HttpResponse, AppError> {
     let PaymentPath { id, payment_id } = path.into_inner();
     let (reversal, once) = request.split();
-    let answer =
-        payments::reverse(&state.db, &actor, id, payment_id, once, reversal.check()).await?;
+    let answer = payments::reverse(&state.db, &actor, id, payment_id, once, reversal).await?;
     Ok(send(answer))
 }
 

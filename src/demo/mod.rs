@@ -327,8 +327,7 @@ async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), A
             "reversed_on": "2022-06-02",
             "reason": "Paid twice: REM-1004 had already been paid the day before",
             "reference": "CN-0042",
-        }))?
-        .check(),
+        }))?,
     )
     .await?;
     Ok(())

@@ -15,8 +15,8 @@ use crate::db::{now, Db, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::checked::Checked;
 use crate::domain::contract::{
-    check_draft, check_lines_within, period, Contract, DraftChange, NewContract, StatusChange,
-    ValidContractChanges, Variation,
+    check_draft, check_lines_within, period, Contract, ContractChanges, DraftChange, NewContract,
+    StatusChange, Variation,
 };
 use crate::domain::error::ConflictCode::*;
 use crate::domain::id::ContractId;
@@ -62,9 +62,10 @@ pub async fn create(
     db: &Db,
     actor: &Actor,
     once: Once,
-    input: Checked<NewContract>,
+    input: NewContract,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::ManageContracts)?;
+    let input = input.check()?;
     guard::create(db, actor, once, move |conn, actor| {
         let awards = input.awards();
         let contract = draft(conn, actor, input)?;
@@ -102,9 +103,10 @@ pub async fn change_draft(
     actor: &Actor,
     id: ContractId,
     seen: Seen,
-    changes: Checked<ValidContractChanges>,
+    changes: ContractChanges,
 ) -> Result<Contract, AppError> {
     actor.require(Permission::ManageContracts)?;
+    let changes = changes.check()?;
     guard::change(
         db,
         actor,

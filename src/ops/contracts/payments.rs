@@ -6,7 +6,6 @@
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::{self as stored, lines as stored_lines, payments as stored_payments};
 use crate::db::Db;
-use crate::domain::checked::Checked;
 use crate::domain::contract::{
     check_payable, check_payment_within_value, check_reversible, paying_stream, NewPayment,
     NewReversal, Payment,
@@ -44,9 +43,10 @@ pub async fn record(
     actor: &Actor,
     id: ContractId,
     once: Once,
-    payment: Checked<NewPayment>,
+    payment: NewPayment,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::RecordPayments)?;
+    let payment = payment.check()?;
     guard::create_under(db, actor, Some(id), once, move |conn, actor| {
         let row = stored::load(conn, &actor.scope(), id)?;
         check_payable(row.status)?;
@@ -82,9 +82,10 @@ pub async fn reverse(
     id: ContractId,
     payment_id: PaymentId,
     once: Once,
-    reversal: Checked<NewReversal>,
+    reversal: NewReversal,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::RecordPayments)?;
+    let reversal = reversal.check();
     guard::create_under(db, actor, Some(id), once, move |conn, actor| {
         stored::load(conn, &actor.scope(), id)?;
         let original = stored_payments::get(conn, id, payment_id)?;
