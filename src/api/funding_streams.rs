@@ -102,7 +102,7 @@ pub async fn list(
     tag = "funding-streams",
     params(StreamPath),
     responses(
-        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = FundingStream),
         Errors<funding_streams::ReadStream>,
     )
 )]
@@ -123,7 +123,7 @@ pub async fn read(
     params(StreamPath, IfMatch),
     request_body = FundingStreamChanges,
     responses(
-        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = FundingStream),
         Errors<funding_streams::ChangeStream>,
     )
 )]
@@ -167,7 +167,7 @@ pub async fn delete(
     params(BudgetPath, IfMatch),
     request_body = BudgetChange,
     responses(
-        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = FundingStream),
         Errors<funding_streams::SetBudget>,
     )
 )]
@@ -193,7 +193,7 @@ pub async fn put_budget(
     tag = "funding-streams",
     params(BudgetPath, IfMatch),
     responses(
-        (status = 200, body = FundingStream, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = FundingStream),
         Errors<funding_streams::RemoveBudget>,
     )
 )]

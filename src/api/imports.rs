@@ -7,7 +7,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::preconditions::{idempotency_key, send, Keyed};
+use super::preconditions::{idempotency_key, send_summary, Keyed};
 use super::query::{parse_query, Query};
 use super::responses::Errors;
 use super::AppState;
@@ -120,7 +120,7 @@ pub async fn run(
     // no parsing.
     let table = crate::blocking::run(move || import::read(&bytes, format, kind)).await?;
     let answer = imports::run(&state.db, &actor, kind, table, query.dry_run, once).await?;
-    Ok(send(answer))
+    Ok(send_summary(answer))
 }
 
 /// The file's format as its `Content-Type` says: CSV or XLSX, or none for

@@ -18,7 +18,6 @@ pub mod publish;
 pub mod query;
 pub mod reports;
 pub mod responses;
-pub mod writes;
 
 use actix_web::web;
 use utoipa_actix_web::scope;

@@ -51,7 +51,7 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
     tag = "organisations",
     params(OrganisationPath),
     responses(
-        (status = 200, body = Organisation, headers(("ETag" = String))),
+        (status = 200, body = Organisation),
         Errors<organisations::ReadOrganisation>,
     )
 )]
@@ -72,7 +72,7 @@ pub async fn read(
     params(OrganisationPath, IfMatch),
     request_body = OrganisationChanges,
     responses(
-        (status = 200, body = Organisation, headers(("ETag" = String))),
+        (status = 200, body = Organisation),
         Errors<organisations::ChangeOrganisation>,
     )
 )]

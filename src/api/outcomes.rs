@@ -117,7 +117,7 @@ pub async fn list_measures(
     tag = "outcomes",
     params(MeasurePath),
     responses(
-        (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = OutcomeMeasure),
         Errors<measures::ReadMeasure>,
     )
 )]
@@ -138,7 +138,7 @@ pub async fn read_measure(
     params(MeasurePath, IfMatch),
     request_body = OutcomeMeasureChanges,
     responses(
-        (status = 200, body = OutcomeMeasure, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = OutcomeMeasure),
         Errors<measures::ChangeMeasure>,
     )
 )]
@@ -229,7 +229,7 @@ pub async fn list_returns(
     tag = "outcomes",
     params(ReturnPath),
     responses(
-        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = OutcomeReturn),
         Errors<returns::ReadReturn>,
     )
 )]
@@ -250,7 +250,7 @@ pub async fn read_return(
     params(ReturnPath, IfMatch),
     request_body = OutcomeReturnChanges,
     responses(
-        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = OutcomeReturn),
         Errors<returns::ChangeReturn>,
     )
 )]
@@ -275,7 +275,7 @@ pub async fn update_return(
     tag = "outcomes",
     params(ReturnPath, IfMatch, Keyed),
     responses(
-        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = OutcomeReturn),
         Errors<returns::SubmitReturn>,
     )
 )]
@@ -299,7 +299,7 @@ pub async fn submit_return(
     params(ReturnPath, IfMatch, Keyed),
     request_body = crate::domain::outcome::ReturnQuery,
     responses(
-        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = OutcomeReturn),
         Errors<returns::QueryReturn>,
     )
 )]
@@ -325,7 +325,7 @@ pub async fn query_return(
     tag = "outcomes",
     params(ReturnPath, IfMatch, Keyed),
     responses(
-        (status = 200, body = OutcomeReturn, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = OutcomeReturn),
         Errors<returns::AcceptReturn>,
     )
 )]

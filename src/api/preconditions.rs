@@ -133,6 +133,11 @@ impl IntoParams for Keyed {
             .name(IDEMPOTENCY_KEY)
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
+            .description(Some(
+                "Retrying with the same key and body returns the original response and \
+                 creates nothing; the same key with another body is a 422. Any unique \
+                 text, e.g. a UUID made for this request.",
+            ))
             .schema(Some(IdempotencyKey::schema()))
             .build()]
     }
@@ -191,6 +196,16 @@ impl<T> IdempotentJson<T> {
 /// Sends a write's answer (as just made, or replayed): the record with its
 /// `ETag`, and for a creation its `Location`.
 pub fn send(answer: crate::ops::Answer) -> HttpResponse {
+    respond(answer, true)
+}
+
+/// Sends a write's answer that is no record (an import's summary): as
+/// [`send`], without a version to change it by.
+pub fn send_summary(answer: crate::ops::Answer) -> HttpResponse {
+    respond(answer, false)
+}
+
+fn respond(answer: crate::ops::Answer, versioned: bool) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(answer.status)
         .unwrap_or(actix_web::http::StatusCode::OK);
     let mut response = HttpResponse::build(status);
@@ -203,7 +218,7 @@ pub fn send(answer: crate::ops::Answer) -> HttpResponse {
         };
         response.insert_header((header::LOCATION, url));
     }
-    if matches!(answer.status, 200 | 201) {
+    if versioned && matches!(answer.status, 200 | 201) {
         // The body is the record as `Version::of` serialises it, so a
         // client can change what it just created or acted on without
         // reading it.

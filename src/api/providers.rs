@@ -97,7 +97,7 @@ pub async fn list(
     tag = "providers",
     params(ProviderPath),
     responses(
-        (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = Provider),
         Errors<providers::ReadProvider>,
     )
 )]
@@ -118,7 +118,7 @@ pub async fn read(
     params(ProviderPath, IfMatch),
     request_body = ProviderChanges,
     responses(
-        (status = 200, body = Provider, headers(("ETag" = String, description = "Send it back as If-Match to update"))),
+        (status = 200, body = Provider),
         Errors<providers::ChangeProvider>,
     )
 )]

@@ -242,7 +242,7 @@ impl ToSchema for OcdsReleasePackage {}
     tag = "publication",
     params(PeriodParams),
     responses(
-        (status = 200, body = ThreeSixtyGivingPackage, description = "The package. The same grants as the flat CSV: `/publish/360giving.csv`.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = ThreeSixtyGivingPackage, description = "The package. The same grants as the flat CSV: `/publish/360giving.csv`."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadDocument>,
     )
@@ -276,7 +276,7 @@ pub async fn threesixty_giving(
     tag = "publication",
     params(PeriodParams),
     responses(
-        (status = 200, description = "The flat CSV.", content_type = "text/csv", body = String, headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, description = "The flat CSV.", content_type = "text/csv", body = String),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadDocument>,
     )
@@ -312,7 +312,7 @@ pub async fn threesixty_giving_csv(
     tag = "publication",
     params(PeriodParams),
     responses(
-        (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = OcdsReleasePackage, description = "The release package."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadDocument>,
     )
@@ -349,7 +349,7 @@ pub async fn ocds_package(
     tag = "publication",
     params(RegisterPath, PeriodParams),
     responses(
-        (status = 200, body = RegisterDocument, description = "The register. The same register as CSV: `/publish/registers/{register}.csv`.", headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = RegisterDocument, description = "The register. The same register as CSV: `/publish/registers/{register}.csv`."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadRegister>,
     )
@@ -382,7 +382,7 @@ pub async fn read_register(
     tag = "publication",
     params(RegisterPath, PeriodParams),
     responses(
-        (status = 200, description = "The register as CSV.", content_type = "text/csv", body = String, headers(("ETag" = String), ("Last-Modified" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, description = "The register as CSV.", content_type = "text/csv", body = String),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadRegister>,
     )
@@ -417,7 +417,7 @@ pub async fn read_register_csv(
     params(PublicPath, PeriodParams),
     security(()),
     responses(
-        (status = 200, body = ThreeSixtyGivingPackage, description = "The package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = ThreeSixtyGivingPackage, description = "The package."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
@@ -450,7 +450,7 @@ pub async fn public_threesixty_json(
     params(PublicPath, PeriodParams),
     security(()),
     responses(
-        (status = 200, body = String, content_type = "text/csv", description = "The flat CSV.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = String, content_type = "text/csv", description = "The flat CSV."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
@@ -484,7 +484,7 @@ pub async fn public_threesixty_csv(
     params(PublicPath, PeriodParams),
     security(()),
     responses(
-        (status = 200, body = OcdsReleasePackage, description = "The release package.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = OcdsReleasePackage, description = "The release package."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
@@ -519,7 +519,7 @@ pub async fn public_ocds(
     params(PublicRegisterPath, PeriodParams),
     security(()),
     responses(
-        (status = 200, body = String, content_type = "text/csv", description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = String, content_type = "text/csv", description = "The register."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
@@ -552,7 +552,7 @@ pub async fn public_register_csv(
     params(PublicRegisterPath, PeriodParams),
     security(()),
     responses(
-        (status = 200, body = RegisterDocument, description = "The register.", headers(("ETag" = String), ("Last-Modified" = String), ("Cache-Control" = String), ("Withheld-Records" = i64, description = "Records of the period left out as withheld"))),
+        (status = 200, body = RegisterDocument, description = "The register."),
         (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
@@ -583,7 +583,7 @@ pub async fn public_register_json(
     tag = "contracts",
     params(ContractPath),
     responses(
-        (status = 200, body = ContractPublication, headers(("ETag" = String))),
+        (status = 200, body = ContractPublication),
         Errors<ReadDetails>,
     )
 )]
@@ -607,7 +607,7 @@ pub async fn read_details(
     params(ContractPath, IfMatch),
     request_body = PublicationInput,
     responses(
-        (status = 200, body = ContractPublication, headers(("ETag" = String))),
+        (status = 200, body = ContractPublication),
         Errors<ReplaceDetails>,
     )
 )]

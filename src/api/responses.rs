@@ -12,7 +12,7 @@ use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::{
     ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type,
 };
-use utoipa::{IntoParams, IntoResponses, ToResponse};
+use utoipa::{IntoResponses, ToResponse};
 
 use super::problem::{Problem, PROBLEM_JSON};
 use crate::error::RowError;
@@ -75,10 +75,6 @@ problem_responses! {
         AppError::Forbidden("your role does not allow this");
     NotFound => "No such record in the caller's organisation (or visible to a provider).",
         AppError::NotFound("contract");
-    Conflict => "The request conflicts with the record's state or a rule (e.g. only drafts can be edited).",
-        AppError::conflict(ConflictCode::NotDraft, "a contract can be edited only while the contract is a draft; this one is active (use a variation)");
-    BudgetConflict => "Refused: the award would take a stream over its budget for a year (type /problems/budget-exceeded, with `budget`: budget, committed, requested, available), or conflicts with the record's state.",
-        AppError::Conflict(crate::error::Conflict::budget_exceeded(shortfall_example()));
     PreconditionFailed => "The record changed since the `If-Match` ETag was read; read it again and reapply the change.",
         AppError::PreconditionFailed;
     PreconditionRequired => "Updates need `If-Match` with the ETag last read, so concurrent edits never silently overwrite each other.",
@@ -229,76 +225,4 @@ fn conflict_response(conflicts: &[AppError]) -> RefOr<Response> {
             )
             .build(),
     )
-}
-
-/// Declares a set of error responses, each a reference to a component above.
-macro_rules! response_sets {
-    ($($(#[$doc:meta])* $set:ident => [$($status:literal $response:ident),*];)*) => {
-        $(
-            $(#[$doc])*
-            pub struct $set;
-
-            impl IntoResponses for $set {
-                fn responses() -> BTreeMap<String, RefOr<Response>> {
-                    BTreeMap::from([$((
-                        $status.to_owned(),
-                        RefOr::Ref(Ref::from_response_name(stringify!($response))),
-                    )),*])
-                }
-            }
-        )*
-    };
-}
-
-response_sets! {
-    /// Reading one record.
-    ReadErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound];
-    /// A list or report with query filters.
-    ListErrors => ["401" Unauthorized, "403" Forbidden, "422" Invalid];
-    /// A report: a list with its one media type.
-    ReportErrors => ["401" Unauthorized, "403" Forbidden, "406" NotAcceptable, "422" Invalid];
-    /// A list under a parent record.
-    NestedListErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "422" Invalid];
-    /// Creating a record.
-    CreateErrors => ["401" Unauthorized, "403" Forbidden, "409" Conflict, "422" Invalid];
-    /// Creating a record that a budget rule can refuse (a contract awarded at once).
-    CreateAwardErrors => ["401" Unauthorized, "403" Forbidden, "409" BudgetConflict, "422" Invalid];
-    /// Creating a record under a parent record.
-    NestedCreateErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "422" Invalid];
-    /// Creating a record under a parent that a budget rule can refuse.
-    NestedAwardErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" BudgetConflict, "422" Invalid];
-    /// Changing a record guarded by `If-Match`.
-    WriteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
-    /// Changing a record guarded by `If-Match` that a budget rule can refuse.
-    AwardErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" BudgetConflict, "412" PreconditionFailed, "422" Invalid, "428" PreconditionRequired];
-    /// Importing a file.
-    ImportErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "413" PayloadTooLarge, "415" UnsupportedMediaType, "422" InvalidImport];
-    /// A publication: its identifiers must be set (409); one media type per path (406).
-    PublishErrors => ["401" Unauthorized, "403" Forbidden, "406" NotAcceptable, "409" Conflict, "422" Invalid];
-    /// A public publication: 404 while the organisation does not publish.
-    PublicErrors => ["404" NotFound, "406" NotAcceptable, "422" Invalid];
-    /// Deleting a record guarded by `If-Match`.
-    DeleteErrors => ["401" Unauthorized, "403" Forbidden, "404" NotFound, "409" Conflict, "412" PreconditionFailed, "428" PreconditionRequired];
-}
-
-/// `Idempotency-Key` on a creation.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)] // documents the header `IdempotentJson` reads
-pub struct IdempotencyKeyHeader {
-    /// Retrying with the same key and body returns the original response
-    /// and creates nothing; the same key with another body is a 422.
-    /// Any unique text, e.g. a UUID made for this request.
-    #[param(rename = "Idempotency-Key")]
-    idempotency_key: Option<String>,
-}
-
-/// `If-Match` on a guarded change.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Header)]
-#[allow(dead_code)] // documents the header `IfMatch` reads
-pub struct IfMatchHeader {
-    /// The ETag last read of the record.
-    #[param(rename = "If-Match")]
-    if_match: String,
 }

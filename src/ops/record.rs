@@ -37,9 +37,19 @@ pub trait Record: Serialize + Send + Sized + 'static {
     }
 }
 
-/// Declares a record: its type, resource, collection and loader.
+/// Declares a record: its type, resource, collection and loader; and the
+/// list of every record's schema, whose answers carry its version as `ETag`.
 macro_rules! records {
     ($($record:ty => $id:ty, $collection:literal, $load:expr;)*) => {
+        /// The schema names of the records: an answer holding one of them
+        /// carries its version as `ETag` (for `If-Match` on a change).
+        pub fn schema_names() -> Vec<std::borrow::Cow<'static, str>> {
+            vec![
+                $(<$record as utoipa::ToSchema>::name(),)*
+                <ContractPublication as utoipa::ToSchema>::name(),
+            ]
+        }
+
         $(
             impl Record for $record {
                 type Id = $id;

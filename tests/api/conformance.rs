@@ -158,6 +158,16 @@ pub fn check(seen: Seen<'_>) {
             "{id} answered {status} without the {name} header the document promises"
         );
     }
+    // The other way: a version or location a client can use is documented
+    // where it is sent (problems carry neither).
+    for name in ["ETag", "Location"] {
+        if seen.headers.contains_key(name) && (200..300).contains(&seen.status) {
+            assert!(
+                response["headers"].get(name).is_some(),
+                "{id} answered {status} with an {name} header the document does not declare"
+            );
+        }
+    }
     let Some(content) = response["content"].as_object() else {
         assert!(
             seen.body.is_empty(),

@@ -8,10 +8,11 @@ use utoipa::Modify;
 
 /// Applies every modifier, in order.
 pub fn apply(openapi: &mut OpenApi) {
-    let modifiers: [&dyn Modify; 8] = [
+    let modifiers: [&dyn Modify; 9] = [
         &BearerScheme,
         // Before any change to the item schemas, while the copies still match.
         &PageItemReferences,
+        &ResponseHeaders,
         &DescribedResponses,
         &QualifiedOperationIds,
         &PublicOperations,
@@ -96,6 +97,104 @@ impl Modify for PageItemReferences {
     }
 }
 
+/// The headers a success response carries, declared here once by what the
+/// response is rather than on each operation:
+/// - a creation (201): `Location` and the new record's `ETag`
+///   (`preconditions::send` sets both);
+/// - a record (a 200 whose body is one of `ops::record::schema_names`): its
+///   version as `ETag`, for `If-Match` on a change (`ok_with_etag`, `send`);
+/// - a published document (a 200 under `/publish/` or `/public/`): `ETag`,
+///   `Last-Modified`, `Cache-Control` and `Withheld-Records`
+///   (`api::publish`).
+///
+/// The conformance check holds each response to these both ways: a header
+/// documented is sent, and an `ETag` or `Location` sent is documented.
+struct ResponseHeaders;
+
+impl ResponseHeaders {
+    const CREATED: [(&'static str, &'static str); 2] = [
+        ("Location", "The new record's URL"),
+        (
+            "ETag",
+            "The new record's version, for `If-Match` on a change",
+        ),
+    ];
+    const RECORD: [(&'static str, &'static str); 1] = [(
+        "ETag",
+        "The record's version: send it back as `If-Match` to change it",
+    )];
+    const DOCUMENT: [(&'static str, &'static str); 4] = [
+        ("ETag", "The document's version, for `If-None-Match`"),
+        ("Last-Modified", "When a record in the document last changed"),
+        (
+            "Cache-Control",
+            "`public, max-age=300` for a public document; `private, no-cache` for one fetched with a token",
+        ),
+        (
+            "Withheld-Records",
+            "Records of the period left out as withheld",
+        ),
+    ];
+
+    /// The schema a JSON response's body refers to, if it is one.
+    fn body_schema(response: &utoipa::openapi::Response) -> Option<&str> {
+        use utoipa::openapi::RefOr;
+        match &response.content.get("application/json")?.schema {
+            Some(RefOr::Ref(reference)) => {
+                reference.ref_location.strip_prefix("#/components/schemas/")
+            }
+            _ => None,
+        }
+    }
+
+    fn add(response: &mut utoipa::openapi::Response, headers: &[(&str, &str)]) {
+        for (name, description) in headers {
+            let schema = match *name {
+                "Withheld-Records" => utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::Integer)
+                    .minimum(Some(0)),
+                _ => {
+                    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String)
+                }
+            };
+            let header = utoipa::openapi::HeaderBuilder::new()
+                .schema(schema)
+                .description(Some(*description))
+                .build();
+            response.headers.insert((*name).to_owned(), header);
+        }
+    }
+}
+
+impl Modify for ResponseHeaders {
+    fn modify(&self, openapi: &mut OpenApi) {
+        use utoipa::openapi::RefOr;
+        let records = crate::ops::record::schema_names();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let document = path.starts_with("/api/v1/publish/") || path.starts_with("/public/");
+            for operation in operations(item) {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let headers: &[(&str, &str)] = match status.as_str() {
+                        "201" => &Self::CREATED,
+                        "200" if document => &Self::DOCUMENT,
+                        "200"
+                            if Self::body_schema(response)
+                                .is_some_and(|name| records.iter().any(|r| r == name)) =>
+                        {
+                            &Self::RECORD
+                        }
+                        _ => continue,
+                    };
+                    Self::add(response, headers);
+                }
+            }
+        }
+    }
+}
+
 /// A success response its handler does not describe gets the standard
 /// words for its status (problem responses are described where declared).
 struct DescribedResponses;
@@ -109,25 +208,6 @@ impl Modify for DescribedResponses {
                     let RefOr::T(response) = response else {
                         continue;
                     };
-                    if status == "201" {
-                        // `preconditions::send` sets both on every creation.
-                        for (name, description) in [
-                            ("Location", "The new record's URL"),
-                            (
-                                "ETag",
-                                "The new record's version, for `If-Match` on a change",
-                            ),
-                        ] {
-                            let header = utoipa::openapi::HeaderBuilder::new()
-                                .schema(
-                                    utoipa::openapi::ObjectBuilder::new()
-                                        .schema_type(utoipa::openapi::Type::String),
-                                )
-                                .description(Some(description))
-                                .build();
-                            response.headers.insert(name.to_owned(), header);
-                        }
-                    }
                     if !response.description.is_empty() {
                         continue;
                     }
@@ -218,36 +298,16 @@ impl Modify for EncodedBodies {
     }
 }
 
-/// The parameters the service reads, as it accepts them; declared per
-/// operation by name, their limits are stated here once.
-/// - `Idempotency-Key`: 1-255 visible ASCII characters (spaces only inside).
-/// - `If-Match`: one or more ETags, comma-separated; never none.
+/// A free-text query parameter states the characters `ListQuery` refuses
+/// (the headers the service reads document themselves: `preconditions`).
 struct ParameterLimits;
 
 impl Modify for ParameterLimits {
     fn modify(&self, openapi: &mut OpenApi) {
-        use utoipa::openapi::{ObjectBuilder, Type};
         for item in openapi.paths.paths.values_mut() {
             for operation in operations(item) {
                 for parameter in operation.parameters.iter_mut().flatten() {
-                    let schema = match parameter.name.as_str() {
-                        crate::api::preconditions::IDEMPOTENCY_KEY => ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .min_length(Some(1))
-                            .max_length(Some(255))
-                            .pattern(Some("^[!-~]([ -~]*[!-~])?$")),
-                        "If-Match" => ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .min_length(Some(1))
-                            // No space at either end (HTTP strips it) and at least one
-                            // tag: something that is not a comma or space.
-                            .pattern(Some("^(?=.*[^\\s,])[^\\s](.*[^\\s])?$")),
-                        _ => {
-                            restrict_query_text(parameter);
-                            continue;
-                        }
-                    };
-                    parameter.schema = Some(schema.into());
+                    restrict_query_text(parameter);
                 }
             }
         }
