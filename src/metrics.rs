@@ -3,35 +3,17 @@
 //! matched pattern such as `/api/v1/contracts/{id}`, so ids never become
 //! labels), time spent in the database, and the connection pool's use.
 
-use std::sync::LazyLock;
-
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
-use prometheus::core::{Collector, Desc};
-use prometheus::proto::MetricFamily;
-use prometheus::{HistogramOpts, HistogramVec, IntGauge, Opts, Registry};
+use prometheus::core::Collector;
+use prometheus::Registry;
 
+use crate::db::metrics::{PoolCollector, DB_SECONDS};
 use crate::db::Db;
 use crate::error::AppError;
 
 pub const METRICS_PATH: &str = "/metrics";
-const NAMESPACE: &str = "commissioning";
-
-/// Seconds each database unit of work took, by `kind` (`read`, `write`),
-/// from taking a connection to finishing (so waiting for the pool counts).
-pub static DB_SECONDS: LazyLock<HistogramVec> = LazyLock::new(|| {
-    HistogramVec::new(
-        HistogramOpts::new(
-            "db_seconds",
-            "Time spent in database work, waiting for a connection included",
-        )
-        .namespace(NAMESPACE)
-        .buckets(vec![
-            0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
-        ]),
-        &["kind"],
-    )
-    .unwrap_or_else(|e| unreachable!("constant metric options are valid: {e}"))
-});
+/// Every metric's prefix.
+pub const NAMESPACE: &str = crate::db::metrics::NAMESPACE;
 
 /// Builds the middleware that counts every request and serves `/metrics`.
 pub fn middleware(db: &Db) -> Result<PrometheusMetrics, AppError> {
@@ -49,50 +31,4 @@ pub fn middleware(db: &Db) -> Result<PrometheusMetrics, AppError> {
         .mask_unmatched_patterns("unmatched")
         .build()
         .map_err(|e| AppError::internal("metrics middleware", std::io::Error::other(e.to_string())))
-}
-
-/// Reads the pool's state when scraped.
-struct PoolCollector {
-    db: Db,
-    connections: IntGauge,
-    idle: IntGauge,
-    max: IntGauge,
-}
-
-impl PoolCollector {
-    fn new(db: Db) -> Result<PoolCollector, AppError> {
-        let gauge = |name: &str, help: &str| {
-            IntGauge::with_opts(Opts::new(name, help).namespace(NAMESPACE))
-                .map_err(|e| AppError::internal("metrics gauge", e))
-        };
-        Ok(PoolCollector {
-            db,
-            connections: gauge("db_pool_connections", "Database connections open")?,
-            idle: gauge(
-                "db_pool_idle_connections",
-                "Database connections open and not in use",
-            )?,
-            max: gauge("db_pool_max_connections", "Most connections the pool opens")?,
-        })
-    }
-}
-
-impl Collector for PoolCollector {
-    fn desc(&self) -> Vec<&Desc> {
-        [&self.connections, &self.idle, &self.max]
-            .into_iter()
-            .flat_map(|gauge| gauge.desc())
-            .collect()
-    }
-
-    fn collect(&self) -> Vec<MetricFamily> {
-        let state = self.db.pool_state();
-        self.connections.set(i64::from(state.connections));
-        self.idle.set(i64::from(state.idle));
-        self.max.set(i64::from(state.max));
-        [&self.connections, &self.idle, &self.max]
-            .into_iter()
-            .flat_map(|gauge| gauge.collect())
-            .collect()
-    }
 }

@@ -17,6 +17,10 @@ use crate::error::{AppError, FieldError};
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// The largest file an import reads: 100,000 rows of any kind fit well
+/// inside it.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
 /// Longest single request header value accepted (our tokens are well under
 /// 1 KiB). A longer one is a 431 problem. Request heads over actix-http's
 /// fixed 128 KiB read buffer never reach the application: actix-http itself

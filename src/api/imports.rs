@@ -7,6 +7,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::MAX_UPLOAD_BYTES;
 use super::preconditions::{idempotency_key, send_summary, Keyed};
 use super::query::{parse_query, Query};
 use super::responses::Errors;
@@ -22,10 +23,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(run).service(template);
 }
-
-/// The largest file an import reads: 100,000 rows of any kind fit well
-/// inside it.
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
 
 /// The media types an import reads.
 const ACCEPTED: &[&str] = &[

@@ -93,7 +93,7 @@ problem_responses! {
     UnsupportedEncoding => "The body has a `Content-Encoding` (such as gzip) the service does not decode; send it unencoded. `Accept-Encoding: identity` says so.",
         AppError::UnsupportedContentEncoding { coding: "gzip".to_owned() };
     PayloadTooLarge => "The body is larger than the path reads.",
-        AppError::PayloadTooLarge { max_bytes: crate::api::imports::MAX_UPLOAD_BYTES };
+        AppError::PayloadTooLarge { max_bytes: crate::api::extract::MAX_UPLOAD_BYTES };
     Unavailable => "The database is unreachable; try again shortly.",
         AppError::Unavailable;
     Internal => "Something failed inside the service (for example a stored value it cannot read); the cause is logged, never sent.",

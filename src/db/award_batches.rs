@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::imports::{insert_rows, BATCH};
+use super::batch::{insert_rows, BATCH};
 use super::schema::{
     commitment_quarters as cq, contract_variations as cv, contracts as c, funding_lines as fl,
     stream_budgets as sb,

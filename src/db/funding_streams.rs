@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::imports::{in_chunks, insert_rows, BATCH, LOOKUP};
+use super::batch::{in_chunks, insert_rows, BATCH, LOOKUP};
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
 use super::{lock_streams, DbConn};

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::batch::{in_chunks, insert_rows, BATCH, LOOKUP};
 use super::schema::{contracts as c, funding_streams as fs, payments as p};
 use super::sum::sum_pence;
 use super::DbConn;
@@ -19,42 +20,6 @@ use crate::domain::contract::{ContractStatus, FundingLine};
 use crate::error::AppError;
 use crate::fiscal::FiscalQuarter;
 use crate::money::Money;
-
-/// Rows written by one `INSERT`: few statements for a large file, well
-/// inside both backends' limits on bound values.
-pub const BATCH: usize = 500;
-
-/// Values compared in one `IN (...)`: SQLite binds each one, and allows
-/// 32,766 per statement.
-pub const LOOKUP: usize = 5_000;
-
-/// Runs an `INSERT` of many rows on the connection's own backend: the
-/// multi-backend connection cannot write one statement of many rows.
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::db::DbConn::Postgres(pg) => {
-                diesel::insert_into($table).values($rows).execute(pg)
-            }
-            $crate::db::DbConn::Sqlite(lite) => {
-                diesel::insert_into($table).values($rows).execute(lite)
-            }
-        }
-    };
-}
-pub(crate) use insert_rows;
-
-/// Runs `load` over `keys` a [`LOOKUP`] at a time and gathers what it finds.
-pub fn in_chunks<K, T>(
-    keys: &[K],
-    mut load: impl FnMut(&[K]) -> Result<Vec<T>, AppError>,
-) -> Result<Vec<T>, AppError> {
-    let mut found = Vec::new();
-    for chunk in keys.chunks(LOOKUP) {
-        found.extend(load(chunk)?);
-    }
-    Ok(found)
-}
 
 /// A contract as an import names it, by its reference.
 #[derive(Debug, Clone, Queryable)]

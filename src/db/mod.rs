@@ -47,11 +47,13 @@ macro_rules! order_by {
 
 pub mod audit;
 pub mod award_batches;
+pub mod batch;
 pub mod commitments;
 pub mod contracts;
 pub mod funding_streams;
 pub mod idempotency;
 pub mod imports;
+pub mod metrics;
 pub mod organisations;
 pub mod outcomes;
 pub mod providers;
@@ -263,7 +265,7 @@ impl Db {
     {
         let db = self.clone();
         crate::blocking::run(move || {
-            let _timer = crate::metrics::DB_SECONDS
+            let _timer = metrics::DB_SECONDS
                 .with_label_values(&["read"])
                 .start_timer();
             let mut conn = db.get()?;
@@ -281,7 +283,7 @@ impl Db {
     {
         let db = self.clone();
         crate::blocking::run(move || {
-            let _timer = crate::metrics::DB_SECONDS
+            let _timer = metrics::DB_SECONDS
                 .with_label_values(&["write"])
                 .start_timer();
             let mut conn = db.get()?;
@@ -300,7 +302,7 @@ impl Db {
     {
         let db = self.clone();
         crate::blocking::run(move || {
-            let _timer = crate::metrics::DB_SECONDS
+            let _timer = metrics::DB_SECONDS
                 .with_label_values(&["write"])
                 .start_timer();
             let mut conn = db.get()?;

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::imports::{insert_rows, BATCH};
+use super::batch::{insert_rows, BATCH};
 use super::schema::{contracts, providers as pr};
 use super::{lock_record, DbConn};
 use crate::auth::Scope;

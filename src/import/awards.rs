@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 
 use super::cells::{bind, Cells, Problems};
 use super::kind::{ImportKind, Kind};
-use super::summary::{RowOutcome, RowResult};
+use super::rows::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::auth::Permission;

@@ -7,12 +7,12 @@ use std::collections::{HashMap, HashSet};
 
 use super::cells::{bind, while_writing, Cells, Problems};
 use super::kind::{ImportKind, Kind};
-use super::summary::{RowOutcome, RowResult};
+use super::rows::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::auth::Permission;
+use crate::db::batch::BATCH;
 use crate::db::funding_streams::{self, BudgetFields, StreamFields};
-use crate::db::imports::BATCH;
 use crate::db::{now, DbConn};
 use crate::domain::audit::ResourceType;
 use crate::domain::funding_stream::{

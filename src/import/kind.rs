@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::summary::RowResult;
+use super::rows::RowResult;
 use super::table::Table;
 use crate::auth::Actor;
 use crate::auth::Permission;
@@ -66,17 +66,6 @@ pub struct Kind {
 }
 
 impl ImportKind {
-    /// The kind's declaration.
-    pub fn kind(self) -> &'static Kind {
-        match self {
-            ImportKind::FundingStreams => &super::funding_streams::KIND,
-            ImportKind::Providers => &super::providers::KIND,
-            ImportKind::Awards => &super::awards::KIND,
-            ImportKind::Payments => &super::payments::KIND,
-            ImportKind::OutcomeReturns => &super::outcome_returns::KIND,
-        }
-    }
-
     pub fn permission(self) -> Permission {
         self.kind().permission
     }

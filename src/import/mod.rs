@@ -24,14 +24,16 @@ pub mod kind;
 pub mod outcome_returns;
 pub mod payments;
 pub mod providers;
+pub mod rows;
 pub mod summary;
 pub mod table;
 pub mod xlsx;
 
 use std::collections::HashMap;
 
-pub use kind::ImportKind;
-pub use summary::{ImportSummary, RowOutcome, RowResult};
+pub use kind::{ImportKind, Kind};
+pub use rows::{RowOutcome, RowResult};
+pub use summary::ImportSummary;
 
 use crate::auth::Actor;
 use crate::db::imports::ReferencedContract;
@@ -103,5 +105,19 @@ pub fn contract_named<'a>(
                 .join(", ")
         )),
         _ => Err(format!("no contract has the reference {reference}")),
+    }
+}
+
+/// The kinds' declarations, each beside the code that imports it.
+impl ImportKind {
+    /// The kind's declaration.
+    pub fn kind(self) -> &'static Kind {
+        match self {
+            ImportKind::FundingStreams => &funding_streams::KIND,
+            ImportKind::Providers => &providers::KIND,
+            ImportKind::Awards => &awards::KIND,
+            ImportKind::Payments => &payments::KIND,
+            ImportKind::OutcomeReturns => &outcome_returns::KIND,
+        }
     }
 }

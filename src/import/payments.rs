@@ -13,11 +13,12 @@ use chrono::NaiveDate;
 use super::cells::{bind, while_writing, Cells, Problems};
 use super::contract_named;
 use super::kind::{ImportKind, Kind};
-use super::summary::{RowOutcome, RowResult};
+use super::rows::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::auth::Permission;
-use crate::db::imports::{self, NewImportedPayment, PaymentKey, BATCH};
+use crate::db::batch::BATCH;
+use crate::db::imports::{self, NewImportedPayment, PaymentKey};
 use crate::db::{now, DbConn};
 use crate::domain::audit::ResourceType;
 use crate::domain::contract::{

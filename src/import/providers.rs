@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use super::cells::{bind, while_writing, Cells, Problems};
 use super::kind::{ImportKind, Kind};
-use super::summary::{RowOutcome, RowResult};
+use super::rows::{RowOutcome, RowResult};
 use super::table::{Columns, Row, Table};
 use crate::auth::Actor;
 use crate::auth::Permission;
-use crate::db::imports::BATCH;
+use crate::db::batch::BATCH;
 use crate::db::{now, providers, DbConn};
 use crate::domain::audit::ResourceType;
 use crate::domain::provider::{name_key, NewProvider, Provider, ProviderDetails, ProviderKind};

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 
 use super::due::due_rules_for;
 use crate::auth::Actor;
-use crate::db::imports::{in_chunks, insert_rows, BATCH};
+use crate::db::batch::{in_chunks, insert_rows, BATCH};
 use crate::db::schema::{
     funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
     outcome_return_versions as rver, outcome_returns as r,
@@ -119,7 +119,7 @@ pub fn due_rules(
     contract_ids: &[ContractId],
 ) -> Result<HashMap<ContractId, DueRules>, AppError> {
     let mut rules = HashMap::new();
-    for chunk in contract_ids.chunks(crate::db::imports::LOOKUP) {
+    for chunk in contract_ids.chunks(crate::db::batch::LOOKUP) {
         rules.extend(due_rules_for(conn, organisation_id, chunk)?);
     }
     Ok(rules)
@@ -162,7 +162,7 @@ pub fn returns_of(
 ) -> Result<HashMap<(ContractId, FiscalQuarter), StoredReturn>, AppError> {
     if let DbConn::Postgres(pg) = conn {
         let mut ids: Vec<ReturnId> = Vec::new();
-        for chunk in contract_ids.chunks(crate::db::imports::LOOKUP) {
+        for chunk in contract_ids.chunks(crate::db::batch::LOOKUP) {
             ids.extend(
                 r::table
                     .filter(r::contract_id.eq_any(chunk))
@@ -171,7 +171,7 @@ pub fn returns_of(
             );
         }
         ids.sort();
-        for chunk in ids.chunks(crate::db::imports::LOOKUP) {
+        for chunk in ids.chunks(crate::db::batch::LOOKUP) {
             r::table
                 .filter(r::id.eq_any(chunk))
                 .order(r::id)
