@@ -47,123 +47,75 @@ pub enum ProblemError {
     Row(RowError),
 }
 
-/// Every kind of problem the service answers, each with its code, status
-/// and title.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemCode {
-    Validation,
-    InvalidRows,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    MethodNotAllowed,
-    NotAcceptable,
+/// Declares the service's own kinds of problem, each once with its code,
+/// status and title; the domain's rules follow as `Conflict(rule)`.
+macro_rules! problem_codes {
+    ($($(#[$doc:meta])* $kind:ident => $code:literal, $status:ident, $title:literal;)*) => {
+        /// Every kind of problem the service answers, each with its code,
+        /// status and title.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ProblemCode {
+            $($(#[$doc])* $kind,)*
+            /// A rule of the domain, by its own code.
+            Conflict(ConflictCode),
+        }
+
+        impl ProblemCode {
+            /// Every code: the service's own, then each rule's.
+            pub fn all() -> Vec<ProblemCode> {
+                let mut all = vec![$(ProblemCode::$kind),*];
+                all.extend(ConflictCode::ALL.map(ProblemCode::Conflict));
+                all
+            }
+
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$kind => $code,)*
+                    ProblemCode::Conflict(rule) => rule.as_str(),
+                }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(ProblemCode::$kind => StatusCode::$status,)*
+                    ProblemCode::Conflict(_) => StatusCode::CONFLICT,
+                }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(ProblemCode::$kind => $title,)*
+                    ProblemCode::Conflict(rule) => rule.title(),
+                }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    Validation => "validation", UNPROCESSABLE_ENTITY, "Invalid request";
+    InvalidRows => "invalid_rows", UNPROCESSABLE_ENTITY, "Invalid rows";
+    Unauthorized => "unauthorized", UNAUTHORIZED, "Unauthorized";
+    Forbidden => "forbidden", FORBIDDEN, "Forbidden";
+    NotFound => "not_found", NOT_FOUND, "Not found";
+    MethodNotAllowed => "method_not_allowed", METHOD_NOT_ALLOWED, "Method not allowed";
+    NotAcceptable => "not_acceptable", NOT_ACCEPTABLE, "Not acceptable";
     /// The record changed since the `If-Match` ETag was read.
-    StaleVersion,
+    StaleVersion => "stale_version", PRECONDITION_FAILED, "Stale version";
     /// A change came without `If-Match`.
-    VersionRequired,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    HeaderTooLarge,
-    ConcurrentChange,
-    /// A rule of the domain, by its own code.
-    Conflict(ConflictCode),
-    Unavailable,
-    Internal,
+    VersionRequired => "version_required", PRECONDITION_REQUIRED, "Version required";
+    PayloadTooLarge => "payload_too_large", PAYLOAD_TOO_LARGE, "Payload too large";
+    UnsupportedMediaType => "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
+    HeaderTooLarge => "header_too_large", REQUEST_HEADER_FIELDS_TOO_LARGE, "Request header too large";
+    ConcurrentChange => "concurrent_change", CONFLICT, "Concurrent change";
+    Unavailable => "unavailable", SERVICE_UNAVAILABLE, "Service unavailable";
+    Internal => "internal", INTERNAL_SERVER_ERROR, "Internal server error";
 }
 
 impl ProblemCode {
-    /// Every code: the service's own, then each rule's.
-    pub fn all() -> Vec<ProblemCode> {
-        use ProblemCode::*;
-        let mut all = vec![
-            Validation,
-            InvalidRows,
-            Unauthorized,
-            Forbidden,
-            NotFound,
-            MethodNotAllowed,
-            NotAcceptable,
-            StaleVersion,
-            VersionRequired,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            HeaderTooLarge,
-            ConcurrentChange,
-            Unavailable,
-            Internal,
-        ];
-        all.extend(ConflictCode::ALL.map(Conflict));
-        all
-    }
-
-    pub fn code(self) -> &'static str {
-        use ProblemCode::*;
-        match self {
-            Validation => "validation",
-            InvalidRows => "invalid_rows",
-            Unauthorized => "unauthorized",
-            Forbidden => "forbidden",
-            NotFound => "not_found",
-            MethodNotAllowed => "method_not_allowed",
-            NotAcceptable => "not_acceptable",
-            StaleVersion => "stale_version",
-            VersionRequired => "version_required",
-            PayloadTooLarge => "payload_too_large",
-            UnsupportedMediaType => "unsupported_media_type",
-            HeaderTooLarge => "header_too_large",
-            ConcurrentChange => "concurrent_change",
-            Conflict(rule) => rule.as_str(),
-            Unavailable => "unavailable",
-            Internal => "internal",
-        }
-    }
-
     /// The problem's `type`: `/problems/{code}` with dashes.
     pub fn type_uri(self) -> String {
         format!("/problems/{}", self.code().replace('_', "-"))
-    }
-
-    pub fn status(self) -> StatusCode {
-        use ProblemCode::*;
-        match self {
-            Validation | InvalidRows => StatusCode::UNPROCESSABLE_ENTITY,
-            Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden => StatusCode::FORBIDDEN,
-            NotFound => StatusCode::NOT_FOUND,
-            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            NotAcceptable => StatusCode::NOT_ACCEPTABLE,
-            StaleVersion => StatusCode::PRECONDITION_FAILED,
-            VersionRequired => StatusCode::PRECONDITION_REQUIRED,
-            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            HeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ConcurrentChange | Conflict(_) => StatusCode::CONFLICT,
-            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        use ProblemCode::*;
-        match self {
-            Validation => "Invalid request",
-            InvalidRows => "Invalid rows",
-            Unauthorized => "Unauthorized",
-            Forbidden => "Forbidden",
-            NotFound => "Not found",
-            MethodNotAllowed => "Method not allowed",
-            NotAcceptable => "Not acceptable",
-            StaleVersion => "Stale version",
-            VersionRequired => "Version required",
-            PayloadTooLarge => "Payload too large",
-            UnsupportedMediaType => "Unsupported media type",
-            HeaderTooLarge => "Request header too large",
-            ConcurrentChange => "Concurrent change",
-            Conflict(rule) => rule.title(),
-            Unavailable => "Service unavailable",
-            Internal => "Internal server error",
-        }
     }
 }
 

@@ -263,15 +263,7 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        crate::blocking::run(move || {
-            let _timer = metrics::DB_SECONDS
-                .with_label_values(&["read"])
-                .start_timer();
-            let mut conn = db.get()?;
-            work(&mut conn)
-        })
-        .await
+        self.on_connection("read", work).await
     }
 
     /// Runs work in one write transaction on a blocking thread: everything
@@ -281,15 +273,8 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let db = self.clone();
-        crate::blocking::run(move || {
-            let _timer = metrics::DB_SECONDS
-                .with_label_values(&["write"])
-                .start_timer();
-            let mut conn = db.get()?;
-            write_transaction(&mut conn, work)
-        })
-        .await
+        self.on_connection("write", |conn| write_transaction(conn, work))
+            .await
     }
 
     /// Runs work in one write transaction on a blocking thread, as
@@ -300,13 +285,22 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        self.on_connection("write", |conn| trial_transaction(conn, work))
+            .await
+    }
+
+    /// Runs `work` on a pooled connection on the blocking pool, timed as a
+    /// unit of work of `kind` from the wait for a connection on.
+    async fn on_connection<T, F>(&self, kind: &'static str, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
         let db = self.clone();
         crate::blocking::run(move || {
-            let _timer = metrics::DB_SECONDS
-                .with_label_values(&["write"])
-                .start_timer();
+            let _timer = metrics::DB_SECONDS.with_label_values(&[kind]).start_timer();
             let mut conn = db.get()?;
-            trial_transaction(&mut conn, work)
+            work(&mut conn)
         })
         .await
     }

@@ -63,13 +63,9 @@ macro_rules! read_from_text {
     };
 }
 
-/// For a type with `as_str` and `FromStr`: read as above, and written as its
-/// `as_str` text, both as a bound value (`ToSql`) and in query expressions
-/// (`AsExpression`, e.g. `contracts::status.eq(ContractStatus::Draft)`).
-macro_rules! stored_as_text {
-    ($($type:ty),+ $(,)?) => {$(
-        read_from_text!($type);
-
+/// Binds a value as the text its `as_str` gives.
+macro_rules! bound_as_text {
+    ($type:ty) => {
         impl<DB> ToSql<Text, DB> for $type
         where
             DB: Backend,
@@ -79,6 +75,16 @@ macro_rules! stored_as_text {
                 <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
             }
         }
+    };
+}
+
+/// For a type with `as_str` and `FromStr`: read as above, and written as its
+/// `as_str` text, both as a bound value (`ToSql`) and in query expressions
+/// (`AsExpression`, e.g. `contracts::status.eq(ContractStatus::Draft)`).
+macro_rules! stored_as_text {
+    ($($type:ty),+ $(,)?) => {$(
+        read_from_text!($type);
+        bound_as_text!($type);
 
         impl AsExpression<Text> for $type {
             type Expression = <&'static str as AsExpression<Text>>::Expression;
@@ -121,16 +127,7 @@ stored_as_text!(
 macro_rules! stored_ids {
     ($($type:ty),+ $(,)?) => {$(
         read_from_text!($type);
-
-        impl<DB> ToSql<Text, DB> for $type
-        where
-            DB: Backend,
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
-            }
-        }
+        bound_as_text!($type);
 
         impl<'a> AsExpression<Text> for &'a $type {
             type Expression = <&'a str as AsExpression<Text>>::Expression;
