@@ -17,9 +17,10 @@ use crate::auth::Actor;
 use crate::db::outcomes::{MeasureFilter, ReturnFilter};
 use crate::domain::id::{ContractId, FundingStreamId, ProviderId};
 use crate::domain::outcome::{
-    NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges, OutcomeReturn,
-    OutcomeReturnChanges, ReturnStatus, ReturnVersion,
+    self, NewOutcomeMeasure, NewOutcomeReturn, OutcomeMeasure, OutcomeMeasureChanges,
+    OutcomeReturn, OutcomeReturnChanges, ReturnSortKey, ReturnStatus, ReturnVersion,
 };
+use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::ops::outcomes::{measures, returns};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -59,10 +60,9 @@ pub struct ReturnQuery {
     #[serde(default)]
     pub provider_id: Option<ProviderId>,
     pub status: Option<ReturnStatus>,
-    /// Order by `financial_year`, `quarter`, `status`, `created_at`, `updated_at`, comma-separated, `-` first for descending
-    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?(financial_year|quarter|status|created_at|updated_at)(,-?(financial_year|quarter|status|created_at|updated_at)){0,3}$")]
-    pub sort: Option<crate::domain::sort::Sort<crate::domain::outcome::ReturnSortKey>>,
+    /// The order of the list.
+    #[param(schema_with = Sort::<ReturnSortKey>::schema)]
+    pub sort: Option<Sort<ReturnSortKey>>,
 }
 
 /// Define an outcome measure
@@ -81,7 +81,7 @@ pub async fn create_measure(
     actor: Actor,
     request: IdempotentJson<NewOutcomeMeasure>,
 ) -> Result<HttpResponse, AppError> {
-    let (input, once) = request.validated(NewOutcomeMeasure::validate)?.split();
+    let (input, once) = request.split();
     Ok(send(
         measures::define(&state.db, &actor, once, input).await?,
     ))
@@ -150,8 +150,7 @@ pub async fn update_measure(
     seen: IfMatch,
     body: Json<OutcomeMeasureChanges>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = body.0.validate()?;
-    let measure = measures::change(&state.db, &actor, path.id, seen.into(), changes).await?;
+    let measure = measures::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
     ok_with_etag(&measure)
 }
 
@@ -189,7 +188,7 @@ pub async fn create_return(
     actor: Actor,
     request: IdempotentJson<NewOutcomeReturn>,
 ) -> Result<HttpResponse, AppError> {
-    let (input, once) = request.validated(NewOutcomeReturn::validate)?.split();
+    let (input, once) = request.split();
     Ok(send(returns::create(&state.db, &actor, once, input).await?))
 }
 
@@ -262,8 +261,7 @@ pub async fn update_return(
     seen: IfMatch,
     body: Json<OutcomeReturnChanges>,
 ) -> Result<HttpResponse, AppError> {
-    let changes = body.0.validate()?;
-    let outcome_return = returns::change(&state.db, &actor, path.id, seen.into(), changes).await?;
+    let outcome_return = returns::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
     ok_with_etag(&outcome_return)
 }
 
@@ -297,7 +295,7 @@ pub async fn submit_return(
 #[utoipa::path(
     tag = "outcomes",
     params(ReturnPath, IfMatch, Keyed),
-    request_body = crate::domain::outcome::ReturnQuery,
+    request_body = outcome::ReturnQuery,
     responses(
         (status = 200, body = OutcomeReturn),
         Errors<returns::QueryReturn>,
@@ -309,12 +307,10 @@ pub async fn query_return(
     actor: Actor,
     path: web::Path<ReturnPath>,
     seen: IfMatch,
-    request: IdempotentJson<crate::domain::outcome::ReturnQuery>,
+    request: IdempotentJson<outcome::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let (comment, once) = request
-        .validated(crate::domain::outcome::ReturnQuery::validate)?
-        .split();
-    let answer = returns::query(&state.db, &actor, path.id, seen.into(), once, comment).await?;
+    let (query, once) = request.split();
+    let answer = returns::query(&state.db, &actor, path.id, seen.into(), once, query).await?;
     Ok(send(answer))
 }
 

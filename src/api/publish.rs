@@ -619,8 +619,7 @@ pub async fn replace_details(
     seen: IfMatch,
     body: Json<PublicationInput>,
 ) -> Result<HttpResponse, AppError> {
-    let details = body.0.validate()?;
     let record =
-        publication::replace_details(&state.db, &actor, path.id, seen.into(), details).await?;
+        publication::replace_details(&state.db, &actor, path.id, seen.into(), body.0).await?;
     ok_with_etag(&record)
 }

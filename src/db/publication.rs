@@ -17,6 +17,7 @@ use super::schema::{
 };
 use super::sum::sum_pence;
 use super::{now, DbConn};
+use crate::domain::checked::Checked;
 use crate::domain::contract::{ContractKind, ContractStatus, VariationKind};
 use crate::domain::provider::org_ids;
 use crate::domain::publication::details::{award_date, ProcurementRoute, PublicationDetails};
@@ -126,7 +127,7 @@ pub fn details(
 pub fn set_details(
     conn: &mut DbConn,
     contract_id: ContractId,
-    details: &PublicationDetails,
+    details: &Checked<PublicationDetails>,
 ) -> Result<(), AppError> {
     let locations = serde_json::to_string(&details.beneficiary_locations)
         .map_err(|e| AppError::internal("beneficiary locations", e))?;

@@ -18,9 +18,7 @@ use crate::domain::contract::{ContractStatus, FundingLineInput, NewReversal, New
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
 use crate::domain::organisation::{OrganisationChanges, OrganisationName};
-use crate::domain::outcome::{
-    MeasureUnit, NewOutcomeMeasure, NewOutcomeReturn, OutcomeReturn, ReturnStatus,
-};
+use crate::domain::outcome::{NewOutcomeMeasure, NewOutcomeReturn, OutcomeReturn, ReturnStatus};
 use crate::domain::publication::settings::PublicationSettingsChanges;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Period, Quarter};
@@ -200,15 +198,12 @@ async fn define_measures(store: &Db, commissioner: &Actor) -> Result<(), AppErro
         if defined.iter().any(|m| m.code == "better_cope") {
             continue;
         }
-        let measure = NewOutcomeMeasure {
-            funding_stream_id: Some(stream),
-            contract_id: None,
-            code: "better_cope".to_owned(),
-            label: "Feel better able to cope and recover".to_owned(),
-            unit: MeasureUnit::People,
-            required: true,
-        }
-        .validate()?;
+        let measure: NewOutcomeMeasure = body(json!({
+            "funding_stream_id": stream,
+            "code": "better_cope",
+            "label": "Feel better able to cope and recover",
+            "unit": "people",
+        }))?;
         measures::define(store, commissioner, Once::unkeyed(), measure).await?;
     }
     Ok(())
@@ -350,7 +345,7 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
     let entered = match return_for(store, commissioner, id, q2).await? {
         Some(entered) => entered,
         None => {
-            let input: NewOutcomeReturn = serde_json::from_value(serde_json::json!({
+            let input: NewOutcomeReturn = body(json!({
                 "contract_id": id,
                 "financial_year": year.to_string(),
                 "quarter": "Q2",
@@ -358,9 +353,8 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
                 "spend": "6300.00",
                 "received_on": "2022-10-28",
                 "values": [{"code": "better_cope", "value": 10}]
-            }))
-            .map_err(|e| AppError::internal("demo return", e))?;
-            returns::create(store, commissioner, Once::unkeyed(), input.validate()?).await?;
+            }))?;
+            returns::create(store, commissioner, Once::unkeyed(), input).await?;
             return_for(store, commissioner, id, q2)
                 .await?
                 .ok_or(AppError::NotFound("outcome return"))?
@@ -377,7 +371,9 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
             entered.id,
             Seen::Any,
             Once::unkeyed(),
-            "Referrals are missing for Q2: how many did the project receive?".to_owned(),
+            body(json!({
+                "comment": "Referrals are missing for Q2: how many did the project receive?",
+            }))?,
         )
         .await?;
     }

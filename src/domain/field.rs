@@ -494,6 +494,71 @@ pub fn change_string<T: Into<String>>(field: Option<OrBlank<T>>) -> Option<Optio
     change(field).map(|value| value.map(Into::into))
 }
 
+/// A place's code in an established gazetteer, e.g. the ONS code
+/// `E07000114`: at most 20 characters as sent, trimmed, not blank, on one
+/// line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GeoCode(String);
+
+const GEO_CODE: usize = 20;
+
+impl Field for GeoCode {
+    fn parse(sent: &str) -> Result<GeoCode, TextError> {
+        text(sent, GEO_CODE, false).map(GeoCode)
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        string_schema(GEO_CODE, text_pattern(false, blank), blank).examples(["E07000114"])
+    }
+}
+
+field_type!(GeoCode, "GeoCode");
+
+/// The kind of area a geo code names, from 360Giving's geoCodeType
+/// codelist, e.g. `LAD` or `WD`: capital letters and digits, at most 10
+/// characters as sent, spaces about it trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GeoCodeType(String);
+
+const GEO_CODE_TYPE: usize = 10;
+
+impl Field for GeoCodeType {
+    fn parse(sent: &str) -> Result<GeoCodeType, TextError> {
+        if sent.chars().count() > GEO_CODE_TYPE {
+            return Err(TextError::TooLong(GEO_CODE_TYPE));
+        }
+        let code = sent.trim();
+        if code.is_empty() {
+            return Err(TextError::Empty);
+        }
+        if code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
+            Ok(GeoCodeType(code.to_owned()))
+        } else {
+            Err(TextError::Invalid(
+                "must be a geoCodeType code, e.g. LAD or WD",
+            ))
+        }
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        let pattern = match blank {
+            true => r"^\s*[A-Z0-9]*\s*$",
+            false => r"^\s*[A-Z0-9]+\s*$",
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length((!blank).then_some(1))
+            .max_length(Some(GEO_CODE_TYPE))
+            .pattern(Some(pattern))
+            .examples(["LAD"])
+    }
+}
+
+field_type!(GeoCodeType, "GeoCodeType");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,6 +649,10 @@ mod tests {
             agrees::<OrBlank<ShortText>>(&sent)?;
             agrees::<OrBlank<Email>>(&sent)?;
             agrees::<OrBlank<CharityNumber>>(&sent)?;
+            agrees::<GeoCode>(&sent)?;
+            agrees::<GeoCodeType>(&sent)?;
+            agrees::<OrBlank<GeoCode>>(&sent)?;
+            agrees::<OrBlank<GeoCodeType>>(&sent)?;
         }
 
         /// The same over texts near the valid ones: numbers with spaces and
@@ -597,6 +666,8 @@ mod tests {
             agrees::<OrBlank<CharityNumber>>(&sent)?;
             agrees::<OrBlank<CompanyNumber>>(&sent)?;
             agrees::<OrBlank<Code>>(&sent)?;
+            agrees::<GeoCodeType>(&sent)?;
+            agrees::<OrBlank<GeoCodeType>>(&sent)?;
         }
     }
 

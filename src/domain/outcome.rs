@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::checked::Checked;
 use super::contract::{period, ContractStatus};
 use super::due::DueRules;
+use super::field::{self, Code, LongText, OrBlank, ShortText};
 use super::patch;
-use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use super::text::Checks;
 use super::text_enum::text_enum;
 use crate::domain::error::{ConflictCode, DomainError, FieldError};
 use crate::fiscal::{DateRange, FinancialYear, FiscalQuarter, Quarter};
@@ -33,6 +35,8 @@ text_enum!(MeasureUnit {
     People => "people",
     Money => "money",
 });
+
+eserde::impl_edeserialize_compat!(MeasureUnit);
 
 impl MeasureUnit {
     /// Parses a JSON value written in this unit into its stored integer
@@ -104,7 +108,7 @@ pub struct OutcomeMeasure {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"funding_stream_id": "0193a4f2-6c1e-7b3d-9e5f-1a2b3c4d5e6f", "code": "better_cope", "label": "Feel better able to cope", "unit": "people"}))]
 pub struct NewOutcomeMeasure {
@@ -114,10 +118,8 @@ pub struct NewOutcomeMeasure {
     #[serde(default)]
     pub contract_id: Option<ContractId>,
     /// Short code used in returns, e.g. `better_cope`.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
-    pub code: String,
-    #[schema(min_length = 1, max_length = 300)]
-    pub label: String,
+    pub code: Code,
+    pub label: ShortText,
     pub unit: MeasureUnit,
     /// Whether a return must give a value to be submitted (default true).
     #[serde(default = "required_by_default")]
@@ -129,48 +131,39 @@ fn required_by_default() -> bool {
 }
 
 impl NewOutcomeMeasure {
-    pub fn validate(self) -> Result<NewOutcomeMeasure, DomainError> {
+    /// The measure, checked against the rule its fields cannot say: it is
+    /// defined for exactly one of a stream and a contract.
+    pub fn check(self) -> Result<Checked<NewOutcomeMeasure>, DomainError> {
         let mut checks = Checks::new();
-        let (funding_stream_id, contract_id) = (self.funding_stream_id, self.contract_id);
-        if funding_stream_id.is_some() == contract_id.is_some() {
+        if self.funding_stream_id.is_some() == self.contract_id.is_some() {
             checks.fail(
                 "funding_stream_id",
                 "give exactly one of funding_stream_id and contract_id",
             );
         }
-        let measure = NewOutcomeMeasure {
-            funding_stream_id,
-            contract_id,
-            code: checks.code("code", &self.code),
-            label: checks.text("label", &self.label, SHORT_TEXT),
-            unit: self.unit,
-            required: self.required,
-        };
-        checks.finish(measure)
+        checks.finish(self).map(Checked::new)
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"label": "Feel better able to cope and recover"}))]
 pub struct OutcomeMeasureChanges {
-    #[schema(min_length = 1, max_length = 300)]
-    pub label: Option<String>,
+    #[serde(default)]
+    pub label: Option<ShortText>,
     /// May change only while no return holds a value for the measure.
+    #[serde(default)]
     pub unit: Option<MeasureUnit>,
     /// Whether a return must give a value to be submitted.
+    #[serde(default)]
     pub required: Option<bool>,
 }
 
 impl OutcomeMeasureChanges {
-    pub fn validate(self) -> Result<OutcomeMeasureChanges, DomainError> {
-        let mut checks = Checks::new();
-        let changes = OutcomeMeasureChanges {
-            label: self.label.map(|l| checks.text("label", &l, SHORT_TEXT)),
-            unit: self.unit,
-            required: self.required,
-        };
-        checks.finish(changes)
+    /// A change's fields check themselves as they are read; whether the
+    /// unit may change depends on the returns ([`check_unit_change`]).
+    pub fn check(self) -> Checked<OutcomeMeasureChanges> {
+        Checked::new(self)
     }
 
     /// Whether the change gives the measure a unit other than `current`.
@@ -181,7 +174,7 @@ impl OutcomeMeasureChanges {
     /// The measure after the change: what it names changes, the rest stays.
     pub fn apply(self, current: OutcomeMeasure) -> OutcomeMeasure {
         OutcomeMeasure {
-            label: self.label.unwrap_or(current.label),
+            label: self.label.map_or(current.label, ShortText::into_string),
             unit: self.unit.unwrap_or(current.unit),
             required: self.required.unwrap_or(current.required),
             ..current
@@ -364,20 +357,19 @@ pub struct ReturnVersion {
 }
 
 /// Body of `POST /outcome-returns/{id}/query`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"comment": "Q1 spend does not match invoice INV-0042; please check and resubmit."}))]
 pub struct ReturnQuery {
     /// What the provider must explain or correct.
-    #[schema(min_length = 1, max_length = 10000)]
-    pub comment: String,
+    pub comment: LongText,
 }
 
 impl ReturnQuery {
-    pub fn validate(self) -> Result<String, DomainError> {
-        let mut checks = Checks::new();
-        let comment = checks.text("comment", &self.comment, LONG_TEXT);
-        checks.finish(comment)
+    /// A query's comment checks itself as it is read; whether the return
+    /// may be queried depends on its status ([`ReturnStatus::review`]).
+    pub fn check(self) -> Checked<ReturnQuery> {
+        Checked::new(self)
     }
 }
 
@@ -618,19 +610,18 @@ pub struct OutcomeReturn {
 }
 
 /// A measure's value as written in a request.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureValueInput {
     /// The measure's code.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
-    pub code: String,
+    pub code: Code,
     /// A whole number for `count` and `people` measures, a decimal string
     /// for `money`; `null` records it as not reported.
     #[schema(schema_with = reported_value_schema)]
     pub value: Value,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"contract_id": "0193a4f2-8e31-7d52-9b72-3c4d5e6f7081", "financial_year": "2022-23", "quarter": "Q1", "referrals": 42, "people_supported": 35, "spend": "8726.03", "narrative": "Both advisers in post from May; referrals from the police hub rising.", "values": [{"code": "better_cope", "value": 27}]}))]
 pub struct NewOutcomeReturn {
@@ -647,8 +638,8 @@ pub struct NewOutcomeReturn {
     pub people_supported: Option<u32>,
     #[serde(default)]
     pub spend: Money,
-    #[schema(max_length = 10000)]
-    pub narrative: Option<String>,
+    #[serde(default)]
+    pub narrative: Option<OrBlank<LongText>>,
     #[serde(default)]
     pub values: Vec<MeasureValueInput>,
     /// For a return the commissioning team enters on a provider's behalf:
@@ -668,16 +659,22 @@ impl NewOutcomeReturn {
         }
     }
 
-    pub fn validate(self) -> Result<NewOutcomeReturn, DomainError> {
+    /// The narrative given, if any.
+    pub fn narrative(&self) -> Option<&str> {
+        field::given_str(&self.narrative)
+    }
+
+    /// The return, checked against the rules its fields cannot say: spend
+    /// is not negative, and each measure is given once.
+    pub fn check(self) -> Result<Checked<NewOutcomeReturn>, DomainError> {
         let mut checks = Checks::new();
         checks.require(!self.spend.is_negative(), "spend", "must not be negative");
         check_codes_unique(&mut checks, &self.values);
-        let narrative = checks.optional_text("narrative", self.narrative.as_deref(), LONG_TEXT);
-        checks.finish(NewOutcomeReturn { narrative, ..self })
+        checks.finish(self).map(Checked::new)
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"referrals": 45, "narrative": "Referrals corrected after the hub's month-end figures."}))]
 pub struct OutcomeReturnChanges {
@@ -689,11 +686,13 @@ pub struct OutcomeReturnChanges {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295u64)]
     pub people_supported: Option<Option<u32>>,
+    #[serde(default)]
     pub spend: Option<Money>,
     /// An empty string clears the narrative.
-    #[schema(max_length = 10000)]
-    pub narrative: Option<String>,
+    #[serde(default)]
+    pub narrative: Option<OrBlank<LongText>>,
     /// Values to set, by measure code; measures not named keep their value.
+    #[serde(default)]
     pub values: Option<Vec<MeasureValueInput>>,
 }
 
@@ -709,7 +708,9 @@ pub struct ValidOutcomeReturnChanges {
 }
 
 impl OutcomeReturnChanges {
-    pub fn validate(self) -> Result<ValidOutcomeReturnChanges, DomainError> {
+    /// The change, checked against the rules its fields cannot say: spend
+    /// is not negative, and each measure is given once.
+    pub fn check(self) -> Result<Checked<ValidOutcomeReturnChanges>, DomainError> {
         let mut checks = Checks::new();
         if let Some(spend) = self.spend {
             checks.require(!spend.is_negative(), "spend", "must not be negative");
@@ -717,14 +718,15 @@ impl OutcomeReturnChanges {
         if let Some(values) = &self.values {
             check_codes_unique(&mut checks, values);
         }
-        let narrative = patch::optional_text(&mut checks, "narrative", self.narrative, LONG_TEXT);
-        checks.finish(ValidOutcomeReturnChanges {
-            referrals: self.referrals,
-            people_supported: self.people_supported,
-            spend: self.spend,
-            narrative,
-            values: self.values,
-        })
+        checks
+            .finish(ValidOutcomeReturnChanges {
+                referrals: self.referrals,
+                people_supported: self.people_supported,
+                spend: self.spend,
+                narrative: field::change_string(self.narrative),
+                values: self.values,
+            })
+            .map(Checked::new)
     }
 }
 
@@ -802,7 +804,7 @@ pub fn resolve_values(
     let mut checks = Checks::new();
     let mut resolved = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
-        match applicable.iter().find(|m| m.code == input.code) {
+        match applicable.iter().find(|m| m.code == input.code.as_str()) {
             None => checks.fail(
                 format!("values[{i}].code"),
                 format!("no measure '{}' applies to this contract", input.code),
@@ -1135,7 +1137,7 @@ mod tests {
         };
         let changes: OutcomeReturnChanges =
             serde_json::from_value(json!({"narrative": "", "referrals": 0})).expect("parses");
-        let after = changes.validate().expect("valid").apply(current.clone());
+        let after = changes.check().expect("valid").apply(current.clone());
         assert_eq!(after.narrative, None, "blank clears");
         assert_eq!(after.referrals, Some(0));
         assert_eq!(
@@ -1144,15 +1146,12 @@ mod tests {
         );
         let unreported: OutcomeReturnChanges =
             serde_json::from_value(json!({"people_supported": null})).expect("parses");
-        let after = unreported.validate().expect("valid").apply(current.clone());
+        let after = unreported.check().expect("valid").apply(current.clone());
         assert_eq!(after.people_supported, None, "null is not reported");
         assert_eq!(after.referrals, current.referrals, "absent keeps");
         let kept: OutcomeReturnChanges =
             serde_json::from_value(json!({"narrative": null})).expect("parses");
-        assert_eq!(
-            kept.validate().expect("valid").apply(current.clone()),
-            current
-        );
+        assert_eq!(kept.check().expect("valid").apply(current.clone()), current);
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::db::imports;
 use crate::db::outcomes::bulk::{self, NewVersion, StoredReturn, ValueRow};
 use crate::db::{now, DbConn};
 use crate::domain::audit::ResourceType;
+use crate::domain::field::{Code, Field};
 use crate::domain::outcome::{
     check_received_on, check_required_values, check_return_quarter, ApplicableMeasure, MeasureUnit,
     MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnEvent, ReturnStatus,
@@ -90,18 +91,10 @@ fn column_of(field: &str) -> Option<&'static str> {
     }
 }
 
-/// A measure column's heading is a measure's code.
-fn is_code(heading: &str) -> bool {
-    !heading.is_empty()
-        && heading.len() <= 64
-        && heading
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-/// The file's measure columns (every heading that is not a fixed column),
-/// and its columns bound; a heading that cannot be a code is refused.
-fn bind(table: &Table) -> Result<(Columns, Vec<String>), AppError> {
+/// The file's measure columns (every heading that is not a fixed column:
+/// a measure's code), and its columns bound; a heading that cannot be a
+/// code is refused.
+fn bind(table: &Table) -> Result<(Columns, Vec<Code>), AppError> {
     let (fixed, _) = ImportKind::OutcomeReturns.columns();
     let header = table.header();
     let mut problems = Problems::new();
@@ -111,8 +104,8 @@ fn bind(table: &Table) -> Result<(Columns, Vec<String>), AppError> {
         if heading.is_empty() || fixed_column {
             continue;
         }
-        if is_code(heading) {
-            measures.push(heading.clone());
+        if let Ok(code) = Code::parse(heading) {
+            measures.push(code);
         } else {
             problems.row(
                 header.number(),
@@ -126,7 +119,7 @@ fn bind(table: &Table) -> Result<(Columns, Vec<String>), AppError> {
         }
     }
     problems.finish()?;
-    let optional: Vec<&str> = measures.iter().map(String::as_str).collect();
+    let optional: Vec<&str> = measures.iter().map(Code::as_str).collect();
     let columns = super::cells::bind(table, ImportKind::OutcomeReturns, &optional)?;
     Ok((columns, measures))
 }
@@ -134,7 +127,7 @@ fn bind(table: &Table) -> Result<(Columns, Vec<String>), AppError> {
 fn parse_row(
     row: &Row,
     columns: &Columns,
-    measures: &[String],
+    measures: &[Code],
     problems: &mut Problems,
 ) -> Result<Option<ReturnRow>, AppError> {
     let mut cells = Cells::new(row, columns);
@@ -148,7 +141,7 @@ fn parse_row(
     let received_on = cells.date("received_on", false);
     let values: Vec<Option<String>> = measures
         .iter()
-        .map(|code| cells.text(code).map(str::to_owned))
+        .map(|code| cells.text(code.as_str()).map(str::to_owned))
         .collect();
     // The checks a return made by hand gets (of its figures: which year and
     // quarter it is for is checked against the contract later, so a refused
@@ -164,7 +157,7 @@ fn parse_row(
         values: Vec::new(),
         received_on,
     };
-    let checked = cells.check(figures.validate(), column_of)?;
+    let checked = cells.check(figures.check(), column_of)?;
     let parsed = match (checked, contract_reference, year, quarter, stage) {
         (Some(_), Some(contract_reference), Some(year), Some(quarter), Some(stage)) => {
             Some(ReturnRow {
@@ -187,7 +180,7 @@ fn parse_row(
 /// The rows that read well, the problems of the others and the file's
 /// measure columns: a file gives a contract's quarter once (a second row
 /// for it is left out).
-fn parse(table: &Table) -> Result<(Vec<ReturnRow>, Problems, Vec<String>), AppError> {
+fn parse(table: &Table) -> Result<(Vec<ReturnRow>, Problems, Vec<Code>), AppError> {
     let (columns, measures) = bind(table)?;
     let mut problems = Problems::new();
     let mut rows = Vec::with_capacity(table.rows().len());
@@ -237,18 +230,18 @@ fn measure_value(unit: MeasureUnit, text: Option<&str>) -> Result<Option<i64>, S
 /// contract that the file has a column for.
 fn row_values(
     row: &ReturnRow,
-    measures: &[String],
+    measures: &[Code],
     applicable: &[ApplicableMeasure],
     problems: &mut Problems,
 ) -> Option<Vec<(MeasureId, Option<i64>)>> {
     let mut values = Vec::new();
     let mut refused = false;
     for (code, cell) in measures.iter().zip(&row.measures) {
-        let Some(measure) = applicable.iter().find(|m| m.code == *code) else {
+        let Some(measure) = applicable.iter().find(|m| m.code == code.as_str()) else {
             if cell.is_some() {
                 problems.row(
                     row.row,
-                    Some(code),
+                    Some(code.as_str()),
                     format!(
                         "the measure {code} does not apply to contract {}",
                         row.contract_reference
@@ -261,7 +254,7 @@ fn row_values(
         match measure_value(measure.unit, cell.as_deref()) {
             Ok(value) => values.push((measure.id, value)),
             Err(message) => {
-                problems.row(row.row, Some(code), message);
+                problems.row(row.row, Some(code.as_str()), message);
                 refused = true;
             }
         }
@@ -418,9 +411,10 @@ pub fn import(
     let contracts = imports::contracts_by_reference(conn, organisation_id, &references)?;
     let contract_ids: Vec<ContractId> = contracts.values().flatten().map(|c| c.id).collect();
     let (applicable, codes) = bulk::measures_for_contracts(conn, organisation_id, &contract_ids)?;
-    let unknown: Vec<&String> = measures
+    let unknown: Vec<&str> = measures
         .iter()
-        .filter(|code| codes.binary_search(code).is_err())
+        .map(Code::as_str)
+        .filter(|code| codes.binary_search_by(|c| c.as_str().cmp(code)).is_err())
         .collect();
     if !unknown.is_empty() {
         // A column no measure has: the rows cannot be read.

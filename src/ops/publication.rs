@@ -14,7 +14,7 @@ use crate::domain::audit::AuditAction;
 use crate::domain::contract::ContractKind;
 use crate::domain::error::ConflictCode::*;
 use crate::domain::id::{ContractId, OrganisationId};
-use crate::domain::publication::details::{ContractPublication, PublicationDetails};
+use crate::domain::publication::details::{ContractPublication, PublicationInput};
 use crate::domain::publication::registers::{self, Register, RegisterDocument};
 use crate::domain::publication::source::{Period, Publisher, Source};
 use crate::domain::publication::{ocds, threesixty};
@@ -99,9 +99,10 @@ pub async fn replace_details(
     actor: &Actor,
     id: ContractId,
     seen: Seen,
-    details: PublicationDetails,
+    details: PublicationInput,
 ) -> Result<ContractPublication, AppError> {
     actor.require(Permission::ManageContracts)?;
+    let details = details.check()?;
     guard::change_then_read::<ContractPublication, _>(
         db,
         actor,

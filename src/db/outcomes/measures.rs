@@ -10,6 +10,7 @@ use crate::db::schema::{
     contracts as c, funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
 };
 use crate::db::DbConn;
+use crate::domain::checked::Checked;
 use crate::domain::outcome::{DefinedMeasure, MeasureUnit, NewOutcomeMeasure, OutcomeMeasure};
 use crate::error::AppError;
 
@@ -125,8 +126,13 @@ pub fn list_measures(
 
 /// Whether a measure with `input`'s code is already defined where `input`
 /// would define it: on its funding stream, or on its contract.
-pub fn measure_code_taken(conn: &mut DbConn, input: &NewOutcomeMeasure) -> Result<bool, AppError> {
-    let mut same_code = om::table.filter(om::code.eq(&input.code)).into_boxed();
+pub fn measure_code_taken(
+    conn: &mut DbConn,
+    input: &Checked<NewOutcomeMeasure>,
+) -> Result<bool, AppError> {
+    let mut same_code = om::table
+        .filter(om::code.eq(input.code.as_str()))
+        .into_boxed();
     if let Some(stream_id) = input.funding_stream_id {
         same_code = same_code.filter(om::funding_stream_id.eq(stream_id));
     }
@@ -140,7 +146,7 @@ pub fn insert_measure(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     id: MeasureId,
-    input: &NewOutcomeMeasure,
+    input: &Checked<NewOutcomeMeasure>,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(om::table)
@@ -149,8 +155,8 @@ pub fn insert_measure(
             om::organisation_id.eq(organisation_id),
             om::funding_stream_id.eq(&input.funding_stream_id),
             om::contract_id.eq(&input.contract_id),
-            om::code.eq(&input.code),
-            om::label.eq(&input.label),
+            om::code.eq(input.code.as_str()),
+            om::label.eq(input.label.as_str()),
             om::unit.eq(input.unit),
             om::required.eq(input.required),
             om::created_at.eq(at),

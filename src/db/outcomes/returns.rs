@@ -11,6 +11,7 @@ use crate::db::schema::{
     contracts as c, outcome_measures as om, outcome_return_values as rv, outcome_returns as r,
 };
 use crate::db::DbConn;
+use crate::domain::checked::Checked;
 use crate::domain::outcome::{
     MeasureUnit, MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnFigures, ReturnSortKey,
     ReturnStatus,
@@ -239,7 +240,7 @@ pub fn insert_return(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     id: ReturnId,
-    input: &NewOutcomeReturn,
+    input: &Checked<NewOutcomeReturn>,
     at: NaiveDateTime,
 ) -> Result<Inserted, AppError> {
     let inserted = diesel::insert_into(r::table)
@@ -254,7 +255,7 @@ pub fn insert_return(
             r::people_supported.eq(input.people_supported.map(i64::from)),
             r::received_on.eq(input.received_on),
             r::spend_pence.eq(input.spend.pence()),
-            r::narrative.eq(&input.narrative),
+            r::narrative.eq(input.narrative()),
             r::created_at.eq(at),
             r::updated_at.eq(at),
         ))
@@ -295,10 +296,11 @@ pub fn drafted(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     id: ReturnId,
-    input: NewOutcomeReturn,
+    input: Checked<NewOutcomeReturn>,
     shown: Vec<MeasureValue>,
     at: NaiveDateTime,
 ) -> Result<OutcomeReturn, AppError> {
+    let narrative = input.narrative().map(str::to_owned);
     let rules = due_rules_of(conn, organisation_id, input.contract_id)?;
     let quarter = input.fiscal_quarter();
     Ok(OutcomeReturn {
@@ -310,7 +312,7 @@ pub fn drafted(
         referrals: input.referrals.map(i64::from),
         people_supported: input.people_supported.map(i64::from),
         spend: input.spend,
-        narrative: input.narrative,
+        narrative,
         values: shown,
         due_date: rules.due_date(quarter),
         submitted_at: None,

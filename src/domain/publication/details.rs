@@ -8,8 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::checked::Checked;
 use crate::domain::error::DomainError;
-use crate::domain::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use crate::domain::field::{self, GeoCode, GeoCodeType, LongText, OrBlank, ShortText};
+use crate::domain::text::Checks;
 use crate::domain::text_enum::text_enum;
 
 /// How the contract was let (the procurement routes of the LGTC and OCDS's
@@ -32,20 +34,35 @@ text_enum!(ProcurementRoute {
     Direct => "direct",
 });
 
+eserde::impl_edeserialize_compat!(ProcurementRoute);
+
 /// Where the people a contract serves are, e.g. a district by its ONS code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Thanet", "geo_code": "E07000114", "geo_code_type": "LAD"}))]
 pub struct BeneficiaryLocation {
-    #[schema(min_length = 1, max_length = 300)]
     pub name: String,
     /// A code from an established gazetteer, e.g. the ONS code `E07000114`.
-    #[schema(max_length = 20)]
     pub geo_code: Option<String>,
     /// The kind of area the code names, from 360Giving's geoCodeType
     /// codelist, e.g. `LAD` (local authority district), `WD` (ward).
-    #[schema(max_length = 10)]
     pub geo_code_type: Option<String>,
+}
+
+/// A beneficiary location as a request gives it.
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Thanet", "geo_code": "E07000114", "geo_code_type": "LAD"}))]
+pub struct BeneficiaryLocationInput {
+    pub name: ShortText,
+    /// A code from an established gazetteer, e.g. the ONS code `E07000114`.
+    #[serde(default)]
+    pub geo_code: Option<OrBlank<GeoCode>>,
+    /// The kind of area the code names, from 360Giving's geoCodeType
+    /// codelist, e.g. `LAD` (local authority district), `WD` (ward); give
+    /// it with the code.
+    #[serde(default)]
+    pub geo_code_type: Option<OrBlank<GeoCodeType>>,
 }
 
 /// A contract's publication details as recorded.
@@ -123,22 +140,25 @@ impl ContractPublication {
 
 /// The whole of a contract's publication details, replacing what was
 /// recorded: a field left out is cleared.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Independent advocacy for victims of domestic abuse across the four Safer Streets districts", "procurement_route": "open", "vcse": true, "sme": true, "beneficiary_locations": [{"name": "Thanet", "geo_code": "E07000114", "geo_code_type": "LAD"}], "grant_conditions": "Quarterly outcome returns; referral pathway agreed with the force", "grant_reasons": "Supports victims to cope and recover, reducing repeat victimisation"}))]
 pub struct PublicationInput {
-    #[schema(max_length = 10000)]
-    pub description: Option<String>,
+    #[serde(default)]
+    pub description: Option<OrBlank<LongText>>,
+    #[serde(default)]
     pub procurement_route: Option<ProcurementRoute>,
+    #[serde(default)]
     pub sme: Option<bool>,
+    #[serde(default)]
     pub vcse: Option<bool>,
     /// At most 100.
     #[serde(default)]
-    pub beneficiary_locations: Vec<BeneficiaryLocation>,
-    #[schema(max_length = 10000)]
-    pub grant_conditions: Option<String>,
-    #[schema(max_length = 10000)]
-    pub grant_reasons: Option<String>,
+    pub beneficiary_locations: Vec<BeneficiaryLocationInput>,
+    #[serde(default)]
+    pub grant_conditions: Option<OrBlank<LongText>>,
+    #[serde(default)]
+    pub grant_reasons: Option<OrBlank<LongText>>,
     #[serde(default, with = "crate::fiscal::date::option")]
     #[schema(value_type = Option<crate::fiscal::CalendarDate>)]
     pub awarded_on: Option<NaiveDate>,
@@ -148,85 +168,59 @@ pub struct PublicationInput {
     /// Leave it out of every publication; needs `withheld_reason`.
     #[serde(default)]
     pub withheld: bool,
-    #[schema(max_length = 300)]
-    pub withheld_reason: Option<String>,
+    #[serde(default)]
+    pub withheld_reason: Option<OrBlank<ShortText>>,
 }
 
 const MAX_LOCATIONS: usize = 100;
 
 impl PublicationInput {
-    pub fn validate(self) -> Result<PublicationDetails, DomainError> {
+    /// The details, checked against the rules their fields cannot say: at
+    /// most 100 locations, a geo code type only with its code, and a
+    /// reason to withhold the record (kept only while it is withheld).
+    pub fn check(self) -> Result<Checked<PublicationDetails>, DomainError> {
         let mut checks = Checks::new();
-        let mut locations = Vec::with_capacity(self.beneficiary_locations.len());
         if self.beneficiary_locations.len() > MAX_LOCATIONS {
             checks.fail(
                 "beneficiary_locations",
                 format!("at most {MAX_LOCATIONS} locations"),
             );
         }
+        let mut locations = Vec::with_capacity(self.beneficiary_locations.len());
         for (n, location) in self.beneficiary_locations.into_iter().enumerate() {
-            let field = |name: &str| format!("beneficiary_locations[{n}].{name}");
-            let code = checks.optional_text(&field("geo_code"), location.geo_code.as_deref(), 20);
-            let code_type = checks.optional_text(
-                &field("geo_code_type"),
-                location.geo_code_type.as_deref(),
-                10,
-            );
-            if let Some(t) = &code_type {
-                checks.require(
-                    t.chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
-                    &field("geo_code_type"),
-                    "must be a geoCodeType code, e.g. LAD or WD",
-                );
-            }
+            let geo_code = field::given(location.geo_code).map(String::from);
+            let geo_code_type = field::given(location.geo_code_type).map(String::from);
             checks.require(
-                code_type.is_none() || code.is_some(),
-                &field("geo_code"),
+                geo_code_type.is_none() || geo_code.is_some(),
+                &format!("beneficiary_locations[{n}].geo_code"),
                 "give the code its geo_code_type describes",
             );
             locations.push(BeneficiaryLocation {
-                name: checks.text(&field("name"), &location.name, SHORT_TEXT),
-                geo_code: code,
-                geo_code_type: code_type,
+                name: location.name.into_string(),
+                geo_code,
+                geo_code_type,
             });
         }
-        let withheld_reason = checks.optional_text(
-            "withheld_reason",
-            self.withheld_reason.as_deref(),
-            SHORT_TEXT,
-        );
+        let withheld_reason = field::given(self.withheld_reason).map(String::from);
         checks.require(
             !self.withheld || withheld_reason.is_some(),
             "withheld_reason",
             "say why the record is withheld",
         );
         let details = PublicationDetails {
-            description: checks.optional_text(
-                "description",
-                self.description.as_deref(),
-                LONG_TEXT,
-            ),
+            description: field::given(self.description).map(String::from),
             procurement_route: self.procurement_route,
             sme: self.sme,
             vcse: self.vcse,
             beneficiary_locations: locations,
-            grant_conditions: checks.optional_text(
-                "grant_conditions",
-                self.grant_conditions.as_deref(),
-                LONG_TEXT,
-            ),
-            grant_reasons: checks.optional_text(
-                "grant_reasons",
-                self.grant_reasons.as_deref(),
-                LONG_TEXT,
-            ),
+            grant_conditions: field::given(self.grant_conditions).map(String::from),
+            grant_reasons: field::given(self.grant_reasons).map(String::from),
             awarded_on: self.awarded_on,
             review_date: self.review_date,
             withheld: self.withheld,
             withheld_reason: if self.withheld { withheld_reason } else { None },
         };
-        checks.finish(details)
+        checks.finish(details).map(Checked::new)
     }
 }
 
@@ -267,27 +261,34 @@ mod tests {
     fn withholding_needs_a_reason_and_locations_are_checked() {
         let input = PublicationInput {
             withheld: true,
-            beneficiary_locations: vec![BeneficiaryLocation {
-                name: " ".into(),
-                geo_code: None,
-                geo_code_type: Some("lad".into()),
+            beneficiary_locations: vec![BeneficiaryLocationInput {
+                name: "Thanet".into(),
+                geo_code: Some(" ".into()),
+                geo_code_type: Some("LAD".into()),
             }],
             ..PublicationInput::default()
         };
-        match input.validate() {
+        match input.check() {
             Err(DomainError::Invalid(fields)) => {
                 let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
                 assert_eq!(
                     named,
-                    [
-                        "beneficiary_locations[0].geo_code_type",
-                        "beneficiary_locations[0].geo_code",
-                        "beneficiary_locations[0].name",
-                        "withheld_reason"
-                    ]
+                    ["beneficiary_locations[0].geo_code", "withheld_reason"]
                 );
             }
             other => panic!("expected a validation error, got {other:?}"),
+        }
+        // A location's name and geo code type are refused as they are read.
+        let refused = serde_json::from_value::<PublicationInput>(serde_json::json!({
+            "beneficiary_locations": [{"name": "Thanet", "geo_code_type": "lad"}]
+        }));
+        let message = refused.map(drop).expect_err("refused").to_string();
+        assert!(message.contains("geoCodeType"), "{message}");
+        for name in [" ", "a\u{1b}b"] {
+            let refused = serde_json::from_value::<BeneficiaryLocationInput>(
+                serde_json::json!({ "name": name }),
+            );
+            assert!(refused.is_err(), "{name:?}");
         }
     }
 
@@ -297,6 +298,6 @@ mod tests {
             withheld_reason: Some("refuge".into()),
             ..PublicationInput::default()
         };
-        assert_eq!(input.validate().expect("valid").withheld_reason, None);
+        assert_eq!(input.check().expect("valid").withheld_reason, None);
     }
 }

@@ -59,6 +59,7 @@ pub async fn define(
     input: NewOutcomeMeasure,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::ManageMeasures)?;
+    let input = input.check()?;
     guard::create(db, actor, once, move |conn, actor| {
         let organisation_id = actor.organisation_id;
         if let Some(stream_id) = input.funding_stream_id {
@@ -104,6 +105,7 @@ pub async fn change(
     changes: OutcomeMeasureChanges,
 ) -> Result<OutcomeMeasure, AppError> {
     actor.require(Permission::ManageMeasures)?;
+    let changes = changes.check();
     guard::change(
         db,
         actor,
@@ -115,7 +117,7 @@ pub async fn change(
             if changes.changes_unit(current.unit) {
                 check_unit_change(stored::measure_holds_values(conn, id)?)?;
             }
-            stored::set_measure(conn, &changes.apply(current), now())?;
+            stored::set_measure(conn, &changes.into_inner().apply(current), now())?;
             stored::get_measure(conn, &actor.scope(), id)
         },
     )

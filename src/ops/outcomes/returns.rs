@@ -8,12 +8,13 @@ use crate::auth::{Actor, Permission, Role};
 use crate::db::outcomes::{self as stored, ReturnFilter};
 use crate::db::{contracts, now, Db, DbConn};
 use crate::domain::audit::AuditAction;
+use crate::domain::checked::Checked;
 use crate::domain::error::ConflictCode::*;
 use crate::domain::id::ReturnId;
 use crate::domain::outcome::{
     check_received_on, check_required_values, check_return_quarter, query_comment_after,
-    resolve_values, shown_values, NewOutcomeReturn, OutcomeReturn, ReturnEvent, ReturnVersion,
-    ValidOutcomeReturnChanges,
+    resolve_values, shown_values, NewOutcomeReturn, OutcomeReturn, OutcomeReturnChanges,
+    ReturnEvent, ReturnQuery, ReturnVersion,
 };
 use crate::error::AppError;
 use crate::ops::guard::{self, Answer, Created};
@@ -62,6 +63,7 @@ pub async fn create(
     input: NewOutcomeReturn,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::WriteReturns)?;
+    let input = input.check()?;
     let contract_id = input.contract_id;
     guard::create_under(db, actor, Some(contract_id), once, move |conn, actor| {
         Ok(Created::record(create_in(conn, actor, input)?))
@@ -72,7 +74,7 @@ pub async fn create(
 fn create_in(
     conn: &mut DbConn,
     actor: &Actor,
-    input: NewOutcomeReturn,
+    input: Checked<NewOutcomeReturn>,
 ) -> Result<OutcomeReturn, AppError> {
     let contract = match contracts::load(conn, &actor.scope(), input.contract_id) {
         Err(AppError::NotFound(_)) => {
@@ -118,9 +120,10 @@ pub async fn change(
     actor: &Actor,
     id: ReturnId,
     seen: Seen,
-    changes: ValidOutcomeReturnChanges,
+    changes: OutcomeReturnChanges,
 ) -> Result<OutcomeReturn, AppError> {
     actor.require(Permission::WriteReturns)?;
+    let changes = changes.check()?;
     guard::change(
         db,
         actor,
@@ -195,8 +198,10 @@ pub async fn query(
     id: ReturnId,
     seen: Seen,
     once: Once,
-    comment: String,
+    query: ReturnQuery,
 ) -> Result<Answer, AppError> {
+    actor.require(Permission::ReviewReturns)?;
+    let comment = query.check().into_inner().comment.into_string();
     review(
         db,
         actor,
@@ -218,10 +223,12 @@ pub async fn accept(
     seen: Seen,
     once: Once,
 ) -> Result<Answer, AppError> {
+    actor.require(Permission::ReviewReturns)?;
     review(db, actor, id, seen, once, ReturnEvent::Accepted, None).await
 }
 
-/// The commissioner's review: a query (with its comment) or an acceptance.
+/// The commissioner's review: a query (with its comment) or an acceptance,
+/// by a caller its use case has let review.
 async fn review(
     db: &Db,
     actor: &Actor,
@@ -231,7 +238,6 @@ async fn review(
     event: ReturnEvent,
     comment: Option<String>,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::ReviewReturns)?;
     guard::act(
         db,
         actor,
