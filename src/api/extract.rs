@@ -14,6 +14,9 @@ use super::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, FieldError};
 
+/// What a handler answers: a response, or the problem it becomes.
+pub type Reply = Result<actix_web::HttpResponse, AppError>;
+
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 

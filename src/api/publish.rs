@@ -10,7 +10,10 @@ use crate::domain::id::OrganisationId;
 use std::time::SystemTime;
 
 use actix_web::http::header::{self, Header, HttpDate};
-use actix_web::{get, put, web, HttpRequest, HttpResponse};
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::{get, put, web, FromRequest, HttpRequest, HttpResponse};
 use chrono::DateTime;
 use serde::Serialize;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
@@ -18,10 +21,10 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::extract::Json;
+use super::extract::{Json, Reply};
 use super::paths::{ContractPath, PublicPath, PublicRegisterPath, RegisterPath};
 use super::preconditions::{ok_with_etag, IfMatch};
-use super::query::{PeriodParams, Query};
+use super::query::{parse_query, PeriodParams};
 use super::reports::{negotiate, Format};
 use super::responses::Errors;
 use super::AppState;
@@ -154,38 +157,68 @@ fn send(
     Ok(response.body(body))
 }
 
-/// A document for the organisation's own team: a period is needed.
-async fn private(
-    req: &HttpRequest,
-    state: &AppState,
-    actor: &Actor,
-    period: PeriodParams,
-    document: Document,
-    format: Format,
-) -> Result<HttpResponse, AppError> {
-    // Before the period: a caller who may not publish learns nothing.
-    publication::require(actor)?;
-    let period = period.required()?;
-    negotiate(req, format)?;
-    let stem = file_stem(&document);
-    let made = publication::document(&state.db, actor, document, period).await?;
-    send(req, made, format, &stem, false)
+/// A request for a published document: the request (its `Accept` and
+/// cache validators), the service, and the period asked for — read, but
+/// refused only once the caller may ask at all.
+pub struct DocumentRequest {
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    period: Result<PeriodParams, AppError>,
 }
 
-/// A document for anyone, once the organisation publishes: of every year
-/// unless a period is given.
-async fn public(
-    req: &HttpRequest,
-    state: &AppState,
-    organisation_id: OrganisationId,
-    period: PeriodParams,
-    document: Document,
-    format: Format,
-) -> Result<HttpResponse, AppError> {
-    negotiate(req, format)?;
-    let stem = file_stem(&document);
-    let made = publication::public_document(&state.db, organisation_id, document, period.0).await?;
-    send(req, made, format, &stem, true)
+impl FromRequest for DocumentRequest {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| AppError::internal_message("application state missing"))
+                .map(|state| DocumentRequest {
+                    req: req.clone(),
+                    state,
+                    period: parse_query(req.query_string()),
+                }),
+        )
+    }
+}
+
+impl DocumentRequest {
+    /// A document for the organisation's own team: a period is needed.
+    async fn private(self, actor: &Actor, document: Document, format: Format) -> Reply {
+        // Before the period: a caller who may not publish learns nothing.
+        publication::require(actor)?;
+        let period = self.period?.required()?;
+        negotiate(&self.req, format)?;
+        let stem = file_stem(&document);
+        let made = publication::document(&self.state.db, actor, document, period).await?;
+        send(&self.req, made, format, &stem, false)
+    }
+
+    /// A document for anyone, once the organisation publishes: of every
+    /// year unless a period is given.
+    async fn public(
+        self,
+        organisation_id: OrganisationId,
+        document: Document,
+        format: Format,
+    ) -> Reply {
+        let period = self.period?;
+        negotiate(&self.req, format)?;
+        let stem = file_stem(&document);
+        let made =
+            publication::public_document(&self.state.db, organisation_id, document, period.0)
+                .await?;
+        send(&self.req, made, format, &stem, true)
+    }
+
+    /// The address the document was asked at (an OCDS package names it).
+    fn ocds(&self) -> Document {
+        Document::Ocds {
+            uri: address(&self.req),
+        }
+    }
 }
 
 /// A standard's own document: an object the standard's schema describes.
@@ -243,27 +276,14 @@ impl ToSchema for OcdsReleasePackage {}
     params(PeriodParams),
     responses(
         (status = 200, body = ThreeSixtyGivingPackage, description = "The package. The same grants as the flat CSV: `/publish/360giving.csv`."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadDocument>,
     )
 )]
 #[get("/publish/360giving")]
-pub async fn threesixty_giving(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty;
-    private(
-        &req,
-        &state,
-        &actor,
-        query.into_inner(),
-        document,
-        Format::Json,
-    )
-    .await
+pub async fn threesixty_giving(asked: DocumentRequest, actor: Actor) -> Reply {
+    asked
+        .private(&actor, Document::ThreeSixty, Format::Json)
+        .await
 }
 
 /// 360Giving grants as CSV
@@ -277,27 +297,14 @@ pub async fn threesixty_giving(
     params(PeriodParams),
     responses(
         (status = 200, description = "The flat CSV.", content_type = "text/csv", body = String),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadDocument>,
     )
 )]
 #[get("/publish/360giving.csv")]
-pub async fn threesixty_giving_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let document = Document::ThreeSixty;
-    private(
-        &req,
-        &state,
-        &actor,
-        query.into_inner(),
-        document,
-        Format::Csv,
-    )
-    .await
+pub async fn threesixty_giving_csv(asked: DocumentRequest, actor: Actor) -> Reply {
+    asked
+        .private(&actor, Document::ThreeSixty, Format::Csv)
+        .await
 }
 
 /// OCDS contracts
@@ -313,27 +320,13 @@ pub async fn threesixty_giving_csv(
     params(PeriodParams),
     responses(
         (status = 200, body = OcdsReleasePackage, description = "The release package."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadDocument>,
     )
 )]
 #[get("/publish/ocds")]
-pub async fn ocds_package(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let document = Document::Ocds { uri: address(&req) };
-    private(
-        &req,
-        &state,
-        &actor,
-        query.into_inner(),
-        document,
-        Format::Json,
-    )
-    .await
+pub async fn ocds_package(asked: DocumentRequest, actor: Actor) -> Reply {
+    let document = asked.ocds();
+    asked.private(&actor, document, Format::Json).await
 }
 
 /// A transparency register
@@ -350,28 +343,18 @@ pub async fn ocds_package(
     params(RegisterPath, PeriodParams),
     responses(
         (status = 200, body = RegisterDocument, description = "The register. The same register as CSV: `/publish/registers/{register}.csv`."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadRegister>,
     )
 )]
 #[get("/publish/registers/{register}")]
 pub async fn read_register(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    asked: DocumentRequest,
     actor: Actor,
     path: web::Path<RegisterPath>,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let document = Document::Register(path.register);
-    private(
-        &req,
-        &state,
-        &actor,
-        query.into_inner(),
-        document,
-        Format::Json,
-    )
-    .await
+) -> Reply {
+    asked
+        .private(&actor, Document::Register(path.register), Format::Json)
+        .await
 }
 
 /// A transparency register as CSV
@@ -383,28 +366,18 @@ pub async fn read_register(
     params(RegisterPath, PeriodParams),
     responses(
         (status = 200, description = "The register as CSV.", content_type = "text/csv", body = String),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadRegister>,
     )
 )]
 #[get("/publish/registers/{register}.csv")]
 pub async fn read_register_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    asked: DocumentRequest,
     actor: Actor,
     path: web::Path<RegisterPath>,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let document = Document::Register(path.register);
-    private(
-        &req,
-        &state,
-        &actor,
-        query.into_inner(),
-        document,
-        Format::Csv,
-    )
-    .await
+) -> Reply {
+    asked
+        .private(&actor, Document::Register(path.register), Format::Csv)
+        .await
 }
 
 /// Public 360Giving package
@@ -418,27 +391,14 @@ pub async fn read_register_csv(
     security(()),
     responses(
         (status = 200, body = ThreeSixtyGivingPackage, description = "The package."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/360giving.json")]
-pub async fn public_threesixty_json(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<PublicPath>,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let (organisation_id, document) = (path.organisation_id, Document::ThreeSixty);
-    public(
-        &req,
-        &state,
-        organisation_id,
-        query.into_inner(),
-        document,
-        Format::Json,
-    )
-    .await
+pub async fn public_threesixty_json(asked: DocumentRequest, path: web::Path<PublicPath>) -> Reply {
+    asked
+        .public(path.organisation_id, Document::ThreeSixty, Format::Json)
+        .await
 }
 
 /// Public 360Giving flat CSV
@@ -451,27 +411,14 @@ pub async fn public_threesixty_json(
     security(()),
     responses(
         (status = 200, body = String, content_type = "text/csv", description = "The flat CSV."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/360giving.csv")]
-pub async fn public_threesixty_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<PublicPath>,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let (organisation_id, document) = (path.organisation_id, Document::ThreeSixty);
-    public(
-        &req,
-        &state,
-        organisation_id,
-        query.into_inner(),
-        document,
-        Format::Csv,
-    )
-    .await
+pub async fn public_threesixty_csv(asked: DocumentRequest, path: web::Path<PublicPath>) -> Reply {
+    asked
+        .public(path.organisation_id, Document::ThreeSixty, Format::Csv)
+        .await
 }
 
 /// Public OCDS release package
@@ -485,28 +432,15 @@ pub async fn public_threesixty_csv(
     security(()),
     responses(
         (status = 200, body = OcdsReleasePackage, description = "The release package."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/ocds.json")]
-pub async fn public_ocds(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<PublicPath>,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let document = Document::Ocds { uri: address(&req) };
-    let organisation_id = path.organisation_id;
-    public(
-        &req,
-        &state,
-        organisation_id,
-        query.into_inner(),
-        document,
-        Format::Json,
-    )
-    .await
+pub async fn public_ocds(asked: DocumentRequest, path: web::Path<PublicPath>) -> Reply {
+    let document = asked.ocds();
+    asked
+        .public(path.organisation_id, document, Format::Json)
+        .await
 }
 
 /// Public register as CSV
@@ -520,27 +454,21 @@ pub async fn public_ocds(
     security(()),
     responses(
         (status = 200, body = String, content_type = "text/csv", description = "The register."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/registers/{register}.csv")]
 pub async fn public_register_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    asked: DocumentRequest,
     path: web::Path<PublicRegisterPath>,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let (organisation_id, document) = (path.organisation_id, Document::Register(path.register));
-    public(
-        &req,
-        &state,
-        organisation_id,
-        query.into_inner(),
-        document,
-        Format::Csv,
-    )
-    .await
+) -> Reply {
+    asked
+        .public(
+            path.organisation_id,
+            Document::Register(path.register),
+            Format::Csv,
+        )
+        .await
 }
 
 /// Public register as JSON
@@ -553,27 +481,21 @@ pub async fn public_register_csv(
     security(()),
     responses(
         (status = 200, body = RegisterDocument, description = "The register."),
-        (status = 304, description = "The copy named by `If-None-Match` is current."),
         Errors<ReadPublicDocument>,
     )
 )]
 #[get("/public/{organisation_id}/registers/{register}.json")]
 pub async fn public_register_json(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    asked: DocumentRequest,
     path: web::Path<PublicRegisterPath>,
-    query: Query<PeriodParams>,
-) -> Result<HttpResponse, AppError> {
-    let (organisation_id, document) = (path.organisation_id, Document::Register(path.register));
-    public(
-        &req,
-        &state,
-        organisation_id,
-        query.into_inner(),
-        document,
-        Format::Json,
-    )
-    .await
+) -> Reply {
+    asked
+        .public(
+            path.organisation_id,
+            Document::Register(path.register),
+            Format::Json,
+        )
+        .await
 }
 
 /// Read a contract's publication details

@@ -105,7 +105,8 @@ impl Modify for PageItemReferences {
 ///   version as `ETag`, for `If-Match` on a change (`ok_with_etag`, `send`);
 /// - a published document (a 200 under `/publish/` or `/public/`): `ETag`,
 ///   `Last-Modified`, `Cache-Control` and `Withheld-Records`
-///   (`api::publish`).
+///   (`api::publish`); and its 304 for a copy that is current, with the
+///   same validators.
 ///
 /// The conformance check holds each response to these both ways: a header
 /// documented is sent, and an `ETag` or `Location` sent is documented.
@@ -133,6 +134,16 @@ impl ResponseHeaders {
         (
             "Withheld-Records",
             "Records of the period left out as withheld",
+        ),
+    ];
+
+    /// A 304 (see below) carries the version and date it confirms.
+    const NOT_MODIFIED: [(&'static str, &'static str); 3] = [
+        ("ETag", "The document's version, for `If-None-Match`"),
+        ("Last-Modified", "When a record in the document last changed"),
+        (
+            "Cache-Control",
+            "`public, max-age=300` for a public document; `private, no-cache` for one fetched with a token",
         ),
     ];
 
@@ -173,6 +184,17 @@ impl Modify for ResponseHeaders {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let document = path.starts_with("/api/v1/publish/") || path.starts_with("/public/");
             for operation in operations(item) {
+                if document {
+                    // `publish::send` answers a current copy's validators
+                    // with 304.
+                    let not_modified = utoipa::openapi::ResponseBuilder::new()
+                        .description("The copy named by `If-None-Match` is current.")
+                        .build();
+                    operation
+                        .responses
+                        .responses
+                        .insert("304".to_owned(), RefOr::T(not_modified));
+                }
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else {
                         continue;
@@ -180,6 +202,7 @@ impl Modify for ResponseHeaders {
                     let headers: &[(&str, &str)] = match status.as_str() {
                         "201" => &Self::CREATED,
                         "200" if document => &Self::DOCUMENT,
+                        "304" => &Self::NOT_MODIFIED,
                         "200"
                             if Self::body_schema(response)
                                 .is_some_and(|name| records.iter().any(|r| r == name)) =>
