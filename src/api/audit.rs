@@ -43,7 +43,6 @@ pub struct AuditQuery {
 /// The audit trail: every write in the organisation with its actor, time, and
 /// the record before and after. Read-only: nothing can change it.
 #[utoipa::path(
-    tag = "audit",
     params(PageParams, AuditQuery),
     responses(
         (status = 200, body = Page<AuditEvent>),

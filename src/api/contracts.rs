@@ -77,7 +77,6 @@ pub struct FundingLineChange {
 /// or with `"status": "active"` awarded in the same request under the same
 /// rules as activation. The 201 carries the `ETag` for the next change.
 #[utoipa::path(
-    tag = "contracts",
     params(Keyed),
     request_body = NewContract,
     responses((status = 201, body = Contract), Errors<contracts::CreateContract>)
@@ -99,7 +98,6 @@ pub async fn create(
 /// Contracts and grants with their funding lines, funded and paid totals; a
 /// provider token sees only its own.
 #[utoipa::path(
-    tag = "contracts",
     params(PageParams, PeriodParams, ContractQuery),
     responses((status = 200, body = Page<Contract>), Errors<contracts::ListContracts>)
 )]
@@ -126,7 +124,6 @@ pub async fn list(
 ///
 /// A contract with its funding lines, funded and paid totals, and its ETag.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath),
     responses((status = 200, body = Contract), Errors<contracts::ReadContract>)
 )]
@@ -143,7 +140,6 @@ pub async fn read(
 ///
 /// Changes a draft contract. An awarded contract changes by variation instead.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath, IfMatch),
     request_body = ContractChanges,
     responses((status = 200, body = Contract), Errors<contracts::ChangeDraft>)
@@ -166,7 +162,6 @@ pub async fn update(
 ///
 /// Deletes a draft contract. Awarded contracts are ended or terminated instead.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath, IfMatch),
     responses((status = 204, description = "Deleted"), Errors<contracts::DeleteDraft>)
 )]
@@ -188,7 +183,6 @@ pub async fn delete(
 /// / 409 with the budget figures); ending or terminating needs a reason,
 /// terminating a decision reference.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath, IfMatch, Keyed),
     request_body = StatusChange,
     responses((status = 200, body = Contract), Errors<lifecycle::ChangeStatus>)
@@ -211,7 +205,6 @@ pub async fn change_status(
 ///
 /// Each funding line: the stream, financial year and amount it funds.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath),
     responses((status = 200, body = Vec<FundingLine>), Errors<lines::ListLines>)
 )]
@@ -228,7 +221,6 @@ pub async fn list_lines(
 ///
 /// Adds a funding line (stream × financial year × amount) to a draft contract.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath, Keyed),
     request_body = FundingLineInput,
     responses((status = 201, body = FundingLine), Errors<lines::AddLine>)
@@ -251,7 +243,6 @@ pub async fn add_line(
 /// Changes the amount of a draft contract's funding line; answers with the
 /// contract.
 #[utoipa::path(
-    tag = "contracts",
     params(FundingLinePath, IfMatch),
     request_body = FundingLineChange,
     responses((status = 200, body = Contract), Errors<lines::ChangeLine>)
@@ -274,7 +265,6 @@ pub async fn update_line(
 ///
 /// Removes a funding line from a draft contract.
 #[utoipa::path(
-    tag = "contracts",
     params(FundingLinePath, IfMatch),
     responses((status = 204, description = "Deleted"), Errors<lines::RemoveLine>)
 )]
@@ -295,7 +285,6 @@ pub async fn delete_line(
 /// The contract's history: activation, variations, ending or termination, each
 /// with its reason and decision reference.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath),
     responses((status = 200, body = Vec<Variation>), Errors<contracts::ReadHistory>)
 )]
@@ -316,7 +305,6 @@ pub async fn list_variations(
 /// one more: its closing adjustment, bringing the value down to what was
 /// spent (never below what was paid).
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath, IfMatch, Keyed),
     request_body = NewVariation,
     responses((status = 200, body = Contract), Errors<lifecycle::Vary>)
@@ -338,7 +326,6 @@ pub async fn vary(
 ///
 /// Payments recorded against the contract, oldest first.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath),
     responses((status = 200, body = Vec<Payment>), Errors<payments::ListPayments>)
 )]
@@ -356,7 +343,6 @@ pub async fn list_payments(
 /// Records a payment (finance). Total payments may not exceed the contract's
 /// value.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath, Keyed),
     request_body = NewPayment,
     responses((status = 201, body = Payment), Errors<payments::RecordPayment>)
@@ -380,7 +366,6 @@ pub async fn record_payment(
 /// opposite amount that names the payment, in the quarter of `reversed_on`.
 /// The payment itself is never edited, and can be reversed once.
 #[utoipa::path(
-    tag = "contracts",
     params(PaymentPath, Keyed),
     request_body = NewReversal,
     responses((status = 201, body = Payment), Errors<payments::ReversePayment>)
@@ -403,7 +388,6 @@ pub async fn reverse_payment(
 /// The measures the contract reports each quarter: its funding streams'
 /// measures and its own.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath),
     responses(
         (status = 200, body = Vec<crate::domain::outcome::OutcomeMeasure>),

@@ -16,7 +16,7 @@ pub struct Health {
 /// Liveness
 ///
 /// The process is alive. Needs no token.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(responses((status = 200, description = "Alive", body = Health)))]
 #[get("/healthz")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -26,7 +26,6 @@ pub async fn live() -> HttpResponse {
 ///
 /// The process is alive and its database answers. Needs no token.
 #[utoipa::path(
-    tag = "health",
     responses(
         (status = 200, description = "Ready: the database answers", body = Health),
         (status = 503, response = crate::api::responses::Unavailable)

@@ -76,7 +76,6 @@ pub struct SpreadsheetFile(Vec<u8>);
 /// are finance's to import; the other kinds the commissioning team's; an
 /// admin may import any.
 #[utoipa::path(
-    tag = "imports",
     params(
         ("kind" = ImportKind, Path, description = "What the file holds"),
         ImportQuery,
@@ -187,7 +186,6 @@ pub struct TemplateQuery {
 /// order (`funding-streams`, `providers`, `awards`, `payments`,
 /// `outcome-returns`) into an empty organisation, each imports as it is.
 #[utoipa::path(
-    tag = "imports",
     params(
         ("kind" = ImportKind, Path, description = "What the file holds"),
         TemplateQuery,

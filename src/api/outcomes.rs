@@ -70,7 +70,6 @@ pub struct ReturnQuery {
 /// Defines an outcome measure for a funding stream (every contract it funds
 /// reports it) or for one contract.
 #[utoipa::path(
-    tag = "outcomes",
     params(Keyed),
     request_body = NewOutcomeMeasure,
     responses((status = 201, body = OutcomeMeasure), Errors<measures::DefineMeasure>)
@@ -91,7 +90,6 @@ pub async fn create_measure(
 ///
 /// Outcome measures, filtered by stream or contract.
 #[utoipa::path(
-    tag = "outcomes",
     params(PageParams, MeasureQuery),
     responses((status = 200, body = Page<OutcomeMeasure>), Errors<measures::ListMeasures>)
 )]
@@ -114,7 +112,6 @@ pub async fn list_measures(
 ///
 /// One outcome measure, with its ETag.
 #[utoipa::path(
-    tag = "outcomes",
     params(MeasurePath),
     responses(
         (status = 200, body = OutcomeMeasure),
@@ -134,7 +131,6 @@ pub async fn read_measure(
 ///
 /// Changes a measure's label, or its unit while no return holds a value for it.
 #[utoipa::path(
-    tag = "outcomes",
     params(MeasurePath, IfMatch),
     request_body = OutcomeMeasureChanges,
     responses(
@@ -158,7 +154,6 @@ pub async fn update_measure(
 ///
 /// Deletes a measure no return has a value for.
 #[utoipa::path(
-    tag = "outcomes",
     params(MeasurePath, IfMatch),
     responses((status = 204, description = "Deleted"), Errors<measures::DeleteMeasure>)
 )]
@@ -177,7 +172,6 @@ pub async fn delete_measure(
 ///
 /// Creates a draft outcome return for a contract and a quarter it covers.
 #[utoipa::path(
-    tag = "outcomes",
     params(Keyed),
     request_body = NewOutcomeReturn,
     responses((status = 201, body = OutcomeReturn), Errors<returns::CreateReturn>)
@@ -198,7 +192,6 @@ pub async fn create_return(
 /// period asked about (a year, a quarter of one, or `from` to `to`); a
 /// provider token sees only its own.
 #[utoipa::path(
-    tag = "outcomes",
     params(PageParams, PeriodParams, ReturnQuery),
     responses((status = 200, body = Page<OutcomeReturn>), Errors<returns::ListReturns>)
 )]
@@ -225,7 +218,6 @@ pub async fn list_returns(
 /// One outcome return with its figures, measure values and status, and its
 /// ETag.
 #[utoipa::path(
-    tag = "outcomes",
     params(ReturnPath),
     responses(
         (status = 200, body = OutcomeReturn),
@@ -245,7 +237,6 @@ pub async fn read_return(
 ///
 /// Changes a draft (or queried) return's figures, values and narrative.
 #[utoipa::path(
-    tag = "outcomes",
     params(ReturnPath, IfMatch),
     request_body = OutcomeReturnChanges,
     responses(
@@ -270,7 +261,6 @@ pub async fn update_return(
 /// Submits a draft return, or resubmits a queried one. Every measure the
 /// contract reports needs a value (422 names each one missing).
 #[utoipa::path(
-    tag = "outcomes",
     params(ReturnPath, IfMatch, Keyed),
     responses(
         (status = 200, body = OutcomeReturn),
@@ -293,7 +283,6 @@ pub async fn submit_return(
 ///
 /// Queries a submitted return: it goes back to the provider with the comment.
 #[utoipa::path(
-    tag = "outcomes",
     params(ReturnPath, IfMatch, Keyed),
     request_body = outcome::ReturnQuery,
     responses(
@@ -318,7 +307,6 @@ pub async fn query_return(
 ///
 /// Accepts a submitted return; it is locked from then on.
 #[utoipa::path(
-    tag = "outcomes",
     params(ReturnPath, IfMatch, Keyed),
     responses(
         (status = 200, body = OutcomeReturn),
@@ -342,7 +330,6 @@ pub async fn accept_return(
 /// The return's history: every save, submission and review, with who made it
 /// and the full figures after it.
 #[utoipa::path(
-    tag = "outcomes",
     params(ReturnPath),
     responses((status = 200, body = Vec<ReturnVersion>), Errors<returns::ListVersions>)
 )]

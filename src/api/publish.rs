@@ -272,7 +272,6 @@ impl ToSchema for OcdsReleasePackage {}
 /// commissioning body and each funding stream a grant programme. Withheld
 /// grants are left out and counted in `Withheld-Records`.
 #[utoipa::path(
-    tag = "publication",
     params(PeriodParams),
     responses(
         (status = 200, body = ThreeSixtyGivingPackage, description = "The package. The same grants as the flat CSV: `/publish/360giving.csv`."),
@@ -293,7 +292,6 @@ pub async fn threesixty_giving(asked: DocumentRequest, actor: Actor) -> Reply {
 /// `Recipient Org:Identifier`…); a list with several entries in some grant
 /// numbers its columns (`Grant Programme:0:Code`).
 #[utoipa::path(
-    tag = "publication",
     params(PeriodParams),
     responses(
         (status = 200, description = "The flat CSV.", content_type = "text/csv", body = String),
@@ -316,7 +314,6 @@ pub async fn threesixty_giving_csv(asked: DocumentRequest, actor: Actor) -> Repl
 /// payments as `implementation.transactions`, and its ending or
 /// termination with the decision reference.
 #[utoipa::path(
-    tag = "publication",
     params(PeriodParams),
     responses(
         (status = 200, body = OcdsReleasePackage, description = "The release package."),
@@ -339,7 +336,6 @@ pub async fn ocds_package(asked: DocumentRequest, actor: Actor) -> Reply {
 /// A year or a quarter; the same register as CSV at
 /// `/publish/registers/{register}.csv`.
 #[utoipa::path(
-    tag = "publication",
     params(RegisterPath, PeriodParams),
     responses(
         (status = 200, body = RegisterDocument, description = "The register. The same register as CSV: `/publish/registers/{register}.csv`."),
@@ -362,7 +358,6 @@ pub async fn read_register(
 /// The register of `/publish/registers/{register}` as CSV: one row per
 /// grant, contract (with an `Over Threshold` column) or payment.
 #[utoipa::path(
-    tag = "publication",
     params(RegisterPath, PeriodParams),
     responses(
         (status = 200, description = "The register as CSV.", content_type = "text/csv", body = String),
@@ -386,7 +381,6 @@ pub async fn read_register_csv(
 /// switched publication on (404 until then): the URL to register with
 /// 360Giving for GrantNav. Every year unless a period is given.
 #[utoipa::path(
-    tag = "public",
     params(PublicPath, PeriodParams),
     security(()),
     responses(
@@ -406,7 +400,6 @@ pub async fn public_threesixty_json(asked: DocumentRequest, path: web::Path<Publ
 /// The organisation's grants as 360Giving's flat CSV, without a token, once
 /// publication is on (404 until then). Every year unless a period is given.
 #[utoipa::path(
-    tag = "public",
     params(PublicPath, PeriodParams),
     security(()),
     responses(
@@ -427,7 +420,6 @@ pub async fn public_threesixty_csv(asked: DocumentRequest, path: web::Path<Publi
 /// token, once publication is on (404 until then). Every year unless a
 /// period is given.
 #[utoipa::path(
-    tag = "public",
     params(PublicPath, PeriodParams),
     security(()),
     responses(
@@ -449,7 +441,6 @@ pub async fn public_ocds(asked: DocumentRequest, path: web::Path<PublicPath>) ->
 /// without a token, once publication is on (404 until then). Every year
 /// unless a period is given.
 #[utoipa::path(
-    tag = "public",
     params(PublicRegisterPath, PeriodParams),
     security(()),
     responses(
@@ -476,7 +467,6 @@ pub async fn public_register_csv(
 /// A transparency register as JSON, without a token, once publication is
 /// on (404 until then). Every year unless a period is given.
 #[utoipa::path(
-    tag = "public",
     params(PublicRegisterPath, PeriodParams),
     security(()),
     responses(
@@ -502,7 +492,6 @@ pub async fn public_register_json(
 ///
 /// What its publications say beyond its terms, with the ETag a change needs.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath),
     responses(
         (status = 200, body = ContractPublication),
@@ -525,7 +514,6 @@ pub async fn read_details(
 /// dates, and whether it is withheld from every publication (with the
 /// reason). The whole of them: a field left out is cleared. Any status.
 #[utoipa::path(
-    tag = "contracts",
     params(ContractPath, IfMatch),
     request_body = PublicationInput,
     responses(

@@ -160,7 +160,6 @@ async fn budget_as(
 /// the contract runs in by days, exact to the penny. Totals per year and over
 /// the range.
 #[utoipa::path(
-    tag = "reports",
     params(PeriodParams, BudgetQuery),
     responses(
         (status = 200, body = BudgetReport, description = "One line per stream and year, with its quarters, then a total per year and over the range. The same figures as CSV: `/reports/budget.csv`."),
@@ -181,7 +180,6 @@ pub async fn budget(
 ///
 /// The budget report as CSV (the same figures as `/reports/budget`): one row per stream and year, then a `total` row per year.
 #[utoipa::path(
-    tag = "reports",
     params(PeriodParams, BudgetQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
@@ -243,7 +241,6 @@ async fn providers_as(
 /// and in all), what it has been paid, and how many contracts — "what do we
 /// give this charity across all our streams?".
 #[utoipa::path(
-    tag = "reports",
     params(PeriodParams, ProviderReportQuery),
     responses(
         (status = 200, body = ProviderReport, description = "One line per provider, with a line per stream it is funded from. The same figures as CSV: `/reports/providers.csv`."),
@@ -266,7 +263,6 @@ pub async fn providers(
 /// a `stream` row per provider and stream, then a `provider`
 /// row across its streams.
 #[utoipa::path(
-    tag = "reports",
     params(PeriodParams, ProviderReportQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
@@ -336,7 +332,6 @@ async fn outcomes_as(
 /// return counts towards every stream funding its contract in that year;
 /// `total` counts each return once.
 #[utoipa::path(
-    tag = "reports",
     params(PeriodParams, OutcomesQuery),
     responses(
         (status = 200, body = OutcomesReport, description = "One group per stream, provider or contract, each with its year and quarters, then the totals. The same figures as CSV: `/reports/outcomes.csv`."),
@@ -360,7 +355,6 @@ pub async fn outcomes(
 /// quarters), then the `total` rows, with a value and a share column per
 /// measure.
 #[utoipa::path(
-    tag = "reports",
     params(PeriodParams, OutcomesQuery),
     responses(
         (status = 200, description = "The report as CSV.", content_type = "text/csv", body = String),
@@ -399,7 +393,6 @@ pub struct DueQuery {
 /// the period asked about (a year, a quarter of one, or `from` to `to`);
 /// paged like every list, in contract then quarter order.
 #[utoipa::path(
-    tag = "reports",
     params(PageParams, PeriodParams, DueQuery),
     responses(
         (status = 200, body = Page<ReturnDue>, description = "A page of returns due and not in (missing) or in after their due date (late), with the days."),

@@ -8,8 +8,10 @@ use utoipa::Modify;
 
 /// Applies every modifier, in order.
 pub fn apply(openapi: &mut OpenApi) {
-    let modifiers: [&dyn Modify; 9] = [
+    let modifiers: [&dyn Modify; 10] = [
         &BearerScheme,
+        // Before anything that reads an operation's tag.
+        &ResourceTags,
         // Before any change to the item schemas, while the copies still match.
         &PageItemReferences,
         &ResponseHeaders,
@@ -36,6 +38,37 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut utoipa::openapi:
     ]
     .into_iter()
     .flatten()
+}
+
+/// An operation's tag is its resource: the first segment of its path under
+/// the API prefix, or the group that segment belongs to. Said here once
+/// rather than on each handler.
+struct ResourceTags;
+
+impl ResourceTags {
+    fn of(path: &str) -> &str {
+        let path = path.strip_prefix(crate::api::API_PREFIX).unwrap_or(path);
+        match path.split('/').find(|segment| !segment.is_empty()) {
+            Some("healthz" | "readyz") => PUBLIC_TAG,
+            Some("outcome-measures" | "outcome-returns") => "outcomes",
+            Some("audit-events") => "audit",
+            Some("publish") => "publication",
+            Some("public") => PUBLISHED_TAG,
+            Some(resource) => resource,
+            None => PUBLIC_TAG,
+        }
+    }
+}
+
+impl Modify for ResourceTags {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let tag = Self::of(path).to_owned();
+            for operation in operations(item) {
+                operation.tags = Some(vec![tag.clone()]);
+            }
+        }
+    }
 }
 
 /// An operation's id is its handler's name qualified by its resource's tag
