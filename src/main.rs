@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 use commissioning::auth::{Actor, Role, Scope};
 use commissioning::config::Settings;
 use commissioning::db;
+use commissioning::domain::field::{Field, ShortText};
 use commissioning::domain::id::{OrganisationId, ProviderId};
-use commissioning::domain::organisation::OrganisationName;
 use commissioning::error::{AppError, ErrorChain};
 use commissioning::import::table::Format;
 use commissioning::import::{self, ImportKind, ImportSummary};
@@ -178,7 +178,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Organisation {
             action: OrganisationAction::Create { name },
         } => {
-            let name = OrganisationName::parse(&name).map_err(AppError::from)?;
+            let name =
+                ShortText::parse(&name).map_err(|e| AppError::field("name", e.to_string()))?;
             db::migrate(&settings.database_url)?;
             let organisation = with_runtime(&settings, |db| async move {
                 ops::organisations::create(&db, name).await

@@ -16,8 +16,9 @@ use super::AppState;
 use crate::auth::Actor;
 use crate::db::funding_streams::StreamFilter;
 use crate::domain::funding_stream::{
-    BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream,
+    BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream, StreamSortKey,
 };
+use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::ops::funding_streams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -41,10 +42,9 @@ pub struct StreamQuery {
     /// Exact stream code.
     pub code: Option<String>,
     pub ringfenced: Option<bool>,
-    /// Order by `code`, `name`, `funder`, `created_at`, comma-separated, `-` first for descending
-    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?(code|name|funder|created_at)(,-?(code|name|funder|created_at)){0,3}$")]
-    pub sort: Option<crate::domain::sort::Sort<crate::domain::funding_stream::StreamSortKey>>,
+    /// The order of the list.
+    #[param(schema_with = Sort::<StreamSortKey>::schema)]
+    pub sort: Option<Sort<StreamSortKey>>,
 }
 
 /// Create a funding stream

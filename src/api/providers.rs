@@ -14,7 +14,10 @@ use super::responses::Errors;
 use super::AppState;
 use crate::auth::Actor;
 use crate::db::providers::ProviderFilter;
-use crate::domain::provider::{NewProvider, Provider, ProviderChanges, ProviderKind};
+use crate::domain::provider::{
+    NewProvider, Provider, ProviderChanges, ProviderKind, ProviderSortKey,
+};
+use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::ops::providers;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -36,10 +39,9 @@ pub struct ProviderQuery {
     pub name: Option<String>,
     pub charity_number: Option<String>,
     pub company_number: Option<String>,
-    /// Order by `name`, `kind`, `created_at`, comma-separated, `-` first for descending
-    /// (`-created_at`); ties, and lists with no `sort`, go by id: creation order.
-    #[param(value_type = Option<String>, pattern = "^-?(name|kind|created_at)(,-?(name|kind|created_at)){0,3}$")]
-    pub sort: Option<crate::domain::sort::Sort<crate::domain::provider::ProviderSortKey>>,
+    /// The order of the list.
+    #[param(schema_with = Sort::<ProviderSortKey>::schema)]
+    pub sort: Option<Sort<ProviderSortKey>>,
 }
 
 /// Register a provider

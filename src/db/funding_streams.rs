@@ -11,6 +11,7 @@ use super::batch::{in_chunks, insert_rows, BATCH, LOOKUP};
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
 use super::{lock_streams, DbConn};
+use crate::domain::checked::Checked;
 use crate::domain::contract::ContractStatus;
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::funding_stream::{
@@ -71,18 +72,18 @@ pub fn insert(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     id: FundingStreamId,
-    input: &NewFundingStream,
+    input: &Checked<NewFundingStream>,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(fs::table)
         .values((
             fs::id.eq(&id),
             fs::organisation_id.eq(organisation_id),
-            fs::code.eq(&input.code),
-            fs::name.eq(&input.name),
-            fs::funder.eq(&input.funder),
+            fs::code.eq(input.code.as_str()),
+            fs::name.eq(input.name.as_str()),
+            fs::funder.eq(input.funder.as_str()),
             fs::ringfenced.eq(input.ringfenced),
-            fs::description.eq(&input.description),
+            fs::description.eq(input.description()),
             fs::return_due_rule.eq(input.return_due_rule),
             fs::return_due_days.eq(input.return_due_days),
             fs::created_at.eq(at),

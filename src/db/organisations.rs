@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::schema::organisations::dsl as o;
 use super::{now, DbConn};
 use crate::domain::due::{DueRule, DueRuleKind};
+use crate::domain::field::ShortText;
 use crate::domain::id::OrganisationId;
 use crate::domain::organisation::{Organisation, OrganisationDetails};
 use crate::domain::publication::settings::PublicationSettings;
@@ -53,14 +54,14 @@ impl From<OrganisationRow> for Organisation {
     }
 }
 
-/// Writes a new organisation of the name (checked by the caller).
-pub fn create(conn: &mut DbConn, name: &str) -> Result<Organisation, AppError> {
+/// Writes a new organisation of the name (checked as it was parsed).
+pub fn create(conn: &mut DbConn, name: &ShortText) -> Result<Organisation, AppError> {
     let id = OrganisationId::new();
     let at = now();
     diesel::insert_into(o::organisations)
         .values((
             o::id.eq(&id),
-            o::name.eq(name),
+            o::name.eq(name.as_str()),
             o::created_at.eq(at),
             o::updated_at.eq(at),
         ))

@@ -8,6 +8,7 @@ use super::batch::{insert_rows, BATCH};
 use super::schema::{contracts, providers as pr};
 use super::{lock_record, DbConn};
 use crate::auth::Scope;
+use crate::domain::checked::Checked;
 use crate::domain::id::{OrganisationId, ProviderId};
 use crate::domain::provider::{
     name_key, normalise_number, org_ids, NewProvider, Provider, ProviderDetails, ProviderKind,
@@ -194,21 +195,21 @@ pub fn insert(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     id: ProviderId,
-    input: &NewProvider,
+    input: &Checked<NewProvider>,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(pr::table)
         .values((
             pr::id.eq(&id),
             pr::organisation_id.eq(organisation_id),
-            pr::name.eq(&input.name),
-            pr::name_key.eq(name_key(&input.name)),
+            pr::name.eq(input.name.as_str()),
+            pr::name_key.eq(name_key(input.name.as_str())),
             pr::kind.eq(input.kind),
-            pr::charity_number.eq(&input.charity_number),
-            pr::company_number.eq(&input.company_number),
-            pr::org_id.eq(&input.org_id),
-            pr::contact_name.eq(&input.contact_name),
-            pr::contact_email.eq(&input.contact_email),
+            pr::charity_number.eq(input.charity_number()),
+            pr::company_number.eq(input.company_number()),
+            pr::org_id.eq(input.org_id()),
+            pr::contact_name.eq(input.contact_name()),
+            pr::contact_email.eq(input.contact_email()),
             pr::created_at.eq(at),
             pr::updated_at.eq(at),
         ))

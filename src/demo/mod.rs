@@ -16,10 +16,9 @@ use crate::db::outcomes::{MeasureFilter, ReturnFilter};
 use crate::db::{self, Db, DbConn};
 use crate::domain::contract::{ContractStatus, FundingLineInput, NewReversal, NewVariation};
 use crate::domain::due::{DueRule, DueRuleKind};
+use crate::domain::field::{Field, ShortText};
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
-use crate::domain::organisation::{OrganisationChanges, OrganisationName};
 use crate::domain::outcome::{NewOutcomeMeasure, NewOutcomeReturn, OutcomeReturn, ReturnStatus};
-use crate::domain::publication::settings::PublicationSettingsChanges;
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Period, Quarter};
 use crate::import::{self, table::Format, ImportKind};
@@ -69,9 +68,9 @@ pub async fn load(store: &Db) -> Result<Loaded, AppError> {
     let organisation_id = match found {
         Some(found) => found.id,
         None => {
-            organisations::create(store, OrganisationName::parse(ORGANISATION)?)
-                .await?
-                .id
+            let name = ShortText::parse(ORGANISATION)
+                .map_err(|e| AppError::internal("demo organisation name", e))?;
+            organisations::create(store, name).await?.id
         }
     };
     let admin = Actor {
@@ -135,18 +134,15 @@ async fn set_up_organisation(store: &Db, admin: &Actor) -> Result<(), AppError> 
         admin,
         admin.organisation_id,
         Seen::Any,
-        OrganisationChanges {
-            name: None,
+        body(json!({
             // Many funders ask for returns by the end of the following month.
-            return_due_rule: Some(DueRuleKind::EndOfFollowingMonth),
-            return_due_days: None,
-            publication: Some(PublicationSettingsChanges {
-                org_id: Some(ORG_ID.to_owned()),
-                grant_prefix: Some(GRANT_PREFIX.to_owned()),
-                ocid_prefix: Some(OCID_PREFIX.to_owned()),
-                ..PublicationSettingsChanges::default()
-            }),
-        },
+            "return_due_rule": DueRuleKind::EndOfFollowingMonth,
+            "publication": {
+                "org_id": ORG_ID,
+                "grant_prefix": GRANT_PREFIX,
+                "ocid_prefix": OCID_PREFIX,
+            },
+        }))?,
     )
     .await?;
     Ok(())

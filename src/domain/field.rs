@@ -558,6 +558,148 @@ impl Field for GeoCodeType {
 }
 
 field_type!(GeoCodeType, "GeoCodeType");
+/// An identifier of the publication standards: at most `max` characters as
+/// sent, trimmed, and matching `valid` (no spaces or control characters
+/// inside, which each `valid` refuses).
+fn identifier(
+    sent: &str,
+    max: usize,
+    valid: impl Fn(&str) -> bool,
+    refusal: &'static str,
+) -> Result<String, TextError> {
+    if sent.chars().count() > max {
+        return Err(TextError::TooLong(max));
+    }
+    let trimmed = sent.trim();
+    if trimmed.is_empty() {
+        Err(TextError::Empty)
+    } else if valid(trimmed) {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(TextError::Invalid(refusal))
+    }
+}
+
+/// The schema of an identifier matching `pattern` (spaces about it
+/// allowed), at most `max` characters as sent.
+fn identifier_schema(pattern: &str, max: usize, blank: bool, example: &str) -> ObjectBuilder {
+    let pattern = match blank {
+        true => format!(r"^\s*({pattern})?\s*$"),
+        false => format!(r"^\s*{pattern}\s*$"),
+    };
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(max))
+        .pattern(Some(pattern))
+        .examples([example])
+}
+
+/// An org-id (org-id.guide) such as `GB-LAE-KEN` or `GB-GOR-PC000123`: a
+/// list code of a country (or `XI`/`XM`) and a register (`GB-CHC`,
+/// `GB-COH`, `GB-LAE`, `GB-NHS`…), then the identifier in that register
+/// (at most 80 characters, no spaces); at most 100 characters as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrgId(String);
+
+/// Whether `id` is an org-id (see [`OrgId`]).
+fn is_org_id(id: &str) -> bool {
+    let mut parts = id.splitn(3, '-');
+    let (Some(country), Some(register), Some(rest)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    country.len() == 2
+        && country.chars().all(|c| c.is_ascii_uppercase())
+        && !register.is_empty()
+        && register
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && !rest.is_empty()
+        && rest.len() <= 80
+        && rest.chars().all(|c| c.is_ascii_graphic())
+}
+
+impl Field for OrgId {
+    fn parse(sent: &str) -> Result<OrgId, TextError> {
+        identifier(
+            sent,
+            100,
+            is_org_id,
+            "must be an org-id: a list prefix and an identifier, e.g. GB-LAE-KEN",
+        )
+        .map(OrgId)
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        identifier_schema("[A-Z]{2}-[A-Z0-9]+-[!-~]{1,80}", 100, blank, "GB-LAE-KEN")
+    }
+}
+
+field_type!(OrgId, "OrgId");
+
+/// A 360Giving prefix such as `360G-opcc-example`, issued by 360Giving:
+/// `360G-` then letters, digits, `-` or `_`; at most 100 characters as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GrantPrefix(String);
+
+fn is_grant_prefix(prefix: &str) -> bool {
+    prefix.strip_prefix("360G-").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    })
+}
+
+impl Field for GrantPrefix {
+    fn parse(sent: &str) -> Result<GrantPrefix, TextError> {
+        identifier(
+            sent,
+            100,
+            is_grant_prefix,
+            "must be a 360Giving prefix: 360G- then letters, digits, '-' or '_'",
+        )
+        .map(GrantPrefix)
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        identifier_schema("360G-[A-Za-z0-9_-]+", 100, blank, "360G-opcc-example")
+    }
+}
+
+field_type!(GrantPrefix, "GrantPrefix");
+
+/// An OCDS ocid prefix such as `ocds-a1b2c3`, from the Open Contracting
+/// Partnership: `ocds-` then six lower-case letters or digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OcidPrefix(String);
+
+fn is_ocid_prefix(prefix: &str) -> bool {
+    prefix.strip_prefix("ocds-").is_some_and(|rest| {
+        rest.len() == 6
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    })
+}
+
+impl Field for OcidPrefix {
+    fn parse(sent: &str) -> Result<OcidPrefix, TextError> {
+        identifier(
+            sent,
+            100,
+            is_ocid_prefix,
+            "must be an ocid prefix: ocds- then six lower-case letters or digits",
+        )
+        .map(OcidPrefix)
+    }
+
+    fn schema(blank: bool) -> ObjectBuilder {
+        identifier_schema("ocds-[a-z0-9]{6}", 100, blank, "ocds-a1b2c3")
+    }
+}
+
+field_type!(OcidPrefix, "OcidPrefix");
 
 #[cfg(test)]
 mod tests {
@@ -635,6 +777,29 @@ mod tests {
         assert!(Code::parse("VSS 2022").is_err());
     }
 
+    #[test]
+    fn publication_identifiers_follow_their_standards() {
+        for good in [
+            "GB-CHC-1012345",
+            "GB-COH-01234567",
+            "GB-LAE-KEN",
+            " GB-NHS-RYQ ",
+        ] {
+            assert!(OrgId::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["GB-CHC", "gb-chc-1", "GB-CHC-12 34", "1012345", "GBR-CHC-1"] {
+            assert!(OrgId::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(OrBlank::<OrgId>::parse(" "), Ok(OrBlank::Blank));
+        assert!(GrantPrefix::parse("360G-opcc-kent").is_ok());
+        assert!(GrantPrefix::parse("360G-").is_err());
+        assert!(GrantPrefix::parse("opcc-kent").is_err());
+        assert!(OcidPrefix::parse("ocds-a1b2c3").is_ok());
+        assert!(OcidPrefix::parse("ocds-ABCDEF").is_err());
+        assert!(OcidPrefix::parse("ocds-abc").is_err());
+        assert_eq!(OrgId::parse(&"A".repeat(101)), Err(TextError::TooLong(100)));
+    }
+
     proptest::proptest! {
         /// Each field's documented pattern and length say what its parse
         /// accepts: a text the schema allows parses, one it refuses does not.
@@ -653,6 +818,12 @@ mod tests {
             agrees::<GeoCodeType>(&sent)?;
             agrees::<OrBlank<GeoCode>>(&sent)?;
             agrees::<OrBlank<GeoCodeType>>(&sent)?;
+            agrees::<OrgId>(&sent)?;
+            agrees::<GrantPrefix>(&sent)?;
+            agrees::<OcidPrefix>(&sent)?;
+            agrees::<OrBlank<OrgId>>(&sent)?;
+            agrees::<OrBlank<GrantPrefix>>(&sent)?;
+            agrees::<OrBlank<OcidPrefix>>(&sent)?;
         }
 
         /// The same over texts near the valid ones: numbers with spaces and
@@ -668,6 +839,20 @@ mod tests {
             agrees::<OrBlank<Code>>(&sent)?;
             agrees::<GeoCodeType>(&sent)?;
             agrees::<OrBlank<GeoCodeType>>(&sent)?;
+        }
+
+        /// The same over texts near the publication identifiers: org-ids,
+        /// 360Giving and ocid prefixes.
+        #[test]
+        fn each_schema_says_what_its_parse_accepts_near_identifiers(
+            sent in "\\s?(GB-|Gb-|GBR-|XI-|360G-|ocds-)?[A-Za-z0-9 _.!~-]{0,10}\\s?"
+        ) {
+            agrees::<OrgId>(&sent)?;
+            agrees::<GrantPrefix>(&sent)?;
+            agrees::<OcidPrefix>(&sent)?;
+            agrees::<OrBlank<OrgId>>(&sent)?;
+            agrees::<OrBlank<GrantPrefix>>(&sent)?;
+            agrees::<OrBlank<OcidPrefix>>(&sent)?;
         }
     }
 

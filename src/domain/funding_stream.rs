@@ -3,9 +3,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::checked::Checked;
 use super::due::{check_rule, DueRule, DueRuleKind};
+use super::field::{self, Code, LongText, OrBlank, ShortText};
 use super::patch;
-use super::text::{Checks, LONG_TEXT, SHORT_TEXT};
+use super::text::Checks;
 use super::text_enum::text_enum;
 use crate::domain::error::{BudgetShortfall, Conflict, ConflictCode, DomainError};
 use crate::fiscal::FinancialYear;
@@ -23,6 +25,8 @@ text_enum!(BudgetStatus {
     Indicative => "indicative",
     Confirmed => "confirmed",
 });
+
+eserde::impl_edeserialize_compat!(BudgetStatus);
 
 /// A stream's position for one financial year.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -55,7 +59,7 @@ pub struct FundingStream {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetInput {
     pub financial_year: FinancialYear,
@@ -63,26 +67,25 @@ pub struct BudgetInput {
     pub status: BudgetStatus,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "VSS", "name": "Victims Specialist Services", "funder": "Ministry of Justice", "ringfenced": true, "description": "Core grant for support services for victims of crime", "budgets": [{"financial_year": "2022-23", "amount": "664540.39", "status": "confirmed"}]}))]
 pub struct NewFundingStream {
     /// Short code unique within the organisation, e.g. `MOJ-VSS`.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
-    pub code: String,
-    #[schema(min_length = 1, max_length = 300)]
-    pub name: String,
+    pub code: Code,
+    pub name: ShortText,
     /// Who provides the money, e.g. "Ministry of Justice".
-    #[schema(min_length = 1, max_length = 300)]
-    pub funder: String,
+    pub funder: ShortText,
     #[serde(default)]
     pub ringfenced: bool,
-    #[schema(max_length = 10000)]
-    pub description: Option<String>,
+    #[serde(default)]
+    pub description: Option<OrBlank<LongText>>,
     /// When its contracts' returns are due; by default the organisation's
     /// rule. Giving only `return_due_days` means `days_after_quarter_end`.
+    #[serde(default)]
     pub return_due_rule: Option<DueRuleKind>,
     /// Days after quarter end its contracts' returns are due (1-366).
+    #[serde(default)]
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
     #[serde(default)]
@@ -90,13 +93,10 @@ pub struct NewFundingStream {
 }
 
 impl NewFundingStream {
-    pub fn validate(self) -> Result<NewFundingStream, DomainError> {
+    /// The stream, checked against the rules its fields' types cannot say:
+    /// budgets not negative, each year once, a due rule.
+    pub fn check(self) -> Result<Checked<NewFundingStream>, DomainError> {
         let mut checks = Checks::new();
-        let code = checks.code("code", &self.code);
-        let name = checks.text("name", &self.name, SHORT_TEXT);
-        let funder = checks.text("funder", &self.funder, SHORT_TEXT);
-        let description =
-            checks.optional_text("description", self.description.as_deref(), LONG_TEXT);
         for (i, budget) in self.budgets.iter().enumerate() {
             check_budget_amount(&mut checks, &format!("budgets[{i}].amount"), budget.amount);
             let repeated = self.budgets[..i]
@@ -110,39 +110,44 @@ impl NewFundingStream {
         }
         let due = check_rule(&mut checks, self.return_due_rule, self.return_due_days);
         let (return_due_rule, return_due_days) = DueRule::fields(due);
-        checks.finish(NewFundingStream {
-            code,
-            name,
-            funder,
-            ringfenced: self.ringfenced,
-            description,
-            return_due_rule,
-            return_due_days,
-            budgets: self.budgets,
-        })
+        checks
+            .finish(NewFundingStream {
+                return_due_rule,
+                return_due_days,
+                ..self
+            })
+            .map(Checked::new)
+    }
+
+    /// The description given, if any.
+    pub fn description(&self) -> Option<&str> {
+        field::given_str(&self.description)
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Victims Specialist Services (core)"}))]
 pub struct FundingStreamChanges {
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9._-]+$")]
-    pub code: Option<String>,
-    #[schema(min_length = 1, max_length = 300)]
-    pub name: Option<String>,
-    #[schema(min_length = 1, max_length = 300)]
-    pub funder: Option<String>,
+    #[serde(default)]
+    pub code: Option<Code>,
+    #[serde(default)]
+    pub name: Option<ShortText>,
+    #[serde(default)]
+    pub funder: Option<ShortText>,
+    #[serde(default)]
     pub ringfenced: Option<bool>,
-    #[schema(max_length = 10000)]
-    pub description: Option<String>,
+    #[serde(default)]
+    pub description: Option<OrBlank<LongText>>,
     /// Replaces the due rule (with `return_due_days` for a days rule).
+    #[serde(default)]
     pub return_due_rule: Option<DueRuleKind>,
+    #[serde(default)]
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
 }
 
-/// Validated changes to a stream (see [`patch`]): `None` keeps a field,
+/// Checked changes to a stream (see [`patch`]): `None` keeps a field,
 /// `Some(None)` clears the description. The due rule can be replaced but
 /// not cleared.
 #[derive(Debug, Clone, Default)]
@@ -156,22 +161,18 @@ pub struct ValidFundingStreamChanges {
 }
 
 impl FundingStreamChanges {
-    pub fn validate(self) -> Result<ValidFundingStreamChanges, DomainError> {
+    /// The changes, checked against the due rule they give.
+    pub fn check(self) -> Result<Checked<ValidFundingStreamChanges>, DomainError> {
         let mut checks = Checks::new();
         let changes = ValidFundingStreamChanges {
-            code: self.code.map(|c| checks.code("code", &c)),
-            name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
-            funder: self.funder.map(|f| checks.text("funder", &f, SHORT_TEXT)),
+            code: self.code.map(Code::into_string),
+            name: self.name.map(ShortText::into_string),
+            funder: self.funder.map(ShortText::into_string),
             ringfenced: self.ringfenced,
             return_due: check_rule(&mut checks, self.return_due_rule, self.return_due_days),
-            description: patch::optional_text(
-                &mut checks,
-                "description",
-                self.description,
-                LONG_TEXT,
-            ),
+            description: field::change_string(self.description),
         };
-        checks.finish(changes)
+        checks.finish(changes).map(Checked::new)
     }
 }
 
@@ -215,7 +216,7 @@ impl ValidFundingStreamChanges {
 }
 
 /// Body of `PUT /funding-streams/{id}/budgets/{financial_year}`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": "664540.39", "status": "confirmed", "accept_over_commitment": false}))]
 pub struct BudgetChange {
@@ -230,10 +231,11 @@ pub struct BudgetChange {
 }
 
 impl BudgetChange {
-    pub fn validate(self) -> Result<BudgetChange, DomainError> {
+    /// The change, its amount not negative.
+    pub fn check(self) -> Result<Checked<BudgetChange>, DomainError> {
         let mut checks = Checks::new();
         check_budget_amount(&mut checks, "amount", self.amount);
-        checks.finish(self)
+        checks.finish(self).map(Checked::new)
     }
 
     /// A year's budget drops below what awards already commit for it
@@ -421,7 +423,11 @@ mod tests {
             "description": " ", "name": "Victims' services"
         }))
         .expect("parses");
-        let after = changes.validate().expect("valid").apply(current.clone());
+        let after = changes
+            .check()
+            .expect("valid")
+            .into_inner()
+            .apply(current.clone());
         assert_eq!(after.description, None, "blank clears");
         assert_eq!(after.name, "Victims' services");
         assert_eq!(
@@ -431,7 +437,10 @@ mod tests {
         let kept: FundingStreamChanges =
             serde_json::from_value(serde_json::json!({"description": null})).expect("parses");
         assert_eq!(
-            kept.validate().expect("valid").apply(current.clone()),
+            kept.check()
+                .expect("valid")
+                .into_inner()
+                .apply(current.clone()),
             current
         );
     }
@@ -446,7 +455,7 @@ mod tests {
             ]
         }))
         .expect("parses");
-        let err = input.validate().expect_err("duplicate year");
+        let err = input.check().expect_err("duplicate year");
         match err {
             DomainError::Invalid(fields) => {
                 assert_eq!(fields[0].field, "budgets[1].financial_year")

@@ -1,13 +1,15 @@
 use crate::domain::id::OrganisationId;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::checked::Checked;
 use super::due::{check_rule, DueRule, DueRuleKind};
+use super::field::ShortText;
 use super::publication::settings::{
     PublicationSettings, PublicationSettingsChanges, ValidPublicationChanges,
 };
-use super::text::{Checks, SHORT_TEXT};
+use super::text::Checks;
 use crate::domain::error::DomainError;
 
 /// The commissioning body: every other record belongs to exactly one.
@@ -26,23 +28,26 @@ pub struct Organisation {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Office of the Police and Crime Commissioner for Example"}))]
 pub struct OrganisationChanges {
-    #[schema(min_length = 1, max_length = 300)]
-    pub name: Option<String>,
+    #[serde(default)]
+    pub name: Option<ShortText>,
     /// Replaces the organisation's due rule (with `return_due_days` for a
     /// days rule; giving only the days means that rule).
+    #[serde(default)]
     pub return_due_rule: Option<DueRuleKind>,
+    #[serde(default)]
     #[schema(minimum = 1, maximum = 366)]
     pub return_due_days: Option<i32>,
     /// Changes to the publication settings; switching publication on
     /// publishes the organisation's documents without a token.
+    #[serde(default)]
     pub publication: Option<PublicationSettingsChanges>,
 }
 
-/// Validated changes to an organisation: `None` keeps a field.
+/// Checked changes to an organisation: `None` keeps a field.
 #[derive(Debug, Clone, Default)]
 pub struct ValidOrganisationChanges {
     pub name: Option<String>,
@@ -51,19 +56,23 @@ pub struct ValidOrganisationChanges {
 }
 
 impl OrganisationChanges {
-    pub fn validate(self) -> Result<ValidOrganisationChanges, DomainError> {
+    /// The changes, checked against the rules their fields' types cannot
+    /// say: a due rule, thresholds that are not negative.
+    pub fn check(self) -> Result<Checked<ValidOrganisationChanges>, DomainError> {
         let mut checks = Checks::new();
-        let name = self.name.map(|n| checks.text("name", &n, SHORT_TEXT));
+        let name = self.name.map(ShortText::into_string);
         let return_due = check_rule(&mut checks, self.return_due_rule, self.return_due_days);
         let publication = self
             .publication
             .unwrap_or_default()
-            .validate(&mut checks, "publication");
-        checks.finish(ValidOrganisationChanges {
-            name,
-            return_due,
-            publication,
-        })
+            .check(&mut checks, "publication");
+        checks
+            .finish(ValidOrganisationChanges {
+                name,
+                return_due,
+                publication,
+            })
+            .map(Checked::new)
     }
 }
 
@@ -94,21 +103,5 @@ impl ValidOrganisationChanges {
             return_due: self.return_due.or(current.return_due),
             publication: self.publication.apply(current.publication)?,
         })
-    }
-}
-
-/// A new organisation's name, checked as it is parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrganisationName(String);
-
-impl OrganisationName {
-    pub fn parse(name: &str) -> Result<OrganisationName, DomainError> {
-        let mut checks = Checks::new();
-        let name = checks.text("name", name, SHORT_TEXT);
-        checks.finish(OrganisationName(name))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }

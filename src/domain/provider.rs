@@ -3,8 +3,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::checked::Checked;
+use super::field::{self, CharityNumber, CompanyNumber, Email, OrBlank, OrgId, ShortText};
 use super::patch;
-use super::text::{Checks, SHORT_TEXT};
 use super::text_enum::text_enum;
 use crate::domain::error::{ConflictCode, DomainError};
 
@@ -28,6 +29,8 @@ text_enum!(ProviderKind {
     Other => "other",
 });
 
+eserde::impl_edeserialize_compat!(ProviderKind);
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Provider {
     pub id: ProviderId,
@@ -48,26 +51,26 @@ pub struct Provider {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Rubicon Cares", "kind": "charity", "charity_number": "1123456", "contact_name": "Sam Patel", "contact_email": "sam.patel@rubicon.example"}))]
 pub struct NewProvider {
-    #[schema(min_length = 1, max_length = 300)]
-    pub name: String,
+    pub name: ShortText,
     pub kind: ProviderKind,
     /// Charity Commission (England and Wales) number, `SC` + 6 digits (OSCR)
     /// or `NIC` + digits (Northern Ireland).
-    pub charity_number: Option<String>,
+    #[serde(default)]
+    pub charity_number: Option<OrBlank<CharityNumber>>,
     /// Companies House number: 8 digits, or 2 letters and 6 digits.
-    pub company_number: Option<String>,
+    #[serde(default)]
+    pub company_number: Option<OrBlank<CompanyNumber>>,
     /// Its org-id where the numbers do not give one, e.g. `GB-LAE-KEN`.
-    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
-    #[schema(max_length = 100)]
-    pub org_id: Option<String>,
-    #[schema(max_length = 300)]
-    pub contact_name: Option<String>,
-    #[schema(max_length = 300)]
-    pub contact_email: Option<String>,
+    #[serde(default)]
+    pub org_id: Option<OrBlank<OrgId>>,
+    #[serde(default)]
+    pub contact_name: Option<OrBlank<ShortText>>,
+    #[serde(default)]
+    pub contact_email: Option<OrBlank<Email>>,
     /// Create it even though a provider of the same name (case and spacing
     /// ignored) exists: without it that is a 409 naming the existing one,
     /// so a re-run loader cannot silently duplicate providers.
@@ -76,23 +79,36 @@ pub struct NewProvider {
 }
 
 impl NewProvider {
-    pub fn validate(self) -> Result<NewProvider, DomainError> {
-        let mut checks = Checks::new();
-        let provider = NewProvider {
-            name: checks.text("name", &self.name, SHORT_TEXT),
-            kind: self.kind,
-            charity_number: charity_number(&mut checks, self.charity_number.as_deref()),
-            company_number: company_number(&mut checks, self.company_number.as_deref()),
-            org_id: org_id(&mut checks, self.org_id),
-            contact_name: checks.optional_text(
-                "contact_name",
-                self.contact_name.as_deref(),
-                SHORT_TEXT,
-            ),
-            contact_email: contact_email(&mut checks, self.contact_email.as_deref()),
-            allow_duplicate: self.allow_duplicate,
-        };
-        checks.finish(provider)
+    /// A provider's fields check themselves as they are read; whether it
+    /// may be registered depends on the organisation's other providers
+    /// ([`check_not_duplicate`], [`check_charity_number_free`]…).
+    pub fn check(self) -> Checked<NewProvider> {
+        Checked::new(self)
+    }
+
+    /// The charity number given, if any.
+    pub fn charity_number(&self) -> Option<&str> {
+        field::given_str(&self.charity_number)
+    }
+
+    /// The company number given, if any.
+    pub fn company_number(&self) -> Option<&str> {
+        field::given_str(&self.company_number)
+    }
+
+    /// The org-id given, if any.
+    pub fn org_id(&self) -> Option<&str> {
+        field::given_str(&self.org_id)
+    }
+
+    /// The contact's name given, if any.
+    pub fn contact_name(&self) -> Option<&str> {
+        field::given_str(&self.contact_name)
+    }
+
+    /// The contact's email address given, if any.
+    pub fn contact_email(&self) -> Option<&str> {
+        field::given_str(&self.contact_email)
     }
 }
 
@@ -148,26 +164,28 @@ pub fn check_company_number_free(number: &str, taken: bool) -> Result<(), Domain
 }
 
 /// Changes to a provider. An empty string clears an optional field.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"contact_email": "referrals@rubicon.example"}))]
 pub struct ProviderChanges {
-    #[schema(min_length = 1, max_length = 300)]
-    pub name: Option<String>,
+    #[serde(default)]
+    pub name: Option<ShortText>,
+    #[serde(default)]
     pub kind: Option<ProviderKind>,
-    pub charity_number: Option<String>,
-    pub company_number: Option<String>,
+    #[serde(default)]
+    pub charity_number: Option<OrBlank<CharityNumber>>,
+    #[serde(default)]
+    pub company_number: Option<OrBlank<CompanyNumber>>,
     /// Its org-id; blank clears it.
-    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
-    #[schema(max_length = 100)]
-    pub org_id: Option<String>,
-    #[schema(max_length = 300)]
-    pub contact_name: Option<String>,
-    #[schema(max_length = 300)]
-    pub contact_email: Option<String>,
+    #[serde(default)]
+    pub org_id: Option<OrBlank<OrgId>>,
+    #[serde(default)]
+    pub contact_name: Option<OrBlank<ShortText>>,
+    #[serde(default)]
+    pub contact_email: Option<OrBlank<Email>>,
 }
 
-/// Validated changes (see [`patch`]): `None` keeps a field, `Some(None)`
+/// Checked changes (see [`patch`]): `None` keeps a field, `Some(None)`
 /// clears an optional one.
 #[derive(Debug, Clone, Default)]
 pub struct ValidProviderChanges {
@@ -181,29 +199,18 @@ pub struct ValidProviderChanges {
 }
 
 impl ProviderChanges {
-    pub fn validate(self) -> Result<ValidProviderChanges, DomainError> {
-        let mut checks = Checks::new();
-        let changes = ValidProviderChanges {
-            name: self.name.map(|n| checks.text("name", &n, SHORT_TEXT)),
+    /// A change's fields check themselves as they are read; whether its
+    /// numbers are free depends on the organisation's other providers.
+    pub fn check(self) -> Checked<ValidProviderChanges> {
+        Checked::new(ValidProviderChanges {
+            name: self.name.map(ShortText::into_string),
             kind: self.kind,
-            charity_number: self
-                .charity_number
-                .map(|c| charity_number(&mut checks, Some(&c))),
-            company_number: self
-                .company_number
-                .map(|c| company_number(&mut checks, Some(&c))),
-            org_id: self.org_id.map(|id| org_id(&mut checks, Some(id))),
-            contact_name: patch::optional_text(
-                &mut checks,
-                "contact_name",
-                self.contact_name,
-                SHORT_TEXT,
-            ),
-            contact_email: self
-                .contact_email
-                .map(|c| contact_email(&mut checks, Some(&c))),
-        };
-        checks.finish(changes)
+            charity_number: field::change_string(self.charity_number),
+            company_number: field::change_string(self.company_number),
+            org_id: field::change_string(self.org_id),
+            contact_name: field::change_string(self.contact_name),
+            contact_email: field::change_string(self.contact_email),
+        })
     }
 }
 
@@ -261,71 +268,6 @@ pub fn normalise_number(value: &str) -> String {
     value.trim().to_ascii_uppercase().replace(' ', "")
 }
 
-fn normalise(value: Option<&str>) -> Option<String> {
-    value.map(normalise_number).filter(|v| !v.is_empty())
-}
-
-fn all_digits(value: &str) -> bool {
-    !value.is_empty() && value.chars().all(|c| c.is_ascii_digit())
-}
-
-fn charity_number(checks: &mut Checks, value: Option<&str>) -> Option<String> {
-    let number = normalise(value)?;
-    let valid = (all_digits(&number) && (6..=8).contains(&number.len()))
-        || number
-            .strip_prefix("SC")
-            .is_some_and(|rest| all_digits(rest) && rest.len() == 6)
-        || number
-            .strip_prefix("NIC")
-            .is_some_and(|rest| all_digits(rest) && (5..=6).contains(&rest.len()));
-    checks.require(
-        valid,
-        "charity_number",
-        "must be a registered charity number: 6-8 digits, SC and 6 digits, or NIC and 5-6 digits",
-    );
-    Some(number)
-}
-
-fn company_number(checks: &mut Checks, value: Option<&str>) -> Option<String> {
-    let number = normalise(value)?;
-    // Matched char by char: the input may hold any characters, and slicing
-    // a string at byte offsets panics inside a multi-byte one.
-    let chars: Vec<char> = number.chars().collect();
-    let valid = match chars.as_slice() {
-        [a, b, rest @ ..] if rest.len() == 6 => {
-            let prefix = (a.is_ascii_digit() && b.is_ascii_digit())
-                || (a.is_ascii_uppercase() && b.is_ascii_uppercase());
-            prefix && rest.iter().all(char::is_ascii_digit)
-        }
-        _ => false,
-    };
-    checks.require(
-        valid,
-        "company_number",
-        "must be a Companies House number: 8 digits, or 2 letters and 6 digits",
-    );
-    Some(number)
-}
-
-fn org_id(checks: &mut Checks, value: Option<String>) -> Option<String> {
-    let id = checks.optional_text("org_id", value.as_deref(), 100)?;
-    checks.require(
-        super::publication::settings::is_org_id(&id),
-        "org_id",
-        "must be an org-id: a list prefix and an identifier, e.g. GB-LAE-KEN",
-    );
-    Some(id)
-}
-
-fn contact_email(checks: &mut Checks, value: Option<&str>) -> Option<String> {
-    let email = checks.optional_text("contact_email", value, SHORT_TEXT)?;
-    let valid = email.split_once('@').is_some_and(|(user, domain)| {
-        !user.is_empty() && domain.contains('.') && !domain.contains('@')
-    });
-    checks.require(valid, "contact_email", "must be an email address");
-    Some(email)
-}
-
 /// org-id.guide identifiers for a provider's registered numbers.
 pub fn org_ids(
     org_id: Option<&str>,
@@ -366,6 +308,7 @@ text_enum!(ProviderSortKey {
 mod tests {
     use super::*;
     use crate::domain::error::Conflict;
+    use crate::domain::field::Field;
 
     #[test]
     fn names_match_whatever_their_case_and_spacing() {
@@ -431,41 +374,28 @@ mod tests {
 
     #[test]
     fn bad_numbers_name_their_fields() {
-        let input = NewProvider {
-            name: "Rubicon Cares".into(),
-            kind: ProviderKind::Charity,
-            charity_number: Some("12".into()),
-            company_number: Some("ABC".into()),
-            org_id: None,
-            contact_name: None,
-            contact_email: Some("nobody".into()),
-            allow_duplicate: false,
-        };
-        match input.validate() {
-            Err(DomainError::Invalid(fields)) => {
-                let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
-                assert_eq!(names, ["charity_number", "company_number", "contact_email"]);
-            }
-            other => panic!("expected validation errors, got {other:?}"),
-        }
+        let refused = eserde::json::from_str::<NewProvider>(
+            r#"{"name": "Rubicon Cares", "kind": "charity", "charity_number": "12",
+                "company_number": "ABC", "contact_email": "nobody"}"#,
+        )
+        .expect_err("refused");
+        let names: Vec<String> = refused
+            .iter()
+            .map(|e| e.path().map(ToString::to_string).unwrap_or_default())
+            .collect();
+        assert_eq!(names, ["charity_number", "company_number", "contact_email"]);
     }
 
     #[test]
     fn numbers_with_multi_byte_characters_are_refused_not_panicked_on() {
         for number in ["Aé12345", "é1234567", "AB12345é", "ééééé", "12345678é"] {
-            let mut checks = Checks::new();
-            company_number(&mut checks, Some(number));
-            assert!(!checks.is_ok(), "{number:?}");
-            let mut checks = Checks::new();
-            charity_number(&mut checks, Some(number));
-            assert!(!checks.is_ok(), "{number:?}");
+            assert!(CompanyNumber::parse(number).is_err(), "{number:?}");
+            assert!(CharityNumber::parse(number).is_err(), "{number:?}");
         }
-        let mut checks = Checks::new();
         assert_eq!(
-            company_number(&mut checks, Some("sc123456")).as_deref(),
-            Some("SC123456")
+            CompanyNumber::parse("sc123456").map(CompanyNumber::into_string),
+            Ok("SC123456".to_owned())
         );
-        assert!(checks.is_ok());
     }
 
     #[test]
@@ -483,7 +413,7 @@ mod tests {
             "charity_number": null, "kind": "company"
         }))
         .expect("parses");
-        let after = changes.validate().expect("valid").apply(current.clone());
+        let after = changes.check().into_inner().apply(current.clone());
         assert_eq!(
             (
                 after.company_number,
@@ -499,7 +429,7 @@ mod tests {
         let set: ProviderChanges =
             serde_json::from_value(serde_json::json!({"company_number": "sc123456"}))
                 .expect("parses");
-        let after = set.validate().expect("valid").apply(current);
+        let after = set.check().into_inner().apply(current);
         assert_eq!(after.company_number.as_deref(), Some("SC123456"));
     }
 
@@ -517,19 +447,14 @@ mod tests {
 
     #[test]
     fn numbers_are_normalised() {
-        let input = NewProvider {
-            name: "  Dads Unlimited ".into(),
-            kind: ProviderKind::Charity,
-            charity_number: Some(" 1 123 456 ".into()),
-            company_number: Some("sc123456".into()),
-            org_id: None,
-            contact_name: None,
-            contact_email: None,
-            allow_duplicate: false,
-        };
-        let valid = input.validate().expect("valid");
-        assert_eq!(valid.name, "Dads Unlimited");
-        assert_eq!(valid.charity_number.as_deref(), Some("1123456"));
-        assert_eq!(valid.company_number.as_deref(), Some("SC123456"));
+        let input: NewProvider = serde_json::from_value(serde_json::json!({
+            "name": "  Dads Unlimited ", "kind": "charity",
+            "charity_number": " 1 123 456 ", "company_number": "sc123456"
+        }))
+        .expect("parses");
+        let valid = input.check();
+        assert_eq!(valid.name.as_str(), "Dads Unlimited");
+        assert_eq!(valid.charity_number(), Some("1123456"));
+        assert_eq!(valid.company_number(), Some("SC123456"));
     }
 }

@@ -15,6 +15,7 @@ use crate::db::batch::BATCH;
 use crate::db::funding_streams::{self, BudgetFields, StreamFields};
 use crate::db::{now, DbConn};
 use crate::domain::audit::ResourceType;
+use crate::domain::field::{Code, ShortText};
 use crate::domain::funding_stream::{
     BudgetChange, BudgetInput, BudgetStatus, FundingStream, NewFundingStream,
 };
@@ -38,9 +39,6 @@ struct StreamRow {
 /// The column a refused field of a stream is in.
 fn column_of(field: &str) -> Option<&'static str> {
     match field {
-        "code" => Some("code"),
-        "name" => Some("name"),
-        "funder" => Some("funder"),
         f if f.ends_with(".amount") => Some("budget"),
         f if f.ends_with(".financial_year") => Some("financial_year"),
         _ => None,
@@ -53,44 +51,50 @@ fn parse_row(
     problems: &mut Problems,
 ) -> Result<Option<StreamRow>, AppError> {
     let mut cells = Cells::new(row, columns);
-    let code = cells.text("code").unwrap_or_default();
-    let name = cells.text("name").unwrap_or_default();
-    let funder = cells.text("funder").unwrap_or_default();
+    let code = cells.field::<Code>("code", true);
+    let name = cells.field::<ShortText>("name", true);
+    let funder = cells.field::<ShortText>("funder", true);
     let ringfenced = cells.flag("ringfenced");
     let year = cells.year("financial_year");
     let budget = cells.money("budget", true);
     let status = cells.choice::<BudgetStatus>("budget_status");
-    // The checks a stream created by hand gets (empty text included).
-    let stream = NewFundingStream {
-        code: code.to_owned(),
-        name: name.to_owned(),
-        funder: funder.to_owned(),
-        ringfenced: ringfenced.unwrap_or_default(),
-        description: None,
-        return_due_rule: None,
-        return_due_days: None,
-        budgets: match (year, budget, status) {
-            (Some(financial_year), Some(amount), Some(status)) => vec![BudgetInput {
-                financial_year,
-                amount,
-                status,
-            }],
-            _ => Vec::new(),
-        },
-    };
-    let stream = cells.check(stream.validate(), column_of)?;
-    let parsed = match (stream, ringfenced, year, budget, status) {
-        (Some(stream), Some(ringfenced), Some(year), Some(budget), Some(status)) => {
-            Some(StreamRow {
-                row: row.number(),
-                code: stream.code,
-                name: stream.name,
-                funder: stream.funder,
+    let parsed = match (code, name, funder, ringfenced, year, budget, status) {
+        (
+            Some(code),
+            Some(name),
+            Some(funder),
+            Some(ringfenced),
+            Some(year),
+            Some(budget),
+            Some(status),
+        ) => {
+            // The checks a stream created by hand gets.
+            let stream = NewFundingStream {
+                code,
+                name,
+                funder,
                 ringfenced,
-                year,
-                budget,
-                status,
-            })
+                description: None,
+                return_due_rule: None,
+                return_due_days: None,
+                budgets: vec![BudgetInput {
+                    financial_year: year,
+                    amount: budget,
+                    status,
+                }],
+            };
+            cells
+                .check(stream.check(), column_of)?
+                .map(|stream| StreamRow {
+                    row: row.number(),
+                    code: stream.code.to_string(),
+                    name: stream.name.to_string(),
+                    funder: stream.funder.to_string(),
+                    ringfenced,
+                    year,
+                    budget,
+                    status,
+                })
         }
         _ => None,
     };
@@ -369,7 +373,7 @@ mod tests {
         );
         assert!(found
             .iter()
-            .any(|p| p.starts_with("row 3, column \"code\": must be 1-64")));
+            .any(|p| p.starts_with("row 3, column \"code\": is empty")));
         assert!(found
             .iter()
             .any(|p| p.starts_with("row 3, column \"financial_year\"")));

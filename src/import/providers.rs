@@ -15,6 +15,7 @@ use crate::auth::Permission;
 use crate::db::batch::BATCH;
 use crate::db::{now, providers, DbConn};
 use crate::domain::audit::ResourceType;
+use crate::domain::field::{CharityNumber, CompanyNumber, Email, OrBlank, ShortText};
 use crate::domain::provider::{name_key, NewProvider, Provider, ProviderDetails, ProviderKind};
 use crate::error::AppError;
 
@@ -31,58 +32,42 @@ struct ProviderRow {
     contact_email: Option<String>,
 }
 
-/// The columns are the fields' names.
-fn column_of(field: &str) -> Option<&'static str> {
-    [
-        "name",
-        "kind",
-        "charity_number",
-        "company_number",
-        "contact_name",
-        "contact_email",
-    ]
-    .into_iter()
-    .find(|column| *column == field)
-}
-
-fn parse_row(
-    row: &Row,
-    columns: &Columns,
-    problems: &mut Problems,
-) -> Result<Option<ProviderRow>, AppError> {
+fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<ProviderRow> {
     let mut cells = Cells::new(row, columns);
-    let name = cells.text("name").unwrap_or_default();
+    let name = cells.field::<ShortText>("name", true);
     let kind = cells.choice::<ProviderKind>("kind");
-    let charity_number = cells.text("charity_number");
-    let company_number = cells.text("company_number");
-    let contact_name = cells.text("contact_name");
-    let contact_email = cells.text("contact_email");
-    // The checks a provider registered by hand gets (an empty name included).
-    let provider = NewProvider {
-        name: name.to_owned(),
-        kind: kind.unwrap_or(ProviderKind::Other),
-        charity_number: charity_number.map(str::to_owned),
-        company_number: company_number.map(str::to_owned),
-        // Imports do not touch a provider's recorded org-id.
-        org_id: None,
-        contact_name: contact_name.map(str::to_owned),
-        contact_email: contact_email.map(str::to_owned),
-        allow_duplicate: false,
-    };
-    let valid = cells.check(provider.validate(), column_of)?;
-    let parsed = match (valid, kind) {
-        (Some(valid), Some(kind)) => Some(ProviderRow {
-            row: row.number(),
-            name: valid.name,
-            kind,
-            charity_number: valid.charity_number,
-            company_number: valid.company_number,
-            contact_name: valid.contact_name,
-            contact_email: valid.contact_email,
-        }),
+    let charity_number = cells.field::<CharityNumber>("charity_number", false);
+    let company_number = cells.field::<CompanyNumber>("company_number", false);
+    let contact_name = cells.field::<ShortText>("contact_name", false);
+    let contact_email = cells.field::<Email>("contact_email", false);
+    let parsed = match (name, kind) {
+        (Some(name), Some(kind)) => {
+            // Read as a provider registered by hand is.
+            let provider = NewProvider {
+                name,
+                kind,
+                charity_number: charity_number.map(OrBlank::Value),
+                company_number: company_number.map(OrBlank::Value),
+                // Imports do not touch a provider's recorded org-id.
+                org_id: None,
+                contact_name: contact_name.map(OrBlank::Value),
+                contact_email: contact_email.map(OrBlank::Value),
+                allow_duplicate: false,
+            }
+            .check();
+            Some(ProviderRow {
+                row: row.number(),
+                name: provider.name.to_string(),
+                kind,
+                charity_number: provider.charity_number().map(str::to_owned),
+                company_number: provider.company_number().map(str::to_owned),
+                contact_name: provider.contact_name().map(str::to_owned),
+                contact_email: provider.contact_email().map(str::to_owned),
+            })
+        }
         _ => None,
     };
-    Ok(cells.finish(parsed, problems))
+    cells.finish(parsed, problems)
 }
 
 /// The rows that read well, and the problems of the others.
@@ -91,7 +76,7 @@ fn parse(table: &Table) -> Result<(Vec<ProviderRow>, Problems), AppError> {
     let mut problems = Problems::new();
     let mut rows = Vec::with_capacity(table.rows().len());
     for row in table.rows() {
-        if let Some(parsed) = parse_row(row, &columns, &mut problems)? {
+        if let Some(parsed) = parse_row(row, &columns, &mut problems) {
             rows.push(parsed);
         }
     }
@@ -475,8 +460,8 @@ mod tests {
                 assert_eq!(
                     columns,
                     [
-                        Some("kind"),
                         Some("name"),
+                        Some("kind"),
                         Some("charity_number"),
                         Some("company_number"),
                         Some("contact_email")

@@ -63,11 +63,12 @@ pub async fn create(
     input: NewFundingStream,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let input = input.validate()?;
+    let input = input.check()?;
     guard::create(db, actor, once, move |conn, actor| {
         let organisation_id = actor.organisation_id;
-        let taken = stored::code_taken(conn, organisation_id, &input.code, None)?;
-        check_code_free(&input.code, taken)?;
+        let code = input.code.as_str();
+        let taken = stored::code_taken(conn, organisation_id, code, None)?;
+        check_code_free(code, taken)?;
         let id = FundingStreamId::new();
         stored::insert(conn, organisation_id, id, &input, now())?;
         Ok(Created::record(stored::get(conn, organisation_id, id)?))
@@ -84,7 +85,7 @@ pub async fn change(
     changes: FundingStreamChanges,
 ) -> Result<FundingStream, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let changes = changes.validate()?;
+    let changes = changes.check()?;
     guard::change(
         db,
         actor,
@@ -94,7 +95,7 @@ pub async fn change(
         move |conn, actor, id| {
             let organisation_id = actor.organisation_id;
             let current = stored::get(conn, organisation_id, id)?;
-            let details = changes.apply(current.details());
+            let details = changes.into_inner().apply(current.details());
             let taken = stored::code_taken(conn, organisation_id, &details.code, Some(id))?;
             check_code_free(&details.code, taken)?;
             stored::set_details(conn, id, &details, now())?;
@@ -133,7 +134,7 @@ pub async fn set_budget(
     change: BudgetChange,
 ) -> Result<FundingStream, AppError> {
     actor.require(Permission::ManageStreams)?;
-    let change = change.validate()?;
+    let change = change.check()?;
     guard::change(
         db,
         actor,

@@ -7,8 +7,9 @@ use crate::auth::{Actor, Permission};
 use crate::db::organisations as stored;
 use crate::db::{now, Db};
 use crate::domain::audit::AuditAction;
+use crate::domain::field::ShortText;
 use crate::domain::id::OrganisationId;
-use crate::domain::organisation::{Organisation, OrganisationChanges, OrganisationName};
+use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
 use crate::ops::guard;
 use crate::ops::raises::{operations, Raises};
@@ -28,7 +29,7 @@ operations! {
     /// conflicts with no rule of its own.
     ChangeOrganisation => Raises::change(&[]);
     /// The operator's, with no token: no role to refuse, no key, and its
-    /// name checked as it is parsed (`OrganisationName`).
+    /// name checked as it is parsed (a `ShortText`).
     CreateOrganisation => Raises {
         forbidden: false,
         invalid: false,
@@ -68,7 +69,7 @@ pub async fn change(
 ) -> Result<Organisation, AppError> {
     actor.require(Permission::ManageOrganisation)?;
     let id = own_organisation(actor, id)?;
-    let changes = changes.validate()?;
+    let changes = changes.check()?;
     guard::change(
         db,
         actor,
@@ -77,7 +78,7 @@ pub async fn change(
         AuditAction::Update,
         move |conn, _, id| {
             let current = stored::get(conn, id)?;
-            let details = changes.apply(current.details())?;
+            let details = changes.into_inner().apply(current.details())?;
             stored::set_details(conn, id, &details, now())?;
             stored::get(conn, id)
         },
@@ -86,9 +87,8 @@ pub async fn change(
 }
 
 /// Creates an organisation (the operator's: the command line, the demo).
-pub async fn create(db: &Db, name: OrganisationName) -> Result<Organisation, AppError> {
-    db.write(move |conn| stored::create(conn, name.as_str()))
-        .await
+pub async fn create(db: &Db, name: ShortText) -> Result<Organisation, AppError> {
+    db.write(move |conn| stored::create(conn, &name)).await
 }
 
 /// Every organisation, oldest first (the operator's).

@@ -62,7 +62,7 @@ pub async fn create(
     input: NewProvider,
 ) -> Result<Answer, AppError> {
     actor.require(Permission::ManageProviders)?;
-    let input = input.validate()?;
+    let input = input.check();
     // Under the organisation's lock, so two registrations of one name
     // cannot both pass the check (numbers the database holds unique too).
     let organisation_id = actor.organisation_id;
@@ -72,14 +72,14 @@ pub async fn create(
         Some(organisation_id),
         once,
         move |conn, actor| {
-            let named = stored::named(conn, organisation_id, &name_key(&input.name))?;
+            let named = stored::named(conn, organisation_id, &name_key(input.name.as_str()))?;
             check_not_duplicate(named, input.allow_duplicate)?;
             check_numbers_free(
                 conn,
                 organisation_id,
                 None,
-                input.charity_number.as_deref(),
-                input.company_number.as_deref(),
+                input.charity_number(),
+                input.company_number(),
             )?;
             let id = ProviderId::new();
             stored::insert(conn, organisation_id, id, &input, now())?;
@@ -98,7 +98,7 @@ pub async fn change(
     changes: ProviderChanges,
 ) -> Result<Provider, AppError> {
     actor.require(Permission::ManageProviders)?;
-    let changes = changes.validate()?;
+    let changes = changes.check();
     guard::change(
         db,
         actor,
@@ -108,6 +108,7 @@ pub async fn change(
         move |conn, actor, id| {
             let scope = actor.scope();
             let current = stored::get(conn, &scope, id)?;
+            let changes = changes.into_inner();
             let org_id = patch::merge(changes.org_id.clone(), current.org_id.clone());
             let details = changes.apply(current.details());
             check_numbers_free(

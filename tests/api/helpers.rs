@@ -7,6 +7,7 @@ use awc::http::StatusCode;
 use commissioning::auth::{Role, TokenKeys};
 use commissioning::config::{LogFormat, Settings, TokenAlgorithm};
 use commissioning::db;
+use commissioning::domain::field::Field;
 use commissioning::startup::Application;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
@@ -244,7 +245,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
 /// Creates an organisation directly in the database (as the CLI does).
 pub fn create_organisation(database_url: &str, name: &str) -> String {
     let mut conn = db::connect_one(database_url).expect("connect");
-    db::organisations::create(&mut conn, name)
+    let name = commissioning::domain::field::ShortText::parse(name).expect("a name");
+    db::organisations::create(&mut conn, &name)
         .expect("create organisation")
         .id
         .to_string()

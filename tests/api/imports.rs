@@ -1135,11 +1135,11 @@ async fn a_file_with_bad_rows_stores_nothing(backend: Backend) {
             [
                 // Over what awards already commit for the year.
                 at(3, "budget"),
+                at(4, "code"),
                 at(4, "ringfenced"),
                 at(4, "financial_year"),
                 at(4, "budget"),
                 at(4, "budget_status"),
-                at(4, "code"),
                 // The empty row 5 is skipped, and still counted.
                 at(6, "name"),
             ],

@@ -2,12 +2,13 @@
 //! prefixes its identifiers carry, the register thresholds, and whether its
 //! documents are public.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::error::{ConflictCode, DomainError};
+use crate::domain::field::{self, GrantPrefix, OcidPrefix, OrBlank, OrgId, ShortText};
 use crate::domain::patch;
-use crate::domain::text::{Checks, SHORT_TEXT};
+use crate::domain::text::Checks;
 use crate::money::Money;
 
 /// A PCC's contracts register lists contracts over £10,000 (the Elected
@@ -56,26 +57,28 @@ impl Default for PublicationSettings {
 
 /// Changes to the publication settings: a field left out keeps its value,
 /// a blank text clears it.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"enabled": true, "org_id": "GB-GOR-PC000123", "grant_prefix": "360G-opcc-example", "ocid_prefix": "ocds-a1b2c3"}))]
 pub struct PublicationSettingsChanges {
     /// Switching it on needs `org_id`, `grant_prefix` and `ocid_prefix`.
+    #[serde(default)]
     pub enabled: Option<bool>,
-    #[schema(pattern = r"^(|[A-Za-z0-9]+-[A-Za-z0-9]+-\S+)$")]
-    #[schema(max_length = 100)]
-    pub org_id: Option<String>,
-    #[schema(max_length = 100)]
-    pub grant_prefix: Option<String>,
-    #[schema(max_length = 11)]
-    pub ocid_prefix: Option<String>,
-    #[schema(max_length = 300)]
-    pub publisher_name: Option<String>,
+    #[serde(default)]
+    pub org_id: Option<OrBlank<OrgId>>,
+    #[serde(default)]
+    pub grant_prefix: Option<OrBlank<GrantPrefix>>,
+    #[serde(default)]
+    pub ocid_prefix: Option<OrBlank<OcidPrefix>>,
+    #[serde(default)]
+    pub publisher_name: Option<OrBlank<ShortText>>,
+    #[serde(default)]
     pub contracts_threshold: Option<Money>,
+    #[serde(default)]
     pub spend_threshold: Option<Money>,
 }
 
-/// Validated changes: `None` keeps, `Some(None)` clears.
+/// Checked changes: `None` keeps, `Some(None)` clears.
 #[derive(Debug, Clone, Default)]
 pub struct ValidPublicationChanges {
     pub enabled: Option<bool>,
@@ -88,58 +91,23 @@ pub struct ValidPublicationChanges {
 }
 
 impl PublicationSettingsChanges {
-    /// Checks each field; `prefix` is where they sit in the request body.
-    pub fn validate(self, checks: &mut Checks, prefix: &str) -> ValidPublicationChanges {
-        let field = |name: &str| format!("{prefix}.{name}");
-        let org_id = patch::optional_text(checks, &field("org_id"), self.org_id, 100);
-        if let Some(Some(id)) = &org_id {
-            if !is_org_id(id) {
-                checks.fail(
-                    field("org_id"),
-                    "must be an org-id: a list prefix and an identifier, e.g. GB-GOR-PC000123",
-                );
-            }
-        }
-        let grant_prefix =
-            patch::optional_text(checks, &field("grant_prefix"), self.grant_prefix, 100);
-        if let Some(Some(p)) = &grant_prefix {
-            if !is_grant_prefix(p) {
-                checks.fail(
-                    field("grant_prefix"),
-                    "must be a 360Giving prefix: 360G- then letters, digits, '-' or '_'",
-                );
-            }
-        }
-        let ocid_prefix =
-            patch::optional_text(checks, &field("ocid_prefix"), self.ocid_prefix, 100);
-        if let Some(Some(p)) = &ocid_prefix {
-            if !is_ocid_prefix(p) {
-                checks.fail(
-                    field("ocid_prefix"),
-                    "must be an ocid prefix: ocds- then six lower-case letters or digits",
-                );
-            }
-        }
-        let publisher_name = patch::optional_text(
-            checks,
-            &field("publisher_name"),
-            self.publisher_name,
-            SHORT_TEXT,
-        );
+    /// Checks what the fields' types cannot say (the thresholds are not
+    /// negative); `prefix` is where they sit in the request body.
+    pub fn check(self, checks: &mut Checks, prefix: &str) -> ValidPublicationChanges {
         for (name, amount) in [
             ("contracts_threshold", self.contracts_threshold),
             ("spend_threshold", self.spend_threshold),
         ] {
             if amount.is_some_and(|a| a.pence() < 0) {
-                checks.fail(field(name), "must not be negative");
+                checks.fail(format!("{prefix}.{name}"), "must not be negative");
             }
         }
         ValidPublicationChanges {
             enabled: self.enabled,
-            org_id,
-            grant_prefix,
-            ocid_prefix,
-            publisher_name,
+            org_id: field::change_string(self.org_id),
+            grant_prefix: field::change_string(self.grant_prefix),
+            ocid_prefix: field::change_string(self.ocid_prefix),
+            publisher_name: field::change_string(self.publisher_name),
             contracts_threshold: self.contracts_threshold,
             spend_threshold: self.spend_threshold,
         }
@@ -206,72 +174,9 @@ impl PublicationSettings {
     }
 }
 
-/// An org-id (org-id.guide): a list code of a country (or `XI`/`XM`) and a
-/// register (`GB-CHC`, `GB-COH`, `GB-LAE`, `GB-NHS`…), then the identifier
-/// in that register, with no spaces.
-pub fn is_org_id(id: &str) -> bool {
-    let mut parts = id.splitn(3, '-');
-    let (Some(country), Some(register), Some(rest)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    country.len() == 2
-        && country.chars().all(|c| c.is_ascii_uppercase())
-        && !register.is_empty()
-        && register
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && !rest.is_empty()
-        && rest.len() <= 80
-        && rest.chars().all(|c| c.is_ascii_graphic())
-}
-
-fn is_grant_prefix(prefix: &str) -> bool {
-    prefix.strip_prefix("360G-").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
-    })
-}
-
-fn is_ocid_prefix(prefix: &str) -> bool {
-    prefix.strip_prefix("ocds-").is_some_and(|rest| {
-        rest.len() == 6
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn org_ids_have_a_list_and_an_identifier() {
-        for good in [
-            "GB-CHC-1012345",
-            "GB-COH-01234567",
-            "GB-LAE-KEN",
-            "GB-NHS-RYQ",
-        ] {
-            assert!(is_org_id(good), "{good}");
-        }
-        for bad in ["GB-CHC", "gb-chc-1", "GB-CHC-12 34", "1012345", "GBR-CHC-1"] {
-            assert!(!is_org_id(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn prefixes_follow_their_standards() {
-        assert!(is_grant_prefix("360G-opcc-kent"));
-        assert!(!is_grant_prefix("360G-"));
-        assert!(!is_grant_prefix("opcc-kent"));
-        assert!(is_ocid_prefix("ocds-a1b2c3"));
-        assert!(!is_ocid_prefix("ocds-ABCDEF"));
-        assert!(!is_ocid_prefix("ocds-abc"));
-    }
 
     #[test]
     fn publication_cannot_be_switched_on_without_its_identifiers() {
@@ -296,22 +201,31 @@ mod tests {
     fn a_blank_text_clears_and_a_bad_one_is_named() {
         let mut checks = Checks::new();
         let changes = PublicationSettingsChanges {
-            grant_prefix: Some(String::new()),
-            ocid_prefix: Some("ocds-XYZ".into()),
+            grant_prefix: Some("".into()),
+            ocid_prefix: Some(" ocds-a1b2c3 ".into()),
             spend_threshold: Some(Money::from_pence(-1)),
             ..PublicationSettingsChanges::default()
         }
-        .validate(&mut checks, "publication");
+        .check(&mut checks, "publication");
         assert_eq!(changes.grant_prefix, Some(None));
+        assert_eq!(changes.ocid_prefix, Some(Some("ocds-a1b2c3".to_owned())));
+        assert_eq!(changes.org_id, None, "absent keeps");
         match checks.finish(()) {
             Err(DomainError::Invalid(fields)) => {
                 let named: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
-                assert_eq!(
-                    named,
-                    ["publication.ocid_prefix", "publication.spend_threshold"]
-                );
+                assert_eq!(named, ["publication.spend_threshold"]);
             }
             other => panic!("expected a validation error, got {other:?}"),
         }
+        // A bad identifier is refused as it is read, named by its path.
+        let refused = eserde::json::from_str::<PublicationSettingsChanges>(
+            r#"{"ocid_prefix": "ocds-XYZ", "org_id": "GB-CHC", "publisher_name": ""}"#,
+        )
+        .expect_err("refused");
+        let paths: Vec<String> = refused
+            .iter()
+            .map(|e| e.path().map(ToString::to_string).unwrap_or_default())
+            .collect();
+        assert_eq!(paths, ["ocid_prefix", "org_id"]);
     }
 }
