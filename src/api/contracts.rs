@@ -64,7 +64,7 @@ pub struct ContractQuery {
 }
 
 /// Body of `PATCH /contracts/{id}/funding-lines/{line_id}`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, eserde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": "35000.00"}))]
 pub struct FundingLineChange {

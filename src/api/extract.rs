@@ -8,7 +8,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::AppState;
 use crate::auth::Actor;
@@ -82,7 +82,7 @@ pub fn check_content_encoding(headers: &header::HeaderMap) -> Result<(), AppErro
 /// `funding_lines[1].amount`), so a 422 can name it.
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: Body + 'static> FromRequest for Json<T> {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
@@ -123,12 +123,18 @@ pub fn require_json(req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
-/// Deserialises JSON, reporting the path of the field at fault.
+/// A request body type: read with every field at fault reported together
+/// (`eserde`), so a caller fixes a form in one round trip.
+pub trait Body: for<'de> eserde::EDeserialize<'de> {}
+
+impl<T: for<'de> eserde::EDeserialize<'de>> Body for T {}
+
+/// Deserialises JSON, reporting every field at fault with its path.
 ///
 /// A string holding NUL (written `\u0000`) is refused wherever it is, as
-/// PostgreSQL cannot store one; the domain's text checks refuse the other
-/// control characters in the fields they validate.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+/// PostgreSQL cannot store one; the field types refuse the other control
+/// characters in text.
+pub fn parse_json<T: Body>(bytes: &[u8]) -> Result<T, AppError> {
     // Every body is a JSON object; serde would also fill a struct from an
     // array of its fields in order (`[null, null]`), which no client means.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
@@ -136,16 +142,43 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         return Err(AppError::field("body", "must be a JSON object"));
     }
     refuse_nul(bytes)?;
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let message = error.inner().to_string();
-        AppError::Validation(vec![field_error(&path, &message)])
+    let value = eserde::json::from_slice::<T>(bytes).map_err(|errors| {
+        let mut fields: Vec<FieldError> = errors
+            .iter()
+            .map(|error| {
+                let path = error.path().map(field_path).unwrap_or_default();
+                field_error(&path, error.message())
+            })
+            .collect();
+        // One field, one error: the first reason is the one to fix.
+        fields.dedup_by(|later, earlier| later.field == earlier.field);
+        AppError::Validation(fields)
     })?;
-    deserializer.end().map_err(|e| {
-        AppError::field("body", format!("unexpected data after the JSON value: {e}"))
-    })?;
+    // eserde reads the value alone: nothing may follow it.
+    let mut whole = serde_json::Deserializer::from_slice(bytes);
+    serde::de::IgnoredAny::deserialize(&mut whole)
+        .and_then(|_| whole.end())
+        .map_err(|e| {
+            AppError::field("body", format!("unexpected data after the JSON value: {e}"))
+        })?;
     Ok(value)
+}
+
+/// A field's path as the API names it (`funding_lines[0].amount`): an
+/// enum's variant, which eserde adds for a value it refused, is the value,
+/// not a field.
+fn field_path(path: &eserde::path::Path) -> String {
+    use eserde::path::Segment;
+    let mut named = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => named.push_str(&format!("[{index}]")),
+            Segment::Map { key } if named.is_empty() => named.push_str(key),
+            Segment::Map { key } => named.push_str(&format!(".{key}")),
+            Segment::Enum { .. } => {}
+        }
+    }
+    named
 }
 
 /// NUL can reach a JSON string only as the escape `\u0000` (a raw control

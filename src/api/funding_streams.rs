@@ -51,7 +51,6 @@ pub struct StreamQuery {
 ///
 /// Creates a funding stream, optionally with its budgets per financial year.
 #[utoipa::path(
-    tag = "funding-streams",
     params(Keyed),
     request_body = NewFundingStream,
     responses((status = 201, body = FundingStream), Errors<funding_streams::CreateStream>)
@@ -73,7 +72,6 @@ pub async fn create(
 /// Funding streams, each with budget, committed and uncommitted per financial
 /// year.
 #[utoipa::path(
-    tag = "funding-streams",
     params(PageParams, StreamQuery),
     responses((status = 200, body = Page<FundingStream>), Errors<funding_streams::ListStreams>)
 )]
@@ -99,7 +97,6 @@ pub async fn list(
 /// A funding stream with budget, committed and uncommitted per financial year,
 /// and its ETag.
 #[utoipa::path(
-    tag = "funding-streams",
     params(StreamPath),
     responses(
         (status = 200, body = FundingStream),
@@ -119,7 +116,6 @@ pub async fn read(
 ///
 /// Changes a stream's code, name, funder, ringfencing or description.
 #[utoipa::path(
-    tag = "funding-streams",
     params(StreamPath, IfMatch),
     request_body = FundingStreamChanges,
     responses(
@@ -143,7 +139,6 @@ pub async fn update(
 ///
 /// Deletes a stream that funds nothing.
 #[utoipa::path(
-    tag = "funding-streams",
     params(StreamPath, IfMatch),
     responses((status = 204, description = "Deleted"), Errors<funding_streams::DeleteStream>)
 )]
@@ -163,7 +158,6 @@ pub async fn delete(
 /// Sets one financial year's budget (indicative or confirmed). It may not be
 /// set below what is already committed for that year.
 #[utoipa::path(
-    tag = "funding-streams",
     params(BudgetPath, IfMatch),
     request_body = BudgetChange,
     responses(
@@ -190,7 +184,6 @@ pub async fn put_budget(
 ///
 /// Removes a year's budget while nothing is committed against it.
 #[utoipa::path(
-    tag = "funding-streams",
     params(BudgetPath, IfMatch),
     responses(
         (status = 200, body = FundingStream),

@@ -25,7 +25,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 ///
 /// The organisations the caller can see: its own.
 #[utoipa::path(
-    tag = "organisations",
     responses(
         (status = 200, body = Page<Organisation>),
         Errors<organisations::ListOrganisations>,
@@ -48,7 +47,6 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
 ///
 /// The caller's own organisation, with its ETag.
 #[utoipa::path(
-    tag = "organisations",
     params(OrganisationPath),
     responses(
         (status = 200, body = Organisation),
@@ -68,7 +66,6 @@ pub async fn read(
 ///
 /// Changes the organisation's name or its quarterly return due rule (admin).
 #[utoipa::path(
-    tag = "organisations",
     params(OrganisationPath, IfMatch),
     request_body = OrganisationChanges,
     responses(

@@ -9,7 +9,6 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{ObjectBuilder, Required, Type};
@@ -151,7 +150,7 @@ pub struct IdempotentJson<T> {
     pub once: Once,
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for IdempotentJson<T> {
+impl<T: super::extract::Body + 'static> FromRequest for IdempotentJson<T> {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 

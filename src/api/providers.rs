@@ -49,7 +49,6 @@ pub struct ProviderQuery {
 /// Registers a provider (a charity, company, council or NHS body) with its
 /// registered numbers and contact.
 #[utoipa::path(
-    tag = "providers",
     params(Keyed),
     request_body = NewProvider,
     responses((status = 201, body = Provider), Errors<providers::CreateProvider>)
@@ -70,7 +69,6 @@ pub async fn create(
 ///
 /// Providers, filtered by kind or name; a provider token sees only itself.
 #[utoipa::path(
-    tag = "providers",
     params(PageParams, ProviderQuery),
     responses((status = 200, body = Page<Provider>), Errors<providers::ListProviders>)
 )]
@@ -96,7 +94,6 @@ pub async fn list(
 ///
 /// One provider, with its ETag.
 #[utoipa::path(
-    tag = "providers",
     params(ProviderPath),
     responses(
         (status = 200, body = Provider),
@@ -116,7 +113,6 @@ pub async fn read(
 ///
 /// Changes a provider. An empty string clears an optional field.
 #[utoipa::path(
-    tag = "providers",
     params(ProviderPath, IfMatch),
     request_body = ProviderChanges,
     responses(
@@ -140,7 +136,6 @@ pub async fn update(
 ///
 /// Deletes a provider that holds no contracts.
 #[utoipa::path(
-    tag = "providers",
     params(ProviderPath, IfMatch),
     responses((status = 204, description = "Deleted"), Errors<providers::DeleteProvider>)
 )]

@@ -63,6 +63,62 @@ async fn multi_byte_company_numbers_are_refused_not_panicked_on(backend: Backend
     app.post("providers", &token, body).await.expect(201);
 }
 
+/// A body with three bad fields is answered with all three, each named
+/// with why, at once: a caller fixes a form in one round trip.
+async fn every_bad_field_of_a_body_is_reported_together(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let token = app.commissioner();
+    let body = json!({
+        "provider_id": "not-an-id",
+        "kind": "grant",
+        "title": "   ",
+        "start_date": "2022-13-01",
+        "end_date": "2023-03-31",
+        "value": "100.00",
+        "funding_lines": [{"funding_stream_id": UNKNOWN_ID, "amount": 12.5}]
+    });
+    let reply = refused(app.post("contracts", &token, body).await, "title");
+    let mut fields: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .expect("an errors list")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "funding_lines[0].amount",
+            "provider_id",
+            "start_date",
+            "title"
+        ],
+        "{}",
+        reply.body
+    );
+    for error in reply.body["errors"].as_array().into_iter().flatten() {
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{error}"
+        );
+    }
+    assert_eq!(count(&app, "contracts").await, 0);
+
+    // The same for a change.
+    let provider = app.provider("Dads Unlimited").await;
+    let stream = app.stream("VSS", "2022-23", "1000.00").await;
+    let id = app.grant(&provider, &stream, "100.00").await;
+    let reply = app
+        .patch(
+            &format!("contracts/{id}"),
+            &token,
+            json!({"title": "", "value": 3, "end_date": "tomorrow"}),
+        )
+        .await;
+    let reply = refused(reply, "title");
+    assert_eq!(reply.body["errors"].as_array().map(Vec::len), Some(3));
+}
+
 fn contract_body(provider: &str, start: &str, end: &str) -> Value {
     json!({
         "provider_id": provider,
@@ -651,6 +707,7 @@ async fn bodies_must_be_objects(backend: Backend) {
 
 crate::on_both_backends!(
     bodies_must_be_objects,
+    every_bad_field_of_a_body_is_reported_together,
     multi_byte_company_numbers_are_refused_not_panicked_on,
     dates_are_strict_full_dates_within_the_supported_range,
     control_characters_in_text_are_refused,
