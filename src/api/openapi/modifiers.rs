@@ -8,7 +8,7 @@ use utoipa::Modify;
 
 /// Applies every modifier, in order.
 pub fn apply(openapi: &mut OpenApi) {
-    let modifiers: [&dyn Modify; 10] = [
+    let modifiers: [&dyn Modify; 9] = [
         &BearerScheme,
         // Before anything that reads an operation's tag.
         &ResourceTags,
@@ -20,7 +20,6 @@ pub fn apply(openapi: &mut OpenApi) {
         &PublicOperations,
         &EncodedBodies,
         &ParameterLimits,
-        &TextCharacters,
     ];
     for modifier in modifiers {
         modifier.modify(openapi);
@@ -388,72 +387,6 @@ fn restrict_query_text(parameter: &mut utoipa::openapi::path::Parameter) {
     };
     if text && object.pattern.is_none() && object.format.is_none() && object.enum_values.is_none() {
         object.pattern = Some(r"^[^\u0000-\u001F\u007F-\u009F]*$".to_owned());
-    }
-}
-
-/// Free text is refused with control characters in it (long text may hold
-/// tabs and line breaks), and a required text may not be blank; both after
-/// trimming. Stated once here, for every string the domain declares with a
-/// text length limit (`domain::text`), rather than on each field.
-struct TextCharacters;
-
-impl TextCharacters {
-    fn pattern(max_length: usize, required: bool) -> Option<&'static str> {
-        use crate::domain::text::{LONG_TEXT, SHORT_TEXT};
-        Some(match (max_length, required) {
-            (SHORT_TEXT, false) => r"^\s*[^\u0000-\u001F\u007F-\u009F]*\s*$",
-            (SHORT_TEXT, true) => {
-                r"^\s*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*\s*$"
-            }
-            (LONG_TEXT, false) => r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
-            (LONG_TEXT, true) => {
-                r"^\s*[^\s\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-            }
-            _ => return None,
-        })
-    }
-
-    fn restrict(schema: &mut utoipa::openapi::schema::Schema) {
-        use utoipa::openapi::schema::Schema;
-        use utoipa::openapi::RefOr;
-        let children: Vec<&mut RefOr<Schema>> = match schema {
-            Schema::Object(object) => {
-                if object.pattern.is_none() && object.format.is_none() {
-                    if let Some(pattern) = object
-                        .max_length
-                        .and_then(|max| Self::pattern(max, object.min_length.is_some()))
-                    {
-                        object.pattern = Some(pattern.to_owned());
-                    }
-                }
-                object.properties.values_mut().collect()
-            }
-            Schema::Array(array) => match &mut array.items {
-                utoipa::openapi::schema::ArrayItems::RefOrSchema(items) => vec![items.as_mut()],
-                utoipa::openapi::schema::ArrayItems::False => Vec::new(),
-            },
-            Schema::OneOf(one_of) => one_of.items.iter_mut().collect(),
-            Schema::AllOf(all_of) => all_of.items.iter_mut().collect(),
-            Schema::AnyOf(any_of) => any_of.items.iter_mut().collect(),
-            _ => Vec::new(),
-        };
-        for child in children {
-            if let RefOr::T(child) = child {
-                Self::restrict(child);
-            }
-        }
-    }
-}
-
-impl Modify for TextCharacters {
-    fn modify(&self, openapi: &mut OpenApi) {
-        if let Some(components) = openapi.components.as_mut() {
-            for schema in components.schemas.values_mut() {
-                if let utoipa::openapi::RefOr::T(schema) = schema {
-                    Self::restrict(schema);
-                }
-            }
-        }
     }
 }
 
