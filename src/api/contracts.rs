@@ -26,6 +26,7 @@ use crate::error::AppError;
 use crate::money::Money;
 use crate::ops::contracts::{self, lifecycle, lines, payments};
 use crate::ops::outcomes::measures;
+use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -125,7 +126,7 @@ pub async fn list(
 /// A contract with its funding lines, funded and paid totals, and its ETag.
 #[utoipa::path(
     params(ContractPath),
-    responses((status = 200, body = Contract), Errors<contracts::ReadContract>)
+    responses((status = 200, body = Contract), Errors<ReadRecord>)
 )]
 #[get("/contracts/{id}")]
 pub async fn read(
@@ -133,7 +134,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&contracts::read(&state.db, &actor, path.id).await?)
+    ok_with_etag(&ops::read::<Contract>(&state.db, &actor, path.id).await?)
 }
 
 /// Change a draft contract

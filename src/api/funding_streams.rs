@@ -21,6 +21,7 @@ use crate::domain::funding_stream::{
 use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::ops::funding_streams;
+use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -100,7 +101,7 @@ pub async fn list(
     params(StreamPath),
     responses(
         (status = 200, body = FundingStream),
-        Errors<funding_streams::ReadStream>,
+        Errors<ReadRecord>,
     )
 )]
 #[get("/funding-streams/{id}")]
@@ -109,7 +110,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<StreamPath>,
 ) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&funding_streams::read(&state.db, &actor, path.id).await?)
+    ok_with_etag(&ops::read::<FundingStream>(&state.db, &actor, path.id).await?)
 }
 
 /// Change a funding stream

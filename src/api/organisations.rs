@@ -15,6 +15,7 @@ use crate::auth::Actor;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
 use crate::ops::organisations;
+use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -50,7 +51,7 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
     params(OrganisationPath),
     responses(
         (status = 200, body = Organisation),
-        Errors<organisations::ReadOrganisation>,
+        Errors<ReadRecord>,
     )
 )]
 #[get("/organisations/{id}")]
@@ -59,7 +60,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<OrganisationPath>,
 ) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&organisations::read(&state.db, &actor, path.id).await?)
+    ok_with_etag(&ops::read::<Organisation>(&state.db, &actor, path.id).await?)
 }
 
 /// Change an organisation

@@ -23,6 +23,7 @@ use crate::domain::outcome::{
 use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::ops::outcomes::{measures, returns};
+use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -115,7 +116,7 @@ pub async fn list_measures(
     params(MeasurePath),
     responses(
         (status = 200, body = OutcomeMeasure),
-        Errors<measures::ReadMeasure>,
+        Errors<ReadRecord>,
     )
 )]
 #[get("/outcome-measures/{id}")]
@@ -124,7 +125,7 @@ pub async fn read_measure(
     actor: Actor,
     path: web::Path<MeasurePath>,
 ) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&measures::read(&state.db, &actor, path.id).await?)
+    ok_with_etag(&ops::read::<OutcomeMeasure>(&state.db, &actor, path.id).await?)
 }
 
 /// Change an outcome measure
@@ -221,7 +222,7 @@ pub async fn list_returns(
     params(ReturnPath),
     responses(
         (status = 200, body = OutcomeReturn),
-        Errors<returns::ReadReturn>,
+        Errors<ReadRecord>,
     )
 )]
 #[get("/outcome-returns/{id}")]
@@ -230,7 +231,7 @@ pub async fn read_return(
     actor: Actor,
     path: web::Path<ReturnPath>,
 ) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&returns::read(&state.db, &actor, path.id).await?)
+    ok_with_etag(&ops::read::<OutcomeReturn>(&state.db, &actor, path.id).await?)
 }
 
 /// Change an outcome return

@@ -20,6 +20,7 @@ use crate::domain::provider::{
 use crate::domain::sort::Sort;
 use crate::error::AppError;
 use crate::ops::providers;
+use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -97,7 +98,7 @@ pub async fn list(
     params(ProviderPath),
     responses(
         (status = 200, body = Provider),
-        Errors<providers::ReadProvider>,
+        Errors<ReadRecord>,
     )
 )]
 #[get("/providers/{id}")]
@@ -106,7 +107,7 @@ pub async fn read(
     actor: Actor,
     path: web::Path<ProviderPath>,
 ) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&providers::read(&state.db, &actor, path.id).await?)
+    ok_with_etag(&ops::read::<Provider>(&state.db, &actor, path.id).await?)
 }
 
 /// Change a provider

@@ -34,10 +34,10 @@ use crate::domain::publication::registers::RegisterDocument;
 use crate::domain::publication::threesixty;
 use crate::error::AppError;
 use crate::ops::publication::{
-    self, Content, Document, Made, ReadDetails, ReadDocument, ReadPublicDocument, ReadRegister,
-    ReplaceDetails,
+    self, Content, Document, Made, ReadDocument, ReadPublicDocument, ReadRegister, ReplaceDetails,
 };
 use crate::ops::version::Version;
+use crate::ops::{self, ReadRecord};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     // `{register}.csv` before `{register}`, which would also match
@@ -495,7 +495,7 @@ pub async fn public_register_json(
     params(ContractPath),
     responses(
         (status = 200, body = ContractPublication),
-        Errors<ReadDetails>,
+        Errors<ReadRecord>,
     )
 )]
 #[get("/contracts/{id}/publication")]
@@ -504,7 +504,7 @@ pub async fn read_details(
     actor: Actor,
     path: web::Path<ContractPath>,
 ) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&publication::read_details(&state.db, &actor, path.id).await?)
+    ok_with_etag(&ops::read::<ContractPublication>(&state.db, &actor, path.id).await?)
 }
 
 /// Replace a contract's publication details

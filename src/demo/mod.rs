@@ -14,7 +14,9 @@ use serde_json::json;
 use crate::auth::{Actor, Role, Scope};
 use crate::db::outcomes::{MeasureFilter, ReturnFilter};
 use crate::db::{self, Db, DbConn};
-use crate::domain::contract::{ContractStatus, FundingLineInput, NewReversal, NewVariation};
+use crate::domain::contract::{
+    Contract, ContractStatus, FundingLineInput, NewReversal, NewVariation,
+};
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::field::{Field, ShortText};
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
@@ -22,7 +24,7 @@ use crate::domain::outcome::{NewOutcomeMeasure, NewOutcomeReturn, OutcomeReturn,
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Period, Quarter};
 use crate::import::{self, table::Format, ImportKind};
-use crate::ops::contracts::{self as contract_ops, lifecycle, payments};
+use crate::ops::contracts::{lifecycle, payments};
 use crate::ops::organisations;
 use crate::ops::outcomes::{measures, returns};
 use crate::ops::version::{Once, Seen};
@@ -120,7 +122,12 @@ async fn set_up_organisation(store: &Db, admin: &Actor) -> Result<(), AppError> 
     const ORG_ID: &str = "GB-GOR-PC000000";
     const GRANT_PREFIX: &str = "360G-demo-opcc";
     const OCID_PREFIX: &str = "ocds-demo00";
-    let current = organisations::read(store, admin, admin.organisation_id).await?;
+    let current = crate::ops::read::<crate::domain::organisation::Organisation>(
+        store,
+        admin,
+        admin.organisation_id,
+    )
+    .await?;
     let settings = &current.publication;
     let done = current.details().return_due == Some(DueRule::EndOfFollowingMonth)
         && settings.org_id.as_deref() == Some(ORG_ID)
@@ -239,7 +246,7 @@ async fn end_early_and_close(
     let id = store
         .read(move |conn| contract_id(conn, organisation_id, "CSF-22-02"))
         .await?;
-    let before = contract_ops::read(store, finance, id).await?;
+    let before = crate::ops::read::<Contract>(store, finance, id).await?;
     if before.status != ContractStatus::Active {
         return Ok(());
     }
@@ -258,7 +265,7 @@ async fn end_early_and_close(
         }))?,
     )
     .await?;
-    let ended = contract_ops::read(store, finance, id).await?;
+    let ended = crate::ops::read::<Contract>(store, finance, id).await?;
     let stream = ended
         .funding_lines
         .first()
@@ -359,7 +366,7 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
     if entered.status == ReturnStatus::Draft {
         returns::submit(store, commissioner, entered.id, Seen::Any, Once::unkeyed()).await?;
     }
-    let submitted = returns::read(store, commissioner, entered.id).await?;
+    let submitted = crate::ops::read::<OutcomeReturn>(store, commissioner, entered.id).await?;
     if submitted.status == ReturnStatus::Submitted {
         returns::query(
             store,

@@ -22,7 +22,6 @@ use crate::ops::version::{Once, Seen};
 use crate::ops::Page;
 
 operations! {
-    ReadStream => Raises::read();
     ListStreams => Raises::list();
     CreateStream => Raises::create(&[DuplicateStreamCode]);
     ChangeStream => Raises::change(&[DuplicateStreamCode]);
@@ -31,14 +30,6 @@ operations! {
     /// A change to the stream (it answers the stream), whose path's year
     /// can be refused.
     RemoveBudget => Raises::change(&[BudgetCommitted]);
-}
-
-/// A stream with its budget, committed and uncommitted per year.
-pub async fn read(db: &Db, actor: &Actor, id: FundingStreamId) -> Result<FundingStream, AppError> {
-    actor.require(Permission::ReadStreams)?;
-    let organisation_id = actor.organisation_id;
-    db.read(move |conn| stored::get(conn, organisation_id, id))
-        .await
 }
 
 /// A page of the organisation's streams.

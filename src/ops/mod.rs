@@ -25,7 +25,7 @@ pub mod reports;
 pub mod version;
 
 pub use guard::Answer;
-pub use record::Record;
+pub use record::{read, ReadRecord, Record};
 
 /// Which page of a list: how many items, after how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

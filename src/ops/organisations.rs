@@ -18,7 +18,6 @@ use crate::ops::version::Seen;
 
 operations! {
     /// Another organisation reads exactly like a missing one.
-    ReadOrganisation => Raises::read();
     /// The caller's own organisation: nothing to miss, no parameters.
     ListOrganisations => Raises {
         not_found: false,
@@ -42,13 +41,6 @@ operations! {
         invalid: false,
         ..Raises::list()
     };
-}
-
-/// The caller's own organisation.
-pub async fn read(db: &Db, actor: &Actor, id: OrganisationId) -> Result<Organisation, AppError> {
-    actor.require(Permission::ReadOrganisation)?;
-    let id = own_organisation(actor, id)?;
-    db.read(move |conn| stored::get(conn, id)).await
 }
 
 /// The organisations the caller can see: its own.

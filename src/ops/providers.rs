@@ -21,7 +21,6 @@ use crate::ops::version::{Once, Seen};
 use crate::ops::Page;
 
 operations! {
-    ReadProvider => Raises::read();
     ListProviders => Raises::list();
     CreateProvider => Raises::create(&[
         DuplicateProviderName,
@@ -30,13 +29,6 @@ operations! {
     ]);
     ChangeProvider => Raises::change(&[DuplicateCharityNumber, DuplicateCompanyNumber]);
     DeleteProvider => Raises::delete(&[ProviderHasContracts]);
-}
-
-/// A provider as the caller may see it (a provider token: only itself).
-pub async fn read(db: &Db, actor: &Actor, id: ProviderId) -> Result<Provider, AppError> {
-    actor.require(Permission::ReadProviders)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::get(conn, &scope, id)).await
 }
 
 /// A page of the providers the caller may see.

@@ -22,12 +22,10 @@ use crate::error::AppError;
 use crate::fiscal;
 use crate::ops::guard;
 use crate::ops::raises::{operations, Raises};
-use crate::ops::record::Record;
 use crate::ops::version::Seen;
 
 operations! {
     /// A contract's publication details, as whoever may see it sees them.
-    ReadDetails => Raises::read();
     /// The whole of them, under the contract's lock.
     ReplaceDetails => Raises::change(&[]);
     /// A document of a period for the organisation's own team: the
@@ -77,19 +75,6 @@ pub struct Made {
     pub content: Content,
     pub modified: DateTime<Utc>,
     pub withheld: usize,
-}
-
-/// A contract's publication details, as whoever may see the contract sees
-/// them.
-pub async fn read_details(
-    db: &Db,
-    actor: &Actor,
-    id: ContractId,
-) -> Result<ContractPublication, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let actor = actor.clone();
-    db.read(move |conn| ContractPublication::load(conn, &actor, id))
-        .await
 }
 
 /// Replaces a contract's publication details (any status): a change to the

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use crate::auth::Actor;
+use crate::auth::{Actor, Permission};
 use crate::db::Lockable;
-use crate::db::{self, DbConn};
+use crate::db::{self, Db, DbConn};
 use crate::domain::audit::Audited;
 use crate::domain::contract::Contract;
 use crate::domain::funding_stream::FundingStream;
@@ -18,12 +18,15 @@ use crate::domain::outcome::{OutcomeMeasure, OutcomeReturn};
 use crate::domain::provider::Provider;
 use crate::domain::publication::details::ContractPublication;
 use crate::error::AppError;
+use crate::ops::raises::{operations, Raises};
 
 pub trait Record: Serialize + Send + Sized + 'static {
     /// Its id: what the audit trail names and the row lock takes.
-    type Id: Lockable + Audited;
+    type Id: Lockable + Audited + Send + 'static;
     /// Its collection under the API prefix, e.g. `contracts`.
     const COLLECTION: &'static str;
+    /// What reading it takes.
+    const READ: Permission;
 
     fn id(&self) -> Self::Id;
 
@@ -40,7 +43,7 @@ pub trait Record: Serialize + Send + Sized + 'static {
 /// Declares a record: its type, resource, collection and loader; and the
 /// list of every record's schema, whose answers carry its version as `ETag`.
 macro_rules! records {
-    ($($record:ty => $id:ty, $collection:literal, $load:expr;)*) => {
+    ($($record:ty => $id:ty, $collection:literal, $read:ident, $load:expr;)*) => {
         /// The schema names of the records: an answer holding one of them
         /// carries its version as `ETag` (for `If-Match` on a change).
         pub fn schema_names() -> Vec<std::borrow::Cow<'static, str>> {
@@ -54,6 +57,7 @@ macro_rules! records {
             impl Record for $record {
                 type Id = $id;
                 const COLLECTION: &'static str = $collection;
+                const READ: Permission = Permission::$read;
 
                 fn id(&self) -> $id {
                     self.id
@@ -69,17 +73,17 @@ macro_rules! records {
 }
 
 records! {
-    FundingStream => FundingStreamId, "funding-streams",
+    FundingStream => FundingStreamId, "funding-streams", ReadStreams,
         |conn, actor, id| db::funding_streams::get(conn, actor.organisation_id, id);
-    Provider => ProviderId, "providers",
+    Provider => ProviderId, "providers", ReadProviders,
         |conn, actor, id| db::providers::get(conn, &actor.scope(), id);
-    Contract => ContractId, "contracts",
+    Contract => ContractId, "contracts", ReadContracts,
         |conn, actor, id| db::contracts::get(conn, &actor.scope(), id);
-    OutcomeMeasure => MeasureId, "outcome-measures",
+    OutcomeMeasure => MeasureId, "outcome-measures", ReadMeasures,
         |conn, actor, id| db::outcomes::get_measure(conn, &actor.scope(), id);
-    OutcomeReturn => ReturnId, "outcome-returns",
+    OutcomeReturn => ReturnId, "outcome-returns", ReadReturns,
         |conn, actor, id| db::outcomes::get_return(conn, &actor.scope(), id);
-    Organisation => OrganisationId, "organisations",
+    Organisation => OrganisationId, "organisations", ReadOrganisation,
         |conn, actor, id| {
             let id = own_organisation(actor, id)?;
             db::organisations::get(conn, id)
@@ -91,6 +95,7 @@ records! {
 impl Record for ContractPublication {
     type Id = ContractId;
     const COLLECTION: &'static str = "contracts";
+    const READ: Permission = Permission::ReadContracts;
 
     fn id(&self) -> ContractId {
         self.id
@@ -105,6 +110,19 @@ impl Record for ContractPublication {
     fn path(&self) -> String {
         format!("contracts/{}/publication", self.id)
     }
+}
+
+operations! {
+    /// Reading one record.
+    ReadRecord => Raises::read();
+}
+
+/// A record as the caller may see it: one a caller may not see is
+/// `NotFound`, exactly as a missing one.
+pub async fn read<R: Record>(db: &Db, actor: &Actor, id: R::Id) -> Result<R, AppError> {
+    actor.require(R::READ)?;
+    let actor = actor.clone();
+    db.read(move |conn| R::load(conn, &actor, id)).await
 }
 
 /// Another organisation reads exactly like a missing one.

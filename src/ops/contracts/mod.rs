@@ -27,19 +27,11 @@ use crate::ops::version::{Once, Seen};
 use crate::ops::Page;
 
 operations! {
-    ReadContract => Raises::read();
     ListContracts => Raises::list();
     CreateContract => Raises::create(&[BudgetExceeded, AmountTooLarge]);
     ChangeDraft => Raises::change(&[NotDraft]);
     DeleteDraft => Raises::delete(&[NotDraft]);
     ReadHistory => Raises::read();
-}
-
-/// A contract as the caller may see it.
-pub async fn read(db: &Db, actor: &Actor, id: ContractId) -> Result<Contract, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::get(conn, &scope, id)).await
 }
 
 /// A page of the contracts the caller may see.

@@ -19,21 +19,12 @@ use crate::ops::version::{Once, Seen};
 use crate::ops::Page;
 
 operations! {
-    ReadMeasure => Raises::read();
     ListMeasures => Raises::list();
     DefineMeasure => Raises::create(&[DuplicateMeasureCode]);
     ChangeMeasure => Raises::change(&[MeasureHasValues]);
     DeleteMeasure => Raises::delete(&[MeasureHasValues]);
     /// The measures a contract reports.
     ContractMeasures => Raises::read();
-}
-
-/// A measure as the caller may see it.
-pub async fn read(db: &Db, actor: &Actor, id: MeasureId) -> Result<OutcomeMeasure, AppError> {
-    actor.require(Permission::ReadMeasures)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::get_measure(conn, &scope, id))
-        .await
 }
 
 /// A page of the measures the caller may see: a provider sees those of

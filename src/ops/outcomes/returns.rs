@@ -23,7 +23,6 @@ use crate::ops::version::{Once, Seen};
 use crate::ops::Page;
 
 operations! {
-    ReadReturn => Raises::read();
     ListReturns => Raises::list();
     CreateReturn => Raises::create(&[DuplicateReturn]);
     ChangeReturn => Raises::change(&[ReturnNotEditable]);
@@ -31,14 +30,6 @@ operations! {
     QueryReturn => Raises::action(&[ReturnNotReviewable]);
     AcceptReturn => Raises::action(&[ReturnNotReviewable]);
     ListVersions => Raises::read();
-}
-
-/// A return as the caller may see it.
-pub async fn read(db: &Db, actor: &Actor, id: ReturnId) -> Result<OutcomeReturn, AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::get_return(conn, &scope, id))
-        .await
 }
 
 /// A page of the returns the caller may see; a provider sees its own.
