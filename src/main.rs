@@ -319,7 +319,8 @@ fn import_file(
     bar.set_message(format!("importing {}", kind.as_str()));
     let counter = bar.clone();
     let summary = with_runtime(settings, move |db| async move {
-        ops::imports::import(&db, &actor, kind, table, dry_run, move |rows| {
+        let caller = ops::Caller::new(db, actor);
+        ops::imports::import(&caller, kind, table, dry_run, move |rows| {
             counter.inc(rows as u64)
         })
         .await

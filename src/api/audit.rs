@@ -2,20 +2,19 @@
 //! `ops::audit::list` and answers the page.
 
 use crate::domain::id::RecordId;
-use actix_web::{get, web, HttpResponse};
+use actix_web::get;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::extract::Reply;
 use super::pagination::{self, Page, PageParams};
 use super::query::ListQuery;
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::db::audit::AuditFilter;
 use crate::domain::audit::{AuditEvent, ResourceType};
-use crate::error::AppError;
 use crate::ops::audit::{self, ListAuditEvents};
+use crate::ops::Caller;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -50,11 +49,7 @@ pub struct AuditQuery {
     )
 )]
 #[get("/audit-events")]
-pub async fn list(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(caller: Caller, query: ListQuery<AuditQuery>) -> Reply {
     let (query, page) = (query.filter, query.page);
     let filter = AuditFilter {
         resource_type: query.resource_type,
@@ -63,6 +58,6 @@ pub async fn list(
         from: query.from,
         to: query.to,
     };
-    let (items, total) = audit::list(&state.db, &actor, filter, page.page()).await?;
+    let (items, total) = audit::list(&caller, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }

@@ -6,14 +6,12 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::Json;
+use super::extract::{Json, Reply};
 use super::pagination::{self, Page, PageParams};
 use super::paths::{ContractPath, FundingLinePath, PaymentPath};
 use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
 use super::query::{ListQuery, PeriodParams, WithPeriod};
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::db::contracts::ContractFilter;
 use crate::domain::contract::{
     Contract, ContractChanges, ContractKind, ContractSortKey, ContractStatus, FundingLine,
@@ -22,10 +20,10 @@ use crate::domain::contract::{
 };
 use crate::domain::id::{FundingStreamId, ProviderId};
 use crate::domain::sort::Sort;
-use crate::error::AppError;
 use crate::money::Money;
 use crate::ops::contracts::{self, lifecycle, lines, payments};
 use crate::ops::outcomes::measures;
+use crate::ops::Caller;
 use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -83,15 +81,9 @@ pub struct FundingLineChange {
     responses((status = 201, body = Contract), Errors<contracts::CreateContract>)
 )]
 #[post("/contracts")]
-pub async fn create(
-    state: web::Data<AppState>,
-    actor: Actor,
-    request: IdempotentJson<NewContract>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(caller: Caller, request: IdempotentJson<NewContract>) -> Reply {
     let (input, once) = request.split();
-    Ok(send(
-        contracts::create(&state.db, &actor, once, input).await?,
-    ))
+    Ok(send(contracts::create(&caller, once, input).await?))
 }
 
 /// List contracts
@@ -103,11 +95,7 @@ pub async fn create(
     responses((status = 200, body = Page<Contract>), Errors<contracts::ListContracts>)
 )]
 #[get("/contracts")]
-pub async fn list(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<WithPeriod<ContractQuery>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(caller: Caller, query: ListQuery<WithPeriod<ContractQuery>>) -> Reply {
     let (WithPeriod { period, filter }, page) = (query.filter, query.page);
     let filter = ContractFilter {
         provider_id: filter.provider_id,
@@ -117,7 +105,7 @@ pub async fn list(
         period: period.0,
         sort: filter.sort.unwrap_or_default(),
     };
-    let (items, total) = contracts::list(&state.db, &actor, filter, page.page()).await?;
+    let (items, total) = contracts::list(&caller, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -129,12 +117,8 @@ pub async fn list(
     responses((status = 200, body = Contract), Errors<ReadRecord>)
 )]
 #[get("/contracts/{id}")]
-pub async fn read(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ContractPath>,
-) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&ops::read::<Contract>(&state.db, &actor, path.id).await?)
+pub async fn read(caller: Caller, path: web::Path<ContractPath>) -> Reply {
+    ok_with_etag(&ops::read::<Contract>(&caller, path.id).await?)
 }
 
 /// Change a draft contract
@@ -147,15 +131,13 @@ pub async fn read(
 )]
 #[patch("/contracts/{id}")]
 pub async fn update(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ContractPath>,
     seen: IfMatch,
     body: Json<ContractChanges>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let changes = body.0;
-    let contract =
-        contracts::change_draft(&state.db, &actor, path.id, seen.into(), changes).await?;
+    let contract = contracts::change_draft(&caller, path.id, seen.into(), changes).await?;
     ok_with_etag(&contract)
 }
 
@@ -167,13 +149,8 @@ pub async fn update(
     responses((status = 204, description = "Deleted"), Errors<contracts::DeleteDraft>)
 )]
 #[delete("/contracts/{id}")]
-pub async fn delete(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ContractPath>,
-    seen: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    contracts::delete_draft(&state.db, &actor, path.id, seen.into()).await?;
+pub async fn delete(caller: Caller, path: web::Path<ContractPath>, seen: IfMatch) -> Reply {
+    contracts::delete_draft(&caller, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -190,15 +167,13 @@ pub async fn delete(
 )]
 #[post("/contracts/{id}/status")]
 pub async fn change_status(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ContractPath>,
     seen: IfMatch,
     request: IdempotentJson<StatusChange>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let (change, once) = request.split();
-    let answer =
-        lifecycle::change_status(&state.db, &actor, path.id, seen.into(), once, change).await?;
+    let answer = lifecycle::change_status(&caller, path.id, seen.into(), once, change).await?;
     Ok(send(answer))
 }
 
@@ -210,12 +185,8 @@ pub async fn change_status(
     responses((status = 200, body = Vec<FundingLine>), Errors<lines::ListLines>)
 )]
 #[get("/contracts/{id}/funding-lines")]
-pub async fn list_lines(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ContractPath>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(lines::list(&state.db, &actor, path.id).await?))
+pub async fn list_lines(caller: Caller, path: web::Path<ContractPath>) -> Reply {
+    Ok(HttpResponse::Ok().json(lines::list(&caller, path.id).await?))
 }
 
 /// Add a funding line
@@ -228,15 +199,12 @@ pub async fn list_lines(
 )]
 #[post("/contracts/{id}/funding-lines")]
 pub async fn add_line(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ContractPath>,
     request: IdempotentJson<FundingLineInput>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let (line, once) = request.split();
-    Ok(send(
-        lines::add(&state.db, &actor, path.id, once, line).await?,
-    ))
+    Ok(send(lines::add(&caller, path.id, once, line).await?))
 }
 
 /// Change a funding line
@@ -250,15 +218,13 @@ pub async fn add_line(
 )]
 #[patch("/contracts/{id}/funding-lines/{line_id}")]
 pub async fn update_line(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<FundingLinePath>,
     seen: IfMatch,
     body: Json<FundingLineChange>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let FundingLinePath { id, line_id } = path.into_inner();
-    let contract =
-        lines::change(&state.db, &actor, id, line_id, seen.into(), body.0.amount).await?;
+    let contract = lines::change(&caller, id, line_id, seen.into(), body.0.amount).await?;
     ok_with_etag(&contract)
 }
 
@@ -270,14 +236,9 @@ pub async fn update_line(
     responses((status = 204, description = "Deleted"), Errors<lines::RemoveLine>)
 )]
 #[delete("/contracts/{id}/funding-lines/{line_id}")]
-pub async fn delete_line(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<FundingLinePath>,
-    seen: IfMatch,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete_line(caller: Caller, path: web::Path<FundingLinePath>, seen: IfMatch) -> Reply {
     let FundingLinePath { id, line_id } = path.into_inner();
-    lines::remove(&state.db, &actor, id, line_id, seen.into()).await?;
+    lines::remove(&caller, id, line_id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -290,12 +251,8 @@ pub async fn delete_line(
     responses((status = 200, body = Vec<Variation>), Errors<contracts::ReadHistory>)
 )]
 #[get("/contracts/{id}/variations")]
-pub async fn list_variations(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ContractPath>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(contracts::history(&state.db, &actor, path.id).await?))
+pub async fn list_variations(caller: Caller, path: web::Path<ContractPath>) -> Reply {
+    Ok(HttpResponse::Ok().json(contracts::history(&caller, path.id).await?))
 }
 
 /// Vary an active contract
@@ -312,14 +269,13 @@ pub async fn list_variations(
 )]
 #[post("/contracts/{id}/variations")]
 pub async fn vary(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ContractPath>,
     seen: IfMatch,
     request: IdempotentJson<NewVariation>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let (variation, once) = request.split();
-    let answer = lifecycle::vary(&state.db, &actor, path.id, seen.into(), once, variation).await?;
+    let answer = lifecycle::vary(&caller, path.id, seen.into(), once, variation).await?;
     Ok(send(answer))
 }
 
@@ -331,12 +287,8 @@ pub async fn vary(
     responses((status = 200, body = Vec<Payment>), Errors<payments::ListPayments>)
 )]
 #[get("/contracts/{id}/payments")]
-pub async fn list_payments(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ContractPath>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(payments::list(&state.db, &actor, path.id).await?))
+pub async fn list_payments(caller: Caller, path: web::Path<ContractPath>) -> Reply {
+    Ok(HttpResponse::Ok().json(payments::list(&caller, path.id).await?))
 }
 
 /// Record a payment
@@ -350,14 +302,13 @@ pub async fn list_payments(
 )]
 #[post("/contracts/{id}/payments")]
 pub async fn record_payment(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ContractPath>,
     request: IdempotentJson<NewPayment>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let (payment, once) = request.split();
     Ok(send(
-        payments::record(&state.db, &actor, path.id, once, payment).await?,
+        payments::record(&caller, path.id, once, payment).await?,
     ))
 }
 
@@ -373,14 +324,13 @@ pub async fn record_payment(
 )]
 #[post("/contracts/{id}/payments/{payment_id}/reversal")]
 pub async fn reverse_payment(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<PaymentPath>,
     request: IdempotentJson<NewReversal>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let PaymentPath { id, payment_id } = path.into_inner();
     let (reversal, once) = request.split();
-    let answer = payments::reverse(&state.db, &actor, id, payment_id, once, reversal).await?;
+    let answer = payments::reverse(&caller, id, payment_id, once, reversal).await?;
     Ok(send(answer))
 }
 
@@ -396,10 +346,6 @@ pub async fn reverse_payment(
     )
 )]
 #[get("/contracts/{id}/outcome-measures")]
-pub async fn list_measures(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ContractPath>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(measures::of_contract(&state.db, &actor, path.id).await?))
+pub async fn list_measures(caller: Caller, path: web::Path<ContractPath>) -> Reply {
+    Ok(HttpResponse::Ok().json(measures::of_contract(&caller, path.id).await?))
 }

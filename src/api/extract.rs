@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::AppState;
 use crate::auth::Actor;
 use crate::error::{AppError, FieldError};
+use crate::ops::Caller;
 
 /// What a handler answers: a response, or the problem it becomes.
 pub type Reply = Result<actix_web::HttpResponse, AppError>;
@@ -323,10 +324,24 @@ impl FromRequest for Actor {
     }
 }
 
+/// The caller of a JSON API request: the actor its bearer token names, and
+/// the service's database.
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|actor| Ok(Caller::new(state(req)?.db.clone(), actor))))
+    }
+}
+
+fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal_message("application state missing"))
+}
+
 fn authenticate(req: &HttpRequest) -> Result<Actor, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal_message("application state missing"))?;
+    let state = state(req)?;
     let token = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -6,21 +6,19 @@ use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::Json;
+use super::extract::{Json, Reply};
 use super::pagination::{self, Page, PageParams};
 use super::paths::{BudgetPath, StreamPath};
 use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
 use super::query::ListQuery;
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::db::funding_streams::StreamFilter;
 use crate::domain::funding_stream::{
     BudgetChange, FundingStream, FundingStreamChanges, NewFundingStream, StreamSortKey,
 };
 use crate::domain::sort::Sort;
-use crate::error::AppError;
 use crate::ops::funding_streams;
+use crate::ops::Caller;
 use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -57,15 +55,9 @@ pub struct StreamQuery {
     responses((status = 201, body = FundingStream), Errors<funding_streams::CreateStream>)
 )]
 #[post("/funding-streams")]
-pub async fn create(
-    state: web::Data<AppState>,
-    actor: Actor,
-    request: IdempotentJson<NewFundingStream>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(caller: Caller, request: IdempotentJson<NewFundingStream>) -> Reply {
     let (input, once) = request.split();
-    Ok(send(
-        funding_streams::create(&state.db, &actor, once, input).await?,
-    ))
+    Ok(send(funding_streams::create(&caller, once, input).await?))
 }
 
 /// List funding streams
@@ -77,11 +69,7 @@ pub async fn create(
     responses((status = 200, body = Page<FundingStream>), Errors<funding_streams::ListStreams>)
 )]
 #[get("/funding-streams")]
-pub async fn list(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<StreamQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(caller: Caller, query: ListQuery<StreamQuery>) -> Reply {
     let (filter, page) = (query.filter, query.page);
     let filter = StreamFilter {
         funder: filter.funder,
@@ -89,7 +77,7 @@ pub async fn list(
         ringfenced: filter.ringfenced,
         sort: filter.sort.unwrap_or_default(),
     };
-    let (items, total) = funding_streams::list(&state.db, &actor, filter, page.page()).await?;
+    let (items, total) = funding_streams::list(&caller, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -105,12 +93,8 @@ pub async fn list(
     )
 )]
 #[get("/funding-streams/{id}")]
-pub async fn read(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<StreamPath>,
-) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&ops::read::<FundingStream>(&state.db, &actor, path.id).await?)
+pub async fn read(caller: Caller, path: web::Path<StreamPath>) -> Reply {
+    ok_with_etag(&ops::read::<FundingStream>(&caller, path.id).await?)
 }
 
 /// Change a funding stream
@@ -126,13 +110,12 @@ pub async fn read(
 )]
 #[patch("/funding-streams/{id}")]
 pub async fn update(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<StreamPath>,
     seen: IfMatch,
     body: Json<FundingStreamChanges>,
-) -> Result<HttpResponse, AppError> {
-    let stream = funding_streams::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
+) -> Reply {
+    let stream = funding_streams::change(&caller, path.id, seen.into(), body.0).await?;
     ok_with_etag(&stream)
 }
 
@@ -144,13 +127,8 @@ pub async fn update(
     responses((status = 204, description = "Deleted"), Errors<funding_streams::DeleteStream>)
 )]
 #[delete("/funding-streams/{id}")]
-pub async fn delete(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<StreamPath>,
-    seen: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    funding_streams::delete(&state.db, &actor, path.id, seen.into()).await?;
+pub async fn delete(caller: Caller, path: web::Path<StreamPath>, seen: IfMatch) -> Reply {
+    funding_streams::delete(&caller, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -168,16 +146,14 @@ pub async fn delete(
 )]
 #[put("/funding-streams/{id}/budgets/{financial_year}")]
 pub async fn put_budget(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<BudgetPath>,
     seen: IfMatch,
     body: Json<BudgetChange>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let BudgetPath { id, financial_year } = path.into_inner();
     let stream =
-        funding_streams::set_budget(&state.db, &actor, id, financial_year, seen.into(), body.0)
-            .await?;
+        funding_streams::set_budget(&caller, id, financial_year, seen.into(), body.0).await?;
     ok_with_etag(&stream)
 }
 
@@ -192,14 +168,8 @@ pub async fn put_budget(
     )
 )]
 #[delete("/funding-streams/{id}/budgets/{financial_year}")]
-pub async fn delete_budget(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<BudgetPath>,
-    seen: IfMatch,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete_budget(caller: Caller, path: web::Path<BudgetPath>, seen: IfMatch) -> Reply {
     let BudgetPath { id, financial_year } = path.into_inner();
-    let stream =
-        funding_streams::remove_budget(&state.db, &actor, id, financial_year, seen.into()).await?;
+    let stream = funding_streams::remove_budget(&caller, id, financial_year, seen.into()).await?;
     ok_with_etag(&stream)
 }

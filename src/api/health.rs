@@ -2,8 +2,8 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::extract::Reply;
 use super::AppState;
-use crate::error::AppError;
 
 /// How the service is.
 #[derive(Serialize, ToSchema)]
@@ -32,7 +32,7 @@ pub async fn live() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn ready(state: web::Data<AppState>) -> Reply {
     state.db.ping().await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }

@@ -7,17 +7,17 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::extract::Reply;
 use super::extract::MAX_UPLOAD_BYTES;
 use super::preconditions::{idempotency_key, send_summary, Keyed};
 use super::query::{parse_query, Query};
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::error::AppError;
 use crate::import::table::Format;
 use crate::import::{self, xlsx, ImportKind, ImportSummary};
 use crate::ops::imports;
 use crate::ops::version::Once;
+use crate::ops::Caller;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -96,15 +96,14 @@ pub struct SpreadsheetFile(Vec<u8>);
 )]
 #[post("/imports/{kind}")]
 pub async fn run(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     kind: web::Path<ImportKind>,
     req: HttpRequest,
     payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let kind = kind.into_inner();
     // Before the body is read: a caller who may not import reads nothing.
-    imports::require(&actor, kind)?;
+    imports::require(&caller, kind)?;
     let query: ImportQuery = parse_query(req.query_string())?;
     let key = idempotency_key(&req)?;
     let declared = declared_format(&req)?;
@@ -115,7 +114,7 @@ pub async fn run(
     // Read before the write transaction begins, so the database waits on
     // no parsing.
     let table = crate::blocking::run(move || import::read(&bytes, format, kind)).await?;
-    let answer = imports::run(&state.db, &actor, kind, table, query.dry_run, once).await?;
+    let answer = imports::run(&caller, kind, table, query.dry_run, once).await?;
     Ok(send_summary(answer))
 }
 
@@ -200,13 +199,13 @@ pub struct TemplateQuery {
 )]
 #[get("/imports/{kind}/template")]
 pub async fn template(
-    actor: Actor,
+    caller: Caller,
     kind: web::Path<ImportKind>,
     query: Query<TemplateQuery>,
     req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let kind = kind.into_inner();
-    imports::require(&actor, kind)?;
+    imports::require(&caller, kind)?;
     let asks_for_xlsx = req
         .headers()
         .get(header::ACCEPT)

@@ -3,18 +3,16 @@
 //! Organisations are created by the operator (`commissioning organisation
 //! create`), since every token already names one.
 
-use actix_web::{get, patch, web, HttpResponse};
+use actix_web::{get, patch, web};
 
-use super::extract::Json;
+use super::extract::{Json, Reply};
 use super::pagination::{self, Page, Pagination};
 use super::paths::OrganisationPath;
 use super::preconditions::{ok_with_etag, IfMatch};
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
-use crate::error::AppError;
 use crate::ops::organisations;
+use crate::ops::Caller;
 use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -32,8 +30,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     )
 )]
 #[get("/organisations")]
-pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpResponse, AppError> {
-    let own = organisations::list(&state.db, &actor).await?;
+pub async fn list(caller: Caller) -> Reply {
+    let own = organisations::list(&caller).await?;
     let total = own.len() as i64;
     // One page holding the one organisation.
     let page = Pagination {
@@ -55,12 +53,8 @@ pub async fn list(state: web::Data<AppState>, actor: Actor) -> Result<HttpRespon
     )
 )]
 #[get("/organisations/{id}")]
-pub async fn read(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<OrganisationPath>,
-) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&ops::read::<Organisation>(&state.db, &actor, path.id).await?)
+pub async fn read(caller: Caller, path: web::Path<OrganisationPath>) -> Reply {
+    ok_with_etag(&ops::read::<Organisation>(&caller, path.id).await?)
 }
 
 /// Change an organisation
@@ -76,13 +70,11 @@ pub async fn read(
 )]
 #[patch("/organisations/{id}")]
 pub async fn update(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<OrganisationPath>,
     seen: IfMatch,
     body: Json<OrganisationChanges>,
-) -> Result<HttpResponse, AppError> {
-    let organisation =
-        organisations::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
+) -> Reply {
+    let organisation = organisations::change(&caller, path.id, seen.into(), body.0).await?;
     ok_with_etag(&organisation)
 }

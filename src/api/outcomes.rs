@@ -6,14 +6,12 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::Json;
+use super::extract::{Json, Reply};
 use super::pagination::{self, Page, PageParams};
 use super::paths::{MeasurePath, ReturnPath};
 use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
 use super::query::{ListQuery, PeriodParams, WithPeriod};
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::db::outcomes::{MeasureFilter, ReturnFilter};
 use crate::domain::id::{ContractId, FundingStreamId, ProviderId};
 use crate::domain::outcome::{
@@ -21,8 +19,8 @@ use crate::domain::outcome::{
     OutcomeReturn, OutcomeReturnChanges, ReturnSortKey, ReturnStatus, ReturnVersion,
 };
 use crate::domain::sort::Sort;
-use crate::error::AppError;
 use crate::ops::outcomes::{measures, returns};
+use crate::ops::Caller;
 use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -76,15 +74,9 @@ pub struct ReturnQuery {
     responses((status = 201, body = OutcomeMeasure), Errors<measures::DefineMeasure>)
 )]
 #[post("/outcome-measures")]
-pub async fn create_measure(
-    state: web::Data<AppState>,
-    actor: Actor,
-    request: IdempotentJson<NewOutcomeMeasure>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_measure(caller: Caller, request: IdempotentJson<NewOutcomeMeasure>) -> Reply {
     let (input, once) = request.split();
-    Ok(send(
-        measures::define(&state.db, &actor, once, input).await?,
-    ))
+    Ok(send(measures::define(&caller, once, input).await?))
 }
 
 /// List outcome measures
@@ -95,17 +87,13 @@ pub async fn create_measure(
     responses((status = 200, body = Page<OutcomeMeasure>), Errors<measures::ListMeasures>)
 )]
 #[get("/outcome-measures")]
-pub async fn list_measures(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<MeasureQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_measures(caller: Caller, query: ListQuery<MeasureQuery>) -> Reply {
     let (filter, page) = (query.filter, query.page);
     let filter = MeasureFilter {
         funding_stream_id: filter.funding_stream_id,
         contract_id: filter.contract_id,
     };
-    let (items, total) = measures::list(&state.db, &actor, filter, page.page()).await?;
+    let (items, total) = measures::list(&caller, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -120,12 +108,8 @@ pub async fn list_measures(
     )
 )]
 #[get("/outcome-measures/{id}")]
-pub async fn read_measure(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<MeasurePath>,
-) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&ops::read::<OutcomeMeasure>(&state.db, &actor, path.id).await?)
+pub async fn read_measure(caller: Caller, path: web::Path<MeasurePath>) -> Reply {
+    ok_with_etag(&ops::read::<OutcomeMeasure>(&caller, path.id).await?)
 }
 
 /// Change an outcome measure
@@ -141,13 +125,12 @@ pub async fn read_measure(
 )]
 #[patch("/outcome-measures/{id}")]
 pub async fn update_measure(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<MeasurePath>,
     seen: IfMatch,
     body: Json<OutcomeMeasureChanges>,
-) -> Result<HttpResponse, AppError> {
-    let measure = measures::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
+) -> Reply {
+    let measure = measures::change(&caller, path.id, seen.into(), body.0).await?;
     ok_with_etag(&measure)
 }
 
@@ -159,13 +142,8 @@ pub async fn update_measure(
     responses((status = 204, description = "Deleted"), Errors<measures::DeleteMeasure>)
 )]
 #[delete("/outcome-measures/{id}")]
-pub async fn delete_measure(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<MeasurePath>,
-    seen: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    measures::delete(&state.db, &actor, path.id, seen.into()).await?;
+pub async fn delete_measure(caller: Caller, path: web::Path<MeasurePath>, seen: IfMatch) -> Reply {
+    measures::delete(&caller, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -178,13 +156,9 @@ pub async fn delete_measure(
     responses((status = 201, body = OutcomeReturn), Errors<returns::CreateReturn>)
 )]
 #[post("/outcome-returns")]
-pub async fn create_return(
-    state: web::Data<AppState>,
-    actor: Actor,
-    request: IdempotentJson<NewOutcomeReturn>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_return(caller: Caller, request: IdempotentJson<NewOutcomeReturn>) -> Reply {
     let (input, once) = request.split();
-    Ok(send(returns::create(&state.db, &actor, once, input).await?))
+    Ok(send(returns::create(&caller, once, input).await?))
 }
 
 /// List outcome returns
@@ -197,11 +171,7 @@ pub async fn create_return(
     responses((status = 200, body = Page<OutcomeReturn>), Errors<returns::ListReturns>)
 )]
 #[get("/outcome-returns")]
-pub async fn list_returns(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<WithPeriod<ReturnQuery>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_returns(caller: Caller, query: ListQuery<WithPeriod<ReturnQuery>>) -> Reply {
     let (WithPeriod { period, filter }, page) = (query.filter, query.page);
     let filter = ReturnFilter {
         contract_id: filter.contract_id,
@@ -210,7 +180,7 @@ pub async fn list_returns(
         status: filter.status,
         sort: filter.sort.unwrap_or_default(),
     };
-    let (items, total) = returns::list(&state.db, &actor, filter, page.page()).await?;
+    let (items, total) = returns::list(&caller, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -226,12 +196,8 @@ pub async fn list_returns(
     )
 )]
 #[get("/outcome-returns/{id}")]
-pub async fn read_return(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ReturnPath>,
-) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&ops::read::<OutcomeReturn>(&state.db, &actor, path.id).await?)
+pub async fn read_return(caller: Caller, path: web::Path<ReturnPath>) -> Reply {
+    ok_with_etag(&ops::read::<OutcomeReturn>(&caller, path.id).await?)
 }
 
 /// Change an outcome return
@@ -247,13 +213,12 @@ pub async fn read_return(
 )]
 #[patch("/outcome-returns/{id}")]
 pub async fn update_return(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ReturnPath>,
     seen: IfMatch,
     body: Json<OutcomeReturnChanges>,
-) -> Result<HttpResponse, AppError> {
-    let outcome_return = returns::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
+) -> Reply {
+    let outcome_return = returns::change(&caller, path.id, seen.into(), body.0).await?;
     ok_with_etag(&outcome_return)
 }
 
@@ -270,13 +235,12 @@ pub async fn update_return(
 )]
 #[post("/outcome-returns/{id}/submit")]
 pub async fn submit_return(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ReturnPath>,
     seen: IfMatch,
     once: Keyed,
-) -> Result<HttpResponse, AppError> {
-    let answer = returns::submit(&state.db, &actor, path.id, seen.into(), once.into()).await?;
+) -> Reply {
+    let answer = returns::submit(&caller, path.id, seen.into(), once.into()).await?;
     Ok(send(answer))
 }
 
@@ -293,14 +257,13 @@ pub async fn submit_return(
 )]
 #[post("/outcome-returns/{id}/query")]
 pub async fn query_return(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ReturnPath>,
     seen: IfMatch,
     request: IdempotentJson<outcome::ReturnQuery>,
-) -> Result<HttpResponse, AppError> {
+) -> Reply {
     let (query, once) = request.split();
-    let answer = returns::query(&state.db, &actor, path.id, seen.into(), once, query).await?;
+    let answer = returns::query(&caller, path.id, seen.into(), once, query).await?;
     Ok(send(answer))
 }
 
@@ -316,13 +279,12 @@ pub async fn query_return(
 )]
 #[post("/outcome-returns/{id}/accept")]
 pub async fn accept_return(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ReturnPath>,
     seen: IfMatch,
     once: Keyed,
-) -> Result<HttpResponse, AppError> {
-    let answer = returns::accept(&state.db, &actor, path.id, seen.into(), once.into()).await?;
+) -> Reply {
+    let answer = returns::accept(&caller, path.id, seen.into(), once.into()).await?;
     Ok(send(answer))
 }
 
@@ -335,10 +297,6 @@ pub async fn accept_return(
     responses((status = 200, body = Vec<ReturnVersion>), Errors<returns::ListVersions>)
 )]
 #[get("/outcome-returns/{id}/versions")]
-pub async fn list_versions(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ReturnPath>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(returns::versions(&state.db, &actor, path.id).await?))
+pub async fn list_versions(caller: Caller, path: web::Path<ReturnPath>) -> Reply {
+    Ok(HttpResponse::Ok().json(returns::versions(&caller, path.id).await?))
 }

@@ -14,6 +14,7 @@ use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::{ObjectBuilder, Required, Type};
 use utoipa::{IntoParams, PartialSchema};
 
+use super::extract::Reply;
 use super::{location, API_PREFIX};
 use crate::error::AppError;
 use crate::ops::version::{IdempotencyKey, Once, Seen, Version};
@@ -26,7 +27,7 @@ fn entity_tag(version: &Version) -> header::EntityTag {
 }
 
 /// `200 OK` with the record and its `ETag`.
-pub fn ok_with_etag<T: Serialize>(value: &T) -> Result<HttpResponse, AppError> {
+pub fn ok_with_etag<T: Serialize>(value: &T) -> Reply {
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(entity_tag(&Version::of(value)?)))
         .json(value))

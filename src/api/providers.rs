@@ -5,21 +5,19 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::Json;
+use super::extract::{Json, Reply};
 use super::pagination::{self, Page, PageParams};
 use super::paths::ProviderPath;
 use super::preconditions::{ok_with_etag, send, IdempotentJson, IfMatch, Keyed};
 use super::query::ListQuery;
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::db::providers::ProviderFilter;
 use crate::domain::provider::{
     NewProvider, Provider, ProviderChanges, ProviderKind, ProviderSortKey,
 };
 use crate::domain::sort::Sort;
-use crate::error::AppError;
 use crate::ops::providers;
+use crate::ops::Caller;
 use crate::ops::{self, ReadRecord};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -55,15 +53,9 @@ pub struct ProviderQuery {
     responses((status = 201, body = Provider), Errors<providers::CreateProvider>)
 )]
 #[post("/providers")]
-pub async fn create(
-    state: web::Data<AppState>,
-    actor: Actor,
-    request: IdempotentJson<NewProvider>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(caller: Caller, request: IdempotentJson<NewProvider>) -> Reply {
     let (input, once) = request.split();
-    Ok(send(
-        providers::create(&state.db, &actor, once, input).await?,
-    ))
+    Ok(send(providers::create(&caller, once, input).await?))
 }
 
 /// List providers
@@ -74,11 +66,7 @@ pub async fn create(
     responses((status = 200, body = Page<Provider>), Errors<providers::ListProviders>)
 )]
 #[get("/providers")]
-pub async fn list(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<ProviderQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(caller: Caller, query: ListQuery<ProviderQuery>) -> Reply {
     let (filter, page) = (query.filter, query.page);
     let filter = ProviderFilter {
         kind: filter.kind,
@@ -87,7 +75,7 @@ pub async fn list(
         company_number: filter.company_number,
         sort: filter.sort.unwrap_or_default(),
     };
-    let (items, total) = providers::list(&state.db, &actor, filter, page.page()).await?;
+    let (items, total) = providers::list(&caller, filter, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }
 
@@ -102,12 +90,8 @@ pub async fn list(
     )
 )]
 #[get("/providers/{id}")]
-pub async fn read(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ProviderPath>,
-) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&ops::read::<Provider>(&state.db, &actor, path.id).await?)
+pub async fn read(caller: Caller, path: web::Path<ProviderPath>) -> Reply {
+    ok_with_etag(&ops::read::<Provider>(&caller, path.id).await?)
 }
 
 /// Change a provider
@@ -123,13 +107,12 @@ pub async fn read(
 )]
 #[patch("/providers/{id}")]
 pub async fn update(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ProviderPath>,
     seen: IfMatch,
     body: Json<ProviderChanges>,
-) -> Result<HttpResponse, AppError> {
-    let provider = providers::change(&state.db, &actor, path.id, seen.into(), body.0).await?;
+) -> Reply {
+    let provider = providers::change(&caller, path.id, seen.into(), body.0).await?;
     ok_with_etag(&provider)
 }
 
@@ -141,12 +124,7 @@ pub async fn update(
     responses((status = 204, description = "Deleted"), Errors<providers::DeleteProvider>)
 )]
 #[delete("/providers/{id}")]
-pub async fn delete(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ProviderPath>,
-    seen: IfMatch,
-) -> Result<HttpResponse, AppError> {
-    providers::delete(&state.db, &actor, path.id, seen.into()).await?;
+pub async fn delete(caller: Caller, path: web::Path<ProviderPath>, seen: IfMatch) -> Reply {
+    providers::delete(&caller, path.id, seen.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

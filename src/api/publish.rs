@@ -28,7 +28,6 @@ use super::query::{parse_query, PeriodParams};
 use super::reports::{negotiate, Format};
 use super::responses::Errors;
 use super::AppState;
-use crate::auth::Actor;
 use crate::domain::publication::details::{ContractPublication, PublicationInput};
 use crate::domain::publication::registers::RegisterDocument;
 use crate::domain::publication::threesixty;
@@ -37,6 +36,7 @@ use crate::ops::publication::{
     self, Content, Document, Made, ReadDocument, ReadPublicDocument, ReadRegister, ReplaceDetails,
 };
 use crate::ops::version::Version;
+use crate::ops::Caller;
 use crate::ops::{self, ReadRecord};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -115,13 +115,7 @@ fn not_modified(req: &HttpRequest, tag: &header::EntityTag, modified: SystemTime
 
 /// Sends the document made, in `format`, with its version and last change
 /// (or 304 when the client's copy is current).
-fn send(
-    req: &HttpRequest,
-    made: Made,
-    format: Format,
-    file_stem: &str,
-    public: bool,
-) -> Result<HttpResponse, AppError> {
+fn send(req: &HttpRequest, made: Made, format: Format, file_stem: &str, public: bool) -> Reply {
     let body = written(&made.content, format)?;
     let tag = header::EntityTag::new_strong(Version::of_json(body.as_bytes()).as_str().to_owned());
     // HTTP dates have whole seconds: a change within the second of the
@@ -186,13 +180,13 @@ impl FromRequest for DocumentRequest {
 
 impl DocumentRequest {
     /// A document for the organisation's own team: a period is needed.
-    async fn private(self, actor: &Actor, document: Document, format: Format) -> Reply {
+    async fn private(self, caller: &Caller, document: Document, format: Format) -> Reply {
         // Before the period: a caller who may not publish learns nothing.
-        publication::require(actor)?;
+        publication::require(caller)?;
         let period = self.period?.required()?;
         negotiate(&self.req, format)?;
         let stem = file_stem(&document);
-        let made = publication::document(&self.state.db, actor, document, period).await?;
+        let made = publication::document(caller, document, period).await?;
         send(&self.req, made, format, &stem, false)
     }
 
@@ -279,9 +273,9 @@ impl ToSchema for OcdsReleasePackage {}
     )
 )]
 #[get("/publish/360giving")]
-pub async fn threesixty_giving(asked: DocumentRequest, actor: Actor) -> Reply {
+pub async fn threesixty_giving(asked: DocumentRequest, caller: Caller) -> Reply {
     asked
-        .private(&actor, Document::ThreeSixty, Format::Json)
+        .private(&caller, Document::ThreeSixty, Format::Json)
         .await
 }
 
@@ -299,9 +293,9 @@ pub async fn threesixty_giving(asked: DocumentRequest, actor: Actor) -> Reply {
     )
 )]
 #[get("/publish/360giving.csv")]
-pub async fn threesixty_giving_csv(asked: DocumentRequest, actor: Actor) -> Reply {
+pub async fn threesixty_giving_csv(asked: DocumentRequest, caller: Caller) -> Reply {
     asked
-        .private(&actor, Document::ThreeSixty, Format::Csv)
+        .private(&caller, Document::ThreeSixty, Format::Csv)
         .await
 }
 
@@ -321,9 +315,9 @@ pub async fn threesixty_giving_csv(asked: DocumentRequest, actor: Actor) -> Repl
     )
 )]
 #[get("/publish/ocds")]
-pub async fn ocds_package(asked: DocumentRequest, actor: Actor) -> Reply {
+pub async fn ocds_package(asked: DocumentRequest, caller: Caller) -> Reply {
     let document = asked.ocds();
-    asked.private(&actor, document, Format::Json).await
+    asked.private(&caller, document, Format::Json).await
 }
 
 /// A transparency register
@@ -345,11 +339,11 @@ pub async fn ocds_package(asked: DocumentRequest, actor: Actor) -> Reply {
 #[get("/publish/registers/{register}")]
 pub async fn read_register(
     asked: DocumentRequest,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<RegisterPath>,
 ) -> Reply {
     asked
-        .private(&actor, Document::Register(path.register), Format::Json)
+        .private(&caller, Document::Register(path.register), Format::Json)
         .await
 }
 
@@ -367,11 +361,11 @@ pub async fn read_register(
 #[get("/publish/registers/{register}.csv")]
 pub async fn read_register_csv(
     asked: DocumentRequest,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<RegisterPath>,
 ) -> Reply {
     asked
-        .private(&actor, Document::Register(path.register), Format::Csv)
+        .private(&caller, Document::Register(path.register), Format::Csv)
         .await
 }
 
@@ -499,12 +493,8 @@ pub async fn public_register_json(
     )
 )]
 #[get("/contracts/{id}/publication")]
-pub async fn read_details(
-    state: web::Data<AppState>,
-    actor: Actor,
-    path: web::Path<ContractPath>,
-) -> Result<HttpResponse, AppError> {
-    ok_with_etag(&ops::read::<ContractPublication>(&state.db, &actor, path.id).await?)
+pub async fn read_details(caller: Caller, path: web::Path<ContractPath>) -> Reply {
+    ok_with_etag(&ops::read::<ContractPublication>(&caller, path.id).await?)
 }
 
 /// Replace a contract's publication details
@@ -523,13 +513,11 @@ pub async fn read_details(
 )]
 #[put("/contracts/{id}/publication")]
 pub async fn replace_details(
-    state: web::Data<AppState>,
-    actor: Actor,
+    caller: Caller,
     path: web::Path<ContractPath>,
     seen: IfMatch,
     body: Json<PublicationInput>,
-) -> Result<HttpResponse, AppError> {
-    let record =
-        publication::replace_details(&state.db, &actor, path.id, seen.into(), body.0).await?;
+) -> Reply {
+    let record = publication::replace_details(&caller, path.id, seen.into(), body.0).await?;
     ok_with_etag(&record)
 }

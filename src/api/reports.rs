@@ -5,15 +5,17 @@
 
 use crate::domain::id::{ContractId, FundingStreamId, ProviderId};
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::{get, FromRequest, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
+use super::extract::Reply;
 use super::pagination::{self, Page, PageParams};
-use super::query::{ListQuery, PeriodParams, Query, WithPeriod};
+use super::query::{parse_query, ListQuery, PeriodParams, QueryPart, WithPeriod};
 use super::responses::Errors;
-use super::AppState;
-use crate::auth::Actor;
 use crate::db::outcomes::DueFilter;
 use crate::domain::outcome::ReturnDue;
 use crate::domain::report::{
@@ -24,6 +26,7 @@ use crate::error::AppError;
 use crate::fiscal::YearRange;
 use crate::ops::outcomes::due;
 use crate::ops::reports::{self, ReadBudgetReport, ReadOutcomesReport, ReadProviderReport};
+use crate::ops::Caller;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -116,6 +119,56 @@ fn respond<T: Serialize>(
     }
 }
 
+/// A report's filters as a query string asks for them, with the use case
+/// that runs the report and the CSV it is written as.
+pub trait ReportQuery: Sized {
+    type Report: Serialize;
+    /// The CSV file's name, before its years.
+    const NAME: &'static str;
+    const CSV: fn(&Self::Report) -> String;
+
+    /// The report of the whole years, for the caller.
+    fn run(
+        self,
+        caller: &Caller,
+        years: YearRange,
+    ) -> impl std::future::Future<Output = Result<Self::Report, AppError>>;
+}
+
+/// A report asked for: the request (its `Accept`) and the report's period
+/// and filters, read from the query string.
+pub struct ReportRequest<Q> {
+    req: HttpRequest,
+    query: WithPeriod<Q>,
+}
+
+impl<Q> FromRequest for ReportRequest<Q>
+where
+    WithPeriod<Q>: QueryPart,
+{
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(|query| ReportRequest {
+            req: req.clone(),
+            query,
+        }))
+    }
+}
+
+impl<Q: ReportQuery> ReportRequest<Q> {
+    /// The report of the whole years asked about, in `format`.
+    async fn answer(self, format: Format, caller: &Caller) -> Reply {
+        negotiate(&self.req, format)?;
+        // Before the period: a caller who may not read reports learns nothing.
+        reports::require(caller)?;
+        let years = self.query.period.years()?;
+        let report = self.query.filter.run(caller, years).await?;
+        Ok(respond(format, Q::NAME, years, &report, Q::CSV))
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -125,30 +178,21 @@ pub struct BudgetQuery {
     pub funding_stream_id: Option<FundingStreamId>,
 }
 
-/// The budget report for the whole years asked about, in `format`.
-async fn budget_as(
-    format: Format,
-    req: &HttpRequest,
-    state: &AppState,
-    actor: &Actor,
-    query: WithPeriod<BudgetQuery>,
-) -> Result<HttpResponse, AppError> {
-    negotiate(req, format)?;
-    // Before the period: a caller who may not read reports learns nothing.
-    reports::require(actor)?;
-    let years = query.period.years()?;
-    let filter = BudgetFilter {
-        years,
-        funding_stream_id: query.filter.funding_stream_id,
-    };
-    let report = reports::budget(&state.db, actor, filter).await?;
-    Ok(respond(
-        format,
-        "budget",
-        years,
-        &report,
-        BudgetReport::to_csv,
-    ))
+impl ReportQuery for BudgetQuery {
+    type Report = BudgetReport;
+    const NAME: &'static str = "budget";
+    const CSV: fn(&BudgetReport) -> String = BudgetReport::to_csv;
+
+    async fn run(self, caller: &Caller, years: YearRange) -> Result<BudgetReport, AppError> {
+        reports::budget(
+            caller,
+            BudgetFilter {
+                years,
+                funding_stream_id: self.funding_stream_id,
+            },
+        )
+        .await
+    }
 }
 
 /// Budget report
@@ -167,13 +211,8 @@ async fn budget_as(
     )
 )]
 #[get("/reports/budget")]
-pub async fn budget(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<WithPeriod<BudgetQuery>>,
-) -> Result<HttpResponse, AppError> {
-    budget_as(Format::Json, &req, &state, &actor, query.into_inner()).await
+pub async fn budget(caller: Caller, asked: ReportRequest<BudgetQuery>) -> Reply {
+    asked.answer(Format::Json, &caller).await
 }
 
 /// Budget report as CSV
@@ -187,13 +226,8 @@ pub async fn budget(
     )
 )]
 #[get("/reports/budget.csv")]
-pub async fn budget_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<WithPeriod<BudgetQuery>>,
-) -> Result<HttpResponse, AppError> {
-    budget_as(Format::Csv, &req, &state, &actor, query.into_inner()).await
+pub async fn budget_csv(caller: Caller, asked: ReportRequest<BudgetQuery>) -> Reply {
+    asked.answer(Format::Csv, &caller).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -208,31 +242,19 @@ pub struct ProviderReportQuery {
     pub funding_stream_id: Option<FundingStreamId>,
 }
 
-/// The provider report for the whole years asked about, in `format`.
-async fn providers_as(
-    format: Format,
-    req: &HttpRequest,
-    state: &AppState,
-    actor: &Actor,
-    query: WithPeriod<ProviderReportQuery>,
-) -> Result<HttpResponse, AppError> {
-    negotiate(req, format)?;
-    // Before the period: a caller who may not read reports learns nothing.
-    reports::require(actor)?;
-    let years = query.period.years()?;
-    let filter = ProviderFilter {
-        years,
-        provider_id: query.filter.provider_id,
-        funding_stream_id: query.filter.funding_stream_id,
-    };
-    let report = reports::providers(&state.db, actor, filter).await?;
-    Ok(respond(
-        format,
-        "providers",
-        years,
-        &report,
-        ProviderReport::to_csv,
-    ))
+impl ReportQuery for ProviderReportQuery {
+    type Report = ProviderReport;
+    const NAME: &'static str = "providers";
+    const CSV: fn(&ProviderReport) -> String = ProviderReport::to_csv;
+
+    async fn run(self, caller: &Caller, years: YearRange) -> Result<ProviderReport, AppError> {
+        let filter = ProviderFilter {
+            years,
+            provider_id: self.provider_id,
+            funding_stream_id: self.funding_stream_id,
+        };
+        reports::providers(caller, filter).await
+    }
 }
 
 /// Provider report
@@ -248,13 +270,8 @@ async fn providers_as(
     )
 )]
 #[get("/reports/providers")]
-pub async fn providers(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<WithPeriod<ProviderReportQuery>>,
-) -> Result<HttpResponse, AppError> {
-    providers_as(Format::Json, &req, &state, &actor, query.into_inner()).await
+pub async fn providers(caller: Caller, asked: ReportRequest<ProviderReportQuery>) -> Reply {
+    asked.answer(Format::Json, &caller).await
 }
 
 /// Provider report as CSV
@@ -270,13 +287,8 @@ pub async fn providers(
     )
 )]
 #[get("/reports/providers.csv")]
-pub async fn providers_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<WithPeriod<ProviderReportQuery>>,
-) -> Result<HttpResponse, AppError> {
-    providers_as(Format::Csv, &req, &state, &actor, query.into_inner()).await
+pub async fn providers_csv(caller: Caller, asked: ReportRequest<ProviderReportQuery>) -> Reply {
+    asked.answer(Format::Csv, &caller).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -295,33 +307,21 @@ pub struct OutcomesQuery {
     pub contract_id: Option<ContractId>,
 }
 
-/// The outcomes report for the whole years asked about, in `format`.
-async fn outcomes_as(
-    format: Format,
-    req: &HttpRequest,
-    state: &AppState,
-    actor: &Actor,
-    query: WithPeriod<OutcomesQuery>,
-) -> Result<HttpResponse, AppError> {
-    negotiate(req, format)?;
-    // Before the period: a caller who may not read reports learns nothing.
-    reports::require(actor)?;
-    let years = query.period.years()?;
-    let filter = OutcomeFilter {
-        years,
-        group_by: query.filter.group_by.unwrap_or_default(),
-        funding_stream_id: query.filter.funding_stream_id,
-        provider_id: query.filter.provider_id,
-        contract_id: query.filter.contract_id,
-    };
-    let report = reports::outcomes(&state.db, actor, filter).await?;
-    Ok(respond(
-        format,
-        "outcomes",
-        years,
-        &report,
-        OutcomesReport::to_csv,
-    ))
+impl ReportQuery for OutcomesQuery {
+    type Report = OutcomesReport;
+    const NAME: &'static str = "outcomes";
+    const CSV: fn(&OutcomesReport) -> String = OutcomesReport::to_csv;
+
+    async fn run(self, caller: &Caller, years: YearRange) -> Result<OutcomesReport, AppError> {
+        let filter = OutcomeFilter {
+            years,
+            group_by: self.group_by.unwrap_or_default(),
+            funding_stream_id: self.funding_stream_id,
+            provider_id: self.provider_id,
+            contract_id: self.contract_id,
+        };
+        reports::outcomes(caller, filter).await
+    }
 }
 
 /// Outcomes report
@@ -339,13 +339,8 @@ async fn outcomes_as(
     )
 )]
 #[get("/reports/outcomes")]
-pub async fn outcomes(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<WithPeriod<OutcomesQuery>>,
-) -> Result<HttpResponse, AppError> {
-    outcomes_as(Format::Json, &req, &state, &actor, query.into_inner()).await
+pub async fn outcomes(caller: Caller, asked: ReportRequest<OutcomesQuery>) -> Reply {
+    asked.answer(Format::Json, &caller).await
 }
 
 /// Outcomes report as CSV
@@ -362,13 +357,8 @@ pub async fn outcomes(
     )
 )]
 #[get("/reports/outcomes.csv")]
-pub async fn outcomes_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: Query<WithPeriod<OutcomesQuery>>,
-) -> Result<HttpResponse, AppError> {
-    outcomes_as(Format::Csv, &req, &state, &actor, query.into_inner()).await
+pub async fn outcomes_csv(caller: Caller, asked: ReportRequest<OutcomesQuery>) -> Reply {
+    asked.answer(Format::Csv, &caller).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -400,11 +390,7 @@ pub struct DueQuery {
     )
 )]
 #[get("/reports/missing-and-late-returns")]
-pub async fn missing_and_late(
-    state: web::Data<AppState>,
-    actor: Actor,
-    query: ListQuery<WithPeriod<DueQuery>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn missing_and_late(caller: Caller, query: ListQuery<WithPeriod<DueQuery>>) -> Reply {
     let (WithPeriod { period, filter }, page) = (query.filter, query.page);
     let as_of = filter
         .as_of
@@ -414,6 +400,6 @@ pub async fn missing_and_late(
         provider_id: filter.provider_id,
     };
     let (items, total) =
-        due::missing_and_late(&state.db, &actor, contracts, period.0, as_of, page.page()).await?;
+        due::missing_and_late(&caller, contracts, period.0, as_of, page.page()).await?;
     Ok(pagination::respond(items, total, page))
 }

@@ -28,7 +28,7 @@ use crate::ops::contracts::{lifecycle, payments};
 use crate::ops::organisations;
 use crate::ops::outcomes::{measures, returns};
 use crate::ops::version::{Once, Seen};
-use crate::ops::Page;
+use crate::ops::{Caller, Page};
 
 /// The demo organisation's name; a second run finds it by name.
 pub const ORGANISATION: &str = "Example Police and Crime Commissioner";
@@ -75,36 +75,28 @@ pub async fn load(store: &Db) -> Result<Loaded, AppError> {
             organisations::create(store, name).await?.id
         }
     };
-    let admin = Actor {
+    let actor = |role| Actor {
         subject: "demo".to_owned(),
         organisation_id,
-        role: Role::Admin,
+        role,
         provider_id: None,
     };
-    let commissioner = Actor {
-        subject: "demo".to_owned(),
-        role: Role::Commissioner,
-        ..admin.clone()
-    };
-    let finance = Actor {
-        subject: "demo".to_owned(),
-        role: Role::Finance,
-        ..admin.clone()
-    };
-    set_up_organisation(store, &admin).await?;
+    let admin = Caller::new(store.clone(), actor(Role::Admin));
+    let commissioner = Caller::new(store.clone(), actor(Role::Commissioner));
+    let finance = Caller::new(store.clone(), actor(Role::Finance));
+    set_up_organisation(&admin).await?;
     let mut imports = Vec::new();
     for (kind, csv) in FILES {
         if kind == ImportKind::OutcomeReturns {
-            define_measures(store, &commissioner).await?;
+            define_measures(&commissioner).await?;
         }
         let table = import::read(csv.as_bytes(), Format::Csv, kind)?;
-        let summary =
-            crate::ops::imports::import(store, &admin, kind, table, false, |_| {}).await?;
+        let summary = crate::ops::imports::import(&admin, kind, table, false, |_| {}).await?;
         imports.push((kind, summary.created, summary.unchanged));
     }
-    end_early_and_close(store, &commissioner, &finance).await?;
-    reverse_the_double_payment(store, &finance).await?;
-    query_a_return(store, &commissioner).await?;
+    end_early_and_close(&commissioner, &finance).await?;
+    reverse_the_double_payment(&finance).await?;
+    query_a_return(&commissioner).await?;
     let provider_id = store
         .read(move |conn| provider_named(conn, organisation_id))
         .await?;
@@ -118,14 +110,13 @@ pub async fn load(store: &Db) -> Result<Loaded, AppError> {
 
 /// The organisation's return due rule and (illustrative) publication
 /// identifiers; publication stays off. Set once: a second run finds them.
-async fn set_up_organisation(store: &Db, admin: &Actor) -> Result<(), AppError> {
+async fn set_up_organisation(admin: &Caller) -> Result<(), AppError> {
     const ORG_ID: &str = "GB-GOR-PC000000";
     const GRANT_PREFIX: &str = "360G-demo-opcc";
     const OCID_PREFIX: &str = "ocds-demo00";
     let current = crate::ops::read::<crate::domain::organisation::Organisation>(
-        store,
         admin,
-        admin.organisation_id,
+        admin.organisation_id(),
     )
     .await?;
     let settings = &current.publication;
@@ -137,9 +128,8 @@ async fn set_up_organisation(store: &Db, admin: &Actor) -> Result<(), AppError> 
         return Ok(());
     }
     organisations::change(
-        store,
         admin,
-        admin.organisation_id,
+        admin.organisation_id(),
         Seen::Any,
         body(json!({
             // Many funders ask for returns by the end of the following month.
@@ -178,10 +168,11 @@ fn provider_named(
 }
 
 /// "Better able to cope", reported for the victims' streams.
-async fn define_measures(store: &Db, commissioner: &Actor) -> Result<(), AppError> {
-    let organisation_id = commissioner.organisation_id;
+async fn define_measures(commissioner: &Caller) -> Result<(), AppError> {
+    let organisation_id = commissioner.organisation_id();
     for code in ["VSS", "CORE"] {
-        let stream = store
+        let stream = commissioner
+            .db()
             .read(move |conn| contract_stream(conn, organisation_id, code))
             .await?;
         let filter = MeasureFilter {
@@ -189,7 +180,6 @@ async fn define_measures(store: &Db, commissioner: &Actor) -> Result<(), AppErro
             contract_id: None,
         };
         let (defined, _) = measures::list(
-            store,
             commissioner,
             filter,
             Page {
@@ -207,7 +197,7 @@ async fn define_measures(store: &Db, commissioner: &Actor) -> Result<(), AppErro
             "label": "Feel better able to cope and recover",
             "unit": "people",
         }))?;
-        measures::define(store, commissioner, Once::unkeyed(), measure).await?;
+        measures::define(commissioner, Once::unkeyed(), measure).await?;
     }
     Ok(())
 }
@@ -237,21 +227,17 @@ fn contract_id(
 /// The family mediation service closed at the end of September 2022: its
 /// commitment after that is released, and once its final invoice was paid
 /// its value is brought down to what was spent.
-async fn end_early_and_close(
-    store: &Db,
-    commissioner: &Actor,
-    finance: &Actor,
-) -> Result<(), AppError> {
-    let organisation_id = commissioner.organisation_id;
-    let id = store
+async fn end_early_and_close(commissioner: &Caller, finance: &Caller) -> Result<(), AppError> {
+    let organisation_id = commissioner.organisation_id();
+    let id = commissioner
+        .db()
         .read(move |conn| contract_id(conn, organisation_id, "CSF-22-02"))
         .await?;
-    let before = crate::ops::read::<Contract>(store, finance, id).await?;
+    let before = crate::ops::read::<Contract>(finance, id).await?;
     if before.status != ContractStatus::Active {
         return Ok(());
     }
     lifecycle::change_status(
-        store,
         commissioner,
         id,
         Seen::Any,
@@ -265,7 +251,7 @@ async fn end_early_and_close(
         }))?,
     )
     .await?;
-    let ended = crate::ops::read::<Contract>(store, finance, id).await?;
+    let ended = crate::ops::read::<Contract>(finance, id).await?;
     let stream = ended
         .funding_lines
         .first()
@@ -274,7 +260,6 @@ async fn end_early_and_close(
     let spent = ended.paid;
     let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
     lifecycle::vary(
-        store,
         commissioner,
         id,
         Seen::Any,
@@ -300,12 +285,13 @@ fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, A
     serde_json::from_value(value).map_err(|e| AppError::internal("demo request body", e))
 }
 
-async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), AppError> {
-    let organisation_id = finance.organisation_id;
-    let id = store
+async fn reverse_the_double_payment(finance: &Caller) -> Result<(), AppError> {
+    let organisation_id = finance.organisation_id();
+    let id = finance
+        .db()
         .read(move |conn| contract_id(conn, organisation_id, "VSS-22-04"))
         .await?;
-    let recorded = payments::list(store, finance, id).await?;
+    let recorded = payments::list(finance, id).await?;
     let Some(twice) = recorded
         .iter()
         .find(|p| p.reference.as_deref() == Some("REM-1004-DUP"))
@@ -316,7 +302,6 @@ async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), A
         return Ok(());
     }
     payments::reverse(
-        store,
         finance,
         id,
         twice.id,
@@ -335,9 +320,10 @@ async fn reverse_the_double_payment(store: &Db, finance: &Actor) -> Result<(), A
 /// the commissioner entered it, submitted it and queried it, each step
 /// done once. (Not in the returns file, which would submit it again on
 /// every load.)
-async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError> {
-    let organisation_id = commissioner.organisation_id;
-    let id = store
+async fn query_a_return(commissioner: &Caller) -> Result<(), AppError> {
+    let organisation_id = commissioner.organisation_id();
+    let id = commissioner
+        .db()
         .read(move |conn| contract_id(conn, organisation_id, "VSS-22-04"))
         .await?;
     let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
@@ -345,7 +331,7 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
         year,
         quarter: Quarter::Q2,
     };
-    let entered = match return_for(store, commissioner, id, q2).await? {
+    let entered = match return_for(commissioner, id, q2).await? {
         Some(entered) => entered,
         None => {
             let input: NewOutcomeReturn = body(json!({
@@ -357,19 +343,18 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
                 "received_on": "2022-10-28",
                 "values": [{"code": "better_cope", "value": 10}]
             }))?;
-            returns::create(store, commissioner, Once::unkeyed(), input).await?;
-            return_for(store, commissioner, id, q2)
+            returns::create(commissioner, Once::unkeyed(), input).await?;
+            return_for(commissioner, id, q2)
                 .await?
                 .ok_or(AppError::NotFound("outcome return"))?
         }
     };
     if entered.status == ReturnStatus::Draft {
-        returns::submit(store, commissioner, entered.id, Seen::Any, Once::unkeyed()).await?;
+        returns::submit(commissioner, entered.id, Seen::Any, Once::unkeyed()).await?;
     }
-    let submitted = crate::ops::read::<OutcomeReturn>(store, commissioner, entered.id).await?;
+    let submitted = crate::ops::read::<OutcomeReturn>(commissioner, entered.id).await?;
     if submitted.status == ReturnStatus::Submitted {
         returns::query(
-            store,
             commissioner,
             entered.id,
             Seen::Any,
@@ -385,8 +370,7 @@ async fn query_a_return(store: &Db, commissioner: &Actor) -> Result<(), AppError
 
 /// The contract's return for the quarter, if it has one.
 async fn return_for(
-    store: &Db,
-    actor: &Actor,
+    actor: &Caller,
     contract_id: ContractId,
     quarter: FiscalQuarter,
 ) -> Result<Option<OutcomeReturn>, AppError> {
@@ -396,7 +380,6 @@ async fn return_for(
         ..Default::default()
     };
     let (found, _) = returns::list(
-        store,
         actor,
         filter,
         Page {

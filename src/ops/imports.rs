@@ -4,9 +4,8 @@
 //! once per idempotency key, and for the command line and the demo as it
 //! comes.
 
-use crate::auth::Actor;
 use crate::db::idempotency::{self, StoredResponse};
-use crate::db::{Db, DbConn};
+use crate::db::DbConn;
 use crate::domain::error::ConflictCode::*;
 use crate::error::AppError;
 use crate::import::table::Table;
@@ -14,6 +13,7 @@ use crate::import::{self, ImportKind, ImportSummary};
 use crate::ops::guard::Answer;
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::Once;
+use crate::ops::Caller;
 
 operations! {
     /// Import a file: a 409 is a change made by hand while the file was
@@ -34,21 +34,20 @@ operations! {
 }
 
 /// Who may import `kind`.
-pub fn require(actor: &Actor, kind: ImportKind) -> Result<(), AppError> {
-    actor.require(kind.permission())
+pub fn require(caller: &Caller, kind: ImportKind) -> Result<(), AppError> {
+    caller.require(kind.permission())
 }
 
 /// Imports the table, once per idempotency key, answering the summary.
 pub async fn run(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     kind: ImportKind,
     table: Table,
     dry_run: bool,
     once: Once,
 ) -> Result<Answer, AppError> {
-    require(actor, kind)?;
-    let actor = actor.clone();
+    require(caller, kind)?;
+    let actor = caller.actor().clone();
     let work = move |conn: &mut DbConn| {
         idempotency::run_once(conn, &actor, once.key(), once.fingerprint(), |conn| {
             let summary = import::run(conn, &actor, kind, &table, dry_run, &|_| {})?;
@@ -56,26 +55,25 @@ pub async fn run(
         })
     };
     match dry_run {
-        true => db.trial(work).await,
-        false => db.write(work).await,
+        true => caller.db().trial(work).await,
+        false => caller.db().write(work).await,
     }
 }
 
 /// Imports the table, telling `progress` how many more rows are done as
 /// they are.
 pub async fn import(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     kind: ImportKind,
     table: Table,
     dry_run: bool,
     progress: impl Fn(usize) + Send + 'static,
 ) -> Result<ImportSummary, AppError> {
-    require(actor, kind)?;
-    let actor = actor.clone();
+    require(caller, kind)?;
+    let actor = caller.actor().clone();
     let work = move |conn: &mut DbConn| import::run(conn, &actor, kind, &table, dry_run, &progress);
     match dry_run {
-        true => db.trial(work).await,
-        false => db.write(work).await,
+        true => caller.db().trial(work).await,
+        false => caller.db().write(work).await,
     }
 }

@@ -11,6 +11,7 @@
 //! (`raises`), so every front door documents exactly that.
 
 pub mod audit;
+pub mod caller;
 pub mod contracts;
 pub mod funding_streams;
 pub mod guard;
@@ -24,8 +25,12 @@ pub mod record;
 pub mod reports;
 pub mod version;
 
+pub use caller::Caller;
 pub use guard::Answer;
 pub use record::{read, ReadRecord, Record};
+
+/// A page of records, and how many the filter matches in all.
+pub type Listed<T> = (Vec<T>, i64);
 
 /// Which page of a list: how many items, after how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! and lists them all (the command line and the demo), since every token
 //! already names one.
 
-use crate::auth::{Actor, Permission};
+use crate::auth::Permission;
 use crate::db::organisations as stored;
 use crate::db::{now, Db};
 use crate::domain::audit::AuditAction;
@@ -11,10 +11,10 @@ use crate::domain::field::ShortText;
 use crate::domain::id::OrganisationId;
 use crate::domain::organisation::{Organisation, OrganisationChanges};
 use crate::error::AppError;
-use crate::ops::guard;
 use crate::ops::raises::{operations, Raises};
 use crate::ops::record::own_organisation;
 use crate::ops::version::Seen;
+use crate::ops::Caller;
 
 operations! {
     /// Another organisation reads exactly like a missing one.
@@ -44,38 +44,33 @@ operations! {
 }
 
 /// The organisations the caller can see: its own.
-pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Organisation>, AppError> {
-    actor.require(Permission::ReadOrganisation)?;
-    let id = actor.organisation_id;
-    db.read(move |conn| Ok(vec![stored::get(conn, id)?])).await
+pub async fn list(caller: &Caller) -> Result<Vec<Organisation>, AppError> {
+    caller
+        .read(Permission::ReadOrganisation, move |conn, actor| {
+            Ok(vec![stored::get(conn, actor.organisation_id)?])
+        })
+        .await
 }
 
 /// Changes the caller's own organisation: its name, return due rule and
 /// publication settings (an admin's).
 pub async fn change(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: OrganisationId,
     seen: Seen,
     changes: OrganisationChanges,
 ) -> Result<Organisation, AppError> {
-    actor.require(Permission::ManageOrganisation)?;
-    let id = own_organisation(actor, id)?;
+    caller.require(Permission::ManageOrganisation)?;
+    let id = own_organisation(caller.actor(), id)?;
     let changes = changes.check()?;
-    guard::change(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, _, id| {
+    caller
+        .change(id, seen, AuditAction::Update, move |conn, _, id| {
             let current = stored::get(conn, id)?;
             let details = changes.into_inner().apply(current.details())?;
             stored::set_details(conn, id, &details, now())?;
             stored::get(conn, id)
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Creates an organisation (the operator's: the command line, the demo).

@@ -3,9 +3,9 @@
 //! (`ops::guard`) and applies the domain's rules in order; `db::providers`
 //! only reads and writes.
 
-use crate::auth::{Actor, Permission};
+use crate::auth::Permission;
 use crate::db::providers::{self as stored, ProviderFilter};
-use crate::db::{now, Db, DbConn};
+use crate::db::{now, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::error::ConflictCode::*;
 use crate::domain::id::{OrganisationId, ProviderId};
@@ -15,10 +15,11 @@ use crate::domain::provider::{
     check_provider_deletable, name_key, NewProvider, Provider, ProviderChanges,
 };
 use crate::error::AppError;
-use crate::ops::guard::{self, Answer, Created};
+use crate::ops::guard::{Answer, Created};
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::{Once, Seen};
-use crate::ops::Page;
+use crate::ops::Caller;
+use crate::ops::{Listed, Page};
 
 operations! {
     ListProviders => Raises::list();
@@ -33,37 +34,28 @@ operations! {
 
 /// A page of the providers the caller may see.
 pub async fn list(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     filter: ProviderFilter,
     page: Page,
-) -> Result<(Vec<Provider>, i64), AppError> {
-    actor.require(Permission::ReadProviders)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::list(conn, &scope, &filter, page.limit, page.offset))
+) -> Result<Listed<Provider>, AppError> {
+    caller
+        .read(Permission::ReadProviders, move |conn, actor| {
+            stored::list(conn, &actor.scope(), &filter, page.limit, page.offset)
+        })
         .await
 }
 
 /// Registers a provider, once per idempotency key. A name the organisation
 /// already has (case and spacing ignored) is refused unless the request
 /// says it means a second one; a registered number, always.
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    once: Once,
-    input: NewProvider,
-) -> Result<Answer, AppError> {
-    actor.require(Permission::ManageProviders)?;
+pub async fn create(caller: &Caller, once: Once, input: NewProvider) -> Result<Answer, AppError> {
+    caller.require(Permission::ManageProviders)?;
     let input = input.check();
     // Under the organisation's lock, so two registrations of one name
     // cannot both pass the check (numbers the database holds unique too).
-    let organisation_id = actor.organisation_id;
-    guard::create_under(
-        db,
-        actor,
-        Some(organisation_id),
-        once,
-        move |conn, actor| {
+    let organisation_id = caller.organisation_id();
+    caller
+        .create_under(Some(organisation_id), once, move |conn, actor| {
             let named = stored::named(conn, organisation_id, &name_key(input.name.as_str()))?;
             check_not_duplicate(named, input.allow_duplicate)?;
             check_numbers_free(
@@ -76,28 +68,21 @@ pub async fn create(
             let id = ProviderId::new();
             stored::insert(conn, organisation_id, id, &input, now())?;
             Ok(Created::record(stored::get(conn, &actor.scope(), id)?))
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Changes a provider; its registered numbers stay its own.
 pub async fn change(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ProviderId,
     seen: Seen,
     changes: ProviderChanges,
 ) -> Result<Provider, AppError> {
-    actor.require(Permission::ManageProviders)?;
+    caller.require(Permission::ManageProviders)?;
     let changes = changes.check();
-    guard::change(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, actor, id| {
+    caller
+        .change(id, seen, AuditAction::Update, move |conn, actor, id| {
             let scope = actor.scope();
             let current = stored::get(conn, &scope, id)?;
             let changes = changes.into_inner();
@@ -114,19 +99,19 @@ pub async fn change(
             stored::set_details(conn, id, &details, at)?;
             stored::set_org_id(conn, id, org_id.as_deref(), at)?;
             stored::get(conn, &scope, id)
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Deletes a provider that holds no contracts.
-pub async fn delete(db: &Db, actor: &Actor, id: ProviderId, seen: Seen) -> Result<(), AppError> {
-    actor.require(Permission::ManageProviders)?;
-    guard::delete::<Provider, _>(db, actor, id, seen, |conn, _, id| {
-        check_provider_deletable(stored::holds_contracts(conn, id)?)?;
-        stored::delete(conn, id)
-    })
-    .await
+pub async fn delete(caller: &Caller, id: ProviderId, seen: Seen) -> Result<(), AppError> {
+    caller.require(Permission::ManageProviders)?;
+    caller
+        .delete::<Provider, _>(id, seen, |conn, _, id| {
+            check_provider_deletable(stored::holds_contracts(conn, id)?)?;
+            stored::delete(conn, id)
+        })
+        .await
 }
 
 /// Refuses a registered number another provider of the organisation than

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::{Actor, Permission};
+use crate::auth::Permission;
 use crate::db::publication::{self as stored, Depth, Publishing, Selection};
 use crate::db::{organisations, Db, DbConn};
 use crate::domain::audit::AuditAction;
@@ -20,9 +20,9 @@ use crate::domain::publication::source::{Period, Publisher, Source};
 use crate::domain::publication::{ocds, threesixty};
 use crate::error::AppError;
 use crate::fiscal;
-use crate::ops::guard;
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::Seen;
+use crate::ops::Caller;
 
 operations! {
     /// A contract's publication details, as whoever may see it sees them.
@@ -80,42 +80,40 @@ pub struct Made {
 /// Replaces a contract's publication details (any status): a change to the
 /// contract the caller saw, audited as one.
 pub async fn replace_details(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ContractId,
     seen: Seen,
     details: PublicationInput,
 ) -> Result<ContractPublication, AppError> {
-    actor.require(Permission::ManageContracts)?;
+    caller.require(Permission::ManageContracts)?;
     let details = details.check()?;
-    guard::change_then_read::<ContractPublication, _>(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, _, id| stored::set_details(conn, id, &details),
-    )
-    .await
+    caller
+        .change_then_read::<ContractPublication, _>(
+            id,
+            seen,
+            AuditAction::Update,
+            move |conn, _, id| stored::set_details(conn, id, &details),
+        )
+        .await
 }
 
 /// Who may read the organisation's own documents (`document` checks it
 /// again): a front door checks it before the period, so a caller who may
 /// not read them learns nothing of what one needs.
-pub fn require(actor: &Actor) -> Result<(), AppError> {
-    actor.require(Permission::ReadPublications)
+pub fn require(caller: &Caller) -> Result<(), AppError> {
+    caller.require(Permission::ReadPublications)
 }
 
 /// A document of the period for the organisation's own team.
 pub async fn document(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     document: Document,
     period: fiscal::Period,
 ) -> Result<Made, AppError> {
-    require(actor)?;
-    let organisation_id = actor.organisation_id;
-    db.read(move |conn| make(conn, organisation_id, document, period.into()))
+    caller
+        .read(Permission::ReadPublications, move |conn, actor| {
+            make(conn, actor.organisation_id, document, period.into())
+        })
         .await
 }
 

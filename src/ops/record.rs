@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::auth::{Actor, Permission};
 use crate::db::Lockable;
-use crate::db::{self, Db, DbConn};
+use crate::db::{self, DbConn};
 use crate::domain::audit::Audited;
 use crate::domain::contract::Contract;
 use crate::domain::funding_stream::FundingStream;
@@ -19,6 +19,7 @@ use crate::domain::provider::Provider;
 use crate::domain::publication::details::ContractPublication;
 use crate::error::AppError;
 use crate::ops::raises::{operations, Raises};
+use crate::ops::Caller;
 
 pub trait Record: Serialize + Send + Sized + 'static {
     /// Its id: what the audit trail names and the row lock takes.
@@ -119,10 +120,10 @@ operations! {
 
 /// A record as the caller may see it: one a caller may not see is
 /// `NotFound`, exactly as a missing one.
-pub async fn read<R: Record>(db: &Db, actor: &Actor, id: R::Id) -> Result<R, AppError> {
-    actor.require(R::READ)?;
-    let actor = actor.clone();
-    db.read(move |conn| R::load(conn, &actor, id)).await
+pub async fn read<R: Record>(caller: &Caller, id: R::Id) -> Result<R, AppError> {
+    caller
+        .read(R::READ, move |conn, actor| R::load(conn, actor, id))
+        .await
 }
 
 /// Another organisation reads exactly like a missing one.

@@ -3,14 +3,15 @@
 //! (`db::reports`) put together by the domain's rules (`domain::report`)
 //! for the whole financial years asked about.
 
-use crate::auth::{Actor, Permission};
-use crate::db::{reports as sums, Db, DbConn};
+use crate::auth::Permission;
+use crate::db::{reports as sums, DbConn};
 use crate::domain::id::OrganisationId;
 use crate::domain::report::{
     BudgetFilter, BudgetReport, OutcomeFilter, OutcomesReport, ProviderFilter, ProviderReport,
 };
 use crate::error::AppError;
 use crate::ops::raises::{operations, Raises};
+use crate::ops::Caller;
 
 operations! {
     ReadBudgetReport => Raises::list().in_one_media_type();
@@ -21,19 +22,16 @@ operations! {
 /// Who may read the reports (every report checks it again): a front door
 /// checks it before the period, so a caller who may not read a report
 /// learns nothing of what one needs.
-pub fn require(actor: &Actor) -> Result<(), AppError> {
-    actor.require(Permission::ReadReports)
+pub fn require(caller: &Caller) -> Result<(), AppError> {
+    caller.require(Permission::ReadReports)
 }
 
 /// Per funding stream and year: budget, committed, paid and what is left.
-pub async fn budget(
-    db: &Db,
-    actor: &Actor,
-    filter: BudgetFilter,
-) -> Result<BudgetReport, AppError> {
-    require(actor)?;
-    let organisation_id = actor.organisation_id;
-    db.read(move |conn| budget_in(conn, organisation_id, &filter))
+pub async fn budget(caller: &Caller, filter: BudgetFilter) -> Result<BudgetReport, AppError> {
+    caller
+        .read(Permission::ReadReports, move |conn, actor| {
+            budget_in(conn, actor.organisation_id, &filter)
+        })
         .await
 }
 
@@ -51,30 +49,23 @@ pub fn budget_in(
 /// Per provider: what awarded contracts commit to it, and what it has been
 /// paid, per stream and in all.
 pub async fn providers(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     filter: ProviderFilter,
 ) -> Result<ProviderReport, AppError> {
-    require(actor)?;
-    let organisation_id = actor.organisation_id;
-    db.read(move |conn| {
-        let sums = sums::provider_sums(conn, organisation_id, &filter)?;
-        Ok(ProviderReport::assemble(filter.years, sums)?)
-    })
-    .await
+    caller
+        .read(Permission::ReadReports, move |conn, actor| {
+            let sums = sums::provider_sums(conn, actor.organisation_id, &filter)?;
+            Ok(ProviderReport::assemble(filter.years, sums)?)
+        })
+        .await
 }
 
 /// Sums over accepted returns per stream, provider or contract.
-pub async fn outcomes(
-    db: &Db,
-    actor: &Actor,
-    filter: OutcomeFilter,
-) -> Result<OutcomesReport, AppError> {
-    require(actor)?;
-    let organisation_id = actor.organisation_id;
-    db.read(move |conn| {
-        let sums = sums::outcome_sums(conn, organisation_id, &filter)?;
-        Ok(OutcomesReport::assemble(&filter, sums)?)
-    })
-    .await
+pub async fn outcomes(caller: &Caller, filter: OutcomeFilter) -> Result<OutcomesReport, AppError> {
+    caller
+        .read(Permission::ReadReports, move |conn, actor| {
+            let sums = sums::outcome_sums(conn, actor.organisation_id, &filter)?;
+            Ok(OutcomesReport::assemble(&filter, sums)?)
+        })
+        .await
 }

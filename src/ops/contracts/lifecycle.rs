@@ -6,7 +6,7 @@
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::history::{self, HistoryEntry};
 use crate::db::contracts::{self as stored, lines as stored_lines, payments, ContractRow};
-use crate::db::{commitments, now, Db, DbConn};
+use crate::db::{commitments, now, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::commitment::{kept_parts, kept_until};
 use crate::domain::contract::{
@@ -19,11 +19,12 @@ use crate::domain::id::ContractId;
 use crate::domain::profile::QuarterShare;
 use crate::error::AppError;
 use crate::money::Money;
-use crate::ops::guard::{self, Answer};
+use crate::ops::guard::Answer;
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::{Once, Seen};
 
 use super::award;
+use crate::ops::Caller;
 
 operations! {
     /// Award, end or terminate.
@@ -44,24 +45,22 @@ operations! {
 /// Activates (awards), ends or terminates a contract, once per idempotency
 /// key.
 pub async fn change_status(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ContractId,
     seen: Seen,
     once: Once,
     change: StatusChange,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    guard::act(
-        db,
-        actor,
-        id,
-        seen,
-        once,
-        AuditAction::StatusChange,
-        move |conn, actor, id| change_status_in(conn, actor, id, change),
-    )
-    .await
+    caller.require(Permission::ManageContracts)?;
+    caller
+        .act(
+            id,
+            seen,
+            once,
+            AuditAction::StatusChange,
+            move |conn, actor, id| change_status_in(conn, actor, id, change),
+        )
+        .await
 }
 
 /// Moves a contract along draft → active → ended | terminated, inside the
@@ -186,24 +185,22 @@ fn release_after(
 /// its lines equal to its value and within every stream's budget; or makes
 /// an ended one's closing adjustment. Once per idempotency key.
 pub async fn vary(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ContractId,
     seen: Seen,
     once: Once,
     variation: NewVariation,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    guard::act(
-        db,
-        actor,
-        id,
-        seen,
-        once,
-        AuditAction::Update,
-        move |conn, actor, id| vary_in(conn, actor, id, variation),
-    )
-    .await
+    caller.require(Permission::ManageContracts)?;
+    caller
+        .act(
+            id,
+            seen,
+            once,
+            AuditAction::Update,
+            move |conn, actor, id| vary_in(conn, actor, id, variation),
+        )
+        .await
 }
 
 fn vary_in(

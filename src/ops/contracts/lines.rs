@@ -3,7 +3,7 @@
 
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::{self as stored, lines as stored_lines};
-use crate::db::{audit, funding_streams, now, Db, DbConn};
+use crate::db::{audit, funding_streams, now, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::contract::{
     check_draft, check_line_amount, check_line_is_new, check_new_line, period, Contract,
@@ -13,11 +13,12 @@ use crate::domain::error::ConflictCode::*;
 use crate::domain::id::{ContractId, FundingLineId};
 use crate::error::AppError;
 use crate::money::Money;
-use crate::ops::guard::{self, Answer};
+use crate::ops::guard::Answer;
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::{Once, Seen};
 
 use super::award;
+use crate::ops::Caller;
 
 operations! {
     ListLines => Raises::read();
@@ -27,41 +28,35 @@ operations! {
 }
 
 /// The contract's funding lines.
-pub async fn list(db: &Db, actor: &Actor, id: ContractId) -> Result<Vec<FundingLine>, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let scope = actor.scope();
-    db.read(move |conn| {
-        stored::load(conn, &scope, id)?;
-        stored_lines::of_contract(conn, id)
-    })
-    .await
+pub async fn list(caller: &Caller, id: ContractId) -> Result<Vec<FundingLine>, AppError> {
+    super::of_contract(caller, id, stored_lines::of_contract).await
 }
 
 /// Adds a line (stream × financial year × amount) to a draft, once per
 /// idempotency key; answers the line, at the contract's lines.
 pub async fn add(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ContractId,
     once: Once,
     line: FundingLineInput,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    guard::run(db, actor, Some(id), once, move |conn, actor| {
-        let before = stored::get(conn, &actor.scope(), id)?;
-        let line = add_in(conn, actor, id, line)?;
-        let after = stored::get(conn, &actor.scope(), id)?;
-        audit::record(
-            conn,
-            actor,
-            AuditAction::Update,
-            id,
-            Some(&before),
-            Some(&after),
-        )?;
-        Answer::created(format!("contracts/{id}/funding-lines"), &line)
-    })
-    .await
+    caller.require(Permission::ManageContracts)?;
+    caller
+        .run(Some(id), once, move |conn, actor| {
+            let before = stored::get(conn, &actor.scope(), id)?;
+            let line = add_in(conn, actor, id, line)?;
+            let after = stored::get(conn, &actor.scope(), id)?;
+            audit::record(
+                conn,
+                actor,
+                AuditAction::Update,
+                id,
+                Some(&before),
+                Some(&after),
+            )?;
+            Answer::created(format!("contracts/{id}/funding-lines"), &line)
+        })
+        .await
 }
 
 fn add_in(
@@ -105,21 +100,15 @@ fn load_line(
 
 /// Changes a draft's line's amount; answers the contract.
 pub async fn change(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ContractId,
     line_id: FundingLineId,
     seen: Seen,
     amount: Money,
 ) -> Result<Contract, AppError> {
-    actor.require(Permission::ManageContracts)?;
-    guard::change_then_read::<Contract, _>(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, actor, id| {
+    caller.require(Permission::ManageContracts)?;
+    caller
+        .change_then_read::<Contract, _>(id, seen, AuditAction::Update, move |conn, actor, id| {
             let row = stored::load(conn, &actor.scope(), id)?;
             let line = load_line(conn, id, line_id)?;
             check_draft(row.status, DraftChange::ChangeLine)?;
@@ -133,33 +122,25 @@ pub async fn change(
             }
             // An amount set by hand is no longer the service's profile.
             stored_lines::set_amount(conn, line_id, amount, false)
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Removes a line from a draft.
 pub async fn remove(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ContractId,
     line_id: FundingLineId,
     seen: Seen,
 ) -> Result<(), AppError> {
-    actor.require(Permission::ManageContracts)?;
-    guard::change_then_read::<Contract, _>(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, actor, id| {
+    caller.require(Permission::ManageContracts)?;
+    caller
+        .change_then_read::<Contract, _>(id, seen, AuditAction::Update, move |conn, actor, id| {
             let row = stored::load(conn, &actor.scope(), id)?;
             load_line(conn, id, line_id)?;
             check_draft(row.status, DraftChange::RemoveLine)?;
             stored_lines::delete(conn, line_id)
-        },
-    )
-    .await
-    .map(drop)
+        })
+        .await
+        .map(drop)
 }

@@ -11,7 +11,7 @@ pub mod payments;
 
 use crate::auth::{Actor, Permission};
 use crate::db::contracts::{self as stored, history, lines as stored_lines, ContractFilter};
-use crate::db::{now, Db, DbConn};
+use crate::db::{now, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::checked::Checked;
 use crate::domain::contract::{
@@ -21,10 +21,11 @@ use crate::domain::contract::{
 use crate::domain::error::ConflictCode::*;
 use crate::domain::id::ContractId;
 use crate::error::AppError;
-use crate::ops::guard::{self, Answer, Created};
+use crate::ops::guard::{Answer, Created};
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::{Once, Seen};
-use crate::ops::Page;
+use crate::ops::Caller;
+use crate::ops::{Listed, Page};
 
 operations! {
     ListContracts => Raises::list();
@@ -36,40 +37,39 @@ operations! {
 
 /// A page of the contracts the caller may see.
 pub async fn list(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     filter: ContractFilter,
     page: Page,
-) -> Result<(Vec<Contract>, i64), AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::list(conn, &scope, &filter, page.limit, page.offset))
+) -> Result<Listed<Contract>, AppError> {
+    caller
+        .read(Permission::ReadContracts, move |conn, actor| {
+            stored::list(conn, &actor.scope(), &filter, page.limit, page.offset)
+        })
         .await
 }
 
 /// Creates a contract or grant: a draft, or awarded in the same request
 /// (`"status": "active"`) under the same rules as an award, in which case
 /// nothing is created when they refuse it.
-pub async fn create(
-    db: &Db,
-    actor: &Actor,
-    once: Once,
-    input: NewContract,
-) -> Result<Answer, AppError> {
-    actor.require(Permission::ManageContracts)?;
+pub async fn create(caller: &Caller, once: Once, input: NewContract) -> Result<Answer, AppError> {
+    caller.require(Permission::ManageContracts)?;
     let input = input.check()?;
-    guard::create(db, actor, once, move |conn, actor| {
-        let awards = input.awards();
-        let contract = draft(conn, actor, input)?;
-        let contract = match awards {
-            true => {
-                lifecycle::change_status_in(conn, actor, contract.id, StatusChange::activation())?
-            }
-            false => contract,
-        };
-        Ok(Created::record(contract))
-    })
-    .await
+    caller
+        .create(once, move |conn, actor| {
+            let awards = input.awards();
+            let contract = draft(conn, actor, input)?;
+            let contract = match awards {
+                true => lifecycle::change_status_in(
+                    conn,
+                    actor,
+                    contract.id,
+                    StatusChange::activation(),
+                )?,
+                false => contract,
+            };
+            Ok(Created::record(contract))
+        })
+        .await
 }
 
 /// Writes a new draft with its lines, planned against the streams' budgets.
@@ -91,21 +91,15 @@ fn draft(
 
 /// Changes a draft's terms; its lines must still lie in its period.
 pub async fn change_draft(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ContractId,
     seen: Seen,
     changes: ContractChanges,
 ) -> Result<Contract, AppError> {
-    actor.require(Permission::ManageContracts)?;
+    caller.require(Permission::ManageContracts)?;
     let changes = changes.check()?;
-    guard::change(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, actor, id| {
+    caller
+        .change(id, seen, AuditAction::Update, move |conn, actor, id| {
             let row = stored::load(conn, &actor.scope(), id)?;
             check_draft(row.status, DraftChange::Edit)?;
             if let Some(provider_id) = changes.provider_id {
@@ -117,34 +111,38 @@ pub async fn change_draft(
             let row = row.with_terms(terms, now());
             stored::set_terms(conn, &row)?;
             stored::written(conn, row, lines)
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Deletes a draft; an awarded contract is ended or terminated instead.
-pub async fn delete_draft(
-    db: &Db,
-    actor: &Actor,
-    id: ContractId,
-    seen: Seen,
-) -> Result<(), AppError> {
-    actor.require(Permission::ManageContracts)?;
-    guard::delete::<Contract, _>(db, actor, id, seen, |conn, actor, id| {
-        let row = stored::load(conn, &actor.scope(), id)?;
-        check_draft(row.status, DraftChange::Delete)?;
-        stored::delete(conn, id)
-    })
-    .await
+pub async fn delete_draft(caller: &Caller, id: ContractId, seen: Seen) -> Result<(), AppError> {
+    caller.require(Permission::ManageContracts)?;
+    caller
+        .delete::<Contract, _>(id, seen, |conn, actor, id| {
+            let row = stored::load(conn, &actor.scope(), id)?;
+            check_draft(row.status, DraftChange::Delete)?;
+            stored::delete(conn, id)
+        })
+        .await
 }
 
 /// The contract's history: activation, variations, ending or termination.
-pub async fn history(db: &Db, actor: &Actor, id: ContractId) -> Result<Vec<Variation>, AppError> {
-    actor.require(Permission::ReadContracts)?;
-    let scope = actor.scope();
-    db.read(move |conn| {
-        stored::load(conn, &scope, id)?;
-        history::of_contract(conn, id)
-    })
-    .await
+pub async fn history(caller: &Caller, id: ContractId) -> Result<Vec<Variation>, AppError> {
+    of_contract(caller, id, history::of_contract).await
+}
+
+/// What `read` finds of the contract, once the caller may see the
+/// contract (one it may not is 404, as a missing one).
+async fn of_contract<T: Send + 'static>(
+    caller: &Caller,
+    id: ContractId,
+    read: fn(&mut DbConn, ContractId) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    caller
+        .read(Permission::ReadContracts, move |conn, actor| {
+            stored::load(conn, &actor.scope(), id)?;
+            read(conn, id)
+        })
+        .await
 }

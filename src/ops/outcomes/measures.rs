@@ -2,9 +2,9 @@
 //! reports it) or for one contract, changed or deleted while no return
 //! holds a value for them, and the measures a contract reports.
 
-use crate::auth::{Actor, Permission, Scope};
+use crate::auth::{Permission, Scope};
 use crate::db::outcomes::{self as stored, MeasureFilter};
-use crate::db::{contracts, funding_streams, now, Db};
+use crate::db::{contracts, funding_streams, now};
 use crate::domain::audit::AuditAction;
 use crate::domain::error::ConflictCode::*;
 use crate::domain::id::{ContractId, MeasureId};
@@ -13,10 +13,11 @@ use crate::domain::outcome::{
     OutcomeMeasureChanges,
 };
 use crate::error::AppError;
-use crate::ops::guard::{self, Answer, Created};
+use crate::ops::guard::{Answer, Created};
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::{Once, Seen};
-use crate::ops::Page;
+use crate::ops::Caller;
+use crate::ops::{Listed, Page};
 
 operations! {
     ListMeasures => Raises::list();
@@ -30,117 +31,106 @@ operations! {
 /// A page of the measures the caller may see: a provider sees those of
 /// its own contracts and of the streams funding them.
 pub async fn list(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     filter: MeasureFilter,
     page: Page,
-) -> Result<(Vec<OutcomeMeasure>, i64), AppError> {
-    actor.require(Permission::ReadMeasures)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::list_measures(conn, &scope, &filter, page.limit, page.offset))
+) -> Result<Listed<OutcomeMeasure>, AppError> {
+    caller
+        .read(Permission::ReadMeasures, move |conn, actor| {
+            stored::list_measures(conn, &actor.scope(), &filter, page.limit, page.offset)
+        })
         .await
 }
 
 /// Defines a measure for one of the organisation's streams or contracts,
 /// once per idempotency key; its code is new there.
 pub async fn define(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     once: Once,
     input: NewOutcomeMeasure,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::ManageMeasures)?;
+    caller.require(Permission::ManageMeasures)?;
     let input = input.check()?;
-    guard::create(db, actor, once, move |conn, actor| {
-        let organisation_id = actor.organisation_id;
-        if let Some(stream_id) = input.funding_stream_id {
-            if !funding_streams::exists(conn, organisation_id, stream_id)? {
-                return Err(AppError::field(
-                    "funding_stream_id",
-                    "no such funding stream",
+    caller
+        .create(once, move |conn, actor| {
+            let organisation_id = actor.organisation_id;
+            if let Some(stream_id) = input.funding_stream_id {
+                if !funding_streams::exists(conn, organisation_id, stream_id)? {
+                    return Err(AppError::field(
+                        "funding_stream_id",
+                        "no such funding stream",
+                    ));
+                }
+            }
+            if let Some(contract_id) = input.contract_id {
+                match contracts::load(conn, &Scope::organisation(organisation_id), contract_id) {
+                    Err(AppError::NotFound(_)) => {
+                        return Err(AppError::field("contract_id", "no such contract"))
+                    }
+                    found => found.map(drop)?,
+                }
+            }
+            if stored::measure_code_taken(conn, &input)? {
+                return Err(AppError::conflict(
+                    DuplicateMeasureCode,
+                    format!("a measure with code {} already exists there", input.code),
                 ));
             }
-        }
-        if let Some(contract_id) = input.contract_id {
-            match contracts::load(conn, &Scope::organisation(organisation_id), contract_id) {
-                Err(AppError::NotFound(_)) => {
-                    return Err(AppError::field("contract_id", "no such contract"))
-                }
-                found => found.map(drop)?,
-            }
-        }
-        if stored::measure_code_taken(conn, &input)? {
-            return Err(AppError::conflict(
-                DuplicateMeasureCode,
-                format!("a measure with code {} already exists there", input.code),
-            ));
-        }
-        let id = MeasureId::new();
-        stored::insert_measure(conn, organisation_id, id, &input, now())?;
-        Ok(Created::record(stored::get_measure(
-            conn,
-            &actor.scope(),
-            id,
-        )?))
-    })
-    .await
+            let id = MeasureId::new();
+            stored::insert_measure(conn, organisation_id, id, &input, now())?;
+            Ok(Created::record(stored::get_measure(
+                conn,
+                &actor.scope(),
+                id,
+            )?))
+        })
+        .await
 }
 
 /// Changes a measure's label or whether it is required, or its unit while
 /// no return holds a value for it.
 pub async fn change(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: MeasureId,
     seen: Seen,
     changes: OutcomeMeasureChanges,
 ) -> Result<OutcomeMeasure, AppError> {
-    actor.require(Permission::ManageMeasures)?;
+    caller.require(Permission::ManageMeasures)?;
     let changes = changes.check();
-    guard::change(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, actor, id| {
+    caller
+        .change(id, seen, AuditAction::Update, move |conn, actor, id| {
             let current = stored::get_measure(conn, &actor.scope(), id)?;
             if changes.changes_unit(current.unit) {
                 check_unit_change(stored::measure_holds_values(conn, id)?)?;
             }
             stored::set_measure(conn, &changes.into_inner().apply(current), now())?;
             stored::get_measure(conn, &actor.scope(), id)
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Deletes a measure no return holds a value for.
-pub async fn delete(db: &Db, actor: &Actor, id: MeasureId, seen: Seen) -> Result<(), AppError> {
-    actor.require(Permission::ManageMeasures)?;
-    guard::delete::<OutcomeMeasure, _>(db, actor, id, seen, |conn, _, id| {
-        check_measure_deletable(stored::measure_holds_values(conn, id)?)?;
-        stored::delete_measure(conn, id)
-    })
-    .await
+pub async fn delete(caller: &Caller, id: MeasureId, seen: Seen) -> Result<(), AppError> {
+    caller.require(Permission::ManageMeasures)?;
+    caller
+        .delete::<OutcomeMeasure, _>(id, seen, |conn, _, id| {
+            check_measure_deletable(stored::measure_holds_values(conn, id)?)?;
+            stored::delete_measure(conn, id)
+        })
+        .await
 }
 
 /// The measures the contract reports each quarter, by code: its own, and
 /// its streams' that it does not replace with its own of the same code.
-pub async fn of_contract(
-    db: &Db,
-    actor: &Actor,
-    id: ContractId,
-) -> Result<Vec<OutcomeMeasure>, AppError> {
-    actor.require(Permission::ReadMeasures)?;
-    let scope = actor.scope();
-    db.read(move |conn| {
-        contracts::load(conn, &scope, id)?;
-        let ids: Vec<MeasureId> = super::reported_by(conn, id)?
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
-        stored::measures_by_code(conn, &ids)
-    })
-    .await
+pub async fn of_contract(caller: &Caller, id: ContractId) -> Result<Vec<OutcomeMeasure>, AppError> {
+    caller
+        .read(Permission::ReadMeasures, move |conn, actor| {
+            contracts::load(conn, &actor.scope(), id)?;
+            let ids: Vec<MeasureId> = super::reported_by(conn, id)?
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
+            stored::measures_by_code(conn, &ids)
+        })
+        .await
 }

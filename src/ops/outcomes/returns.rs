@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::auth::{Actor, Permission, Role};
 use crate::db::outcomes::{self as stored, ReturnFilter};
-use crate::db::{contracts, now, Db, DbConn};
+use crate::db::{contracts, now, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::checked::Checked;
 use crate::domain::error::ConflictCode::*;
@@ -17,10 +17,11 @@ use crate::domain::outcome::{
     ReturnEvent, ReturnQuery, ReturnVersion,
 };
 use crate::error::AppError;
-use crate::ops::guard::{self, Answer, Created};
+use crate::ops::guard::{Answer, Created};
 use crate::ops::raises::{operations, Raises};
 use crate::ops::version::{Once, Seen};
-use crate::ops::Page;
+use crate::ops::Caller;
+use crate::ops::{Listed, Page};
 
 operations! {
     ListReturns => Raises::list();
@@ -34,32 +35,32 @@ operations! {
 
 /// A page of the returns the caller may see; a provider sees its own.
 pub async fn list(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     filter: ReturnFilter,
     page: Page,
-) -> Result<(Vec<OutcomeReturn>, i64), AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let scope = actor.scope();
-    db.read(move |conn| stored::list_returns(conn, &scope, &filter, page.limit, page.offset))
+) -> Result<Listed<OutcomeReturn>, AppError> {
+    caller
+        .read(Permission::ReadReturns, move |conn, actor| {
+            stored::list_returns(conn, &actor.scope(), &filter, page.limit, page.offset)
+        })
         .await
 }
 
 /// Creates a draft return for an awarded contract and a quarter it covers,
 /// once per idempotency key, under the contract's lock.
 pub async fn create(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     once: Once,
     input: NewOutcomeReturn,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::WriteReturns)?;
+    caller.require(Permission::WriteReturns)?;
     let input = input.check()?;
     let contract_id = input.contract_id;
-    guard::create_under(db, actor, Some(contract_id), once, move |conn, actor| {
-        Ok(Created::record(create_in(conn, actor, input)?))
-    })
-    .await
+    caller
+        .create_under(Some(contract_id), once, move |conn, actor| {
+            Ok(Created::record(create_in(conn, actor, input)?))
+        })
+        .await
 }
 
 fn create_in(
@@ -107,21 +108,15 @@ fn create_in(
 
 /// Changes a draft's (or a queried return's) figures, values and narrative.
 pub async fn change(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ReturnId,
     seen: Seen,
     changes: OutcomeReturnChanges,
 ) -> Result<OutcomeReturn, AppError> {
-    actor.require(Permission::WriteReturns)?;
+    caller.require(Permission::WriteReturns)?;
     let changes = changes.check()?;
-    guard::change(
-        db,
-        actor,
-        id,
-        seen,
-        AuditAction::Update,
-        move |conn, actor, id| {
+    caller
+        .change(id, seen, AuditAction::Update, move |conn, actor, id| {
             let mut current = stored::get_return(conn, &actor.scope(), id)?;
             current.status.check_editable()?;
             if let Some(inputs) = &changes.values {
@@ -138,132 +133,111 @@ pub async fn change(
             current.updated_at = at.and_utc();
             stored::record_version(conn, actor, &current, ReturnEvent::Amended, None)?;
             Ok(current)
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// Submits a draft, or resubmits a queried return, once per idempotency
 /// key. Every required measure the contract reports must have a value.
 pub async fn submit(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ReturnId,
     seen: Seen,
     once: Once,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::WriteReturns)?;
-    guard::act(
-        db,
-        actor,
-        id,
-        seen,
-        once,
-        AuditAction::StatusChange,
-        |conn, actor, id| {
-            let mut current = stored::get_return(conn, &actor.scope(), id)?;
-            let (status, event) = current.status.submit()?;
-            check_required_values(
-                &super::reported_by(conn, current.contract_id)?,
-                &stored::given_values(conn, id)?,
-            )?;
-            let at = now();
-            // Lateness runs from the first submission: a resubmission keeps it.
-            let first_submitted_at = current.submitted_at.map_or(at, |t| t.naive_utc());
-            stored::set_submitted(conn, id, status, first_submitted_at, at)?;
-            current.status = status;
-            current.submitted_at = Some(first_submitted_at.and_utc());
-            current.updated_at = at.and_utc();
-            stored::record_version(conn, actor, &current, event, None)?;
-            Ok(current)
-        },
-    )
-    .await
+    caller.require(Permission::WriteReturns)?;
+    caller
+        .act(
+            id,
+            seen,
+            once,
+            AuditAction::StatusChange,
+            |conn, actor, id| {
+                let mut current = stored::get_return(conn, &actor.scope(), id)?;
+                let (status, event) = current.status.submit()?;
+                check_required_values(
+                    &super::reported_by(conn, current.contract_id)?,
+                    &stored::given_values(conn, id)?,
+                )?;
+                let at = now();
+                // Lateness runs from the first submission: a resubmission keeps it.
+                let first_submitted_at = current.submitted_at.map_or(at, |t| t.naive_utc());
+                stored::set_submitted(conn, id, status, first_submitted_at, at)?;
+                current.status = status;
+                current.submitted_at = Some(first_submitted_at.and_utc());
+                current.updated_at = at.and_utc();
+                stored::record_version(conn, actor, &current, event, None)?;
+                Ok(current)
+            },
+        )
+        .await
 }
 
 /// Queries a submitted return: it goes back to the provider with the
 /// comment. Once per idempotency key.
 pub async fn query(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ReturnId,
     seen: Seen,
     once: Once,
     query: ReturnQuery,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::ReviewReturns)?;
+    caller.require(Permission::ReviewReturns)?;
     let comment = query.check().into_inner().comment.into_string();
-    review(
-        db,
-        actor,
-        id,
-        seen,
-        once,
-        ReturnEvent::Queried,
-        Some(comment),
-    )
-    .await
+    review(caller, id, seen, once, ReturnEvent::Queried, Some(comment)).await
 }
 
 /// Accepts a submitted return; it is locked from then on. Once per
 /// idempotency key.
 pub async fn accept(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ReturnId,
     seen: Seen,
     once: Once,
 ) -> Result<Answer, AppError> {
-    actor.require(Permission::ReviewReturns)?;
-    review(db, actor, id, seen, once, ReturnEvent::Accepted, None).await
+    caller.require(Permission::ReviewReturns)?;
+    review(caller, id, seen, once, ReturnEvent::Accepted, None).await
 }
 
 /// The commissioner's review: a query (with its comment) or an acceptance,
 /// by a caller its use case has let review.
 async fn review(
-    db: &Db,
-    actor: &Actor,
+    caller: &Caller,
     id: ReturnId,
     seen: Seen,
     once: Once,
     event: ReturnEvent,
     comment: Option<String>,
 ) -> Result<Answer, AppError> {
-    guard::act(
-        db,
-        actor,
-        id,
-        seen,
-        once,
-        AuditAction::StatusChange,
-        move |conn, actor, id| {
-            let mut current = stored::get_return(conn, &actor.scope(), id)?;
-            let status = current.status.review(event)?;
-            let query_comment =
-                query_comment_after(event, comment.clone(), current.query_comment.take());
-            let at = now();
-            stored::set_reviewed(conn, id, status, query_comment.as_deref(), at)?;
-            current.status = status;
-            current.query_comment = query_comment;
-            current.updated_at = at.and_utc();
-            stored::record_version(conn, actor, &current, event, comment.as_deref())?;
-            Ok(current)
-        },
-    )
-    .await
+    caller
+        .act(
+            id,
+            seen,
+            once,
+            AuditAction::StatusChange,
+            move |conn, actor, id| {
+                let mut current = stored::get_return(conn, &actor.scope(), id)?;
+                let status = current.status.review(event)?;
+                let query_comment =
+                    query_comment_after(event, comment.clone(), current.query_comment.take());
+                let at = now();
+                stored::set_reviewed(conn, id, status, query_comment.as_deref(), at)?;
+                current.status = status;
+                current.query_comment = query_comment;
+                current.updated_at = at.and_utc();
+                stored::record_version(conn, actor, &current, event, comment.as_deref())?;
+                Ok(current)
+            },
+        )
+        .await
 }
 
 /// The return's history: every save, submission and review, oldest first.
-pub async fn versions(
-    db: &Db,
-    actor: &Actor,
-    id: ReturnId,
-) -> Result<Vec<ReturnVersion>, AppError> {
-    actor.require(Permission::ReadReturns)?;
-    let scope = actor.scope();
-    db.read(move |conn| {
-        stored::get_return(conn, &scope, id)?;
-        stored::versions_of(conn, id)
-    })
-    .await
+pub async fn versions(caller: &Caller, id: ReturnId) -> Result<Vec<ReturnVersion>, AppError> {
+    caller
+        .read(Permission::ReadReturns, move |conn, actor| {
+            stored::get_return(conn, &actor.scope(), id)?;
+            stored::versions_of(conn, id)
+        })
+        .await
 }
