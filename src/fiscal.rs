@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
@@ -16,6 +17,54 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::money::{self, Money};
+
+/// Declares how a value is written as text: `FromStr` by its `parse`,
+/// `Serialize` by its `Display`, and `Deserialize` from a string by its
+/// `parse`, expecting what `expecting` says.
+macro_rules! written_as_text {
+    ($name:ident, $error:ty, $expecting:expr) => {
+        impl FromStr for $name {
+            type Err = $error;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $name::parse(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(ParseVisitor {
+                    expecting: $expecting,
+                    value: PhantomData,
+                })
+            }
+        }
+    };
+}
+
+/// Reads a value from a string by its `FromStr`.
+struct ParseVisitor<T> {
+    expecting: &'static str,
+    value: PhantomData<T>,
+}
+
+impl<T: FromStr<Err: fmt::Display>> Visitor<'_> for ParseVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse().map_err(E::custom)
+    }
+}
 
 /// Earliest and latest starting years accepted from user input.
 const MIN_START_YEAR: i32 = 1990;
@@ -144,39 +193,11 @@ impl fmt::Display for CalendarDate {
     }
 }
 
-impl FromStr for CalendarDate {
-    type Err = DateError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CalendarDate::parse(s)
-    }
-}
-
-impl Serialize for CalendarDate {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-struct DateVisitor;
-
-impl Visitor<'_> for DateVisitor {
-    type Value = CalendarDate;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a date string written YYYY-MM-DD, from 1990-04-01 to 2200-03-31")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<CalendarDate, E> {
-        CalendarDate::parse(v).map_err(E::custom)
-    }
-}
-
-impl<'de> Deserialize<'de> for CalendarDate {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(DateVisitor)
-    }
-}
+written_as_text!(
+    CalendarDate,
+    DateError,
+    "a date string written YYYY-MM-DD, from 1990-04-01 to 2200-03-31"
+);
 
 impl PartialSchema for CalendarDate {
     fn schema() -> RefOr<Schema> {
@@ -333,39 +354,11 @@ impl fmt::Display for FinancialYear {
     }
 }
 
-impl FromStr for FinancialYear {
-    type Err = FiscalError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        FinancialYear::parse(s)
-    }
-}
-
-impl Serialize for FinancialYear {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-struct FinancialYearVisitor;
-
-impl Visitor<'_> for FinancialYearVisitor {
-    type Value = FinancialYear;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a financial year string such as \"2022-23\"")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<FinancialYear, E> {
-        FinancialYear::parse(v).map_err(E::custom)
-    }
-}
-
-impl<'de> Deserialize<'de> for FinancialYear {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(FinancialYearVisitor)
-    }
-}
+written_as_text!(
+    FinancialYear,
+    FiscalError,
+    "a financial year string such as \"2022-23\""
+);
 
 /// Exactly the financial years accepted, 1990-91 to 2199-00, as a regular
 /// expression: the ending year's two digits follow from the starting year's.
@@ -458,39 +451,11 @@ impl fmt::Display for Quarter {
     }
 }
 
-impl FromStr for Quarter {
-    type Err = FiscalError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Quarter::parse(s)
-    }
-}
-
-impl Serialize for Quarter {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-struct QuarterVisitor;
-
-impl Visitor<'_> for QuarterVisitor {
-    type Value = Quarter;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a quarter string: \"Q1\", \"Q2\", \"Q3\" or \"Q4\"")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Quarter, E> {
-        Quarter::parse(v).map_err(E::custom)
-    }
-}
-
-impl<'de> Deserialize<'de> for Quarter {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(QuarterVisitor)
-    }
-}
+written_as_text!(
+    Quarter,
+    FiscalError,
+    "a quarter string: \"Q1\", \"Q2\", \"Q3\" or \"Q4\""
+);
 
 eserde::impl_edeserialize_compat!(Quarter, FinancialYear);
 
@@ -622,6 +587,11 @@ impl DateRange {
         let start = self.start.max(other.start);
         let end = self.end.min(other.end);
         (start <= end).then_some(DateRange { start, end })
+    }
+
+    /// How many days of the range fall within `other`.
+    pub fn days_within(&self, other: &DateRange) -> u64 {
+        self.intersect(other).map_or(0, |overlap| overlap.days())
     }
 
     /// Every fiscal quarter the range touches, in order.
@@ -771,11 +741,7 @@ pub fn profile_by_quarter(amount: Money, range: DateRange) -> Vec<QuarterAmount>
     let quarters = range.quarters();
     let weights: Vec<u64> = quarters
         .iter()
-        .map(|q| {
-            range
-                .intersect(&q.date_range())
-                .map_or(0, |overlap| overlap.days())
-        })
+        .map(|q| range.days_within(&q.date_range()))
         .collect();
 
     match money::apportion(amount, &weights) {

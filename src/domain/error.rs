@@ -229,6 +229,19 @@ impl DomainError {
     pub fn conflict(code: ConflictCode, message: impl Into<String>) -> DomainError {
         DomainError::Conflict(Conflict::new(code, message))
     }
+
+    /// A conflict `code` saying `message` when `refused`, else nothing to
+    /// object to: the form of most rules that guard a record's state.
+    pub fn conflict_if(
+        refused: bool,
+        code: ConflictCode,
+        message: impl Into<String>,
+    ) -> Result<(), DomainError> {
+        match refused {
+            true => Err(DomainError::conflict(code, message)),
+            false => Ok(()),
+        }
+    }
 }
 
 impl From<Conflict> for DomainError {

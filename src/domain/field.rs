@@ -63,9 +63,23 @@ impl<T: Field> Visitor<'_> for FieldVisitor<T> {
 
 /// Declares the serde and schema side of a field type whose value is a
 /// `String` it keeps: `as_str`, `Display`, `Serialize`, `Deserialize`, and a
-/// named schema.
+/// schema named as the type is; given a rule ([`Text`] or [`Identifier`]), its [`Field`]
+/// impl too.
 macro_rules! field_type {
-    ($name:ty, $schema_name:literal) => {
+    ($name:ident, $rule:expr) => {
+        impl Field for $name {
+            fn parse(sent: &str) -> Result<$name, TextError> {
+                $rule.parse(sent).map($name)
+            }
+
+            fn schema(blank: bool) -> ObjectBuilder {
+                $rule.schema(blank)
+            }
+        }
+
+        field_type!($name);
+    };
+    ($name:ident) => {
         impl $name {
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -124,27 +138,69 @@ macro_rules! field_type {
 
         impl ToSchema for $name {
             fn name() -> Cow<'static, str> {
-                Cow::Borrowed($schema_name)
+                Cow::Borrowed(stringify!($name))
             }
         }
     };
 }
 
-/// Checks the text as sent against a length, trims it, and refuses a blank
-/// one or one with control characters (`lines`: tab and line breaks are
-/// allowed, as in a narrative).
-fn text(sent: &str, max: usize, lines: bool) -> Result<String, TextError> {
-    if sent.chars().count() > max {
-        return Err(TextError::TooLong(max));
+/// The rule of a free text: at most `max` characters as sent, trimmed, not
+/// blank, and without control characters (`lines`: but tab and line breaks,
+/// as in a narrative).
+struct Text {
+    max: usize,
+    lines: bool,
+    example: Option<&'static str>,
+}
+
+impl Text {
+    /// A text on one line.
+    const fn line(max: usize) -> Text {
+        Text {
+            max,
+            lines: false,
+            example: None,
+        }
     }
-    let trimmed = sent.trim();
-    if trimmed.is_empty() {
-        return Err(TextError::Empty);
+
+    /// A text that may break lines.
+    const fn lines(max: usize) -> Text {
+        Text {
+            max,
+            lines: true,
+            example: None,
+        }
     }
-    if let Some(c) = control_character(trimmed, lines) {
-        return Err(TextError::ControlCharacter(c));
+
+    const fn example(self, example: &'static str) -> Text {
+        Text {
+            example: Some(example),
+            ..self
+        }
     }
-    Ok(trimmed.to_owned())
+
+    fn parse(&self, sent: &str) -> Result<String, TextError> {
+        if sent.chars().count() > self.max {
+            return Err(TextError::TooLong(self.max));
+        }
+        let trimmed = sent.trim();
+        if trimmed.is_empty() {
+            return Err(TextError::Empty);
+        }
+        if let Some(c) = control_character(trimmed, self.lines) {
+            return Err(TextError::ControlCharacter(c));
+        }
+        Ok(trimmed.to_owned())
+    }
+
+    fn schema(&self, blank: bool) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length((!blank).then_some(1))
+            .max_length(Some(self.max))
+            .pattern(Some(text_pattern(self.lines, blank)))
+            .examples(self.example)
+    }
 }
 
 /// The pattern of a text with no control characters (`lines`: but tab and
@@ -162,12 +218,61 @@ fn text_pattern(lines: bool, blank: bool) -> &'static str {
     }
 }
 
-fn string_schema(max: usize, pattern: &str, blank: bool) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .min_length((!blank).then_some(1))
-        .max_length(Some(max))
-        .pattern(Some(pattern))
+/// Where an identifier as sent may hold spaces.
+enum Spaces {
+    /// About it: they are trimmed.
+    About,
+    /// Anywhere, as a registered number is written in groups: they are
+    /// dropped, and letters put in capitals.
+    Anywhere,
+}
+
+/// The rule of an identifier: at most `max` characters as sent, spaces
+/// dropped as `spaces` says, not blank, and `valid` (which refuses spaces
+/// and control characters inside); `pattern` says the same of the text
+/// without its spaces.
+struct Identifier {
+    max: usize,
+    spaces: Spaces,
+    valid: fn(&str) -> bool,
+    refusal: &'static str,
+    pattern: &'static str,
+    example: &'static str,
+}
+
+impl Identifier {
+    fn parse(&self, sent: &str) -> Result<String, TextError> {
+        if sent.chars().count() > self.max {
+            return Err(TextError::TooLong(self.max));
+        }
+        let kept = match self.spaces {
+            Spaces::About => sent.trim().to_owned(),
+            Spaces::Anywhere => normalised_number(sent),
+        };
+        if kept.is_empty() {
+            Err(TextError::Empty)
+        } else if (self.valid)(&kept) {
+            Ok(kept)
+        } else {
+            Err(TextError::Invalid(self.refusal))
+        }
+    }
+
+    fn schema(&self, blank: bool) -> ObjectBuilder {
+        let inner = self.pattern;
+        // A registered number's pattern allows spaces after each character.
+        let pattern = match (&self.spaces, blank) {
+            (Spaces::About, true) => format!(r"^\s*({inner})?\s*$"),
+            (Spaces::About, false) => format!(r"^\s*{inner}\s*$"),
+            (Spaces::Anywhere, true) => format!(r"^\s*({inner})?$"),
+            (Spaces::Anywhere, false) => format!(r"^\s*({inner})$"),
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(self.max))
+            .pattern(Some(pattern))
+            .examples([self.example])
+    }
 }
 
 /// A short text: a name, a title, a reference — at most 300 characters as
@@ -175,34 +280,14 @@ fn string_schema(max: usize, pattern: &str, blank: bool) -> ObjectBuilder {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ShortText(String);
 
-impl Field for ShortText {
-    fn parse(sent: &str) -> Result<ShortText, TextError> {
-        text(sent, SHORT_TEXT, false).map(ShortText)
-    }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        string_schema(SHORT_TEXT, text_pattern(false, blank), blank)
-    }
-}
-
-field_type!(ShortText, "ShortText");
+field_type!(ShortText, Text::line(SHORT_TEXT));
 
 /// A long text: a purpose, a narrative, a reason — at most 10,000
 /// characters as sent, trimmed, not blank; tabs and line breaks allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LongText(String);
 
-impl Field for LongText {
-    fn parse(sent: &str) -> Result<LongText, TextError> {
-        text(sent, LONG_TEXT, true).map(LongText)
-    }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        string_schema(LONG_TEXT, text_pattern(true, blank), blank)
-    }
-}
-
-field_type!(LongText, "LongText");
+field_type!(LongText, Text::lines(LONG_TEXT));
 
 /// A short code such as `VSS-2022` (a stream's, a measure's): 1 to 64
 /// letters, digits, `-`, `_` and `.`, spaces about it trimmed.
@@ -242,7 +327,7 @@ impl Field for Code {
     }
 }
 
-field_type!(Code, "Code");
+field_type!(Code);
 
 /// An email address: a name, `@`, and a domain with a dot, at most 300
 /// characters.
@@ -251,7 +336,7 @@ pub struct Email(String);
 
 impl Field for Email {
     fn parse(sent: &str) -> Result<Email, TextError> {
-        let email = text(sent, SHORT_TEXT, false)?;
+        let email = ShortText::parse(sent)?.into_string();
         // A name and a domain with a dot inside it, neither holding a space
         // or a second `@` (the schema's pattern, said in Rust).
         let part = |p: &str| !p.is_empty() && !p.contains('@') && !p.contains(char::is_whitespace);
@@ -284,7 +369,7 @@ impl Field for Email {
     }
 }
 
-field_type!(Email, "Email");
+field_type!(Email);
 
 /// A registered number as it is written, without spaces, in capitals.
 fn normalised_number(sent: &str) -> String {
@@ -304,96 +389,58 @@ fn digits(value: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CharityNumber(String);
 
-impl Field for CharityNumber {
-    fn parse(sent: &str) -> Result<CharityNumber, TextError> {
-        if sent.chars().count() > 64 {
-            return Err(TextError::TooLong(64));
-        }
-        let number = normalised_number(sent);
-        if number.is_empty() {
-            return Err(TextError::Empty);
-        }
-        let valid = (digits(&number) && (6..=8).contains(&number.len()))
-            || number
-                .strip_prefix("SC")
-                .is_some_and(|rest| digits(rest) && rest.len() == 6)
-            || number
-                .strip_prefix("NIC")
-                .is_some_and(|rest| digits(rest) && (5..=6).contains(&rest.len()));
-        if valid {
-            Ok(CharityNumber(number))
-        } else {
-            Err(TextError::Invalid(
-                "must be a registered charity number: 6-8 digits, SC and 6 digits, or NIC and 5-6 digits",
-            ))
-        }
-    }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        let number = r"(\d\s*){6,8}|[Ss]\s*[Cc]\s*(\d\s*){6}|[Nn]\s*[Ii]\s*[Cc]\s*(\d\s*){5,6}";
-        let pattern = match blank {
-            true => format!(r"^\s*({number})?$"),
-            false => format!(r"^\s*({number})$"),
-        };
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .max_length(Some(64))
-            .pattern(Some(pattern))
-            .examples(["1150222"])
-    }
+fn is_charity_number(number: &str) -> bool {
+    (digits(number) && (6..=8).contains(&number.len()))
+        || number
+            .strip_prefix("SC")
+            .is_some_and(|rest| digits(rest) && rest.len() == 6)
+        || number
+            .strip_prefix("NIC")
+            .is_some_and(|rest| digits(rest) && (5..=6).contains(&rest.len()))
 }
 
-field_type!(CharityNumber, "CharityNumber");
+field_type!(
+    CharityNumber,
+    Identifier {
+        max: 64,
+        spaces: Spaces::Anywhere,
+        valid: is_charity_number,
+        refusal: "must be a registered charity number: 6-8 digits, SC and 6 digits, or NIC and 5-6 digits",
+        pattern: r"(\d\s*){6,8}|[Ss]\s*[Cc]\s*(\d\s*){6}|[Nn]\s*[Ii]\s*[Cc]\s*(\d\s*){5,6}",
+        example: "1150222",
+    }
+);
 
 /// A Companies House number: 8 digits, or 2 letters and 6 digits; spaces
 /// are dropped and letters put in capitals.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CompanyNumber(String);
 
-impl Field for CompanyNumber {
-    fn parse(sent: &str) -> Result<CompanyNumber, TextError> {
-        if sent.chars().count() > 64 {
-            return Err(TextError::TooLong(64));
+fn is_company_number(number: &str) -> bool {
+    // Matched char by char: the input may hold any characters, and slicing
+    // a string at byte offsets panics inside a multi-byte one.
+    let chars: Vec<char> = number.chars().collect();
+    match chars.as_slice() {
+        [a, b, rest @ ..] if rest.len() == 6 => {
+            let prefix = (a.is_ascii_digit() && b.is_ascii_digit())
+                || (a.is_ascii_uppercase() && b.is_ascii_uppercase());
+            prefix && rest.iter().all(char::is_ascii_digit)
         }
-        let number = normalised_number(sent);
-        if number.is_empty() {
-            return Err(TextError::Empty);
-        }
-        // Matched char by char: the input may hold any characters, and
-        // slicing a string at byte offsets panics inside a multi-byte one.
-        let chars: Vec<char> = number.chars().collect();
-        let valid = match chars.as_slice() {
-            [a, b, rest @ ..] if rest.len() == 6 => {
-                let prefix = (a.is_ascii_digit() && b.is_ascii_digit())
-                    || (a.is_ascii_uppercase() && b.is_ascii_uppercase());
-                prefix && rest.iter().all(char::is_ascii_digit)
-            }
-            _ => false,
-        };
-        if valid {
-            Ok(CompanyNumber(number))
-        } else {
-            Err(TextError::Invalid(
-                "must be a Companies House number: 8 digits, or 2 letters and 6 digits",
-            ))
-        }
-    }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        let number = r"([0-9]\s*[0-9]|[A-Za-z]\s*[A-Za-z])\s*(\d\s*){6}";
-        let pattern = match blank {
-            true => format!(r"^\s*({number})?$"),
-            false => format!(r"^\s*({number})$"),
-        };
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .max_length(Some(64))
-            .pattern(Some(pattern))
-            .examples(["01234567"])
+        _ => false,
     }
 }
 
-field_type!(CompanyNumber, "CompanyNumber");
+field_type!(
+    CompanyNumber,
+    Identifier {
+        max: 64,
+        spaces: Spaces::Anywhere,
+        valid: is_company_number,
+        refusal: "must be a Companies House number: 8 digits, or 2 letters and 6 digits",
+        pattern: r"([0-9]\s*[0-9]|[A-Za-z]\s*[A-Za-z])\s*(\d\s*){6}",
+        example: "01234567",
+    }
+);
 
 /// An optional field as sent: blank (nothing given, or in a change "clear
 /// it"), or a value that must parse.
@@ -500,19 +547,7 @@ pub fn change_string<T: Into<String>>(field: Option<OrBlank<T>>) -> Option<Optio
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GeoCode(String);
 
-const GEO_CODE: usize = 20;
-
-impl Field for GeoCode {
-    fn parse(sent: &str) -> Result<GeoCode, TextError> {
-        text(sent, GEO_CODE, false).map(GeoCode)
-    }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        string_schema(GEO_CODE, text_pattern(false, blank), blank).examples(["E07000114"])
-    }
-}
-
-field_type!(GeoCode, "GeoCode");
+field_type!(GeoCode, Text::line(20).example("E07000114"));
 
 /// The kind of area a geo code names, from 360Giving's geoCodeType
 /// codelist, e.g. `LAD` or `WD`: capital letters and digits, at most 10
@@ -520,79 +555,39 @@ field_type!(GeoCode, "GeoCode");
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GeoCodeType(String);
 
-const GEO_CODE_TYPE: usize = 10;
+fn is_geo_code_type(code: &str) -> bool {
+    code.chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+const GEO_CODE_TYPE: Identifier = Identifier {
+    max: 10,
+    spaces: Spaces::About,
+    valid: is_geo_code_type,
+    refusal: "must be a geoCodeType code, e.g. LAD or WD",
+    pattern: "[A-Z0-9]+",
+    example: "LAD",
+};
 
 impl Field for GeoCodeType {
     fn parse(sent: &str) -> Result<GeoCodeType, TextError> {
-        if sent.chars().count() > GEO_CODE_TYPE {
-            return Err(TextError::TooLong(GEO_CODE_TYPE));
-        }
-        let code = sent.trim();
-        if code.is_empty() {
-            return Err(TextError::Empty);
-        }
-        if code
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        {
-            Ok(GeoCodeType(code.to_owned()))
-        } else {
-            Err(TextError::Invalid(
-                "must be a geoCodeType code, e.g. LAD or WD",
-            ))
-        }
+        GEO_CODE_TYPE.parse(sent).map(GeoCodeType)
     }
 
+    /// An identifier's schema, stating a least length too (and the blank
+    /// pattern in the words the document has always used).
     fn schema(blank: bool) -> ObjectBuilder {
-        let pattern = match blank {
-            true => r"^\s*[A-Z0-9]*\s*$",
-            false => r"^\s*[A-Z0-9]+\s*$",
-        };
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .min_length((!blank).then_some(1))
-            .max_length(Some(GEO_CODE_TYPE))
-            .pattern(Some(pattern))
-            .examples(["LAD"])
+        let schema = GEO_CODE_TYPE
+            .schema(blank)
+            .min_length((!blank).then_some(1));
+        match blank {
+            true => schema.pattern(Some(r"^\s*[A-Z0-9]*\s*$")),
+            false => schema,
+        }
     }
 }
 
-field_type!(GeoCodeType, "GeoCodeType");
-/// An identifier of the publication standards: at most `max` characters as
-/// sent, trimmed, and matching `valid` (no spaces or control characters
-/// inside, which each `valid` refuses).
-fn identifier(
-    sent: &str,
-    max: usize,
-    valid: impl Fn(&str) -> bool,
-    refusal: &'static str,
-) -> Result<String, TextError> {
-    if sent.chars().count() > max {
-        return Err(TextError::TooLong(max));
-    }
-    let trimmed = sent.trim();
-    if trimmed.is_empty() {
-        Err(TextError::Empty)
-    } else if valid(trimmed) {
-        Ok(trimmed.to_owned())
-    } else {
-        Err(TextError::Invalid(refusal))
-    }
-}
-
-/// The schema of an identifier matching `pattern` (spaces about it
-/// allowed), at most `max` characters as sent.
-fn identifier_schema(pattern: &str, max: usize, blank: bool, example: &str) -> ObjectBuilder {
-    let pattern = match blank {
-        true => format!(r"^\s*({pattern})?\s*$"),
-        false => format!(r"^\s*{pattern}\s*$"),
-    };
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .max_length(Some(max))
-        .pattern(Some(pattern))
-        .examples([example])
-}
+field_type!(GeoCodeType);
 
 /// An org-id (org-id.guide) such as `GB-LAE-KEN` or `GB-GOR-PC000123`: a
 /// list code of a country (or `XI`/`XM`) and a register (`GB-CHC`,
@@ -619,23 +614,17 @@ fn is_org_id(id: &str) -> bool {
         && rest.chars().all(|c| c.is_ascii_graphic())
 }
 
-impl Field for OrgId {
-    fn parse(sent: &str) -> Result<OrgId, TextError> {
-        identifier(
-            sent,
-            100,
-            is_org_id,
-            "must be an org-id: a list prefix and an identifier, e.g. GB-LAE-KEN",
-        )
-        .map(OrgId)
+field_type!(
+    OrgId,
+    Identifier {
+        max: 100,
+        spaces: Spaces::About,
+        valid: is_org_id,
+        refusal: "must be an org-id: a list prefix and an identifier, e.g. GB-LAE-KEN",
+        pattern: "[A-Z]{2}-[A-Z0-9]+-[!-~]{1,80}",
+        example: "GB-LAE-KEN",
     }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        identifier_schema("[A-Z]{2}-[A-Z0-9]+-[!-~]{1,80}", 100, blank, "GB-LAE-KEN")
-    }
-}
-
-field_type!(OrgId, "OrgId");
+);
 
 /// A 360Giving prefix such as `360G-opcc-example`, issued by 360Giving:
 /// `360G-` then letters, digits, `-` or `_`; at most 100 characters as sent.
@@ -651,23 +640,17 @@ fn is_grant_prefix(prefix: &str) -> bool {
     })
 }
 
-impl Field for GrantPrefix {
-    fn parse(sent: &str) -> Result<GrantPrefix, TextError> {
-        identifier(
-            sent,
-            100,
-            is_grant_prefix,
-            "must be a 360Giving prefix: 360G- then letters, digits, '-' or '_'",
-        )
-        .map(GrantPrefix)
+field_type!(
+    GrantPrefix,
+    Identifier {
+        max: 100,
+        spaces: Spaces::About,
+        valid: is_grant_prefix,
+        refusal: "must be a 360Giving prefix: 360G- then letters, digits, '-' or '_'",
+        pattern: "360G-[A-Za-z0-9_-]+",
+        example: "360G-opcc-example",
     }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        identifier_schema("360G-[A-Za-z0-9_-]+", 100, blank, "360G-opcc-example")
-    }
-}
-
-field_type!(GrantPrefix, "GrantPrefix");
+);
 
 /// An OCDS ocid prefix such as `ocds-a1b2c3`, from the Open Contracting
 /// Partnership: `ocds-` then six lower-case letters or digits.
@@ -683,23 +666,17 @@ fn is_ocid_prefix(prefix: &str) -> bool {
     })
 }
 
-impl Field for OcidPrefix {
-    fn parse(sent: &str) -> Result<OcidPrefix, TextError> {
-        identifier(
-            sent,
-            100,
-            is_ocid_prefix,
-            "must be an ocid prefix: ocds- then six lower-case letters or digits",
-        )
-        .map(OcidPrefix)
+field_type!(
+    OcidPrefix,
+    Identifier {
+        max: 100,
+        spaces: Spaces::About,
+        valid: is_ocid_prefix,
+        refusal: "must be an ocid prefix: ocds- then six lower-case letters or digits",
+        pattern: "ocds-[a-z0-9]{6}",
+        example: "ocds-a1b2c3",
     }
-
-    fn schema(blank: bool) -> ObjectBuilder {
-        identifier_schema("ocds-[a-z0-9]{6}", 100, blank, "ocds-a1b2c3")
-    }
-}
-
-field_type!(OcidPrefix, "OcidPrefix");
+);
 
 #[cfg(test)]
 mod tests {
@@ -805,40 +782,14 @@ mod tests {
         /// accepts: a text the schema allows parses, one it refuses does not.
         #[test]
         fn each_schema_says_what_its_parse_accepts(sent in "[ -~\\t\\n\\u{80}-\\u{ff}é“]{0,20}") {
-            agrees::<ShortText>(&sent)?;
-            agrees::<LongText>(&sent)?;
-            agrees::<Code>(&sent)?;
-            agrees::<Email>(&sent)?;
-            agrees::<CharityNumber>(&sent)?;
-            agrees::<CompanyNumber>(&sent)?;
-            agrees::<OrBlank<ShortText>>(&sent)?;
-            agrees::<OrBlank<Email>>(&sent)?;
-            agrees::<OrBlank<CharityNumber>>(&sent)?;
-            agrees::<GeoCode>(&sent)?;
-            agrees::<GeoCodeType>(&sent)?;
-            agrees::<OrBlank<GeoCode>>(&sent)?;
-            agrees::<OrBlank<GeoCodeType>>(&sent)?;
-            agrees::<OrgId>(&sent)?;
-            agrees::<GrantPrefix>(&sent)?;
-            agrees::<OcidPrefix>(&sent)?;
-            agrees::<OrBlank<OrgId>>(&sent)?;
-            agrees::<OrBlank<GrantPrefix>>(&sent)?;
-            agrees::<OrBlank<OcidPrefix>>(&sent)?;
+            every_field_agrees(&sent)?;
         }
 
         /// The same over texts near the valid ones: numbers with spaces and
         /// prefixes, codes, addresses.
         #[test]
         fn each_schema_says_what_its_parse_accepts_near_valid(sent in "[0-9 SCNIscni@.aAbB_-]{0,12}") {
-            agrees::<Code>(&sent)?;
-            agrees::<Email>(&sent)?;
-            agrees::<CharityNumber>(&sent)?;
-            agrees::<CompanyNumber>(&sent)?;
-            agrees::<OrBlank<CharityNumber>>(&sent)?;
-            agrees::<OrBlank<CompanyNumber>>(&sent)?;
-            agrees::<OrBlank<Code>>(&sent)?;
-            agrees::<GeoCodeType>(&sent)?;
-            agrees::<OrBlank<GeoCodeType>>(&sent)?;
+            every_field_agrees(&sent)?;
         }
 
         /// The same over texts near the publication identifiers: org-ids,
@@ -847,16 +798,32 @@ mod tests {
         fn each_schema_says_what_its_parse_accepts_near_identifiers(
             sent in "\\s?(GB-|Gb-|GBR-|XI-|360G-|ocds-)?[A-Za-z0-9 _.!~-]{0,10}\\s?"
         ) {
-            agrees::<OrgId>(&sent)?;
-            agrees::<GrantPrefix>(&sent)?;
-            agrees::<OcidPrefix>(&sent)?;
-            agrees::<OrBlank<OrgId>>(&sent)?;
-            agrees::<OrBlank<GrantPrefix>>(&sent)?;
-            agrees::<OrBlank<OcidPrefix>>(&sent)?;
+            every_field_agrees(&sent)?;
         }
     }
 
+    fn every_field_agrees(sent: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        agrees::<ShortText>(sent)?;
+        agrees::<LongText>(sent)?;
+        agrees::<Code>(sent)?;
+        agrees::<Email>(sent)?;
+        agrees::<CharityNumber>(sent)?;
+        agrees::<CompanyNumber>(sent)?;
+        agrees::<GeoCode>(sent)?;
+        agrees::<GeoCodeType>(sent)?;
+        agrees::<OrgId>(sent)?;
+        agrees::<GrantPrefix>(sent)?;
+        agrees::<OcidPrefix>(sent)
+    }
+
+    /// The field's schema and parse agree on `sent`, and so do those of the
+    /// field with blank allowed.
     fn agrees<T: Field>(sent: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        agrees_as::<T>(sent)?;
+        agrees_as::<OrBlank<T>>(sent)
+    }
+
+    fn agrees_as<T: Field>(sent: &str) -> Result<(), proptest::test_runner::TestCaseError> {
         let schema = serde_json::to_value(T::schema(false).build()).expect("a schema");
         let pattern = schema["pattern"].as_str().unwrap_or(".*");
         let max = schema["maxLength"]

@@ -241,49 +241,45 @@ impl BudgetChange {
     /// A year's budget drops below what awards already commit for it
     /// (`committed`) only when the change says it records a funder's cut.
     pub fn check_against(&self, year: FinancialYear, committed: Money) -> Result<(), DomainError> {
-        if self.amount < committed && !self.accept_over_commitment {
-            return Err(DomainError::conflict(ConflictCode::BudgetBelowCommitted, format!(
-                "{year} already has {committed} committed; setting the budget to {} would over-commit \
-                 the stream (send accept_over_commitment: true to record a funder's cut)",
-                self.amount
-            )));
-        }
-        Ok(())
+        let message = format!(
+            "{year} already has {committed} committed; setting the budget to {} would over-commit \
+             the stream (send accept_over_commitment: true to record a funder's cut)",
+            self.amount
+        );
+        DomainError::conflict_if(
+            self.amount < committed && !self.accept_over_commitment,
+            ConflictCode::BudgetBelowCommitted,
+            message,
+        )
     }
 }
 
 /// A stream's code is unique within its organisation: `taken` says whether
 /// another of its streams has it.
 pub fn check_code_free(code: &str, taken: bool) -> Result<(), DomainError> {
-    if taken {
-        return Err(DomainError::conflict(
-            ConflictCode::DuplicateStreamCode,
-            format!("a funding stream with code {code} already exists"),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        taken,
+        ConflictCode::DuplicateStreamCode,
+        format!("a funding stream with code {code} already exists"),
+    )
 }
 
 /// A stream can be deleted only while no contract draws on it.
 pub fn check_stream_deletable(funds_contracts: bool) -> Result<(), DomainError> {
-    if funds_contracts {
-        return Err(DomainError::conflict(
-            ConflictCode::StreamInUse,
-            "the funding stream funds contracts; it cannot be deleted".to_owned(),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        funds_contracts,
+        ConflictCode::StreamInUse,
+        "the funding stream funds contracts; it cannot be deleted",
+    )
 }
 
 /// A year's budget can be removed only while nothing is committed against it.
 pub fn check_budget_removable(year: FinancialYear, committed: Money) -> Result<(), DomainError> {
-    if !committed.is_zero() {
-        return Err(DomainError::conflict(
-            ConflictCode::BudgetCommitted,
-            format!("{year} has {committed} committed; its budget cannot be removed"),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        !committed.is_zero(),
+        ConflictCode::BudgetCommitted,
+        format!("{year} has {committed} committed; its budget cannot be removed"),
+    )
 }
 
 fn check_budget_amount(checks: &mut Checks, field: &str, amount: Money) {

@@ -185,24 +185,20 @@ impl OutcomeMeasureChanges {
 /// A measure's unit decides how its stored values read: it may change only
 /// while no return holds a value for it.
 pub fn check_unit_change(values_held: bool) -> Result<(), DomainError> {
-    if values_held {
-        return Err(DomainError::conflict(
-            ConflictCode::MeasureHasValues,
-            "returns already hold values for this measure; its unit cannot change".to_owned(),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        values_held,
+        ConflictCode::MeasureHasValues,
+        "returns already hold values for this measure; its unit cannot change",
+    )
 }
 
 /// A measure may be deleted only while no return holds a value for it.
 pub fn check_measure_deletable(values_held: bool) -> Result<(), DomainError> {
-    if values_held {
-        return Err(DomainError::conflict(
-            ConflictCode::MeasureHasValues,
-            "returns already hold values for this measure; it cannot be deleted".to_owned(),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        values_held,
+        ConflictCode::MeasureHasValues,
+        "returns already hold values for this measure; it cannot be deleted",
+    )
 }
 
 /// A measure defined for a contract or for a stream funding it, as stored.
@@ -268,13 +264,11 @@ impl ReturnStatus {
 
     /// Only a draft or a queried return can be edited.
     pub fn check_editable(self) -> Result<(), DomainError> {
-        if !self.is_editable() {
-            return Err(DomainError::conflict(
-                ConflictCode::ReturnNotEditable,
-                format!("a {} return cannot be edited", self.as_str()),
-            ));
-        }
-        Ok(())
+        DomainError::conflict_if(
+            !self.is_editable(),
+            ConflictCode::ReturnNotEditable,
+            format!("a {} return cannot be edited", self.as_str()),
+        )
     }
 
     /// Submitting a draft, or resubmitting after a query.

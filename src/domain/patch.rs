@@ -8,26 +8,12 @@
 
 use serde::Deserialize;
 
-use super::text::Checks;
-
 /// An optional field after a change: kept, cleared or set.
 pub fn merge<T>(change: Option<Option<T>>, current: Option<T>) -> Option<T> {
     match change {
         None => current,
         Some(new) => new,
     }
-}
-
-/// An optional text field of a change: absent keeps (`None`), blank clears
-/// (`Some(None)`), and any other text is checked as
-/// [`Checks::optional_text`] checks it and set (`Some(Some(text))`).
-pub fn optional_text(
-    checks: &mut Checks,
-    field: &str,
-    value: Option<String>,
-    max: usize,
-) -> Option<Option<String>> {
-    value.map(|text| checks.optional_text(field, Some(&text), max))
 }
 
 /// Reads a field of a change where JSON `null` is itself a value (a figure
@@ -44,64 +30,36 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::text::SHORT_TEXT;
 
     fn current() -> Option<String> {
         Some("current".to_owned())
     }
 
     #[test]
-    fn an_absent_field_keeps_its_value() {
-        let mut checks = Checks::new();
-        let change = optional_text(&mut checks, "reference", None, SHORT_TEXT);
-        assert_eq!(change, None);
-        assert_eq!(merge(change, current()), current());
-        assert!(checks.is_ok());
-    }
-
-    #[test]
-    fn a_blank_field_is_cleared() {
-        for blank in ["", " ", "\t "] {
-            let mut checks = Checks::new();
-            let change = optional_text(&mut checks, "reference", Some(blank.into()), SHORT_TEXT);
-            assert_eq!(change, Some(None), "{blank:?}");
-            assert_eq!(merge(change, current()), None, "{blank:?}");
-            assert!(checks.is_ok());
-        }
-    }
-
-    #[test]
-    fn a_value_is_trimmed_and_set() {
-        let mut checks = Checks::new();
-        let change = optional_text(&mut checks, "reference", Some(" new ".into()), SHORT_TEXT);
-        assert_eq!(merge(change, current()).as_deref(), Some("new"));
+    fn a_change_keeps_clears_or_sets() {
+        assert_eq!(merge(None, current()), current());
+        assert_eq!(merge(Some(None), current()), None);
+        assert_eq!(
+            merge(Some(Some("new".to_owned())), current()).as_deref(),
+            Some("new")
+        );
         assert_eq!(merge(Some(Some("set")), None), Some("set"));
-        assert!(checks.is_ok());
     }
 
     #[test]
-    fn a_bad_value_names_its_field() {
-        let mut checks = Checks::new();
-        optional_text(&mut checks, "reference", Some("x".repeat(301)), SHORT_TEXT);
-        match checks.finish(()) {
-            Err(crate::domain::error::DomainError::Invalid(fields)) => {
-                assert_eq!(fields[0].field, "reference")
-            }
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn json_null_reads_as_absent_and_keeps_the_value() {
-        // The request bodies' optional fields are plain `Option`s: serde reads
-        // `null` exactly as a missing field, so `null` keeps, as it always has.
+    fn json_null_reads_as_null_not_absent() {
         #[derive(serde::Deserialize)]
         struct Body {
-            reference: Option<String>,
+            #[serde(default, deserialize_with = "nullable")]
+            figure: Option<Option<u32>>,
         }
-        let body: Body = serde_json::from_str(r#"{"reference": null}"#).expect("parses");
-        let mut checks = Checks::new();
-        let change = optional_text(&mut checks, "reference", body.reference, SHORT_TEXT);
-        assert_eq!(merge(change, current()), current());
+        let read = |json: &str| {
+            serde_json::from_str::<Body>(json)
+                .map(|body| body.figure)
+                .ok()
+        };
+        assert_eq!(read("{}"), Some(None));
+        assert_eq!(read(r#"{"figure": null}"#), Some(Some(None)));
+        assert_eq!(read(r#"{"figure": 3}"#), Some(Some(Some(3))));
     }
 }

@@ -59,11 +59,7 @@ pub fn across_years(
     let years = period.financial_years();
     let weights: Vec<u64> = years
         .iter()
-        .map(|year| {
-            period
-                .intersect(&year.date_range())
-                .map_or(0, |overlap| overlap.days())
-        })
+        .map(|year| period.days_within(&year.date_range()))
         .collect();
     let mut parts: Vec<i64> = apportion(amount, &weights)?
         .into_iter()

@@ -142,25 +142,21 @@ pub fn check_not_duplicate(
 /// A registered charity number identifies one provider of an organisation:
 /// `taken` says whether another of its providers holds it.
 pub fn check_charity_number_free(number: &str, taken: bool) -> Result<(), DomainError> {
-    if taken {
-        return Err(DomainError::conflict(
-            ConflictCode::DuplicateCharityNumber,
-            format!("a provider with charity number {number} already exists"),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        taken,
+        ConflictCode::DuplicateCharityNumber,
+        format!("a provider with charity number {number} already exists"),
+    )
 }
 
 /// A Companies House number identifies one provider of an organisation:
 /// `taken` says whether another of its providers holds it.
 pub fn check_company_number_free(number: &str, taken: bool) -> Result<(), DomainError> {
-    if taken {
-        return Err(DomainError::conflict(
-            ConflictCode::DuplicateCompanyNumber,
-            format!("a provider with company number {number} already exists"),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        taken,
+        ConflictCode::DuplicateCompanyNumber,
+        format!("a provider with company number {number} already exists"),
+    )
 }
 
 /// Changes to a provider. An empty string clears an optional field.
@@ -254,13 +250,11 @@ impl ValidProviderChanges {
 
 /// A provider can be deleted only while it holds no contracts.
 pub fn check_provider_deletable(holds_contracts: bool) -> Result<(), DomainError> {
-    if holds_contracts {
-        return Err(DomainError::conflict(
-            ConflictCode::ProviderHasContracts,
-            "the provider holds contracts; it cannot be deleted".to_owned(),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        holds_contracts,
+        ConflictCode::ProviderHasContracts,
+        "the provider holds contracts; it cannot be deleted",
+    )
 }
 
 /// A registered number as stored: upper case, no spaces.

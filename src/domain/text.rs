@@ -28,67 +28,6 @@ impl Checks {
         }
     }
 
-    /// A required text: trimmed, not empty, at most `max` characters, and
-    /// free of control characters (see [`control_character`]).
-    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
-        let trimmed = value.trim();
-        if trimmed.is_empty() && value.chars().count() <= max {
-            self.fail(field, "must not be empty");
-        } else {
-            self.check_length_and_characters(field, value, trimmed, max);
-        }
-        trimmed.to_owned()
-    }
-
-    /// An optional text: trimmed; blank becomes absent.
-    pub fn optional_text(
-        &mut self,
-        field: &str,
-        value: Option<&str>,
-        max: usize,
-    ) -> Option<String> {
-        let value = value?;
-        let trimmed = value.trim();
-        if trimmed.is_empty() && value.chars().count() <= max {
-            return None;
-        }
-        self.check_length_and_characters(field, value, trimmed, max);
-        Some(trimmed.to_owned())
-    }
-
-    /// The limit is on the text as sent (as the document states it), the
-    /// characters on what is kept.
-    fn check_length_and_characters(&mut self, field: &str, sent: &str, value: &str, max: usize) {
-        if sent.chars().count() > max {
-            self.fail(field, format!("must be at most {max} characters"));
-        } else if let Some(c) = control_character(value, max >= LONG_TEXT) {
-            self.fail(
-                field,
-                format!(
-                    "must not contain control characters (found U+{:04X})",
-                    u32::from(c)
-                ),
-            );
-        }
-    }
-
-    /// A short code such as `VSS-2022`: letters, digits, `-`, `_`, `.`.
-    pub fn code(&mut self, field: &str, value: &str) -> String {
-        let code = value.trim();
-        let valid = !code.is_empty()
-            && code.len() <= 64
-            && code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if !valid {
-            self.fail(
-                field,
-                "must be 1-64 characters of letters, digits, '-', '_' or '.'",
-            );
-        }
-        code.to_owned()
-    }
-
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty()
     }
@@ -117,47 +56,14 @@ pub fn control_character(value: &str, multi_line: bool) -> Option<char> {
 mod tests {
     use super::*;
 
-    /// The limit counts the text as sent, as the document's `maxLength`
-    /// does: spaces round a text that fits do not make room for more.
     #[test]
-    fn the_limit_is_on_the_text_as_sent() {
-        let padded = format!("\t  {}  ", "*".repeat(SHORT_TEXT - 1));
-        assert!(refused(&padded, SHORT_TEXT));
-        let mut checks = Checks::new();
-        assert_eq!(
-            checks.optional_text("field", Some(&padded), SHORT_TEXT),
-            Some("*".repeat(SHORT_TEXT - 1))
-        );
-        assert!(checks.finish(()).is_err());
-        let mut checks = Checks::new();
-        assert_eq!(checks.optional_text("field", Some("   "), SHORT_TEXT), None);
-        assert!(checks.finish(()).is_ok());
-        assert!(!refused(
-            &format!(" {} ", "*".repeat(SHORT_TEXT - 2)),
-            SHORT_TEXT
-        ));
-    }
-
-    fn refused(value: &str, max: usize) -> bool {
-        let mut checks = Checks::new();
-        checks.text("field", value, max);
-        !checks.is_ok()
-    }
-
-    #[test]
-    fn control_characters_are_refused() {
+    fn control_characters_are_found() {
         for bad in ["a\u{0}b", "a\u{1b}b", "a\u{7f}b", "a\u{85}b"] {
-            assert!(refused(bad, SHORT_TEXT), "{bad:?}");
-            assert!(refused(bad, LONG_TEXT), "{bad:?}");
+            assert!(control_character(bad, false).is_some(), "{bad:?}");
+            assert!(control_character(bad, true).is_some(), "{bad:?}");
         }
-        assert!(refused("line\none", SHORT_TEXT));
-        assert!(!refused("line\none\r\n\ttwo", LONG_TEXT));
-        assert!(!refused("Café – “quoted”", SHORT_TEXT));
-        let mut checks = Checks::new();
-        assert_eq!(
-            checks.optional_text("field", Some("a\u{0}"), SHORT_TEXT),
-            Some("a\u{0}".to_owned())
-        );
-        assert!(!checks.is_ok());
+        assert_eq!(control_character("line\none", false), Some('\n'));
+        assert_eq!(control_character("line\none\r\n\ttwo", true), None);
+        assert_eq!(control_character("Café – “quoted”", false), None);
     }
 }

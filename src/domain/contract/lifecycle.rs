@@ -120,16 +120,14 @@ impl StatusChange {
 /// Releasing the commitment after an early end may not leave the contract
 /// worth less than has been paid against it.
 pub fn check_release_covers_paid(kept: Money, paid: Money) -> Result<(), DomainError> {
-    if paid > kept {
-        return Err(DomainError::conflict(
-            ConflictCode::PaidExceedsRelease,
-            format!(
-                "{paid} has been paid, more than the {kept} the service to its end date commits; \
+    DomainError::conflict_if(
+        paid > kept,
+        ConflictCode::PaidExceedsRelease,
+        format!(
+            "{paid} has been paid, more than the {kept} the service to its end date commits; \
              end it without releasing the commitment and record a closing adjustment"
-            ),
-        ));
-    }
-    Ok(())
+        ),
+    )
 }
 
 /// Ending or terminating early must not leave money committed to financial
@@ -163,12 +161,11 @@ pub fn check_closing_adjustment(
     end_date: NaiveDate,
     paid: Money,
 ) -> Result<(), DomainError> {
-    if adjusted {
-        return Err(DomainError::conflict(
-            ConflictCode::AlreadyAdjusted,
-            "the contract has already had its closing adjustment".to_owned(),
-        ));
-    }
+    DomainError::conflict_if(
+        adjusted,
+        ConflictCode::AlreadyAdjusted,
+        "the contract has already had its closing adjustment",
+    )?;
     let mut checks = Checks::new();
     checks.require(
         variation.end_date == end_date,
@@ -226,13 +223,11 @@ impl NewVariation {
         value: Money,
         end_date: NaiveDate,
     ) -> Result<Checked<ValidVariation>, DomainError> {
-        if status == ContractStatus::Draft {
-            return Err(DomainError::conflict(
-                ConflictCode::DraftNotVaried,
-                "a draft contract is not varied: change it (PATCH) and its funding lines directly"
-                    .to_owned(),
-            ));
-        }
+        DomainError::conflict_if(
+            status == ContractStatus::Draft,
+            ConflictCode::DraftNotVaried,
+            "a draft contract is not varied: change it (PATCH) and its funding lines directly",
+        )?;
         let mut checks = Checks::new();
         let reason = self.reason.into_string();
         let decision_reference = field::given(self.decision_reference).map(String::from);

@@ -353,17 +353,15 @@ impl DraftChange {
 /// Only a draft contract can be edited or deleted, or have its funding
 /// lines added, changed or removed.
 pub fn check_draft(status: ContractStatus, change: DraftChange) -> Result<(), DomainError> {
-    if status != ContractStatus::Draft {
-        return Err(DomainError::conflict(
-            ConflictCode::NotDraft,
-            format!(
-                "{} only while the contract is a draft; this one is {} (use a variation)",
-                change.described(),
-                status.as_str()
-            ),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        status != ContractStatus::Draft,
+        ConflictCode::NotDraft,
+        format!(
+            "{} only while the contract is a draft; this one is {} (use a variation)",
+            change.described(),
+            status.as_str()
+        ),
+    )
 }
 
 pub fn period(start: NaiveDate, end: NaiveDate) -> Result<DateRange, DomainError> {

@@ -95,18 +95,16 @@ pub fn check_reversible(
     already_reversed: bool,
     reversed_on: NaiveDate,
 ) -> Result<(), DomainError> {
-    if payment.reverses_payment_id.is_some() {
-        return Err(DomainError::conflict(
-            ConflictCode::ReversalOfReversal,
-            "this entry is itself a reversal; record the payment again instead".to_owned(),
-        ));
-    }
-    if already_reversed {
-        return Err(DomainError::conflict(
-            ConflictCode::AlreadyReversed,
-            "this payment has already been reversed".to_owned(),
-        ));
-    }
+    DomainError::conflict_if(
+        payment.reverses_payment_id.is_some(),
+        ConflictCode::ReversalOfReversal,
+        "this entry is itself a reversal; record the payment again instead",
+    )?;
+    DomainError::conflict_if(
+        already_reversed,
+        ConflictCode::AlreadyReversed,
+        "this payment has already been reversed",
+    )?;
     if reversed_on < payment.paid_on {
         return Err(DomainError::field(
             "reversed_on",
@@ -121,13 +119,11 @@ pub fn check_reversible(
 
 /// Only an awarded contract can be paid.
 pub fn check_payable(status: ContractStatus) -> Result<(), DomainError> {
-    if status == ContractStatus::Draft {
-        return Err(DomainError::conflict(
-            ConflictCode::DraftNotPayable,
-            "a draft contract cannot be paid; activate it first".to_owned(),
-        ));
-    }
-    Ok(())
+    DomainError::conflict_if(
+        status == ContractStatus::Draft,
+        ConflictCode::DraftNotPayable,
+        "a draft contract cannot be paid; activate it first",
+    )
 }
 
 /// Which stream pays a payment: the one it names, which must fund the
@@ -161,10 +157,8 @@ pub fn check_payment_within_value(
     amount: Money,
 ) -> Result<(), DomainError> {
     let total = paid.checked_add(amount).map_err(overflow)?;
-    if total > value {
-        return Err(DomainError::conflict(ConflictCode::PaidExceedsValue, format!(
-            "the payment of {amount} would take payments to {total}, more than the contract value of {value} (already paid {paid})"
-        )));
-    }
-    Ok(())
+    let message = format!(
+        "the payment of {amount} would take payments to {total}, more than the contract value of {value} (already paid {paid})"
+    );
+    DomainError::conflict_if(total > value, ConflictCode::PaidExceedsValue, message)
 }
