@@ -137,36 +137,28 @@ pub fn list(
     Ok((rows.into_iter().map(Provider::from).collect(), total))
 }
 
-/// Whether another provider of the organisation than `except` holds the
-/// charity number.
-pub fn charity_number_taken(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    number: &str,
-    except: Option<ProviderId>,
-) -> Result<bool, AppError> {
-    let mut query = pr::table
-        .filter(pr::organisation_id.eq(organisation_id))
-        .filter(pr::charity_number.eq(number))
-        .into_boxed();
-    if let Some(id) = except {
-        query = query.filter(pr::id.ne(id));
-    }
-    Ok(query.count().get_result::<i64>(conn)? > 0)
+/// A registered number, by the register that gives it.
+#[derive(Debug, Clone, Copy)]
+pub enum Registered<'a> {
+    Charity(&'a str),
+    Company(&'a str),
 }
 
 /// Whether another provider of the organisation than `except` holds the
-/// company number.
-pub fn company_number_taken(
+/// registered number.
+pub fn number_taken(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
-    number: &str,
+    number: Registered<'_>,
     except: Option<ProviderId>,
 ) -> Result<bool, AppError> {
-    let mut query = pr::table
+    let query = pr::table
         .filter(pr::organisation_id.eq(organisation_id))
-        .filter(pr::company_number.eq(number))
         .into_boxed();
+    let mut query = match number {
+        Registered::Charity(number) => query.filter(pr::charity_number.eq(number)),
+        Registered::Company(number) => query.filter(pr::company_number.eq(number)),
+    };
     if let Some(id) = except {
         query = query.filter(pr::id.ne(id));
     }
