@@ -8,10 +8,12 @@ use crate::domain::id::{
 };
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::due::due_rules_for;
+use super::measures::DefinedRow;
+use super::returns::ReturnRow;
 use crate::auth::Actor;
 use crate::db::batch::{in_chunks, insert_rows, BATCH};
 use crate::db::schema::{
@@ -25,8 +27,7 @@ use crate::domain::outcome::{
     OutcomeReturn, ReturnEvent, ReturnStatus,
 };
 use crate::error::AppError;
-use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
-use crate::money::Money;
+use crate::fiscal::FiscalQuarter;
 
 /// The measures each contract reports, and every code the organisation defines.
 pub type MeasuresOfContracts = (HashMap<ContractId, Vec<ApplicableMeasure>>, Vec<String>);
@@ -45,40 +46,23 @@ pub fn measures_for_contracts(
             .distinct()
             .load(conn)?)
     })?;
-    type Defined = (
-        MeasureId,
-        Option<FundingStreamId>,
-        Option<ContractId>,
-        String,
-        String,
-        MeasureUnit,
-        bool,
-    );
-    let defined: Vec<Defined> = om::table
+    let defined: Vec<DefinedRow> = om::table
         .filter(om::organisation_id.eq(organisation_id))
         .order(om::id)
-        .select((
-            om::id,
-            om::funding_stream_id,
-            om::contract_id,
-            om::code,
-            om::label,
-            om::unit,
-            om::required,
-        ))
+        .select(DefinedRow::as_select())
         .load(conn)?;
-    let mut codes: Vec<String> = defined.iter().map(|m| m.3.clone()).collect();
+    let mut codes: Vec<String> = defined.iter().map(|m| m.code.clone()).collect();
     codes.sort();
     codes.dedup();
     // Each contract's and each stream's measures, by position (= id order).
     let mut of_contract: HashMap<ContractId, Vec<usize>> = HashMap::new();
     let mut of_stream: HashMap<FundingStreamId, Vec<usize>> = HashMap::new();
-    for (i, (_, stream, contract, ..)) in defined.iter().enumerate() {
-        if let Some(contract) = contract {
-            of_contract.entry(*contract).or_default().push(i);
+    for (i, measure) in defined.iter().enumerate() {
+        if let Some(contract) = measure.contract_id {
+            of_contract.entry(contract).or_default().push(i);
         }
-        if let Some(stream) = stream {
-            of_stream.entry(*stream).or_default().push(i);
+        if let Some(stream) = measure.funding_stream_id {
+            of_stream.entry(stream).or_default().push(i);
         }
     }
     let mut streams_of: HashMap<ContractId, Vec<FundingStreamId>> = HashMap::new();
@@ -95,17 +79,7 @@ pub fn measures_for_contracts(
         chosen.dedup();
         let measures = chosen
             .into_iter()
-            .map(|i| {
-                let (id, _, contract_id, code, label, unit, required) = &defined[i];
-                DefinedMeasure {
-                    id: *id,
-                    contract_own: contract_id.is_some(),
-                    code: code.clone(),
-                    label: label.clone(),
-                    unit: *unit,
-                    required: *required,
-                }
-            })
+            .map(|i| DefinedMeasure::from(defined[i].clone()))
             .collect();
         applicable.insert(*contract, applicable_measures(measures));
     }
@@ -132,25 +106,6 @@ pub struct StoredReturn {
     pub shown: OutcomeReturn,
     pub values: HashMap<MeasureId, Option<i64>>,
     pub version: i32,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = r)]
-struct Row {
-    id: ReturnId,
-    contract_id: ContractId,
-    financial_year: FinancialYear,
-    quarter: Quarter,
-    status: ReturnStatus,
-    referrals: Option<i64>,
-    people_supported: Option<i64>,
-    spend_pence: i64,
-    narrative: Option<String>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    query_comment: Option<String>,
-    first_submitted_at: Option<NaiveDateTime>,
-    received_on: Option<NaiveDate>,
 }
 
 /// The contracts' returns, by (contract, year, quarter). On PostgreSQL each
@@ -180,10 +135,10 @@ pub fn returns_of(
                 .load::<String>(pg)?;
         }
     }
-    let rows: Vec<Row> = in_chunks(contract_ids, |chunk| {
+    let rows: Vec<ReturnRow> = in_chunks(contract_ids, |chunk| {
         Ok(r::table
             .filter(r::contract_id.eq_any(chunk))
-            .select(Row::as_select())
+            .select(ReturnRow::as_select())
             .load(conn)?)
     })?;
     let ids: Vec<ReturnId> = rows.iter().map(|row| row.id).collect();
@@ -241,38 +196,14 @@ pub fn returns_of(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let period = FiscalQuarter {
-                year: row.financial_year,
-                quarter: row.quarter,
-            };
-            let due_date = rules
-                .get(&row.contract_id)
-                .cloned()
-                .unwrap_or_default()
-                .due_date(period);
+            let key = (row.contract_id, row.period());
+            let id = row.id;
             let stored = StoredReturn {
-                values: stored_values.remove(&row.id).unwrap_or_default(),
-                version: versions.get(&row.id).copied().unwrap_or(0),
-                shown: OutcomeReturn {
-                    values: shown_values.remove(&row.id).unwrap_or_default(),
-                    due_date,
-                    submitted_at: row.first_submitted_at.map(|t| t.and_utc()),
-                    received_on: row.received_on,
-                    query_comment: row.query_comment,
-                    financial_year: row.financial_year,
-                    quarter: row.quarter,
-                    status: row.status,
-                    contract_id: row.contract_id,
-                    referrals: row.referrals,
-                    people_supported: row.people_supported,
-                    spend: Money::from_pence(row.spend_pence),
-                    narrative: row.narrative,
-                    created_at: row.created_at.and_utc(),
-                    updated_at: row.updated_at.and_utc(),
-                    id: row.id,
-                },
+                values: stored_values.remove(&id).unwrap_or_default(),
+                version: versions.get(&id).copied().unwrap_or(0),
+                shown: row.shown(rules, shown_values.remove(&id).unwrap_or_default()),
             };
-            ((row.contract_id, period), stored)
+            (key, stored)
         })
         .collect())
 }
