@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::batch::{insert_rows, BATCH};
+use super::batch::insert_each;
 use super::schema::{contracts, providers as pr};
 use super::{lock_record, DbConn};
 use crate::auth::Scope;
@@ -271,35 +271,28 @@ pub fn all_locked(
         .collect())
 }
 
-/// Creates providers, [`BATCH`] to a statement.
+/// Creates providers, [`BATCH`](crate::db::batch::BATCH) to a statement.
 pub fn insert_many(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     providers: &[(ProviderId, ProviderDetails)],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for batch in providers.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|(id, details)| {
-                (
-                    pr::id.eq(id),
-                    pr::organisation_id.eq(organisation_id),
-                    pr::name.eq(&details.name),
-                    pr::name_key.eq(name_key(&details.name)),
-                    pr::kind.eq(details.kind),
-                    pr::charity_number.eq(&details.charity_number),
-                    pr::company_number.eq(&details.company_number),
-                    pr::contact_name.eq(&details.contact_name),
-                    pr::contact_email.eq(&details.contact_email),
-                    pr::created_at.eq(at),
-                    pr::updated_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, pr::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, pr::table, providers, |(id, details)| {
+        (
+            pr::id.eq(id),
+            pr::organisation_id.eq(organisation_id),
+            pr::name.eq(&details.name),
+            pr::name_key.eq(name_key(&details.name)),
+            pr::kind.eq(details.kind),
+            pr::charity_number.eq(&details.charity_number),
+            pr::company_number.eq(&details.company_number),
+            pr::contact_name.eq(&details.contact_name),
+            pr::contact_email.eq(&details.contact_email),
+            pr::created_at.eq(at),
+            pr::updated_at.eq(at),
+        )
+    })
 }
 
 /// Replaces a provider's fields.

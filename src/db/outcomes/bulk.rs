@@ -15,12 +15,12 @@ use super::due::due_rules_for;
 use super::measures::DefinedRow;
 use super::returns::ReturnRow;
 use crate::auth::Actor;
-use crate::db::batch::{in_chunks, insert_rows, BATCH};
+use crate::db::batch::{in_chunks, insert_each, LOOKUP};
 use crate::db::schema::{
     funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
     outcome_return_versions as rver, outcome_returns as r,
 };
-use crate::db::DbConn;
+use crate::db::{lock_records, DbConn};
 use crate::domain::due::DueRules;
 use crate::domain::outcome::{
     applicable_measures, ApplicableMeasure, DefinedMeasure, MeasureUnit, MeasureValue,
@@ -93,7 +93,7 @@ pub fn due_rules(
     contract_ids: &[ContractId],
 ) -> Result<HashMap<ContractId, DueRules>, AppError> {
     let mut rules = HashMap::new();
-    for chunk in contract_ids.chunks(crate::db::batch::LOOKUP) {
+    for chunk in contract_ids.chunks(LOOKUP) {
         rules.extend(due_rules_for(conn, organisation_id, chunk)?);
     }
     Ok(rules)
@@ -115,25 +115,14 @@ pub fn returns_of(
     contract_ids: &[ContractId],
     rules: &HashMap<ContractId, DueRules>,
 ) -> Result<HashMap<(ContractId, FiscalQuarter), StoredReturn>, AppError> {
-    if let DbConn::Postgres(pg) = conn {
-        let mut ids: Vec<ReturnId> = Vec::new();
-        for chunk in contract_ids.chunks(crate::db::batch::LOOKUP) {
-            ids.extend(
-                r::table
-                    .filter(r::contract_id.eq_any(chunk))
-                    .select(r::id)
-                    .load::<ReturnId>(pg)?,
-            );
-        }
-        ids.sort();
-        for chunk in ids.chunks(crate::db::batch::LOOKUP) {
-            r::table
-                .filter(r::id.eq_any(chunk))
-                .order(r::id)
+    if let DbConn::Postgres(_) = conn {
+        let ids: Vec<ReturnId> = in_chunks(contract_ids, |chunk| {
+            Ok(r::table
+                .filter(r::contract_id.eq_any(chunk))
                 .select(r::id)
-                .for_no_key_update()
-                .load::<String>(pg)?;
-        }
+                .load(conn)?)
+        })?;
+        lock_records(conn, &ids)?;
     }
     let rows: Vec<ReturnRow> = in_chunks(contract_ids, |chunk| {
         Ok(r::table
@@ -208,39 +197,32 @@ pub fn returns_of(
         .collect())
 }
 
-/// Inserts new returns (as they stand after the import), [`BATCH`] to a
+/// Inserts new returns (as they stand after the import), [`BATCH`](crate::db::batch::BATCH) to a
 /// statement. `organisation_id` is every return's.
 pub fn insert_returns(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     returns: &[&OutcomeReturn],
 ) -> Result<(), AppError> {
-    for batch in returns.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|shown| {
-                (
-                    r::id.eq(&shown.id),
-                    r::organisation_id.eq(organisation_id),
-                    r::contract_id.eq(&shown.contract_id),
-                    r::financial_year.eq(shown.financial_year),
-                    r::quarter.eq(shown.quarter),
-                    r::status.eq(shown.status),
-                    r::referrals.eq(shown.referrals),
-                    r::people_supported.eq(shown.people_supported),
-                    r::spend_pence.eq(shown.spend.pence()),
-                    r::narrative.eq(&shown.narrative),
-                    r::created_at.eq(shown.created_at.naive_utc()),
-                    r::updated_at.eq(shown.updated_at.naive_utc()),
-                    r::query_comment.eq(&shown.query_comment),
-                    r::first_submitted_at.eq(shown.submitted_at.map(|t| t.naive_utc())),
-                    r::received_on.eq(shown.received_on),
-                )
-            })
-            .collect();
-        insert_rows!(conn, r::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, r::table, returns, |shown| {
+        (
+            r::id.eq(&shown.id),
+            r::organisation_id.eq(organisation_id),
+            r::contract_id.eq(&shown.contract_id),
+            r::financial_year.eq(shown.financial_year),
+            r::quarter.eq(shown.quarter),
+            r::status.eq(shown.status),
+            r::referrals.eq(shown.referrals),
+            r::people_supported.eq(shown.people_supported),
+            r::spend_pence.eq(shown.spend.pence()),
+            r::narrative.eq(&shown.narrative),
+            r::created_at.eq(shown.created_at.naive_utc()),
+            r::updated_at.eq(shown.updated_at.naive_utc()),
+            r::query_comment.eq(&shown.query_comment),
+            r::first_submitted_at.eq(shown.submitted_at.map(|t| t.naive_utc())),
+            r::received_on.eq(shown.received_on),
+        )
+    })
 }
 
 /// Writes an existing return's figures and status as they stand now.
@@ -263,22 +245,15 @@ pub fn update_return(conn: &mut DbConn, shown: &OutcomeReturn) -> Result<(), App
 /// One measure value of a return: (return id, measure id, value).
 pub type ValueRow = (ReturnId, MeasureId, Option<i64>);
 
-/// Inserts the values of new returns, [`BATCH`] to a statement.
+/// Inserts the values of new returns, [`BATCH`](crate::db::batch::BATCH) to a statement.
 pub fn insert_values(conn: &mut DbConn, values: &[ValueRow]) -> Result<(), AppError> {
-    for batch in values.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|(return_id, measure_id, value)| {
-                (
-                    rv::outcome_return_id.eq(return_id),
-                    rv::outcome_measure_id.eq(measure_id),
-                    rv::value.eq(*value),
-                )
-            })
-            .collect();
-        insert_rows!(conn, rv::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, rv::table, values, |(return_id, measure_id, value)| {
+        (
+            rv::outcome_return_id.eq(return_id),
+            rv::outcome_measure_id.eq(measure_id),
+            rv::value.eq(*value),
+        )
+    })
 }
 
 /// Sets values of an existing return, adding those it did not have.
@@ -304,32 +279,25 @@ pub struct NewVersion {
     pub figures: String,
 }
 
-/// Inserts versions, [`BATCH`] to a statement, each by `actor` at `at`.
+/// Inserts versions, [`BATCH`](crate::db::batch::BATCH) to a statement, each by `actor` at `at`.
 pub fn insert_versions(
     conn: &mut DbConn,
     actor: &Actor,
     versions: &[NewVersion],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for batch in versions.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|version| {
-                (
-                    rver::id.eq(ReturnVersionId::new()),
-                    rver::outcome_return_id.eq(&version.return_id),
-                    rver::version.eq(version.version),
-                    rver::event.eq(version.event),
-                    rver::status.eq(version.status),
-                    rver::figures.eq(&version.figures),
-                    rver::comment.eq(None::<String>),
-                    rver::actor.eq(&actor.subject),
-                    rver::actor_role.eq(actor.role),
-                    rver::recorded_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, rver::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, rver::table, versions, |version| {
+        (
+            rver::id.eq(ReturnVersionId::new()),
+            rver::outcome_return_id.eq(&version.return_id),
+            rver::version.eq(version.version),
+            rver::event.eq(version.event),
+            rver::status.eq(version.status),
+            rver::figures.eq(&version.figures),
+            rver::comment.eq(None::<String>),
+            rver::actor.eq(&actor.subject),
+            rver::actor_role.eq(actor.role),
+            rver::recorded_at.eq(at),
+        )
+    })
 }
