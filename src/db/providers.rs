@@ -2,6 +2,7 @@
 //! domain's, applied in order by `ops::providers`.
 
 use chrono::NaiveDateTime;
+use diesel::dsl::Eq;
 use diesel::prelude::*;
 
 use super::batch::insert_each;
@@ -271,6 +272,29 @@ pub fn all_locked(
         .collect())
 }
 
+/// A provider's own fields as its columns, for an insert or an update.
+type DetailsColumns<'a> = (
+    Eq<pr::name, &'a String>,
+    Eq<pr::name_key, String>,
+    Eq<pr::kind, ProviderKind>,
+    Eq<pr::charity_number, &'a Option<String>>,
+    Eq<pr::company_number, &'a Option<String>>,
+    Eq<pr::contact_name, &'a Option<String>>,
+    Eq<pr::contact_email, &'a Option<String>>,
+);
+
+fn details_columns(details: &ProviderDetails) -> DetailsColumns<'_> {
+    (
+        pr::name.eq(&details.name),
+        pr::name_key.eq(name_key(&details.name)),
+        pr::kind.eq(details.kind),
+        pr::charity_number.eq(&details.charity_number),
+        pr::company_number.eq(&details.company_number),
+        pr::contact_name.eq(&details.contact_name),
+        pr::contact_email.eq(&details.contact_email),
+    )
+}
+
 /// Creates providers, [`BATCH`](crate::db::batch::BATCH) to a statement.
 pub fn insert_many(
     conn: &mut DbConn,
@@ -282,13 +306,7 @@ pub fn insert_many(
         (
             pr::id.eq(id),
             pr::organisation_id.eq(organisation_id),
-            pr::name.eq(&details.name),
-            pr::name_key.eq(name_key(&details.name)),
-            pr::kind.eq(details.kind),
-            pr::charity_number.eq(&details.charity_number),
-            pr::company_number.eq(&details.company_number),
-            pr::contact_name.eq(&details.contact_name),
-            pr::contact_email.eq(&details.contact_email),
+            details_columns(details),
             pr::created_at.eq(at),
             pr::updated_at.eq(at),
         )
@@ -303,16 +321,7 @@ pub fn set_details(
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::update(pr::table.find(id))
-        .set((
-            pr::name.eq(&details.name),
-            pr::name_key.eq(name_key(&details.name)),
-            pr::kind.eq(details.kind),
-            pr::charity_number.eq(&details.charity_number),
-            pr::company_number.eq(&details.company_number),
-            pr::contact_name.eq(&details.contact_name),
-            pr::contact_email.eq(&details.contact_email),
-            pr::updated_at.eq(at),
-        ))
+        .set((details_columns(details), pr::updated_at.eq(at)))
         .execute(conn)?;
     Ok(())
 }
