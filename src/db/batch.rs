@@ -1,6 +1,6 @@
 //! Working with many rows at once, for imports and other bulk writes: how
 //! many rows one `INSERT` writes, how many keys one `IN (...)` compares, and
-//! an `INSERT` of many rows on either backend.
+//! an `INSERT` of many rows on either backend, a batch at a time.
 
 use crate::error::AppError;
 
@@ -27,6 +27,21 @@ macro_rules! insert_rows {
     };
 }
 pub(crate) use insert_rows;
+
+/// Inserts the row `row` makes of each of `items` (a slice), [`BATCH`] rows
+/// to a statement, as [`insert_rows`] does.
+macro_rules! insert_each {
+    ($conn:expr, $table:expr, $items:expr, $row:expr) => {
+        $items.chunks($crate::db::batch::BATCH).try_for_each(
+            |batch| -> Result<(), $crate::error::AppError> {
+                let rows: Vec<_> = batch.iter().map($row).collect();
+                $crate::db::batch::insert_rows!($conn, $table, rows)?;
+                Ok(())
+            },
+        )
+    };
+}
+pub(crate) use insert_each;
 
 /// Runs `load` over `keys` a [`LOOKUP`] at a time and gathers what it finds.
 pub fn in_chunks<K, T>(

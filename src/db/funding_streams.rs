@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::batch::{in_chunks, insert_rows, BATCH, LOOKUP};
+use super::batch::{in_chunks, insert_each, LOOKUP};
 use super::schema::{contracts, funding_lines, funding_streams as fs, stream_budgets as sb};
 use super::sum::sum_pence;
 use super::{lock_streams, DbConn};
@@ -437,32 +437,25 @@ pub struct StreamFields {
     pub ringfenced: bool,
 }
 
-/// Creates streams (without budgets), [`BATCH`] to a statement.
+/// Creates streams (without budgets), [`BATCH`](crate::db::batch::BATCH) to a statement.
 pub fn insert_many(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     streams: &[StreamFields],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for batch in streams.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|stream| {
-                (
-                    fs::id.eq(&stream.id),
-                    fs::organisation_id.eq(organisation_id),
-                    fs::code.eq(&stream.code),
-                    fs::name.eq(&stream.name),
-                    fs::funder.eq(&stream.funder),
-                    fs::ringfenced.eq(stream.ringfenced),
-                    fs::created_at.eq(at),
-                    fs::updated_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, fs::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, fs::table, streams, |stream| {
+        (
+            fs::id.eq(&stream.id),
+            fs::organisation_id.eq(organisation_id),
+            fs::code.eq(&stream.code),
+            fs::name.eq(&stream.name),
+            fs::funder.eq(&stream.funder),
+            fs::ringfenced.eq(stream.ringfenced),
+            fs::created_at.eq(at),
+            fs::updated_at.eq(at),
+        )
+    })
 }
 
 /// Sets a stream's name, funder and ringfencing (its code is how it was found).
@@ -491,28 +484,21 @@ pub struct BudgetFields {
     pub status: BudgetStatus,
 }
 
-/// Adds budgets for years the streams have none for, [`BATCH`] to a statement.
+/// Adds budgets for years the streams have none for, [`BATCH`](crate::db::batch::BATCH) to a statement.
 pub fn insert_budgets(
     conn: &mut DbConn,
     budgets: &[BudgetFields],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for batch in budgets.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|budget| {
-                (
-                    sb::funding_stream_id.eq(&budget.funding_stream_id),
-                    sb::financial_year.eq(budget.financial_year),
-                    sb::amount_pence.eq(budget.amount.pence()),
-                    sb::status.eq(budget.status),
-                    sb::updated_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, sb::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, sb::table, budgets, |budget| {
+        (
+            sb::funding_stream_id.eq(&budget.funding_stream_id),
+            sb::financial_year.eq(budget.financial_year),
+            sb::amount_pence.eq(budget.amount.pence()),
+            sb::status.eq(budget.status),
+            sb::updated_at.eq(at),
+        )
+    })
 }
 
 /// Replaces a year's budget.

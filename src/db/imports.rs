@@ -4,7 +4,7 @@
 //! records one, reading it back).
 //!
 //! Every load takes a few queries for the whole file, never one per row;
-//! inserts go [`BATCH`] rows to a statement.
+//! inserts go [`BATCH`](crate::db::batch::BATCH) rows to a statement.
 
 use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, PaymentId};
 use std::collections::HashMap;
@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::batch::{in_chunks, insert_rows, BATCH, LOOKUP};
+use super::batch::{in_chunks, insert_each};
 use super::schema::{contracts as c, funding_streams as fs, payments as p};
 use super::sum::sum_pence;
-use super::DbConn;
+use super::{lock_records, DbConn};
 use crate::domain::contract::{ContractStatus, FundingLine};
 use crate::error::AppError;
 use crate::fiscal::FiscalQuarter;
@@ -48,26 +48,15 @@ pub fn contracts_by_reference(
     organisation_id: OrganisationId,
     references: &[String],
 ) -> Result<HashMap<String, Vec<ReferencedContract>>, AppError> {
-    if let DbConn::Postgres(pg) = conn {
-        let mut ids: Vec<ContractId> = Vec::new();
-        for chunk in references.chunks(LOOKUP) {
-            ids.extend(
-                c::table
-                    .filter(c::organisation_id.eq(organisation_id))
-                    .filter(c::reference.eq_any(chunk))
-                    .select(c::id)
-                    .load::<ContractId>(pg)?,
-            );
-        }
-        ids.sort();
-        for chunk in ids.chunks(LOOKUP) {
-            c::table
-                .filter(c::id.eq_any(chunk))
-                .order(c::id)
+    if let DbConn::Postgres(_) = conn {
+        let ids: Vec<ContractId> = in_chunks(references, |chunk| {
+            Ok(c::table
+                .filter(c::organisation_id.eq(organisation_id))
+                .filter(c::reference.eq_any(chunk))
                 .select(c::id)
-                .for_no_key_update()
-                .load::<String>(pg)?;
-        }
+                .load(conn)?)
+        })?;
+        lock_records(conn, &ids)?;
     }
     let found: Vec<(
         ContractId,
@@ -226,7 +215,7 @@ pub struct NewImportedPayment {
     pub funding_stream_id: FundingStreamId,
 }
 
-/// Records payments, [`BATCH`] to a statement, as `contracts::record_payment`
+/// Records payments, [`BATCH`](crate::db::batch::BATCH) to a statement, as `contracts::record_payment`
 /// records each: its financial year and quarter from the day it was paid.
 pub fn insert_payments(
     conn: &mut DbConn,
@@ -234,26 +223,19 @@ pub fn insert_payments(
     recorded_by: &str,
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for batch in payments.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|payment| {
-                let period = FiscalQuarter::containing(payment.key.paid_on);
-                (
-                    p::id.eq(&payment.id),
-                    p::contract_id.eq(&payment.key.contract_id),
-                    p::funding_stream_id.eq(&payment.funding_stream_id),
-                    p::amount_pence.eq(payment.key.amount.pence()),
-                    p::paid_on.eq(payment.key.paid_on),
-                    p::financial_year.eq(period.year),
-                    p::quarter.eq(period.quarter),
-                    p::reference.eq(&payment.key.reference),
-                    p::recorded_by.eq(recorded_by),
-                    p::created_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, p::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, p::table, payments, |payment| {
+        let period = FiscalQuarter::containing(payment.key.paid_on);
+        (
+            p::id.eq(&payment.id),
+            p::contract_id.eq(&payment.key.contract_id),
+            p::funding_stream_id.eq(&payment.funding_stream_id),
+            p::amount_pence.eq(payment.key.amount.pence()),
+            p::paid_on.eq(payment.key.paid_on),
+            p::financial_year.eq(period.year),
+            p::quarter.eq(period.quarter),
+            p::reference.eq(&payment.key.reference),
+            p::recorded_by.eq(recorded_by),
+            p::created_at.eq(at),
+        )
+    })
 }

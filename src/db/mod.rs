@@ -427,10 +427,29 @@ pub fn lock_record<I: Lockable>(conn: &mut DbConn, id: I) -> Result<(), AppError
     Ok(())
 }
 
+/// Locks many records of a kind, as [`lock_record`] locks one, in id order
+/// (so two writers cannot deadlock), a [`batch::LOOKUP`] to a statement.
+pub fn lock_records<I: Lockable>(conn: &mut DbConn, ids: &[I]) -> Result<(), AppError> {
+    let DbConn::Postgres(pg) = conn else {
+        // SQLite: `BEGIN IMMEDIATE` already holds the database's write lock.
+        return Ok(());
+    };
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    for chunk in ids.chunks(batch::LOOKUP) {
+        I::lock_all(pg, chunk)?;
+    }
+    Ok(())
+}
+
 /// The ids of records a write can lock: each names its table.
-pub trait Lockable: crate::domain::id::EntityId {
+pub trait Lockable: crate::domain::id::EntityId + Ord {
     /// Takes the row lock of the record (PostgreSQL only).
     fn lock(pg: &mut PgConnection, id: Self) -> diesel::QueryResult<()>;
+
+    /// Takes the row locks of the records, in id order (PostgreSQL only).
+    fn lock_all(pg: &mut PgConnection, ids: &[Self]) -> diesel::QueryResult<()>;
 }
 
 macro_rules! lockable {
@@ -440,6 +459,17 @@ macro_rules! lockable {
                 use diesel::prelude::*;
                 schema::$table::table
                     .filter(schema::$table::id.eq(&id))
+                    .select(schema::$table::id)
+                    .for_no_key_update()
+                    .load::<String>(pg)
+                    .map(drop)
+            }
+
+            fn lock_all(pg: &mut PgConnection, ids: &[Self]) -> diesel::QueryResult<()> {
+                use diesel::prelude::*;
+                schema::$table::table
+                    .filter(schema::$table::id.eq_any(ids))
+                    .order(schema::$table::id)
                     .select(schema::$table::id)
                     .for_no_key_update()
                     .load::<String>(pg)
@@ -463,20 +493,7 @@ lockable!(
 /// PostgreSQL takes row locks in id order (so two writers cannot deadlock);
 /// SQLite already holds the database write lock from `BEGIN IMMEDIATE`.
 pub fn lock_streams(conn: &mut DbConn, stream_ids: &[FundingStreamId]) -> Result<(), AppError> {
-    use diesel::prelude::*;
-    use schema::funding_streams::dsl as fs;
-    if let DbConn::Postgres(pg) = conn {
-        let mut ids = stream_ids.to_vec();
-        ids.sort();
-        ids.dedup();
-        fs::funding_streams
-            .filter(fs::id.eq_any(&ids))
-            .order(fs::id)
-            .select(fs::id)
-            .for_no_key_update()
-            .load::<String>(pg)?;
-    }
-    Ok(())
+    lock_records(conn, stream_ids)
 }
 
 /// The current time in UTC to the microsecond, the precision both backends

@@ -2,9 +2,10 @@
 //! domain's, applied in order by `ops::providers`.
 
 use chrono::NaiveDateTime;
+use diesel::dsl::Eq;
 use diesel::prelude::*;
 
-use super::batch::{insert_rows, BATCH};
+use super::batch::insert_each;
 use super::schema::{contracts, providers as pr};
 use super::{lock_record, DbConn};
 use crate::auth::Scope;
@@ -137,36 +138,28 @@ pub fn list(
     Ok((rows.into_iter().map(Provider::from).collect(), total))
 }
 
-/// Whether another provider of the organisation than `except` holds the
-/// charity number.
-pub fn charity_number_taken(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    number: &str,
-    except: Option<ProviderId>,
-) -> Result<bool, AppError> {
-    let mut query = pr::table
-        .filter(pr::organisation_id.eq(organisation_id))
-        .filter(pr::charity_number.eq(number))
-        .into_boxed();
-    if let Some(id) = except {
-        query = query.filter(pr::id.ne(id));
-    }
-    Ok(query.count().get_result::<i64>(conn)? > 0)
+/// A registered number, by the register that gives it.
+#[derive(Debug, Clone, Copy)]
+pub enum Registered<'a> {
+    Charity(&'a str),
+    Company(&'a str),
 }
 
 /// Whether another provider of the organisation than `except` holds the
-/// company number.
-pub fn company_number_taken(
+/// registered number.
+pub fn number_taken(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
-    number: &str,
+    number: Registered<'_>,
     except: Option<ProviderId>,
 ) -> Result<bool, AppError> {
-    let mut query = pr::table
+    let query = pr::table
         .filter(pr::organisation_id.eq(organisation_id))
-        .filter(pr::company_number.eq(number))
         .into_boxed();
+    let mut query = match number {
+        Registered::Charity(number) => query.filter(pr::charity_number.eq(number)),
+        Registered::Company(number) => query.filter(pr::company_number.eq(number)),
+    };
     if let Some(id) = except {
         query = query.filter(pr::id.ne(id));
     }
@@ -279,35 +272,45 @@ pub fn all_locked(
         .collect())
 }
 
-/// Creates providers, [`BATCH`] to a statement.
+/// A provider's own fields as its columns, for an insert or an update.
+type DetailsColumns<'a> = (
+    Eq<pr::name, &'a String>,
+    Eq<pr::name_key, String>,
+    Eq<pr::kind, ProviderKind>,
+    Eq<pr::charity_number, &'a Option<String>>,
+    Eq<pr::company_number, &'a Option<String>>,
+    Eq<pr::contact_name, &'a Option<String>>,
+    Eq<pr::contact_email, &'a Option<String>>,
+);
+
+fn details_columns(details: &ProviderDetails) -> DetailsColumns<'_> {
+    (
+        pr::name.eq(&details.name),
+        pr::name_key.eq(name_key(&details.name)),
+        pr::kind.eq(details.kind),
+        pr::charity_number.eq(&details.charity_number),
+        pr::company_number.eq(&details.company_number),
+        pr::contact_name.eq(&details.contact_name),
+        pr::contact_email.eq(&details.contact_email),
+    )
+}
+
+/// Creates providers, [`BATCH`](crate::db::batch::BATCH) to a statement.
 pub fn insert_many(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     providers: &[(ProviderId, ProviderDetails)],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for batch in providers.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|(id, details)| {
-                (
-                    pr::id.eq(id),
-                    pr::organisation_id.eq(organisation_id),
-                    pr::name.eq(&details.name),
-                    pr::name_key.eq(name_key(&details.name)),
-                    pr::kind.eq(details.kind),
-                    pr::charity_number.eq(&details.charity_number),
-                    pr::company_number.eq(&details.company_number),
-                    pr::contact_name.eq(&details.contact_name),
-                    pr::contact_email.eq(&details.contact_email),
-                    pr::created_at.eq(at),
-                    pr::updated_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, pr::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, pr::table, providers, |(id, details)| {
+        (
+            pr::id.eq(id),
+            pr::organisation_id.eq(organisation_id),
+            details_columns(details),
+            pr::created_at.eq(at),
+            pr::updated_at.eq(at),
+        )
+    })
 }
 
 /// Replaces a provider's fields.
@@ -318,16 +321,7 @@ pub fn set_details(
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::update(pr::table.find(id))
-        .set((
-            pr::name.eq(&details.name),
-            pr::name_key.eq(name_key(&details.name)),
-            pr::kind.eq(details.kind),
-            pr::charity_number.eq(&details.charity_number),
-            pr::company_number.eq(&details.company_number),
-            pr::contact_name.eq(&details.contact_name),
-            pr::contact_email.eq(&details.contact_email),
-            pr::updated_at.eq(at),
-        ))
+        .set((details_columns(details), pr::updated_at.eq(at)))
         .execute(conn)?;
     Ok(())
 }

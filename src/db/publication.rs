@@ -4,16 +4,17 @@
 //! Withheld records are counted here and never leave.
 
 use crate::domain::id::{
-    ContractId, FundingLineId, FundingStreamId, OrganisationId, PaymentId, ProviderId, VariationId,
+    ContractId, FundingStreamId, OrganisationId, PaymentId, ProviderId, VariationId,
 };
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::contracts::lines;
 use super::schema::{
-    contract_publication as cp, contract_variations as cv, contracts as c, funding_lines as fl,
-    funding_streams as fs, organisations, payments as p, providers as pr,
+    contract_publication as cp, contract_variations as cv, contracts as c, funding_streams as fs,
+    organisations, payments as p, providers as pr,
 };
 use super::sum::sum_pence;
 use super::{now, DbConn};
@@ -25,7 +26,6 @@ use crate::domain::publication::source::{
     Change, Line, Paid, Period, Publisher, Recipient, Record, Source, Spend, SpendItem, Stream,
 };
 use crate::error::AppError;
-use crate::fiscal::FinancialYear;
 use crate::money::Money;
 
 /// How much of each record a document shows.
@@ -351,30 +351,13 @@ fn fill_in(
     let ids: Vec<ContractId> = records.iter().map(|r| r.id).collect();
     for chunk in ids.chunks(500) {
         let at = |contract_id: ContractId| index.get(&contract_id).copied();
-        let lines: Vec<(
-            ContractId,
-            FundingLineId,
-            FundingStreamId,
-            FinancialYear,
-            i64,
-        )> = fl::table
-            .filter(fl::contract_id.eq_any(chunk))
-            .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
-            .select((
-                fl::contract_id,
-                fl::id,
-                fl::funding_stream_id,
-                fl::financial_year,
-                fl::amount_pence,
-            ))
-            .load(conn)?;
-        for (contract_id, id, stream_id, financial_year, pence) in lines {
-            if let Some(n) = at(contract_id) {
+        for line in lines::rows_of(conn, chunk)? {
+            if let Some(n) = at(line.contract_id) {
                 records[n].lines.push(Line {
-                    id,
-                    stream: stream(&streams, stream_id)?,
-                    financial_year,
-                    amount: Money::from_pence(pence),
+                    id: line.id,
+                    stream: stream(&streams, line.funding_stream_id)?,
+                    financial_year: line.financial_year,
+                    amount: Money::from_pence(line.amount_pence),
                 });
             }
         }

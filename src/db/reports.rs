@@ -330,14 +330,22 @@ pub fn provider_sums(
     })
 }
 
+/// The columns [`accepted_returns`] begins every row with: the group (none
+/// for the totals), the year and the quarter.
 #[derive(QueryableByName)]
-struct PeriodRow {
+struct ReturnsKey {
     #[diesel(sql_type = Nullable<Text>)]
     grp: Option<RecordId>,
     #[diesel(sql_type = Text)]
     year: FinancialYear,
     #[diesel(sql_type = Text)]
     quarter: Quarter,
+}
+
+#[derive(QueryableByName)]
+struct PeriodRow {
+    #[diesel(embed)]
+    key: ReturnsKey,
     #[diesel(sql_type = BigInt)]
     returns: i64,
     #[diesel(sql_type = BigInt)]
@@ -354,12 +362,8 @@ struct PeriodRow {
 
 #[derive(QueryableByName)]
 struct MeasureRow {
-    #[diesel(sql_type = Nullable<Text>)]
-    grp: Option<RecordId>,
-    #[diesel(sql_type = Text)]
-    year: FinancialYear,
-    #[diesel(sql_type = Text)]
-    quarter: Quarter,
+    #[diesel(embed)]
+    key: ReturnsKey,
     #[diesel(sql_type = Text)]
     code: String,
     #[diesel(sql_type = Text)]
@@ -474,9 +478,9 @@ fn outcome_periods(
     let periods = periods
         .into_iter()
         .map(|r| PeriodSum {
-            group: r.grp,
-            financial_year: r.year,
-            quarter: r.quarter,
+            group: r.key.grp,
+            financial_year: r.key.year,
+            quarter: r.key.quarter,
             returns: r.returns,
             referrals: r.referrals,
             referrals_reported: r.referrals_reported,
@@ -488,9 +492,9 @@ fn outcome_periods(
     let measures = measures
         .into_iter()
         .map(|r| MeasureSum {
-            group: r.grp,
-            financial_year: r.year,
-            quarter: r.quarter,
+            group: r.key.grp,
+            financial_year: r.key.year,
+            quarter: r.key.quarter,
             code: r.code,
             unit: r.unit,
             label: r.label,

@@ -4,7 +4,7 @@
 //! only reads and writes.
 
 use crate::auth::Permission;
-use crate::db::providers::{self as stored, ProviderFilter};
+use crate::db::providers::{self as stored, ProviderFilter, Registered};
 use crate::db::{now, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::error::ConflictCode::*;
@@ -124,11 +124,11 @@ fn check_numbers_free(
     company_number: Option<&str>,
 ) -> Result<(), AppError> {
     if let Some(number) = charity_number {
-        let taken = stored::charity_number_taken(conn, organisation_id, number, own)?;
+        let taken = stored::number_taken(conn, organisation_id, Registered::Charity(number), own)?;
         check_charity_number_free(number, taken)?;
     }
     if let Some(number) = company_number {
-        let taken = stored::company_number_taken(conn, organisation_id, number, own)?;
+        let taken = stored::number_taken(conn, organisation_id, Registered::Company(number), own)?;
         check_company_number_free(number, taken)?;
     }
     Ok(())

@@ -15,12 +15,21 @@ use crate::error::AppError;
 use crate::fiscal::{FinancialYear, Quarter};
 use crate::money::Money;
 
-/// The lines of the contracts, each with its contract, ordered by contract,
-/// year and stream (the order a read shows them in).
-pub fn of_contracts(
-    conn: &mut DbConn,
-    contract_ids: &[ContractId],
-) -> Result<Vec<(ContractId, FundingLine)>, AppError> {
+/// A funding line as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = fl)]
+pub struct LineRow {
+    pub contract_id: ContractId,
+    pub id: FundingLineId,
+    pub funding_stream_id: FundingStreamId,
+    pub financial_year: FinancialYear,
+    pub amount_pence: i64,
+    pub profiled: bool,
+}
+
+/// The rows of the contracts' lines, ordered by contract, year and stream
+/// (the order a read shows them in).
+pub fn rows_of(conn: &mut DbConn, contract_ids: &[ContractId]) -> Result<Vec<LineRow>, AppError> {
     // One id is compared with `=`, not `= ANY(...)`: PostgreSQL re-plans
     // an array comparison on every execution, which dominated reading one
     // contract.
@@ -28,44 +37,33 @@ pub fn of_contracts(
         [one] => fl::table.filter(fl::contract_id.eq(one)).into_boxed(),
         many => fl::table.filter(fl::contract_id.eq_any(many)).into_boxed(),
     };
-    type LineRow = (
-        ContractId,
-        FundingLineId,
-        FundingStreamId,
-        FinancialYear,
-        i64,
-        bool,
-    );
-    let rows: Vec<LineRow> = query
+    Ok(query
         .order((fl::contract_id, fl::financial_year, fl::funding_stream_id))
-        .select((
-            fl::contract_id,
-            fl::id,
-            fl::funding_stream_id,
-            fl::financial_year,
-            fl::amount_pence,
-            fl::profiled,
-        ))
-        .load(conn)?;
+        .select(LineRow::as_select())
+        .load(conn)?)
+}
+
+/// The lines of the contracts, each with its contract, ordered by contract,
+/// year and stream (the order a read shows them in).
+pub fn of_contracts(
+    conn: &mut DbConn,
+    contract_ids: &[ContractId],
+) -> Result<Vec<(ContractId, FundingLine)>, AppError> {
+    let rows = rows_of(conn, contract_ids)?;
     let schedules = schedules_of(conn, contract_ids)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(contract_id, id, funding_stream_id, financial_year, pence, profiled)| {
-                let quarters = schedules.get(&id).cloned();
-                (
-                    contract_id,
-                    FundingLine {
-                        id,
-                        funding_stream_id,
-                        financial_year,
-                        amount: Money::from_pence(pence),
-                        quarters,
-                        profiled,
-                    },
-                )
-            },
-        )
+        .map(|row| {
+            let line = FundingLine {
+                quarters: schedules.get(&row.id).cloned(),
+                id: row.id,
+                funding_stream_id: row.funding_stream_id,
+                financial_year: row.financial_year,
+                amount: Money::from_pence(row.amount_pence),
+                profiled: row.profiled,
+            };
+            (row.contract_id, line)
+        })
         .collect())
 }
 

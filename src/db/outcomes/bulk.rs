@@ -8,25 +8,26 @@ use crate::domain::id::{
 };
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::due::due_rules_for;
+use super::measures::DefinedRow;
+use super::returns::ReturnRow;
 use crate::auth::Actor;
-use crate::db::batch::{in_chunks, insert_rows, BATCH};
+use crate::db::batch::{in_chunks, insert_each, LOOKUP};
 use crate::db::schema::{
     funding_lines as fl, outcome_measures as om, outcome_return_values as rv,
     outcome_return_versions as rver, outcome_returns as r,
 };
-use crate::db::DbConn;
+use crate::db::{lock_records, DbConn};
 use crate::domain::due::DueRules;
 use crate::domain::outcome::{
     applicable_measures, ApplicableMeasure, DefinedMeasure, MeasureUnit, MeasureValue,
     OutcomeReturn, ReturnEvent, ReturnStatus,
 };
 use crate::error::AppError;
-use crate::fiscal::{FinancialYear, FiscalQuarter, Quarter};
-use crate::money::Money;
+use crate::fiscal::FiscalQuarter;
 
 /// The measures each contract reports, and every code the organisation defines.
 pub type MeasuresOfContracts = (HashMap<ContractId, Vec<ApplicableMeasure>>, Vec<String>);
@@ -45,40 +46,23 @@ pub fn measures_for_contracts(
             .distinct()
             .load(conn)?)
     })?;
-    type Defined = (
-        MeasureId,
-        Option<FundingStreamId>,
-        Option<ContractId>,
-        String,
-        String,
-        MeasureUnit,
-        bool,
-    );
-    let defined: Vec<Defined> = om::table
+    let defined: Vec<DefinedRow> = om::table
         .filter(om::organisation_id.eq(organisation_id))
         .order(om::id)
-        .select((
-            om::id,
-            om::funding_stream_id,
-            om::contract_id,
-            om::code,
-            om::label,
-            om::unit,
-            om::required,
-        ))
+        .select(DefinedRow::as_select())
         .load(conn)?;
-    let mut codes: Vec<String> = defined.iter().map(|m| m.3.clone()).collect();
+    let mut codes: Vec<String> = defined.iter().map(|m| m.code.clone()).collect();
     codes.sort();
     codes.dedup();
     // Each contract's and each stream's measures, by position (= id order).
     let mut of_contract: HashMap<ContractId, Vec<usize>> = HashMap::new();
     let mut of_stream: HashMap<FundingStreamId, Vec<usize>> = HashMap::new();
-    for (i, (_, stream, contract, ..)) in defined.iter().enumerate() {
-        if let Some(contract) = contract {
-            of_contract.entry(*contract).or_default().push(i);
+    for (i, measure) in defined.iter().enumerate() {
+        if let Some(contract) = measure.contract_id {
+            of_contract.entry(contract).or_default().push(i);
         }
-        if let Some(stream) = stream {
-            of_stream.entry(*stream).or_default().push(i);
+        if let Some(stream) = measure.funding_stream_id {
+            of_stream.entry(stream).or_default().push(i);
         }
     }
     let mut streams_of: HashMap<ContractId, Vec<FundingStreamId>> = HashMap::new();
@@ -95,17 +79,7 @@ pub fn measures_for_contracts(
         chosen.dedup();
         let measures = chosen
             .into_iter()
-            .map(|i| {
-                let (id, _, contract_id, code, label, unit, required) = &defined[i];
-                DefinedMeasure {
-                    id: *id,
-                    contract_own: contract_id.is_some(),
-                    code: code.clone(),
-                    label: label.clone(),
-                    unit: *unit,
-                    required: *required,
-                }
-            })
+            .map(|i| DefinedMeasure::from(defined[i].clone()))
             .collect();
         applicable.insert(*contract, applicable_measures(measures));
     }
@@ -119,7 +93,7 @@ pub fn due_rules(
     contract_ids: &[ContractId],
 ) -> Result<HashMap<ContractId, DueRules>, AppError> {
     let mut rules = HashMap::new();
-    for chunk in contract_ids.chunks(crate::db::batch::LOOKUP) {
+    for chunk in contract_ids.chunks(LOOKUP) {
         rules.extend(due_rules_for(conn, organisation_id, chunk)?);
     }
     Ok(rules)
@@ -134,25 +108,6 @@ pub struct StoredReturn {
     pub version: i32,
 }
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = r)]
-struct Row {
-    id: ReturnId,
-    contract_id: ContractId,
-    financial_year: FinancialYear,
-    quarter: Quarter,
-    status: ReturnStatus,
-    referrals: Option<i64>,
-    people_supported: Option<i64>,
-    spend_pence: i64,
-    narrative: Option<String>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    query_comment: Option<String>,
-    first_submitted_at: Option<NaiveDateTime>,
-    received_on: Option<NaiveDate>,
-}
-
 /// The contracts' returns, by (contract, year, quarter). On PostgreSQL each
 /// is locked first, in id order, as a change to one locks it.
 pub fn returns_of(
@@ -160,30 +115,19 @@ pub fn returns_of(
     contract_ids: &[ContractId],
     rules: &HashMap<ContractId, DueRules>,
 ) -> Result<HashMap<(ContractId, FiscalQuarter), StoredReturn>, AppError> {
-    if let DbConn::Postgres(pg) = conn {
-        let mut ids: Vec<ReturnId> = Vec::new();
-        for chunk in contract_ids.chunks(crate::db::batch::LOOKUP) {
-            ids.extend(
-                r::table
-                    .filter(r::contract_id.eq_any(chunk))
-                    .select(r::id)
-                    .load::<ReturnId>(pg)?,
-            );
-        }
-        ids.sort();
-        for chunk in ids.chunks(crate::db::batch::LOOKUP) {
-            r::table
-                .filter(r::id.eq_any(chunk))
-                .order(r::id)
+    if let DbConn::Postgres(_) = conn {
+        let ids: Vec<ReturnId> = in_chunks(contract_ids, |chunk| {
+            Ok(r::table
+                .filter(r::contract_id.eq_any(chunk))
                 .select(r::id)
-                .for_no_key_update()
-                .load::<String>(pg)?;
-        }
+                .load(conn)?)
+        })?;
+        lock_records(conn, &ids)?;
     }
-    let rows: Vec<Row> = in_chunks(contract_ids, |chunk| {
+    let rows: Vec<ReturnRow> = in_chunks(contract_ids, |chunk| {
         Ok(r::table
             .filter(r::contract_id.eq_any(chunk))
-            .select(Row::as_select())
+            .select(ReturnRow::as_select())
             .load(conn)?)
     })?;
     let ids: Vec<ReturnId> = rows.iter().map(|row| row.id).collect();
@@ -241,75 +185,44 @@ pub fn returns_of(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let period = FiscalQuarter {
-                year: row.financial_year,
-                quarter: row.quarter,
-            };
-            let due_date = rules
-                .get(&row.contract_id)
-                .cloned()
-                .unwrap_or_default()
-                .due_date(period);
+            let key = (row.contract_id, row.period());
+            let id = row.id;
             let stored = StoredReturn {
-                values: stored_values.remove(&row.id).unwrap_or_default(),
-                version: versions.get(&row.id).copied().unwrap_or(0),
-                shown: OutcomeReturn {
-                    values: shown_values.remove(&row.id).unwrap_or_default(),
-                    due_date,
-                    submitted_at: row.first_submitted_at.map(|t| t.and_utc()),
-                    received_on: row.received_on,
-                    query_comment: row.query_comment,
-                    financial_year: row.financial_year,
-                    quarter: row.quarter,
-                    status: row.status,
-                    contract_id: row.contract_id,
-                    referrals: row.referrals,
-                    people_supported: row.people_supported,
-                    spend: Money::from_pence(row.spend_pence),
-                    narrative: row.narrative,
-                    created_at: row.created_at.and_utc(),
-                    updated_at: row.updated_at.and_utc(),
-                    id: row.id,
-                },
+                values: stored_values.remove(&id).unwrap_or_default(),
+                version: versions.get(&id).copied().unwrap_or(0),
+                shown: row.shown(rules, shown_values.remove(&id).unwrap_or_default()),
             };
-            ((row.contract_id, period), stored)
+            (key, stored)
         })
         .collect())
 }
 
-/// Inserts new returns (as they stand after the import), [`BATCH`] to a
+/// Inserts new returns (as they stand after the import), [`BATCH`](crate::db::batch::BATCH) to a
 /// statement. `organisation_id` is every return's.
 pub fn insert_returns(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     returns: &[&OutcomeReturn],
 ) -> Result<(), AppError> {
-    for batch in returns.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|shown| {
-                (
-                    r::id.eq(&shown.id),
-                    r::organisation_id.eq(organisation_id),
-                    r::contract_id.eq(&shown.contract_id),
-                    r::financial_year.eq(shown.financial_year),
-                    r::quarter.eq(shown.quarter),
-                    r::status.eq(shown.status),
-                    r::referrals.eq(shown.referrals),
-                    r::people_supported.eq(shown.people_supported),
-                    r::spend_pence.eq(shown.spend.pence()),
-                    r::narrative.eq(&shown.narrative),
-                    r::created_at.eq(shown.created_at.naive_utc()),
-                    r::updated_at.eq(shown.updated_at.naive_utc()),
-                    r::query_comment.eq(&shown.query_comment),
-                    r::first_submitted_at.eq(shown.submitted_at.map(|t| t.naive_utc())),
-                    r::received_on.eq(shown.received_on),
-                )
-            })
-            .collect();
-        insert_rows!(conn, r::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, r::table, returns, |shown| {
+        (
+            r::id.eq(&shown.id),
+            r::organisation_id.eq(organisation_id),
+            r::contract_id.eq(&shown.contract_id),
+            r::financial_year.eq(shown.financial_year),
+            r::quarter.eq(shown.quarter),
+            r::status.eq(shown.status),
+            r::referrals.eq(shown.referrals),
+            r::people_supported.eq(shown.people_supported),
+            r::spend_pence.eq(shown.spend.pence()),
+            r::narrative.eq(&shown.narrative),
+            r::created_at.eq(shown.created_at.naive_utc()),
+            r::updated_at.eq(shown.updated_at.naive_utc()),
+            r::query_comment.eq(&shown.query_comment),
+            r::first_submitted_at.eq(shown.submitted_at.map(|t| t.naive_utc())),
+            r::received_on.eq(shown.received_on),
+        )
+    })
 }
 
 /// Writes an existing return's figures and status as they stand now.
@@ -332,22 +245,15 @@ pub fn update_return(conn: &mut DbConn, shown: &OutcomeReturn) -> Result<(), App
 /// One measure value of a return: (return id, measure id, value).
 pub type ValueRow = (ReturnId, MeasureId, Option<i64>);
 
-/// Inserts the values of new returns, [`BATCH`] to a statement.
+/// Inserts the values of new returns, [`BATCH`](crate::db::batch::BATCH) to a statement.
 pub fn insert_values(conn: &mut DbConn, values: &[ValueRow]) -> Result<(), AppError> {
-    for batch in values.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|(return_id, measure_id, value)| {
-                (
-                    rv::outcome_return_id.eq(return_id),
-                    rv::outcome_measure_id.eq(measure_id),
-                    rv::value.eq(*value),
-                )
-            })
-            .collect();
-        insert_rows!(conn, rv::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, rv::table, values, |(return_id, measure_id, value)| {
+        (
+            rv::outcome_return_id.eq(return_id),
+            rv::outcome_measure_id.eq(measure_id),
+            rv::value.eq(*value),
+        )
+    })
 }
 
 /// Sets values of an existing return, adding those it did not have.
@@ -373,32 +279,25 @@ pub struct NewVersion {
     pub figures: String,
 }
 
-/// Inserts versions, [`BATCH`] to a statement, each by `actor` at `at`.
+/// Inserts versions, [`BATCH`](crate::db::batch::BATCH) to a statement, each by `actor` at `at`.
 pub fn insert_versions(
     conn: &mut DbConn,
     actor: &Actor,
     versions: &[NewVersion],
     at: NaiveDateTime,
 ) -> Result<(), AppError> {
-    for batch in versions.chunks(BATCH) {
-        let rows: Vec<_> = batch
-            .iter()
-            .map(|version| {
-                (
-                    rver::id.eq(ReturnVersionId::new()),
-                    rver::outcome_return_id.eq(&version.return_id),
-                    rver::version.eq(version.version),
-                    rver::event.eq(version.event),
-                    rver::status.eq(version.status),
-                    rver::figures.eq(&version.figures),
-                    rver::comment.eq(None::<String>),
-                    rver::actor.eq(&actor.subject),
-                    rver::actor_role.eq(actor.role),
-                    rver::recorded_at.eq(at),
-                )
-            })
-            .collect();
-        insert_rows!(conn, rver::table, rows)?;
-    }
-    Ok(())
+    insert_each!(conn, rver::table, versions, |version| {
+        (
+            rver::id.eq(ReturnVersionId::new()),
+            rver::outcome_return_id.eq(&version.return_id),
+            rver::version.eq(version.version),
+            rver::event.eq(version.event),
+            rver::status.eq(version.status),
+            rver::figures.eq(&version.figures),
+            rver::comment.eq(None::<String>),
+            rver::actor.eq(&actor.subject),
+            rver::actor_role.eq(actor.role),
+            rver::recorded_at.eq(at),
+        )
+    })
 }

@@ -27,43 +27,32 @@ pub(super) fn due_rules_for(
     contract_ids: &[ContractId],
 ) -> Result<HashMap<ContractId, DueRules>, AppError> {
     type Fields = (ContractId, Option<DueRuleKind>, Option<i32>);
+    let mut own = c::table
+        .select((c::id, c::return_due_rule, c::return_due_days))
+        .into_boxed();
+    let mut from_streams = fl::table
+        .inner_join(fs::table)
+        .filter(
+            fs::return_due_rule
+                .is_not_null()
+                .or(fs::return_due_days.is_not_null()),
+        )
+        .select((fl::contract_id, fs::return_due_rule, fs::return_due_days))
+        .distinct()
+        .into_boxed();
     // `=` for one id: PostgreSQL re-plans `= ANY(...)` on every execution.
-    let (own, from_streams): (Vec<Fields>, Vec<Fields>) = match contract_ids {
-        [one] => (
-            c::table
-                .filter(c::id.eq(one))
-                .select((c::id, c::return_due_rule, c::return_due_days))
-                .load(conn)?,
-            fl::table
-                .inner_join(fs::table)
-                .filter(fl::contract_id.eq(one))
-                .filter(
-                    fs::return_due_rule
-                        .is_not_null()
-                        .or(fs::return_due_days.is_not_null()),
-                )
-                .select((fl::contract_id, fs::return_due_rule, fs::return_due_days))
-                .distinct()
-                .load(conn)?,
-        ),
-        many => (
-            c::table
-                .filter(c::id.eq_any(many))
-                .select((c::id, c::return_due_rule, c::return_due_days))
-                .load(conn)?,
-            fl::table
-                .inner_join(fs::table)
-                .filter(fl::contract_id.eq_any(many))
-                .filter(
-                    fs::return_due_rule
-                        .is_not_null()
-                        .or(fs::return_due_days.is_not_null()),
-                )
-                .select((fl::contract_id, fs::return_due_rule, fs::return_due_days))
-                .distinct()
-                .load(conn)?,
-        ),
-    };
+    match contract_ids {
+        [one] => {
+            own = own.filter(c::id.eq(one));
+            from_streams = from_streams.filter(fl::contract_id.eq(one));
+        }
+        many => {
+            own = own.filter(c::id.eq_any(many));
+            from_streams = from_streams.filter(fl::contract_id.eq_any(many));
+        }
+    }
+    let own: Vec<Fields> = own.load(conn)?;
+    let from_streams: Vec<Fields> = from_streams.load(conn)?;
     let organisation = organisations::due_rule(conn, organisation_id)?;
     let mut rules: HashMap<ContractId, DueRules> = own
         .into_iter()

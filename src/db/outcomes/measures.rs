@@ -46,6 +46,33 @@ impl From<MeasureRow> for OutcomeMeasure {
     }
 }
 
+/// A measure as a contract's reporting chooses among them: where it is
+/// defined, and what it asks.
+#[derive(Queryable, Selectable, Clone)]
+#[diesel(table_name = om)]
+pub(super) struct DefinedRow {
+    id: MeasureId,
+    pub(super) funding_stream_id: Option<FundingStreamId>,
+    pub(super) contract_id: Option<ContractId>,
+    pub(super) code: String,
+    label: String,
+    unit: MeasureUnit,
+    required: bool,
+}
+
+impl From<DefinedRow> for DefinedMeasure {
+    fn from(row: DefinedRow) -> DefinedMeasure {
+        DefinedMeasure {
+            id: row.id,
+            contract_own: row.contract_id.is_some(),
+            code: row.code,
+            label: row.label,
+            unit: row.unit,
+            required: row.required,
+        }
+    }
+}
+
 /// Filters for `GET /outcome-measures`.
 #[derive(Debug, Default, Clone)]
 pub struct MeasureFilter {
@@ -208,43 +235,16 @@ pub fn measures_defined_for(
     let streams = fl::table
         .filter(fl::contract_id.eq(contract_id))
         .select(fl::funding_stream_id.nullable());
-    type Defined = (
-        MeasureId,
-        Option<ContractId>,
-        String,
-        String,
-        MeasureUnit,
-        bool,
-    );
-    let rows: Vec<Defined> = om::table
+    let rows: Vec<DefinedRow> = om::table
         .filter(
             om::contract_id
                 .eq(contract_id)
                 .or(om::funding_stream_id.eq_any(streams)),
         )
         .order(om::id)
-        .select((
-            om::id,
-            om::contract_id,
-            om::code,
-            om::label,
-            om::unit,
-            om::required,
-        ))
+        .select(DefinedRow::as_select())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, contract_id, code, label, unit, required)| DefinedMeasure {
-                id,
-                contract_own: contract_id.is_some(),
-                code,
-                label,
-                unit,
-                required,
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(DefinedMeasure::from).collect())
 }
 
 /// The measures with these ids, by code.

@@ -2,6 +2,8 @@
 //! read, and the writes their review makes.
 
 use crate::domain::id::{ContractId, MeasureId, OrganisationId, ProviderId, ReturnId};
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -12,6 +14,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::domain::checked::Checked;
+use crate::domain::due::DueRules;
 use crate::domain::outcome::{
     MeasureUnit, MeasureValue, NewOutcomeReturn, OutcomeReturn, ReturnFigures, ReturnSortKey,
     ReturnStatus,
@@ -23,11 +26,12 @@ use crate::money::Money;
 
 type Backend = <DbConn as diesel::Connection>::Backend;
 
+/// A return's row, as read one at a time and in bulk.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = r)]
-struct ReturnRow {
-    id: ReturnId,
-    contract_id: ContractId,
+pub(super) struct ReturnRow {
+    pub(super) id: ReturnId,
+    pub(super) contract_id: ContractId,
     financial_year: FinancialYear,
     quarter: Quarter,
     status: ReturnStatus,
@@ -40,6 +44,48 @@ struct ReturnRow {
     query_comment: Option<String>,
     first_submitted_at: Option<NaiveDateTime>,
     received_on: Option<NaiveDate>,
+}
+
+impl ReturnRow {
+    /// The quarter the return is for.
+    pub(super) fn period(&self) -> FiscalQuarter {
+        FiscalQuarter {
+            year: self.financial_year,
+            quarter: self.quarter,
+        }
+    }
+
+    /// The return as a read shows it: due as its contract's rules say, with
+    /// its measure values.
+    pub(super) fn shown(
+        self,
+        rules: &HashMap<ContractId, DueRules>,
+        values: Vec<MeasureValue>,
+    ) -> OutcomeReturn {
+        let due_date = rules
+            .get(&self.contract_id)
+            .cloned()
+            .unwrap_or_default()
+            .due_date(self.period());
+        OutcomeReturn {
+            due_date,
+            submitted_at: self.first_submitted_at.map(|t| t.and_utc()),
+            received_on: self.received_on,
+            query_comment: self.query_comment,
+            financial_year: self.financial_year,
+            quarter: self.quarter,
+            status: self.status,
+            id: self.id,
+            contract_id: self.contract_id,
+            referrals: self.referrals,
+            people_supported: self.people_supported,
+            spend: Money::from_pence(self.spend_pence),
+            narrative: self.narrative,
+            values,
+            created_at: self.created_at.and_utc(),
+            updated_at: self.updated_at.and_utc(),
+        }
+    }
 }
 
 /// Filters for `GET /outcome-returns`.
@@ -147,41 +193,17 @@ fn assemble(
     let rules = due_rules_for(conn, organisation_id, &contract_ids)?;
     let ids: Vec<ReturnId> = rows.iter().map(|row| row.id).collect();
     let mut values = values_of(conn, &ids)?;
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|row| {
             let (own, rest): (Vec<_>, Vec<_>) = values
                 .drain(..)
                 .partition(|(return_id, _)| *return_id == row.id);
             values = rest;
             let own = own.into_iter().map(|(_, value)| value).collect();
-            let period = FiscalQuarter {
-                year: row.financial_year,
-                quarter: row.quarter,
-            };
-            Ok(OutcomeReturn {
-                due_date: rules
-                    .get(&row.contract_id)
-                    .cloned()
-                    .unwrap_or_default()
-                    .due_date(period),
-                submitted_at: row.first_submitted_at.map(|t| t.and_utc()),
-                received_on: row.received_on,
-                query_comment: row.query_comment,
-                financial_year: row.financial_year,
-                quarter: row.quarter,
-                status: row.status,
-                id: row.id,
-                contract_id: row.contract_id,
-                referrals: row.referrals,
-                people_supported: row.people_supported,
-                spend: Money::from_pence(row.spend_pence),
-                narrative: row.narrative,
-                values: own,
-                created_at: row.created_at.and_utc(),
-                updated_at: row.updated_at.and_utc(),
-            })
+            row.shown(&rules, own)
         })
-        .collect()
+        .collect())
 }
 
 pub fn get_return(
