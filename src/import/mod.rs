@@ -41,6 +41,7 @@ use crate::db::{audit, DbConn};
 use crate::domain::audit::AuditAction;
 use crate::domain::id::ImportId;
 use crate::error::AppError;
+use kind::Run;
 use table::{Format, Table};
 
 /// Reads an uploaded file for `kind` (a workbook's sheet named after the
@@ -70,7 +71,12 @@ pub fn run(
     dry_run: bool,
     progress: &dyn Fn(usize),
 ) -> Result<ImportSummary, AppError> {
-    let results = (kind.kind().import)(conn, actor, table, progress)?;
+    let results = (kind.kind().import)(Run {
+        conn,
+        actor,
+        table,
+        progress,
+    })?;
     let summary = ImportSummary::of(kind, results);
     if !summary.changed_nothing() {
         audit::record(

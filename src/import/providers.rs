@@ -6,14 +6,13 @@
 use crate::domain::id::ProviderId;
 use std::collections::HashMap;
 
-use super::cells::{bind, while_writing, Cells, Problems};
-use super::kind::{ImportKind, Kind};
+use super::cells::{bind, read_rows, while_writing, Cells, Problems};
+use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
-use super::table::{Columns, Row, Table};
-use crate::auth::Actor;
+use super::table::Table;
 use crate::auth::Permission;
 use crate::db::batch::BATCH;
-use crate::db::{now, providers, DbConn};
+use crate::db::{now, providers};
 use crate::domain::audit::ResourceType;
 use crate::domain::field::{CharityNumber, CompanyNumber, Email, OrBlank, ShortText};
 use crate::domain::provider::{name_key, NewProvider, Provider, ProviderDetails, ProviderKind};
@@ -32,15 +31,14 @@ struct ProviderRow {
     contact_email: Option<String>,
 }
 
-fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<ProviderRow> {
-    let mut cells = Cells::new(row, columns);
+fn parse_row(cells: &mut Cells) -> Option<ProviderRow> {
     let name = cells.field::<ShortText>("name", true);
     let kind = cells.choice::<ProviderKind>("kind");
     let charity_number = cells.field::<CharityNumber>("charity_number", false);
     let company_number = cells.field::<CompanyNumber>("company_number", false);
     let contact_name = cells.field::<ShortText>("contact_name", false);
     let contact_email = cells.field::<Email>("contact_email", false);
-    let parsed = match (name, kind) {
+    match (name, kind) {
         (Some(name), Some(kind)) => {
             // Read as a provider registered by hand is.
             let provider = NewProvider {
@@ -56,7 +54,7 @@ fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<Pr
             }
             .check();
             Some(ProviderRow {
-                row: row.number(),
+                row: cells.number(),
                 name: provider.name.to_string(),
                 kind,
                 charity_number: provider.charity_number().map(str::to_owned),
@@ -66,21 +64,13 @@ fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<Pr
             })
         }
         _ => None,
-    };
-    cells.finish(parsed, problems)
+    }
 }
 
 /// The rows that read well, and the problems of the others.
 fn parse(table: &Table) -> Result<(Vec<ProviderRow>, Problems), AppError> {
     let columns = bind(table, ImportKind::Providers, &[])?;
-    let mut problems = Problems::new();
-    let mut rows = Vec::with_capacity(table.rows().len());
-    for row in table.rows() {
-        if let Some(parsed) = parse_row(row, &columns, &mut problems) {
-            rows.push(parsed);
-        }
-    }
-    Ok((rows, problems))
+    read_rows(table, &columns, |cells| Ok(parse_row(cells)))
 }
 
 /// A provider a row may name: one stored, or one an earlier row creates.
@@ -311,28 +301,23 @@ pub const KIND: Kind = Kind {
     import,
 };
 
-pub fn import(
-    conn: &mut DbConn,
-    actor: &Actor,
-    table: &Table,
-    progress: &dyn Fn(usize),
-) -> Result<Vec<RowResult>, AppError> {
-    let (rows, problems) = parse(table)?;
-    let organisation_id = actor.organisation_id;
-    let stored = providers::all_locked(conn, organisation_id)?;
+pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
+    let (rows, problems) = parse(run.table)?;
+    let organisation_id = run.actor.organisation_id;
+    let stored = providers::all_locked(run.conn, organisation_id)?;
     let plan = plan(&rows, stored, problems)?;
     let at = now();
-    progress(plan.results.len() - plan.new.len() - plan.changed.len());
+    (run.progress)(plan.results.len() - plan.new.len() - plan.changed.len());
     for batch in plan.new.chunks(BATCH) {
         let rows = batch.iter().map(|(row, _)| *row).collect::<Vec<_>>();
         let new: Vec<(ProviderId, ProviderDetails)> =
             batch.iter().map(|(_, p)| p.clone()).collect();
-        providers::insert_many(conn, organisation_id, &new, at).map_err(while_writing(rows))?;
-        progress(batch.len());
+        providers::insert_many(run.conn, organisation_id, &new, at).map_err(while_writing(rows))?;
+        (run.progress)(batch.len());
     }
     for (row, (id, details)) in &plan.changed {
-        providers::set_details(conn, *id, details, at).map_err(while_writing([*row]))?;
-        progress(1);
+        providers::set_details(run.conn, *id, details, at).map_err(while_writing([*row]))?;
+        (run.progress)(1);
     }
     Ok(plan.results)
 }
