@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 use super::cells::{bind, read_rows, Cells, Problems};
 use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
+use super::{distinct, NamedContracts};
 use crate::auth::Permission;
 use crate::db::award_batches::{self, NewAward, StreamYear};
 use crate::db::imports::{self, ReferencedContract};
@@ -292,23 +293,15 @@ pub fn import_awards(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
         }
         Providers { by_number, by_name }
     };
-    let mut codes: Vec<String> = rows.iter().map(|r| r.stream_code.clone()).collect();
-    codes.sort();
-    codes.dedup();
+    let codes = distinct(rows.iter().map(|r| r.stream_code.clone()));
     let streams = imports::stream_ids_by_code(run.conn, organisation_id, &codes)?;
     let stream_ids: Vec<FundingStreamId> = streams.values().copied().collect();
     // Locked, so what is left of each budget holds until the import commits.
     let mut years: HashMap<(FundingStreamId, FinancialYear), StreamYear> =
         award_batches::stream_years(run.conn, &stream_ids)?;
-    let references: Vec<String> = groups
-        .iter()
-        .map(|g| g.first().reference.to_string())
-        .collect();
-    let existing = imports::contracts_by_reference(run.conn, organisation_id, &references)?;
-    let existing_lines = {
-        let ids: Vec<ContractId> = existing.values().flatten().map(|c| c.id).collect();
-        imports::funding_lines(run.conn, &ids)?
-    };
+    let references = groups.iter().map(|g| g.first().reference.to_string());
+    let existing = NamedContracts::load(run.conn, organisation_id, references)?;
+    let existing_lines = imports::funding_lines(run.conn, &existing.ids)?;
 
     let mut results = Vec::with_capacity(rows.len());
     let mut awards: Vec<NewAward> = Vec::new();
@@ -384,7 +377,7 @@ pub fn import_awards(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
         };
         let contract_period = period(contract.start_date, contract.end_date)?;
 
-        if let Some(found) = existing.get(first.reference.as_str()) {
+        if let Some(found) = existing.by_reference.get(first.reference.as_str()) {
             match unchanged(found, &existing_lines, &contract) {
                 Ok(id) => {
                     for row in &group.rows {

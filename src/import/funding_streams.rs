@@ -6,6 +6,7 @@ use crate::domain::id::FundingStreamId;
 use std::collections::{HashMap, HashSet};
 
 use super::cells::{bind, read_rows, while_writing, Cells, Problems};
+use super::distinct;
 use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
 use super::table::Table;
@@ -271,9 +272,7 @@ pub const KIND: Kind = Kind {
 pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
     let (rows, problems) = parse(run.table)?;
     let organisation_id = run.actor.organisation_id;
-    let mut codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
-    codes.sort();
-    codes.dedup();
+    let codes = distinct(rows.iter().map(|r| r.code.clone()));
     let stored: HashMap<String, FundingStream> =
         funding_streams::by_codes_locked(run.conn, organisation_id, &codes)?
             .into_iter()

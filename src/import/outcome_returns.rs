@@ -17,13 +17,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 
 use super::cells::{read_rows, while_writing, Cells, Problems};
-use super::contract_named;
 use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
 use super::table::{Columns, RowError, Table};
+use super::NamedContracts;
 use crate::auth::Permission;
 use crate::db::batch::BATCH;
-use crate::db::imports;
 use crate::db::now;
 use crate::db::outcomes::bulk::{self, NewVersion, StoredReturn, ValueRow};
 use crate::domain::audit::ResourceType;
@@ -386,13 +385,10 @@ pub const KIND: Kind = Kind {
 pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
     let (rows, mut problems, measures) = parse(run.table)?;
     let organisation_id = run.actor.organisation_id;
-    let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
-    references.sort();
-    references.dedup();
-    let contracts = imports::contracts_by_reference(run.conn, organisation_id, &references)?;
-    let contract_ids: Vec<ContractId> = contracts.values().flatten().map(|c| c.id).collect();
+    let references = rows.iter().map(|r| r.contract_reference.clone());
+    let contracts = NamedContracts::load(run.conn, organisation_id, references)?;
     let (applicable, codes) =
-        bulk::measures_for_contracts(run.conn, organisation_id, &contract_ids)?;
+        bulk::measures_for_contracts(run.conn, organisation_id, &contracts.ids)?;
     let unknown: Vec<&str> = measures
         .iter()
         .map(Code::as_str)
@@ -410,8 +406,8 @@ pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
         }
         return header.finish().map(|()| Vec::new());
     }
-    let rules = bulk::due_rules(run.conn, organisation_id, &contract_ids)?;
-    let stored = bulk::returns_of(run.conn, &contract_ids, &rules)?;
+    let rules = bulk::due_rules(run.conn, organisation_id, &contracts.ids)?;
+    let stored = bulk::returns_of(run.conn, &contracts.ids, &rules)?;
 
     let at = now().and_utc();
     let today = at.date_naive();
@@ -419,12 +415,9 @@ pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
     let mut new: Vec<NewReturn> = Vec::new();
     let mut changed: Vec<ChangedReturn> = Vec::new();
     for row in &rows {
-        let contract = match contract_named(&contracts, &row.contract_reference) {
-            Ok(contract) => contract,
-            Err(message) => {
-                problems.row(row.row, Some("contract_reference"), message);
-                continue;
-            }
+        let Some(contract) = contracts.named(row.row, &row.contract_reference, &mut problems)
+        else {
+            continue;
         };
         let measures_of = applicable
             .get(&contract.id)

@@ -5,16 +5,16 @@
 //! (the contract awarded, the paying stream one that funds it, payments
 //! within its value).
 
-use crate::domain::id::{ContractId, PaymentId};
+use crate::domain::id::PaymentId;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
 use super::cells::{bind, read_rows, while_writing, Cells, Problems};
-use super::contract_named;
 use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
 use super::table::Table;
+use super::{distinct, NamedContracts};
 use crate::auth::Permission;
 use crate::db::batch::BATCH;
 use crate::db::imports::{self, NewImportedPayment, PaymentKey};
@@ -123,30 +123,19 @@ pub const KIND: Kind = Kind {
 pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
     let (rows, mut problems) = parse(run.table)?;
     let organisation_id = run.actor.organisation_id;
-    let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
-    references.sort();
-    references.dedup();
-    let contracts = imports::contracts_by_reference(run.conn, organisation_id, &references)?;
-    let contract_ids: Vec<ContractId> = contracts.values().flatten().map(|c| c.id).collect();
-    let lines = imports::funding_lines(run.conn, &contract_ids)?;
-    let mut codes: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r.funding_stream_code.clone())
-        .collect();
-    codes.sort();
-    codes.dedup();
+    let references = rows.iter().map(|r| r.contract_reference.clone());
+    let contracts = NamedContracts::load(run.conn, organisation_id, references)?;
+    let lines = imports::funding_lines(run.conn, &contracts.ids)?;
+    let codes = distinct(rows.iter().filter_map(|r| r.funding_stream_code.clone()));
     let streams = imports::stream_ids_by_code(run.conn, organisation_id, &codes)?;
-    let (recorded, mut paid) = imports::payments_of(run.conn, &contract_ids)?;
+    let (recorded, mut paid) = imports::payments_of(run.conn, &contracts.ids)?;
 
     let mut new: Vec<(u32, NewImportedPayment)> = Vec::new();
     let mut results = Vec::with_capacity(rows.len());
     for row in &rows {
-        let contract = match contract_named(&contracts, &row.contract_reference) {
-            Ok(contract) => contract,
-            Err(message) => {
-                problems.row(row.row, Some("contract_reference"), message);
-                continue;
-            }
+        let Some(contract) = contracts.named(row.row, &row.contract_reference, &mut problems)
+        else {
+            continue;
         };
         let named = match &row.funding_stream_code {
             None => None,
