@@ -23,12 +23,7 @@ use crate::error::AppError;
 #[derive(Debug, Clone)]
 struct ProviderRow {
     row: u32,
-    name: String,
-    kind: ProviderKind,
-    charity_number: Option<String>,
-    company_number: Option<String>,
-    contact_name: Option<String>,
-    contact_email: Option<String>,
+    details: ProviderDetails,
 }
 
 fn parse_row(cells: &mut Cells) -> Option<ProviderRow> {
@@ -55,12 +50,14 @@ fn parse_row(cells: &mut Cells) -> Option<ProviderRow> {
             .check();
             Some(ProviderRow {
                 row: cells.number(),
-                name: provider.name.to_string(),
-                kind,
-                charity_number: provider.charity_number().map(str::to_owned),
-                company_number: provider.company_number().map(str::to_owned),
-                contact_name: provider.contact_name().map(str::to_owned),
-                contact_email: provider.contact_email().map(str::to_owned),
+                details: ProviderDetails {
+                    name: provider.name.to_string(),
+                    kind,
+                    charity_number: provider.charity_number().map(str::to_owned),
+                    company_number: provider.company_number().map(str::to_owned),
+                    contact_name: provider.contact_name().map(str::to_owned),
+                    contact_email: provider.contact_email().map(str::to_owned),
+                },
             })
         }
         _ => None,
@@ -94,21 +91,17 @@ struct Register {
 impl Register {
     fn add(&mut self, known: Known) -> usize {
         let at = self.known.len();
-        if let Some(number) = &known.details.charity_number {
-            self.by_charity.insert(number.clone(), at);
-        }
-        if let Some(number) = &known.details.company_number {
-            self.by_company.insert(number.clone(), at);
-        }
         self.by_name
             .entry(name_key(&known.details.name))
             .or_default()
             .push(at);
         self.known.push(known);
+        self.renumber(at);
         at
     }
 
-    /// Records a provider's new numbers, so later rows find it by them.
+    /// Records a provider's numbers (new ones too), so later rows find it
+    /// by them.
     fn renumber(&mut self, at: usize) {
         let details = &self.known[at].details;
         if let Some(number) = &details.charity_number {
@@ -129,7 +122,7 @@ impl Register {
 
     /// The provider a row names: by number, else by a name whose provider
     /// has no other number of the same kind. `Ok(None)`: a new provider.
-    fn find(&self, row: &ProviderRow) -> Result<Option<usize>, String> {
+    fn find(&self, row: &ProviderDetails) -> Result<Option<usize>, String> {
         let by_charity = row
             .charity_number
             .as_ref()
@@ -209,7 +202,7 @@ fn plan(
     }
     let mut plan = Plan::default();
     for row in rows {
-        let found = match register.find(row) {
+        let found = match register.find(&row.details) {
             Ok(found) => found,
             Err(message) => {
                 problems.row(row.row, None, message);
@@ -217,14 +210,7 @@ fn plan(
             }
         };
         let Some(at) = found else {
-            let details = ProviderDetails {
-                name: row.name.clone(),
-                kind: row.kind,
-                charity_number: row.charity_number.clone(),
-                company_number: row.company_number.clone(),
-                contact_name: row.contact_name.clone(),
-                contact_email: row.contact_email.clone(),
-            };
+            let details = row.details.clone();
             let id = ProviderId::new();
             register.add(Known {
                 id,
@@ -247,26 +233,17 @@ fn plan(
             continue;
         }
         known.named_by = Some(row.row);
-        let current = &known.details;
+        let (given, current) = (&row.details, &known.details);
+        let kept = |given: &Option<String>, current: &Option<String>| {
+            given.clone().or_else(|| current.clone())
+        };
         let wanted = ProviderDetails {
-            name: row.name.clone(),
-            kind: row.kind,
-            charity_number: row
-                .charity_number
-                .clone()
-                .or_else(|| current.charity_number.clone()),
-            company_number: row
-                .company_number
-                .clone()
-                .or_else(|| current.company_number.clone()),
-            contact_name: row
-                .contact_name
-                .clone()
-                .or_else(|| current.contact_name.clone()),
-            contact_email: row
-                .contact_email
-                .clone()
-                .or_else(|| current.contact_email.clone()),
+            name: given.name.clone(),
+            kind: given.kind,
+            charity_number: kept(&given.charity_number, &current.charity_number),
+            company_number: kept(&given.company_number, &current.company_number),
+            contact_name: kept(&given.contact_name, &current.contact_name),
+            contact_email: kept(&given.contact_email, &current.contact_email),
         };
         let outcome = if wanted == *current {
             RowOutcome::Unchanged
