@@ -266,26 +266,7 @@ impl TokenKeys {
         issuer: &str,
         audience: &str,
     ) -> Result<TokenKeys, AppError> {
-        let decoding = match algorithm {
-            Algorithm::RS256 => {
-                expect_pem_label(pem, &["PUBLIC KEY", "RSA PUBLIC KEY"], "an RSA public key")?;
-                DecodingKey::from_rsa_pem(pem)
-            }
-            Algorithm::EdDSA => {
-                expect_pem_label(pem, &["PUBLIC KEY"], "an Ed25519 public key")?;
-                DecodingKey::from_ed_pem(pem)
-            }
-            other => return Err(unsupported_key_algorithm(other)),
-        }
-        .map_err(|e| {
-            AppError::internal(
-                format!(
-                    "the key is not {} in PEM form",
-                    key_kind(algorithm, "public")
-                ),
-                e,
-            )
-        })?;
+        let decoding = read_pem_key(algorithm, pem, &PUBLIC_KEY)?;
         Ok(TokenKeys {
             algorithm,
             decoding,
@@ -300,30 +281,7 @@ impl TokenKeys {
     /// belong to the public key, or every token minted would be refused.
     pub fn with_private_pem(self, pem: &[u8]) -> Result<TokenKeys, AppError> {
         let algorithm = self.algorithm;
-        let encoding = match algorithm {
-            Algorithm::RS256 => {
-                expect_pem_label(
-                    pem,
-                    &["PRIVATE KEY", "RSA PRIVATE KEY"],
-                    "an RSA private key",
-                )?;
-                EncodingKey::from_rsa_pem(pem)
-            }
-            Algorithm::EdDSA => {
-                expect_pem_label(pem, &["PRIVATE KEY"], "an Ed25519 private key")?;
-                EncodingKey::from_ed_pem(pem)
-            }
-            other => return Err(unsupported_key_algorithm(other)),
-        }
-        .map_err(|e| {
-            AppError::internal(
-                format!(
-                    "the key is not {} in PEM form",
-                    key_kind(algorithm, "private")
-                ),
-                e,
-            )
-        })?;
+        let encoding = read_pem_key(algorithm, pem, &PRIVATE_KEY)?;
         let probe = b"commissioning: does the private key belong to the public key?";
         let signature = jsonwebtoken::crypto::sign(probe, &encoding, algorithm)
             .map_err(|e| AppError::internal("the private key cannot sign", e))?;
@@ -425,6 +383,41 @@ impl TokenKeys {
 
 /// Refuses a PEM whose label is not one of `labels`, e.g. a private key
 /// given where the public key belongs.
+/// How one half of a key pair is read from PEM (see [`read_pem_key`]).
+struct PemKey<K> {
+    /// `public` or `private`, as its PEM label and messages name it.
+    half: &'static str,
+    rsa: fn(&[u8]) -> jsonwebtoken::errors::Result<K>,
+    ed: fn(&[u8]) -> jsonwebtoken::errors::Result<K>,
+}
+
+const PUBLIC_KEY: PemKey<DecodingKey> = PemKey {
+    half: "public",
+    rsa: DecodingKey::from_rsa_pem,
+    ed: DecodingKey::from_ed_pem,
+};
+
+const PRIVATE_KEY: PemKey<EncodingKey> = PemKey {
+    half: "private",
+    rsa: EncodingKey::from_rsa_pem,
+    ed: EncodingKey::from_ed_pem,
+};
+
+/// `algorithm`'s public or private key from PEM, labelled as PKCS#8 labels
+/// it (`PUBLIC KEY`) or, for RS256, also as PKCS#1 does (`RSA PUBLIC KEY`).
+fn read_pem_key<K>(algorithm: Algorithm, pem: &[u8], key: &PemKey<K>) -> Result<K, AppError> {
+    let pkcs8 = format!("{} KEY", key.half.to_ascii_uppercase());
+    let pkcs1 = format!("RSA {pkcs8}");
+    let (labels, read) = match algorithm {
+        Algorithm::RS256 => (vec![pkcs8.as_str(), pkcs1.as_str()], key.rsa),
+        Algorithm::EdDSA => (vec![pkcs8.as_str()], key.ed),
+        other => return Err(unsupported_key_algorithm(other)),
+    };
+    let kind = key_kind(algorithm, key.half);
+    expect_pem_label(pem, &labels, &kind)?;
+    read(pem).map_err(|e| AppError::internal(format!("the key is not {kind} in PEM form"), e))
+}
+
 fn expect_pem_label(pem: &[u8], labels: &[&str], wanted: &str) -> Result<(), AppError> {
     let label = std::str::from_utf8(pem).ok().and_then(|text| {
         let start = text.find("-----BEGIN ")? + "-----BEGIN ".len();

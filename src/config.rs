@@ -374,27 +374,22 @@ mod tests {
         let message = refusal(&["--token-algorithm", "RS256"]);
         assert!(message.contains("TOKEN_PUBLIC_KEY_FILE"), "{message}");
 
-        let missing = fixture("no-such-key.pem");
-        let message = refusal(&[
-            "--token-algorithm",
-            "RS256",
-            "--token-public-key-file",
-            &missing,
-        ]);
-        assert!(message.contains("no-such-key.pem"), "{message}");
-
-        let private = fixture("test-rsa-private.pem");
-        let message = refusal(&[
-            "--token-algorithm",
-            "RS256",
-            "--token-public-key-file",
-            &private,
-        ]);
-        assert!(message.contains("PRIVATE KEY"), "{message}");
-
-        let ed = fixture("test-ed25519-public.pem");
-        let message = refusal(&["--token-algorithm", "RS256", "--token-public-key-file", &ed]);
-        assert!(message.contains("RSA public key"), "{message}");
+        // A missing file, a private key, a public key of another kind.
+        let cases = [
+            ("no-such-key.pem", "no-such-key.pem"),
+            ("test-rsa-private.pem", "PRIVATE KEY"),
+            ("test-ed25519-public.pem", "RSA public key"),
+        ];
+        for (file, expected) in cases {
+            let key = fixture(file);
+            let message = refusal(&[
+                "--token-algorithm",
+                "RS256",
+                "--token-public-key-file",
+                &key,
+            ]);
+            assert!(message.contains(expected), "{file}: {message}");
+        }
     }
 
     #[test]

@@ -40,30 +40,19 @@ pub enum Cell {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Number(String);
 
-impl From<Money> for Number {
-    fn from(value: Money) -> Number {
-        Number(value.to_string())
-    }
+/// A `Number` from each numeric type whose `Display` is plain decimal text
+/// (`Decimal`'s included: never an exponent).
+macro_rules! number_from {
+    ($($numeric:ty),*) => {$(
+        impl From<$numeric> for Number {
+            fn from(value: $numeric) -> Number {
+                Number(value.to_string())
+            }
+        }
+    )*};
 }
 
-impl From<i64> for Number {
-    fn from(value: i64) -> Number {
-        Number(value.to_string())
-    }
-}
-
-impl From<u32> for Number {
-    fn from(value: u32) -> Number {
-        Number(value.to_string())
-    }
-}
-
-impl From<Decimal> for Number {
-    fn from(value: Decimal) -> Number {
-        // Decimal's Display is plain decimal text, never an exponent.
-        Number(value.to_string())
-    }
-}
+number_from!(Money, i64, u32, Decimal);
 
 impl Cell {
     pub fn text(value: impl Into<String>) -> Cell {
@@ -175,42 +164,27 @@ mod tests {
     }
 
     #[test]
-    fn text_cannot_smuggle_a_formula() {
-        let written = one_column(vec![
-            Cell::text("=HYPERLINK(\"x\")"),
-            Cell::text("=1+1"),
-            Cell::text("+44 20 7946 0000"),
-            Cell::text("-5 Charity"),
-            Cell::text("@SUM(A1)"),
-            Cell::text("\t=1+1"),
-            Cell::text("\r=1+1"),
-        ]);
-        assert_eq!(
-            written,
-            "value\r\n\
-             \"'=HYPERLINK(\"\"x\"\")\"\r\n\
-             '=1+1\r\n\
-             '+44 20 7946 0000\r\n\
-             '-5 Charity\r\n\
-             '@SUM(A1)\r\n\
-             '\t=1+1\r\n\
-             \"'\r=1+1\"\r\n"
-        );
-    }
-
-    #[test]
-    fn text_that_is_no_formula_is_left_alone() {
-        let written = one_column(vec![
-            Cell::text("Victims 2022-23"),
-            Cell::text("a=b"),
-            Cell::text("5-a-side"),
-            Cell::text("x@example.org"),
-            Cell::text(""),
-        ]);
-        assert_eq!(
-            written,
-            "value\r\nVictims 2022-23\r\na=b\r\n5-a-side\r\nx@example.org\r\n\r\n"
-        );
+    fn text_cannot_smuggle_a_formula_and_other_text_is_left_alone() {
+        let cases = [
+            // What a spreadsheet would run as a formula gets a leading '.
+            ("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""),
+            ("=1+1", "'=1+1"),
+            ("+44 20 7946 0000", "'+44 20 7946 0000"),
+            ("-5 Charity", "'-5 Charity"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1+1", "'\t=1+1"),
+            ("\r=1+1", "\"'\r=1+1\""),
+            // A formula character further in is no formula.
+            ("Victims 2022-23", "Victims 2022-23"),
+            ("a=b", "a=b"),
+            ("5-a-side", "5-a-side"),
+            ("x@example.org", "x@example.org"),
+            ("", ""),
+        ];
+        for (text, written) in cases {
+            let expected = format!("value\r\n{written}\r\n");
+            assert_eq!(one_column(vec![Cell::text(text)]), expected, "{text:?}");
+        }
     }
 
     #[test]

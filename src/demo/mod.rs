@@ -19,7 +19,7 @@ use crate::domain::contract::{
 };
 use crate::domain::due::{DueRule, DueRuleKind};
 use crate::domain::field::{Field, ShortText};
-use crate::domain::id::{ContractId, FundingStreamId, OrganisationId, ProviderId};
+use crate::domain::id::{ContractId, OrganisationId, ProviderId};
 use crate::domain::outcome::{NewOutcomeMeasure, NewOutcomeReturn, OutcomeReturn, ReturnStatus};
 use crate::error::AppError;
 use crate::fiscal::{FinancialYear, FiscalQuarter, Period, Quarter};
@@ -170,11 +170,17 @@ fn provider_named(
 /// "Better able to cope", reported for the victims' streams.
 async fn define_measures(commissioner: &Caller) -> Result<(), AppError> {
     let organisation_id = commissioner.organisation_id();
-    for code in ["VSS", "CORE"] {
-        let stream = commissioner
-            .db()
-            .read(move |conn| contract_stream(conn, organisation_id, code))
-            .await?;
+    let codes = ["VSS", "CORE"];
+    let streams = commissioner
+        .db()
+        .read(move |conn| {
+            db::imports::stream_ids_by_code(conn, organisation_id, &codes.map(str::to_owned))
+        })
+        .await?;
+    for code in codes {
+        let stream = *streams
+            .get(code)
+            .ok_or(AppError::NotFound("funding stream"))?;
         let filter = MeasureFilter {
             funding_stream_id: Some(stream),
             contract_id: None,
@@ -202,22 +208,15 @@ async fn define_measures(commissioner: &Caller) -> Result<(), AppError> {
     Ok(())
 }
 
-fn contract_stream(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    code: &str,
-) -> Result<FundingStreamId, AppError> {
-    db::imports::stream_ids_by_code(conn, organisation_id, &[code.to_owned()])?
-        .remove(code)
-        .ok_or(AppError::NotFound("funding stream"))
-}
-
-fn contract_id(
-    conn: &mut DbConn,
-    organisation_id: OrganisationId,
-    reference: &str,
-) -> Result<ContractId, AppError> {
-    db::imports::contracts_by_reference(conn, organisation_id, &[reference.to_owned()])?
+/// The id of the demo's contract with this reference.
+async fn contract_id(caller: &Caller, reference: &'static str) -> Result<ContractId, AppError> {
+    let organisation_id = caller.organisation_id();
+    caller
+        .db()
+        .read(move |conn| {
+            db::imports::contracts_by_reference(conn, organisation_id, &[reference.to_owned()])
+        })
+        .await?
         .remove(reference)
         .and_then(|found| found.into_iter().next())
         .map(|c| c.id)
@@ -228,11 +227,7 @@ fn contract_id(
 /// commitment after that is released, and once its final invoice was paid
 /// its value is brought down to what was spent.
 async fn end_early_and_close(commissioner: &Caller, finance: &Caller) -> Result<(), AppError> {
-    let organisation_id = commissioner.organisation_id();
-    let id = commissioner
-        .db()
-        .read(move |conn| contract_id(conn, organisation_id, "CSF-22-02"))
-        .await?;
+    let id = contract_id(commissioner, "CSF-22-02").await?;
     let before = crate::ops::read::<Contract>(finance, id).await?;
     if before.status != ContractStatus::Active {
         return Ok(());
@@ -286,11 +281,7 @@ fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, A
 }
 
 async fn reverse_the_double_payment(finance: &Caller) -> Result<(), AppError> {
-    let organisation_id = finance.organisation_id();
-    let id = finance
-        .db()
-        .read(move |conn| contract_id(conn, organisation_id, "VSS-22-04"))
-        .await?;
+    let id = contract_id(finance, "VSS-22-04").await?;
     let recorded = payments::list(finance, id).await?;
     let Some(twice) = recorded
         .iter()
@@ -321,11 +312,7 @@ async fn reverse_the_double_payment(finance: &Caller) -> Result<(), AppError> {
 /// done once. (Not in the returns file, which would submit it again on
 /// every load.)
 async fn query_a_return(commissioner: &Caller) -> Result<(), AppError> {
-    let organisation_id = commissioner.organisation_id();
-    let id = commissioner
-        .db()
-        .read(move |conn| contract_id(conn, organisation_id, "VSS-22-04"))
-        .await?;
+    let id = contract_id(commissioner, "VSS-22-04").await?;
     let year = FinancialYear::parse("2022-23").map_err(|e| AppError::internal("demo year", e))?;
     let q2 = FiscalQuarter {
         year,

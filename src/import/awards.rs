@@ -22,15 +22,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::cells::{bind, Cells, Problems};
-use super::kind::{ImportKind, Kind};
+use super::cells::{bind, read_rows, Cells, Problems};
+use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
-use super::table::{Columns, Row, Table};
-use crate::auth::Actor;
+use super::{distinct, NamedContracts};
 use crate::auth::Permission;
 use crate::db::award_batches::{self, NewAward, StreamYear};
 use crate::db::imports::{self, ReferencedContract};
-use crate::db::DbConn;
 use crate::domain::audit::ResourceType;
 use crate::domain::contract::{
     check_fully_funded, period, plan_lines, ContractKind, ContractStatus, FundingLine,
@@ -120,8 +118,7 @@ impl AwardRow {
     }
 }
 
-fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<AwardRow> {
-    let mut cells = Cells::new(row, columns);
+fn parse_row(cells: &mut Cells) -> Option<AwardRow> {
     let reference = cells.field::<ShortText>("reference", true);
     let provider = cells.required("provider");
     let kind = cells.choice::<ContractKind>("kind");
@@ -154,7 +151,7 @@ fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<Aw
     if kind.is_none() && cells.text("kind").is_none() {
         cells.fail(Some("kind"), "is empty; give contract or grant");
     }
-    let parsed = match (
+    match (
         reference,
         provider,
         kind,
@@ -176,7 +173,7 @@ fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<Aw
             Some(stream_code),
             Some(status),
         ) => Some(AwardRow {
-            row: row.number(),
+            row: cells.number(),
             reference,
             provider: provider.to_owned(),
             kind,
@@ -190,8 +187,7 @@ fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<Aw
             status,
         }),
         _ => None,
-    };
-    cells.finish(parsed, problems)
+    }
 }
 
 /// Where a domain rule's field is in the file.
@@ -278,25 +274,15 @@ impl Providers {
     }
 }
 
-pub fn import_awards(
-    conn: &mut DbConn,
-    actor: &Actor,
-    table: &Table,
-    progress: &dyn Fn(usize),
-) -> Result<Vec<RowResult>, AppError> {
-    let organisation_id = actor.organisation_id;
-    let columns = bind(table, ImportKind::Awards, &[])?;
-    let mut problems = Problems::new();
-    let rows: Vec<AwardRow> = table
-        .rows()
-        .iter()
-        .filter_map(|row| parse_row(row, &columns, &mut problems))
-        .collect();
+pub fn import_awards(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
+    let organisation_id = run.actor.organisation_id;
+    let columns = bind(run.table, ImportKind::Awards, &[])?;
+    let (rows, mut problems) = read_rows(run.table, &columns, |cells| Ok(parse_row(cells)))?;
     let groups = grouped(&rows, &mut problems);
 
     // What the rows name, each loaded once.
     let providers = {
-        let all = crate::db::providers::all_locked(conn, organisation_id)?;
+        let all = crate::db::providers::all_locked(run.conn, organisation_id)?;
         let mut by_number = HashMap::new();
         let mut by_name: HashMap<String, Vec<ProviderId>> = HashMap::new();
         for p in all {
@@ -307,23 +293,15 @@ pub fn import_awards(
         }
         Providers { by_number, by_name }
     };
-    let mut codes: Vec<String> = rows.iter().map(|r| r.stream_code.clone()).collect();
-    codes.sort();
-    codes.dedup();
-    let streams = imports::stream_ids_by_code(conn, organisation_id, &codes)?;
+    let codes = distinct(rows.iter().map(|r| r.stream_code.clone()));
+    let streams = imports::stream_ids_by_code(run.conn, organisation_id, &codes)?;
     let stream_ids: Vec<FundingStreamId> = streams.values().copied().collect();
     // Locked, so what is left of each budget holds until the import commits.
     let mut years: HashMap<(FundingStreamId, FinancialYear), StreamYear> =
-        award_batches::stream_years(conn, &stream_ids)?;
-    let references: Vec<String> = groups
-        .iter()
-        .map(|g| g.first().reference.to_string())
-        .collect();
-    let existing = imports::contracts_by_reference(conn, organisation_id, &references)?;
-    let existing_lines = {
-        let ids: Vec<ContractId> = existing.values().flatten().map(|c| c.id).collect();
-        imports::funding_lines(conn, &ids)?
-    };
+        award_batches::stream_years(run.conn, &stream_ids)?;
+    let references = groups.iter().map(|g| g.first().reference.to_string());
+    let existing = NamedContracts::load(run.conn, organisation_id, references)?;
+    let existing_lines = imports::funding_lines(run.conn, &existing.ids)?;
 
     let mut results = Vec::with_capacity(rows.len());
     let mut awards: Vec<NewAward> = Vec::new();
@@ -399,7 +377,7 @@ pub fn import_awards(
         };
         let contract_period = period(contract.start_date, contract.end_date)?;
 
-        if let Some(found) = existing.get(first.reference.as_str()) {
+        if let Some(found) = existing.by_reference.get(first.reference.as_str()) {
             match unchanged(found, &existing_lines, &contract) {
                 Ok(id) => {
                     for row in &group.rows {
@@ -487,12 +465,18 @@ pub fn import_awards(
         });
     }
     problems.finish()?;
-    progress(
+    (run.progress)(
         results
             .len()
             .saturating_sub(awards.iter().map(|a| a.lines.len()).sum()),
     );
-    award_batches::insert(conn, organisation_id, &actor.subject, &awards, progress)?;
+    award_batches::insert(
+        run.conn,
+        organisation_id,
+        &run.actor.subject,
+        &awards,
+        run.progress,
+    )?;
     Ok(results)
 }
 

@@ -25,6 +25,26 @@ pub fn bind(table: &Table, kind: ImportKind, more: &[&str]) -> Result<Columns, A
         .map_err(AppError::InvalidRows)
 }
 
+/// Every row of the table read by `read_row` from its cells: the rows that
+/// read well, and the problems of the others (each row's all together).
+/// `read_row` gives `None` only when it recorded a problem.
+pub fn read_rows<T>(
+    table: &Table,
+    columns: &Columns,
+    mut read_row: impl FnMut(&mut Cells) -> Result<Option<T>, AppError>,
+) -> Result<(Vec<T>, Problems), AppError> {
+    let mut problems = Problems::new();
+    let mut rows = Vec::with_capacity(table.rows().len());
+    for row in table.rows() {
+        let mut cells = Cells::new(row, columns);
+        let parsed = read_row(&mut cells)?;
+        if let Some(parsed) = cells.finish(parsed, &mut problems) {
+            rows.push(parsed);
+        }
+    }
+    Ok((rows, problems))
+}
+
 /// One row's cells and the problems found in them so far.
 pub struct Cells<'a> {
     row: &'a Row,
@@ -33,7 +53,7 @@ pub struct Cells<'a> {
 }
 
 impl<'a> Cells<'a> {
-    pub fn new(row: &'a Row, columns: &'a Columns) -> Cells<'a> {
+    fn new(row: &'a Row, columns: &'a Columns) -> Cells<'a> {
         Cells {
             row,
             columns,
@@ -182,7 +202,7 @@ impl<'a> Cells<'a> {
     /// The row's value; `None`, with every problem found in the row added
     /// to `problems`, when there was one. `value` is `None` only when a
     /// problem was recorded.
-    pub fn finish<T>(self, value: Option<T>, problems: &mut Problems) -> Option<T> {
+    fn finish<T>(self, value: Option<T>, problems: &mut Problems) -> Option<T> {
         match (self.errors.is_empty(), value) {
             (true, Some(value)) => Some(value),
             (true, None) => {

@@ -5,15 +5,15 @@
 use crate::domain::id::FundingStreamId;
 use std::collections::{HashMap, HashSet};
 
-use super::cells::{bind, while_writing, Cells, Problems};
-use super::kind::{ImportKind, Kind};
+use super::cells::{bind, read_rows, while_writing, Cells, Problems};
+use super::distinct;
+use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
-use super::table::{Columns, Row, Table};
-use crate::auth::Actor;
+use super::table::Table;
 use crate::auth::Permission;
 use crate::db::batch::BATCH;
 use crate::db::funding_streams::{self, BudgetFields, StreamFields};
-use crate::db::{now, DbConn};
+use crate::db::now;
 use crate::domain::audit::ResourceType;
 use crate::domain::field::{Code, ShortText};
 use crate::domain::funding_stream::{
@@ -45,12 +45,7 @@ fn column_of(field: &str) -> Option<&'static str> {
     }
 }
 
-fn parse_row(
-    row: &Row,
-    columns: &Columns,
-    problems: &mut Problems,
-) -> Result<Option<StreamRow>, AppError> {
-    let mut cells = Cells::new(row, columns);
+fn parse_row(cells: &mut Cells) -> Result<Option<StreamRow>, AppError> {
     let code = cells.field::<Code>("code", true);
     let name = cells.field::<ShortText>("name", true);
     let funder = cells.field::<ShortText>("funder", true);
@@ -58,47 +53,48 @@ fn parse_row(
     let year = cells.year("financial_year");
     let budget = cells.money("budget", true);
     let status = cells.choice::<BudgetStatus>("budget_status");
-    let parsed = match (code, name, funder, ringfenced, year, budget, status) {
-        (
-            Some(code),
-            Some(name),
-            Some(funder),
-            Some(ringfenced),
-            Some(year),
-            Some(budget),
-            Some(status),
-        ) => {
-            // The checks a stream created by hand gets.
-            let stream = NewFundingStream {
-                code,
-                name,
-                funder,
-                ringfenced,
-                description: None,
-                return_due_rule: None,
-                return_due_days: None,
-                budgets: vec![BudgetInput {
-                    financial_year: year,
-                    amount: budget,
-                    status,
-                }],
-            };
-            cells
-                .check(stream.check(), column_of)?
-                .map(|stream| StreamRow {
-                    row: row.number(),
-                    code: stream.code.to_string(),
-                    name: stream.name.to_string(),
-                    funder: stream.funder.to_string(),
+    Ok(
+        match (code, name, funder, ringfenced, year, budget, status) {
+            (
+                Some(code),
+                Some(name),
+                Some(funder),
+                Some(ringfenced),
+                Some(year),
+                Some(budget),
+                Some(status),
+            ) => {
+                // The checks a stream created by hand gets.
+                let stream = NewFundingStream {
+                    code,
+                    name,
+                    funder,
                     ringfenced,
-                    year,
-                    budget,
-                    status,
-                })
-        }
-        _ => None,
-    };
-    Ok(cells.finish(parsed, problems))
+                    description: None,
+                    return_due_rule: None,
+                    return_due_days: None,
+                    budgets: vec![BudgetInput {
+                        financial_year: year,
+                        amount: budget,
+                        status,
+                    }],
+                };
+                cells
+                    .check(stream.check(), column_of)?
+                    .map(|stream| StreamRow {
+                        row: cells.number(),
+                        code: stream.code.to_string(),
+                        name: stream.name.to_string(),
+                        funder: stream.funder.to_string(),
+                        ringfenced,
+                        year,
+                        budget,
+                        status,
+                    })
+            }
+            _ => None,
+        },
+    )
 }
 
 /// The rows that read well, and the problems of the others: rows of one
@@ -106,13 +102,7 @@ fn parse_row(
 /// once. Only a header the import cannot read is refused at once.
 fn parse(table: &Table) -> Result<(Vec<StreamRow>, Problems), AppError> {
     let columns = bind(table, ImportKind::FundingStreams, &[])?;
-    let mut problems = Problems::new();
-    let mut rows = Vec::with_capacity(table.rows().len());
-    for row in table.rows() {
-        if let Some(parsed) = parse_row(row, &columns, &mut problems)? {
-            rows.push(parsed);
-        }
-    }
+    let (rows, mut problems) = read_rows(table, &columns, parse_row)?;
     let mut first_of_code: HashMap<&str, &StreamRow> = HashMap::new();
     let mut first_of_year: HashMap<(&str, FinancialYear), u32> = HashMap::new();
     for row in &rows {
@@ -279,19 +269,12 @@ pub const KIND: Kind = Kind {
     import,
 };
 
-pub fn import(
-    conn: &mut DbConn,
-    actor: &Actor,
-    table: &Table,
-    progress: &dyn Fn(usize),
-) -> Result<Vec<RowResult>, AppError> {
-    let (rows, problems) = parse(table)?;
-    let organisation_id = actor.organisation_id;
-    let mut codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
-    codes.sort();
-    codes.dedup();
+pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
+    let (rows, problems) = parse(run.table)?;
+    let organisation_id = run.actor.organisation_id;
+    let codes = distinct(rows.iter().map(|r| r.code.clone()));
     let stored: HashMap<String, FundingStream> =
-        funding_streams::by_codes_locked(conn, organisation_id, &codes)?
+        funding_streams::by_codes_locked(run.conn, organisation_id, &codes)?
             .into_iter()
             .map(|stream| (stream.code.clone(), stream))
             .collect();
@@ -299,21 +282,21 @@ pub fn import(
     let at = now();
     for batch in plan.new_streams.chunks(BATCH) {
         let streams: Vec<StreamFields> = batch.iter().map(|(_, s)| s.clone()).collect();
-        funding_streams::insert_many(conn, organisation_id, &streams, at)
+        funding_streams::insert_many(run.conn, organisation_id, &streams, at)
             .map_err(while_writing(batch.iter().map(|(row, _)| *row)))?;
     }
     for (row, stream) in &plan.changed_streams {
-        funding_streams::set_fields(conn, stream, at).map_err(while_writing([*row]))?;
+        funding_streams::set_fields(run.conn, stream, at).map_err(while_writing([*row]))?;
     }
     for batch in plan.new_budgets.chunks(BATCH) {
         let budgets: Vec<BudgetFields> = batch.iter().map(|(_, b)| b.clone()).collect();
-        funding_streams::insert_budgets(conn, &budgets, at)
+        funding_streams::insert_budgets(run.conn, &budgets, at)
             .map_err(while_writing(batch.iter().map(|(row, _)| *row)))?;
-        progress(batch.len());
+        (run.progress)(batch.len());
     }
     for (row, budget) in &plan.changed_budgets {
-        funding_streams::set_budget(conn, budget, at).map_err(while_writing([*row]))?;
-        progress(1);
+        funding_streams::set_budget(run.conn, budget, at).map_err(while_writing([*row]))?;
+        (run.progress)(1);
     }
     // A stream whose budget changed was changed, as setting a budget marks it
     // (a new one was just written).
@@ -327,8 +310,8 @@ pub fn import(
         .collect();
     touched.sort();
     touched.dedup();
-    funding_streams::touch_many(conn, &touched, at)?;
-    progress(plan.results.len() - plan.new_budgets.len() - plan.changed_budgets.len());
+    funding_streams::touch_many(run.conn, &touched, at)?;
+    (run.progress)(plan.results.len() - plan.new_budgets.len() - plan.changed_budgets.len());
     Ok(plan.results)
 }
 

@@ -39,10 +39,17 @@ text_enum!(ImportKind {
     OutcomeReturns => "outcome-returns",
 });
 
-/// Checks, matches and writes a file's rows, telling the progress callback
-/// how many more rows are done.
-pub type Import =
-    fn(&mut DbConn, &Actor, &Table, &dyn Fn(usize)) -> Result<Vec<RowResult>, AppError>;
+/// What an import works with: the write transaction it runs in, who runs
+/// it, the file's rows, and a callback told how many more rows are done.
+pub struct Run<'a> {
+    pub conn: &'a mut DbConn,
+    pub actor: &'a Actor,
+    pub table: &'a Table,
+    pub progress: &'a dyn Fn(usize),
+}
+
+/// Checks, matches and writes a file's rows.
+pub type Import = fn(Run<'_>) -> Result<Vec<RowResult>, AppError>;
 
 /// What an import kind is, declared once beside the code that imports it
 /// (`funding_streams::KIND`, `providers::KIND`…): who may run it, what its

@@ -36,11 +36,13 @@ pub use rows::{RowOutcome, RowResult};
 pub use summary::ImportSummary;
 
 use crate::auth::Actor;
-use crate::db::imports::ReferencedContract;
+use crate::db::imports::{self, ReferencedContract};
 use crate::db::{audit, DbConn};
 use crate::domain::audit::AuditAction;
-use crate::domain::id::ImportId;
+use crate::domain::id::{ContractId, ImportId, OrganisationId};
 use crate::error::AppError;
+use cells::Problems;
+use kind::Run;
 use table::{Format, Table};
 
 /// Reads an uploaded file for `kind` (a workbook's sheet named after the
@@ -70,7 +72,12 @@ pub fn run(
     dry_run: bool,
     progress: &dyn Fn(usize),
 ) -> Result<ImportSummary, AppError> {
-    let results = (kind.kind().import)(conn, actor, table, progress)?;
+    let results = (kind.kind().import)(Run {
+        conn,
+        actor,
+        table,
+        progress,
+    })?;
     let summary = ImportSummary::of(kind, results);
     if !summary.changed_nothing() {
         audit::record(
@@ -88,23 +95,58 @@ pub fn run(
     })
 }
 
-/// The one contract a row's reference names, or why there is none.
-pub fn contract_named<'a>(
-    by_reference: &'a HashMap<String, Vec<ReferencedContract>>,
-    reference: &str,
-) -> Result<&'a ReferencedContract, String> {
-    match by_reference.get(reference).map(Vec::as_slice) {
-        Some([one]) => Ok(one),
-        Some(many) if !many.is_empty() => Err(format!(
-            "{} contracts have the reference {reference} ({}); give each its own reference \
-             so a row names one",
-            many.len(),
-            many.iter()
-                .map(|c| c.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-        _ => Err(format!("no contract has the reference {reference}")),
+/// Each text once, in order: what a file's rows name, to load in one query.
+pub fn distinct(texts: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut texts: Vec<String> = texts.into_iter().collect();
+    texts.sort();
+    texts.dedup();
+    texts
+}
+
+/// The contracts a file's rows name by reference, loaded (and locked) at
+/// once.
+pub struct NamedContracts {
+    /// Those of each reference (one, unless references were repeated).
+    pub by_reference: HashMap<String, Vec<ReferencedContract>>,
+    /// Every one's id, to load what belongs to them.
+    pub ids: Vec<ContractId>,
+}
+
+impl NamedContracts {
+    pub fn load(
+        conn: &mut DbConn,
+        organisation_id: OrganisationId,
+        references: impl IntoIterator<Item = String>,
+    ) -> Result<NamedContracts, AppError> {
+        let references = distinct(references);
+        let by_reference = imports::contracts_by_reference(conn, organisation_id, &references)?;
+        let ids = by_reference.values().flatten().map(|c| c.id).collect();
+        Ok(NamedContracts { by_reference, ids })
+    }
+
+    /// The one contract a row's reference names; else `None`, with why
+    /// there is none as the row's problem.
+    pub fn named(
+        &self,
+        row: u32,
+        reference: &str,
+        problems: &mut Problems,
+    ) -> Option<&ReferencedContract> {
+        let refused = match self.by_reference.get(reference).map(Vec::as_slice) {
+            Some([one]) => return Some(one),
+            Some(many) if !many.is_empty() => format!(
+                "{} contracts have the reference {reference} ({}); give each its own reference \
+                 so a row names one",
+                many.len(),
+                many.iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => format!("no contract has the reference {reference}"),
+        };
+        problems.row(row, Some("contract_reference"), refused);
+        None
     }
 }
 

@@ -16,17 +16,15 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::cells::{while_writing, Cells, Problems};
-use super::contract_named;
-use super::kind::{ImportKind, Kind};
+use super::cells::{read_rows, while_writing, Cells, Problems};
+use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
-use super::table::{Columns, Row, RowError, Table};
-use crate::auth::Actor;
+use super::table::{Columns, RowError, Table};
+use super::NamedContracts;
 use crate::auth::Permission;
 use crate::db::batch::BATCH;
-use crate::db::imports;
+use crate::db::now;
 use crate::db::outcomes::bulk::{self, NewVersion, StoredReturn, ValueRow};
-use crate::db::{now, DbConn};
 use crate::domain::audit::ResourceType;
 use crate::domain::field::{Code, Field};
 use crate::domain::outcome::{
@@ -124,13 +122,7 @@ fn bind(table: &Table) -> Result<(Columns, Vec<Code>), AppError> {
     Ok((columns, measures))
 }
 
-fn parse_row(
-    row: &Row,
-    columns: &Columns,
-    measures: &[Code],
-    problems: &mut Problems,
-) -> Result<Option<ReturnRow>, AppError> {
-    let mut cells = Cells::new(row, columns);
+fn parse_row(cells: &mut Cells, measures: &[Code]) -> Result<Option<ReturnRow>, AppError> {
     let contract_reference = cells.required("contract_reference");
     let year = cells.year("financial_year");
     let quarter = cells.quarter("quarter");
@@ -158,10 +150,10 @@ fn parse_row(
         received_on,
     };
     let checked = cells.check(figures.check(), column_of)?;
-    let parsed = match (checked, contract_reference, year, quarter, stage) {
+    Ok(match (checked, contract_reference, year, quarter, stage) {
         (Some(_), Some(contract_reference), Some(year), Some(quarter), Some(stage)) => {
             Some(ReturnRow {
-                row: row.number(),
+                row: cells.number(),
                 contract_reference: contract_reference.to_owned(),
                 period: FiscalQuarter { year, quarter },
                 referrals: referrals.map(i64::from),
@@ -173,8 +165,7 @@ fn parse_row(
             })
         }
         _ => None,
-    };
-    Ok(cells.finish(parsed, problems))
+    })
 }
 
 /// The rows that read well, the problems of the others and the file's
@@ -182,13 +173,7 @@ fn parse_row(
 /// for it is left out).
 fn parse(table: &Table) -> Result<(Vec<ReturnRow>, Problems, Vec<Code>), AppError> {
     let (columns, measures) = bind(table)?;
-    let mut problems = Problems::new();
-    let mut rows = Vec::with_capacity(table.rows().len());
-    for row in table.rows() {
-        if let Some(parsed) = parse_row(row, &columns, &measures, &mut problems)? {
-            rows.push(parsed);
-        }
-    }
+    let (mut rows, mut problems) = read_rows(table, &columns, |cells| parse_row(cells, &measures))?;
     let mut first: HashMap<(&str, FiscalQuarter), u32> = HashMap::new();
     let mut repeated = HashSet::new();
     for row in &rows {
@@ -397,20 +382,13 @@ pub const KIND: Kind = Kind {
     import,
 };
 
-pub fn import(
-    conn: &mut DbConn,
-    actor: &Actor,
-    table: &Table,
-    progress: &dyn Fn(usize),
-) -> Result<Vec<RowResult>, AppError> {
-    let (rows, mut problems, measures) = parse(table)?;
-    let organisation_id = actor.organisation_id;
-    let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
-    references.sort();
-    references.dedup();
-    let contracts = imports::contracts_by_reference(conn, organisation_id, &references)?;
-    let contract_ids: Vec<ContractId> = contracts.values().flatten().map(|c| c.id).collect();
-    let (applicable, codes) = bulk::measures_for_contracts(conn, organisation_id, &contract_ids)?;
+pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
+    let (rows, mut problems, measures) = parse(run.table)?;
+    let organisation_id = run.actor.organisation_id;
+    let references = rows.iter().map(|r| r.contract_reference.clone());
+    let contracts = NamedContracts::load(run.conn, organisation_id, references)?;
+    let (applicable, codes) =
+        bulk::measures_for_contracts(run.conn, organisation_id, &contracts.ids)?;
     let unknown: Vec<&str> = measures
         .iter()
         .map(Code::as_str)
@@ -421,15 +399,15 @@ pub fn import(
         let mut header = Problems::new();
         for code in unknown {
             header.row(
-                table.header().number(),
+                run.table.header().number(),
                 Some(code),
                 format!("no outcome measure has the code {code:?}"),
             );
         }
         return header.finish().map(|()| Vec::new());
     }
-    let rules = bulk::due_rules(conn, organisation_id, &contract_ids)?;
-    let stored = bulk::returns_of(conn, &contract_ids, &rules)?;
+    let rules = bulk::due_rules(run.conn, organisation_id, &contracts.ids)?;
+    let stored = bulk::returns_of(run.conn, &contracts.ids, &rules)?;
 
     let at = now().and_utc();
     let today = at.date_naive();
@@ -437,12 +415,9 @@ pub fn import(
     let mut new: Vec<NewReturn> = Vec::new();
     let mut changed: Vec<ChangedReturn> = Vec::new();
     for row in &rows {
-        let contract = match contract_named(&contracts, &row.contract_reference) {
-            Ok(contract) => contract,
-            Err(message) => {
-                problems.row(row.row, Some("contract_reference"), message);
-                continue;
-            }
+        let Some(contract) = contracts.named(row.row, &row.contract_reference, &mut problems)
+        else {
+            continue;
         };
         let measures_of = applicable
             .get(&contract.id)
@@ -515,7 +490,7 @@ pub fn import(
         }
     }
     problems.finish()?;
-    progress(results.len() - new.len() - changed.len());
+    (run.progress)(results.len() - new.len() - changed.len());
 
     let written_at = at.naive_utc();
     for batch in new.chunks(BATCH) {
@@ -557,10 +532,10 @@ pub fn import(
         }
         let shown: Vec<&OutcomeReturn> = shown.iter().collect();
         let rows = || batch.iter().map(|created| created.row);
-        bulk::insert_returns(conn, organisation_id, &shown).map_err(while_writing(rows()))?;
-        bulk::insert_values(conn, &values).map_err(while_writing(rows()))?;
-        bulk::insert_versions(conn, actor, &versions, written_at)?;
-        progress(batch.len());
+        bulk::insert_returns(run.conn, organisation_id, &shown).map_err(while_writing(rows()))?;
+        bulk::insert_values(run.conn, &values).map_err(while_writing(rows()))?;
+        bulk::insert_versions(run.conn, run.actor, &versions, written_at)?;
+        (run.progress)(batch.len());
     }
     let mut versions: Vec<NewVersion> = Vec::new();
     for change in changed {
@@ -569,16 +544,16 @@ pub fn import(
             .iter()
             .map(|(measure, value)| (change.shown.id, *measure, *value))
             .collect();
-        bulk::set_values(conn, &values).map_err(while_writing([change.row]))?;
-        bulk::update_return(conn, &change.shown).map_err(while_writing([change.row]))?;
+        bulk::set_values(run.conn, &values).map_err(while_writing([change.row]))?;
+        bulk::update_return(run.conn, &change.shown).map_err(while_writing([change.row]))?;
         versions.extend(change.steps);
         if versions.len() >= BATCH {
-            bulk::insert_versions(conn, actor, &versions, written_at)?;
+            bulk::insert_versions(run.conn, run.actor, &versions, written_at)?;
             versions.clear();
         }
-        progress(1);
+        (run.progress)(1);
     }
-    bulk::insert_versions(conn, actor, &versions, written_at)?;
+    bulk::insert_versions(run.conn, run.actor, &versions, written_at)?;
     Ok(results)
 }
 

@@ -5,21 +5,20 @@
 //! (the contract awarded, the paying stream one that funds it, payments
 //! within its value).
 
-use crate::domain::id::{ContractId, PaymentId};
+use crate::domain::id::PaymentId;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::cells::{bind, while_writing, Cells, Problems};
-use super::contract_named;
-use super::kind::{ImportKind, Kind};
+use super::cells::{bind, read_rows, while_writing, Cells, Problems};
+use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
-use super::table::{Columns, Row, Table};
-use crate::auth::Actor;
+use super::table::Table;
+use super::{distinct, NamedContracts};
 use crate::auth::Permission;
 use crate::db::batch::BATCH;
 use crate::db::imports::{self, NewImportedPayment, PaymentKey};
-use crate::db::{now, DbConn};
+use crate::db::now;
 use crate::domain::audit::ResourceType;
 use crate::domain::contract::{
     check_payable, check_payment_within_value, paying_stream, NewPayment,
@@ -48,19 +47,14 @@ fn column_of(field: &str) -> Option<&'static str> {
     }
 }
 
-fn parse_row(
-    row: &Row,
-    columns: &Columns,
-    problems: &mut Problems,
-) -> Result<Option<PaymentRow>, AppError> {
-    let mut cells = Cells::new(row, columns);
+fn parse_row(cells: &mut Cells) -> Result<Option<PaymentRow>, AppError> {
     let contract_reference = cells.required("contract_reference");
     let paid_on = cells.date("paid_on", true);
     let amount = cells.money("amount", true);
     let reference = cells.field::<ShortText>("reference", false);
     let funding_stream_code = cells.text("funding_stream_code");
     let (Some(paid_on), Some(amount)) = (paid_on, amount) else {
-        return Ok(cells.finish(None, problems));
+        return Ok(None);
     };
     // The checks a payment recorded by hand gets.
     let payment = NewPayment {
@@ -70,9 +64,9 @@ fn parse_row(
         reference: reference.map(OrBlank::Value),
     };
     let valid = cells.check(payment.check(), column_of)?;
-    let parsed = match (valid, contract_reference) {
+    Ok(match (valid, contract_reference) {
         (Some(valid), Some(contract_reference)) => Some(PaymentRow {
-            row: row.number(),
+            row: cells.number(),
             contract_reference: contract_reference.to_owned(),
             paid_on,
             amount,
@@ -80,21 +74,14 @@ fn parse_row(
             funding_stream_code: funding_stream_code.map(str::to_owned),
         }),
         _ => None,
-    };
-    Ok(cells.finish(parsed, problems))
+    })
 }
 
 /// The rows that read well, and the problems of the others: a file may not
 /// list one payment twice (the second is left out).
 fn parse(table: &Table) -> Result<(Vec<PaymentRow>, Problems), AppError> {
     let columns = bind(table, ImportKind::Payments, &[])?;
-    let mut problems = Problems::new();
-    let mut rows = Vec::with_capacity(table.rows().len());
-    for row in table.rows() {
-        if let Some(parsed) = parse_row(row, &columns, &mut problems)? {
-            rows.push(parsed);
-        }
-    }
+    let (mut rows, mut problems) = read_rows(table, &columns, parse_row)?;
     type Key<'a> = (&'a str, NaiveDate, Money, Option<&'a str>);
     let mut first: HashMap<Key<'_>, u32> = HashMap::new();
     let mut repeated = HashSet::new();
@@ -133,38 +120,22 @@ pub const KIND: Kind = Kind {
     import,
 };
 
-pub fn import(
-    conn: &mut DbConn,
-    actor: &Actor,
-    table: &Table,
-    progress: &dyn Fn(usize),
-) -> Result<Vec<RowResult>, AppError> {
-    let (rows, mut problems) = parse(table)?;
-    let organisation_id = actor.organisation_id;
-    let mut references: Vec<String> = rows.iter().map(|r| r.contract_reference.clone()).collect();
-    references.sort();
-    references.dedup();
-    let contracts = imports::contracts_by_reference(conn, organisation_id, &references)?;
-    let contract_ids: Vec<ContractId> = contracts.values().flatten().map(|c| c.id).collect();
-    let lines = imports::funding_lines(conn, &contract_ids)?;
-    let mut codes: Vec<String> = rows
-        .iter()
-        .filter_map(|r| r.funding_stream_code.clone())
-        .collect();
-    codes.sort();
-    codes.dedup();
-    let streams = imports::stream_ids_by_code(conn, organisation_id, &codes)?;
-    let (recorded, mut paid) = imports::payments_of(conn, &contract_ids)?;
+pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
+    let (rows, mut problems) = parse(run.table)?;
+    let organisation_id = run.actor.organisation_id;
+    let references = rows.iter().map(|r| r.contract_reference.clone());
+    let contracts = NamedContracts::load(run.conn, organisation_id, references)?;
+    let lines = imports::funding_lines(run.conn, &contracts.ids)?;
+    let codes = distinct(rows.iter().filter_map(|r| r.funding_stream_code.clone()));
+    let streams = imports::stream_ids_by_code(run.conn, organisation_id, &codes)?;
+    let (recorded, mut paid) = imports::payments_of(run.conn, &contracts.ids)?;
 
     let mut new: Vec<(u32, NewImportedPayment)> = Vec::new();
     let mut results = Vec::with_capacity(rows.len());
     for row in &rows {
-        let contract = match contract_named(&contracts, &row.contract_reference) {
-            Ok(contract) => contract,
-            Err(message) => {
-                problems.row(row.row, Some("contract_reference"), message);
-                continue;
-            }
+        let Some(contract) = contracts.named(row.row, &row.contract_reference, &mut problems)
+        else {
+            continue;
         };
         let named = match &row.funding_stream_code {
             None => None,
@@ -235,14 +206,14 @@ pub fn import(
         ));
     }
     problems.finish()?;
-    progress(results.len() - new.len());
+    (run.progress)(results.len() - new.len());
     let at = now();
     for batch in new.chunks(BATCH) {
         let rows = batch.iter().map(|(row, _)| *row).collect::<Vec<_>>();
         let payments: Vec<NewImportedPayment> = batch.iter().map(|(_, p)| p.clone()).collect();
-        imports::insert_payments(conn, &payments, &actor.subject, at)
+        imports::insert_payments(run.conn, &payments, &run.actor.subject, at)
             .map_err(while_writing(rows))?;
-        progress(batch.len());
+        (run.progress)(batch.len());
     }
     Ok(results)
 }

@@ -6,14 +6,13 @@
 use crate::domain::id::ProviderId;
 use std::collections::HashMap;
 
-use super::cells::{bind, while_writing, Cells, Problems};
-use super::kind::{ImportKind, Kind};
+use super::cells::{bind, read_rows, while_writing, Cells, Problems};
+use super::kind::{ImportKind, Kind, Run};
 use super::rows::{RowOutcome, RowResult};
-use super::table::{Columns, Row, Table};
-use crate::auth::Actor;
+use super::table::Table;
 use crate::auth::Permission;
 use crate::db::batch::BATCH;
-use crate::db::{now, providers, DbConn};
+use crate::db::{now, providers};
 use crate::domain::audit::ResourceType;
 use crate::domain::field::{CharityNumber, CompanyNumber, Email, OrBlank, ShortText};
 use crate::domain::provider::{name_key, NewProvider, Provider, ProviderDetails, ProviderKind};
@@ -24,23 +23,17 @@ use crate::error::AppError;
 #[derive(Debug, Clone)]
 struct ProviderRow {
     row: u32,
-    name: String,
-    kind: ProviderKind,
-    charity_number: Option<String>,
-    company_number: Option<String>,
-    contact_name: Option<String>,
-    contact_email: Option<String>,
+    details: ProviderDetails,
 }
 
-fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<ProviderRow> {
-    let mut cells = Cells::new(row, columns);
+fn parse_row(cells: &mut Cells) -> Option<ProviderRow> {
     let name = cells.field::<ShortText>("name", true);
     let kind = cells.choice::<ProviderKind>("kind");
     let charity_number = cells.field::<CharityNumber>("charity_number", false);
     let company_number = cells.field::<CompanyNumber>("company_number", false);
     let contact_name = cells.field::<ShortText>("contact_name", false);
     let contact_email = cells.field::<Email>("contact_email", false);
-    let parsed = match (name, kind) {
+    match (name, kind) {
         (Some(name), Some(kind)) => {
             // Read as a provider registered by hand is.
             let provider = NewProvider {
@@ -56,31 +49,25 @@ fn parse_row(row: &Row, columns: &Columns, problems: &mut Problems) -> Option<Pr
             }
             .check();
             Some(ProviderRow {
-                row: row.number(),
-                name: provider.name.to_string(),
-                kind,
-                charity_number: provider.charity_number().map(str::to_owned),
-                company_number: provider.company_number().map(str::to_owned),
-                contact_name: provider.contact_name().map(str::to_owned),
-                contact_email: provider.contact_email().map(str::to_owned),
+                row: cells.number(),
+                details: ProviderDetails {
+                    name: provider.name.to_string(),
+                    kind,
+                    charity_number: provider.charity_number().map(str::to_owned),
+                    company_number: provider.company_number().map(str::to_owned),
+                    contact_name: provider.contact_name().map(str::to_owned),
+                    contact_email: provider.contact_email().map(str::to_owned),
+                },
             })
         }
         _ => None,
-    };
-    cells.finish(parsed, problems)
+    }
 }
 
 /// The rows that read well, and the problems of the others.
 fn parse(table: &Table) -> Result<(Vec<ProviderRow>, Problems), AppError> {
     let columns = bind(table, ImportKind::Providers, &[])?;
-    let mut problems = Problems::new();
-    let mut rows = Vec::with_capacity(table.rows().len());
-    for row in table.rows() {
-        if let Some(parsed) = parse_row(row, &columns, &mut problems) {
-            rows.push(parsed);
-        }
-    }
-    Ok((rows, problems))
+    read_rows(table, &columns, |cells| Ok(parse_row(cells)))
 }
 
 /// A provider a row may name: one stored, or one an earlier row creates.
@@ -104,21 +91,17 @@ struct Register {
 impl Register {
     fn add(&mut self, known: Known) -> usize {
         let at = self.known.len();
-        if let Some(number) = &known.details.charity_number {
-            self.by_charity.insert(number.clone(), at);
-        }
-        if let Some(number) = &known.details.company_number {
-            self.by_company.insert(number.clone(), at);
-        }
         self.by_name
             .entry(name_key(&known.details.name))
             .or_default()
             .push(at);
         self.known.push(known);
+        self.renumber(at);
         at
     }
 
-    /// Records a provider's new numbers, so later rows find it by them.
+    /// Records a provider's numbers (new ones too), so later rows find it
+    /// by them.
     fn renumber(&mut self, at: usize) {
         let details = &self.known[at].details;
         if let Some(number) = &details.charity_number {
@@ -139,7 +122,7 @@ impl Register {
 
     /// The provider a row names: by number, else by a name whose provider
     /// has no other number of the same kind. `Ok(None)`: a new provider.
-    fn find(&self, row: &ProviderRow) -> Result<Option<usize>, String> {
+    fn find(&self, row: &ProviderDetails) -> Result<Option<usize>, String> {
         let by_charity = row
             .charity_number
             .as_ref()
@@ -219,7 +202,7 @@ fn plan(
     }
     let mut plan = Plan::default();
     for row in rows {
-        let found = match register.find(row) {
+        let found = match register.find(&row.details) {
             Ok(found) => found,
             Err(message) => {
                 problems.row(row.row, None, message);
@@ -227,14 +210,7 @@ fn plan(
             }
         };
         let Some(at) = found else {
-            let details = ProviderDetails {
-                name: row.name.clone(),
-                kind: row.kind,
-                charity_number: row.charity_number.clone(),
-                company_number: row.company_number.clone(),
-                contact_name: row.contact_name.clone(),
-                contact_email: row.contact_email.clone(),
-            };
+            let details = row.details.clone();
             let id = ProviderId::new();
             register.add(Known {
                 id,
@@ -257,26 +233,17 @@ fn plan(
             continue;
         }
         known.named_by = Some(row.row);
-        let current = &known.details;
+        let (given, current) = (&row.details, &known.details);
+        let kept = |given: &Option<String>, current: &Option<String>| {
+            given.clone().or_else(|| current.clone())
+        };
         let wanted = ProviderDetails {
-            name: row.name.clone(),
-            kind: row.kind,
-            charity_number: row
-                .charity_number
-                .clone()
-                .or_else(|| current.charity_number.clone()),
-            company_number: row
-                .company_number
-                .clone()
-                .or_else(|| current.company_number.clone()),
-            contact_name: row
-                .contact_name
-                .clone()
-                .or_else(|| current.contact_name.clone()),
-            contact_email: row
-                .contact_email
-                .clone()
-                .or_else(|| current.contact_email.clone()),
+            name: given.name.clone(),
+            kind: given.kind,
+            charity_number: kept(&given.charity_number, &current.charity_number),
+            company_number: kept(&given.company_number, &current.company_number),
+            contact_name: kept(&given.contact_name, &current.contact_name),
+            contact_email: kept(&given.contact_email, &current.contact_email),
         };
         let outcome = if wanted == *current {
             RowOutcome::Unchanged
@@ -311,28 +278,23 @@ pub const KIND: Kind = Kind {
     import,
 };
 
-pub fn import(
-    conn: &mut DbConn,
-    actor: &Actor,
-    table: &Table,
-    progress: &dyn Fn(usize),
-) -> Result<Vec<RowResult>, AppError> {
-    let (rows, problems) = parse(table)?;
-    let organisation_id = actor.organisation_id;
-    let stored = providers::all_locked(conn, organisation_id)?;
+pub fn import(run: Run<'_>) -> Result<Vec<RowResult>, AppError> {
+    let (rows, problems) = parse(run.table)?;
+    let organisation_id = run.actor.organisation_id;
+    let stored = providers::all_locked(run.conn, organisation_id)?;
     let plan = plan(&rows, stored, problems)?;
     let at = now();
-    progress(plan.results.len() - plan.new.len() - plan.changed.len());
+    (run.progress)(plan.results.len() - plan.new.len() - plan.changed.len());
     for batch in plan.new.chunks(BATCH) {
         let rows = batch.iter().map(|(row, _)| *row).collect::<Vec<_>>();
         let new: Vec<(ProviderId, ProviderDetails)> =
             batch.iter().map(|(_, p)| p.clone()).collect();
-        providers::insert_many(conn, organisation_id, &new, at).map_err(while_writing(rows))?;
-        progress(batch.len());
+        providers::insert_many(run.conn, organisation_id, &new, at).map_err(while_writing(rows))?;
+        (run.progress)(batch.len());
     }
     for (row, (id, details)) in &plan.changed {
-        providers::set_details(conn, *id, details, at).map_err(while_writing([*row]))?;
-        progress(1);
+        providers::set_details(run.conn, *id, details, at).map_err(while_writing([*row]))?;
+        (run.progress)(1);
     }
     Ok(plan.results)
 }
